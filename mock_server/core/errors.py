@@ -1,0 +1,111 @@
+"""The one error tree of the mock. Each kind is rendered to its documented envelope in one place
+(the dialect's renderer); nothing here knows about HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One request-validation failure: where, what, and a machine-readable type."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+
+class MockError(Exception):
+    """Base of every failure the mock answers on purpose."""
+
+    code: str = "internal_error"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(MockError):
+    code = "invalid_json"
+
+
+class Unauthorized(MockError):
+    code = "unauthorized"
+
+
+class NotFound(MockError):
+    code = "not_found"
+
+    def __init__(self, resource: str, resource_id: str) -> None:
+        super().__init__(
+            f"{resource} '{resource_id}' was not found",
+            {"resource": resource, "id": resource_id},
+        )
+
+
+class MethodNotAllowed(MockError):
+    code = "method_not_allowed"
+
+    def __init__(self, method: str, allowed: Sequence[str]) -> None:
+        super().__init__(
+            f"method {method} is not allowed here; allowed: {', '.join(allowed)}",
+            {"allowed": list(allowed)},
+        )
+        self.allowed = list(allowed)
+
+
+class IdempotencyInProgress(MockError):
+    code = "idempotency_request_in_progress"
+
+
+class PayloadTooLarge(MockError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(MockError):
+    code = "unsupported_media_type"
+
+
+class RateLimited(MockError):
+    code = "rate_limit_exceeded"
+
+    def __init__(self, limit: int, reset_at: str, retry_after: int) -> None:
+        super().__init__(
+            f"rate limit of {limit} requests a minute exceeded",
+            {"limit": limit, "reset_at": reset_at},
+        )
+        self.retry_after = retry_after
+
+
+class InternalError(MockError):
+    code = "internal_error"
+
+
+class RequestInvalid(MockError):
+    """Request validation failed: answered as HTTPValidationError listing every violation."""
+
+    code = "validation_error"
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__("request validation failed")
+        self.violations = list(violations)
+
+
+class BusinessRuleViolation(MockError):
+    """A documented business rule refused the request (422 ErrorResponse with this code)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.code = code
+
+
+class InvalidState(BusinessRuleViolation):
+    def __init__(self, action: str, status: str, allowed: Sequence[str]) -> None:
+        super().__init__(
+            "invalid_state",
+            f"cannot {action} a batch call in status '{status}'; allowed from: " + ", ".join(allowed),
+            {"status": status, "allowed_statuses": list(allowed)},
+        )

@@ -1,0 +1,13 @@
+"""Prefixed ids from a seeded generator, so one seed and one request sequence give one state."""
+
+from __future__ import annotations
+
+import random
+
+
+class IdFactory:
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+
+    def new(self, prefix: str) -> str:
+        return f"{prefix}_{self._rng.getrandbits(48):012x}"

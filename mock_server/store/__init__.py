@@ -1,0 +1,1 @@
+"""Storage behind one small interface (`Store`); the in-memory store is the default."""

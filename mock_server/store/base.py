@@ -1,0 +1,56 @@
+"""The storage interface every store implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from mock_server.core.models import Agent, Batch, Contact, Folder, PhoneNumber
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Workspace:
+    id: str
+    api_key: str
+    webhook_url: str | None = None
+    webhook_secret: str = ""
+    # the one-shot provider fault the sandbox offers: the next schedule fails with scheduling_failed
+    fail_next_schedule: bool = False
+
+
+@dataclass(slots=True)
+class IdempotencyRecord:
+    fingerprint: str
+    expires_at: float
+    in_progress: bool = True
+    status: int = 0
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Collection(Protocol, Generic[T]):
+    """Items of one kind in one workspace, kept in insertion order."""
+
+    def get(self, item_id: str) -> T | None: ...
+    def put(self, item_id: str, item: T) -> None: ...
+    def delete(self, item_id: str) -> bool: ...
+    def values(self) -> Iterator[T]: ...
+    def __len__(self) -> int: ...
+
+
+class Store(Protocol):
+    def add_workspace(self, workspace: Workspace) -> None: ...
+    def workspace_by_key(self, api_key: str) -> Workspace | None: ...
+    def workspaces(self) -> list[Workspace]: ...
+    def clear(self) -> None: ...
+
+    def agents(self, workspace_id: str) -> Collection[Agent]: ...
+    def numbers(self, workspace_id: str) -> Collection[PhoneNumber]: ...
+    def folders(self, workspace_id: str) -> Collection[Folder]: ...
+    def contacts(self, workspace_id: str) -> Collection[Contact]: ...
+    def batches(self, workspace_id: str) -> Collection[Batch]: ...
+    def idempotency(self, workspace_id: str) -> Collection[IdempotencyRecord]: ...
+    def events(self, workspace_id: str) -> list[dict[str, Any]]: ...

@@ -1,0 +1,211 @@
+"""One request through the engine: route → auth → Prefer → body → validate → idempotency → handler.
+
+Routes and validation come from the dialect's spec; the dialect supplies handlers and envelopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.core.errors import (
+    BadRequest,
+    InternalError,
+    MockError,
+    PayloadTooLarge,
+    RequestInvalid,
+    UnsupportedMediaType,
+    Violation,
+)
+from mock_server.engine import idempotency
+from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
+from mock_server.engine.middleware import request_id_of
+from mock_server.engine.spec import Operation
+from mock_server.engine.validation import read_parameters, schema_violations
+
+_PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
+IDEMPOTENCY_HEADER = "x-idempotency-key"
+
+
+def render(reply: Reply) -> Response:
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=reply.headers)
+    return Response(
+        orjson.dumps(reply.body),
+        status_code=reply.status,
+        headers=reply.headers,
+        media_type="application/json",
+    )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"request body of {declared} bytes is over the limit of {limit} bytes",
+            {"limit_bytes": limit},
+        )
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks.extend(chunk)
+        if len(chunks) > limit:
+            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})
+    return bytes(chunks)
+
+
+def _parse_body(operation: Operation, request: Request, raw: bytes) -> tuple[Any, str | None]:
+    """The body as its declared media type, or the documented 400/415/422."""
+    assert operation.body is not None
+    if not raw:
+        if operation.body.required:
+            raise RequestInvalid([Violation(("body",), "Field required", "missing")])
+        return None, None
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in operation.body.media_types:
+        accepted = ", ".join(operation.body.media_types)
+        raise UnsupportedMediaType(
+            f"content type '{media_type or 'none'}' is not accepted here; send {accepted}",
+            {"content_type": media_type or None, "accepted": list(operation.body.media_types)},
+        )
+    validator = operation.body.media_types[media_type]
+    if validator is None:
+        try:
+            return raw.decode("utf-8-sig"), media_type
+        except UnicodeDecodeError:
+            raise BadRequest("request body is not valid UTF-8 text") from None
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    violations = schema_violations(validator, body, ("body",))
+    if violations:
+        raise RequestInvalid(violations)
+    return body, media_type
+
+
+def _forced_reply(
+    operation: Operation, dialect: Dialect, prefer: str, request_id: str, now: float
+) -> Reply | None:
+    match = _PREFER_CODE.search(prefer)
+    if match is None:
+        return None
+    response = operation.response_for(int(match.group(1)))
+    if response is None:
+        raise RequestInvalid(
+            [
+                Violation(
+                    ("header", "Prefer"),
+                    f"{operation.operation_id} documents no response with status {match.group(1)}",
+                    "value_error",
+                )
+            ]
+        )
+    return dialect.example_reply(response, request_id, now)
+
+
+class OperationEndpoint:
+    """The ASGI endpoint of one path: picks the operation by method and runs the pipeline."""
+
+    def __init__(self, operations: list[Operation], dialect: Dialect, runtime: Runtime) -> None:
+        self.operations = {op.method: op for op in operations}
+        self.dialect = dialect
+        self.runtime = runtime
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        request_id = request_id_of(scope)
+        operation = self.operations[request.method if request.method != "HEAD" else "GET"]
+        try:
+            reply = await self._handle(operation, request, request_id)
+        except MockError as error:
+            reply = self.dialect.error_reply(error, request_id, self.runtime.now())
+        except Exception as exc:  # a bug must still answer the documented envelope, never a trace
+            internal = InternalError(f"internal error: {type(exc).__name__}")
+            reply = self.dialect.error_reply(internal, request_id, self.runtime.now())
+        await render(reply)(scope, receive, send)
+
+    async def _handle(self, operation: Operation, request: Request, request_id: str) -> Reply:
+        self.runtime.catch_up()
+        now = self.runtime.now()
+        workspace = self.dialect.authenticate(request)
+        forced = _forced_reply(operation, self.dialect, request.headers.get("prefer", ""), request_id, now)
+        if forced is not None:
+            return forced
+        raw = b""
+        body: Any = None
+        media_type: str | None = None
+        body_problem: RequestInvalid | None = None
+        if operation.body is not None:
+            raw = await _read_body(request, self.runtime.max_body_bytes)
+            try:
+                body, media_type = _parse_body(operation, request, raw)
+            except RequestInvalid as invalid:
+                body_problem = invalid
+        params, violations = read_parameters(
+            operation, request.path_params, request.query_params, request.headers
+        )
+        if body_problem is not None:
+            violations = [*violations, *body_problem.violations]
+        if violations:
+            raise RequestInvalid(violations)
+        context = RequestContext(
+            operation=operation,
+            request_id=request_id,
+            now=now,
+            workspace=workspace,
+            params=params,
+            body=body,
+            media_type=media_type,
+        )
+        key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
+        if not key:
+            await self._simulated_latency()
+            return self.dialect.handlers[operation.operation_id](context)
+        return await self._idempotent(context, key, request.url.path, raw)
+
+    async def _simulated_latency(self) -> None:
+        if self.runtime.latency_seconds > 0:
+            await asyncio.sleep(self.runtime.latency_seconds)
+
+    async def _idempotent(self, context: RequestContext, key: str, path: str, raw: bytes) -> Reply:
+        records = self.runtime.idempotency_records(context.workspace)
+        print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
+        stored = idempotency.begin(records, key, print_, context.now)
+        if stored is not None:
+            headers = {**stored.headers, "Idempotent-Replayed": "true"}
+            return Reply(stored.status, orjson.loads(stored.body) if stored.body else None, headers)
+        try:
+            await self._simulated_latency()  # the key is in progress meanwhile: a replay gets 409
+            reply = self.dialect.handlers[context.operation.operation_id](context)
+        except MockError as error:
+            reply = self.dialect.error_reply(error, context.request_id, context.now)
+        except Exception:
+            idempotency.finish(records, key, 500, b"", {})
+            raise
+        body = orjson.dumps(reply.body) if reply.body is not None else b""
+        headers = {**reply.headers, "X-Request-Id": context.request_id}
+        idempotency.finish(records, key, reply.status, body, headers)
+        return reply
+
+
+def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> list[Route]:
+    """Starlette routes for every path of the spec; literal paths before templated ones."""
+    grouped = dialect.spec.paths()
+    ordered = sorted(grouped, key=lambda p: (p.count("{"), -p.count("/")))
+    return [
+        Route(
+            mount + dialect.spec.base_path + path,
+            OperationEndpoint(grouped[path], dialect, runtime),
+            methods=[op.method for op in grouped[path]],
+        )
+        for path in ordered
+    ]

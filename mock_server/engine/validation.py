@@ -1,0 +1,112 @@
+"""Request validation against the compiled operation: every violation, in HTTPValidationError terms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema_rs
+
+from mock_server.core.errors import Violation
+from mock_server.engine.spec import Operation, Parameter
+
+# jsonschema keyword kind -> the `type` clients know from pydantic/FastAPI-style APIs
+_KIND_TYPES = {
+    "MinLength": "string_too_short",
+    "MaxLength": "string_too_long",
+    "Minimum": "greater_than_equal",
+    "ExclusiveMinimum": "greater_than",
+    "Maximum": "less_than_equal",
+    "ExclusiveMaximum": "less_than",
+    "MinItems": "too_short",
+    "MaxItems": "too_long",
+    "UniqueItems": "unique_items",
+    "Enum": "enum",
+    "Constant": "literal_error",
+    "Pattern": "string_pattern_mismatch",
+    "Format": "format_error",
+}
+_TYPE_NAMES = {
+    "integer": "int_type",
+    "number": "float_type",
+    "string": "string_type",
+    "boolean": "bool_type",
+    "array": "list_type",
+    "object": "dict_type",
+}
+
+
+def schema_violations(
+    validator: jsonschema_rs.Validator, instance: Any, root: tuple[str | int, ...]
+) -> list[Violation]:
+    violations = []
+    for error in validator.iter_errors(instance):
+        kind = type(error.kind).__name__
+        loc = (*root, *error.instance_path)
+        if kind == "Required":
+            violations.append(
+                Violation((*loc, str(getattr(error.kind, "property", ""))), "Field required", "missing")
+            )
+            continue
+        if kind == "Type":
+            wanted = [t for t in _as_list(getattr(error.kind, "types", [])) if t != "null"] or ["null"]
+            error_type = _TYPE_NAMES.get(wanted[0], "type_error")
+        else:
+            error_type = _KIND_TYPES.get(kind, "value_error")
+        violations.append(Violation(loc, error.message, error_type))
+    return violations
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def _coerce(param: Parameter, raw: str) -> tuple[Any, Violation | None]:
+    """Query, path and header values arrive as text: read them as their schema's type."""
+    types = _as_list(param.schema.get("type", "string"))
+    loc = (param.location, param.name)
+    if "integer" in types:
+        try:
+            return int(raw), None
+        except ValueError:
+            return raw, Violation(loc, "Input should be a valid integer", "int_parsing")
+    if "number" in types:
+        try:
+            return float(raw), None
+        except ValueError:
+            return raw, Violation(loc, "Input should be a valid number", "float_parsing")
+    if "boolean" in types:
+        lowered = raw.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true", None
+        return raw, Violation(loc, "Input should be a valid boolean", "bool_parsing")
+    return raw, None
+
+
+def read_parameters(
+    operation: Operation,
+    path_params: Mapping[str, str],
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+) -> tuple[dict[str, Any], list[Violation]]:
+    """Typed values of every declared parameter (defaults applied), and every violation."""
+    sources = {"path": path_params, "query": query, "header": headers}
+    values: dict[str, Any] = {}
+    violations: list[Violation] = []
+    for param in operation.parameters:
+        raw = sources.get(param.location, {}).get(param.wire_name)
+        if raw is None:
+            if param.required:
+                violations.append(Violation((param.location, param.name), "Field required", "missing"))
+            elif "default" in param.schema:
+                values[param.name] = param.schema["default"]
+            continue
+        value, problem = _coerce(param, raw)
+        if problem is not None:
+            violations.append(problem)
+            continue
+        found = schema_violations(param.validator, value, (param.location, param.name))
+        violations.extend(found)
+        if not found:
+            values[param.name] = value
+    return values, violations

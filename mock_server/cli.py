@@ -1,0 +1,156 @@
+"""`batchcalls-mock serve`: start the sandbox and say how to reach it."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from mock_server.fixtures import fixture_ids
+from mock_server.settings import Settings, default_spec_path
+
+
+def _start_at(value: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-03-02T08:00:00Z")
+    return parsed.timestamp()
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return number
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = Settings()
+    root = argparse.ArgumentParser(prog="batchcalls-mock", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the sandbox")
+    serve.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="listen port (default 8080; 0 = any)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of ids and call outcomes")
+    serve.add_argument(
+        "--clock",
+        choices=["real", "manual"],
+        default="real",
+        help="real: follows the wall clock; manual: moves only by POST /_mock/clock/advance",
+    )
+    serve.add_argument(
+        "--speed", type=_positive, default=1.0, help="real clock speed-up (60 = an hour a minute)"
+    )
+    serve.add_argument(
+        "--start-at", type=_start_at, default=None, help="simulated start time, RFC 3339 (default: now)"
+    )
+    serve.add_argument("--spec", type=Path, default=default_spec_path(), help="the OpenAPI document")
+    serve.add_argument("--api-key", default=defaults.sandbox_key, help="the sandbox workspace's key")
+    serve.add_argument(
+        "--live-edits",
+        action="store_true",
+        help="allow PATCH while scheduled or paused (the guides' behaviour)",
+    )
+    serve.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes)
+    serve.add_argument(
+        "--latency-ms", type=int, default=0, help="simulated processing time of every API request"
+    )
+    serve.add_argument("--cost-per-minute", type=float, default=defaults.cost_per_minute_usd)
+    serve.add_argument(
+        "--retry-delay",
+        type=int,
+        default=defaults.retry_delay_seconds,
+        help="seconds before a failed contact is retried",
+    )
+    serve.add_argument("--webhook-url", default=None, help="webhook receiver of the sandbox workspace")
+    serve.add_argument(
+        "--admin-token", default=None, help="protect /_mock with this token (required off loopback)"
+    )
+    serve.add_argument("--log-level", default="warning")
+    return root
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(
+        spec_path=args.spec,
+        seed=args.seed,
+        clock=args.clock,
+        speed=args.speed,
+        start_at=args.start_at,
+        sandbox_key=args.api_key,
+        max_body_bytes=args.max_body_bytes,
+        latency_ms=args.latency_ms,
+        live_edits=args.live_edits,
+        cost_per_minute_usd=args.cost_per_minute,
+        retry_delay_seconds=args.retry_delay,
+        webhook_url=args.webhook_url,
+        admin_token=args.admin_token,
+    )
+
+
+def banner(base_url: str, settings: Settings) -> str:
+    ids = fixture_ids()
+    lines = [
+        f"Batch Calls sandbox listening on {base_url}",
+        f"  API base URL : {base_url}/api/public/v1",
+        f"  API key      : {settings.sandbox_key}   (Authorization: Bearer {settings.sandbox_key})",
+        f"  clock        : {settings.clock}" + (f" x{settings.speed:g}" if settings.clock == "real" else ""),
+        f"  seed         : {settings.seed}",
+        "  fixtures     : " + ", ".join([*ids["agents"].values(), *ids["folders"].values()]),
+        f"  control API  : {base_url}/_mock/health, /_mock/reset, /_mock/workspaces, /_mock/clock",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not _is_loopback(args.host) and not args.admin_token:
+        print(
+            f"refusing to listen on {args.host} without --admin-token: /_mock would be open to the network",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.spec.exists():
+        print(f"no OpenAPI document at {args.spec}", file=sys.stderr)
+        return 2
+    import socket
+
+    import uvicorn
+
+    from mock_server.app import create_app
+
+    settings = settings_from(args)
+    app = create_app(settings)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    print(banner(f"http://{shown}:{port}", settings), flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

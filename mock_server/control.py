@@ -1,0 +1,138 @@
+"""The control API under /_mock: health, reset, workspaces, the clock, events, sandbox faults.
+
+Outside the public base path and outside the contract; its answers are plain JSON.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mock_server import __version__
+from mock_server.core.clock import ManualClock
+from mock_server.dialects.truedy.wire import parse_timestamp, timestamp
+from mock_server.fixtures import fixture_ids
+from mock_server.sandbox import Sandbox
+from mock_server.store.base import Workspace
+
+PREFIX = "/_mock"
+ADMIN_HEADER = "x-mock-admin-token"
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": None}}, status)
+
+
+def control_routes(sandbox: Sandbox) -> list[Route]:
+    def guarded(endpoint: Endpoint) -> Endpoint:
+        async def check(request: Request) -> Response:
+            token = sandbox.settings.admin_token
+            given = request.headers.get(ADMIN_HEADER, "")
+            if token and not hmac.compare_digest(given, token):
+                return _error(401, "unauthorized", f"send the admin token in {ADMIN_HEADER}")
+            return await endpoint(request)
+
+        return check
+
+    def workspace_of(request: Request) -> Workspace | None:
+        _, _, key = request.headers.get("authorization", "").partition(" ")
+        if not key:
+            return sandbox.default_workspace
+        return sandbox.store.workspace_by_key(key.strip())
+
+    async def json_body(request: Request) -> dict[str, Any] | None:
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def clock_json() -> dict[str, Any]:
+        return {
+            "mode": sandbox.clock.mode,
+            "now": timestamp(sandbox.now()),
+            "next_event_at": timestamp(sandbox.dispatcher.next_due()),
+        }
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__, "clock": clock_json()})
+
+    async def reset(request: Request) -> Response:
+        sandbox.reset()
+        return JSONResponse({"status": "reset", "api_key": sandbox.settings.sandbox_key})
+
+    async def new_workspace(request: Request) -> Response:
+        workspace = sandbox.add_workspace()
+        return JSONResponse(
+            {
+                "workspace_id": workspace.id,
+                "api_key": workspace.api_key,
+                "webhook_secret": workspace.webhook_secret,
+                "fixtures": fixture_ids(),
+            },
+            201,
+        )
+
+    async def get_clock(request: Request) -> Response:
+        sandbox.catch_up()
+        return JSONResponse(clock_json())
+
+    async def advance_clock(request: Request) -> Response:
+        if not isinstance(sandbox.clock, ManualClock):
+            return _error(409, "clock_not_manual", "start the sandbox with --clock manual to advance")
+        body = await json_body(request)
+        if body is None:
+            return _error(400, "invalid_json", 'send {"seconds": N} or {"until": "<RFC 3339>"}')
+        now = sandbox.now()
+        seconds, until = body.get("seconds"), body.get("until")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
+            target = now + float(seconds)
+        elif isinstance(until, str):
+            try:
+                target = parse_timestamp(until, ("body", "until"))
+            except Exception:
+                return _error(422, "validation_error", "until must be an RFC 3339 date-time")
+            if target < now:
+                return _error(422, "validation_error", "until is before the current time")
+        else:
+            return _error(422, "validation_error", 'send {"seconds": N} (N >= 0) or {"until": "<RFC 3339>"}')
+        ran = sandbox.advance(target)
+        return JSONResponse({**clock_json(), "events_processed": ran})
+
+    async def events(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        entries = [
+            {"id": e["id"], "event": e["event"], "timestamp": timestamp(e["at"]), "data": e["data"]}
+            for e in sandbox.store.events(workspace.id)
+        ]
+        return JSONResponse({"data": entries, "total": len(entries)})
+
+    async def fail_next_schedule(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        workspace.fail_next_schedule = True
+        return JSONResponse({"fail_next_schedule": True})
+
+    table: list[tuple[str, str, Endpoint]] = [
+        ("/health", "GET", health),
+        ("/reset", "POST", reset),
+        ("/workspaces", "POST", new_workspace),
+        ("/clock", "GET", get_clock),
+        ("/clock/advance", "POST", advance_clock),
+        ("/events", "GET", events),
+        ("/faults/scheduling", "POST", fail_next_schedule),
+    ]
+    return [Route(PREFIX + path, guarded(fn), methods=[method]) for path, method, fn in table]

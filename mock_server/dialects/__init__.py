@@ -1,0 +1,1 @@
+"""Vendor wire layers served by the engine. Each owns its paths, envelopes and error shapes."""

@@ -1,0 +1,115 @@
+"""Handlers of the Batch Calls operations: parse the wire, call the use case, render the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_server.core import analytics
+from mock_server.core.contact_rows import rows_from_csv, rows_from_json
+from mock_server.dialects.truedy import wire
+from mock_server.dialects.truedy.envelopes import page, single
+from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.services.batch_calls import BatchCalls
+from mock_server.services.runtime import Runtime
+
+
+def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
+    def service(ctx: RequestContext) -> BatchCalls:
+        return BatchCalls(runtime, ctx.workspace)
+
+    def answer(ctx: RequestContext, data: Any, status: int = 200, **headers: str) -> Reply:
+        return single(data, ctx.request_id, runtime.now(), status, headers or None)
+
+    def batch_id(ctx: RequestContext) -> str:
+        return str(ctx.params["batch_call_id"])
+
+    def list_batch_calls(ctx: RequestContext) -> Reply:
+        found = service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
+        return page(found, wire.batch, ctx.params, ctx.request_id, runtime.now())
+
+    def create_batch_call(ctx: RequestContext) -> Reply:
+        body = ctx.body
+        settings = wire.settings_from_create(body)
+        inline = rows_from_json(body.get("contacts") or [])
+        batch = service(ctx).create(settings, body.get("contact_ids") or [], inline)
+        location = f"{base_path}/batch-calls/{batch.id}"
+        return answer(ctx, wire.batch(batch), 201, Location=location)
+
+    def get_batch_call(ctx: RequestContext) -> Reply:
+        return answer(ctx, wire.batch(service(ctx).get(batch_id(ctx))))
+
+    def update_batch_call(ctx: RequestContext) -> Reply:
+        changes = wire.setting_changes(ctx.body or {})
+        changes.pop("agent_id", None)
+        changes.pop("contact_source", None)
+        changes.pop("contact_folder_id", None)
+        return answer(ctx, wire.batch(service(ctx).update(batch_id(ctx), changes)))
+
+    def delete_batch_call(ctx: RequestContext) -> Reply:
+        service(ctx).delete(batch_id(ctx))
+        return Reply(204)
+
+    def bulk_delete_batch_calls(ctx: RequestContext) -> Reply:
+        result = service(ctx).bulk_delete(ctx.body["ids"])
+        return answer(
+            ctx,
+            {
+                "deleted_count": len(result.deleted_ids),
+                "failed_count": len(result.failed_ids),
+                "deleted_ids": result.deleted_ids,
+                "failed_ids": result.failed_ids,
+            },
+        )
+
+    def schedule_batch_call(ctx: RequestContext) -> Reply:
+        body = ctx.body or {}
+        raw_at = body.get("scheduled_at")
+        at = wire.parse_timestamp(raw_at, ("body", "scheduled_at")) if raw_at else None
+        batch = service(ctx).schedule(batch_id(ctx), at, body.get("timezone"))
+        return answer(ctx, wire.batch(batch))
+
+    def pause_batch_call(ctx: RequestContext) -> Reply:
+        return answer(ctx, wire.batch(service(ctx).pause(batch_id(ctx))))
+
+    def resume_batch_call(ctx: RequestContext) -> Reply:
+        return answer(ctx, wire.batch(service(ctx).resume(batch_id(ctx))))
+
+    def upload_batch_call_contacts(ctx: RequestContext) -> Reply:
+        if ctx.media_type == "text/csv":
+            rows = rows_from_csv(ctx.body or "")
+        else:
+            rows = rows_from_json(ctx.body["contacts"])
+        batch, result = service(ctx).upload_contacts(batch_id(ctx), rows)
+        return answer(
+            ctx,
+            {
+                "batch_call_id": batch.id,
+                "added": result.added,
+                "duplicates": result.duplicates,
+                "total_contacts": batch.total_contacts,
+            },
+        )
+
+    def list_batch_call_contacts(ctx: RequestContext) -> Reply:
+        batch = service(ctx).get(batch_id(ctx))
+        status = ctx.params.get("status")
+        found = [c for c in batch.contacts if status is None or c.call_status == status]
+        return page(found, wire.batch_contact, ctx.params, ctx.request_id, runtime.now())
+
+    def get_batch_call_analytics(ctx: RequestContext) -> Reply:
+        return answer(ctx, analytics.batch_analytics(service(ctx).get(batch_id(ctx))))
+
+    return {
+        "list_batch_calls": list_batch_calls,
+        "create_batch_call": create_batch_call,
+        "get_batch_call": get_batch_call,
+        "update_batch_call": update_batch_call,
+        "delete_batch_call": delete_batch_call,
+        "bulk_delete_batch_calls": bulk_delete_batch_calls,
+        "schedule_batch_call": schedule_batch_call,
+        "pause_batch_call": pause_batch_call,
+        "resume_batch_call": resume_batch_call,
+        "upload_batch_call_contacts": upload_batch_call_contacts,
+        "list_batch_call_contacts": list_batch_call_contacts,
+        "get_batch_call_analytics": get_batch_call_analytics,
+    }

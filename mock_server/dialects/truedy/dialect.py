@@ -1,0 +1,45 @@
+"""The Truedy dialect: its spec, handlers, Bearer auth and envelopes, as the engine wants them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+
+from mock_server.core.errors import MockError, Unauthorized
+from mock_server.dialects.truedy import batch_calls, directory, envelopes
+from mock_server.engine.context import Handler, Reply
+from mock_server.engine.spec import ResponseSpec, Spec
+from mock_server.services.runtime import Runtime
+from mock_server.store.base import Workspace
+
+
+class TruedyDialect:
+    name = "truedy"
+
+    def __init__(self, spec: Spec, runtime: Runtime, mount: str = "") -> None:
+        self.spec = spec
+        self.runtime = runtime
+        base = mount + spec.base_path
+        self.handlers: Mapping[str, Handler] = {
+            **batch_calls.handlers(runtime, base),
+            **directory.handlers(runtime, base),
+        }
+        missing = {op.operation_id for op in spec.operations} - set(self.handlers)
+        if missing:
+            raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
+
+    def authenticate(self, request: Request) -> Workspace:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'")
+        workspace = self.runtime.store.workspace_by_key(key.strip())
+        if workspace is None:
+            raise Unauthorized("the API key is not valid")
+        return workspace
+
+    def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
+        return envelopes.error_reply(error, request_id, now)
+
+    def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply:
+        return envelopes.example_reply(response, request_id, now)

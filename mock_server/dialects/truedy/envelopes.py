@@ -1,0 +1,112 @@
+"""Truedy's envelopes. Every error the mock answers is mapped to its status and shape here, once."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from mock_server.core.errors import (
+    BadRequest,
+    BusinessRuleViolation,
+    IdempotencyInProgress,
+    MethodNotAllowed,
+    MockError,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    RequestInvalid,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from mock_server.dialects.truedy.wire import timestamp
+from mock_server.engine.context import Reply
+from mock_server.engine.spec import ResponseSpec
+
+T = TypeVar("T")
+
+_STATUS: tuple[tuple[type[MockError], int], ...] = (
+    (BadRequest, 400),
+    (Unauthorized, 401),
+    (NotFound, 404),
+    (MethodNotAllowed, 405),
+    (IdempotencyInProgress, 409),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (RequestInvalid, 422),
+    (BusinessRuleViolation, 422),
+    (RateLimited, 429),
+)
+
+
+def meta(request_id: str, now: float) -> dict[str, Any]:
+    return {"request_id": request_id, "ts": timestamp(now)}
+
+
+def single(
+    data: Any, request_id: str, now: float, status: int = 200, headers: dict[str, str] | None = None
+) -> Reply:
+    return Reply(status, {"data": data, "meta": meta(request_id, now)}, headers or {})
+
+
+def page(
+    items: Sequence[T], render: Callable[[T], Any], params: Mapping[str, Any], request_id: str, now: float
+) -> Reply:
+    """One page of a list (only that page is rendered), with the documented pagination block."""
+    limit, offset = params["limit"], params["offset"]
+    window = [render(item) for item in items[offset : offset + limit]]
+    return Reply(
+        200,
+        {
+            "data": window,
+            "meta": meta(request_id, now),
+            "pagination": {
+                "total": len(items),
+                "limit": limit,
+                "offset": offset,
+                "has_more": offset + len(window) < len(items),
+            },
+        },
+    )
+
+
+def status_of(error: MockError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def error_reply(error: MockError, request_id: str, now: float) -> Reply:
+    status = status_of(error)
+    if isinstance(error, RequestInvalid):
+        detail = [{"loc": list(v.loc), "msg": v.msg, "type": v.type} for v in error.violations]
+        return Reply(422, {"detail": detail})
+    headers: dict[str, str] = {}
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
+    elif isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
+    elif isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    body = {
+        "error": {"code": error.code, "message": error.message, "details": error.details},
+        "meta": meta(request_id, now),
+    }
+    return Reply(status, body, headers)
+
+
+def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:
+    """The documented example of a response, for `Prefer: code=…`, with this request's meta."""
+    status = int(response.status) if response.status.isdigit() else 500
+    example = copy.deepcopy(response.first_example())
+    if isinstance(example, dict) and "meta" in example:
+        example["meta"] = meta(request_id, now)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
+    elif status == 429:
+        headers["Retry-After"] = "60"
+    elif status == 201:
+        headers["Location"] = "about:blank"
+    return Reply(status, example, headers)

@@ -1,0 +1,95 @@
+"""The sandbox's state and services: the clock, ids, the store, the dispatcher and the event log.
+
+One object per app, built from Settings and handed to the HTTP layers; reset rebuilds it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mock_server.core.clock import Clock, ManualClock, RealClock
+from mock_server.core.dispatcher import Dispatcher
+from mock_server.core.events import DomainEvent
+from mock_server.core.ids import IdFactory
+from mock_server.core.outcomes import SimulationConfig
+from mock_server.fixtures import seed_workspace
+from mock_server.settings import Settings
+from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
+from mock_server.store.memory import MemoryStore
+
+
+def make_clock(settings: Settings) -> Clock:
+    start = settings.start_at if settings.start_at is not None else float(int(time.time()))
+    if settings.clock == "manual":
+        return ManualClock(start)
+    return RealClock(settings.speed, start if settings.start_at is not None else None)
+
+
+class Sandbox:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.max_body_bytes = settings.max_body_bytes
+        self.latency_seconds = settings.latency_ms / 1000
+        self.live_edits = settings.live_edits
+        self._build()
+
+    def _build(self) -> None:
+        settings = self.settings
+        self.clock = make_clock(settings)
+        self.ids = IdFactory(settings.seed)
+        self.store: Store = MemoryStore()
+        config = SimulationConfig(
+            cost_per_minute_usd=settings.cost_per_minute_usd,
+            retry_delay_seconds=settings.retry_delay_seconds,
+        )
+        self.dispatcher = Dispatcher(seed=settings.seed, config=config, emit=self._record, ids=self.ids)
+        self.default_workspace = self.add_workspace(settings.sandbox_key)
+
+    def reset(self) -> None:
+        """Back to the state of a fresh start with the same settings."""
+        self._build()
+
+    # Runtime ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def new_id(self, prefix: str) -> str:
+        return self.ids.new(prefix)
+
+    def catch_up(self) -> None:
+        """In real time, run what fell due since the last request before answering this one."""
+        if isinstance(self.clock, RealClock):
+            self.dispatcher.run_until(self.clock.now())
+
+    def idempotency_records(self, workspace: Workspace) -> Collection[IdempotencyRecord]:
+        return self.store.idempotency(workspace.id)
+
+    # workspaces and events -------------------------------------------------------------------
+    def add_workspace(self, api_key: str | None = None) -> Workspace:
+        workspace = Workspace(
+            id=self.new_id("ws"),
+            api_key=api_key or f"sk_test_{self.ids.new('key').split('_', 1)[1]}",
+            webhook_url=self.settings.webhook_url,
+            webhook_secret=f"whsec_{self.ids.new('sec').split('_', 1)[1]}",
+        )
+        self.store.add_workspace(workspace)
+        seed_workspace(self.store, workspace, self.now())
+        return workspace
+
+    def advance(self, target: float) -> int:
+        """Manual clock: move to `target`, running every due event in time order on the way."""
+        if not isinstance(self.clock, ManualClock):
+            raise ValueError("the clock is in real mode; advance works in manual mode only")
+        ran = self.dispatcher.run_until(target)
+        self.clock.advance_to(target)
+        return ran
+
+    def _record(self, event: DomainEvent) -> None:
+        entry: dict[str, Any] = {
+            "id": self.new_id("evt"),
+            "event": event.type,
+            "at": event.at,
+            "data": event.data,
+        }
+        self.store.events(event.workspace_id).append(entry)

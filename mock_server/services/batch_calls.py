@@ -1,0 +1,221 @@
+"""Batch-call use cases: look things up in the store, apply the core's rules, drive the dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from mock_server.core import batch_rules
+from mock_server.core.contact_rows import ContactRow
+from mock_server.core.errors import BusinessRuleViolation, NotFound, RequestInvalid
+from mock_server.core.models import Agent, Batch, BatchContact, BatchSettings, PhoneNumber
+from mock_server.services.runtime import Runtime
+from mock_server.store.base import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    added: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class BulkDeleteResult:
+    deleted_ids: list[str]
+    failed_ids: list[str]
+
+
+class BatchCalls:
+    def __init__(self, runtime: Runtime, workspace: Workspace) -> None:
+        self.rt = runtime
+        self.ws = workspace
+        self.batches = runtime.store.batches(workspace.id)
+
+    # lookups ---------------------------------------------------------------------------------
+    def get(self, batch_id: str) -> Batch:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            raise NotFound("batch_call", batch_id)
+        return batch
+
+    def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
+        found = [
+            b
+            for b in self.batches.values()
+            if (agent_id is None or b.settings.agent_id == agent_id)
+            and (status is None or b.status == status)
+        ]
+        found.reverse()  # newest first
+        return found
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.rt.store.agents(self.ws.id).get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        return agent
+
+    def _numbers(self, number_ids: Sequence[str]) -> list[PhoneNumber]:
+        numbers = self.rt.store.numbers(self.ws.id)
+        found = []
+        for number_id in number_ids:
+            number = numbers.get(number_id)
+            if number is None:
+                raise NotFound("phone_number", number_id)
+            found.append(number)
+        return found
+
+    def _check_settings(self, settings: BatchSettings, now: float, *, timing: bool = True) -> Agent:
+        """Validation, then references (404), then business rules (422), in that order."""
+        problems = batch_rules.settings_violations(settings)
+        if problems:
+            raise RequestInvalid(problems)
+        agent = self._agent(settings.agent_id)
+        self._numbers(settings.phone_number_ids)
+        if settings.contact_folder_id is not None:
+            if self.rt.store.folders(self.ws.id).get(settings.contact_folder_id) is None:
+                raise NotFound("contact_folder", settings.contact_folder_id)
+        if timing and settings.schedule_type == "scheduled":
+            batch_rules.require_future(settings.scheduled_at, now)
+        batch_rules.require_ready(agent)
+        batch_rules.require_numbers(settings.phone_number_ids, agent)
+        return agent
+
+    # commands --------------------------------------------------------------------------------
+    def create(
+        self, settings: BatchSettings, contact_ids: Sequence[str], inline: Sequence[ContactRow]
+    ) -> Batch:
+        now = self.rt.now()
+        self._check_settings(settings, now)
+        directory = self.rt.store.contacts(self.ws.id)
+        chosen: list[ContactRow] = list(inline)
+        for contact_id in contact_ids:
+            contact = directory.get(contact_id)
+            if contact is None:
+                raise NotFound("contact", contact_id)
+            chosen.append(
+                ContactRow(
+                    contact.phone_number, contact.first_name, contact.last_name, contact.email, contact.id
+                )
+            )
+        if settings.contact_folder_id is not None:
+            chosen.extend(
+                ContactRow(c.phone_number, c.first_name, c.last_name, c.email, c.id)
+                for c in directory.values()
+                if c.folder_id == settings.contact_folder_id
+            )
+        batch = Batch(
+            id=self.rt.new_id("batch"),
+            workspace_id=self.ws.id,
+            settings=settings,
+            status="draft",
+            created_at=now,
+            updated_at=now,
+        )
+        self._add_contacts(batch, chosen)
+        self.batches.put(batch.id, batch)
+        return batch
+
+    def _add_contacts(self, batch: Batch, new: Iterable[ContactRow]) -> UploadResult:
+        """Append contacts not already in the batch (by phone number), in the order given."""
+        seen = {c.phone_number for c in batch.contacts}
+        added = duplicates = 0
+        for contact in new:
+            if contact.phone_number in seen:
+                duplicates += 1
+                continue
+            seen.add(contact.phone_number)
+            batch.contacts.append(
+                BatchContact(
+                    contact_id=contact.contact_id or self.rt.new_id("ctc"),
+                    phone_number=contact.phone_number,
+                    first_name=contact.first_name,
+                    last_name=contact.last_name,
+                )
+            )
+            added += 1
+        return UploadResult(added, duplicates)
+
+    def upload_contacts(self, batch_id: str, contacts: Sequence[ContactRow]) -> tuple[Batch, UploadResult]:
+        batch = self.get(batch_id)
+        batch_rules.require_status(batch, "upload contacts to")
+        result = self._add_contacts(batch, contacts)
+        batch.updated_at = self.rt.now()
+        return batch, result
+
+    def update(self, batch_id: str, changes: dict[str, object]) -> Batch:
+        batch = self.get(batch_id)
+        live = self.rt.live_edits
+        batch_rules.require_status(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
+        now = self.rt.now()
+        merged = replace(batch.settings, **changes)  # type: ignore[arg-type]
+        self._check_settings(merged, now, timing=bool({"scheduled_at", "schedule_type"} & changes.keys()))
+        batch.settings = merged
+        batch.updated_at = now
+        if batch.status in ("scheduled", "paused"):
+            self.rt.dispatcher.replan(batch, now)
+        return batch
+
+    def schedule(self, batch_id: str, scheduled_at: float | None, timezone: str | None) -> Batch:
+        batch = self.get(batch_id)
+        batch_rules.require_status(batch, "schedule")
+        now = self.rt.now()
+        settings = batch.settings
+        if timezone is not None:
+            settings = replace(settings, timezone=timezone)
+        if scheduled_at is not None:
+            settings = replace(settings, schedule_type="scheduled", scheduled_at=scheduled_at)
+        problems = batch_rules.settings_violations(settings)
+        if problems:
+            raise RequestInvalid(problems)
+        if not batch.contacts:
+            raise BusinessRuleViolation(
+                "no_contacts", "the batch call has no contacts to call", {"batch_call_id": batch.id}
+            )
+        agent = self._agent(settings.agent_id)
+        batch_rules.require_ready(agent)
+        number_ids = batch_rules.require_numbers(settings.phone_number_ids, agent)
+        numbers = self._numbers(number_ids)
+        start_at = settings.scheduled_at if settings.schedule_type == "scheduled" else None
+        batch_rules.require_future(start_at, now)
+        if self.ws.fail_next_schedule:
+            self.ws.fail_next_schedule = False
+            raise BusinessRuleViolation(
+                "scheduling_failed",
+                "the telephony provider refused to schedule the batch call; it stays in draft",
+                {"batch_call_id": batch.id, "provider_error": "simulated"},
+            )
+        batch.settings = settings
+        self.rt.dispatcher.schedule(batch, numbers, start_at if start_at is not None else now, now)
+        return batch
+
+    def pause(self, batch_id: str) -> Batch:
+        batch = self.get(batch_id)
+        batch_rules.require_status(batch, "pause")
+        self.rt.dispatcher.pause(batch, self.rt.now())
+        return batch
+
+    def resume(self, batch_id: str) -> Batch:
+        batch = self.get(batch_id)
+        batch_rules.require_status(batch, "resume")
+        self.rt.dispatcher.resume(batch, self.rt.now())
+        return batch
+
+    def delete(self, batch_id: str) -> None:
+        batch = self.get(batch_id)
+        if batch.status in batch_rules.REMOVABLE:
+            self.batches.delete(batch.id)
+            self.rt.dispatcher.forget(batch.id)
+        else:
+            self.rt.dispatcher.cancel(batch, self.rt.now())
+
+    def bulk_delete(self, batch_ids: Sequence[str]) -> BulkDeleteResult:
+        deleted: list[str] = []
+        failed: list[str] = []
+        for batch_id in dict.fromkeys(batch_ids):
+            try:
+                self.delete(batch_id)
+            except NotFound:
+                failed.append(batch_id)
+            else:
+                deleted.append(batch_id)
+        return BulkDeleteResult(deleted, failed)

@@ -1,0 +1,100 @@
+"""Sandbox resources around the batches: agents, numbers, contact folders and contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mock_server.core.contact_rows import ContactRow
+from mock_server.core.errors import NotFound
+from mock_server.core.models import Agent, Contact, Folder, PhoneNumber
+from mock_server.services.runtime import Runtime
+from mock_server.store.base import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    folder_id: str | None
+    contact_ids: list[str]
+    duplicates: int
+
+
+class Directory:
+    def __init__(self, runtime: Runtime, workspace: Workspace) -> None:
+        self.rt = runtime
+        self.ws = workspace
+        self.store = runtime.store
+
+    def agents(self) -> list[Agent]:
+        return list(self.store.agents(self.ws.id).values())
+
+    def agent(self, agent_id: str) -> Agent:
+        agent = self.store.agents(self.ws.id).get(agent_id)
+        if agent is None:
+            raise NotFound("agent", agent_id)
+        return agent
+
+    def numbers(self, agent_id: str | None) -> list[PhoneNumber]:
+        return [
+            n for n in self.store.numbers(self.ws.id).values() if agent_id is None or n.agent_id == agent_id
+        ]
+
+    def folders(self) -> list[Folder]:
+        return list(self.store.folders(self.ws.id).values())
+
+    def folder(self, folder_id: str) -> Folder:
+        folder = self.store.folders(self.ws.id).get(folder_id)
+        if folder is None:
+            raise NotFound("contact_folder", folder_id)
+        return folder
+
+    def folder_size(self, folder_id: str) -> int:
+        return sum(1 for c in self.store.contacts(self.ws.id).values() if c.folder_id == folder_id)
+
+    def create_folder(self, name: str, description: str | None) -> Folder:
+        folder = Folder(self.rt.new_id("folder"), name, description, self.rt.now())
+        self.store.folders(self.ws.id).put(folder.id, folder)
+        return folder
+
+    def contacts(self, folder_id: str | None) -> list[Contact]:
+        if folder_id is not None:
+            self.folder(folder_id)
+        return [
+            c
+            for c in self.store.contacts(self.ws.id).values()
+            if folder_id is None or c.folder_id == folder_id
+        ]
+
+    def contact(self, contact_id: str) -> Contact:
+        contact = self.store.contacts(self.ws.id).get(contact_id)
+        if contact is None:
+            raise NotFound("contact", contact_id)
+        return contact
+
+    def create_contact(self, fields: ContactRow, folder_id: str | None) -> Contact:
+        if folder_id is not None:
+            self.folder(folder_id)
+        contact = Contact(
+            id=self.rt.new_id("ctc"),
+            phone_number=fields.phone_number,
+            first_name=fields.first_name,
+            last_name=fields.last_name,
+            email=fields.email,
+            folder_id=folder_id,
+            created_at=self.rt.now(),
+        )
+        self.store.contacts(self.ws.id).put(contact.id, contact)
+        return contact
+
+    def import_contacts(self, rows: Sequence[ContactRow], folder_id: str | None) -> ImportResult:
+        """Add rows as contacts; a number already in the target folder is a duplicate."""
+        existing = {c.phone_number for c in self.contacts(folder_id)} if folder_id else set()
+        created: list[str] = []
+        duplicates = 0
+        for row in rows:
+            if row.phone_number in existing:
+                duplicates += 1
+                continue
+            existing.add(row.phone_number)
+            created.append(self.create_contact(row, folder_id).id)
+        return ImportResult(folder_id, created, duplicates)

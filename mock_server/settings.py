@@ -1,0 +1,34 @@
+"""Everything the app factory needs, passed in; nothing is read from globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from mock_server.fixtures import SANDBOX_KEY
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def default_spec_path() -> Path:
+    """The contract: shipped inside the wheel, or at the repository root in a checkout."""
+    bundled = _PACKAGE / "openapi.json"
+    return bundled if bundled.exists() else _PACKAGE.parent / "openapi.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    spec_path: Path = field(default_factory=default_spec_path)
+    seed: int = 0
+    clock: Literal["real", "manual"] = "real"
+    speed: float = 1.0
+    start_at: float | None = None  # simulated start, POSIX seconds; None = now
+    sandbox_key: str = SANDBOX_KEY
+    max_body_bytes: int = 1_048_576
+    latency_ms: int = 0
+    live_edits: bool = False
+    cost_per_minute_usd: float = 0.12
+    retry_delay_seconds: int = 3600
+    webhook_url: str | None = None
+    admin_token: str | None = None

@@ -1,0 +1,57 @@
+"""Helpers of the HTTP tests: a client that checks every answer against the spec, and builders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2 as httpx
+from starlette.testclient import TestClient
+
+from mock_server.app import create_app
+from mock_server.engine.conformance import ResponseChecker
+from mock_server.settings import Settings
+
+API = "/api/public/v1"
+KEY = "sk_test_sandbox"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+# Monday 2 March 2026, 08:00 UTC: a working day before a 09:00 window opens in most zones
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp()
+
+
+class CheckedClient(TestClient):
+    """A TestClient that fails the test when any answer breaks openapi.json."""
+
+    checker: ResponseChecker
+
+    def request(self, method: str, url: httpx._types.URLTypes, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        path = httpx.URL(str(url)).path
+        body: Any = None
+        if response.content:
+            body = response.json() if "json" in response.headers.get("content-type", "") else response.text
+        problems = self.checker.problems(method, path, response.status_code, response.headers, body)
+        assert not problems, f"{method} {path} -> {response.status_code}: {problems}\n{response.text}"
+        return response
+
+
+def make_client(**overrides: Any) -> CheckedClient:
+    settings = Settings(clock="manual", start_at=START, seed=7, **overrides)
+    app = create_app(settings)
+    client = CheckedClient(app, raise_server_exceptions=True)
+    client.checker = ResponseChecker(app.state.spec)
+    return client
+
+
+def new_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name": "Spring campaign",
+        "agent_id": "agt_sandbox_ready",
+        "contact_source": "folder",
+        "contact_folder_id": "folder_sandbox_demo",
+        **fields,
+    }
+    response = client.post(f"{API}/batch-calls", json=body, headers=AUTH)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -10,6 +14,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from mock_server.control import control_routes
+from mock_server.core.clock import RealClock
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.engine.middleware import RequestIdMiddleware, request_id_of
@@ -17,6 +22,17 @@ from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import load_spec
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+
+
+async def pump(sandbox: Sandbox, idle_seconds: float = 1.0) -> None:
+    """Real clock: run due calls as they fall due, so events and webhooks flow without requests."""
+    while True:
+        sandbox.catch_up()
+        due = sandbox.dispatcher.next_due()
+        wait = idle_seconds
+        if isinstance(sandbox.clock, RealClock) and due is not None:
+            wait = min(idle_seconds, max(0.0, (due - sandbox.now()) / sandbox.clock.speed))
+        await asyncio.sleep(max(wait, 0.005))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -47,8 +63,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *control_routes(sandbox),
         Route("/openapi.json", spec_file, methods=["GET"]),
     ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(sandbox.outbox.run()), asyncio.create_task(pump(sandbox))]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         middleware=[Middleware(RequestIdMiddleware, new_id=sandbox.new_id)],
         exception_handlers={HTTPException: http_error},
     )

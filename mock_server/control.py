@@ -16,10 +16,11 @@ from starlette.routing import Route
 
 from mock_server import __version__
 from mock_server.core.clock import ManualClock
-from mock_server.dialects.truedy.wire import parse_timestamp, timestamp
+from mock_server.core.timefmt import parse_timestamp, timestamp
 from mock_server.fixtures import fixture_ids
 from mock_server.sandbox import Sandbox
 from mock_server.store.base import Workspace
+from mock_server.webhooks import delivery_json
 
 PREFIX = "/_mock"
 ADMIN_HEADER = "x-mock-admin-token"
@@ -113,11 +114,39 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         workspace = workspace_of(request)
         if workspace is None:
             return _error(401, "unauthorized", "unknown API key")
-        entries = [
-            {"id": e["id"], "event": e["event"], "timestamp": timestamp(e["at"]), "data": e["data"]}
-            for e in sandbox.store.events(workspace.id)
-        ]
+        entries = sandbox.store.events(workspace.id)
         return JSONResponse({"data": entries, "total": len(entries)})
+
+    async def get_webhook(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        return JSONResponse({"url": workspace.webhook_url, "secret": workspace.webhook_secret})
+
+    async def set_webhook(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        body = await json_body(request)
+        url = body.get("url") if body is not None else None
+        secret = body.get("secret") if body is not None else None
+        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+            return _error(422, "validation_error", "url must be an http(s) URL or null")
+        if secret is not None and not (isinstance(secret, str) and secret):
+            return _error(422, "validation_error", "secret must be a non-empty string")
+        if body is None:
+            return _error(400, "invalid_json", 'send {"url": "http://…", "secret": "…"}')
+        workspace.webhook_url = url
+        if secret is not None:
+            workspace.webhook_secret = secret
+        return JSONResponse({"url": workspace.webhook_url, "secret": workspace.webhook_secret})
+
+    async def deliveries(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        found = [delivery_json(d) for d in sandbox.outbox.deliveries(workspace.id)]
+        return JSONResponse({"data": found, "total": len(found)})
 
     async def fail_next_schedule(request: Request) -> Response:
         workspace = workspace_of(request)
@@ -134,5 +163,8 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         ("/clock/advance", "POST", advance_clock),
         ("/events", "GET", events),
         ("/faults/scheduling", "POST", fail_next_schedule),
+        ("/webhooks", "GET", get_webhook),
+        ("/webhooks", "PUT", set_webhook),
+        ("/webhooks/deliveries", "GET", deliveries),
     ]
     return [Route(PREFIX + path, guarded(fn), methods=[method]) for path, method, fn in table]

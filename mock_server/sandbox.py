@@ -8,15 +8,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
+
 from mock_server.core.clock import Clock, ManualClock, RealClock
 from mock_server.core.dispatcher import Dispatcher
 from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
+from mock_server.core.timefmt import timestamp
 from mock_server.fixtures import seed_workspace
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
+from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
 
 
 def make_clock(settings: Settings) -> Clock:
@@ -32,6 +36,7 @@ class Sandbox:
         self.max_body_bytes = settings.max_body_bytes
         self.latency_seconds = settings.latency_ms / 1000
         self.live_edits = settings.live_edits
+        self.outbox = Outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds))
         self._build()
 
     def _build(self) -> None:
@@ -39,6 +44,8 @@ class Sandbox:
         self.clock = make_clock(settings)
         self.ids = IdFactory(settings.seed)
         self.store: Store = MemoryStore()
+        self._workspaces: dict[str, Workspace] = {}
+        self.outbox.clear()
         config = SimulationConfig(
             cost_per_minute_usd=settings.cost_per_minute_usd,
             retry_delay_seconds=settings.retry_delay_seconds,
@@ -74,6 +81,7 @@ class Sandbox:
             webhook_secret=f"whsec_{self.ids.new('sec').split('_', 1)[1]}",
         )
         self.store.add_workspace(workspace)
+        self._workspaces[workspace.id] = workspace
         seed_workspace(self.store, workspace, self.now())
         return workspace
 
@@ -86,10 +94,24 @@ class Sandbox:
         return ran
 
     def _record(self, event: DomainEvent) -> None:
+        """Log the event, and queue it for the workspace's webhook receiver if it has one."""
         entry: dict[str, Any] = {
             "id": self.new_id("evt"),
             "event": event.type,
-            "at": event.at,
+            "timestamp": timestamp(event.at),
             "data": event.data,
         }
         self.store.events(event.workspace_id).append(entry)
+        workspace = self._workspaces[event.workspace_id]
+        if workspace.webhook_url:
+            self.outbox.enqueue(
+                Delivery(
+                    id=self.new_id("whd"),
+                    workspace_id=workspace.id,
+                    event_id=entry["id"],
+                    event_type=event.type,
+                    url=workspace.webhook_url,
+                    secret=workspace.webhook_secret,
+                    body=orjson.dumps(entry),
+                )
+            )

@@ -31,4 +31,5 @@ class Settings:
     cost_per_minute_usd: float = 0.12
     retry_delay_seconds: int = 3600
     webhook_url: str | None = None
+    webhook_retry_base_seconds: float = 1.0
     admin_token: str | None = None

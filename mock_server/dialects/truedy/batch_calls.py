@@ -6,6 +6,7 @@ from typing import Any
 
 from mock_server.core import analytics
 from mock_server.core.contact_rows import rows_from_csv, rows_from_json
+from mock_server.core.timefmt import parse_timestamp
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.envelopes import page, single
 from mock_server.engine.context import Handler, Reply, RequestContext
@@ -64,7 +65,7 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
     def schedule_batch_call(ctx: RequestContext) -> Reply:
         body = ctx.body or {}
         raw_at = body.get("scheduled_at")
-        at = wire.parse_timestamp(raw_at, ("body", "scheduled_at")) if raw_at else None
+        at = parse_timestamp(raw_at, ("body", "scheduled_at")) if raw_at else None
         batch = service(ctx).schedule(batch_id(ctx), at, body.get("timezone"))
         return answer(ctx, wire.batch(batch))
 

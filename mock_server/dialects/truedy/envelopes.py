@@ -19,7 +19,7 @@ from mock_server.core.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from mock_server.dialects.truedy.wire import timestamp
+from mock_server.core.timefmt import timestamp
 from mock_server.engine.context import Reply
 from mock_server.engine.spec import ResponseSpec
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from mock_server.core.errors import RequestInvalid, Violation
 from mock_server.core.models import (
     Agent,
     Batch,
@@ -15,6 +13,7 @@ from mock_server.core.models import (
     Folder,
     PhoneNumber,
 )
+from mock_server.core.timefmt import parse_timestamp, timestamp
 
 SETTING_FIELDS = (
     "name",
@@ -36,25 +35,6 @@ SETTING_FIELDS = (
 )
 # fields whose JSON null means "the default" rather than "no value"
 _NULL_MEANS_EMPTY_LIST = {"phone_number_ids"}
-
-
-def timestamp(t: float | None) -> str | None:
-    """RFC 3339, UTC, microseconds, Z."""
-    if t is None:
-        return None
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(value: str, loc: tuple[str | int, ...]) -> float:
-    try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
-    except ValueError:
-        raise RequestInvalid(
-            [Violation(loc, f"'{value}' is not an RFC 3339 date-time", "datetime_parsing")]
-        ) from None
-    if parsed.tzinfo is None:
-        raise RequestInvalid([Violation(loc, "a date-time needs a UTC offset (e.g. Z)", "timezone_aware")])
-    return parsed.timestamp()
 
 
 def setting_changes(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,26 @@
+"""RFC 3339 times on the wire, POSIX seconds in the core."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mock_server.core.errors import RequestInvalid, Violation
+
+
+def timestamp(t: float | None) -> str | None:
+    """RFC 3339, UTC, microseconds, Z."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_timestamp(value: str, loc: tuple[str | int, ...]) -> float:
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        raise RequestInvalid(
+            [Violation(loc, f"'{value}' is not an RFC 3339 date-time", "datetime_parsing")]
+        ) from None
+    if parsed.tzinfo is None:
+        raise RequestInvalid([Violation(loc, "a date-time needs a UTC offset (e.g. Z)", "timezone_aware")])
+    return parsed.timestamp()

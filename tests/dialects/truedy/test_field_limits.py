@@ -20,6 +20,9 @@ LIMITS: list[tuple[str, Any, Any, str]] = [
     ("max_retry_attempts", 0, -1, "greater_than_equal"),
     ("max_retry_attempts", 3, 4, "less_than_equal"),
     ("max_calls_per_day", 1, 0, "greater_than_equal"),
+    ("max_calls_per_day", 100000, 100001, "less_than_equal"),
+    ("phone_number_ids", ["num_sandbox_1"], ["num_sandbox_1"] * 21, "too_long"),
+    ("phone_number_ids", ["num_sandbox_2"], [""], "string_too_short"),
     ("working_days", [7], [8], "less_than_equal"),
     ("working_days", [1], [0], "greater_than_equal"),
     ("working_days", [1, 2], [], "too_short"),
@@ -29,6 +32,16 @@ LIMITS: list[tuple[str, Any, Any, str]] = [
     ("retry_failed", True, "yes", "bool_type"),
     ("timezone", "Europe/Berlin", "Mars/Olympus", "timezone_error"),
     ("timezone", "America/New_York", "", "string_too_short"),
+]
+# limits of fields that only create takes: (field, rejected value, expected type, loc prefix length)
+CREATE_ONLY: list[tuple[str, Any, str]] = [
+    ("contacts", [{"phone_number": f"+1415555{i:04d}"} for i in range(10001)], "too_long"),
+    ("contact_ids", [f"ctc_{i}" for i in range(10001)], "too_long"),
+    ("contacts", [{"phone_number": "+14155550100", "first_name": "x" * 101}], "string_too_long"),
+    ("contacts", [{"phone_number": "+14155550100", "email": "not-an-email"}], "format_error"),
+    ("contact_folder_id", "", "string_too_short"),
+    ("agent_id", "", "string_too_short"),
+    ("timezone", "A" * 65, "string_too_long"),
 ]
 TIME_LIMITS: list[tuple[str, Any, str]] = [
     ("start_time", "24:00", "string_pattern_mismatch"),
@@ -60,6 +73,20 @@ def test_update_limits(client: CheckedClient, field: str, good: Any, bad: Any, e
     rejected = client.patch(url, json={field: bad}, headers=AUTH)
     assert rejected.status_code == 422
     assert error_type in violation_types(rejected, field)
+
+
+@pytest.mark.parametrize(("field", "bad", "error_type"), CREATE_ONLY)
+def test_create_only_limits(client: CheckedClient, field: str, bad: Any, error_type: str) -> None:
+    rejected = client.post(f"{API}/batch-calls", json={**BASE, field: bad}, headers=AUTH)
+    assert rejected.status_code == 422, rejected.text[:300]
+    assert error_type in violation_types(rejected, field)
+
+
+def test_inline_contacts_at_the_limit_are_accepted(client: CheckedClient) -> None:
+    contacts = [{"phone_number": f"+1415555{i:04d}"} for i in range(10000)]  # ~320 KB, under 1 MiB
+    accepted = client.post(f"{API}/batch-calls", json={**BASE, "contacts": contacts}, headers=AUTH)
+    assert accepted.status_code == 201
+    assert accepted.json()["data"]["total_contacts"] == 10000
 
 
 @pytest.mark.parametrize(("field", "bad", "error_type"), TIME_LIMITS)

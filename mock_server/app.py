@@ -16,6 +16,7 @@ from starlette.routing import Route
 from mock_server.control import control_routes
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
+from mock_server.defects import with_defects
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.engine.middleware import RequestIdMiddleware, request_id_of
 from mock_server.engine.pipeline import build_routes, render
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     sandbox = Sandbox(settings)
     spec = load_spec(settings.spec_path)
-    dialect = TruedyDialect(spec, sandbox)
+    dialect = with_defects(TruedyDialect(spec, sandbox), settings.defects)  # test-only defects
 
     def error_response(request: Request, error: MockError) -> Response:
         return render(dialect.error_reply(error, request_id_of(request.scope), sandbox.now()))

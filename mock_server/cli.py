@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path
 
@@ -21,6 +22,14 @@ def _start_at(value: str) -> float:
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-03-02T08:00:00Z")
     return parsed.timestamp()
+
+
+def _rate_limit(value: str) -> str:
+    try:
+        Limit.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def _positive(value: str) -> float:
@@ -61,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--latency-ms", type=int, default=0, help="simulated processing time of every API request"
     )
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=None,
+        help="per-workspace limit such as 100/min (Truedy's published limit); off by default",
+    )
     serve.add_argument("--cost-per-minute", type=float, default=defaults.cost_per_minute_usd)
     serve.add_argument(
         "--retry-delay",
@@ -73,6 +88,17 @@ def parser() -> argparse.ArgumentParser:
         "--admin-token", default=None, help="protect /_mock with this token (required off loopback)"
     )
     serve.add_argument("--log-level", default="warning")
+    from mock_server.defects import DEFECTS
+
+    serve.add_argument(
+        "--defect",
+        action="append",
+        default=[],
+        choices=sorted(DEFECTS),
+        metavar="NAME",
+        help="TEST-ONLY: switch on a deliberate defect, to prove the contract kit finds it; repeatable "
+        f"({', '.join(sorted(DEFECTS))})",
+    )
     return root
 
 
@@ -95,11 +121,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
         sandbox_key=args.api_key,
         max_body_bytes=args.max_body_bytes,
         latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
         live_edits=args.live_edits,
         cost_per_minute_usd=args.cost_per_minute,
         retry_delay_seconds=args.retry_delay,
         webhook_url=args.webhook_url,
         admin_token=args.admin_token,
+        defects=frozenset(args.defect),
     )
 
 

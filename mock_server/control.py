@@ -17,6 +17,7 @@ from starlette.routing import Route
 from mock_server import __version__
 from mock_server.core.clock import ManualClock
 from mock_server.core.timefmt import parse_timestamp, timestamp
+from mock_server.engine.faults import rule_from_json
 from mock_server.fixtures import fixture_ids
 from mock_server.sandbox import Sandbox
 from mock_server.store.base import Workspace
@@ -155,6 +156,30 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         workspace.fail_next_schedule = True
         return JSONResponse({"fail_next_schedule": True})
 
+    async def list_faults(request: Request) -> Response:
+        rules = [rule.as_json() for rule in sandbox.faults.rules()]
+        return JSONResponse({"data": rules, "total": len(rules)})
+
+    async def add_fault(request: Request) -> Response:
+        body = await json_body(request)
+        if body is None:
+            return _error(400, "invalid_json", "send a JSON object describing the rule")
+        try:
+            rule = rule_from_json(sandbox.new_id("fault"), body)
+        except ValueError as exc:
+            return _error(422, "validation_error", str(exc))
+        sandbox.faults.add(rule)
+        return JSONResponse(rule.as_json(), 201)
+
+    async def remove_fault(request: Request) -> Response:
+        if not sandbox.faults.remove(request.path_params["fault_id"]):
+            return _error(404, "not_found", "no fault rule with that id")
+        return Response(status_code=204)
+
+    async def clear_faults(request: Request) -> Response:
+        sandbox.faults.clear()
+        return Response(status_code=204)
+
     table: list[tuple[str, str, Endpoint]] = [
         ("/health", "GET", health),
         ("/reset", "POST", reset),
@@ -163,6 +188,10 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         ("/clock/advance", "POST", advance_clock),
         ("/events", "GET", events),
         ("/faults/scheduling", "POST", fail_next_schedule),
+        ("/faults", "GET", list_faults),
+        ("/faults", "POST", add_fault),
+        ("/faults", "DELETE", clear_faults),
+        ("/faults/{fault_id}", "DELETE", remove_fault),
         ("/webhooks", "GET", get_webhook),
         ("/webhooks", "PUT", set_webhook),
         ("/webhooks/deliveries", "GET", deliveries),

@@ -16,6 +16,8 @@ from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
 from mock_server.core.timefmt import timestamp
+from mock_server.engine.faults import FaultTable
+from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
@@ -45,6 +47,8 @@ class Sandbox:
         self.ids = IdFactory(settings.seed)
         self.store: Store = MemoryStore()
         self._workspaces: dict[str, Workspace] = {}
+        self.faults = FaultTable(settings.seed)
+        self.rate_limiter = RateLimiter(Limit.parse(settings.rate_limit)) if settings.rate_limit else None
         self.outbox.clear()
         config = SimulationConfig(
             cost_per_minute_usd=settings.cost_per_minute_usd,

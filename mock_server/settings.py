@@ -27,9 +27,11 @@ class Settings:
     sandbox_key: str = SANDBOX_KEY
     max_body_bytes: int = 1_048_576
     latency_ms: int = 0
+    rate_limit: str | None = None  # e.g. "100/min"; None = unlimited
     live_edits: bool = False
     cost_per_minute_usd: float = 0.12
     retry_delay_seconds: int = 3600
     webhook_url: str | None = None
     webhook_retry_base_seconds: float = 1.0
     admin_token: str | None = None
+    defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.defects)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,3 +61,30 @@ def new_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
+
+
+@contextlib.contextmanager
+def live_server(*flags: str) -> Iterator[str]:
+    """`batchcalls-mock serve` in a subprocess on a free loopback port; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"), first
+        base = first.rsplit(" ", 1)[1].strip()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                httpx.get(f"{base}/_mock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)  # reaps the process and closes its pipes

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx2 as httpx
+from support import live_server
 
 from mock_server.cli import banner, main, parser, settings_from
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_are_the_documented_ones() -> None:
@@ -35,28 +28,8 @@ def test_refuses_a_public_host_without_admin_token(capsys: object) -> None:
 
 
 def test_serve_starts_on_a_free_port_and_answers() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("Batch Calls sandbox listening on http://127.0.0.1:")
-        base = first.rsplit(" ", 1)[1].strip()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                response = httpx.get(f"{base}/_mock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.1)
-        assert response.json()["status"] == "ok"
+    with live_server("--clock", "manual") as base:
+        assert httpx.get(f"{base}/_mock/health", timeout=2).json()["status"] == "ok"
         agents = httpx.get(f"{base}/api/public/v1/agents",
                            headers={"Authorization": "Bearer sk_test_sandbox"}, timeout=2)
         assert agents.status_code == 200
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)  # reaps the process and closes its pipes

@@ -72,9 +72,9 @@ class UnsupportedMediaType(MockError):
 class RateLimited(MockError):
     code = "rate_limit_exceeded"
 
-    def __init__(self, limit: int, reset_at: str, retry_after: int) -> None:
+    def __init__(self, limit: int, period: str, reset_at: str, retry_after: int) -> None:
         super().__init__(
-            f"rate limit of {limit} requests a minute exceeded",
+            f"rate limit of {limit} requests per {period} exceeded; retry after {retry_after} s",
             {"limit": limit, "reset_at": reset_at},
         )
         self.retry_after = retry_after
@@ -82,6 +82,10 @@ class RateLimited(MockError):
 
 class InternalError(MockError):
     code = "internal_error"
+
+
+class ServiceUnavailable(MockError):
+    code = "service_unavailable"
 
 
 class RequestInvalid(MockError):

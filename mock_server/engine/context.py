@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from starlette.requests import Request
 
 from mock_server.core.errors import MockError
+from mock_server.engine.faults import FaultTable
+from mock_server.engine.ratelimit import RateLimiter
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.store.base import Collection, IdempotencyRecord, Workspace
 
@@ -53,6 +55,8 @@ class Runtime(Protocol):
 
     max_body_bytes: int
     latency_seconds: float  # simulated processing time of every API request
+    faults: FaultTable
+    rate_limiter: RateLimiter | None
 
     def now(self) -> float: ...
 

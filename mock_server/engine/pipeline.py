@@ -19,10 +19,13 @@ from mock_server.core.errors import (
     InternalError,
     MockError,
     PayloadTooLarge,
+    RateLimited,
     RequestInvalid,
+    ServiceUnavailable,
     UnsupportedMediaType,
     Violation,
 )
+from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
 from mock_server.engine.middleware import request_id_of
@@ -112,6 +115,20 @@ def _forced_reply(
     return dialect.example_reply(response, request_id, now)
 
 
+def _injected(status: int, now: float) -> MockError:
+    if status == 429:
+        return RateLimited(100, "minute (injected fault)", timestamp(now + 60) or "", 60)
+    if status == 503:
+        return ServiceUnavailable("the service is temporarily unavailable (injected fault); retry later")
+    return InternalError("internal error (injected fault)")
+
+
+async def _drop(send: Any) -> None:
+    """A dropped connection: headers promise a body that never comes, then the server closes."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")]})
+
+
 class OperationEndpoint:
     """The ASGI endpoint of one path: picks the operation by method and runs the pipeline."""
 
@@ -125,6 +142,15 @@ class OperationEndpoint:
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
         try:
+            fault = self.runtime.faults.match(request.method, request.url.path)
+            if fault is not None:
+                if fault.latency_ms:
+                    await asyncio.sleep(fault.latency_ms / 1000)
+                if fault.drop_connection:
+                    await _drop(send)
+                    return
+                if fault.status is not None:
+                    raise _injected(fault.status, self.runtime.now())
             reply = await self._handle(operation, request, request_id)
         except MockError as error:
             reply = self.dialect.error_reply(error, request_id, self.runtime.now())
@@ -137,6 +163,8 @@ class OperationEndpoint:
         self.runtime.catch_up()
         now = self.runtime.now()
         workspace = self.dialect.authenticate(request)
+        if self.runtime.rate_limiter is not None:
+            self.runtime.rate_limiter.hit(workspace.id)
         forced = _forced_reply(operation, self.dialect, request.headers.get("prefer", ""), request_id, now)
         if forced is not None:
             return forced

@@ -64,10 +64,10 @@ OPERATIONS = [
 ]
 
 # Error responses each operation must document (besides its success):
-#   401, 422, 429, 500 always (422 at least for a malformed `Prefer` header, which every operation
+#   401, 422, 429, 500, 503 always (422 at least for a malformed `Prefer` header, which every operation
 #   declares); 400/413/415 when the operation takes a body; 409 on every POST (idempotency);
 #   404 except where no id can be unknown (lists without path ids, bulk delete, folder creation).
-ERR_BASE = {"401", "422", "429", "500"}
+ERR_BASE = {"401", "422", "429", "500", "503"}
 BODY = {"400", "413", "415"}
 EXPECTED_ERRORS = {
     "list_batch_calls": ERR_BASE,
@@ -103,6 +103,7 @@ ERROR_COMPONENTS = {
     "422": "UnprocessableEntity",
     "429": "TooManyRequests",
     "500": "InternalError",
+    "503": "ServiceUnavailable",
 }
 BUSINESS_422_CODES = {
     "invalid_state",

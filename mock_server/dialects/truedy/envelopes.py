@@ -16,6 +16,7 @@ from mock_server.core.errors import (
     PayloadTooLarge,
     RateLimited,
     RequestInvalid,
+    ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -36,6 +37,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (RequestInvalid, 422),
     (BusinessRuleViolation, 422),
     (RateLimited, 429),
+    (ServiceUnavailable, 503),
 )
 
 
@@ -87,8 +89,8 @@ def error_reply(error: MockError, request_id: str, now: float) -> Reply:
         headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
     elif isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
-    elif isinstance(error, RateLimited):
-        headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, RateLimited | ServiceUnavailable):
+        headers["Retry-After"] = str(getattr(error, "retry_after", 1))
     body = {
         "error": {"code": error.code, "message": error.message, "details": error.details},
         "meta": meta(request_id, now),
@@ -105,7 +107,7 @@ def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:
     headers: dict[str, str] = {}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
-    elif status == 429:
+    elif status in (429, 503):
         headers["Retry-After"] = "60"
     elif status == 201:
         headers["Location"] = "about:blank"

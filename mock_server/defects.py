@@ -1,0 +1,183 @@
+"""Deliberate defects of the Truedy dialect. TEST-ONLY: they exist to prove the contract kit finds bugs.
+
+`Settings(defects=frozenset({...}))` or `batchcalls-mock serve --defect NAME` wraps the dialect in
+`DefectiveDialect`, which breaks the contract in exactly the named ways (as Schemathesis's own test
+apps do) and otherwise answers like the real thing. Nothing here runs unless a defect is named.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+
+from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid
+from mock_server.dialects.truedy import wire
+from mock_server.dialects.truedy.dialect import TruedyDialect
+from mock_server.dialects.truedy.envelopes import meta, single
+from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
+from mock_server.engine.spec import RequestBody, ResponseSpec, Spec, compile_schema
+from mock_server.store.base import Workspace
+
+DEFECTS: Mapping[str, str] = {
+    "accept_out_of_range": "max_concurrent_calls up to 1000 accepted on create and update (limit 1-100)",
+    "pause_from_draft": "pausing a draft answers 200 'paused' instead of 422 invalid_state",
+    "missing_required_field": "batch call responses lack the required created_at",
+    "wrong_success_status": "create answers 200 instead of 201",
+    "deleted_still_readable": "a deleted draft is still readable with GET",
+    "ignore_limit": "list endpoints ignore `limit` (they answer up to 100 items)",
+    "malformed_error_envelope": "error bodies are {error: <code>, message} without details or meta",
+    "wrong_error_code": "404s carry the code 'resource_missing' instead of not_found",
+    "server_error_on_input": "500 on a batch name with a non-ASCII character",
+    "request_id_mismatch": "meta.request_id of successful answers differs from X-Request-Id",
+    "broken_counters": "batch calls report completed_contacts = successful + failed + 1",
+    "ignored_auth": "requests without an Authorization header act in the sandbox workspace",
+    "foreign_ids_visible": "GET of another workspace's batch call answers it instead of 404",
+}
+RANGE_BREAKING_OPERATIONS = ("create_batch_call", "update_batch_call")
+
+
+def with_defects(dialect: TruedyDialect, defects: frozenset[str]) -> Dialect:
+    """The dialect itself when no defect is named (the normal case), else the defective wrapper."""
+    return DefectiveDialect(dialect, defects) if defects else dialect
+
+
+def _relaxed(spec: Spec) -> Spec:
+    """The spec with max_concurrent_calls allowed up to 1000 in request bodies."""
+    operations = []
+    for op in spec.operations:
+        if op.operation_id in RANGE_BREAKING_OPERATIONS and op.body is not None:
+            raw = spec.document["paths"][op.path][op.method.lower()]["requestBody"]["content"]
+            schema = copy.deepcopy(raw["application/json"]["schema"])
+            schema["properties"]["max_concurrent_calls"]["maximum"] = 1000
+            media_types = {**op.body.media_types, "application/json": compile_schema(schema)}
+            body = RequestBody(op.body.required, media_types)
+            op = dataclasses.replace(op, body=body)
+        operations.append(op)
+    return Spec(spec.document, spec.base_path, tuple(operations), {op.operation_id: op for op in operations})
+
+
+def _batches_in(body: Any) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    items = data if isinstance(data, list) else [data]
+    return [item for item in items if isinstance(item, dict) and "completed_contacts" in item]
+
+
+class DefectiveDialect:
+    def __init__(self, inner: TruedyDialect, defects: frozenset[str]) -> None:
+        unknown = sorted(defects - set(DEFECTS))
+        if unknown:
+            raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
+        self.inner = inner
+        self.defects = defects
+        self.name = inner.name
+        self.runtime = inner.runtime
+        self.spec = _relaxed(inner.spec) if "accept_out_of_range" in defects else inner.spec
+        self._ghosts: dict[tuple[str, str], Any] = {}  # (workspace, id) -> the JSON of a deleted batch
+        self.handlers: Mapping[str, Handler] = {
+            op_id: self._wrap(op_id, handler) for op_id, handler in inner.handlers.items()
+        }
+
+    def on(self, defect: str) -> bool:
+        return defect in self.defects
+
+    # Dialect ----------------------------------------------------------------------------------
+    def authenticate(self, request: Request) -> Workspace:
+        if self.on("ignored_auth") and "authorization" not in request.headers:
+            workspace: Workspace = getattr(self.runtime, "default_workspace")  # noqa: B009 - not in Runtime
+            return workspace
+        return self.inner.authenticate(request)
+
+    def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
+        reply = self.inner.error_reply(error, request_id, now)
+        if isinstance(error, RequestInvalid) or not isinstance(reply.body, dict):
+            return reply
+        if self.on("wrong_error_code") and isinstance(error, NotFound):
+            reply.body["error"]["code"] = "resource_missing"
+        if self.on("malformed_error_envelope"):
+            reply.body = {"error": reply.body["error"]["code"], "message": reply.body["error"]["message"]}
+        return reply
+
+    def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply:
+        return self.inner.example_reply(response, request_id, now)
+
+    # handlers ---------------------------------------------------------------------------------
+    def _wrap(self, operation_id: str, handler: Handler) -> Handler:
+        special: dict[str, Callable[[RequestContext, Handler], Reply]] = {
+            "pause_batch_call": self._pause,
+            "delete_batch_call": self._delete,
+            "get_batch_call": self._get,
+        }
+        around = special.get(operation_id)
+
+        def wrapped(ctx: RequestContext) -> Reply:
+            self._before(operation_id, ctx)
+            if self.on("ignore_limit") and operation_id.startswith("list_"):
+                asked = ctx.params["limit"]
+                reply = handler(dataclasses.replace(ctx, params={**ctx.params, "limit": 100}))
+                reply.body["pagination"]["limit"] = asked
+            else:
+                reply = around(ctx, handler) if around else handler(ctx)
+            return self._after(operation_id, ctx, reply)
+
+        return wrapped
+
+    def _before(self, operation_id: str, ctx: RequestContext) -> None:
+        if self.on("server_error_on_input") and operation_id in RANGE_BREAKING_OPERATIONS:
+            name = (ctx.body or {}).get("name")
+            if isinstance(name, str) and not name.isascii():
+                raise RuntimeError("deliberate defect: names are assumed to be ASCII")
+
+    def _after(self, operation_id: str, ctx: RequestContext, reply: Reply) -> Reply:
+        if self.on("wrong_success_status") and operation_id == "create_batch_call" and reply.status == 201:
+            reply.status = 200
+        for batch in _batches_in(reply.body):
+            if self.on("missing_required_field"):
+                batch.pop("created_at", None)
+            if self.on("broken_counters"):
+                batch["completed_contacts"] = batch["successful_contacts"] + batch["failed_contacts"] + 1
+        if self.on("request_id_mismatch") and isinstance(reply.body, dict) and "meta" in reply.body:
+            reply.body["meta"]["request_id"] = f"req_mismatch_{ctx.request_id.removeprefix('req_')}"
+        return reply
+
+    def _pause(self, ctx: RequestContext, handler: Handler) -> Reply:
+        try:
+            return handler(ctx)
+        except InvalidState:
+            if not self.on("pause_from_draft"):
+                raise
+            current = self.inner.handlers["get_batch_call"](ctx)
+            if current.body["data"]["status"] != "draft":
+                raise
+            current.body["data"]["status"] = "paused"
+            return current
+
+    def _delete(self, ctx: RequestContext, handler: Handler) -> Reply:
+        if not self.on("deleted_still_readable"):
+            return handler(ctx)
+        before = self.inner.handlers["get_batch_call"](ctx).body["data"]
+        reply = handler(ctx)
+        try:
+            self.inner.handlers["get_batch_call"](ctx)
+        except NotFound:
+            self._ghosts[(ctx.workspace.id, before["id"])] = before
+        return reply
+
+    def _get(self, ctx: RequestContext, handler: Handler) -> Reply:
+        try:
+            return handler(ctx)
+        except NotFound:
+            batch_id = str(ctx.params["batch_call_id"])
+            ghost = self._ghosts.get((ctx.workspace.id, batch_id))
+            if ghost is not None:
+                return single(ghost, ctx.request_id, ctx.now)
+            if self.on("foreign_ids_visible"):
+                for workspace in self.runtime.store.workspaces():
+                    found = self.runtime.store.batches(workspace.id).get(batch_id)
+                    if found is not None:
+                        return Reply(200, {"data": wire.batch(found), "meta": meta(ctx.request_id, ctx.now)})
+            raise
+

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestIdMiddleware, new_id=sandbox.new_id)],
+        middleware=[Middleware(RequestIdMiddleware, new_id=sandbox.new_request_id)],
         exception_handlers={HTTPException: http_error},
     )
     app.state.sandbox = sandbox

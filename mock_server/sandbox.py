@@ -45,6 +45,8 @@ class Sandbox:
         settings = self.settings
         self.clock = make_clock(settings)
         self.ids = IdFactory(settings.seed)
+        # request ids have their own stream: reading the API never shifts the ids of what it creates
+        self.request_ids = IdFactory(settings.seed + 1)
         self.store: Store = MemoryStore()
         self._workspaces: dict[str, Workspace] = {}
         self.faults = FaultTable(settings.seed)
@@ -67,6 +69,9 @@ class Sandbox:
 
     def new_id(self, prefix: str) -> str:
         return self.ids.new(prefix)
+
+    def new_request_id(self) -> str:
+        return self.request_ids.new("req")
 
     def catch_up(self) -> None:
         """In real time, run what fell due since the last request before answering this one."""

@@ -10,7 +10,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp, new_id: Callable[[str], str]) -> None:
+    def __init__(self, app: ASGIApp, new_id: Callable[[], str]) -> None:
         self.app = app
         self.new_id = new_id
 
@@ -18,7 +18,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = self.new_id("req")
+        request_id = self.new_id()
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -158,3 +158,16 @@ def test_live_edit_replans_pending_contacts_only() -> None:
         late = [c for c in rows.values() if c["called_at"] and c["called_at"] > "2026-03-02T15:00"]
         # 12:00-13:00 New York is 17:00-18:00 UTC (EST)
         assert late and all("T17:00:00" <= c["called_at"][10:] < "T18:00:00" for c in late)
+
+
+def test_reading_never_changes_what_is_created() -> None:
+    def created_ids(reads: int) -> list[str]:
+        with make_client() as c:
+            ids = []
+            for _ in range(3):
+                for _ in range(reads):
+                    c.get(f"{API}/agents", headers=AUTH)
+                ids.append(c.post(f"{API}/batch-calls", json=CAMPAIGN, headers=AUTH).json()["data"]["id"])
+            return ids
+
+    assert created_ids(0) == created_ids(4)

@@ -1,0 +1,442 @@
+"""The discrete-event dispatcher: places simulated calls on the simulated clock.
+
+One heap holds two kinds of entries: the end of a call in progress, and at most one live
+"wake-up" per batch (older wake-ups are invalidated by a generation number, not removed). A
+batch's not-yet-dialled contacts are the tail `contacts[cursor:]`: the plan gives them
+non-decreasing `scheduled_at` in contact order, so dialling in `(scheduled_at, index)` order is a
+cursor walk, merged with a small heap of contacts waiting for a retry. Work is per call and per
+window, never per contact per tick, so a week of a 100k-contact campaign plays in about a second.
+
+The caller checks the lifecycle rules (422s) first; every command runs due events up to `now`
+before acting, so the events it emits stay in time order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import DomainEvent, EventSink
+from .ids import IdFactory
+from .models import Batch, BatchStatus, DayTally, PhoneNumber
+from .outcomes import RETRYABLE_OUTCOMES, CallResult, OutcomeModel, SimulationConfig, batch_rng
+from .planner import CallingCalendar, Window, plan_slots
+
+# (time, seq, batch id, call or None for a wake-up, wake generation)
+_Entry = tuple[float, int, str, "_Call | None", int]
+
+
+@dataclass(slots=True)
+class _Call:
+    index: int
+    call_id: str
+    number: PhoneNumber
+    result: CallResult
+    date: str  # local day the call started on, for the per-day tally
+
+
+@dataclass(slots=True)
+class _Run:
+    """A scheduled batch's runtime state (never exported; rebuilt by scheduling)."""
+
+    batch: Batch
+    numbers: list[PhoneNumber]
+    cal: CallingCalendar
+    outcomes: OutcomeModel
+    rotation: random.Random  # for the `random` strategy
+    start_at: float
+    cursor: int = 0
+    retries: list[tuple[float, int]] = field(default_factory=list)  # heap of (due, index)
+    open_contacts: int = 0  # not yet terminal
+    in_progress: int = 0
+    busy: dict[str, int] = field(default_factory=dict)  # phone number id → calls in progress
+    round_robin: int = 0
+    dialled: dict[int, int] = field(default_factory=dict)  # local-day ordinal → dials
+    wake_at: float | None = None
+    wake_gen: int = 0
+
+
+class Dispatcher:
+    def __init__(self, *, seed: int, config: SimulationConfig, emit: EventSink, ids: IdFactory) -> None:
+        self._seed = seed
+        self._config = config
+        self._sink = emit
+        self._ids = ids
+        self._heap: list[_Entry] = []
+        self._seq = itertools.count()
+        self._runs: dict[str, _Run] = {}
+        self._now = float("-inf")
+
+    # -- commands --------------------------------------------------------------------------
+
+    def schedule(self, batch: Batch, numbers: Sequence[PhoneNumber], start_at: float, now: float) -> None:
+        """draft → scheduled: plan every contact from `start_at` (not before `now`) and enqueue."""
+        now = self._catch_up(now)
+        assert batch.status == "draft", batch.status
+        if not numbers:
+            raise ValueError("a batch needs at least one phone number to call from")
+        if not batch.contacts:
+            raise ValueError("a batch needs at least one contact")
+        rt = _Run(
+            batch=batch,
+            numbers=list(numbers),
+            cal=CallingCalendar(batch.settings),
+            outcomes=OutcomeModel(self._config, batch_rng(self._seed, batch.id, "outcomes")),
+            rotation=batch_rng(self._seed, batch.id, "rotation"),
+            start_at=max(start_at, now),
+            open_contacts=len(batch.contacts),
+        )
+        for c in batch.contacts:
+            c.call_status = "scheduled"
+        self._plan_fresh(rt, rt.start_at)
+        self._runs[batch.id] = rt
+        self._set_status(rt, "scheduled", now)
+        self._wake(rt, self._earliest(rt))
+
+    def pause(self, batch: Batch, now: float) -> None:
+        """scheduled|active → paused: no new calls; calls in progress finish."""
+        now = self._catch_up(now)
+        rt = self._runs[batch.id]
+        assert batch.status in ("scheduled", "active"), batch.status
+        self._wake(rt, None)
+        self._set_status(rt, "paused", now)
+
+    def resume(self, batch: Batch, now: float) -> None:
+        """paused → scheduled|active: pending contacts re-planned from now (or the start, if later)."""
+        now = self._catch_up(now)
+        rt = self._runs[batch.id]
+        assert batch.status == "paused", batch.status
+        self._replan_pending(rt, now)
+        if rt.open_contacts == 0:
+            self._complete(rt, now)
+            return
+        earliest = self._earliest(rt)
+        due_now = earliest is not None and earliest <= now
+        self._set_status(rt, "active" if rt.in_progress or due_now else "scheduled", now)
+        self._wake(rt, earliest)
+
+    def cancel(self, batch: Batch, now: float) -> None:
+        """scheduled|active|paused → cancelled: pending contacts cancelled; calls in progress finish."""
+        now = self._catch_up(now)
+        assert batch.status in ("scheduled", "active", "paused"), batch.status
+        rt = self._runs[batch.id]
+        contacts = batch.contacts
+        dropped = contacts[rt.cursor :] + [contacts[i] for _, i in rt.retries]
+        for c in dropped:
+            c.call_status = "cancelled"
+        rt.cursor = len(contacts)
+        rt.retries = []
+        rt.open_contacts -= len(dropped)
+        batch.counters.cancelled += len(dropped)
+        self._wake(rt, None)
+        self._set_status(rt, "cancelled", now)
+        self._retire_if_idle(rt)
+
+    def replan(self, batch: Batch, now: float, numbers: Sequence[PhoneNumber] | None = None) -> None:
+        """Live edit (settings already changed): re-plan pending contacts; finished ones untouched."""
+        now = self._catch_up(now)
+        rt = self._runs[batch.id]
+        assert batch.status in ("scheduled", "active", "paused"), batch.status
+        s = batch.settings
+        rt.cal = CallingCalendar(s)
+        if numbers:
+            rt.numbers = list(numbers)
+        if batch.counters.calls_placed == 0 and s.schedule_type == "scheduled" and s.scheduled_at:
+            rt.start_at = s.scheduled_at  # not started yet: a new start moment applies
+        self._replan_pending(rt, now)
+        batch.updated_at = now
+        if batch.status != "paused":
+            self._wake(rt, self._earliest(rt))
+
+    def forget(self, batch_id: str) -> None:
+        """The batch was deleted: drop its runtime state and queued events."""
+        if self._runs.pop(batch_id, None) is not None:
+            self._heap = [e for e in self._heap if e[2] != batch_id]
+            heapq.heapify(self._heap)
+
+    # -- the event loop --------------------------------------------------------------------
+
+    def run_until(self, t: float) -> int:
+        """Run every due event with time <= t in (time, seq) order; returns how many ran."""
+        heap, runs = self._heap, self._runs
+        ran = 0
+        while heap and heap[0][0] <= t:
+            at, _, batch_id, call, gen = heapq.heappop(heap)
+            rt = runs.get(batch_id)
+            if rt is None:
+                continue
+            if call is None:
+                if gen != rt.wake_gen:
+                    continue  # superseded wake-up
+                rt.wake_at = None
+                self._now = at
+                self._pump(rt, at)
+            else:
+                self._now = at
+                self._end_call(rt, call, at)
+            ran += 1
+        if t > self._now:
+            self._now = t
+        return ran
+
+    def next_due(self) -> float | None:
+        """Time of the next live event, or None when nothing is queued."""
+        heap = self._heap
+        while heap:
+            _, _, batch_id, call, gen = heap[0]
+            rt = self._runs.get(batch_id)
+            if rt is not None and (call is not None or gen == rt.wake_gen):
+                return heap[0][0]
+            heapq.heappop(heap)
+        return None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _catch_up(self, now: float) -> float:
+        self.run_until(now)
+        return max(now, self._now)
+
+    def _push(self, at: float, batch_id: str, call: _Call | None, gen: int) -> None:
+        heapq.heappush(self._heap, (at, next(self._seq), batch_id, call, gen))
+
+    def _wake(self, rt: _Run, at: float | None) -> None:
+        if at == rt.wake_at:
+            return
+        rt.wake_gen += 1
+        rt.wake_at = at
+        if at is not None:
+            self._push(at, rt.batch.id, None, rt.wake_gen)
+
+    def _emit(self, batch: Batch, kind: str, at: float, data: dict[str, Any]) -> None:
+        self._sink(DomainEvent(kind, batch.workspace_id, at, data))
+
+    def _set_status(self, rt: _Run, status: BatchStatus, at: float) -> None:
+        b = rt.batch
+        previous = b.status
+        if previous == status:
+            return
+        b.status = status
+        b.updated_at = at
+        self._emit(b, "batch.status.changed", at, {
+            "batch_id": b.id, "previous_status": previous, "status": status,
+        })
+
+    def _earliest(self, rt: _Run) -> float | None:
+        contacts = rt.batch.contacts
+        fresh = contacts[rt.cursor].scheduled_at if rt.cursor < len(contacts) else None
+        retry = rt.retries[0][0] if rt.retries else None
+        if fresh is None:
+            return retry
+        return fresh if retry is None else min(fresh, retry)
+
+    def _plan_fresh(self, rt: _Run, start: float) -> None:
+        contacts = rt.batch.contacts
+        i = rt.cursor
+        for at, n in plan_slots(rt.cal, len(contacts) - i, start, rt.dialled):
+            for c in contacts[i : i + n]:
+                c.scheduled_at = at
+            i += n
+
+    def _replan_pending(self, rt: _Run, now: float) -> None:
+        self._plan_fresh(rt, max(now, rt.start_at))
+        contacts = rt.batch.contacts
+        moved = []
+        for due, i in rt.retries:
+            due = rt.cal.next_window_start(max(due, now))
+            contacts[i].scheduled_at = due
+            moved.append((due, i))
+        heapq.heapify(moved)
+        rt.retries = moved
+
+    def _roll(self, rt: _Run, w: Window) -> None:
+        """Pending contacts due before window `w` missed their window: they move to `w`."""
+        contacts = rt.batch.contacts
+        if rt.cursor < len(contacts):
+            head = contacts[rt.cursor].scheduled_at
+            if head is not None and head < w.open:
+                self._plan_fresh(rt, w.open)
+        retries = rt.retries
+        if retries and retries[0][0] < w.open:
+            late = []
+            while retries and retries[0][0] < w.open:
+                late.append(heapq.heappop(retries)[1])
+            for i in late:
+                contacts[i].scheduled_at = w.open
+                heapq.heappush(retries, (w.open, i))
+
+    def _pump(self, rt: _Run, now: float) -> None:
+        """Dial every contact that may start at `now`, then arrange the next wake-up."""
+        b = rt.batch
+        if b.status != "scheduled" and b.status != "active":
+            return
+        cap = rt.cal.cap
+        limit = b.settings.max_concurrent_calls
+        contacts = b.contacts
+        n = len(contacts)
+        retries = rt.retries
+        while True:
+            w = rt.cal.next_window(now)
+            if w.open > now:  # between windows
+                self._roll(rt, w)
+                self._wake(rt, self._earliest(rt))
+                return
+            used = rt.dialled.get(w.day, 0)
+            if cap is not None and used >= cap:  # today's quota is spent
+                self._roll(rt, rt.cal.next_window(w.close))
+                self._wake(rt, self._earliest(rt))
+                return
+            while rt.in_progress < limit and (cap is None or used < cap):
+                retry = False
+                if rt.cursor < n:
+                    idx = rt.cursor
+                    due = contacts[idx].scheduled_at
+                    assert due is not None
+                    if retries and retries[0] < (due, idx):
+                        due, idx = retries[0]
+                        retry = True
+                elif retries:
+                    due, idx = retries[0]
+                    retry = True
+                else:
+                    self._wake(rt, None)  # nothing pending: the last call's end completes the batch
+                    return
+                if due > now:
+                    self._wake(rt, due)
+                    return
+                if retry:
+                    heapq.heappop(retries)
+                else:
+                    rt.cursor += 1
+                self._dial(rt, idx, now, w)
+                used += 1
+            if cap is None or used < cap:
+                self._wake(rt, None)  # every line busy: the next call's end pumps again
+                return
+
+    def _pick_number(self, rt: _Run) -> PhoneNumber:
+        numbers = rt.numbers
+        if len(numbers) == 1:
+            return numbers[0]
+        strategy = rt.batch.settings.phone_rotation_strategy
+        if strategy == "round_robin":
+            rt.round_robin += 1
+            return numbers[(rt.round_robin - 1) % len(numbers)]
+        if strategy == "sequential":
+            return next((p for p in numbers if not rt.busy.get(p.id)), numbers[0])
+        return numbers[rt.rotation.randrange(len(numbers))]
+
+    def _dial(self, rt: _Run, idx: int, now: float, w: Window) -> None:
+        b = rt.batch
+        c = b.contacts[idx]
+        number = self._pick_number(rt)
+        result = rt.outcomes.draw(c.phone_number, c.attempts + 1)
+        call_id = self._ids.new("call")
+        c.attempts += 1
+        c.call_id = call_id
+        c.called_at = now
+        c.call_status = "in_progress"
+        c.from_number = number.phone_number
+        c.from_phone_number_id = number.id
+        rt.in_progress += 1
+        rt.busy[number.id] = rt.busy.get(number.id, 0) + 1
+        rt.dialled[w.day] = rt.dialled.get(w.day, 0) + 1
+        b.counters.calls_placed += 1
+        tally = b.by_day.get(w.date)
+        if tally is None:
+            tally = b.by_day[w.date] = DayTally()
+        tally.calls_placed += 1
+        b.updated_at = now
+        if b.status == "scheduled":
+            self._set_status(rt, "active", now)
+        self._emit(b, "call.started", now, {
+            "batch_id": b.id, "call_id": call_id, "contact_id": c.contact_id,
+            "phone_number": c.phone_number, "from_number": number.phone_number, "attempt": c.attempts,
+        })
+        self._push(now + result.duration_seconds, b.id, _Call(idx, call_id, number, result, w.date), 0)
+
+    def _end_call(self, rt: _Run, call: _Call, now: float) -> None:
+        b = rt.batch
+        s = b.settings
+        c = b.contacts[call.index]
+        r = call.result
+        rt.in_progress -= 1
+        rt.busy[call.number.id] -= 1
+        c.outcome = r.outcome
+        c.error_reason = r.error_reason
+        c.duration_seconds = r.duration_seconds
+        c.cost_usd += r.cost_usd
+        counters = b.counters
+        counters.calls_finished += 1
+        counters.total_duration_seconds += r.duration_seconds
+        counters.total_cost_usd += r.cost_usd
+        tally = b.by_day[call.date]
+        tally.duration_seconds += r.duration_seconds
+        tally.cost_usd += r.cost_usd
+        outcome = r.outcome
+        if outcome == "completed":
+            tally.successful += 1
+        else:
+            tally.failed += 1
+            if outcome == "voicemail":
+                tally.voicemail += 1
+            elif outcome == "no_answer":
+                tally.no_answer += 1
+        if (
+            outcome in RETRYABLE_OUTCOMES
+            and s.retry_failed
+            and c.attempts <= s.max_retry_attempts
+            and b.status != "cancelled"
+        ):
+            due = rt.cal.next_window_start(now + self._config.retry_delay_seconds)
+            c.scheduled_at = due
+            c.call_status = "scheduled"
+            heapq.heappush(rt.retries, (due, call.index))
+        else:
+            c.call_status = outcome
+            rt.open_contacts -= 1
+            if outcome == "completed":
+                counters.successful += 1
+            else:
+                counters.failed += 1
+                if outcome == "voicemail":
+                    counters.voicemail += 1
+                elif outcome == "no_answer":
+                    counters.no_answer += 1
+        b.updated_at = now
+        data = {
+            "batch_id": b.id, "call_id": call.call_id, "contact_id": c.contact_id,
+            "phone_number": c.phone_number, "from_number": call.number.phone_number,
+            "attempt": c.attempts, "outcome": outcome, "duration_seconds": r.duration_seconds,
+            "cost_usd": r.cost_usd,
+        }
+        self._emit(b, "call.ended", now, data)
+        if outcome == "failed":
+            self._emit(b, "call.failed", now, {**data, "error_reason": r.error_reason})
+        if rt.open_contacts == 0 and b.status in ("active", "paused"):
+            self._complete(rt, now)
+        elif b.status == "cancelled":
+            self._retire_if_idle(rt)
+        else:
+            self._pump(rt, now)
+
+    def _complete(self, rt: _Run, now: float) -> None:
+        b = rt.batch
+        self._wake(rt, None)
+        self._set_status(rt, "completed", now)
+        k = b.counters
+        self._emit(b, "batch.completed", now, {
+            "batch_id": b.id, "total_contacts": len(b.contacts), "completed_contacts": k.completed,
+            "successful_contacts": k.successful, "failed_contacts": k.failed,
+            "voicemail_contacts": k.voicemail, "no_answer_contacts": k.no_answer,
+            "total_cost_usd": round(k.total_cost_usd, 4),
+        })
+        self._retire_if_idle(rt)
+
+    def _retire_if_idle(self, rt: _Run) -> None:
+        """A finished batch with no call in progress needs no runtime state any more."""
+        if rt.in_progress == 0:
+            self._runs.pop(rt.batch.id, None)

@@ -148,11 +148,14 @@ class BatchCalls:
         batch_rules.require_status(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
         now = self.rt.now()
         merged = replace(batch.settings, **changes)  # type: ignore[arg-type]
-        self._check_settings(merged, now, timing=bool({"scheduled_at", "schedule_type"} & changes.keys()))
+        agent = self._check_settings(
+            merged, now, timing=bool({"scheduled_at", "schedule_type"} & changes.keys())
+        )
         batch.settings = merged
         batch.updated_at = now
         if batch.status in ("scheduled", "paused"):
-            self.rt.dispatcher.replan(batch, now)
+            numbers = self._numbers(batch_rules.require_numbers(merged.phone_number_ids, agent))
+            self.rt.dispatcher.replan(batch, now, numbers)
         return batch
 
     def schedule(self, batch_id: str, scheduled_at: float | None, timezone: str | None) -> Batch:

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
 from mock_server.core.errors import (
     BadRequest,
@@ -29,6 +29,7 @@ from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
 from mock_server.engine.middleware import request_id_of
+from mock_server.engine.router import SpecRoutes
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -225,15 +226,15 @@ class OperationEndpoint:
         return reply
 
 
-def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> list[Route]:
-    """Starlette routes for every path of the spec; literal paths before templated ones."""
+def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> list[BaseRoute]:
+    """The routes of every path of the dialect's spec, as one segment-matching route."""
     grouped = dialect.spec.paths()
-    ordered = sorted(grouped, key=lambda p: (p.count("{"), -p.count("/")))
     return [
-        Route(
-            mount + dialect.spec.base_path + path,
-            OperationEndpoint(grouped[path], dialect, runtime),
-            methods=[op.method for op in grouped[path]],
+        SpecRoutes(
+            mount + dialect.spec.base_path,
+            {
+                path: (OperationEndpoint(ops, dialect, runtime), [op.method for op in ops])
+                for path, ops in grouped.items()
+            },
         )
-        for path in ordered
     ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from mock_server.core.errors import RequestInvalid, Violation
 
 
+@lru_cache(maxsize=65536)  # the same instants recur: created_at of a batch, the clock's "now"
 def timestamp(t: float | None) -> str | None:
     """RFC 3339, UTC, microseconds, Z."""
     if t is None:
         return None
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_timestamp(value: str, loc: tuple[str | int, ...]) -> float:

@@ -39,14 +39,16 @@ class BatchCalls:
         return batch
 
     def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
-        found = [
+        everything = list(self.batches.values())
+        everything.reverse()  # newest first
+        if agent_id is None and status is None:
+            return everything
+        return [
             b
-            for b in self.batches.values()
+            for b in everything
             if (agent_id is None or b.settings.agent_id == agent_id)
             and (status is None or b.status == status)
         ]
-        found.reverse()  # newest first
-        return found
 
     def _agent(self, agent_id: str) -> Agent:
         agent = self.rt.store.agents(self.ws.id).get(agent_id)

@@ -33,7 +33,7 @@ def _row(values: Mapping[str, Any]) -> ContactRow:
 
 def rows_from_csv(text: str) -> list[ContactRow]:
     """Rows of a CSV with a header line naming `phone_number` (and optionally name and email)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # a bare \r ends a row, not a 500
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "phone_number" not in header:
         raise RequestInvalid(

@@ -37,6 +37,18 @@ _PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
 IDEMPOTENCY_HEADER = "x-idempotency-key"
 
 
+async def send_reply(reply: Reply, send: Any, *, head_only: bool = False) -> None:
+    """The reply as ASGI messages, without building a Response object on the hot path."""
+    body = b"" if reply.body is None else orjson.dumps(reply.body)
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    if reply.body is not None:
+        headers.append((b"content-type", b"application/json"))
+    if reply.status != 204 and reply.status >= 200:
+        headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else body})
+
+
 def render(reply: Reply) -> Response:
     if reply.body is None:
         return Response(status_code=reply.status, headers=reply.headers)
@@ -158,7 +170,7 @@ class OperationEndpoint:
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
             reply = self.dialect.error_reply(internal, request_id, self.runtime.now())
-        await render(reply)(scope, receive, send)
+        await send_reply(reply, send, head_only=scope["method"] == "HEAD")
 
     async def _handle(self, operation: Operation, request: Request, request_id: str) -> Reply:
         self.runtime.catch_up()

@@ -37,9 +37,12 @@ _PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
 IDEMPOTENCY_HEADER = "x-idempotency-key"
 
 
-async def send_reply(reply: Reply, send: Any, *, head_only: bool = False) -> None:
+def encode(reply: Reply) -> bytes:
+    return b"" if reply.body is None else orjson.dumps(reply.body)
+
+
+async def send_reply(reply: Reply, body: bytes, send: Any, *, head_only: bool = False) -> None:
     """The reply as ASGI messages, without building a Response object on the hot path."""
-    body = b"" if reply.body is None else orjson.dumps(reply.body)
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
     if reply.body is not None:
         headers.append((b"content-type", b"application/json"))
@@ -170,7 +173,13 @@ class OperationEndpoint:
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
             reply = self.dialect.error_reply(internal, request_id, self.runtime.now())
-        await send_reply(reply, send, head_only=scope["method"] == "HEAD")
+        try:
+            body = encode(reply)
+        except (TypeError, orjson.JSONEncodeError) as exc:  # e.g. an integer past 64 bits echoed back
+            reply = self.dialect.error_reply(InternalError(f"internal error: {exc}"), request_id,
+                                             self.runtime.now())
+            body = encode(reply)
+        await send_reply(reply, body, send, head_only=scope["method"] == "HEAD")
 
     async def _handle(self, operation: Operation, request: Request, request_id: str) -> Reply:
         self.runtime.catch_up()
@@ -229,7 +238,7 @@ class OperationEndpoint:
             reply = self.dialect.handlers[context.operation.operation_id](context)
         except MockError as error:
             reply = self.dialect.error_reply(error, context.request_id, context.now)
-        except Exception:
+        except BaseException:  # a bug, or the request cancelled mid-way: free the key for a retry
             idempotency.finish(records, key, 500, b"", {})
             raise
         body = orjson.dumps(reply.body) if reply.body is not None else b""

@@ -53,6 +53,8 @@ def test_out_of_range_query_is_422_with_query_loc(
 
 def test_offset_past_the_end_is_an_empty_page(client: CheckedClient) -> None:
     new_batch(client)
+    largest = client.get(f"{API}/batch-calls", params={"offset": 2147483647}, headers=AUTH)
+    assert largest.status_code == 200 and largest.json()["data"] == []
     body = client.get(f"{API}/batch-calls", params={"offset": 50}, headers=AUTH).json()
     assert body["data"] == [] and body["pagination"] == {
         "total": 1,

@@ -180,4 +180,3 @@ class DefectiveDialect:
                     if found is not None:
                         return Reply(200, {"data": wire.batch(found), "meta": meta(ctx.request_id, ctx.now)})
             raise
-

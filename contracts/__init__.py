@@ -1,0 +1,22 @@
+"""The contract kit: checks that a server implements the Truedy Batch Calls API as documented.
+
+`batchcalls-contract run --base-url URL --api-key KEY` from a shell, `contracts.runner.run(KitConfig(...))`
+from Python, or the `contract_*` fixtures of the pytest plugin (`contracts.pytest_plugin`).
+
+Layers (each imports only those above it in this list, and never `mock_server`, except
+`inprocess`, which starts the sandbox for tests and the pytest plugin):
+
+- `errors`        two trees: `Finding` (about the API under test) and `KitError` (the kit's own)
+- `config`, `results`, `spec`, `curl`     values: what to run, what was found, the contract, reproductions
+- `checks`        rules every response obeys; plain functions, also registered as Schemathesis checks
+- `target`, `client`, `ledger`            the server: probing, the recording client, created resources
+- `fuzz`          the schema and stateful suites (Schemathesis 4's engine)
+- `rules/`        the documented rules, deterministic scenarios (one module per theme)
+- `runner`        one run: probe, plan, suites, cleanup
+- `report/`       console summary, JUnit XML, Markdown and HTML
+- `cli`, `pytest_plugin`, `inprocess`     the entry points
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,175 @@
+"""`batchcalls-contract run`: check a server against the Batch Calls contract.
+
+Exit 0 conformant, 1 findings, 2 usage or connection problems (always one sentence, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
+from contracts.curl import API_KEY_ENV, OTHER_API_KEY_ENV
+from contracts.errors import KitError, UsageError
+from contracts.report import write_reports
+from contracts.report.console import summary
+from contracts.runner import run
+from contracts.spec import default_spec_path
+
+DEBUG_ENV = "BATCHCALLS_CONTRACT_DEBUG"
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return number
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="batchcalls-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser("run", help="run the contract suites against a server")
+    target = cmd.add_argument_group("target")
+    target.add_argument(
+        "--base-url", required=True, help="the API's base URL, e.g. http://127.0.0.1:8080/api/public/v1"
+    )
+    target.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV),
+        help=f"the workspace's API key (default: ${API_KEY_ENV})",
+    )
+    target.add_argument(
+        "--other-api-key",
+        default=os.environ.get(OTHER_API_KEY_ENV),
+        help="a second workspace's key, for the isolation rules (default: "
+        f"${OTHER_API_KEY_ENV}; the sandbox makes one itself)",
+    )
+    target.add_argument(
+        "--fixtures",
+        type=Path,
+        help="YAML with the target's agent and folder ids (default: the sandbox's ids)",
+    )
+    target.add_argument(
+        "--timeout", type=_positive_float, default=10.0, help="seconds per request (default 10)"
+    )
+    what = cmd.add_argument_group("what to check")
+    what.add_argument("--spec", type=Path, default=None, help="the OpenAPI document (default: openapi.json)")
+    what.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        dest="suites",
+        help="schema, stateful or rules; repeatable (default: all three)",
+    )
+    what.add_argument(
+        "--include-tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only operations with this tag (schema/stateful suites); repeatable",
+    )
+    what.add_argument(
+        "--include-operation",
+        action="append",
+        default=[],
+        metavar="OPERATION_ID",
+        help="only this operation (schema/stateful suites); repeatable",
+    )
+    what.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=25,
+        help="generated cases per operation in the fuzzing phase (default 25)",
+    )
+    what.add_argument("--seed", type=int, default=None, help="seed of the generated data (default: random)")
+    what.add_argument("--workers", type=_positive_int, default=1, help="concurrent workers (default 1)")
+    out = cmd.add_argument_group("reports")
+    out.add_argument("--junit-xml", type=Path, help="write JUnit XML here (for CI)")
+    out.add_argument("--report", type=Path, help="write the Markdown conformance report here")
+    out.add_argument("--html", type=Path, help="write the HTML conformance report here")
+    out.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    return root
+
+
+def config_from(args: argparse.Namespace) -> KitConfig:
+    if not args.api_key:
+        raise UsageError(f"give the API key with --api-key or ${API_KEY_ENV}")
+    spec = args.spec or default_spec_path()
+    fixtures = load_fixtures(args.fixtures) if args.fixtures else Fixtures()
+    suites = tuple(s for s in SUITES if s in (args.suites or SUITES))
+    return KitConfig(
+        base_url=args.base_url,
+        api_key=args.api_key,
+        spec_path=spec,
+        suites=suites,
+        include_tags=tuple(args.include_tag),
+        include_operations=tuple(args.include_operation),
+        max_examples=args.max_examples,
+        seed=args.seed if args.seed is not None else secrets.randbelow(2**31),
+        workers=args.workers,
+        fixtures=fixtures,
+        timeout=args.timeout,
+        other_api_key=args.other_api_key,
+        junit_xml=args.junit_xml,
+        report_md=args.report,
+        report_html=args.html,
+        quiet=args.quiet,
+    )
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = config_from(args)
+        result = run(config, _quiet if config.quiet else _progress)
+        print(summary(result), flush=True)
+        for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
+            print(f"report: {path}")
+        return result.exit_code
+    except KitError as error:
+        print(f"batchcalls-contract: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("batchcalls-contract: interrupted", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug of the kit: one sentence, the traceback on request
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"batchcalls-contract: internal error of the kit ({type(error).__name__}: {error}); "
+            f"set {DEBUG_ENV}=1 to see the traceback",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

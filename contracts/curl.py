@@ -1,0 +1,39 @@
+"""curl commands that reproduce a request, with the API keys replaced by environment variables."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+
+API_KEY_ENV = "BATCHCALLS_API_KEY"
+OTHER_API_KEY_ENV = "BATCHCALLS_OTHER_API_KEY"
+_SKIPPED_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
+
+
+def curl_command(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    secrets: Mapping[str, str],
+) -> str:
+    """`secrets` maps a key to the environment variable that stands for it in the command."""
+    parts = ["curl", "-i", "-X", method]
+    for name, value in headers.items():
+        if name.lower() in _SKIPPED_HEADERS:
+            continue
+        if name.lower() == "authorization":
+            scheme, _, key = value.partition(" ")
+            if key in secrets:
+                parts += ["-H", f'"Authorization: {scheme} ${secrets[key]}"']
+                continue
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if body:
+        parts += ["--data-binary", shlex.quote(body.decode("utf-8", "replace"))]
+    parts.append(shlex.quote(url))
+    return " ".join(parts)
+
+
+def unfilter_schemathesis_curl(command: str) -> str:
+    """Schemathesis masks credentials as [Filtered]; point them at the key's environment variable."""
+    return command.replace("'Authorization: [Filtered]'", f'"Authorization: Bearer ${API_KEY_ENV}"')

@@ -1,0 +1,246 @@
+"""The schema and stateful suites: Schemathesis 4's engine over the selected operations.
+
+schema:   the examples, coverage and fuzzing phases (positive and negative data, every check);
+stateful: the stateful phase, sequences through the spec's links (create → get → update → schedule
+          → pause → resume → delete) with use-after-free and resource-availability checks.
+Every check result becomes a requirement `<suite>/<operationId>/<check>`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import schemathesis
+from schemathesis.engine import Status, StopReason, events, from_schema
+from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
+from schemathesis.engine.run import PhaseName
+
+import contracts.checks  # noqa: F401 - registers the custom checks with Schemathesis
+from contracts.checks import parse_json
+from contracts.config import KitConfig
+from contracts.curl import unfilter_schemathesis_curl
+from contracts.errors import KitError
+from contracts.ledger import TAGGED_FIELDS, Ledger, tagged
+from contracts.results import Outcome, Requirement
+from contracts.spec import BUSINESS_RULE_422, OperationInfo, fuzzable, operations
+
+SCHEMA_PHASES = ("examples", "coverage", "fuzzing")
+SUITE_OF_PHASE = {
+    PhaseName.EXAMPLES: "schema",
+    PhaseName.COVERAGE: "schema",
+    PhaseName.FUZZING: "schema",
+    PhaseName.STATEFUL_TESTING: "stateful",
+}
+# positive_data_acceptance's own list, plus the documented business-rule 422
+EXPECTED_WITH_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+MAX_MESSAGE = 1500
+STATEFUL_FACTOR = 3
+SERVER_GONE = "the target stopped responding during the Schemathesis phases"
+
+Progress = Callable[[str], None]
+
+
+class _Tagging:
+    """Prefixes the names of what the fuzzers create with the run's tag (valid data only).
+
+    Schemathesis runs `before_call` hooks only from its global registry, so one hook is registered
+    once and looks up the run in progress.
+    """
+
+    active: Ledger | None = None
+    lock = threading.Lock()
+
+
+@schemathesis.hook
+def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: Any) -> None:
+    ledger = _Tagging.active
+    operation_id = case.operation.definition.raw.get("operationId")
+    spec = TAGGED_FIELDS.get(str(operation_id))
+    if ledger is None or spec is None or not isinstance(case.body, dict):
+        return
+    field, max_length = spec
+    value = case.body.get(field)
+    is_negative = case.meta is not None and case.meta.generation.mode.is_negative
+    if isinstance(value, str) and value and not is_negative:
+        case.body[field] = tagged(ledger.tag, value, max_length)
+
+
+def _bearer_scheme(document: Mapping[str, Any]) -> str | None:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for name, scheme in schemes.items():
+        if isinstance(scheme, dict) and scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
+            return str(name)
+    return None
+
+
+# where the fuzzers draw ids that exist on the target (from the fixtures and discovered at start),
+# so that valid requests reach the business logic instead of stopping at a 404
+ID_BINDINGS = {
+    "agents": ("body.agent_id", "query.agent_id", "path.agent_id"),
+    "folders": ("body.contact_folder_id", "body.folder_id", "query.folder_id", "path.folder_id"),
+    "numbers": ("body.phone_number_ids[*]",),
+    "contacts": ("body.contact_ids[*]", "path.contact_id"),
+}
+ID_PROBABILITY = 0.8
+
+
+def _bindings(known_ids: Mapping[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    dictionaries = {name: {"values": ids} for name, ids in known_ids.items() if ids and name in ID_BINDINGS}
+    parameters = {
+        key: {"dictionary": name, "probability": ID_PROBABILITY}
+        for name in dictionaries
+        for key in ID_BINDINGS[name]
+    }
+    return dictionaries, parameters
+
+
+def engine_config(
+    config: KitConfig,
+    document: Mapping[str, Any],
+    selected: list[OperationInfo],
+    phases: set[str],
+    known_ids: Mapping[str, list[str]],
+) -> schemathesis.Config:
+    scheme = _bearer_scheme(document)
+    if scheme is None:
+        raise KitError("the spec declares no HTTP bearer security scheme; the kit cannot authenticate")
+    expected_422 = sorted(BUSINESS_RULE_422 & {op.operation_id for op in selected})
+    dictionaries, parameters = _bindings(known_ids)
+    return schemathesis.Config.from_dict(
+        {
+            "dictionaries": dictionaries,
+            "parameters": parameters,
+            "seed": config.seed,
+            "base-url": config.base_url,
+            "workers": config.workers,
+            "request-timeout": config.timeout,
+            "generation": {"max-examples": config.max_examples, "database": "none", "mode": "all"},
+            "auth": {"openapi": {scheme: {"bearer": config.api_key}}},
+            "phases": {
+                **{name: {"enabled": name in phases} for name in SCHEMA_PHASES},
+                # scenarios are short and cheap: three times as many as fuzzing cases per operation
+                "stateful": {
+                    "enabled": "stateful" in phases,
+                    "generation": {
+                        "max-examples": STATEFUL_FACTOR * config.max_examples,
+                        "database": "none",
+                        "mode": "all",
+                    },
+                },
+            },
+            "operations": [
+                {
+                    "include-operation-id": op_id,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": EXPECTED_WITH_422}},
+                }
+                for op_id in expected_422
+            ],
+        }
+    )
+
+
+class _Collector:
+    """Check results of finished scenarios → requirements."""
+
+    def __init__(self, selected: list[OperationInfo]) -> None:
+        self.by_label = {op.label: op for op in selected}
+        self.requirements: dict[str, Requirement] = {}
+
+    def requirement(self, suite: str, op: OperationInfo, check: str) -> Requirement:
+        key = f"{suite}/{op.operation_id}/{check}"
+        if key not in self.requirements:
+            self.requirements[key] = Requirement(key, suite, f"{op.label} — {check}")
+        return self.requirements[key]
+
+    def add(self, suite: str, recorder: ScenarioRecorder) -> None:
+        for case_id, nodes in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            op = self.by_label.get(node.value.operation.label) if node else None
+            if op is None:
+                continue
+            for check in nodes:
+                self._add_check(self.requirement(suite, op, check.name), check)
+
+    @staticmethod
+    def _add_check(requirement: Requirement, check: CheckNode) -> None:
+        requirement.checked += 1
+        if check.status == Status.ERROR:
+            requirement.fail(f"the check {check.name} crashed", [], Outcome.ERROR)
+        elif check.status == Status.FAILURE and check.failure_info is not None:
+            info = check.failure_info
+            failure = info.failure
+            text = f"{failure.title}: {failure.message}".strip()
+            if len(text) > MAX_MESSAGE:
+                text = text[:MAX_MESSAGE] + " …"
+            commands = [step.curl for step in info.steps] or [info.code_sample]
+            requirement.fail(text, [unfilter_schemathesis_curl(c) for c in commands])
+
+
+def run_engine(
+    config: KitConfig,
+    document: Mapping[str, Any],
+    selected: list[OperationInfo],
+    suites: tuple[str, ...],
+    ledger: Ledger,
+    progress: Progress,
+    known_ids: Mapping[str, list[str]],
+) -> tuple[list[Requirement], list[str], dict[str, float]]:
+    """Run the Schemathesis phases of `suites`; requirements, the kit's errors, seconds per suite."""
+    phases = ({*SCHEMA_PHASES} if "schema" in suites else set()) | (
+        {"stateful"} if "stateful" in suites else set()
+    )
+    engine = engine_config(config, document, selected, phases, known_ids)
+    schema: schemathesis.BaseSchema = schemathesis.openapi.from_dict(fuzzable(document), config=engine)
+    labels = {op.label for op in selected}
+    if len(labels) < len(operations(document)):
+        schema = schema.include(func=lambda ctx: ctx.operation.label in labels)
+
+    @schema.hook
+    def after_call(
+        context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
+    ) -> None:
+        operation_id = str(case.operation.definition.raw.get("operationId"))
+        ledger.record_response(operation_id, response.status_code, parse_json(response.content))
+
+    collector = _Collector(selected)
+    errors: list[str] = []
+    elapsed: dict[str, float] = {}
+    started: dict[str, float] = {}
+    with _Tagging.lock:
+        _Tagging.active = ledger
+        try:
+            for event in from_schema(schema).execute():
+                _handle(event, collector, errors, started, elapsed, progress)
+        finally:
+            _Tagging.active = None
+    return list(collector.requirements.values()), errors, elapsed
+
+
+def _handle(
+    event: events.EngineEvent,
+    collector: _Collector,
+    errors: list[str],
+    started: dict[str, float],
+    elapsed: dict[str, float],
+    progress: Progress,
+) -> None:
+    if isinstance(event, events.PhaseStarted) and event.phase.name in SUITE_OF_PHASE:
+        started[event.phase.name.value] = event.timestamp
+        progress(f"{SUITE_OF_PHASE[event.phase.name]}: {event.phase.name.value} phase …")
+    elif isinstance(event, events.PhaseFinished) and event.phase.name in SUITE_OF_PHASE:
+        suite = SUITE_OF_PHASE[event.phase.name]
+        if event.phase.name.value in started:
+            took = event.timestamp - started[event.phase.name.value]
+            elapsed[suite] = elapsed.get(suite, 0.0) + took
+            progress(f"{suite}: {event.phase.name.value} phase {event.status.value} ({took:.1f} s)")
+    elif isinstance(event, events.ScenarioFinished) and event.phase in SUITE_OF_PHASE:
+        collector.add(SUITE_OF_PHASE[event.phase], event.recorder)
+    elif isinstance(event, events.NonFatalError):
+        message = event.info.format(base_url_is_set=True).strip().splitlines()
+        errors.append(f"{event.label}: {' '.join(line.strip() for line in message[:3])}")
+    elif isinstance(event, events.FatalError):
+        errors.append(f"Schemathesis stopped: {type(event.exception).__name__}: {event.exception}")
+    elif isinstance(event, events.EngineFinished) and event.stop_reason == StopReason.SERVER_UNAVAILABLE:
+        errors.append(SERVER_GONE)

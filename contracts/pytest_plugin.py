@@ -1,0 +1,121 @@
+"""pytest plugin (entry point `batchcalls_contract`): run the contract suites from your own tests.
+
+    pytest --contract-base-url https://sandbox.example.com/api/public/v1 --contract-api-key sk_…
+
+    def test_conformance(contract_run):
+        result = contract_run(suites=("rules",))
+        assert result.conformant, contract_summary(result)
+
+Without `--contract-base-url` the fixtures start the sandbox in this process (127.0.0.1, a free
+port). The plugin only adds options and fixtures: it does nothing, and imports nothing heavy, in
+test sessions that do not ask for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from contracts.config import KitConfig
+    from contracts.results import RunResult
+
+ContractRun = Callable[..., "RunResult"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "Batch Calls contract kit")
+    group.addoption(
+        "--contract-base-url",
+        default=None,
+        help="API base URL of the server under test (default: an in-process sandbox)",
+    )
+    group.addoption(
+        "--contract-api-key",
+        default=None,
+        help="its API key (default: $BATCHCALLS_API_KEY, or the sandbox's key)",
+    )
+    group.addoption("--contract-other-api-key", default=None, help="a second workspace's key")
+    group.addoption("--contract-fixtures", default=None, help="YAML with the target's fixture ids")
+    group.addoption("--contract-spec", default=None, help="the OpenAPI document")
+    group.addoption("--contract-max-examples", type=int, default=10, help="fuzzing cases per operation")
+    group.addoption("--contract-seed", type=int, default=0, help="seed of the generated data")
+
+
+def contract_summary(result: RunResult) -> str:
+    """The console summary, for assertion messages."""
+    from contracts.report.console import summary
+
+    return summary(result)
+
+
+@pytest.fixture(scope="session")
+def contract_base_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The target's API base URL: --contract-base-url, or a sandbox started for the session."""
+    given = request.config.getoption("--contract-base-url")
+    if given:
+        yield given
+        return
+    from contracts.inprocess import sandbox
+
+    with sandbox() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def contract_sandbox() -> Iterator[Callable[..., str]]:
+    """Start sandboxes with given Settings (e.g. `defects=frozenset({"broken_counters"})`); stopped after."""
+    from contextlib import ExitStack
+
+    from contracts.inprocess import sandbox
+
+    with ExitStack() as stack:
+        yield lambda **settings: stack.enter_context(sandbox(**settings))
+
+
+@pytest.fixture(scope="session")
+def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> KitConfig:
+    from contracts.config import Fixtures, KitConfig, load_fixtures
+    from contracts.curl import API_KEY_ENV
+    from contracts.spec import default_spec_path
+
+    option = request.config.getoption
+    own_target = option("--contract-base-url") is not None
+    api_key = option("--contract-api-key") or os.environ.get(API_KEY_ENV)
+    if api_key is None:
+        if own_target:
+            raise pytest.UsageError("--contract-base-url needs --contract-api-key (or $BATCHCALLS_API_KEY)")
+        api_key = "sk_test_sandbox"
+    fixtures_file = option("--contract-fixtures")
+    return KitConfig(
+        base_url=contract_base_url,
+        api_key=api_key,
+        other_api_key=option("--contract-other-api-key"),
+        spec_path=Path(option("--contract-spec")) if option("--contract-spec") else default_spec_path(),
+        fixtures=load_fixtures(Path(fixtures_file)) if fixtures_file else Fixtures(),
+        max_examples=option("--contract-max-examples"),
+        seed=option("--contract-seed"),
+        quiet=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def contract_run(contract_config: KitConfig) -> ContractRun:
+    """`contract_run(**overrides)` runs the kit with the session's config changed by `overrides`."""
+    import dataclasses
+
+    from contracts.runner import run
+
+    def run_with(**overrides: Any) -> RunResult:
+        config = dataclasses.replace(contract_config, **overrides)
+        if "run_id" not in overrides:
+            from contracts.config import new_run_id
+
+            config = dataclasses.replace(config, run_id=new_run_id())
+        return run(config)
+
+    return run_with

@@ -1,0 +1,106 @@
+"""What a run found: one `Requirement` per operation × check and per documented rule, with evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # a finding about the API
+    WARNING = "warning"  # the server follows one source where the sources disagree
+    SKIPPED = "skipped"  # not applicable here (no fixture, no second workspace, …)
+    ERROR = "error"  # the kit could not check it (the target stopped answering, …)
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One way a requirement was broken, and how to see it again."""
+
+    message: str
+    curl: list[str] = field(default_factory=list)  # the requests that reproduce it, in order
+    occurrences: int = 1
+
+
+@dataclass(slots=True)
+class Requirement:
+    id: str  # stable: "schema/create_batch_call/response_schema_conformance", "rules/invalid_state.…"
+    suite: str
+    title: str
+    outcome: Outcome = Outcome.PASSED
+    checked: int = 0  # how many responses or scenarios it was checked on
+    evidence: list[Evidence] = field(default_factory=list)
+    note: str = ""  # why it was skipped, what a warning cites, what the rule expects
+    elapsed: float = 0.0
+
+    MAX_EVIDENCE = 5
+
+    def fail(self, message: str, curl: list[str], outcome: Outcome = Outcome.FAILED) -> None:
+        self.outcome = max(self.outcome, outcome, key=_SEVERITY.__getitem__)
+        for known in self.evidence:
+            if known.message == message:
+                known.occurrences += 1
+                return
+        if len(self.evidence) < self.MAX_EVIDENCE:
+            self.evidence.append(Evidence(message, curl))
+
+
+_SEVERITY = {Outcome.SKIPPED: 0, Outcome.PASSED: 1, Outcome.WARNING: 2, Outcome.FAILED: 3, Outcome.ERROR: 4}
+
+
+@dataclass(slots=True)
+class CleanupSummary:
+    deleted: int = 0
+    left: list[str] = field(default_factory=list)  # what stays on the target, said in words
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RunResult:
+    run_id: str
+    base_url: str
+    seed: int
+    suites: tuple[str, ...]
+    requirements: list[Requirement] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # the kit's own problems during the run
+    cleanup: CleanupSummary = field(default_factory=CleanupSummary)
+    elapsed: float = 0.0
+    suite_elapsed: dict[str, float] = field(default_factory=dict)
+
+    def with_outcome(self, outcome: Outcome) -> list[Requirement]:
+        return [r for r in self.requirements if r.outcome == outcome]
+
+    @property
+    def findings(self) -> list[Requirement]:
+        return self.with_outcome(Outcome.FAILED)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors) or bool(self.with_outcome(Outcome.ERROR))
+
+    @property
+    def conformant(self) -> bool:
+        return not self.findings and not self.incomplete
+
+    @property
+    def exit_code(self) -> int:
+        """0 conformant, 1 findings, 2 the run could not check everything (a finding-free, partial run)."""
+        if self.findings:
+            return 1
+        return 2 if self.incomplete else 0
+
+    def counts(self, suite: str | None = None) -> dict[Outcome, int]:
+        selected = [r for r in self.requirements if suite is None or r.suite == suite]
+        return {outcome: sum(r.outcome == outcome for r in selected) for outcome in Outcome}
+
+    def verdict(self) -> str:
+        c = self.counts()
+        if self.findings:
+            return f"NOT CONFORMANT: {c[Outcome.FAILED]} of {len(self.requirements)} requirements failed" + (
+                f", {c[Outcome.WARNING]} warnings" if c[Outcome.WARNING] else ""
+            )
+        if self.incomplete:
+            return "INCOMPLETE: no finding, but the kit could not check everything (see the errors)"
+        tail = f" ({c[Outcome.WARNING]} warnings)" if c[Outcome.WARNING] else ""
+        return f"CONFORMANT: {c[Outcome.PASSED]} requirements passed{tail}"

@@ -1,0 +1,235 @@
+"""The documented rules, as deterministic scenarios that work against any compatible server.
+
+A rule is a plain function registered with `@rule`; it talks to the target through a `RuleContext`
+and raises `RuleViolation` (a finding) or `SeedDisagreement` (a warning that cites the seeds).
+Every response any rule receives is also checked for the envelope, the request id and the counter
+invariants; those three are requirements of their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+
+from contracts.checks import counter_problems, error_envelope_problems, request_id_problems
+from contracts.client import ApiClient, Exchange
+from contracts.config import Fixtures
+from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
+from contracts.ledger import Ledger
+from contracts.results import Outcome, Requirement
+
+RuleFunction = Callable[["RuleContext"], None]
+MAX_STEPS = 10  # requests shown to reproduce a failed rule
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    expects: str  # what the documentation says, in one sentence
+    needs: tuple[str, ...]  # Fixtures fields, or "other_workspace"
+    run: RuleFunction
+
+
+RULES: list[Rule] = []
+
+
+def rule(
+    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = ()
+) -> Callable[[RuleFunction], RuleFunction]:
+    def register(function: RuleFunction) -> RuleFunction:
+        RULES.append(Rule(rule_id, title, expects, needs, function))
+        return function
+
+    return register
+
+
+@dataclass
+class RuleContext:
+    client: ApiClient
+    fixtures: Fixtures
+    ledger: Ledger
+    other_api_key: str | None = None
+    steps: list[Exchange] = field(default_factory=list)
+
+    @property
+    def tag(self) -> str:
+        return self.ledger.tag
+
+    def fixture(self, name: str) -> str:
+        value = getattr(self.fixtures, name)
+        assert isinstance(value, str), f"rule ran without its fixture {name}"
+        return value
+
+    # requests -------------------------------------------------------------------------------
+    def call(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        exchange = self.client.request(method, path, **kwargs)
+        self.steps.append(exchange)
+        if method == "POST" and path == "/batch-calls":  # whatever answered 2xx was created: clean it up
+            self.ledger.record_response("create_batch_call", exchange.status, exchange.body)
+        return exchange
+
+    def server_now(self) -> datetime:
+        """The server's clock, from the last response's meta.ts (a sandbox's clock may be simulated)."""
+        for exchange in reversed(self.steps):
+            body = exchange.body
+            meta = body.get("meta") if isinstance(body, dict) else None
+            ts = meta.get("ts") if isinstance(meta, dict) else None
+            if isinstance(ts, str):
+                try:
+                    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+                except ValueError:
+                    break
+        return datetime.now(UTC)
+
+    def at(self, days: float) -> str:
+        """An RFC 3339 moment `days` from the server's now (negative: in the past)."""
+        moment = self.server_now() + timedelta(days=days)
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def batch_body(self, label: str, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": f"{self.tag} {label}", "agent_id": self.fixture("ready_agent")}
+        if self.fixtures.contacts_folder:
+            body |= {"contact_source": "folder", "contact_folder_id": self.fixtures.contacts_folder}
+        return body | fields
+
+    def create_batch(self, label: str, **fields: Any) -> dict[str, Any]:
+        """A draft batch (with the fixture folder's contacts); the rule fails if it cannot be created."""
+        created = self.call("POST", "/batch-calls", json=self.batch_body(label, **fields))
+        self.expect(created, 201, what="creating a valid batch call")
+        data = created.data
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            self.fail(f"{created.describe()} without data.id")
+        return data
+
+    def scheduled_batch(self, label: str) -> dict[str, Any]:
+        """A batch scheduled 30 days ahead: no call is placed before the kit deletes it."""
+        batch = self.create_batch(label)
+        answer = self.call("POST", f"/batch-calls/{batch['id']}/schedule", json={"scheduled_at": self.at(30)})
+        self.expect(answer, 200, what="scheduling a draft batch with contacts")
+        data = answer.data
+        if not isinstance(data, dict):
+            self.fail(f"{answer.describe()} without a batch in data")
+        return data
+
+    # verdicts --------------------------------------------------------------------------------
+    def fail(self, message: str) -> NoReturn:
+        raise RuleViolation(message)
+
+    def expect(self, exchange: Exchange, status: int, code: str | None = None, *, what: str) -> None:
+        if exchange.status != status or (code is not None and exchange.error_code != code):
+            wanted = f"{status}" + (f" {code}" if code else "")
+            raise RuleViolation(f"{what}: expected {wanted}, but {exchange.describe()}")
+
+    def expect_status_field(self, exchange: Exchange, *allowed: str, what: str) -> None:
+        data = exchange.data
+        status = data.get("status") if isinstance(data, dict) else None
+        if status not in allowed:
+            raise RuleViolation(f"{what}: expected status {' or '.join(allowed)}, got {status!r}")
+
+    def disagree(self, message: str, cites: str) -> NoReturn:
+        raise SeedDisagreement(message, cites)
+
+
+class ResponseChecks:
+    """The rules every response obeys, applied to every exchange of the rules suite."""
+
+    def __init__(self) -> None:
+        self.envelope = Requirement(
+            "rules/response.error_envelope",
+            "rules",
+            "Every error is an ErrorResponse {error: {code, message, details}, meta} with the code of its "
+            "status (a validation 422 may be HTTPValidationError)",
+        )
+        self.request_id = Requirement(
+            "rules/response.request_id",
+            "rules",
+            "Every response carries X-Request-Id, equal to meta.request_id",
+        )
+        self.counters = Requirement(
+            "rules/invariants.counters",
+            "rules",
+            "Every batch read: completed = successful + failed, failed ≥ voicemail + no_answer, "
+            "completed ≤ total",
+        )
+
+    def __call__(self, exchange: Exchange) -> None:
+        checks = (
+            (
+                self.envelope,
+                error_envelope_problems(exchange.method, exchange.status, exchange.headers, exchange.content),
+            ),
+            (self.request_id, request_id_problems(exchange.headers, exchange.content)),
+        )
+        for requirement, problems in checks:
+            requirement.checked += 1
+            for problem in problems:
+                requirement.fail(
+                    f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
+                )
+        if b"completed_contacts" in exchange.content:
+            self.counters.checked += 1
+            for problem in counter_problems(exchange.content):
+                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
+
+    def requirements(self) -> list[Requirement]:
+        return [self.envelope, self.request_id, self.counters]
+
+
+def run_rules(
+    client: ApiClient,
+    fixtures: Fixtures,
+    ledger: Ledger,
+    other_api_key: str | None,
+    progress: Callable[[str], None],
+) -> list[Requirement]:
+    from contracts.rules import access, creation, idempotency, lifecycle, listing  # noqa: F401 - register
+
+    checks = ResponseChecks()
+    client.observers.append(checks)
+    results = []
+    gone: str | None = None  # set when the target stops answering: the remaining rules are not run
+    for entry in RULES:
+        requirement = Requirement(f"rules/{entry.id}", "rules", entry.title, note=entry.expects)
+        missing = [
+            n for n in entry.needs if not (other_api_key if n == "other_workspace" else getattr(fixtures, n))
+        ]
+        if gone:
+            requirement.fail(f"not run: {gone}", [], Outcome.ERROR)
+        elif missing:
+            requirement.outcome = Outcome.SKIPPED
+            requirement.note = f"skipped: the target has no {', '.join(missing)} (see --fixtures"
+            requirement.note += ", --other-api-key)" if "other_workspace" in missing else ")"
+        else:
+            gone = _run_one(entry, requirement, RuleContext(client, fixtures, ledger, other_api_key))
+        results.append(requirement)
+        progress(f"rules: {requirement.outcome.value.upper():8} {entry.id}")
+    client.observers.remove(checks)
+    return [*results, *checks.requirements()]
+
+
+def _run_one(entry: Rule, requirement: Requirement, context: RuleContext) -> str | None:
+    """Run one rule; returns why the target is gone when it stopped answering altogether."""
+    started = time.monotonic()
+    requirement.checked = 1
+    try:
+        entry.run(context)
+    except SeedDisagreement as warning:
+        requirement.fail(f"{warning} — {warning.cites}", _steps(context), Outcome.WARNING)
+    except RuleViolation as violation:
+        requirement.fail(str(violation), _steps(context))
+    except TargetTimeout as error:  # one slow answer: the next rules may still run
+        requirement.fail(f"could not check: {error}", _steps(context), Outcome.ERROR)
+    except KitError as error:
+        requirement.fail(f"could not check: {error}", _steps(context), Outcome.ERROR)
+        return f"the target stopped answering ({error})"
+    finally:
+        requirement.elapsed = time.monotonic() - started
+    return None
+
+
+def _steps(context: RuleContext) -> list[str]:
+    return [exchange.curl for exchange in context.steps[-MAX_STEPS:]]

@@ -1,0 +1,110 @@
+"""One run: check the target is the API, say what will be created, run the suites, clean up."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from contracts.client import ApiClient
+from contracts.config import KitConfig
+from contracts.errors import KitError
+from contracts.fuzz import SERVER_GONE, run_engine
+from contracts.ledger import Ledger
+from contracts.results import RunResult
+from contracts.rules import run_rules
+from contracts.spec import api_base_url, load_document, select
+from contracts.target import TargetInfo, check_base_url, probe, sandbox_workspace
+
+Progress = Callable[[str], None]
+
+
+def _silent(line: str) -> None:
+    pass
+
+
+def plan(config: KitConfig, info: TargetInfo, other_key_source: str) -> list[str]:
+    """What the run will create on the target, said before it starts."""
+    lines = [
+        f"Contract kit run {config.run_id} against {info.base_url}"
+        f" ({'the sandbox' if info.is_sandbox else 'not the sandbox'}), seed {config.seed},"
+        f" suites: {', '.join(config.suites)}",
+        f"  creates batch calls named '{config.tag} …' and deletes every one at the end;"
+        " the rules suite schedules them 30 days ahead, so none places a call",
+    ]
+    if {"schema", "stateful"} & set(config.suites):
+        lines += [
+            "  the schema/stateful suites send generated requests: valid ones create batch calls (deleted"
+            " at the end, and may be scheduled), contact folders and contacts (named"
+            f" '{config.tag} …' where the data allows; the API has no DELETE for those, they stay)",
+            "  use a test workspace: generated requests may also PATCH, schedule or delete what they created",
+        ]
+    if "rules" in config.suites:
+        lines.append(f"  isolation rules: {other_key_source}")
+    return lines
+
+
+def discover_ids(client: ApiClient, config: KitConfig) -> dict[str, list[str]]:
+    """Ids that exist on the target, for the fuzzers: the fixtures, plus numbers and contacts read from it."""
+    f = config.fixtures
+    known: dict[str, list[str]] = {
+        "agents": [a for a in (f.ready_agent,) if a],
+        "folders": [x for x in (f.contacts_folder, f.empty_folder) if x],
+    }
+    for name, path, params in (
+        ("numbers", "/telephony/numbers", {"agent_id": f.ready_agent}),
+        ("contacts", "/contacts", {"folder_id": f.contacts_folder}),
+    ):
+        if not all(params.values()):
+            continue
+        answer = client.get(path, params={**params, "limit": 20})
+        items = answer.data if answer.status == 200 and isinstance(answer.data, list) else []
+        known[name] = [i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+    return known
+
+
+def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
+    """Raises KitError when the kit cannot start (bad spec, target not there); otherwise a result."""
+    started = time.monotonic()
+    check_base_url(config.base_url)
+    document = load_document(config.spec_path)
+    config = dataclasses.replace(config, base_url=api_base_url(config.base_url, document))
+    selected = select(document, config.include_tags, config.include_operations)
+    info = probe(config.base_url, config.api_key, config.timeout)
+    other_key, source = config.other_api_key, "a second workspace from --other-api-key"
+    if other_key is None and "rules" in config.suites:
+        other_key = sandbox_workspace(info.origin, config.timeout) if info.is_sandbox else None
+        source = (
+            "a second workspace from the sandbox's control API (POST /_mock/workspaces)"
+            if other_key
+            else "skipped: no second workspace (give --other-api-key)"
+        )
+    for line in plan(config, info, source):
+        progress(line)
+
+    result = RunResult(config.run_id, info.base_url, config.seed, config.suites)
+    ledger = Ledger(config.tag)
+    client = ApiClient(info.base_url, config.api_key, config.timeout, other_key)
+    try:
+        fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
+        if fuzz_suites:
+            requirements, errors, elapsed = run_engine(
+                config, document, selected, fuzz_suites, ledger, progress, discover_ids(client, config)
+            )
+            result.requirements += requirements
+            result.errors += errors
+            result.suite_elapsed |= elapsed
+        if "rules" in config.suites and SERVER_GONE in result.errors:
+            result.errors.append("the rules suite did not run: the target is gone")
+        elif "rules" in config.suites:
+            rules_started = time.monotonic()
+            result.requirements += run_rules(client, config.fixtures, ledger, other_key, progress)
+            result.suite_elapsed["rules"] = time.monotonic() - rules_started
+    except KitError as error:
+        result.errors.append(str(error))
+    finally:
+        client.close()
+        progress(f"cleanup: deleting {ledger.count('batch_call')} batch calls created by this run …")
+        result.cleanup = ledger.cleanup(info.base_url, config.api_key, config.timeout)
+        result.elapsed = time.monotonic() - started
+    return result

@@ -1,0 +1,143 @@
+"""The contract as the kit reads it: openapi.json, minus what only the sandbox implements."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from contracts.errors import SpecError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Header parameters the fuzzers leave alone:
+# - `Prefer: code=NNN` is a sandbox-only testing aid (the production API ignores it) that forces a
+#   documented example, 500 included;
+# - `X-Idempotency-Key`: generated keys repeat across cases, and a replay answers an earlier
+#   request's response, which makes unrelated checks (use-after-free, availability) flaky. The rules
+#   suite checks idempotency deterministically instead.
+UNFUZZED_HEADERS = frozenset({"prefer", "x-idempotency-key"})
+
+# Operations that answer schema-valid requests with a documented 422 that a JSON schema cannot
+# predict: business rules (invalid_state, agent_not_ready, …), cross-field rules (start/end time,
+# IANA zone) and CSV rows checked line by line. Their 422s are expected, not findings.
+BUSINESS_RULE_422 = frozenset(
+    {
+        "create_batch_call",
+        "update_batch_call",
+        "schedule_batch_call",
+        "pause_batch_call",
+        "resume_batch_call",
+        "upload_batch_call_contacts",
+        "import_contacts",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationInfo:
+    operation_id: str
+    method: str
+    path: str
+    tags: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def default_spec_path() -> Path:
+    """openapi.json of this checkout, else the copy bundled in the wheel (inside mock_server)."""
+    here = Path(__file__).resolve().parent.parent / "openapi.json"
+    if here.exists():
+        return here
+    found = importlib.util.find_spec("mock_server")
+    if found is not None and found.origin:
+        bundled = Path(found.origin).parent / "openapi.json"
+        if bundled.exists():
+            return bundled
+    return Path("openapi.json")
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read the OpenAPI document {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise SpecError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(raw, dict) or not str(raw.get("openapi", "")).startswith("3."):
+        raise SpecError(f"{path} is not an OpenAPI 3 document")
+    if not operations(raw):
+        raise SpecError(f"{path} has no operations")
+    return raw
+
+
+def api_base_url(given: str, document: Mapping[str, Any]) -> str:
+    """The given URL, or its origin plus the spec's base path (/api/public/v1) when it has no path."""
+    given = given.rstrip("/")
+    if urlsplit(given).path not in ("", "/"):
+        return given
+    servers = document.get("servers") or [{"url": "/"}]
+    return given + urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/")
+
+
+def operations(document: Mapping[str, Any]) -> list[OperationInfo]:
+    found = []
+    for path, item in (document.get("paths") or {}).items():
+        for method, op in item.items():
+            if method in HTTP_METHODS and isinstance(op, dict) and "operationId" in op:
+                found.append(
+                    OperationInfo(op["operationId"], method.upper(), path, tuple(op.get("tags", ())))
+                )
+    return found
+
+
+def select(document: Mapping[str, Any], tags: tuple[str, ...], ids: tuple[str, ...]) -> list[OperationInfo]:
+    """The operations named by tag or by id (either); all of them when neither is given."""
+    every = operations(document)
+    known_tags = {t for op in every for t in op.tags}
+    known_ids = {op.operation_id for op in every}
+    for tag in tags:
+        if tag not in known_tags:
+            raise SpecError(f"no operation has the tag '{tag}'; tags: {', '.join(sorted(known_tags))}")
+    for op_id in ids:
+        if op_id not in known_ids:
+            raise SpecError(f"no operation '{op_id}' in the spec; see its operationIds")
+    if not tags and not ids:
+        return every
+    return [op for op in every if op.operation_id in ids or set(op.tags) & set(tags)]
+
+
+def _resolve(document: Mapping[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _fuzzed_parameters(document: Mapping[str, Any], params: list[Any]) -> Iterator[Any]:
+    for param in params:
+        resolved = _resolve(document, param)
+        is_header = isinstance(resolved, dict) and resolved.get("in") == "header"
+        if not (is_header and str(resolved.get("name", "")).lower() in UNFUZZED_HEADERS):
+            yield param
+
+
+def fuzzable(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the document without the header parameters the fuzzers leave alone."""
+    result = copy.deepcopy(dict(document))
+    for item in (result.get("paths") or {}).values():
+        if "parameters" in item:
+            item["parameters"] = list(_fuzzed_parameters(result, item["parameters"]))
+        for method, op in item.items():
+            if method in HTTP_METHODS and isinstance(op, dict) and "parameters" in op:
+                op["parameters"] = list(_fuzzed_parameters(result, op["parameters"]))
+    return result

@@ -1,0 +1,124 @@
+"""The server under test: is it there, does it speak the API, and is it the sandbox?
+
+Every transport problem becomes one `TargetError` sentence here, so no caller sees a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from contracts.errors import (
+    TargetError,
+    TargetNotApi,
+    TargetNotHttp,
+    TargetRejectedKey,
+    TargetTimeout,
+    TargetUnreachable,
+    UsageError,
+)
+
+PROBE_PATH = "/batch-calls"
+MOCK_HEALTH = "/_mock/health"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    base_url: str
+    origin: str  # scheme://host:port
+    is_sandbox: bool  # the target is this project's mock: its control API is there
+
+
+def check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--base-url must be an http(s) URL such as http://127.0.0.1:8080/api/public/v1, got '{base_url}'"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise UsageError(f"--base-url has an invalid port: '{base_url}'") from None
+    return base_url.rstrip("/")
+
+
+def address(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
+
+
+def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> TargetError:
+    """One sentence for a transport failure of a request to `url`."""
+    where = address(url)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TargetTimeout(f"connecting to {where} timed out after {timeout:g} s: is the host reachable?")
+    if isinstance(exc, httpx.TimeoutException):
+        return TargetTimeout(
+            f"{where} accepted the connection but did not answer within {timeout:g} s "
+            "(raise --timeout if the server is just slow)"
+        )
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc).split("] ")[-1] or "connection failed"
+        return TargetUnreachable(f"cannot connect to {where} ({reason}): is the server running there?")
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return TargetNotHttp(
+            f"{where} reset the connection without an HTTP answer: is that the API's port, "
+            "and is the server still up?"
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError | httpx.DecodingError):
+        return TargetNotHttp(
+            f"{where} does not answer HTTP ({exc or 'it closed the connection'}): is that the API's port?"
+        )
+    return TargetError(f"the request to {where} failed: {exc}")
+
+
+def probe(base_url: str, api_key: str, timeout: float) -> TargetInfo:
+    """Ask for one batch call; classify everything that is not the Batch Calls API answering."""
+    base_url = check_base_url(base_url)
+    url = base_url + PROBE_PATH
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            response = client.get(url, params={"limit": 1}, headers={"Authorization": f"Bearer {api_key}"})
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, url, timeout) from None
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        kind = "HTML" if "html" in content_type else (content_type or "a body with no content type")
+        raise TargetNotApi(
+            f"GET {url} answered {response.status_code} with {kind}, not the API's JSON: "
+            "--base-url should end with the API's base path, e.g. /api/public/v1"
+        )
+    if response.status_code == 401:
+        raise TargetRejectedKey(f"the target refused the API key (GET {url} answered 401): check --api-key")
+    if response.status_code == 404:
+        raise TargetNotApi(
+            f"GET {url} answered 404: --base-url should end with the API's base path, e.g. /api/public/v1"
+        )
+    if response.status_code != 200:
+        raise TargetNotApi(f"GET {url} answered {response.status_code}, not 200: is it the Batch Calls API?")
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return TargetInfo(base_url=base_url, origin=origin, is_sandbox=_is_sandbox(origin, timeout))
+
+
+def _is_sandbox(origin: str, timeout: float) -> bool:
+    try:
+        with httpx.Client(timeout=min(timeout, 5.0)) as client:
+            answer = client.get(origin + MOCK_HEALTH)
+        return answer.status_code == 200 and answer.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
+
+
+def sandbox_workspace(origin: str, timeout: float) -> str | None:
+    """A second workspace's API key from the sandbox's control API, or None when it refuses."""
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            answer = client.post(origin + "/_mock/workspaces")
+        key = answer.json().get("api_key") if answer.status_code == 201 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return key if isinstance(key, str) else None

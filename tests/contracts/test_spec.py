@@ -1,0 +1,47 @@
+"""How the kit reads the contract: the base URL, the fuzzed document, the selection of operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts.errors import SpecError
+from contracts.spec import api_base_url, default_spec_path, fuzzable, load_document, select
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return load_document(default_spec_path())
+
+
+def test_an_origin_gets_the_specs_base_path(document: dict[str, Any]) -> None:
+    assert api_base_url("http://127.0.0.1:8080", document) == "http://127.0.0.1:8080/api/public/v1"
+    assert api_base_url("http://127.0.0.1:8080/", document) == "http://127.0.0.1:8080/api/public/v1"
+    assert api_base_url("https://x.test/api/public/v1/", document) == "https://x.test/api/public/v1"
+
+
+def test_the_fuzzers_leave_sandbox_only_and_idempotency_headers_alone(document: dict[str, Any]) -> None:
+    def header_names(doc: dict[str, Any]) -> set[str]:
+        names = set()
+        for item in doc["paths"].values():
+            for op in item.values():
+                for param in op.get("parameters", []):
+                    ref = param.get("$ref", "")
+                    names.add(
+                        doc["components"]["parameters"][ref.split("/")[-1]]["name"] if ref else param["name"]
+                    )
+        return names
+
+    assert {"Prefer", "X-Idempotency-Key"} <= header_names(document)
+    assert not {"Prefer", "X-Idempotency-Key"} & header_names(fuzzable(document))
+    assert "Prefer" in header_names(document), "the original document is not modified"
+
+
+def test_selection_by_tag_or_operation(document: dict[str, Any]) -> None:
+    chosen = select(document, ("Sandbox Resources",), ("create_batch_call",))
+    ids = {op.operation_id for op in chosen}
+    assert "create_batch_call" in ids and "list_agents" in ids and "pause_batch_call" not in ids
+    assert len(select(document, (), ())) == len({op.label for op in select(document, (), ())})
+    with pytest.raises(SpecError, match="no operation 'nope'"):
+        select(document, (), ("nope",))

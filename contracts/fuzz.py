@@ -55,6 +55,7 @@ class _Tagging:
 
 @schemathesis.hook
 def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], kwargs: Any) -> None:
+    _drop_framing_headers(case)
     ledger = _Tagging.active
     operation_id = case.operation.definition.raw.get("operationId")
     spec = TAGGED_FIELDS.get(str(operation_id))
@@ -65,6 +66,18 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any],
     is_negative = case.meta is not None and case.meta.generation.mode.is_negative
     if isinstance(value, str) and value and not is_negative:
         case.body[field] = tagged(ledger.tag, value, max_length)
+
+
+# Message framing is the HTTP client's job: a generated value makes the request invalid HTTP, which
+# the target's HTTP server rejects before any API logic runs (uvicorn: a plain-text 400), so it
+# would report the server software, not the API under test.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host", "connection"})
+
+
+def _drop_framing_headers(case: schemathesis.Case[Any]) -> None:
+    if case.headers:
+        for name in [n for n in case.headers if n.lower() in FRAMING_HEADERS]:
+            del case.headers[name]
 
 
 def _bearer_scheme(document: Mapping[str, Any]) -> str | None:

@@ -160,6 +160,7 @@ class _Collector:
     def __init__(self, selected: list[OperationInfo]) -> None:
         self.by_label = {op.label: op for op in selected}
         self.requirements: dict[str, Requirement] = {}
+        self.cases: dict[str, int] = {}  # test cases sent, per suite
 
     def requirement(self, suite: str, op: OperationInfo, check: str) -> Requirement:
         key = f"{suite}/{op.operation_id}/{check}"
@@ -168,6 +169,7 @@ class _Collector:
         return self.requirements[key]
 
     def add(self, suite: str, recorder: ScenarioRecorder) -> None:
+        self.cases[suite] = self.cases.get(suite, 0) + len(recorder.cases)
         for case_id, nodes in recorder.checks.items():
             node = recorder.cases.get(case_id)
             op = self.by_label.get(node.value.operation.label) if node else None
@@ -199,8 +201,9 @@ def run_engine(
     ledger: Ledger,
     progress: Progress,
     known_ids: Mapping[str, list[str]],
-) -> tuple[list[Requirement], list[str], dict[str, float]]:
-    """Run the Schemathesis phases of `suites`; requirements, the kit's errors, seconds per suite."""
+) -> tuple[list[Requirement], list[str], dict[str, float], dict[str, int]]:
+    """Run the Schemathesis phases of `suites`: requirements, the kit's errors, seconds and test
+    cases per suite."""
     phases = ({*SCHEMA_PHASES} if "schema" in suites else set()) | (
         {"stateful"} if "stateful" in suites else set()
     )
@@ -228,7 +231,7 @@ def run_engine(
                 _handle(event, collector, errors, started, elapsed, progress)
         finally:
             _Tagging.active = None
-    return list(collector.requirements.values()), errors, elapsed
+    return list(collector.requirements.values()), errors, elapsed, collector.cases
 
 
 def _handle(

@@ -67,6 +67,7 @@ class RunResult:
     cleanup: CleanupSummary = field(default_factory=CleanupSummary)
     elapsed: float = 0.0
     suite_elapsed: dict[str, float] = field(default_factory=dict)
+    suite_cases: dict[str, int] = field(default_factory=dict)  # Schemathesis test cases sent
 
     def with_outcome(self, outcome: Outcome) -> list[Requirement]:
         return [r for r in self.requirements if r.outcome == outcome]

@@ -88,12 +88,13 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
         if fuzz_suites:
-            requirements, errors, elapsed = run_engine(
+            requirements, errors, elapsed, cases = run_engine(
                 config, document, selected, fuzz_suites, ledger, progress, discover_ids(client, config)
             )
             result.requirements += requirements
             result.errors += errors
             result.suite_elapsed |= elapsed
+            result.suite_cases |= cases
         if "rules" in config.suites and SERVER_GONE in result.errors:
             result.errors.append("the rules suite did not run: the target is gone")
         elif "rules" in config.suites:

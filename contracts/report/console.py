@@ -16,6 +16,9 @@ def summary(result: RunResult, max_listed: int = 20) -> str:
         lines.append(f"{suite:10}" + "".join(f"{counts[o]:>9}" for o in COLUMNS) + f"{took:>8.1f}s")
     total = result.counts()
     lines.append(f"{'total':10}" + "".join(f"{total[o]:>9}" for o in COLUMNS) + f"{result.elapsed:>8.1f}s")
+    if result.suite_cases:
+        sent = ", ".join(f"{suite} {n}" for suite, n in sorted(result.suite_cases.items()))
+        lines.append(f"test cases sent: {sum(result.suite_cases.values())} ({sent})")
     listed = [r for r in result.requirements if r.outcome in (Outcome.FAILED, Outcome.ERROR, Outcome.WARNING)]
     for requirement in listed[:max_listed]:
         lines += ["", *describe(requirement)]

@@ -1,0 +1,224 @@
+"""The state file: an SQLite journal of the requests that changed state (WAL, synchronous=FULL).
+
+The event loop submits; one writer thread commits, many submissions per transaction (group commit)
+and always in submission order. `durable()` waits until everything submitted so far is on disk, so
+an answer is never sent before the write it depends on could survive `kill -9`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+FORMAT = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,        -- the simulated instant the request was handled at
+    catch_up REAL,           -- real clock: run the simulation up to here before this request
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query BLOB NOT NULL,
+    headers BLOB NOT NULL,   -- JSON [[name, value], ...]
+    body BLOB NOT NULL,
+    request_id TEXT NOT NULL,
+    fault BLOB,              -- JSON of the fault rule that fired on it, if one did
+    status INTEGER NOT NULL  -- the status it was answered with (a replay is checked against it)
+);
+CREATE TABLE IF NOT EXISTS delivered (id TEXT PRIMARY KEY);
+"""
+_INSERT = (
+    "INSERT INTO requests (at, catch_up, method, path, query, headers, body, request_id, fault, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+Op = Callable[[sqlite3.Connection], Any]
+
+
+class JournalError(RuntimeError):
+    """The state file cannot be written: answers would no longer survive a crash."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    at: float
+    catch_up: float | None
+    method: str
+    path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    request_id: str
+    fault: dict[str, Any] | None
+    status: int
+    seq: int = 0
+
+
+def _row(entry: Entry) -> tuple[Any, ...]:
+    headers = orjson.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in entry.headers])
+    fault = orjson.dumps(entry.fault) if entry.fault is not None else None
+    return (entry.at, entry.catch_up, entry.method, entry.path, entry.query, headers, entry.body,
+            entry.request_id, fault, entry.status)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if not future.done():
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode != "wal":
+            raise JournalError(f"{path}: SQLite refused WAL mode ({mode})")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._cv = threading.Condition()
+        self._queue: list[Op] = []
+        self._submitted = 0
+        self._committed = 0
+        self._waiters: list[tuple[int, asyncio.Future[None], asyncio.AbstractEventLoop]] = []
+        self._failure: BaseException | None = None
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    # reading: at start-up, before the writer runs ---------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def entries(self) -> Iterator[Entry]:
+        rows = self._db.execute(
+            "SELECT seq, at, catch_up, method, path, query, headers, body, request_id, fault, status"
+            " FROM requests ORDER BY seq"
+        )
+        for seq, at, catch_up, method, path, query, headers, body, request_id, fault, status in rows:
+            yield Entry(
+                at, catch_up, method, path, bytes(query),
+                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in orjson.loads(headers)],
+                bytes(body), request_id, orjson.loads(fault) if fault is not None else None, status, seq,
+            )
+
+    def delivered(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM delivered")}
+
+    def initialise(self, meta: dict[str, str]) -> None:
+        """A new file: its settings and origin, written before anything else."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+        self._db.execute("COMMIT")
+
+    # writing --------------------------------------------------------------------------------
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    def submit(self, op: Op) -> int:
+        """Queue `op` for the writer; returns its number for `durable`."""
+        if self._failure is not None:
+            raise JournalError(f"the state file {self.path} cannot be written") from self._failure
+        with self._cv:
+            self._queue.append(op)
+            self._submitted += 1
+            self._cv.notify()
+            return self._submitted
+
+    def append(self, entry: Entry) -> int:
+        row = _row(entry)
+        return self.submit(lambda db: db.execute(_INSERT, row))
+
+    def set_meta(self, values: dict[str, str]) -> int:
+        items = list(values.items())
+        return self.submit(lambda db: db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", items))
+
+    def mark_delivered(self, ids: list[str]) -> int:
+        rows = [(i,) for i in ids]
+        return self.submit(lambda db: db.executemany("INSERT OR IGNORE INTO delivered VALUES (?)", rows))
+
+    def truncate(self, meta: dict[str, str]) -> int:
+        """A reset: nothing before it matters any more."""
+        items = list(meta.items())
+
+        def op(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM requests")
+            db.execute("DELETE FROM delivered")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", items)
+
+        return self.submit(op)
+
+    async def durable(self, upto: int | None = None) -> None:
+        """Wait until submission `upto` (default: everything submitted so far) is committed."""
+        target = self._submitted if upto is None else upto
+        if self._committed >= target and self._failure is None:
+            return
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._cv:
+            if self._failure is not None:
+                raise JournalError(f"the state file {self.path} cannot be written") from self._failure
+            if self._committed >= target:
+                return
+            self._waiters.append((target, future, loop))
+        await future
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write, name="state-file-writer", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer and close the file."""
+        self.start()
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
+        assert self._thread is not None
+        self._thread.join()
+        self._db.close()
+
+    def _write(self) -> None:
+        while True:
+            with self._cv:
+                while not self._queue and not self._closing:
+                    self._cv.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+                last = self._submitted
+            error: BaseException | None = None
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for op in batch:
+                    op(self._db)
+                self._db.execute("COMMIT")
+            except BaseException as exc:  # noqa: B036 - any failure must reach the waiting answers
+                error = JournalError(f"the state file {self.path} cannot be written: {exc}")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            with self._cv:
+                if error is None:
+                    self._committed = last
+                    ready = [w for w in self._waiters if w[0] <= last]
+                    self._waiters = [w for w in self._waiters if w[0] > last]
+                else:
+                    self._failure = error
+                    ready, self._waiters = self._waiters, []
+            for _, future, loop in ready:
+                try:
+                    loop.call_soon_threadsafe(_settle, future, error)
+                except RuntimeError:  # that loop is closed: nobody waits any more
+                    pass
+            if error is not None:
+                return

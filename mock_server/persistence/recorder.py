@@ -1,0 +1,264 @@
+"""`--state-file`: journal every request that changed state, and replay the journal at start-up.
+
+The sandbox is deterministic given its settings, the requests that changed state in the order they
+were handled, and the simulated instant each was handled at. So the state file holds exactly that,
+and a restart feeds the requests back through the same ASGI app, each at its recorded instant, to
+rebuild the state it stood in. See docs/ARCHITECTURE.md ("Persistence").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.core.clock import RealClock
+from mock_server.core.ids import IdFactory
+from mock_server.engine.ratelimit import Limit
+from mock_server.persistence.journal import FORMAT, Entry, Journal
+from mock_server.persistence.recording import CURRENT, RecordingSandbox, Trace, TracedLimiter
+from mock_server.sandbox import make_clock
+from mock_server.settings import Settings
+from mock_server.webhooks import Delivery
+
+READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class StateFileMismatch(ValueError):
+    """The state file was written with settings that would replay into a different state."""
+
+
+# Settings a replay does not depend on: they may change between runs on the same state file.
+FREE_SETTINGS = frozenset({"speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file"})
+SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
+
+
+def fingerprint(settings: Settings) -> dict[str, Any]:
+    """Every other setting, files by their content and secrets by their hash."""
+    found: dict[str, Any] = {"format": FORMAT}
+    for item in dataclasses.fields(settings):
+        name, value = item.name, getattr(settings, item.name)
+        if name in FREE_SETTINGS:
+            continue
+        if isinstance(value, Path):
+            value = hashlib.sha256(value.read_bytes()).hexdigest() if value.exists() else None
+        elif name in SECRET_SETTINGS and value is not None:
+            value = hashlib.sha256(str(value).encode()).hexdigest()
+        elif isinstance(value, frozenset | set):
+            value = sorted(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        found[name] = value
+    return found
+
+
+@dataclasses.dataclass(slots=True)
+class ReplayReport:
+    requests: int = 0
+    seconds: float = 0.0
+    mismatches: list[int] = dataclasses.field(default_factory=list)  # seqs answered differently
+
+
+class Persistence:
+    """The state file of one app: the recording sandbox, the journal, replay and the heartbeat."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.state_file is not None
+        self.journal = Journal(settings.state_file)
+        expected = fingerprint(settings)
+        stored = self.journal.meta("settings")
+        if stored is not None and orjson.loads(stored) != expected:
+            found = orjson.loads(stored)
+            differences = ", ".join(
+                f"{key}: file {found.get(key)!r}, now {value!r}"
+                for key, value in expected.items() if found.get(key) != value
+            )
+            self.journal.close()
+            raise StateFileMismatch(
+                f"{settings.state_file} was written with other settings ({differences}); "
+                "start with the same flags, or use another state file"
+            )
+        origin_text = self.journal.meta("origin")
+        origin = float(origin_text) if origin_text is not None else make_clock(settings).now()
+        if settings.clock == "manual" and settings.start_at is None:
+            settings = dataclasses.replace(settings, start_at=origin)  # the clock starts where it did
+        starts = int(self.journal.meta("starts") or "0") + 1
+        self.journal.initialise({"settings": orjson.dumps(expected).decode(), "origin": repr(origin),
+                                 "starts": str(starts)})
+        self.sandbox = RecordingSandbox(settings, origin)
+        if starts > 1:  # request ids of this run must not repeat those of the runs before
+            self.sandbox.request_ids = IdFactory(settings.seed + 1 + 7919 * starts)
+        self.sandbox.outbox.on_delivered = self._delivered
+        self.report = ReplayReport()
+        self.app: ASGIApp | None = None
+        self._ready = False
+        self._lock = asyncio.Lock()
+        self._delivered_ids: list[str] = []
+
+    # start-up --------------------------------------------------------------------------------
+    async def ready(self) -> None:
+        """Replay the journal once (at start-up, or at the first request without a lifespan)."""
+        if self._ready:
+            return
+        async with self._lock:
+            if not self._ready:
+                await self._replay()
+                self.journal.start()
+                self._ready = True
+
+    async def _replay(self) -> None:
+        assert self.app is not None, "attach the app first"
+        sandbox = self.sandbox
+        started = time.perf_counter()
+        latency, sandbox.latency_seconds = sandbox.latency_seconds, 0.0
+        sandbox.replaying, sandbox.rate_limiter = True, None
+        last = sandbox.origin
+        try:
+            for entry in self.journal.entries():
+                if entry.catch_up is not None:
+                    sandbox.dispatcher.run_until(entry.catch_up)
+                if await self._replay_one(entry) != entry.status:
+                    self.report.mismatches.append(entry.seq)
+                self.report.requests += 1
+                last = max(last, entry.at, entry.catch_up or entry.at)
+        finally:
+            sandbox.replaying = False
+            sandbox.latency_seconds = latency
+            if sandbox.settings.rate_limit:
+                sandbox.rate_limiter = TracedLimiter(Limit.parse(sandbox.settings.rate_limit))
+        delivered = self.journal.delivered()
+        if delivered:
+            for workspace in sandbox.store.workspaces():
+                for delivery in sandbox.outbox.deliveries(workspace.id):
+                    if delivery.id in delivered:
+                        delivery.state = "delivered"
+        heartbeat = self.journal.meta("clock")
+        if isinstance(sandbox.clock, RealClock):
+            resume = max(last, float(heartbeat) if heartbeat is not None else last)
+            sandbox.clock = RealClock(sandbox.clock.speed, resume)  # downtime is not simulated time
+        self.report.seconds = time.perf_counter() - started
+        if self.report.requests:
+            print(f"state file {self.journal.path}: replayed {self.report.requests} requests "
+                  f"in {self.report.seconds:.2f} s", file=sys.stderr)
+        if self.report.mismatches:
+            print(f"state file: {len(self.report.mismatches)} replayed requests were answered "
+                  f"differently (first: #{self.report.mismatches[0]})", file=sys.stderr)
+
+    async def _replay_one(self, entry: Entry) -> int:
+        assert self.app is not None
+        scope: Scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": entry.method, "scheme": "http", "path": entry.path,
+            "raw_path": entry.path.encode(), "query_string": entry.query, "root_path": "",
+            "headers": entry.headers, "client": None, "server": ("replay", 0),
+        }
+        pending = [{"type": "http.request", "body": entry.body, "more_body": False}]
+        status = 0
+
+        async def receive() -> Message:
+            return pending.pop() if pending else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        trace = Trace(entry.at, replaying=True, request_id=entry.request_id, fault=entry.fault)
+        token = CURRENT.set(trace)
+        try:
+            await self.app(scope, receive, send)
+        except Exception:  # answered as a 500, which the status check reports
+            status = status or 500
+        finally:
+            CURRENT.reset(token)
+        return status
+
+    # while serving ---------------------------------------------------------------------------
+    def record(self, scope: Scope, trace: Trace, body: bytes, status: int) -> None:
+        """Called as the answer starts, right after the handler ran: the journal order is the
+        order in which handlers changed the state."""
+        sandbox = self.sandbox
+        if trace.reset:
+            self._delivered_ids.clear()
+            self.journal.truncate({"origin": repr(sandbox.origin), "clock": repr(sandbox.origin)})
+            return
+        if trace.limited or (trace.key_read and not trace.key_written):
+            return  # refused, replayed or conflicting: nothing changed
+        if scope["method"] in READ_ONLY and trace.fault is None:
+            return
+        catch_up, sandbox.pending_catch_up = sandbox.pending_catch_up, None
+        assert trace.at is not None and trace.request_id is not None
+        self.journal.append(Entry(
+            trace.at, catch_up, scope["method"], scope["path"], scope.get("query_string", b""),
+            list(scope["headers"]), body, trace.request_id, trace.fault, status,
+        ))
+
+    def _delivered(self, delivery: Delivery) -> None:
+        self._delivered_ids.append(delivery.id)
+
+    def flush_background(self) -> None:
+        """What may lag behind the answers: successful deliveries, the real clock's position."""
+        if self.journal.failed:
+            return
+        values: dict[str, str] = {}
+        if isinstance(self.sandbox.clock, RealClock):
+            values["clock"] = repr(self.sandbox.clock.now())
+        if values:
+            self.journal.set_meta(values)
+        if self._delivered_ids:
+            ids, self._delivered_ids = self._delivered_ids, []
+            self.journal.mark_delivered(ids)
+
+    async def heartbeat(self, every_seconds: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            self.flush_background()
+
+    def close(self) -> None:
+        if self._ready:
+            self.flush_background()
+        self.journal.close()
+
+
+class JournalMiddleware:
+    """Pins each request's simulated instant, journals it if it changed state, and holds every
+    answer until the journal is durable up to it."""
+
+    def __init__(self, app: ASGIApp, persistence: Persistence) -> None:
+        self.app = app
+        self.persistence = persistence
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outer = CURRENT.get()
+        if scope["type"] != "http" or (outer is not None and outer.replaying):
+            await self.app(scope, receive, send)
+            return
+        persistence = self.persistence
+        await persistence.ready()
+        trace = Trace(persistence.sandbox.clock.now())
+        body = bytearray()
+
+        async def receive_body() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                body.extend(message.get("body", b""))
+            return message
+
+        async def send_when_durable(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                persistence.record(scope, trace, bytes(body), message["status"])
+                await persistence.journal.durable()
+            await send(message)
+
+        token = CURRENT.set(trace)
+        try:
+            await self.app(scope, receive_body, send_when_durable)
+        finally:
+            CURRENT.reset(token)

@@ -1,0 +1,156 @@
+"""The batches of one workspace as one dialect sees them: lookups, creation, the start, deletion.
+
+Shared by every shape of batch: `BatchCalls` (campaigns built from the directory: agent, numbers,
+contacts, folders) and `TaskBatches` (a caller number and inline tasks). What varies by dialect is
+passed in: the lifecycle table and the namespace that keeps each dialect's batches its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.core import batch_rules
+from mock_server.core.batch_rules import Lifecycle
+from mock_server.core.contact_rows import ContactRow
+from mock_server.core.errors import BusinessRuleViolation, NotFound
+from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
+from mock_server.services.runtime import Runtime
+from mock_server.store.base import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    added: int
+    duplicates: int
+
+
+class Batches:
+    def __init__(
+        self,
+        runtime: Runtime,
+        workspace: Workspace,
+        *,
+        lifecycle: Lifecycle = batch_rules.STANDARD,
+        namespace: str = "",
+    ) -> None:
+        self.rt = runtime
+        self.ws = workspace
+        self.lifecycle = lifecycle
+        self.namespace = namespace
+        self.batches = runtime.store.batches(workspace.id)
+
+    # lookups ---------------------------------------------------------------------------------
+    def get(self, batch_id: str) -> Batch:
+        """The batch, or 404: another workspace's or another dialect's batch does not exist here."""
+        batch = self.batches.get(batch_id)
+        if batch is None or batch.namespace != self.namespace:
+            raise NotFound("batch_call", batch_id)
+        return batch
+
+    def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
+        """Newest first."""
+        namespace = self.namespace
+        everything = [b for b in self.batches.values() if b.namespace == namespace]
+        everything.reverse()
+        if agent_id is None and status is None:
+            return everything
+        return [
+            b
+            for b in everything
+            if (agent_id is None or b.settings.agent_id == agent_id)
+            and (status is None or b.status == status)
+        ]
+
+    # creation --------------------------------------------------------------------------------
+    def _new_batch(
+        self,
+        settings: BatchSettings,
+        rows: Iterable[ContactRow],
+        *,
+        id_prefix: str = "batch",
+        contact_prefix: str = "ctc",
+        attributes: dict[str, Any] | None = None,
+    ) -> Batch:
+        now = self.rt.now()
+        batch = Batch(
+            id=self.rt.new_id(id_prefix),
+            workspace_id=self.ws.id,
+            settings=settings,
+            status="draft",
+            created_at=now,
+            updated_at=now,
+            namespace=self.namespace,
+            attributes=attributes or {},
+        )
+        self._add_contacts(batch, rows, contact_prefix)
+        self.batches.put(batch.id, batch)
+        return batch
+
+    def _add_contacts(
+        self, batch: Batch, new: Iterable[ContactRow], contact_prefix: str = "ctc"
+    ) -> UploadResult:
+        """Append contacts not already in the batch (by phone number), in the order given."""
+        seen = {c.phone_number for c in batch.contacts}
+        added = duplicates = 0
+        for contact in new:
+            if contact.phone_number in seen:
+                duplicates += 1
+                continue
+            seen.add(contact.phone_number)
+            batch.contacts.append(
+                BatchContact(
+                    contact_id=contact.contact_id or self.rt.new_id(contact_prefix),
+                    phone_number=contact.phone_number,
+                    first_name=contact.first_name,
+                    last_name=contact.last_name,
+                    variables=dict(contact.variables) if contact.variables is not None else None,
+                    max_retries=contact.max_retries,
+                )
+            )
+            added += 1
+        return UploadResult(added, duplicates)
+
+    # the start ---------------------------------------------------------------------------------
+    def _launch(
+        self,
+        batch: Batch,
+        settings: BatchSettings,
+        numbers: Sequence[PhoneNumber],
+        start_at: float | None,
+        now: float,
+    ) -> None:
+        """Plan the contacts from `start_at` (None: now) and hand the batch to the dispatcher.
+
+        A draft is scheduled; a scheduled batch that has not dialled yet gets its new start.
+        The sandbox's provider fault (`/_mock/faults/scheduling`) strikes here, once.
+        """
+        batch_rules.require_future(start_at, now)
+        if self.ws.fail_next_schedule:
+            self.ws.fail_next_schedule = False
+            if self.lifecycle.start_failure == "fail":
+                batch.settings = settings
+                self.rt.dispatcher.fail(batch, now)
+                return
+            raise BusinessRuleViolation(
+                "scheduling_failed",
+                "the telephony provider refused to schedule the batch call; it stays in draft",
+                {"batch_call_id": batch.id, "provider_error": "simulated"},
+            )
+        batch.settings = settings
+        begin = start_at if start_at is not None else now
+        if batch.status == "draft":
+            self.rt.dispatcher.schedule(batch, numbers, begin, now)
+        else:
+            self.rt.dispatcher.replan(batch, now, numbers, start_at=begin)
+
+    # deletion --------------------------------------------------------------------------------
+    def delete(self, batch_id: str) -> None:
+        """Remove the batch, or stop it and keep it as cancelled, as the lifecycle says."""
+        batch = self.get(batch_id)
+        if self.lifecycle.removal(batch) == "remove":
+            self.batches.delete(batch.id)
+            self.rt.dispatcher.forget(batch.id)
+        else:
+            self.rt.dispatcher.cancel(batch, self.rt.now())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,11 +19,16 @@ from mock_server.core.clock import RealClock
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.defects import with_defects
 from mock_server.dialects.truedy.dialect import TruedyDialect
+from mock_server.dialects.zudu.dialect import ZuduDialect
+from mock_server.engine.context import Dialect
 from mock_server.engine.middleware import RequestIdMiddleware, request_id_of
 from mock_server.engine.pipeline import build_routes, render
-from mock_server.engine.spec import load_spec
+from mock_server.engine.spec import Spec, load_spec
+from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def pump(sandbox: Sandbox, idle_seconds: float = 1.0) -> None:
@@ -36,13 +42,42 @@ async def pump(sandbox: Sandbox, idle_seconds: float = 1.0) -> None:
         await asyncio.sleep(max(wait, 0.005))
 
 
+def serve_dialects(settings: Settings, sandbox: Sandbox, truedy_spec: Spec) -> list[Dialect]:
+    """The dialects the settings ask for, in order: the first is the fallback of unknown paths."""
+    served: list[Dialect] = []
+    for name in settings.dialects:
+        if name == "truedy":
+            served.append(with_defects(TruedyDialect(truedy_spec, sandbox), settings.defects))  # test-only
+        elif name == "zudu":
+            served.append(ZuduDialect(load_spec(settings.zudu_spec_path), sandbox))
+    if not served:
+        raise ValueError("serve at least one dialect")
+    return served
+
+
+def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
+    """The dialect whose paths `path` falls under (an unknown path or a wrong method is answered in
+    its envelope): below a dialect's base path, or, for a dialect served at the root, under the first
+    segment of one of its paths. Otherwise the first dialect served."""
+    for dialect in served:
+        base = dialect.spec.base_path
+        if base:
+            if path == base or path.startswith(base + "/"):
+                return dialect
+        elif path.split("/")[1] in {template.split("/")[1] for template in dialect.spec.paths()}:
+            return dialect
+    return served[0]
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    sandbox = Sandbox(settings)
+    persistence = Persistence(settings) if settings.state_file is not None else None
+    sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
     spec = load_spec(settings.spec_path)
-    dialect = with_defects(TruedyDialect(spec, sandbox), settings.defects)  # test-only defects
+    served = serve_dialects(settings, sandbox, spec)
 
     def error_response(request: Request, error: MockError) -> Response:
+        dialect = dialect_for(served, request.url.path)
         return render(dialect.error_reply(error, request_id_of(request.scope), sandbox.now()))
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -56,30 +91,50 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return error_response(request, error)
         return error_response(request, InternalError(str(exc.detail)))
 
-    async def spec_file(request: Request) -> Response:
-        return FileResponse(settings.spec_path, media_type="application/json")
+    def spec_file(path: Path) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            return FileResponse(path, media_type="application/json")
 
+        return endpoint
+
+    spec_files = {
+        "truedy": ("/openapi.json", settings.spec_path),
+        "zudu": ("/openapi.zudu.json", settings.zudu_spec_path),
+    }
     routes = [
-        *build_routes(dialect, sandbox),
+        *(route for dialect in served for route in build_routes(dialect, sandbox)),
         *control_routes(sandbox),
-        Route("/openapi.json", spec_file, methods=["GET"]),
+        *(Route(spec_files[d.name][0], spec_file(spec_files[d.name][1]), methods=["GET"]) for d in served),
     ]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if persistence is not None:
+            await persistence.ready()  # replay the state file before anything else runs
         tasks = [asyncio.create_task(sandbox.outbox.run()), asyncio.create_task(pump(sandbox))]
+        if persistence is not None:
+            tasks.append(asyncio.create_task(persistence.heartbeat()))
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if persistence is not None:
+                persistence.close()
 
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestIdMiddleware, new_id=sandbox.new_request_id)],
+        middleware=[
+            *([Middleware(JournalMiddleware, persistence=persistence)] if persistence else []),
+            Middleware(RequestIdMiddleware, new_id=sandbox.new_request_id),
+        ],
         exception_handlers={HTTPException: http_error},
     )
+    if persistence is not None:
+        persistence.app = app
     app.state.sandbox = sandbox
-    app.state.spec = spec
+    app.state.spec = spec  # Truedy's
+    app.state.specs = {dialect.name: dialect.spec for dialect in served}
+    app.state.persistence = persistence
     return app

@@ -8,10 +8,17 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
-from mock_server.settings import Settings, default_spec_path
+from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
+
+DIALECTS: dict[str, tuple[Literal["truedy", "zudu"], ...]] = {
+    "truedy": ("truedy",),
+    "zudu": ("zudu",),
+    "both": ("truedy", "zudu"),
+}
 
 
 def _start_at(value: str) -> float:
@@ -62,6 +69,19 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--spec", type=Path, default=default_spec_path(), help="the OpenAPI document")
     serve.add_argument("--api-key", default=defaults.sandbox_key, help="the sandbox workspace's key")
     serve.add_argument(
+        "--dialect",
+        choices=["truedy", "zudu", "both"],
+        default="both",
+        help="the API(s) to serve: Truedy's under /api/public/v1, Zudu's under /batch-call (default both)",
+    )
+    serve.add_argument(
+        "--zudu-spec", type=Path, default=default_zudu_spec_path(), help="Zudu's OpenAPI document"
+    )
+    serve.add_argument("--zudu-key", default=defaults.zudu_key, help="the sandbox workspace's Zudu X-API-KEY")
+    serve.add_argument(
+        "--zudu-secret", default=defaults.zudu_secret, help="the sandbox workspace's Zudu X-API-SECRET"
+    )
+    serve.add_argument(
         "--live-edits",
         action="store_true",
         help="allow PATCH while scheduled or paused (the guides' behaviour)",
@@ -86,6 +106,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-url", default=None, help="webhook receiver of the sandbox workspace")
     serve.add_argument(
         "--admin-token", default=None, help="protect /_mock with this token (required off loopback)"
+    )
+    serve.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep all state in this SQLite file: it survives kill -9 and a restart resumes it",
     )
     serve.add_argument("--log-level", default="warning")
     from mock_server.defects import DEFECTS
@@ -119,6 +145,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         speed=args.speed,
         start_at=args.start_at,
         sandbox_key=args.api_key,
+        zudu_spec_path=args.zudu_spec,
+        zudu_key=args.zudu_key,
+        zudu_secret=args.zudu_secret,
+        dialects=DIALECTS[args.dialect],
         max_body_bytes=args.max_body_bytes,
         latency_ms=args.latency_ms,
         rate_limit=args.rate_limit,
@@ -128,15 +158,24 @@ def settings_from(args: argparse.Namespace) -> Settings:
         webhook_url=args.webhook_url,
         admin_token=args.admin_token,
         defects=frozenset(args.defect),
+        state_file=args.state_file,
     )
 
 
 def banner(base_url: str, settings: Settings) -> str:
     ids = fixture_ids()
-    lines = [
-        f"Batch Calls sandbox listening on {base_url}",
-        f"  API base URL : {base_url}/api/public/v1",
-        f"  API key      : {settings.sandbox_key}   (Authorization: Bearer {settings.sandbox_key})",
+    lines = [f"Batch Calls sandbox listening on {base_url}"]
+    if "truedy" in settings.dialects:
+        lines += [
+            f"  API base URL : {base_url}/api/public/v1",
+            f"  API key      : {settings.sandbox_key}   (Authorization: Bearer {settings.sandbox_key})",
+        ]
+    if "zudu" in settings.dialects:
+        lines += [
+            f"  Zudu API     : {base_url}/batch-call",
+            f"  Zudu pair    : X-API-KEY: {settings.zudu_key}   X-API-SECRET: {settings.zudu_secret}",
+        ]
+    lines += [
         f"  clock        : {settings.clock}" + (f" x{settings.speed:g}" if settings.clock == "real" else ""),
         f"  seed         : {settings.seed}",
         "  fixtures     : " + ", ".join([*ids["agents"].values(), *ids["folders"].values()]),
@@ -153,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.dialect != "truedy" and not args.zudu_spec.exists():
+        print(f"no OpenAPI document at {args.zudu_spec}", file=sys.stderr)
+        return 2
     if not args.spec.exists():
         print(f"no OpenAPI document at {args.spec}", file=sys.stderr)
         return 2
@@ -161,9 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.persistence import StateFileMismatch
 
     settings = settings_from(args)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StateFileMismatch as exc:
+        print(exc, file=sys.stderr)
+        return 2
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

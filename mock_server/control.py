@@ -44,10 +44,23 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         return check
 
     def workspace_of(request: Request) -> Workspace | None:
+        """The workspace of a Truedy key (Authorization) or a Zudu pair (X-API-KEY, X-API-SECRET)."""
+        pair_key = request.headers.get("x-api-key", "").strip()
+        if pair_key:
+            found = sandbox.store.workspace_by_pair_key(pair_key)
+            secret = request.headers.get("x-api-secret", "").strip()
+            if found is None or found.key_pair is None:
+                return None
+            return found if hmac.compare_digest(found.key_pair[1].encode(), secret.encode()) else None
         _, _, key = request.headers.get("authorization", "").partition(" ")
         if not key:
             return sandbox.default_workspace
         return sandbox.store.workspace_by_key(key.strip())
+
+    def zudu_pair(workspace: Workspace) -> dict[str, str] | None:
+        if workspace.key_pair is None:
+            return None
+        return {"api_key": workspace.key_pair[0], "api_secret": workspace.key_pair[1]}
 
     async def json_body(request: Request) -> dict[str, Any] | None:
         raw = await request.body()
@@ -71,7 +84,13 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
 
     async def reset(request: Request) -> Response:
         sandbox.reset()
-        return JSONResponse({"status": "reset", "api_key": sandbox.settings.sandbox_key})
+        return JSONResponse(
+            {
+                "status": "reset",
+                "api_key": sandbox.settings.sandbox_key,
+                "zudu": zudu_pair(sandbox.default_workspace),
+            }
+        )
 
     async def new_workspace(request: Request) -> Response:
         workspace = sandbox.add_workspace()
@@ -79,6 +98,7 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
             {
                 "workspace_id": workspace.id,
                 "api_key": workspace.api_key,
+                "zudu": zudu_pair(workspace),  # X-API-KEY and X-API-SECRET of Zudu's API
                 "webhook_secret": workspace.webhook_secret,
                 "fixtures": fixture_ids(),
             },

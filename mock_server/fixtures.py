@@ -8,6 +8,9 @@ from mock_server.core.models import Agent, Contact, Folder, PhoneNumber
 from mock_server.store.base import Store, Workspace
 
 SANDBOX_KEY = "sk_test_sandbox"
+# the sandbox workspace's Zudu pair (X-API-KEY, X-API-SECRET): zk_/zs_, never mistaken for a Truedy key
+ZUDU_SANDBOX_KEY = "zk_test_sandbox"
+ZUDU_SANDBOX_SECRET = "zs_test_sandbox"
 READY_AGENT = "agt_sandbox_ready"
 NO_NUMBERS_AGENT = "agt_sandbox_no_numbers"
 NOT_READY_AGENT = "agt_sandbox_not_ready"

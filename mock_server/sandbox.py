@@ -47,6 +47,8 @@ class Sandbox:
         self.ids = IdFactory(settings.seed)
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(settings.seed + 1)
+        # credentials of new workspaces have theirs too: adding a Zudu pair shifted no other id
+        self.credential_ids = IdFactory(settings.seed + 2)
         self.store: Store = MemoryStore()
         self._workspaces: dict[str, Workspace] = {}
         self.faults = FaultTable(settings.seed)
@@ -57,7 +59,9 @@ class Sandbox:
             retry_delay_seconds=settings.retry_delay_seconds,
         )
         self.dispatcher = Dispatcher(seed=settings.seed, config=config, emit=self._record, ids=self.ids)
-        self.default_workspace = self.add_workspace(settings.sandbox_key)
+        self.default_workspace = self.add_workspace(
+            settings.sandbox_key, (settings.zudu_key, settings.zudu_secret)
+        )
 
     def reset(self) -> None:
         """Back to the state of a fresh start with the same settings."""
@@ -82,10 +86,15 @@ class Sandbox:
         return self.store.idempotency(workspace.id)
 
     # workspaces and events -------------------------------------------------------------------
-    def add_workspace(self, api_key: str | None = None) -> Workspace:
+    def add_workspace(
+        self, api_key: str | None = None, key_pair: tuple[str, str] | None = None
+    ) -> Workspace:
+        if key_pair is None:
+            key_pair = (self.credential_ids.new("zk_test"), self.credential_ids.new("zs_test"))
         workspace = Workspace(
             id=self.new_id("ws"),
             api_key=api_key or f"sk_test_{self.ids.new('key').split('_', 1)[1]}",
+            key_pair=key_pair,
             webhook_url=self.settings.webhook_url,
             webhook_secret=f"whsec_{self.ids.new('sec').split('_', 1)[1]}",
         )

@@ -6,15 +6,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from mock_server.fixtures import SANDBOX_KEY
+from mock_server.fixtures import SANDBOX_KEY, ZUDU_SANDBOX_KEY, ZUDU_SANDBOX_SECRET
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def default_spec_path() -> Path:
+def default_spec_path(name: str = "openapi.json") -> Path:
     """The contract: shipped inside the wheel, or at the repository root in a checkout."""
-    bundled = _PACKAGE / "openapi.json"
-    return bundled if bundled.exists() else _PACKAGE.parent / "openapi.json"
+    bundled = _PACKAGE / name
+    return bundled if bundled.exists() else _PACKAGE.parent / name
+
+
+def default_zudu_spec_path() -> Path:
+    return default_spec_path("openapi.zudu.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,10 @@ class Settings:
     speed: float = 1.0
     start_at: float | None = None  # simulated start, POSIX seconds; None = now
     sandbox_key: str = SANDBOX_KEY
+    zudu_spec_path: Path = field(default_factory=default_zudu_spec_path)
+    zudu_key: str = ZUDU_SANDBOX_KEY
+    zudu_secret: str = ZUDU_SANDBOX_SECRET
+    dialects: tuple[Literal["truedy", "zudu"], ...] = ("truedy", "zudu")  # served, in this order
     max_body_bytes: int = 1_048_576
     latency_ms: int = 0
     rate_limit: str | None = None  # e.g. "100/min"; None = unlimited
@@ -35,3 +43,4 @@ class Settings:
     webhook_retry_base_seconds: float = 1.0
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.defects)
+    state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only

@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mock_server.core.errors import BusinessRuleViolation, InvalidState, Violation
 from mock_server.core.models import Agent, Batch, BatchSettings
 
-EDITABLE_LIVE = ("draft", "scheduled", "paused")
-REMOVABLE = frozenset({"draft", "completed", "failed", "cancelled"})
-ALLOWED_FROM = {
-    "update": ("draft",),
-    "schedule": ("draft",),
-    "pause": ("scheduled", "active"),
-    "resume": ("paused",),
-    "upload contacts to": ("draft",),
-}
+EDITABLE_LIVE = ("draft", "scheduled", "paused")  # update's statuses with --live-edits
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """The part of the batch state machine a dialect may vary: which statuses allow which command,
+    what DELETE does, and what a provider error at start does. The transitions themselves (the
+    dispatcher's) are shared."""
+
+    allowed_from: Mapping[str, tuple[str, ...]]
+    removable: tuple[str, ...]  # DELETE removes the batch
+    cancellable: tuple[str, ...]  # DELETE stops the batch and keeps it as cancelled
+    # a provider error when a batch starts: "refuse" = 422 scheduling_failed and nothing changes;
+    # "fail" = the batch becomes failed (answered normally)
+    start_failure: Literal["refuse", "fail"] = "refuse"
+
+    def require(self, batch: Batch, action: str, allowed: Sequence[str] | None = None) -> None:
+        permitted = tuple(allowed) if allowed is not None else self.allowed_from[action]
+        if batch.status not in permitted:
+            raise InvalidState(action, batch.status, permitted)
+
+    def removal(self, batch: Batch) -> Literal["remove", "cancel"]:
+        """What DELETE does to the batch in its status, or InvalidState when it refuses."""
+        if batch.status in self.removable:
+            return "remove"
+        if batch.status in self.cancellable:
+            return "cancel"
+        raise InvalidState("delete", batch.status, self.removable + self.cancellable)
+
+
+# Truedy's public API, the default
+STANDARD = Lifecycle(
+    allowed_from={
+        "update": ("draft",),
+        "schedule": ("draft",),
+        "pause": ("scheduled", "active"),
+        "resume": ("paused",),
+        "upload contacts to": ("draft",),
+    },
+    removable=("draft", "completed", "failed", "cancelled"),
+    cancellable=("scheduled", "active", "paused"),
+)
 
 
 @lru_cache(maxsize=1024)
@@ -69,12 +104,6 @@ def settings_violations(settings: BatchSettings) -> list[Violation]:
             )
         )
     return problems
-
-
-def require_status(batch: Batch, action: str, allowed: Sequence[str] | None = None) -> None:
-    permitted = tuple(allowed) if allowed is not None else ALLOWED_FROM[action]
-    if batch.status not in permitted:
-        raise InvalidState(action, batch.status, permitted)
 
 
 def require_future(scheduled_at: float | None, now: float) -> None:

@@ -24,11 +24,13 @@ class ContactRow:
     last_name: str | None = None
     email: str | None = None
     contact_id: str | None = None  # set when the row is an existing directory contact
+    variables: Mapping[str, Any] | None = None  # per-contact values handed to the agent
+    max_retries: int | None = None  # per-contact retry limit (None: the batch's settings)
 
 
 def _row(values: Mapping[str, Any]) -> ContactRow:
-    extras = {k: (str(values[k]).strip() or None) if values.get(k) else None for k in _FIELDS}
-    return ContactRow(phone_number=str(values["phone_number"]).strip(), **extras)
+    first, last, email = ((str(values[k]).strip() or None) if values.get(k) else None for k in _FIELDS)
+    return ContactRow(str(values["phone_number"]).strip(), first, last, email)
 
 
 def rows_from_csv(text: str) -> list[ContactRow]:

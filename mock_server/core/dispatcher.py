@@ -136,8 +136,17 @@ class Dispatcher:
         self._set_status(rt, "cancelled", now)
         self._retire_if_idle(rt)
 
-    def replan(self, batch: Batch, now: float, numbers: Sequence[PhoneNumber] | None = None) -> None:
-        """Live edit (settings already changed): re-plan pending contacts; finished ones untouched."""
+    def replan(
+        self,
+        batch: Batch,
+        now: float,
+        numbers: Sequence[PhoneNumber] | None = None,
+        start_at: float | None = None,
+    ) -> None:
+        """Live edit (settings already changed): re-plan pending contacts; finished ones untouched.
+
+        Before the first dial a new start moment applies: `start_at` if given, else the settings'.
+        """
         now = self._catch_up(now)
         rt = self._runs[batch.id]
         assert batch.status in ("scheduled", "active", "paused"), batch.status
@@ -145,12 +154,36 @@ class Dispatcher:
         rt.cal = CallingCalendar(s)
         if numbers:
             rt.numbers = list(numbers)
-        if batch.counters.calls_placed == 0 and s.schedule_type == "scheduled" and s.scheduled_at:
-            rt.start_at = s.scheduled_at  # not started yet: a new start moment applies
+        if batch.counters.calls_placed == 0:
+            if start_at is not None:
+                rt.start_at = max(start_at, now)
+            elif s.schedule_type == "scheduled" and s.scheduled_at:
+                rt.start_at = s.scheduled_at
         self._replan_pending(rt, now)
         batch.updated_at = now
         if batch.status != "paused":
             self._wake(rt, self._earliest(rt))
+
+    def unschedule(self, batch: Batch, now: float) -> None:
+        """scheduled → draft before the first dial: the plan is dropped, the contacts wait again."""
+        now = self._catch_up(now)
+        assert batch.status == "scheduled" and batch.counters.calls_placed == 0, batch.status
+        self.forget(batch.id)
+        for c in batch.contacts:
+            c.call_status = "pending"
+            c.scheduled_at = None
+        self._set_batch_status(batch, "draft", now)
+
+    def fail(self, batch: Batch, now: float) -> None:
+        """draft|scheduled → failed before the first dial (the provider refused to start it):
+        every contact is cancelled."""
+        now = self._catch_up(now)
+        assert batch.status in ("draft", "scheduled") and batch.counters.calls_placed == 0, batch.status
+        self.forget(batch.id)
+        for c in batch.contacts:
+            c.call_status = "cancelled"
+        batch.counters.cancelled += len(batch.contacts)
+        self._set_batch_status(batch, "failed", now)
 
     def forget(self, batch_id: str) -> None:
         """The batch was deleted: drop its runtime state and queued events."""
@@ -215,7 +248,9 @@ class Dispatcher:
         self._sink(DomainEvent(kind, batch.workspace_id, at, data))
 
     def _set_status(self, rt: _Run, status: BatchStatus, at: float) -> None:
-        b = rt.batch
+        self._set_batch_status(rt.batch, status, at)
+
+    def _set_batch_status(self, b: Batch, status: BatchStatus, at: float) -> None:
         previous = b.status
         if previous == status:
             return
@@ -385,12 +420,10 @@ class Dispatcher:
                 tally.voicemail += 1
             elif outcome == "no_answer":
                 tally.no_answer += 1
-        if (
-            outcome in RETRYABLE_OUTCOMES
-            and s.retry_failed
-            and c.attempts <= s.max_retry_attempts
-            and b.status != "cancelled"
-        ):
+        retries = c.max_retries
+        if retries is None:
+            retries = s.max_retry_attempts if s.retry_failed else 0
+        if outcome in RETRYABLE_OUTCOMES and c.attempts <= retries and b.status != "cancelled":
             due = rt.cal.next_window_start(now + self._config.retry_delay_seconds)
             c.scheduled_at = due
             c.call_status = "scheduled"

@@ -108,6 +108,9 @@ class BusinessRuleViolation(MockError):
 
 class InvalidState(BusinessRuleViolation):
     def __init__(self, action: str, status: str, allowed: Sequence[str]) -> None:
+        self.action = action  # a verb: dialects word their own message from it
+        self.status = status
+        self.allowed = tuple(allowed)
         super().__init__(
             "invalid_state",
             f"cannot {action} a batch call in status '{status}'; allowed from: " + ", ".join(allowed),

@@ -6,7 +6,7 @@ Slots keep a batch contact small: a 100k-contact campaign must fit in a few tens
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 BatchStatus = Literal["draft", "scheduled", "active", "paused", "completed", "failed", "cancelled"]
 ContactStatus = Literal[
@@ -84,6 +84,8 @@ class BatchContact:
     cost_usd: float = 0.0
     from_number: str | None = None
     from_phone_number_id: str | None = None
+    variables: dict[str, Any] | None = None  # per-contact values handed to the agent
+    max_retries: int | None = None  # per-contact retry limit; None = the batch's retry settings
 
 
 @dataclass(slots=True)
@@ -106,6 +108,9 @@ class BatchSettings:
     max_calls_per_day: int | None = None
     retry_failed: bool = False
     max_retry_attempts: int = 0
+    # an outbound number given literally (E.164) instead of directory numbers, for APIs whose
+    # create body names the caller ("from_number"); None = use phone_number_ids / the agent's
+    caller_number: str | None = None
 
 
 @dataclass(slots=True)
@@ -156,6 +161,10 @@ class Batch:
     contacts: list[BatchContact] = field(default_factory=list)
     counters: Counters = field(default_factory=Counters)
     by_day: dict[str, DayTally] = field(default_factory=dict)  # "YYYY-MM-DD" local → tally
+    # which API created the batch: each dialect sees only its own ("" = the default dialect)
+    namespace: str = ""
+    # values a dialect records with the batch and renders back; the core never reads them
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total_contacts(self) -> int:

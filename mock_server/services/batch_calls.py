@@ -1,22 +1,19 @@
-"""Batch-call use cases: look things up in the store, apply the core's rules, drive the dispatcher."""
+"""Campaigns built from the directory (an agent, its numbers, contacts and folders): look things up
+in the store, apply the core's rules, drive the dispatcher. Lookups, the start and deletion are
+shared with every shape of batch (`services.batches`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mock_server.core import batch_rules
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.errors import BusinessRuleViolation, NotFound, RequestInvalid
-from mock_server.core.models import Agent, Batch, BatchContact, BatchSettings, PhoneNumber
-from mock_server.services.runtime import Runtime
-from mock_server.store.base import Workspace
+from mock_server.core.models import Agent, Batch, BatchSettings, PhoneNumber
+from mock_server.services.batches import Batches, UploadResult
 
-
-@dataclass(frozen=True, slots=True)
-class UploadResult:
-    added: int
-    duplicates: int
+__all__ = ["BatchCalls", "BulkDeleteResult", "UploadResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,31 +22,7 @@ class BulkDeleteResult:
     failed_ids: list[str]
 
 
-class BatchCalls:
-    def __init__(self, runtime: Runtime, workspace: Workspace) -> None:
-        self.rt = runtime
-        self.ws = workspace
-        self.batches = runtime.store.batches(workspace.id)
-
-    # lookups ---------------------------------------------------------------------------------
-    def get(self, batch_id: str) -> Batch:
-        batch = self.batches.get(batch_id)
-        if batch is None:
-            raise NotFound("batch_call", batch_id)
-        return batch
-
-    def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
-        everything = list(self.batches.values())
-        everything.reverse()  # newest first
-        if agent_id is None and status is None:
-            return everything
-        return [
-            b
-            for b in everything
-            if (agent_id is None or b.settings.agent_id == agent_id)
-            and (status is None or b.status == status)
-        ]
-
+class BatchCalls(Batches):
     def _agent(self, agent_id: str) -> Agent:
         agent = self.rt.store.agents(self.ws.id).get(agent_id)
         if agent is None:
@@ -105,41 +78,11 @@ class BatchCalls:
                 for c in directory.values()
                 if c.folder_id == settings.contact_folder_id
             )
-        batch = Batch(
-            id=self.rt.new_id("batch"),
-            workspace_id=self.ws.id,
-            settings=settings,
-            status="draft",
-            created_at=now,
-            updated_at=now,
-        )
-        self._add_contacts(batch, chosen)
-        self.batches.put(batch.id, batch)
-        return batch
-
-    def _add_contacts(self, batch: Batch, new: Iterable[ContactRow]) -> UploadResult:
-        """Append contacts not already in the batch (by phone number), in the order given."""
-        seen = {c.phone_number for c in batch.contacts}
-        added = duplicates = 0
-        for contact in new:
-            if contact.phone_number in seen:
-                duplicates += 1
-                continue
-            seen.add(contact.phone_number)
-            batch.contacts.append(
-                BatchContact(
-                    contact_id=contact.contact_id or self.rt.new_id("ctc"),
-                    phone_number=contact.phone_number,
-                    first_name=contact.first_name,
-                    last_name=contact.last_name,
-                )
-            )
-            added += 1
-        return UploadResult(added, duplicates)
+        return self._new_batch(settings, chosen)
 
     def upload_contacts(self, batch_id: str, contacts: Sequence[ContactRow]) -> tuple[Batch, UploadResult]:
         batch = self.get(batch_id)
-        batch_rules.require_status(batch, "upload contacts to")
+        self.lifecycle.require(batch, "upload contacts to")
         result = self._add_contacts(batch, contacts)
         batch.updated_at = self.rt.now()
         return batch, result
@@ -147,7 +90,7 @@ class BatchCalls:
     def update(self, batch_id: str, changes: dict[str, object]) -> Batch:
         batch = self.get(batch_id)
         live = self.rt.live_edits
-        batch_rules.require_status(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
+        self.lifecycle.require(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
         now = self.rt.now()
         merged = replace(batch.settings, **changes)  # type: ignore[arg-type]
         agent = self._check_settings(
@@ -162,7 +105,7 @@ class BatchCalls:
 
     def schedule(self, batch_id: str, scheduled_at: float | None, timezone: str | None) -> Batch:
         batch = self.get(batch_id)
-        batch_rules.require_status(batch, "schedule")
+        self.lifecycle.require(batch, "schedule")
         now = self.rt.now()
         settings = batch.settings
         if timezone is not None:
@@ -181,37 +124,20 @@ class BatchCalls:
         number_ids = batch_rules.require_numbers(settings.phone_number_ids, agent)
         numbers = self._numbers(number_ids)
         start_at = settings.scheduled_at if settings.schedule_type == "scheduled" else None
-        batch_rules.require_future(start_at, now)
-        if self.ws.fail_next_schedule:
-            self.ws.fail_next_schedule = False
-            raise BusinessRuleViolation(
-                "scheduling_failed",
-                "the telephony provider refused to schedule the batch call; it stays in draft",
-                {"batch_call_id": batch.id, "provider_error": "simulated"},
-            )
-        batch.settings = settings
-        self.rt.dispatcher.schedule(batch, numbers, start_at if start_at is not None else now, now)
+        self._launch(batch, settings, numbers, start_at, now)
         return batch
 
     def pause(self, batch_id: str) -> Batch:
         batch = self.get(batch_id)
-        batch_rules.require_status(batch, "pause")
+        self.lifecycle.require(batch, "pause")
         self.rt.dispatcher.pause(batch, self.rt.now())
         return batch
 
     def resume(self, batch_id: str) -> Batch:
         batch = self.get(batch_id)
-        batch_rules.require_status(batch, "resume")
+        self.lifecycle.require(batch, "resume")
         self.rt.dispatcher.resume(batch, self.rt.now())
         return batch
-
-    def delete(self, batch_id: str) -> None:
-        batch = self.get(batch_id)
-        if batch.status in batch_rules.REMOVABLE:
-            self.batches.delete(batch.id)
-            self.rt.dispatcher.forget(batch.id)
-        else:
-            self.rt.dispatcher.cancel(batch, self.rt.now())
 
     def bulk_delete(self, batch_ids: Sequence[str]) -> BulkDeleteResult:
         deleted: list[str] = []

@@ -15,6 +15,9 @@ T = TypeVar("T")
 class Workspace:
     id: str
     api_key: str
+    # a second credential, for APIs that authenticate with a key id and a secret (X-API-KEY and
+    # X-API-SECRET); None = the workspace has no such pair
+    key_pair: tuple[str, str] | None = None
     webhook_url: str | None = None
     webhook_secret: str = ""
     # the one-shot provider fault the sandbox offers: the next schedule fails with scheduling_failed
@@ -44,6 +47,7 @@ class Collection(Protocol, Generic[T]):
 class Store(Protocol):
     def add_workspace(self, workspace: Workspace) -> None: ...
     def workspace_by_key(self, api_key: str) -> Workspace | None: ...
+    def workspace_by_pair_key(self, key_id: str) -> Workspace | None: ...
     def workspaces(self) -> list[Workspace]: ...
     def clear(self) -> None: ...
 

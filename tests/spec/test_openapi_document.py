@@ -8,34 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import quote
 
+import openapi_walk as walk
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
 from openapi_spec_validator import validate as validate_openapi
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from openapi_walk import iter_operations, pointer
+from referencing import Registry
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 DOC_URI = "urn:truedy:batch-calls:openapi"
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-# Keywords whose value is a single subschema / a map of subschemas / a list of subschemas.
-SUBSCHEMA_SINGLE = (
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-)
-SUBSCHEMA_MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
-SUBSCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 
 # The contract outline: method, path, operationId, tag, success status.
 OPERATIONS = [
@@ -127,115 +109,19 @@ def spec() -> dict:
 
 @pytest.fixture(scope="module")
 def registry(spec) -> Registry:
-    return Registry().with_resource(DOC_URI, Resource(contents=spec, specification=DRAFT202012))
-
-
-def pointer(*segments) -> str:
-    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in segments)
-
-
-def ref_to(ptr: str) -> dict:
-    return {"$ref": DOC_URI + "#" + quote(ptr, safe="/~")}
+    return walk.registry_for(spec, DOC_URI)
 
 
 def resolve(registry: Registry, node):
-    """Follow (possibly chained) OpenAPI $refs with the referencing resolver."""
-    resolver = registry.resolver(base_uri=DOC_URI)
-    while isinstance(node, dict) and "$ref" in node:
-        resolved = resolver.lookup(node["$ref"])
-        node, resolver = resolved.contents, resolved.resolver
-    return node
+    return walk.resolve(registry, node, DOC_URI)
 
 
-def validator_for(registry: Registry, schema_ptr: str) -> Draft202012Validator:
-    return Draft202012Validator(
-        ref_to(schema_ptr), registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-
-def iter_operations(spec):
-    for path, item in spec["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                yield method, path, item[method]
-
-
-def collect_schema_examples(schema, ptr):
-    """(where, schema pointer, value) for `example`/`examples` of a schema and its subschemas."""
-    if not isinstance(schema, dict):
-        return
-    if "example" in schema:
-        yield ptr + "/example", ptr, schema["example"]
-    if isinstance(schema.get("examples"), list):
-        for i, value in enumerate(schema["examples"]):
-            yield f"{ptr}/examples/{i}", ptr, value
-    for key in SUBSCHEMA_SINGLE:
-        if isinstance(schema.get(key), dict):
-            yield from collect_schema_examples(schema[key], ptr + pointer(key))
-    for key in SUBSCHEMA_MAP:
-        for name, sub in (schema.get(key) or {}).items():
-            yield from collect_schema_examples(sub, ptr + pointer(key, name))
-    for key in SUBSCHEMA_LIST:
-        for i, sub in enumerate(schema.get(key) or []):
-            yield from collect_schema_examples(sub, ptr + pointer(key, i))
-
-
-def collect_holder_examples(holder, ptr, registry):
-    """Examples of an object carrying `schema` plus `example`/`examples` (media type, parameter,
-    header), validated against that `schema`; plus the examples inside the schema itself."""
-    if not isinstance(holder, dict) or "$ref" in holder or "schema" not in holder:
-        return
-    schema_ptr = ptr + "/schema"
-    yield from collect_schema_examples(holder["schema"], schema_ptr)
-    if "example" in holder:
-        yield ptr + "/example", schema_ptr, holder["example"]
-    for name, example in (holder.get("examples") or {}).items():
-        example = resolve(registry, example)
-        assert "value" in example, f"{ptr}/examples/{name} has no inline value"
-        yield f"{ptr}/examples/{name}", schema_ptr, example["value"]
+def validator_for(registry: Registry, schema_ptr: str):
+    return walk.validator_for(registry, schema_ptr, DOC_URI)
 
 
 def collect_all_examples(spec, registry):
-    comps = spec.get("components", {})
-    for name, schema in comps.get("schemas", {}).items():
-        yield from collect_schema_examples(schema, pointer("components", "schemas", name))
-    for name, param in comps.get("parameters", {}).items():
-        yield from collect_holder_examples(param, pointer("components", "parameters", name), registry)
-    for name, header in comps.get("headers", {}).items():
-        yield from collect_holder_examples(header, pointer("components", "headers", name), registry)
-    for name, body in comps.get("requestBodies", {}).items():
-        for mt, media in body.get("content", {}).items():
-            yield from collect_holder_examples(
-                media, pointer("components", "requestBodies", name, "content", mt), registry
-            )
-
-    def responses(resps, base):
-        for code, resp in resps.items():
-            if "$ref" in resp:
-                continue
-            for hname, header in (resp.get("headers") or {}).items():
-                yield from collect_holder_examples(header, base + pointer(code, "headers", hname), registry)
-            for mt, media in (resp.get("content") or {}).items():
-                yield from collect_holder_examples(media, base + pointer(code, "content", mt), registry)
-
-    yield from responses(comps.get("responses", {}), pointer("components", "responses"))
-    for path, item in spec["paths"].items():
-        for i, param in enumerate(item.get("parameters", [])):
-            yield from collect_holder_examples(param, pointer("paths", path, "parameters", i), registry)
-        for method in HTTP_METHODS:
-            if method not in item:
-                continue
-            op = item[method]
-            base = pointer("paths", path, method)
-            for i, param in enumerate(op.get("parameters", [])):
-                yield from collect_holder_examples(param, base + pointer("parameters", i), registry)
-            body = op.get("requestBody")
-            if body and "$ref" not in body:
-                for mt, media in body.get("content", {}).items():
-                    yield from collect_holder_examples(
-                        media, base + pointer("requestBody", "content", mt), registry
-                    )
-            yield from responses(op.get("responses", {}), base + "/responses")
+    return walk.collect_all_examples(spec, registry, DOC_URI)
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,13 +141,8 @@ def test_document_is_pretty_printed_with_two_spaces(spec):
 # (b) every example validates against its schema
 # --------------------------------------------------------------------------------------------
 def test_every_example_is_valid(spec, registry):
-    examples = list(collect_all_examples(spec, registry))
-    assert len(examples) > 150, "example walker found suspiciously few examples"
-    failures = []
-    for where, schema_ptr, value in examples:
-        validator = validator_for(registry, schema_ptr)
-        for error in validator.iter_errors(value):
-            failures.append(f"{where}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+    count, failures = walk.example_failures(spec, registry, DOC_URI)
+    assert count > 150, "example walker found suspiciously few examples"
     assert not failures, "\n".join(failures)
 
 

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema_rs
 
+from mock_server.engine.router import PathTable
 from mock_server.engine.spec import Operation, Spec, compile_schema
-
-_TEMPLATE_PART = re.compile(r"\\\{[^}]+\\\}")
 
 
 class ResponseChecker:
     def __init__(self, spec: Spec, mount: str = "") -> None:
         self.spec = spec
-        self._routes: list[tuple[re.Pattern[str], Operation]] = []
-        # literal paths first, as the router does
-        for op in sorted(spec.operations, key=lambda o: o.path.count("{")):
-            pattern = _TEMPLATE_PART.sub("[^/]+", re.escape(mount + spec.base_path + op.path))
-            self._routes.append((re.compile(f"^{pattern}$"), op))
+        # the router's own matching, so a checked path resolves exactly as a served one
+        self._paths = PathTable(
+            mount + spec.base_path,
+            {path: {op.method: op for op in ops} for path, ops in spec.paths().items()},
+        )
         self._validators: dict[int, jsonschema_rs.Validator] = {}
 
     def operation(self, method: str, path: str) -> Operation | None:
-        for pattern, op in self._routes:
-            if op.method == method.upper() and pattern.match(path):
-                return op
-        return None
+        found = self._paths.lookup(path)
+        return found[0].get(method.upper()) if found is not None else None
 
     def _validator(self, schema: Mapping[str, Any]) -> jsonschema_rs.Validator:
         key = id(schema)

@@ -8,47 +8,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
-class PathEntry:
-    template: str
+class _Template(Generic[T]):
     segments: tuple[str | None, ...]  # None marks a {parameter}
     names: tuple[str, ...]
-    endpoint: ASGIApp
-    methods: frozenset[str]
+    value: T
 
 
-def _entry(template: str, endpoint: ASGIApp, methods: Sequence[str]) -> PathEntry:
-    segments: list[str | None] = []
-    names: list[str] = []
-    for part in template.strip("/").split("/"):
-        if part.startswith("{") and part.endswith("}"):
-            segments.append(None)
-            names.append(part[1:-1])
-        else:
-            segments.append(part)
-    allowed = {m.upper() for m in methods}
-    if "GET" in allowed:
-        allowed.add("HEAD")
-    return PathEntry(template, tuple(segments), tuple(names), endpoint, frozenset(allowed))
+class PathTable(Generic[T]):
+    """Path templates (relative to a prefix) → values, looked up by segments, literal first."""
 
-
-class SpecRoutes(BaseRoute):
-    def __init__(self, prefix: str, paths: Mapping[str, tuple[ASGIApp, Sequence[str]]]) -> None:
+    def __init__(self, prefix: str, paths: Mapping[str, T]) -> None:
         self.prefix = prefix.rstrip("/")
-        entries = [_entry(t, endpoint, methods) for t, (endpoint, methods) in paths.items()]
-        self._literal = {"/" + e.template.strip("/"): e for e in entries if not e.names}
-        self._templated: dict[int, list[PathEntry]] = {}
-        for entry in sorted((e for e in entries if e.names), key=lambda e: len(e.names)):
+        self._literal: dict[str, T] = {}
+        templated: list[_Template[T]] = []
+        for template, value in paths.items():
+            parts = template.strip("/").split("/")
+            if not any(p.startswith("{") for p in parts):
+                self._literal["/" + template.strip("/")] = value
+                continue
+            segments = tuple(None if p.startswith("{") and p.endswith("}") else p for p in parts)
+            names = tuple(p[1:-1] for p in parts if p.startswith("{") and p.endswith("}"))
+            templated.append(_Template(segments, names, value))
+        self._templated: dict[int, list[_Template[T]]] = {}
+        for entry in sorted(templated, key=lambda e: len(e.names)):
             self._templated.setdefault(len(entry.segments), []).append(entry)
 
-    def _lookup(self, rest: str) -> tuple[PathEntry, dict[str, str]] | None:
+    def lookup(self, path: str) -> tuple[T, dict[str, str]] | None:
+        """The value of the template matching a full request path, and its parameters."""
+        if not path.startswith(self.prefix + "/"):
+            return None
+        rest = path[len(self.prefix):]
         literal = self._literal.get(rest.rstrip("/") or "/")
         if literal is not None:
             return literal, {}
@@ -63,16 +63,28 @@ class SpecRoutes(BaseRoute):
                 elif part != segment:
                     break
             else:
-                return entry, params
+                return entry.value, params
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class PathEntry:
+    endpoint: ASGIApp
+    methods: frozenset[str]
+
+
+class SpecRoutes(BaseRoute):
+    def __init__(self, prefix: str, paths: Mapping[str, tuple[ASGIApp, Sequence[str]]]) -> None:
+        entries = {}
+        for template, (endpoint, methods) in paths.items():
+            allowed = {m.upper() for m in methods} | ({"HEAD"} if "GET" in methods else set())
+            entries[template] = PathEntry(endpoint, frozenset(allowed))
+        self.table = PathTable(prefix, entries)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        path: str = scope["path"]
-        if not path.startswith(self.prefix + "/"):
-            return Match.NONE, {}
-        found = self._lookup(path[len(self.prefix):])
+        found = self.table.lookup(scope["path"])
         if found is None:
             return Match.NONE, {}
         entry, params = found

@@ -22,6 +22,7 @@ ROUTES = SpecRoutes("/api", {
 
 def match(method: str, path: str) -> tuple[Match, dict[str, object]]:
     found, child = ROUTES.matches({"type": "http", "method": method, "path": path})
+    child = {k: v for k, v in child.items() if k != "spec_entry"}
     return found, dict(child)
 
 

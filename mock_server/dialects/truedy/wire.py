@@ -61,7 +61,6 @@ def settings_from_create(body: dict[str, Any]) -> BatchSettings:
 def batch(b: Batch) -> dict[str, Any]:
     s = b.settings
     c = b.counters
-    placed = c.calls_placed
     return {
         "id": b.id,
         "name": s.name,
@@ -88,7 +87,7 @@ def batch(b: Batch) -> dict[str, Any]:
         "voicemail_contacts": c.voicemail,
         "no_answer_contacts": c.no_answer,
         "total_cost_usd": round(c.total_cost_usd, 4),
-        "average_duration_seconds": c.total_duration_seconds // placed if placed else 0,
+        "average_duration_seconds": c.average_duration_seconds,
         "created_at": timestamp(b.created_at),
         "updated_at": timestamp(b.updated_at),
     }

@@ -171,3 +171,14 @@ def test_reading_never_changes_what_is_created() -> None:
             return ids
 
     assert created_ids(0) == created_ids(4)
+
+
+def test_batch_and_analytics_agree_on_averages(client: CheckedClient) -> None:
+    batch_id = client.post(f"{API}/batch-calls", json=CAMPAIGN, headers=AUTH).json()["data"]["id"]
+    client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH)
+    for step in range(12):  # mid-campaign too, while calls are in progress
+        advance(client, seconds=1800 + step)
+        batch = get(client, f"/batch-calls/{batch_id}")["data"]
+        analytics = get(client, f"/batch-calls/{batch_id}/analytics")["data"]
+        for key in ("average_duration_seconds", "total_cost_usd", "completed_contacts"):
+            assert batch[key] == analytics[key], key

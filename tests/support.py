@@ -92,27 +92,32 @@ def new_zudu_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
     return data
 
 
-@contextlib.contextmanager
-def live_server(*flags: str) -> Iterator[str]:
-    """`batchcalls-mock serve` in a subprocess on a free loopback port; yields its base URL."""
+def start_server(*flags: str) -> tuple[subprocess.Popen[str], str]:
+    """`batchcalls-mock serve` in a subprocess on a free loopback port, up and answering."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "serve", "--port", "0", *flags],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"), first
+    base = first.rsplit(" ", 1)[1].strip()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            httpx.get(f"{base}/_mock/health", timeout=1)
+            return process, base
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def live_server(*flags: str) -> Iterator[str]:
+    """A started server for the length of the block; yields its base URL."""
+    process, base = start_server(*flags)
     try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"), first
-        base = first.rsplit(" ", 1)[1].strip()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(f"{base}/_mock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not come up"
-                time.sleep(0.05)
         yield base
     finally:
         process.terminate()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from support import API, AUTH
+from support import API, AUTH, start_server
 
 FLAGS = ("--clock", "manual", "--start-at", "2026-03-02T08:00:00Z", "--seed", "11")
 TOMORROW = "2026-03-03T15:00:00Z"
@@ -21,31 +19,12 @@ VALID_STATUSES = {"completed", "cancelled"}
 
 
 def start(state_file: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", *FLAGS,
-         "--state-file", str(state_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    assert first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"), first
-    base = first.rsplit(" ", 1)[1].strip()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            httpx.get(f"{base}/_mock/health", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.02)
+    return start_server(*FLAGS, "--state-file", str(state_file))
 
 
 def kill(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
-    assert process.stdout is not None
-    process.stdout.close()
+    process.communicate(timeout=10)  # reaps it and closes its pipes
 
 
 def run_threads(count: int, work: Callable[[int], None]) -> list[threading.Thread]:

@@ -176,6 +176,24 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         workspace.fail_next_schedule = True
         return JSONResponse({"fail_next_schedule": True})
 
+    async def provider_error(request: Request) -> Response:
+        """A simulated provider error fails a batch call that is scheduled, active or paused."""
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        body = await json_body(request)
+        batch_id = body.get("batch_call_id") if body is not None else None
+        if not isinstance(batch_id, str):
+            return _error(422, "validation_error", 'send {"batch_call_id": "<id>"}')
+        batch = sandbox.store.batches(workspace.id).get(batch_id)
+        if batch is None:
+            return _error(404, "not_found", f"no batch call '{batch_id}' in this workspace")
+        if batch.status not in ("scheduled", "active", "paused"):
+            return _error(409, "invalid_state", "only a scheduled, active or paused batch call can "
+                          f"fail; this one is {batch.status}")
+        sandbox.dispatcher.fail(batch, sandbox.now())
+        return JSONResponse({"batch_call_id": batch.id, "status": batch.status})
+
     async def list_faults(request: Request) -> Response:
         rules = [rule.as_json() for rule in sandbox.faults.rules()]
         return JSONResponse({"data": rules, "total": len(rules)})
@@ -208,6 +226,7 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         ("/clock/advance", "POST", advance_clock),
         ("/events", "GET", events),
         ("/faults/scheduling", "POST", fail_next_schedule),
+        ("/faults/provider-error", "POST", provider_error),
         ("/faults", "GET", list_faults),
         ("/faults", "POST", add_fault),
         ("/faults", "DELETE", clear_faults),

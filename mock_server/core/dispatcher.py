@@ -26,6 +26,8 @@ from .models import Batch, BatchStatus, DayTally, PhoneNumber
 from .outcomes import RETRYABLE_OUTCOMES, CallResult, OutcomeModel, SimulationConfig, batch_rng
 from .planner import CallingCalendar, Window, plan_slots
 
+STOPPED: frozenset[str] = frozenset({"cancelled", "failed"})  # stopped by a command: no retries
+
 # (time, seq, batch id, call or None for a wake-up, wake generation)
 _Entry = tuple[float, int, str, "_Call | None", int]
 
@@ -121,6 +123,9 @@ class Dispatcher:
 
     def cancel(self, batch: Batch, now: float) -> None:
         """scheduled|active|paused → cancelled: pending contacts cancelled; calls in progress finish."""
+        self._stop(batch, now, "cancelled")
+
+    def _stop(self, batch: Batch, now: float, final: BatchStatus) -> None:
         now = self._catch_up(now)
         assert batch.status in ("scheduled", "active", "paused"), batch.status
         rt = self._runs[batch.id]
@@ -133,7 +138,7 @@ class Dispatcher:
         rt.open_contacts -= len(dropped)
         batch.counters.cancelled += len(dropped)
         self._wake(rt, None)
-        self._set_status(rt, "cancelled", now)
+        self._set_status(rt, final, now)
         self._retire_if_idle(rt)
 
     def replan(
@@ -175,11 +180,13 @@ class Dispatcher:
         self._set_batch_status(batch, "draft", now)
 
     def fail(self, batch: Batch, now: float) -> None:
-        """draft|scheduled → failed before the first dial (the provider refused to start it):
-        every contact is cancelled."""
+        """A provider error: draft|scheduled|active|paused → failed. Contacts not yet called are
+        cancelled; calls in progress finish and are recorded, and are never retried."""
+        if batch.id in self._runs:
+            self._stop(batch, now, "failed")
+            return
         now = self._catch_up(now)
-        assert batch.status in ("draft", "scheduled") and batch.counters.calls_placed == 0, batch.status
-        self.forget(batch.id)
+        assert batch.status == "draft", batch.status
         for c in batch.contacts:
             c.call_status = "cancelled"
         batch.counters.cancelled += len(batch.contacts)
@@ -423,7 +430,7 @@ class Dispatcher:
         retries = c.max_retries
         if retries is None:
             retries = s.max_retry_attempts if s.retry_failed else 0
-        if outcome in RETRYABLE_OUTCOMES and c.attempts <= retries and b.status != "cancelled":
+        if outcome in RETRYABLE_OUTCOMES and c.attempts <= retries and b.status not in STOPPED:
             due = rt.cal.next_window_start(now + self._config.retry_delay_seconds)
             c.scheduled_at = due
             c.call_status = "scheduled"
@@ -451,7 +458,7 @@ class Dispatcher:
             self._emit(b, "call.failed", now, {**data, "error_reason": r.error_reason})
         if rt.open_contacts == 0 and b.status in ("active", "paused"):
             self._complete(rt, now)
-        elif b.status == "cancelled":
+        elif b.status in STOPPED:
             self._retire_if_idle(rt)
         else:
             self._pump(rt, now)

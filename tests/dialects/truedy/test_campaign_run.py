@@ -182,3 +182,33 @@ def test_batch_and_analytics_agree_on_averages(client: CheckedClient) -> None:
         analytics = get(client, f"/batch-calls/{batch_id}/analytics")["data"]
         for key in ("average_duration_seconds", "total_cost_usd", "completed_contacts"):
             assert batch[key] == analytics[key], key
+
+
+def test_a_provider_error_fails_a_running_campaign(client: CheckedClient) -> None:
+    batch_id = client.post(f"{API}/batch-calls", json=CAMPAIGN, headers=AUTH).json()["data"]["id"]
+    assert client.post("/_mock/faults/provider-error", json={"batch_call_id": batch_id}).status_code == 409
+    client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH)
+    advance(client, until="2026-03-02T14:01:00Z")  # two calls in progress
+    in_progress = [c for c in contacts(client, batch_id) if c["call_status"] == "in_progress"]
+    assert in_progress
+    failed = client.post("/_mock/faults/provider-error", json={"batch_call_id": batch_id})
+    assert failed.json() == {"batch_call_id": batch_id, "status": "failed"}
+    advance(client, seconds=7 * 86400)
+    batch = get(client, f"/batch-calls/{batch_id}")["data"]
+    assert batch["status"] == "failed"
+    check_invariants(batch)
+    rows = {c["contact_id"]: c for c in contacts(client, batch_id)}
+    # the calls in progress finished and were recorded; nobody else was called afterwards
+    assert all(rows[c["contact_id"]]["call_status"] not in ("in_progress", "scheduled") for c in in_progress)
+    called = [c for c in rows.values() if c["called_at"]]
+    assert all(c["called_at"] < "2026-03-02T14:01:00" for c in called)  # nothing dialled after
+    assert sum(c["attempts"] for c in called) == len(called)  # and nothing retried
+    assert sum(1 for c in rows.values() if c["call_status"] == "cancelled") == 10 - len(called)
+    changes = [
+        e["data"]["status"]
+        for e in client.get("/_mock/events", headers=AUTH).json()["data"]
+        if e["event"] == "batch.status.changed"
+    ]
+    assert changes == ["scheduled", "active", "failed"]
+    assert client.delete(f"{API}/batch-calls/{batch_id}", headers=AUTH).status_code == 204
+    assert client.get(f"{API}/batch-calls/{batch_id}", headers=AUTH).status_code == 404

@@ -1,4 +1,5 @@
-"""The contract kit: checks that a server implements the Truedy Batch Calls API as documented.
+"""The contract kit: checks that a server implements the Truedy Batch Calls API as documented, or
+Zudu's batch-call API (seed 004) when given `--spec openapi.zudu.json`.
 
 `batchcalls-contract run --base-url URL --api-key KEY` from a shell, `contracts.runner.run(KitConfig(...))`
 from Python, or the `contract_*` fixtures of the pytest plugin (`contracts.pytest_plugin`).
@@ -8,10 +9,11 @@ Layers (each imports only those above it in this list, and never `mock_server`, 
 
 - `errors`        two trees: `Finding` (about the API under test) and `KitError` (the kit's own)
 - `config`, `results`, `spec`, `curl`     values: what to run, what was found, the contract, reproductions
+- `dialects`      which API a spec describes (its security schemes) and what differs per API
 - `checks`        rules every response obeys; plain functions, also registered as Schemathesis checks
 - `target`, `client`, `ledger`            the server: probing, the recording client, created resources
 - `fuzz`          the schema and stateful suites (Schemathesis 4's engine)
-- `rules/`        the documented rules, deterministic scenarios (one module per theme)
+- `rules/`        the documented rules, deterministic scenarios (one module per theme; `zudu_*` Zudu's)
 - `runner`        one run: probe, plan, suites, cleanup
 - `report/`       console summary, JUnit XML, Markdown and HTML
 - `cli`, `pytest_plugin`, `inprocess`     the entry points

@@ -1,11 +1,20 @@
 """Rules every response obeys, as plain functions, and registered as Schemathesis checks.
 
+Truedy (`truedy_*`):
 - the error envelope: `ErrorResponse` `{error: {code, message, details}, meta}` with the code that
   belongs to the status (a 422 may instead be `HTTPValidationError` `{detail: [{loc, msg, type}]}`);
 - `X-Request-Id` on every response, equal to `meta.request_id` when the body has one;
 - the counter invariants of every batch call in a body.
 
-The functions return the problems they see (empty: conformant); the Schemathesis checks raise them.
+Zudu (`zudu_*`, seed 004):
+- the envelopes: success `{message, status: "success", error: null, data}`, error `{message,
+  status: "error", error: <one sentence>}` (a validation 422 may add `errors: [{field, location,
+  message, type}]`);
+- the counters of every batch call in a body: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤
+  total, total = total_task_count.
+
+A run switches off the other dialect's checks (`contracts.dialects`). The functions return the
+problems they see (empty: conformant); the Schemathesis checks raise them.
 """
 
 from __future__ import annotations
@@ -48,6 +57,11 @@ ENVELOPE_CHECK = "truedy_error_envelope"
 REQUEST_ID_CHECK = "truedy_request_id"
 COUNTERS_CHECK = "truedy_counter_invariants"
 CUSTOM_CHECKS = (ENVELOPE_CHECK, REQUEST_ID_CHECK, COUNTERS_CHECK)
+ZUDU_ENVELOPE_CHECK = "zudu_envelope"
+ZUDU_COUNTERS_CHECK = "zudu_counter_invariants"
+ZUDU_CHECKS = (ZUDU_ENVELOPE_CHECK, ZUDU_COUNTERS_CHECK)
+ZUDU_COUNTERS = ("total", "total_task_count", "sent", "picked_up", "completed")
+ZUDU_FIELD_LOCATIONS = frozenset({"body", "query", "path", "header"})
 
 
 def parse_json(content: bytes) -> Any:
@@ -202,4 +216,106 @@ def truedy_counter_invariants(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     _raise(counter_problems(response.content))
+    return None
+
+
+# Zudu ---------------------------------------------------------------------------------------------
+def _zudu_field_errors_problems(errors: Any, where: str) -> list[str]:
+    if not isinstance(errors, list) or not errors:
+        return [f"{where}: 'errors' must list the violations (a non-empty array), got {errors!r}"]
+    for item in errors:
+        if not (
+            isinstance(item, dict)
+            and (item.get("field") is None or isinstance(item.get("field"), str))
+            and item.get("location") in ZUDU_FIELD_LOCATIONS
+            and isinstance(item.get("message"), str)
+            and isinstance(item.get("type"), str)
+        ):
+            return [
+                f"{where}: every entry of 'errors' needs field (string or null), location "
+                f"(body|query|path|header), message and type (strings), got {item!r}"
+            ]
+    return []
+
+
+def zudu_envelope_problems(method: str, status: int, headers: Mapping[str, str], content: bytes) -> list[str]:
+    """Zudu's envelopes: `{message, status: "success", error: null, data}` for 2xx, `{message,
+    status: "error", error: <sentence>}` for 4xx/5xx. `headers` with lower-case names."""
+    if method.upper() == "HEAD" or status < 200 or 300 <= status < 400:
+        return []
+    body = parse_json(content)
+    if not isinstance(body, dict):
+        kind = headers.get("content-type", "no content type")
+        return [f"a {status} must answer Zudu's JSON envelope, got {kind}: {content[:80]!r}"]
+    problems = []
+    if not isinstance(body.get("message"), str) or not body["message"]:
+        problems.append(
+            f"the {status} body: 'message' must be a non-empty string, got {body.get('message')!r}"
+        )
+    if status < 300:
+        where = f"the {status} success body"
+        if body.get("status") != "success":
+            problems.append(f"{where}: 'status' must be \"success\", got {body.get('status')!r}")
+        if "error" not in body or body["error"] is not None:
+            problems.append(
+                f"{where}: 'error' must be present and null, got {body.get('error', '<absent>')!r}"
+            )
+        if "data" not in body:
+            problems.append(f"{where} has no 'data'")
+        return problems
+    where = f"the {status} error body"
+    if body.get("status") != "error":
+        problems.append(f"{where}: 'status' must be \"error\", got {body.get('status')!r}")
+    if not isinstance(body.get("error"), str) or not body["error"].strip():
+        problems.append(
+            f"{where}: 'error' must say what went wrong in a non-empty string, got {body.get('error')!r}"
+        )
+    if "errors" in body:
+        problems += _zudu_field_errors_problems(body["errors"], where)
+    return problems
+
+
+def _zudu_batches(body: Any) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("batch_calls"), list):
+        items = data["batch_calls"]
+    else:
+        items = data if isinstance(data, list) else [data]
+    return [b for b in items if isinstance(b, dict) and {"picked_up", "total"} <= set(b)]
+
+
+def zudu_counter_problems(content: bytes) -> list[str]:
+    """picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, total = total_task_count."""
+    problems = []
+    for batch in _zudu_batches(parse_json(content)):
+        values = [batch.get(name) for name in ZUDU_COUNTERS]
+        counters = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        if len(counters) != len(ZUDU_COUNTERS):
+            continue  # a missing or mistyped counter: the schema checks report it
+        total, task_count, sent, picked_up, completed = counters
+        who = (
+            f"batch {batch['batch_call_id']!r}" if isinstance(batch.get("batch_call_id"), str) else "a batch"
+        )
+        if total != task_count:
+            problems.append(f"{who}: total {total} != total_task_count {task_count}")
+        if not picked_up <= completed <= total:
+            problems.append(f"{who}: expected picked_up {picked_up} ≤ completed {completed} ≤ total {total}")
+        if not picked_up <= sent <= total:
+            problems.append(f"{who}: expected picked_up {picked_up} ≤ sent {sent} ≤ total {total}")
+    return problems
+
+
+@schemathesis.check
+def zudu_envelope(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    _raise(zudu_envelope_problems(case.method, response.status_code, _headers(response), response.content))
+    return None
+
+
+@schemathesis.check
+def zudu_counter_invariants(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    _raise(zudu_counter_problems(response.content))
     return None

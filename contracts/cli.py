@@ -1,5 +1,7 @@
 """`batchcalls-contract run`: check a server against the Batch Calls contract.
 
+The spec says which API: openapi.json (Truedy, a Bearer --api-key) or openapi.zudu.json (Zudu,
+--api-key and --api-secret sent as X-API-KEY and X-API-SECRET).
 Exit 0 conformant, 1 findings, 2 usage or connection problems (always one sentence, no traceback).
 """
 
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
-from contracts.curl import API_KEY_ENV, OTHER_API_KEY_ENV
+from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError
 from contracts.report import write_reports
 from contracts.report.console import summary
@@ -56,7 +58,12 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument(
         "--api-key",
         default=os.environ.get(API_KEY_ENV),
-        help=f"the workspace's API key (default: ${API_KEY_ENV})",
+        help=f"the workspace's API key (default: ${API_KEY_ENV}); Zudu: its X-API-KEY",
+    )
+    target.add_argument(
+        "--api-secret",
+        default=os.environ.get(API_SECRET_ENV),
+        help=f"Zudu only: the workspace's X-API-SECRET (default: ${API_SECRET_ENV})",
     )
     target.add_argument(
         "--other-api-key",
@@ -65,15 +72,26 @@ def parser() -> argparse.ArgumentParser:
         f"${OTHER_API_KEY_ENV}; the sandbox makes one itself)",
     )
     target.add_argument(
+        "--other-api-secret",
+        default=os.environ.get(OTHER_API_SECRET_ENV),
+        help=f"Zudu only: the second workspace's X-API-SECRET (default: ${OTHER_API_SECRET_ENV})",
+    )
+    target.add_argument(
         "--fixtures",
         type=Path,
-        help="YAML with the target's agent and folder ids (default: the sandbox's ids)",
+        help="YAML with the target's agent and folder ids, or Zudu's from_number and agent_id "
+        "(default: the sandbox's)",
     )
     target.add_argument(
         "--timeout", type=_positive_float, default=10.0, help="seconds per request (default 10)"
     )
     what = cmd.add_argument_group("what to check")
-    what.add_argument("--spec", type=Path, default=None, help="the OpenAPI document (default: openapi.json)")
+    what.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help="the OpenAPI document (default: openapi.json); openapi.zudu.json: a Zudu-compatible server",
+    )
     what.add_argument(
         "--suite",
         action="append",
@@ -130,6 +148,8 @@ def config_from(args: argparse.Namespace) -> KitConfig:
         fixtures=fixtures,
         timeout=args.timeout,
         other_api_key=args.other_api_key,
+        api_secret=args.api_secret,
+        other_api_secret=args.other_api_secret,
         junit_xml=args.junit_xml,
         report_md=args.report,
         report_html=args.html,

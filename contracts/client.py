@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 
 from contracts.checks import parse_json
-from contracts.curl import API_KEY_ENV, OTHER_API_KEY_ENV, curl_command
+from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV, curl_command
+from contracts.dialects import TRUEDY, KitDialect
 from contracts.target import transport_error
 
 
@@ -45,10 +46,19 @@ class Exchange:
         code = error.get("code") if isinstance(error, dict) else None
         return code if isinstance(code, str) else None
 
+    @property
+    def error_sentence(self) -> str | None:
+        """Zudu's `error` (one sentence), when the body has one."""
+        body = self.body
+        error = body.get("error") if isinstance(body, dict) else None
+        return error if isinstance(error, str) else None
+
     def describe(self) -> str:
         """`METHOD path -> status code` for messages."""
         code = f" {self.error_code}" if self.error_code else ""
-        if not code and self.status >= 400:
+        if not code and self.error_sentence:
+            code = f" ({self.error_sentence[:120]!r})"
+        elif not code and self.status >= 400:
             code = " (with no error.code in the body)"
         return f"{self.method} {self.path} answered {self.status}{code}"
 
@@ -57,15 +67,31 @@ Observer = Callable[[Exchange], None]
 
 
 class ApiClient:
-    def __init__(self, base_url: str, api_key: str, timeout: float, other_api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: float,
+        other_api_key: str | None = None,
+        *,
+        api_secret: str | None = None,
+        other_api_secret: str | None = None,
+        dialect: KitDialect = TRUEDY,
+    ) -> None:
         self.base_url = base_url
         self.api_key = api_key
+        self.api_secret = api_secret
         self.other_api_key = other_api_key
         self.timeout = timeout
+        self.dialect = dialect
         self.observers: list[Observer] = []
         self.secrets = {api_key: API_KEY_ENV}
+        if api_secret:
+            self.secrets[api_secret] = API_SECRET_ENV
         if other_api_key:
             self.secrets[other_api_key] = OTHER_API_KEY_ENV
+        if other_api_secret:
+            self.secrets[other_api_secret] = OTHER_API_SECRET_ENV
         self._http = httpx.Client(timeout=timeout)
 
     def close(self) -> None:
@@ -81,12 +107,12 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         key: str | None | _Default = DEFAULT_KEY,
+        secret: str | None | _Default = DEFAULT_KEY,
     ) -> Exchange:
-        """`key`: the workspace's key by default; None sends no Authorization header."""
-        sent = dict(headers or {})
+        """`key` (and Zudu's `secret`): the workspace's by default; None leaves that header out."""
         api_key = self.api_key if isinstance(key, _Default) else key
-        if api_key is not None:
-            sent["Authorization"] = f"Bearer {api_key}"
+        api_secret = self.api_secret if isinstance(secret, _Default) else secret
+        sent = {**(headers or {}), **self.dialect.auth_headers(api_key, api_secret)}
         request = self._http.build_request(
             method, self.base_url + path, json=json, content=content, headers=sent, params=params
         )

@@ -28,6 +28,13 @@ class Fixtures:
     inactive_agent: str | None = "agt_sandbox_inactive"  # not active
     contacts_folder: str | None = "folder_sandbox_demo"  # a folder with at least one contact
     empty_folder: str | None = "folder_sandbox_empty"  # a folder with no contacts
+    # Zudu (seed 004): the caller number and agent of the batches the rules create, the numbers
+    # their tasks call (fictional 555-01xx numbers by default: executing a batch dials them), and a
+    # completed batch, if the target has one, for the rule that PATCH of a completed batch is refused
+    from_number: str | None = "+14157774444"  # seed 004's caller; the sandbox accepts any E.164 number
+    zudu_agent: str | None = "agent_7ff47846-c8a0-4304-ae13-88cfc31c1a03"  # seed 004's agent
+    to_numbers: tuple[str, ...] = ("+12135550121", "+12135550122", "+12135550123")  # 555-01xx: fictional
+    completed_batch: str | None = None
 
 
 # fixtures YAML: the shape the sandbox prints for a new workspace (`POST /_mock/workspaces`)
@@ -39,6 +46,9 @@ _YAML_KEYS = {
     ("folders", "demo"): "contacts_folder",
     ("folders", "with_contacts"): "contacts_folder",
     ("folders", "empty"): "empty_folder",
+    ("zudu", "from_number"): "from_number",
+    ("zudu", "agent_id"): "zudu_agent",
+    ("zudu", "completed_batch"): "completed_batch",
 }
 
 FIXTURES_EXAMPLE = """\
@@ -50,6 +60,11 @@ agents:
 folders:
   with_contacts: folder_...   # at least one contact ('demo' is accepted too)
   empty: folder_...
+zudu:                   # Zudu-compatible targets (openapi.zudu.json)
+  from_number: "+1..."  # caller number of the batches the rules create
+  agent_id: agent_...   # agent_<uuid> of those batches
+  to_numbers: ["+1...", "+1...", "+1..."]   # at least three numbers the executed batches may dial
+  completed_batch: batch_call_...   # optional: a completed batch (PATCH of it must be refused)
 """
 
 
@@ -63,13 +78,16 @@ def load_fixtures(path: Path) -> Fixtures:
         raise FixturesError(f"the fixtures file {path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise FixturesError(f"the fixtures file {path} must be a mapping like:\n{FIXTURES_EXAMPLE}")
-    values: dict[str, str | None] = {}
+    values: dict[str, Any] = {}
     for group, entries in raw.items():
         if group == "phone_numbers":
             continue  # printed by the sandbox; the kit does not need them
-        if group not in ("agents", "folders") or not isinstance(entries, dict):
+        if group not in ("agents", "folders", "zudu") or not isinstance(entries, dict):
             raise FixturesError(f"{path}: unknown section '{group}'; expected:\n{FIXTURES_EXAMPLE}")
         for key, value in entries.items():
+            if (group, key) == ("zudu", "to_numbers"):
+                values["to_numbers"] = _numbers(path, value)
+                continue
             name = _YAML_KEYS.get((group, key))
             if name is None:
                 raise FixturesError(f"{path}: unknown key '{group}.{key}'; expected:\n{FIXTURES_EXAMPLE}")
@@ -77,6 +95,12 @@ def load_fixtures(path: Path) -> Fixtures:
                 raise FixturesError(f"{path}: '{group}.{key}' must be an id (a non-empty string) or null")
             values[name] = value
     return Fixtures(**values)
+
+
+def _numbers(path: Path, value: Any) -> tuple[str, ...]:
+    if not (isinstance(value, list) and len(value) >= 3 and all(isinstance(v, str) and v for v in value)):
+        raise FixturesError(f"{path}: 'zudu.to_numbers' must list at least three E.164 numbers")
+    return tuple(value)
 
 
 def new_run_id() -> str:
@@ -102,6 +126,8 @@ class KitConfig:
     report_md: Path | None = None
     report_html: Path | None = None
     quiet: bool = False
+    api_secret: str | None = None  # Zudu's X-API-SECRET (Zudu authenticates with a key and a secret)
+    other_api_secret: str | None = None  # the second workspace's X-API-SECRET (Zudu)
 
     @property
     def tag(self) -> str:

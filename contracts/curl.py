@@ -6,7 +6,9 @@ import shlex
 from collections.abc import Mapping
 
 API_KEY_ENV = "BATCHCALLS_API_KEY"
+API_SECRET_ENV = "BATCHCALLS_API_SECRET"  # Zudu's X-API-SECRET
 OTHER_API_KEY_ENV = "BATCHCALLS_OTHER_API_KEY"
+OTHER_API_SECRET_ENV = "BATCHCALLS_OTHER_API_SECRET"
 _SKIPPED_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
 
 
@@ -27,6 +29,9 @@ def curl_command(
             if key in secrets:
                 parts += ["-H", f'"Authorization: {scheme} ${secrets[key]}"']
                 continue
+        elif value in secrets:  # Zudu's X-API-KEY / X-API-SECRET
+            parts += ["-H", f'"{name}: ${secrets[value]}"']
+            continue
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if body:
         parts += ["--data-binary", shlex.quote(body.decode("utf-8", "replace"))]
@@ -34,6 +39,15 @@ def curl_command(
     return " ".join(parts)
 
 
+_FILTERED = {
+    "'Authorization: [Filtered]'": f'"Authorization: Bearer ${API_KEY_ENV}"',
+    "'X-API-KEY: [Filtered]'": f'"X-API-KEY: ${API_KEY_ENV}"',
+    "'X-API-SECRET: [Filtered]'": f'"X-API-SECRET: ${API_SECRET_ENV}"',
+}
+
+
 def unfilter_schemathesis_curl(command: str) -> str:
     """Schemathesis masks credentials as [Filtered]; point them at the key's environment variable."""
-    return command.replace("'Authorization: [Filtered]'", f'"Authorization: Bearer ${API_KEY_ENV}"')
+    for masked, variable in _FILTERED.items():
+        command = command.replace(masked, variable)
+    return command

@@ -21,10 +21,10 @@ import contracts.checks  # noqa: F401 - registers the custom checks with Schemat
 from contracts.checks import parse_json
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
-from contracts.errors import KitError
+from contracts.dialects import ALL_CUSTOM_CHECKS, dialect_of, schemathesis_auth
 from contracts.ledger import TAGGED_FIELDS, Ledger, tagged
 from contracts.results import Outcome, Requirement
-from contracts.spec import BUSINESS_RULE_422, OperationInfo, fuzzable, operations
+from contracts.spec import OperationInfo, fuzzable, operations
 
 SCHEMA_PHASES = ("examples", "coverage", "fuzzing")
 SUITE_OF_PHASE = {
@@ -33,8 +33,6 @@ SUITE_OF_PHASE = {
     PhaseName.FUZZING: "schema",
     PhaseName.STATEFUL_TESTING: "stateful",
 }
-# positive_data_acceptance's own list, plus the documented business-rule 422
-EXPECTED_WITH_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 MAX_MESSAGE = 1500
 STATEFUL_FACTOR = 3
 SERVER_GONE = "the target stopped responding during the Schemathesis phases"
@@ -80,14 +78,6 @@ def _drop_framing_headers(case: schemathesis.Case[Any]) -> None:
             del case.headers[name]
 
 
-def _bearer_scheme(document: Mapping[str, Any]) -> str | None:
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for name, scheme in schemes.items():
-        if isinstance(scheme, dict) and scheme.get("type") == "http" and scheme.get("scheme") == "bearer":
-            return str(name)
-    return None
-
-
 # where the fuzzers draw ids that exist on the target (from the fixtures and discovered at start),
 # so that valid requests reach the business logic instead of stopping at a 404
 ID_BINDINGS = {
@@ -116,11 +106,15 @@ def engine_config(
     phases: set[str],
     known_ids: Mapping[str, list[str]],
 ) -> schemathesis.Config:
-    scheme = _bearer_scheme(document)
-    if scheme is None:
-        raise KitError("the spec declares no HTTP bearer security scheme; the kit cannot authenticate")
-    expected_422 = sorted(BUSINESS_RULE_422 & {op.operation_id for op in selected})
+    dialect = dialect_of(document)
+    expected = {
+        op.operation_id: statuses
+        for op in selected
+        if (statuses := dialect.expected_statuses(op.operation_id)) is not None
+    }
     dictionaries, parameters = _bindings(known_ids)
+    # the other dialects' custom checks do not apply to this API's responses
+    checks = {name: {"enabled": False} for name in ALL_CUSTOM_CHECKS if name not in dialect.custom_checks}
     return schemathesis.Config.from_dict(
         {
             "dictionaries": dictionaries,
@@ -130,7 +124,8 @@ def engine_config(
             "workers": config.workers,
             "request-timeout": config.timeout,
             "generation": {"max-examples": config.max_examples, "database": "none", "mode": "all"},
-            "auth": {"openapi": {scheme: {"bearer": config.api_key}}},
+            "auth": {"openapi": schemathesis_auth(dialect, document, config.api_key, config.api_secret)},
+            "checks": checks,
             "phases": {
                 **{name: {"enabled": name in phases} for name in SCHEMA_PHASES},
                 # scenarios are short and cheap: three times as many as fuzzing cases per operation
@@ -146,9 +141,9 @@ def engine_config(
             "operations": [
                 {
                     "include-operation-id": op_id,
-                    "checks": {"positive_data_acceptance": {"expected-statuses": EXPECTED_WITH_422}},
+                    "checks": {"positive_data_acceptance": {"expected-statuses": statuses}},
                 }
-                for op_id in expected_422
+                for op_id, statuses in sorted(expected.items())
             ],
         }
     )

@@ -18,6 +18,7 @@ import uvicorn
 from contracts.errors import KitError
 
 API_BASE_PATH = "/api/public/v1"
+ZUDU_SANDBOX_PAIR = ("zk_test_sandbox", "zs_test_sandbox")  # X-API-KEY, X-API-SECRET
 
 
 @contextmanager
@@ -48,7 +49,8 @@ def serve(app: Any, host: str = "127.0.0.1", startup_timeout: float = 10.0) -> I
 
 @contextmanager
 def sandbox(**settings: Any) -> Iterator[str]:
-    """The Batch Calls sandbox with these Settings (e.g. `defects=...`); yields its API base URL."""
+    """The Batch Calls sandbox with these Settings (e.g. `defects=...`); yields its API base URL
+    (Truedy's; the origin, without /api/public/v1, is Zudu's)."""
     from mock_server.app import create_app
     from mock_server.settings import Settings
 

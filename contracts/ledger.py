@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import TargetError
 from contracts.results import CleanupSummary
 from contracts.target import transport_error
@@ -37,6 +38,7 @@ class Ledger:
     tag: str
     created: dict[str, list[str]] = field(default_factory=dict)  # kind -> ids, in creation order
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    dialect: KitDialect = TRUEDY
 
     def record(self, kind: str, resource_id: str) -> None:
         with self._lock:
@@ -48,26 +50,42 @@ class Ledger:
         """A 2xx answer to a creating operation names what it created."""
         kind = CREATES.get(operation_id)
         data = body.get("data") if isinstance(body, dict) else None
-        if kind and 200 <= status < 300 and isinstance(data, dict) and isinstance(data.get("id"), str):
-            self.record(kind, data["id"])
+        key = self.dialect.id_field
+        if kind and 200 <= status < 300 and isinstance(data, dict) and isinstance(data.get(key), str):
+            self.record(kind, data[key])
 
     def count(self, kind: str) -> int:
         return len(self.created.get(kind, []))
 
-    def cleanup(self, base_url: str, api_key: str, timeout: float) -> CleanupSummary:
-        """Delete every batch call created (twice for a running one: the first DELETE cancels it)."""
+    def cleanup(
+        self, base_url: str, api_key: str, timeout: float, api_secret: str | None = None
+    ) -> CleanupSummary:
+        """Delete every batch call created (Truedy: twice for a running one, the first DELETE cancels
+        it; Zudu: a scheduled one is unscheduled first, a sent or failed one cannot be deleted)."""
         summary = CleanupSummary()
-        headers = {"Authorization": f"Bearer {api_key}"}
+        headers = self.dialect.auth_headers(api_key, api_secret)
+        undeletable: list[str] = []
         try:
             with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
                 for batch_id in self.created.get("batch_call", []):
-                    problem = _delete_batch(client, batch_id)
+                    if self.dialect is TRUEDY:
+                        problem = _delete_batch(client, batch_id)
+                    else:
+                        problem, kept = _delete_zudu_batch(client, self.dialect.item_path(batch_id))
+                        if kept:
+                            undeletable.append(kept)
+                            continue
                     if problem:
                         summary.problems.append(problem)
                     else:
                         summary.deleted += 1
         except TargetError as exc:
             summary.problems.append(f"cleanup stopped: {exc}")
+        if undeletable:
+            summary.left.append(
+                f"{len(undeletable)} batch calls {' or '.join(sorted(set(undeletable)))} (Zudu deletes only "
+                "draft or completed batches: delete a sent one once it has completed)"
+            )
         for kind, words in (("contact_folder", "contact folders"), ("contact", "contacts")):
             if self.count(kind):
                 summary.left.append(f"{self.count(kind)} {words} (the API has no DELETE for them)")
@@ -88,3 +106,26 @@ def _delete_batch(client: httpx.Client, batch_id: str) -> str | None:
     except httpx.HTTPError as exc:
         raise transport_error(exc, str(client.base_url) + path, client.timeout.read or 0) from None
     return f"batch call {batch_id} is still readable after two DELETEs"
+
+
+def _delete_zudu_batch(client: httpx.Client, path: str) -> tuple[str | None, str | None]:
+    """(a problem, the status that keeps the batch on the target)."""
+    try:
+        for _ in range(2):  # a scheduled batch is moved back to draft first
+            answer = client.delete(path)
+            if answer.status_code in (200, 204, 404):
+                return None, None
+            read = client.get(path)
+            body = read.json() if read.status_code == 200 else None
+            data = body.get("data") if isinstance(body, dict) else None
+            status = str(data.get("status", "")).lower() if isinstance(data, dict) else ""
+            if status in ("sent", "failed"):
+                return None, status
+            if status != "scheduled":
+                return f"DELETE {path} answered {answer.status_code} (status {status or 'unknown'})", None
+            client.patch(path, json={"status": "draft"})
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, str(client.base_url) + path, client.timeout.read or 0) from None
+    except ValueError:
+        return f"GET {path} did not answer JSON", None
+    return f"batch call {path} could not be deleted", None

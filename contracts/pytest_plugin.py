@@ -39,9 +39,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="its API key (default: $BATCHCALLS_API_KEY, or the sandbox's key)",
     )
+    group.addoption(
+        "--contract-api-secret",
+        default=None,
+        help="Zudu only: its X-API-SECRET (default: $BATCHCALLS_API_SECRET, or the sandbox's)",
+    )
     group.addoption("--contract-other-api-key", default=None, help="a second workspace's key")
+    group.addoption("--contract-other-api-secret", default=None, help="Zudu only: its secret")
     group.addoption("--contract-fixtures", default=None, help="YAML with the target's fixture ids")
-    group.addoption("--contract-spec", default=None, help="the OpenAPI document")
+    group.addoption(
+        "--contract-spec", default=None, help="the OpenAPI document (openapi.zudu.json: a Zudu server)"
+    )
     group.addoption("--contract-max-examples", type=int, default=10, help="fuzzing cases per operation")
     group.addoption("--contract-seed", type=int, default=0, help="seed of the generated data")
 
@@ -80,22 +88,37 @@ def contract_sandbox() -> Iterator[Callable[..., str]]:
 @pytest.fixture(scope="session")
 def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> KitConfig:
     from contracts.config import Fixtures, KitConfig, load_fixtures
-    from contracts.curl import API_KEY_ENV
-    from contracts.spec import default_spec_path
+    from contracts.curl import API_KEY_ENV, API_SECRET_ENV
+    from contracts.dialects import TRUEDY, dialect_of
+    from contracts.inprocess import API_BASE_PATH, ZUDU_SANDBOX_PAIR
+    from contracts.spec import default_spec_path, load_document
 
     option = request.config.getoption
     own_target = option("--contract-base-url") is not None
+    spec_path = Path(option("--contract-spec")) if option("--contract-spec") else default_spec_path()
+    dialect = dialect_of(load_document(spec_path))
+    base_url = contract_base_url
+    if dialect is not TRUEDY and not own_target:  # the in-process sandbox serves Zudu at its root
+        base_url = base_url.removesuffix(API_BASE_PATH)
     api_key = option("--contract-api-key") or os.environ.get(API_KEY_ENV)
-    if api_key is None:
+    api_secret = option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)
+    if api_key is None or (dialect.needs_secret and api_secret is None):
         if own_target:
-            raise pytest.UsageError("--contract-base-url needs --contract-api-key (or $BATCHCALLS_API_KEY)")
-        api_key = "sk_test_sandbox"
+            needs = (
+                "--contract-api-key and --contract-api-secret"
+                if dialect.needs_secret
+                else "--contract-api-key"
+            )
+            raise pytest.UsageError(f"--contract-base-url needs {needs} (or $BATCHCALLS_API_KEY …)")
+        api_key, api_secret = ZUDU_SANDBOX_PAIR if dialect.needs_secret else ("sk_test_sandbox", None)
     fixtures_file = option("--contract-fixtures")
     return KitConfig(
-        base_url=contract_base_url,
+        base_url=base_url,
         api_key=api_key,
+        api_secret=api_secret,
         other_api_key=option("--contract-other-api-key"),
-        spec_path=Path(option("--contract-spec")) if option("--contract-spec") else default_spec_path(),
+        other_api_secret=option("--contract-other-api-secret"),
+        spec_path=spec_path,
         fixtures=load_fixtures(Path(fixtures_file)) if fixtures_file else Fixtures(),
         max_examples=option("--contract-max-examples"),
         seed=option("--contract-seed"),

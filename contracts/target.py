@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import (
     TargetError,
     TargetNotApi,
@@ -20,8 +21,9 @@ from contracts.errors import (
     UsageError,
 )
 
-PROBE_PATH = "/batch-calls"
+PROBE_PATH = TRUEDY.probe_path
 MOCK_HEALTH = "/_mock/health"
+MOCK_CLOCK_ADVANCE = "/_mock/clock/advance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class TargetInfo:
     base_url: str
     origin: str  # scheme://host:port
     is_sandbox: bool  # the target is this project's mock: its control API is there
+    clock: str | None = None  # the sandbox's clock mode ("real" or "manual"); None when not the sandbox
 
 
 def check_base_url(base_url: str) -> str:
@@ -75,13 +78,22 @@ def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> TargetErr
     return TargetError(f"the request to {where} failed: {exc}")
 
 
-def probe(base_url: str, api_key: str, timeout: float) -> TargetInfo:
+def probe(
+    base_url: str,
+    api_key: str,
+    timeout: float,
+    *,
+    api_secret: str | None = None,
+    dialect: KitDialect = TRUEDY,
+) -> TargetInfo:
     """Ask for one batch call; classify everything that is not the Batch Calls API answering."""
     base_url = check_base_url(base_url)
-    url = base_url + PROBE_PATH
+    url = base_url + dialect.probe_path
     try:
         with httpx.Client(timeout=timeout) as client:
-            response = client.get(url, params={"limit": 1}, headers={"Authorization": f"Bearer {api_key}"})
+            response = client.get(
+                url, params=dict(dialect.probe_params), headers=dialect.auth_headers(api_key, api_secret)
+            )
     except httpx.HTTPError as exc:
         raise transport_error(exc, url, timeout) from None
     content_type = response.headers.get("content-type", "")
@@ -89,28 +101,51 @@ def probe(base_url: str, api_key: str, timeout: float) -> TargetInfo:
         kind = "HTML" if "html" in content_type else (content_type or "a body with no content type")
         raise TargetNotApi(
             f"GET {url} answered {response.status_code} with {kind}, not the API's JSON: "
-            "--base-url should end with the API's base path, e.g. /api/public/v1"
+            + dialect.base_path_hint
         )
     if response.status_code == 401:
+        if dialect.needs_secret:
+            raise TargetRejectedKey(
+                f"the target refused the key and secret (GET {url} answered 401): check --api-key and "
+                "--api-secret"
+            )
         raise TargetRejectedKey(f"the target refused the API key (GET {url} answered 401): check --api-key")
     if response.status_code == 404:
-        raise TargetNotApi(
-            f"GET {url} answered 404: --base-url should end with the API's base path, e.g. /api/public/v1"
-        )
+        raise TargetNotApi(f"GET {url} answered 404: {dialect.base_path_hint}")
     if response.status_code != 200:
-        raise TargetNotApi(f"GET {url} answered {response.status_code}, not 200: is it the Batch Calls API?")
+        what = "the Batch Calls API" if dialect is TRUEDY else dialect.api
+        raise TargetNotApi(f"GET {url} answered {response.status_code}, not 200: is it {what}?")
     parts = urlsplit(base_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    return TargetInfo(base_url=base_url, origin=origin, is_sandbox=_is_sandbox(origin, timeout))
+    clock = _sandbox_clock(origin, timeout)
+    return TargetInfo(base_url=base_url, origin=origin, is_sandbox=clock is not None, clock=clock or None)
 
 
-def _is_sandbox(origin: str, timeout: float) -> bool:
+def _sandbox_clock(origin: str, timeout: float) -> str | None:
+    """The sandbox's clock mode ("" when it does not say); None when the target is not the sandbox."""
     try:
         with httpx.Client(timeout=min(timeout, 5.0)) as client:
             answer = client.get(origin + MOCK_HEALTH)
-        return answer.status_code == 200 and answer.json().get("status") == "ok"
+        body = answer.json()
+        if answer.status_code != 200 or body.get("status") != "ok":
+            return None
+        clock = body.get("clock")
+        mode = clock.get("mode") if isinstance(clock, dict) else None
+        return mode if isinstance(mode, str) else ""
     except (httpx.HTTPError, ValueError, AttributeError):
-        return False
+        return None
+
+
+def advance_sandbox_clock(origin: str, seconds: float, timeout: float) -> str | None:
+    """Move a manual-clock sandbox forward (every call falling due runs); None, or why it could not."""
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            answer = client.post(origin + MOCK_CLOCK_ADVANCE, json={"seconds": seconds})
+    except httpx.HTTPError as exc:
+        return f"POST {MOCK_CLOCK_ADVANCE} failed: {exc}"
+    if answer.status_code != 200:
+        return f"POST {MOCK_CLOCK_ADVANCE} answered {answer.status_code} (an --admin-token sandbox?)"
+    return None
 
 
 def sandbox_workspace(origin: str, timeout: float) -> str | None:
@@ -122,3 +157,15 @@ def sandbox_workspace(origin: str, timeout: float) -> str | None:
     except (httpx.HTTPError, ValueError, AttributeError):
         return None
     return key if isinstance(key, str) else None
+
+
+def sandbox_zudu_workspace(origin: str, timeout: float) -> tuple[str, str] | None:
+    """A second workspace's Zudu key and secret from the sandbox's control API, or None."""
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            answer = client.post(origin + "/_mock/workspaces")
+        pair = answer.json().get("zudu") if answer.status_code == 201 else {}
+        key, secret = pair.get("api_key"), pair.get("api_secret")
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return (key, secret) if isinstance(key, str) and isinstance(secret, str) else None

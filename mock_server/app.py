@@ -49,7 +49,8 @@ def serve_dialects(settings: Settings, sandbox: Sandbox, truedy_spec: Spec) -> l
         if name == "truedy":
             served.append(with_defects(TruedyDialect(truedy_spec, sandbox), settings.defects))  # test-only
         elif name == "zudu":
-            served.append(ZuduDialect(load_spec(settings.zudu_spec_path), sandbox))
+            zudu = ZuduDialect(load_spec(settings.zudu_spec_path), sandbox)
+            served.append(with_defects(zudu, settings.defects))  # test-only
     if not served:
         raise ValueError("serve at least one dialect")
     return served

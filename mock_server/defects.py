@@ -1,8 +1,9 @@
-"""Deliberate defects of the Truedy dialect. TEST-ONLY: they exist to prove the contract kit finds bugs.
+"""Deliberate defects of the dialects. TEST-ONLY: they exist to prove the contract kit finds bugs.
 
-`Settings(defects=frozenset({...}))` or `batchcalls-mock serve --defect NAME` wraps the dialect in
-`DefectiveDialect`, which breaks the contract in exactly the named ways (as Schemathesis's own test
-apps do) and otherwise answers like the real thing. Nothing here runs unless a defect is named.
+`Settings(defects=frozenset({...}))` or `batchcalls-mock serve --defect NAME` wraps a dialect in
+`DefectiveDialect` (Truedy's `DEFECTS`) or `DefectiveZuduDialect` (Zudu's `ZUDU_DEFECTS`, named
+`zudu_…`), which break the contract in exactly the named ways (as Schemathesis's own test apps do)
+and otherwise answer like the real thing. Nothing here runs unless a defect is named.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid
+from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid, Unauthorized
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.truedy.envelopes import meta, single
+from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
 from mock_server.engine.spec import RequestBody, ResponseSpec, Spec, compile_schema
 from mock_server.store.base import Workspace
@@ -37,12 +39,31 @@ DEFECTS: Mapping[str, str] = {
     "ignored_auth": "requests without an Authorization header act in the sandbox workspace",
     "foreign_ids_visible": "GET of another workspace's batch call answers it instead of 404",
 }
+ZUDU_DEFECTS: Mapping[str, str] = {
+    "zudu_execute_twice": "executing a sent batch answers 200 (the batch as it is) instead of 400",
+    "zudu_delete_sent": "DELETE of a sent batch answers 200 (and the batch stays) instead of 400",
+    "zudu_missing_batch_call_id": "batch call objects lack the required batch_call_id",
+    "zudu_wrong_envelope_status": 'success envelopes say status "ok" instead of "success"',
+    "zudu_ignore_limit": "lists ignore `limit` (up to 100 items a page; pagination echoes the limit asked)",
+    "zudu_broken_counters": "batch calls report picked_up = completed + 1",
+    "zudu_auth_ignores_secret": "a known X-API-KEY is enough: X-API-SECRET is not checked",
+    "zudu_create_200": "create answers 200 instead of 201",
+    "zudu_patch_completed": "PATCH of a completed batch answers 200 with the change instead of 400",
+}
 RANGE_BREAKING_OPERATIONS = ("create_batch_call", "update_batch_call")
 
 
-def with_defects(dialect: TruedyDialect, defects: frozenset[str]) -> Dialect:
-    """The dialect itself when no defect is named (the normal case), else the defective wrapper."""
-    return DefectiveDialect(dialect, defects) if defects else dialect
+def with_defects(dialect: TruedyDialect | ZuduDialect, defects: frozenset[str]) -> Dialect:
+    """The dialect itself when none of its defects is named (the normal case), else its defective
+    wrapper. Zudu's defects are the names starting with `zudu_`, Truedy's the others."""
+    unknown = sorted(defects - set(DEFECTS) - set(ZUDU_DEFECTS))
+    if unknown:
+        raise ValueError(f"unknown defects {unknown}; known: {sorted({*DEFECTS, *ZUDU_DEFECTS})}")
+    if isinstance(dialect, ZuduDialect):
+        zudu = frozenset(d for d in defects if d in ZUDU_DEFECTS)
+        return DefectiveZuduDialect(dialect, zudu) if zudu else dialect
+    truedy = frozenset(d for d in defects if d in DEFECTS)
+    return DefectiveDialect(dialect, truedy) if truedy else dialect
 
 
 def _relaxed(spec: Spec) -> Spec:
@@ -180,3 +201,102 @@ class DefectiveDialect:
                     if found is not None:
                         return Reply(200, {"data": wire.batch(found), "meta": meta(ctx.request_id, ctx.now)})
             raise
+
+
+# Zudu ---------------------------------------------------------------------------------------------
+def _zudu_batches(body: Any) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    items = data.get("batch_calls") if isinstance(data, dict) and "batch_calls" in data else [data]
+    return [item for item in items or [] if isinstance(item, dict) and "total_task_count" in item]
+
+
+class DefectiveZuduDialect:
+    def __init__(self, inner: ZuduDialect, defects: frozenset[str]) -> None:
+        unknown = sorted(defects - set(ZUDU_DEFECTS))
+        if unknown:
+            raise ValueError(f"unknown Zudu defects {unknown}; known: {sorted(ZUDU_DEFECTS)}")
+        self.inner = inner
+        self.defects = defects
+        self.name = inner.name
+        self.runtime = inner.runtime
+        self.spec = inner.spec
+        self.handlers: Mapping[str, Handler] = {
+            op_id: self._wrap(op_id, handler) for op_id, handler in inner.handlers.items()
+        }
+
+    def on(self, defect: str) -> bool:
+        return defect in self.defects
+
+    # Dialect ----------------------------------------------------------------------------------
+    def authenticate(self, request: Request) -> Workspace:
+        try:
+            return self.inner.authenticate(request)
+        except Unauthorized:
+            key = request.headers.get("x-api-key", "").strip()
+            workspace = self.runtime.store.workspace_by_pair_key(key) if key else None
+            if self.on("zudu_auth_ignores_secret") and workspace is not None:
+                return workspace
+            raise
+
+    def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
+        return self.inner.error_reply(error, request_id, now)
+
+    def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply:
+        return self.inner.example_reply(response, request_id, now)
+
+    # handlers ---------------------------------------------------------------------------------
+    def _wrap(self, operation_id: str, handler: Handler) -> Handler:
+        refused = {  # operation -> (defect, the Zudu status whose refusal it answers with a 200)
+            "execute_batch_call": ("zudu_execute_twice", "sent"),
+            "delete_batch_call": ("zudu_delete_sent", "sent"),
+            "update_batch_call": ("zudu_patch_completed", "completed"),
+        }.get(operation_id)
+
+        def wrapped(ctx: RequestContext) -> Reply:
+            if self.on("zudu_ignore_limit") and operation_id in ("list_batch_calls", "list_batch_call_tasks"):
+                reply = handler(dataclasses.replace(ctx, params={**ctx.params, "limit": 100}))
+                self._echo_limit(reply, ctx.params["limit"])
+            elif self.on("zudu_ignore_limit") and operation_id == "search_batch_calls":
+                body = dict(ctx.body or {})
+                asked = (body.get("pagination") or {}).get("limit", 20)
+                body["pagination"] = {**(body.get("pagination") or {}), "limit": 100}
+                reply = handler(dataclasses.replace(ctx, body=body))
+                self._echo_limit(reply, asked)
+            elif refused is not None and self.on(refused[0]):
+                reply = self._refusal_accepted(ctx, handler, refused[1])
+            else:
+                reply = handler(ctx)
+            return self._after(operation_id, reply)
+
+        return wrapped
+
+    @staticmethod
+    def _echo_limit(reply: Reply, asked: int) -> None:
+        pagination = reply.body["data"]["pagination"]
+        pagination["limit"] = asked
+        pagination["total_pages"] = -(-pagination["total_count"] // asked)
+
+    def _refusal_accepted(self, ctx: RequestContext, handler: Handler, status: str) -> Reply:
+        """A 400 for a batch in `status` becomes a 200 with the batch (and a PATCH's name, unsaved)."""
+        try:
+            return handler(ctx)
+        except InvalidState:
+            current = self.inner.handlers["get_batch_call"](ctx)
+            data = current.body["data"]
+            if data["status"] != status:
+                raise
+            if isinstance(ctx.body, dict) and "name" in ctx.body:
+                data["name"] = ctx.body["name"]
+            return current
+
+    def _after(self, operation_id: str, reply: Reply) -> Reply:
+        if self.on("zudu_create_200") and operation_id == "create_batch_call" and reply.status == 201:
+            reply.status = 200
+        if self.on("zudu_wrong_envelope_status") and isinstance(reply.body, dict):
+            reply.body["status"] = "ok"
+        for batch in _zudu_batches(reply.body):
+            if self.on("zudu_missing_batch_call_id"):
+                batch.pop("batch_call_id", None)
+            if self.on("zudu_broken_counters"):
+                batch["picked_up"] = batch["completed"] + 1
+        return reply

@@ -1,9 +1,11 @@
 """The documented rules, as deterministic scenarios that work against any compatible server.
 
-A rule is a plain function registered with `@rule`; it talks to the target through a `RuleContext`
-and raises `RuleViolation` (a finding) or `SeedDisagreement` (a warning that cites the seeds).
-Every response any rule receives is also checked for the envelope, the request id and the counter
-invariants; those three are requirements of their own.
+A rule is a plain function registered with `@rule` for one dialect (Truedy's modules here, Zudu's
+in `zudu_*.py`); it talks to the target through a `RuleContext` and raises `RuleViolation` (a
+finding), `SeedDisagreement` (a warning that cites the seeds) or `RuleSkipped` (not checkable on
+this target, with the reason). Every response any rule receives is also checked for the dialect's
+envelopes (and, for Truedy, the request id) and the counter invariants; those are requirements of
+their own.
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from contracts.checks import counter_problems, error_envelope_problems, request_id_problems
+from contracts.checks import (
+    counter_problems,
+    error_envelope_problems,
+    request_id_problems,
+    zudu_counter_problems,
+    zudu_envelope_problems,
+)
 from contracts.client import ApiClient, Exchange
 from contracts.config import Fixtures
+from contracts.dialects import TRUEDY, DialectName, KitDialect
 from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
 from contracts.ledger import Ledger
 from contracts.results import Outcome, Requirement
+from contracts.target import TargetInfo
 
 RuleFunction = Callable[["RuleContext"], None]
 MAX_STEPS = 10  # requests shown to reproduce a failed rule
@@ -32,16 +42,21 @@ class Rule:
     expects: str  # what the documentation says, in one sentence
     needs: tuple[str, ...]  # Fixtures fields, or "other_workspace"
     run: RuleFunction
+    dialect: DialectName = "truedy"
 
 
 RULES: list[Rule] = []
 
 
+class RuleSkipped(Exception):
+    """The rule cannot be checked on this target (its message says why): skipped, not a finding."""
+
+
 def rule(
-    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = ()
+    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = (), dialect: DialectName = "truedy"
 ) -> Callable[[RuleFunction], RuleFunction]:
     def register(function: RuleFunction) -> RuleFunction:
-        RULES.append(Rule(rule_id, title, expects, needs, function))
+        RULES.append(Rule(rule_id, title, expects, needs, function, dialect))
         return function
 
     return register
@@ -54,6 +69,9 @@ class RuleContext:
     ledger: Ledger
     other_api_key: str | None = None
     steps: list[Exchange] = field(default_factory=list)
+    dialect: KitDialect = TRUEDY
+    target: TargetInfo | None = None
+    other_api_secret: str | None = None  # Zudu: the other workspace's X-API-SECRET
 
     @property
     def tag(self) -> str:
@@ -68,7 +86,7 @@ class RuleContext:
     def call(self, method: str, path: str, **kwargs: Any) -> Exchange:
         exchange = self.client.request(method, path, **kwargs)
         self.steps.append(exchange)
-        if method == "POST" and path == "/batch-calls":  # whatever answered 2xx was created: clean it up
+        if method == "POST" and path == self.dialect.batch_path:  # what answered 2xx was created: clean up
             self.ledger.record_response("create_batch_call", exchange.status, exchange.body)
         return exchange
 
@@ -133,6 +151,9 @@ class RuleContext:
     def disagree(self, message: str, cites: str) -> NoReturn:
         raise SeedDisagreement(message, cites)
 
+    def skip(self, reason: str) -> NoReturn:
+        raise RuleSkipped(reason)
+
 
 class ResponseChecks:
     """The rules every response obeys, applied to every exchange of the rules suite."""
@@ -179,20 +200,67 @@ class ResponseChecks:
         return [self.envelope, self.request_id, self.counters]
 
 
+class ZuduResponseChecks(ResponseChecks):
+    """Zudu's envelopes and counters, applied to every exchange of the rules suite."""
+
+    def __init__(self) -> None:
+        self.envelope = Requirement(
+            "rules/response.envelope",
+            "rules",
+            'Every answer is Zudu\'s envelope: {message, status: "success", error: null, data} or '
+            '{message, status: "error", error: <sentence>} (a validation 422 may add errors[])',
+        )
+        self.counters = Requirement(
+            "rules/invariants.counters",
+            "rules",
+            "Every batch read: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, "
+            "total = total_task_count",
+        )
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.envelope.checked += 1
+        for problem in zudu_envelope_problems(
+            exchange.method, exchange.status, exchange.headers, exchange.content
+        ):
+            self.envelope.fail(
+                f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
+            )
+        if b"picked_up" in exchange.content:
+            self.counters.checked += 1
+            for problem in zudu_counter_problems(exchange.content):
+                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
+
+    def requirements(self) -> list[Requirement]:
+        return [self.envelope, self.counters]
+
+
 def run_rules(
     client: ApiClient,
     fixtures: Fixtures,
     ledger: Ledger,
     other_api_key: str | None,
     progress: Callable[[str], None],
+    *,
+    dialect: KitDialect = TRUEDY,
+    target: TargetInfo | None = None,
+    other_api_secret: str | None = None,
 ) -> list[Requirement]:
-    from contracts.rules import access, creation, idempotency, lifecycle, listing  # noqa: F401 - register
+    from contracts.rules import (  # noqa: F401 - register  # noqa: F401 - register
+        access,
+        creation,
+        idempotency,
+        lifecycle,
+        listing,
+        zudu_access,
+        zudu_lifecycle,
+        zudu_listing,
+    )
 
-    checks = ResponseChecks()
+    checks = ResponseChecks() if dialect is TRUEDY else ZuduResponseChecks()
     client.observers.append(checks)
     results = []
     gone: str | None = None  # set when the target stops answering: the remaining rules are not run
-    for entry in RULES:
+    for entry in [r for r in RULES if r.dialect == dialect.name]:
         requirement = Requirement(f"rules/{entry.id}", "rules", entry.title, note=entry.expects)
         missing = [
             n for n in entry.needs if not (other_api_key if n == "other_workspace" else getattr(fixtures, n))
@@ -204,7 +272,16 @@ def run_rules(
             requirement.note = f"skipped: the target has no {', '.join(missing)} (see --fixtures"
             requirement.note += ", --other-api-key)" if "other_workspace" in missing else ")"
         else:
-            gone = _run_one(entry, requirement, RuleContext(client, fixtures, ledger, other_api_key))
+            context = RuleContext(
+                client,
+                fixtures,
+                ledger,
+                other_api_key,
+                dialect=dialect,
+                target=target,
+                other_api_secret=other_api_secret,
+            )
+            gone = _run_one(entry, requirement, context)
         results.append(requirement)
         progress(f"rules: {requirement.outcome.value.upper():8} {entry.id}")
     client.observers.remove(checks)
@@ -217,6 +294,9 @@ def _run_one(entry: Rule, requirement: Requirement, context: RuleContext) -> str
     requirement.checked = 1
     try:
         entry.run(context)
+    except RuleSkipped as skipped:
+        requirement.outcome = Outcome.SKIPPED
+        requirement.note = f"skipped: {skipped}"
     except SeedDisagreement as warning:
         requirement.fail(f"{warning} — {warning.cites}", _steps(context), Outcome.WARNING)
     except RuleViolation as violation:

@@ -63,8 +63,8 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
         paging = body.get("pagination") or {}
         data = listing(
             found,
-            paging.get("page", 0),
-            paging.get("limit", DEFAULT_PAGE_SIZE),
+            int(paging.get("page", 0)),  # JSON Schema's integers include 2.0: slices need int
+            int(paging.get("limit", DEFAULT_PAGE_SIZE)),
             body.get("sort_by", "updated_at"),
             body.get("sort_order", "descending"),
         )

@@ -26,6 +26,9 @@ ERROR_MESSAGES = {  # a finished task's outcome -> Zudu's task error_message
 }
 
 
+MAX_TRIGGER_MS = 253_370_764_800_000  # 9999-01-01T00:00:00Z
+
+
 def ms(t: float | None) -> int | None:
     return None if t is None else round(t * 1000)
 
@@ -42,6 +45,10 @@ def _timing(body: Mapping[str, Any], now: float, problems: list[Violation], *, n
     if raw is None:
         if needed:
             problems.append(Violation(loc, "trigger_timestamp is needed to schedule a batch call", "missing"))
+        return None
+    if raw > MAX_TRIGGER_MS:  # the calendar (and so the planner) ends with year 9999
+        message = f"trigger_timestamp must be at most {MAX_TRIGGER_MS}"
+        problems.append(Violation(loc, message, "less_than_equal"))
         return None
     at = seconds(raw)
     if needed and at <= now:
@@ -78,7 +85,7 @@ def _tasks(body: Mapping[str, Any], problems: list[Violation]) -> list[ContactRo
                     "too_long",
                 )
             )
-        rows.append(ContactRow(number, variables=variables, max_retries=task.get("max_retries", 0)))
+        rows.append(ContactRow(number, variables=variables, max_retries=int(task.get("max_retries", 0))))
     return rows
 
 

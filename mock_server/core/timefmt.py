@@ -7,6 +7,9 @@ from functools import lru_cache
 
 from mock_server.core.errors import RequestInvalid, Violation
 
+# The calendar the planner walks ends with year 9999: later starts cannot be planned.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC).timestamp()
+
 
 @lru_cache(maxsize=65536)  # the same instants recur: created_at of a batch, the clock's "now"
 def timestamp(t: float | None) -> str | None:
@@ -25,4 +28,7 @@ def parse_timestamp(value: str, loc: tuple[str | int, ...]) -> float:
         ) from None
     if parsed.tzinfo is None:
         raise RequestInvalid([Violation(loc, "a date-time needs a UTC offset (e.g. Z)", "timezone_aware")])
+    if parsed.timestamp() >= LATEST:
+        raise RequestInvalid([Violation(loc, "a date-time must be before 9999-01-01T00:00:00Z",
+                                        "less_than")])
     return parsed.timestamp()

@@ -14,6 +14,7 @@ from mock_server.core.batch_rules import is_timezone
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.errors import RequestInvalid, Violation
 from mock_server.core.models import Batch, BatchContact, BatchSettings, BatchStatus
+from mock_server.core.timefmt import LATEST
 from mock_server.dialects.zudu import rules
 
 ERROR_MESSAGES = {  # a finished task's outcome -> Zudu's task error_message
@@ -26,7 +27,7 @@ ERROR_MESSAGES = {  # a finished task's outcome -> Zudu's task error_message
 }
 
 
-MAX_TRIGGER_MS = 253_370_764_800_000  # 9999-01-01T00:00:00Z
+MAX_TRIGGER_MS = int(LATEST * 1000)  # 9999-01-01T00:00:00Z: the planner's calendar ends there
 
 
 def ms(t: float | None) -> int | None:

@@ -246,3 +246,12 @@ def test_created_at_follows_the_simulated_clock(client: CheckedClient) -> None:
     batch = new_batch(client)
     assert batch["created_at"] == "2026-03-02T08:00:00.000000Z"
     assert START == 1772438400.0
+
+
+def test_a_start_past_the_calendar_is_a_validation_error(client: CheckedClient) -> None:
+    batch_id = new_batch(client)["id"]
+    response = post(client, f"/batch-calls/{batch_id}/schedule", {"scheduled_at": "9999-12-31T23:59:59Z"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "scheduled_at"]
+    ok = post(client, f"/batch-calls/{batch_id}/schedule", {"scheduled_at": "9998-12-31T09:00:00Z"})
+    assert ok.status_code == 200

@@ -109,6 +109,7 @@ def test_window_times_must_be_real_clock_times(
         ({"schedule_type": "scheduled"}, "scheduled_at", "missing"),
         ({"contact_source": "folder"}, "contact_folder_id", "missing"),
         ({"scheduled_at": "tomorrow"}, "scheduled_at", "format_error"),
+        ({"schedule_type": "scheduled", "scheduled_at": "9999-12-31T23:59:59Z"}, "scheduled_at", "less_than"),
         ({"contacts": [{"phone_number": "0155"}]}, "contacts", "string_pattern_mismatch"),
         ({"contacts": [{"first_name": "No phone"}]}, "contacts", "missing"),
     ],

@@ -1,6 +1,6 @@
 """Fuzz the sandbox with its own contract kit: every suite and check, zero findings required.
 
-    python scripts/fuzz_self_check.py [--max-examples 400] [--min-cases 10000] [--seed 1]
+    python scripts/fuzz_self_check.py [--max-examples 450] [--min-cases 10000] [--seed 1]
 
 Starts `batchcalls-mock serve` on a loopback port the OS picks, runs `batchcalls-contract run` over
 it, and fails unless the kit exits 0 having sent at least --min-cases test cases. Bounded by
@@ -19,7 +19,7 @@ import time
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--max-examples", type=int, default=400)
+    parser.add_argument("--max-examples", type=int, default=450)
     parser.add_argument("--min-cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=int, default=1500, help="seconds for the whole run")

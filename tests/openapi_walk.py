@@ -15,6 +15,20 @@ from referencing.jsonschema import DRAFT202012
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
+# The reusable error responses both contracts define, by status: operations $ref these.
+ERROR_COMPONENTS = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "404": "NotFound",
+    "409": "Conflict",
+    "413": "PayloadTooLarge",
+    "415": "UnsupportedMediaType",
+    "422": "UnprocessableEntity",
+    "429": "TooManyRequests",
+    "500": "InternalError",
+    "503": "ServiceUnavailable",
+}
+
 # Keywords whose value is a single subschema / a map of subschemas / a list of subschemas.
 SUBSCHEMA_SINGLE = (
     "items",

@@ -13,7 +13,7 @@ import openapi_walk as walk
 import pytest
 from jsonschema import FormatChecker
 from openapi_spec_validator import validate as validate_openapi
-from openapi_walk import iter_operations, pointer
+from openapi_walk import ERROR_COMPONENTS, iter_operations, pointer
 from referencing import Registry
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
@@ -74,18 +74,6 @@ EXPECTED_ERRORS = {
     "create_contact_folder": ERR_BASE | BODY | {"409"},
     "get_contact_folder": ERR_BASE | {"404"},
     "import_contacts": ERR_BASE | BODY | {"404", "409"},
-}
-ERROR_COMPONENTS = {
-    "400": "BadRequest",
-    "401": "Unauthorized",
-    "404": "NotFound",
-    "409": "Conflict",
-    "413": "PayloadTooLarge",
-    "415": "UnsupportedMediaType",
-    "422": "UnprocessableEntity",
-    "429": "TooManyRequests",
-    "500": "InternalError",
-    "503": "ServiceUnavailable",
 }
 BUSINESS_422_CODES = {
     "invalid_state",

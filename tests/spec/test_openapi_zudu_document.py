@@ -11,7 +11,7 @@ from typing import Any
 import openapi_walk as walk
 import pytest
 from openapi_spec_validator import validate as validate_openapi
-from openapi_walk import iter_operations
+from openapi_walk import ERROR_COMPONENTS, iter_operations
 from referencing import Registry
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.zudu.json"
@@ -62,18 +62,6 @@ EXPECTED_ERRORS = {
     "delete_batch_call": BASE | {"400", "404"},
     "execute_batch_call": BASE | {"400", "404", "409"},
     "list_batch_call_tasks": BASE | {"404"},
-}
-ERROR_COMPONENTS = {
-    "400": "BadRequest",
-    "401": "Unauthorized",
-    "404": "NotFound",
-    "409": "Conflict",
-    "413": "PayloadTooLarge",
-    "415": "UnsupportedMediaType",
-    "422": "UnprocessableEntity",
-    "429": "TooManyRequests",
-    "500": "InternalError",
-    "503": "ServiceUnavailable",
 }
 
 

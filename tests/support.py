@@ -24,6 +24,29 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 # Monday 2 March 2026, 08:00 UTC: a working day before a 09:00 window opens in most zones
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp()
 
+# Seed 004 (Zudu's create page): the request of its curl example verbatim, and its answer's fields
+SEED_004: dict[str, Any] = {
+    "from_number": "+14157774444",
+    "tasks": [
+        {
+            "to_number": "+12137774445",
+            "dynamic_variables": {"first_name": "John", "last_name": "Doe", "company": "Acme Corp"},
+            "max_retries": 3,
+        }
+    ],
+    "name": "Q1 Sales Campaign",
+    "trigger_timestamp": 1735718400000,
+    "agent_id": "agent_7ff47846-c8a0-4304-ae13-88cfc31c1a03",
+    "timezone": "America/New_York",
+    "status": "draft",
+    "send_now": False,
+}
+SEED_004_FIELDS = [  # the answer's data, in seed 004's order
+    "batch_call_id", "name", "from_number", "scheduled_timestamp", "total_task_count", "total", "sent",
+    "picked_up", "completed", "agent_id", "organization_id", "status", "timezone", "last_sent_timestamp",
+    "tasks_url", "created_timestamp", "access_info",
+]
+
 
 ZUDU_KEY, ZUDU_SECRET = "zk_test_sandbox", "zs_test_sandbox"
 ZUDU_AUTH = {"X-API-KEY": ZUDU_KEY, "X-API-SECRET": ZUDU_SECRET}

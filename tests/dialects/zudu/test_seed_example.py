@@ -4,29 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from support import START, ZUDU_AUTH, CheckedClient
+from support import SEED_004, SEED_004_FIELDS, START, ZUDU_AUTH, CheckedClient
 
-SEED_004 = {
-    "from_number": "+14157774444",
-    "tasks": [
-        {
-            "to_number": "+12137774445",
-            "dynamic_variables": {"first_name": "John", "last_name": "Doe", "company": "Acme Corp"},
-            "max_retries": 3,
-        }
-    ],
-    "name": "Q1 Sales Campaign",
-    "trigger_timestamp": 1735718400000,
-    "agent_id": "agent_7ff47846-c8a0-4304-ae13-88cfc31c1a03",
-    "timezone": "America/New_York",
-    "status": "draft",
-    "send_now": False,
-}
-SEED_004_FIELDS = [  # the answer's data, in seed 004's order
-    "batch_call_id", "name", "from_number", "scheduled_timestamp", "total_task_count", "total", "sent",
-    "picked_up", "completed", "agent_id", "organization_id", "status", "timezone", "last_sent_timestamp",
-    "tasks_url", "created_timestamp", "access_info",
-]
 NOW_MS = round(START * 1000)
 
 

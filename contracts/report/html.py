@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from contracts.report.console import COLUMNS, SUITE_ORDER
-from contracts.results import Outcome, Requirement, RunResult
+from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
 
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
@@ -66,11 +66,7 @@ def render(result: RunResult) -> str:
             *[f"<li>{escape(e)}</li>" for e in result.errors],
             "</ul>",
         ]
-    for outcome, heading in (
-        (Outcome.FAILED, "Findings"),
-        (Outcome.ERROR, "Not checked"),
-        (Outcome.WARNING, "Warnings (the seeds disagree)"),
-    ):
+    for outcome, heading in REPORT_SECTIONS:
         chosen = result.with_outcome(outcome)
         if chosen:
             body += [f"<h2>{heading}</h2>", *[_requirement(r) for r in chosen]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.report.console import COLUMNS, SUITE_ORDER
-from contracts.results import Outcome, Requirement, RunResult
+from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
 
 ICONS = {
     Outcome.PASSED: "✅",
@@ -55,11 +55,7 @@ def render(result: RunResult) -> str:
     lines.append("")
     if result.errors:
         lines += ["## Kit errors (the run is incomplete)", "", *[f"- {_cell(e)}" for e in result.errors], ""]
-    for outcome, heading in (
-        (Outcome.FAILED, "Findings"),
-        (Outcome.ERROR, "Not checked"),
-        (Outcome.WARNING, "Warnings (the seeds disagree)"),
-    ):
+    for outcome, heading in REPORT_SECTIONS:
         chosen = result.with_outcome(outcome)
         if chosen:
             lines += [f"## {heading}", ""]

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from mock_server.control import control_routes
 from mock_server.core.clock import RealClock
@@ -21,7 +22,7 @@ from mock_server.defects import with_defects
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect
-from mock_server.engine.middleware import RequestIdMiddleware, request_id_of
+from mock_server.engine.front import Front, request_id_of
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
 from mock_server.persistence import JournalMiddleware, Persistence
@@ -29,6 +30,17 @@ from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class SandboxApp(Starlette):
+    """Starlette, with the engine's `Front` (and the journal, with a state file) ahead of its stack."""
+
+    def __init__(self, *, front: Callable[[ASGIApp], ASGIApp], **kwargs: Any) -> None:
+        self.front = front
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.front(super().build_middleware_stack())
 
 
 async def pump(sandbox: Sandbox, idle_seconds: float = 1.0) -> None:
@@ -70,7 +82,7 @@ def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
     return served[0]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> SandboxApp:
     settings = settings or Settings()
     persistence = Persistence(settings) if settings.state_file is not None else None
     sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
@@ -102,11 +114,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         "truedy": ("/openapi.json", settings.spec_path),
         "zudu": ("/openapi.zudu.json", settings.zudu_spec_path),
     }
+    operations = [build_routes(dialect, sandbox) for dialect in served]
     routes = [
-        *(route for dialect in served for route in build_routes(dialect, sandbox)),
+        *operations,
         *control_routes(sandbox),
         *(Route(spec_files[d.name][0], spec_file(spec_files[d.name][1]), methods=["GET"]) for d in served),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
@@ -123,14 +137,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if persistence is not None:
                 persistence.close()
 
-    app = Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        middleware=[
-            *([Middleware(JournalMiddleware, persistence=persistence)] if persistence else []),
-            Middleware(RequestIdMiddleware, new_id=sandbox.new_request_id),
-        ],
-        exception_handlers={HTTPException: http_error},
+    def front(stack: ASGIApp) -> ASGIApp:
+        fronted = Front(stack, [spec_routes.table for spec_routes in operations], sandbox.new_request_id)
+        return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
+
+    app = SandboxApp(
+        front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
     )
     if persistence is not None:
         persistence.app = app

@@ -13,8 +13,6 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from starlette.requests import Request
-
 from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid, Unauthorized
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.dialect import TruedyDialect
@@ -106,11 +104,11 @@ class DefectiveDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, request: Request) -> Workspace:
-        if self.on("ignored_auth") and "authorization" not in request.headers:
+    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+        if self.on("ignored_auth") and "authorization" not in headers:
             workspace: Workspace = getattr(self.runtime, "default_workspace")  # noqa: B009 - not in Runtime
             return workspace
-        return self.inner.authenticate(request)
+        return self.inner.authenticate(headers)
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
         reply = self.inner.error_reply(error, request_id, now)
@@ -228,11 +226,11 @@ class DefectiveZuduDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, request: Request) -> Workspace:
+    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
         try:
-            return self.inner.authenticate(request)
+            return self.inner.authenticate(headers)
         except Unauthorized:
-            key = request.headers.get("x-api-key", "").strip()
+            key = headers.get("x-api-key", "").strip()
             workspace = self.runtime.store.workspace_by_pair_key(key) if key else None
             if self.on("zudu_auth_ignores_secret") and workspace is not None:
                 return workspace

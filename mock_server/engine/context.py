@@ -6,8 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from starlette.requests import Request
-
 from mock_server.core.errors import MockError
 from mock_server.engine.faults import FaultTable
 from mock_server.engine.ratelimit import RateLimiter
@@ -20,6 +18,7 @@ class Reply:
     status: int
     body: Any = None  # JSON-able; None means no body
     headers: dict[str, str] = field(default_factory=dict)
+    encoded: bytes | None = None  # the body already encoded, when the engine had to encode it early
 
 
 @dataclass(slots=True)
@@ -43,7 +42,7 @@ class Dialect(Protocol):
     spec: Spec
     handlers: Mapping[str, Handler]
 
-    def authenticate(self, request: Request) -> Workspace: ...
+    def authenticate(self, headers: Mapping[str, str]) -> Workspace: ...
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply: ...
 

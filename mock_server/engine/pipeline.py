@@ -10,9 +10,7 @@ import re
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
 
 from mock_server.core.errors import (
     BadRequest,
@@ -28,7 +26,8 @@ from mock_server.core.errors import (
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
-from mock_server.engine.middleware import request_id_of
+from mock_server.engine.front import REQUEST_ID_HEADER, request_id_of
+from mock_server.engine.incoming import Disconnected, Incoming
 from mock_server.engine.router import SpecRoutes
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
@@ -38,12 +37,19 @@ IDEMPOTENCY_HEADER = "x-idempotency-key"
 
 
 def encode(reply: Reply) -> bytes:
+    if reply.encoded is not None:
+        return reply.encoded
     return b"" if reply.body is None else orjson.dumps(reply.body)
 
 
-async def send_reply(reply: Reply, body: bytes, send: Any, *, head_only: bool = False) -> None:
-    """The reply as ASGI messages, without building a Response object on the hot path."""
+async def send_reply(
+    reply: Reply, body: bytes, send: Any, request_id: str, *, head_only: bool = False
+) -> None:
+    """The reply as ASGI messages, without building a Response object on the hot path. A replayed
+    answer keeps the request id of the request that produced it."""
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    if not any(name == REQUEST_ID_HEADER for name, _ in headers):
+        headers.append((REQUEST_ID_HEADER, request_id.encode()))
     if reply.body is not None:
         headers.append((b"content-type", b"application/json"))
     if reply.status != 204 and reply.status >= 200:
@@ -56,29 +62,24 @@ def render(reply: Reply) -> Response:
     if reply.body is None:
         return Response(status_code=reply.status, headers=reply.headers)
     return Response(
-        orjson.dumps(reply.body),
-        status_code=reply.status,
-        headers=reply.headers,
-        media_type="application/json",
+        encode(reply), status_code=reply.status, headers=reply.headers, media_type="application/json"
     )
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Incoming, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(
             f"request body of {declared} bytes is over the limit of {limit} bytes",
             {"limit_bytes": limit},
         )
-    chunks = bytearray()
-    async for chunk in request.stream():
-        chunks.extend(chunk)
-        if len(chunks) > limit:
-            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})
-    return bytes(chunks)
+    raw = await request.body(limit)
+    if raw is None:
+        raise PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})
+    return raw
 
 
-def _parse_body(operation: Operation, request: Request, raw: bytes) -> tuple[Any, str | None]:
+def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[Any, str | None]:
     """The body as its declared media type, or the documented 400/415/422."""
     assert operation.body is not None
     if not raw:
@@ -141,8 +142,13 @@ def _injected(status: int, now: float) -> MockError:
 
 async def _drop(send: Any) -> None:
     """A dropped connection: headers promise a body that never comes, then the server closes."""
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
 
 
 class OperationEndpoint:
@@ -154,11 +160,11 @@ class OperationEndpoint:
         self.runtime = runtime
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        request = Request(scope, receive)
+        request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
         try:
-            fault = self.runtime.faults.match(request.method, request.url.path)
+            fault = self.runtime.faults.match(request.method, request.path)
             if fault is not None:
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
@@ -168,6 +174,8 @@ class OperationEndpoint:
                 if fault.status is not None:
                     raise _injected(fault.status, self.runtime.now())
             reply = await self._handle(operation, request, request_id)
+        except Disconnected:
+            return
         except MockError as error:
             reply = self.dialect.error_reply(error, request_id, self.runtime.now())
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
@@ -176,18 +184,20 @@ class OperationEndpoint:
         try:
             body = encode(reply)
         except (TypeError, orjson.JSONEncodeError) as exc:  # e.g. an integer past 64 bits echoed back
-            reply = self.dialect.error_reply(InternalError(f"internal error: {exc}"), request_id,
-                                             self.runtime.now())
+            reply = self.dialect.error_reply(
+                InternalError(f"internal error: {exc}"), request_id, self.runtime.now()
+            )
             body = encode(reply)
-        await send_reply(reply, body, send, head_only=scope["method"] == "HEAD")
+        await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
 
-    async def _handle(self, operation: Operation, request: Request, request_id: str) -> Reply:
+    async def _handle(self, operation: Operation, request: Incoming, request_id: str) -> Reply:
         self.runtime.catch_up()
         now = self.runtime.now()
-        workspace = self.dialect.authenticate(request)
+        workspace = self.dialect.authenticate(request.headers)
         if self.runtime.rate_limiter is not None:
             self.runtime.rate_limiter.hit(workspace.id)
-        forced = _forced_reply(operation, self.dialect, request.headers.get("prefer", ""), request_id, now)
+        prefer = request.headers.get("prefer")
+        forced = _forced_reply(operation, self.dialect, prefer, request_id, now) if prefer else None
         if forced is not None:
             return forced
         raw = b""
@@ -200,9 +210,7 @@ class OperationEndpoint:
                 body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:
                 body_problem = invalid
-        params, violations = read_parameters(
-            operation, request.path_params, request.query_params, request.headers
-        )
+        params, violations = read_parameters(operation, request.path_params, request.query, request.headers)
         if body_problem is not None:
             violations = [*violations, *body_problem.violations]
         if violations:
@@ -220,7 +228,7 @@ class OperationEndpoint:
         if not key:
             await self._simulated_latency()
             return self.dialect.handlers[operation.operation_id](context)
-        return await self._idempotent(context, key, request.url.path, raw)
+        return await self._idempotent(context, key, request.path, raw)
 
     async def _simulated_latency(self) -> None:
         if self.runtime.latency_seconds > 0:
@@ -235,27 +243,26 @@ class OperationEndpoint:
             return Reply(stored.status, orjson.loads(stored.body) if stored.body else None, headers)
         try:
             await self._simulated_latency()  # the key is in progress meanwhile: a replay gets 409
-            reply = self.dialect.handlers[context.operation.operation_id](context)
-        except MockError as error:
-            reply = self.dialect.error_reply(error, context.request_id, context.now)
+            try:
+                reply = self.dialect.handlers[context.operation.operation_id](context)
+            except MockError as error:
+                reply = self.dialect.error_reply(error, context.request_id, context.now)
+            reply.encoded = encode(reply)
         except BaseException:  # a bug, or the request cancelled mid-way: free the key for a retry
             idempotency.finish(records, key, 500, b"", {})
             raise
-        body = orjson.dumps(reply.body) if reply.body is not None else b""
         headers = {**reply.headers, "X-Request-Id": context.request_id}
-        idempotency.finish(records, key, reply.status, body, headers)
+        idempotency.finish(records, key, reply.status, reply.encoded, headers)
         return reply
 
 
-def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> list[BaseRoute]:
+def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> SpecRoutes:
     """The routes of every path of the dialect's spec, as one segment-matching route."""
     grouped = dialect.spec.paths()
-    return [
-        SpecRoutes(
-            mount + dialect.spec.base_path,
-            {
-                path: (OperationEndpoint(ops, dialect, runtime), [op.method for op in ops])
-                for path, ops in grouped.items()
-            },
-        )
-    ]
+    return SpecRoutes(
+        mount + dialect.spec.base_path,
+        {
+            path: (OperationEndpoint(ops, dialect, runtime), [op.method for op in ops])
+            for path, ops in grouped.items()
+        },
+    )

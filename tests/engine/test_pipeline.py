@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from support import API, AUTH, CheckedClient, make_client
 
@@ -91,3 +93,38 @@ def test_prefer_does_not_bypass_auth(client: CheckedClient) -> None:
 def test_head_is_served_like_get(client: CheckedClient) -> None:
     response = client.head(f"{API}/agents", headers=AUTH)
     assert response.status_code == 200
+
+
+def test_repeated_query_parameters_take_the_last_and_repeated_headers_the_first(
+    client: CheckedClient,
+) -> None:
+    response = client.get(f"{API}/batch-calls?limit=500&limit=5", headers=AUTH)
+    assert response.status_code == 200 and response.json()["pagination"]["limit"] == 5
+    first_bad = [("Authorization", "Bearer sk_nobody"), ("Authorization", AUTH["Authorization"])]
+    assert client.get(f"{API}/agents", headers=first_bad).status_code == 401
+
+
+def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: CheckedClient) -> None:
+    """The body never completes: nothing is created and nothing is sent (nobody is listening)."""
+    body = b'{"name": "Half", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+1415'
+    messages = [{"type": "http.request", "body": body, "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": f"{API}/batch-calls", "raw_path": b"", "root_path": "",
+        "query_string": b"", "scheme": "http", "http_version": "1.1", "asgi": {"version": "3.0"},
+        "headers": [
+            (b"authorization", AUTH["Authorization"].encode()),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
+    }
+    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent == []
+    assert client.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 0

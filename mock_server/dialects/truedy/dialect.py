@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from starlette.requests import Request
-
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.dialects.truedy import batch_calls, directory, envelopes
 from mock_server.engine.context import Handler, Reply
@@ -29,8 +27,8 @@ class TruedyDialect:
         if missing:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
-    def authenticate(self, request: Request) -> Workspace:
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+        scheme, _, key = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'")
         workspace = self.runtime.store.workspace_by_key(key.strip())

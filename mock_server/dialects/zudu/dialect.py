@@ -5,8 +5,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
-from starlette.requests import Request
-
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.dialects.zudu import batch_calls, envelopes
 from mock_server.engine.context import Handler, Reply
@@ -26,9 +24,9 @@ class ZuduDialect:
         if missing:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
-    def authenticate(self, request: Request) -> Workspace:
-        key = request.headers.get("x-api-key", "").strip()
-        secret = request.headers.get("x-api-secret", "").strip()
+    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+        key = headers.get("x-api-key", "").strip()
+        secret = headers.get("x-api-secret", "").strip()
         if not key or not secret:
             raise Unauthorized("missing credentials: send both X-API-KEY and X-API-SECRET")
         workspace = self.runtime.store.workspace_by_pair_key(key)

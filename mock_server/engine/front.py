@@ -1,17 +1,27 @@
-"""ASGI middleware of the engine: a request id on every response, whoever answers it."""
+"""The ASGI front of the sandbox: a request id for every request, and a short way to the operations.
+
+A request to an operation of a served spec goes straight to its endpoint, which answers with the id
+itself. Everything else (the control API, the spec files, unknown paths, wrong methods, lifespan)
+goes to the Starlette app behind, and gets the id added to its answer here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.engine.router import PathEntry, PathTable
 
 REQUEST_ID_HEADER = b"x-request-id"
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp, new_id: Callable[[], str]) -> None:
+class Front:
+    def __init__(
+        self, app: ASGIApp, tables: Sequence[PathTable[PathEntry]], new_id: Callable[[], str]
+    ) -> None:
         self.app = app
+        self.tables = tuple(tables)
         self.new_id = new_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -20,11 +30,20 @@ class RequestIdMiddleware:
             return
         request_id = self.new_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        path = scope["path"]
+        for table in self.tables:
+            found = table.lookup(path)
+            if found is not None:
+                entry, params = found
+                if scope["method"] in entry.methods:
+                    scope["path_params"] = params
+                    await entry.endpoint(scope, receive, send)
+                    return
+                break
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                # a replayed answer keeps the id of the request that produced it
                 if not any(name == REQUEST_ID_HEADER for name, _ in headers):
                     headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 message["headers"] = headers

@@ -39,7 +39,11 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
             given = request.headers.get(ADMIN_HEADER, "")
             if token and not hmac.compare_digest(given, token):
                 return _error(401, "unauthorized", f"send the admin token in {ADMIN_HEADER}")
-            return await endpoint(request)
+            try:
+                return await endpoint(request)
+            finally:
+                if request.method != "GET":
+                    sandbox.note_write()
 
         return check
 

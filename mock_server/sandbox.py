@@ -39,6 +39,7 @@ class Sandbox:
         self.latency_seconds = settings.latency_ms / 1000
         self.live_edits = settings.live_edits
         self.outbox = Outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds))
+        self.writes = 0  # requests that may have changed state; never reset, so versions never repeat
         self._build()
 
     def _build(self) -> None:
@@ -73,6 +74,14 @@ class Sandbox:
 
     def new_id(self, prefix: str) -> str:
         return self.ids.new(prefix)
+
+    def note_write(self) -> None:
+        """A request that may have changed state was answered (any method but GET and HEAD)."""
+        self.writes += 1
+
+    def state_version(self) -> tuple[int, int]:
+        """Changes whenever the state may have: a write was answered or a simulated event ran."""
+        return self.writes, self.dispatcher.events_run
 
     def new_request_id(self) -> str:
         return self.request_ids.new("req")

@@ -69,6 +69,7 @@ class Dispatcher:
         self._sink = emit
         self._ids = ids
         self._heap: list[_Entry] = []
+        self.events_run = 0  # every event run so far: a change of state between two requests
         self._seq = itertools.count()
         self._runs: dict[str, _Run] = {}
         self._now = float("-inf")
@@ -221,6 +222,7 @@ class Dispatcher:
             ran += 1
         if t > self._now:
             self._now = t
+        self.events_run += ran
         return ran
 
     def next_due(self) -> float | None:

@@ -181,6 +181,9 @@ class OperationEndpoint:
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
             reply = self.dialect.error_reply(internal, request_id, self.runtime.now())
+        finally:
+            if request.method not in ("GET", "HEAD"):
+                self.runtime.note_write()  # whatever it answered, it may have changed the state
         try:
             body = encode(reply)
         except (TypeError, orjson.JSONEncodeError) as exc:  # e.g. an integer past 64 bits echoed back

@@ -6,7 +6,9 @@ from typing import Any
 
 from mock_server.core import analytics
 from mock_server.core.contact_rows import rows_from_csv, rows_from_json
+from mock_server.core.models import Batch
 from mock_server.core.timefmt import parse_timestamp
+from mock_server.dialects.encoded import EncodedCache
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.envelopes import page, single
 from mock_server.engine.context import Handler, Reply, RequestContext
@@ -14,7 +16,7 @@ from mock_server.services.batch_calls import BatchCalls
 from mock_server.services.runtime import Runtime
 
 
-def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
+def handlers(runtime: Runtime, base_path: str, listed: EncodedCache[Batch]) -> dict[str, Handler]:
     def service(ctx: RequestContext) -> BatchCalls:
         return BatchCalls(runtime, ctx.workspace)
 
@@ -26,7 +28,7 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
 
     def list_batch_calls(ctx: RequestContext) -> Reply:
         found = service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
-        return page(found, wire.batch, ctx.params, ctx.request_id, runtime.now())
+        return page(found, listed.renderer(), ctx.params, ctx.request_id, runtime.now())
 
     def create_batch_call(ctx: RequestContext) -> Reply:
         body = ctx.body

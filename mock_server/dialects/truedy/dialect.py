@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mock_server.core.errors import MockError, Unauthorized
-from mock_server.dialects.truedy import batch_calls, directory, envelopes
+from mock_server.core.models import Batch
+from mock_server.dialects.encoded import EncodedCache
+from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
 from mock_server.engine.context import Handler, Reply
 from mock_server.engine.spec import ResponseSpec, Spec
 from mock_server.services.runtime import Runtime
 from mock_server.store.base import Workspace
+
+
+def batch_key(batch: Batch) -> tuple[str, str]:
+    return batch.workspace_id, batch.id
 
 
 class TruedyDialect:
@@ -19,8 +25,10 @@ class TruedyDialect:
         self.spec = spec
         self.runtime = runtime
         base = mount + spec.base_path
+        # the JSON of listed batch calls, kept between changes of state
+        self.listed = EncodedCache(wire.batch, batch_key, runtime.state_version)
         self.handlers: Mapping[str, Handler] = {
-            **batch_calls.handlers(runtime, base),
+            **batch_calls.handlers(runtime, base, self.listed),
             **directory.handlers(runtime, base),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)

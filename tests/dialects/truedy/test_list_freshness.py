@@ -1,0 +1,87 @@
+"""The list of batch calls reuses the JSON of batches between changes of state: it is never stale.
+
+After every step of a seeded random mix of writes (the API's and the control API's), clock moves
+and reads, each batch in the list must equal the same batch read alone by id (which is rendered
+afresh every time)."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from support import API, AUTH, CheckedClient, new_batch
+
+from mock_server.app import create_app
+from mock_server.settings import Settings
+
+NUMBERS = ["num_sandbox_1", "num_sandbox_2"]
+
+
+def assert_list_matches_reads(client: Any) -> None:
+    listed = client.get(f"{API}/batch-calls", params={"limit": 100}, headers=AUTH).json()["data"]
+    for item in listed:
+        alone = client.get(f"{API}/batch-calls/{item['id']}", headers=AUTH).json()["data"]
+        assert item == alone
+
+
+def step(client: CheckedClient, rng: random.Random, ids: list[str]) -> None:
+    target = rng.choice(ids) if ids else None
+    action = rng.choice(["create", "rename", "schedule", "pause", "resume", "delete", "advance",
+                         "upload", "provider_error", "list"])
+    if action == "create" or target is None:
+        ids.append(new_batch(client, phone_number_ids=NUMBERS, name=f"b{len(ids)}")["id"])
+    elif action == "rename":
+        name = f"renamed {rng.random():.6f}"
+        client.patch(f"{API}/batch-calls/{target}", json={"name": name}, headers=AUTH)
+    elif action == "schedule":
+        client.post(f"{API}/batch-calls/{target}/schedule", json={}, headers=AUTH)
+    elif action in ("pause", "resume"):
+        client.post(f"{API}/batch-calls/{target}/{action}", headers=AUTH)
+    elif action == "delete":
+        if client.delete(f"{API}/batch-calls/{target}", headers=AUTH).status_code == 204:
+            ids.remove(target)
+    elif action == "advance":
+        client.post("/_mock/clock/advance", json={"seconds": rng.choice([60, 600, 3600, 86400])})
+    elif action == "upload":
+        contacts = [{"phone_number": f"+1415555{rng.randrange(10_000):04d}"}]
+        client.post(f"{API}/batch-calls/{target}/contacts", json={"contacts": contacts}, headers=AUTH)
+    elif action == "provider_error":
+        client.post("/_mock/faults/provider-error", json={"batch_call_id": target}, headers=AUTH)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_list_matches_fresh_reads_after_every_step(client: CheckedClient, seed: int) -> None:
+    rng = random.Random(seed)
+    ids: list[str] = []
+    for _ in range(60):
+        step(client, rng, ids)
+        assert_list_matches_reads(client)
+
+
+def test_a_reset_empties_the_list(client: CheckedClient) -> None:
+    new_batch(client)
+    assert client.get(f"{API}/batch-calls", headers=AUTH).json()["data"]
+    client.post("/_mock/reset")
+    assert client.get(f"{API}/batch-calls", headers=AUTH).json()["data"] == []
+
+
+def test_the_list_follows_a_campaign_run_by_the_real_clock_alone() -> None:
+    """The list is read while the batch runs; then simulated calls end with no request at all (the
+    background pump runs them), and the next list must show the batch completed."""
+    with TestClient(create_app(Settings(clock="real", speed=3600))) as client:
+        body = {
+            "name": "Real time",
+            "agent_id": "agt_sandbox_ready",
+            "working_days": [1, 2, 3, 4, 5, 6, 7],
+            "contacts": [{"phone_number": "+15550100001"}, {"phone_number": "+15550100003"}],
+        }
+        batch_id = client.post(f"{API}/batch-calls", json=body, headers=AUTH).json()["data"]["id"]
+        assert client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH).status_code == 200
+        first = client.get(f"{API}/batch-calls", headers=AUTH).json()["data"][0]
+        assert first["status"] in ("scheduled", "active")
+        time.sleep(1.5)
+        listed = client.get(f"{API}/batch-calls", headers=AUTH).json()["data"][0]
+        assert listed["status"] == "completed" and listed["completed_contacts"] == 2

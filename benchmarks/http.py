@@ -144,7 +144,8 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with server([sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(port),
-                     "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"],
+                     "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log",
+                     "--no-proxy-headers", "--no-server-header"],  # the sandbox's own uvicorn settings
                     f"{base}/api/public/v1/batch-calls"):
             results["bare starlette"] = measure(base, "/api/public/v1", "batch_1", opts.duration,
                                                 opts.connections, work)

@@ -233,7 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     print(banner(f"http://{shown}:{port}", settings), flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False)
+    # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
+    # header scan cost every request a few microseconds. `--server-header` off: one header less.
+    config = uvicorn.Config(
+        app, log_level=args.log_level, access_log=False, proxy_headers=False, server_header=False
+    )
     tune_garbage_collector()
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -8,8 +8,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import orjson
-
 from mock_server.core.clock import Clock, ManualClock, RealClock
 from mock_server.core.dispatcher import Dispatcher
 from mock_server.core.events import DomainEvent
@@ -17,6 +15,7 @@ from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
 from mock_server.core.timefmt import timestamp
 from mock_server.engine.faults import FaultTable
+from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
 from mock_server.settings import Settings
@@ -139,6 +138,6 @@ class Sandbox:
                     event_type=event.type,
                     url=workspace.webhook_url,
                     secret=workspace.webhook_secret,
-                    body=orjson.dumps(entry),
+                    body=json_to_keep(entry),
                 )
             )

@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
+from mock_server.engine.kept import json_to_keep
+
 T = TypeVar("T")
 
 MAX_ENTRIES = 20_000  # about 15 MB of batch JSON; past it the cache starts over
@@ -44,7 +46,7 @@ class EncodedCache(Generic[T]):
             k = key(item)
             found = encoded.get(k)
             if found is None:
-                found = encoded[k] = orjson.Fragment(orjson.dumps(render(item)))
+                found = encoded[k] = orjson.Fragment(json_to_keep(render(item)))
             return found
 
         return cached

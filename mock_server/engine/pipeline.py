@@ -28,6 +28,7 @@ from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
 from mock_server.engine.front import REQUEST_ID_HEADER, request_id_of
 from mock_server.engine.incoming import Disconnected, Incoming
+from mock_server.engine.kept import exact
 from mock_server.engine.router import SpecRoutes
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
@@ -255,7 +256,7 @@ class OperationEndpoint:
             idempotency.finish(records, key, 500, b"", {})
             raise
         headers = {**reply.headers, "X-Request-Id": context.request_id}
-        idempotency.finish(records, key, reply.status, reply.encoded, headers)
+        idempotency.finish(records, key, reply.status, exact(reply.encoded), headers)
         return reply
 
 

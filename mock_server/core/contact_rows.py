@@ -14,7 +14,6 @@ from mock_server.core.errors import RequestInvalid, Violation
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_ROWS = 10_000
-_FIELDS = ("first_name", "last_name", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +27,17 @@ class ContactRow:
     max_retries: int | None = None  # per-contact retry limit (None: the batch's settings)
 
 
+def _text(value: Any) -> str | None:
+    return (str(value).strip() or None) if value else None
+
+
 def _row(values: Mapping[str, Any]) -> ContactRow:
-    first, last, email = ((str(values[k]).strip() or None) if values.get(k) else None for k in _FIELDS)
-    return ContactRow(str(values["phone_number"]).strip(), first, last, email)
+    return ContactRow(
+        str(values["phone_number"]).strip(),
+        _text(values.get("first_name")),
+        _text(values.get("last_name")),
+        _text(values.get("email")),
+    )
 
 
 def rows_from_csv(text: str) -> list[ContactRow]:

@@ -10,4 +10,4 @@ class IdFactory:
         self._rng = random.Random(seed)
 
     def new(self, prefix: str) -> str:
-        return f"{prefix}_{self._rng.getrandbits(48):012x}"
+        return prefix + "_" + self._rng.getrandbits(48).to_bytes(6, "big").hex()  # 12 hex digits

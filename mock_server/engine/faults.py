@@ -80,6 +80,8 @@ class FaultTable:
 
     def match(self, method: str, path: str) -> FaultRule | None:
         """The first rule that fires for this request (a counted rule is used up by firing)."""
+        if not self._rules:
+            return None
         for rule in list(self._rules.values()):
             if rule.method is not None and rule.method != method:
                 continue

@@ -35,6 +35,7 @@ from mock_server.engine.validation import read_parameters, schema_violations
 
 _PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
 IDEMPOTENCY_HEADER = "x-idempotency-key"
+_JSON_CONTENT = (b"content-type", b"application/json")
 
 
 def encode(reply: Reply) -> bytes:
@@ -48,13 +49,18 @@ async def send_reply(
 ) -> None:
     """The reply as ASGI messages, without building a Response object on the hot path. A replayed
     answer keeps the request id of the request that produced it."""
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
-    if not any(name == REQUEST_ID_HEADER for name, _ in headers):
+    headers = []
+    has_id = False
+    for name, value in reply.headers.items():
+        lowered = name.lower().encode("latin-1")
+        has_id = has_id or lowered == REQUEST_ID_HEADER
+        headers.append((lowered, value.encode("latin-1")))
+    if not has_id:
         headers.append((REQUEST_ID_HEADER, request_id.encode()))
     if reply.body is not None:
-        headers.append((b"content-type", b"application/json"))
+        headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:
-        headers.append((b"content-length", str(len(body)).encode()))
+        headers.append((b"content-length", b"%d" % len(body)))
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head_only else body})
 
@@ -230,33 +236,31 @@ class OperationEndpoint:
         )
         key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
         if not key:
-            await self._simulated_latency()
+            if self.runtime.latency_seconds > 0:
+                await asyncio.sleep(self.runtime.latency_seconds)
             return self.dialect.handlers[operation.operation_id](context)
         return await self._idempotent(context, key, request.path, raw)
-
-    async def _simulated_latency(self) -> None:
-        if self.runtime.latency_seconds > 0:
-            await asyncio.sleep(self.runtime.latency_seconds)
 
     async def _idempotent(self, context: RequestContext, key: str, path: str, raw: bytes) -> Reply:
         records = self.runtime.idempotency_records(context.workspace)
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
-        stored = idempotency.begin(records, key, print_, context.now)
-        if stored is not None:
-            headers = {**stored.headers, "Idempotent-Replayed": "true"}
-            return Reply(stored.status, orjson.loads(stored.body) if stored.body else None, headers)
+        record = idempotency.begin(records, key, print_, context.now)
+        if not record.in_progress:
+            headers = {**record.headers, "Idempotent-Replayed": "true"}
+            return Reply(record.status, orjson.loads(record.body) if record.body else None, headers)
         try:
-            await self._simulated_latency()  # the key is in progress meanwhile: a replay gets 409
+            if self.runtime.latency_seconds > 0:  # the key is in progress meanwhile: a replay gets 409
+                await asyncio.sleep(self.runtime.latency_seconds)
             try:
                 reply = self.dialect.handlers[context.operation.operation_id](context)
             except MockError as error:
                 reply = self.dialect.error_reply(error, context.request_id, context.now)
             reply.encoded = encode(reply)
         except BaseException:  # a bug, or the request cancelled mid-way: free the key for a retry
-            idempotency.finish(records, key, 500, b"", {})
+            idempotency.finish(records, key, record, 500, b"", {})
             raise
         headers = {**reply.headers, "X-Request-Id": context.request_id}
-        idempotency.finish(records, key, reply.status, exact(reply.encoded), headers)
+        idempotency.finish(records, key, record, reply.status, exact(reply.encoded), headers)
         return reply
 
 

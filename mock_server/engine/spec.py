@@ -44,11 +44,8 @@ class Parameter:
     required: bool
     schema: Mapping[str, Any]
     validator: jsonschema_rs.Validator
-
-    @property
-    def wire_name(self) -> str:
-        """Headers are matched case-insensitively: Starlette gives them lower-cased."""
-        return self.name.lower() if self.location == "header" else self.name
+    wire_name: str  # headers are matched case-insensitively: they arrive lower-cased
+    text_type: str  # how its text is read: integer | number | boolean | string
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +110,15 @@ def _parameter(raw: Mapping[str, Any]) -> Parameter:
         required=bool(raw.get("required", raw["in"] == "path")),
         schema=schema,
         validator=compile_schema(schema),
+        wire_name=raw["name"].lower() if raw["in"] == "header" else raw["name"],
+        text_type=_text_type(schema.get("type", "string")),
     )
+
+
+def _text_type(declared: Any) -> str:
+    """The type a parameter's text is read as: the first of integer, number, boolean it allows."""
+    types = declared if isinstance(declared, list) else [declared]
+    return next((t for t in ("integer", "number", "boolean") if t in types), "string")
 
 
 def _request_body(raw: Mapping[str, Any] | None) -> RequestBody | None:

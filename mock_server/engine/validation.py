@@ -39,6 +39,8 @@ _TYPE_NAMES = {
 def schema_violations(
     validator: jsonschema_rs.Validator, instance: Any, root: tuple[str | int, ...]
 ) -> list[Violation]:
+    if validator.is_valid(instance):
+        return []
     violations = []
     for error in validator.iter_errors(instance):
         kind = type(error.kind).__name__
@@ -63,19 +65,21 @@ def _as_list(value: Any) -> list[str]:
 
 def _coerce(param: Parameter, raw: str) -> tuple[Any, Violation | None]:
     """Query, path and header values arrive as text: read them as their schema's type."""
-    types = _as_list(param.schema.get("type", "string"))
+    kind = param.text_type
+    if kind == "string":
+        return raw, None
     loc = (param.location, param.name)
-    if "integer" in types:
+    if kind == "integer":
         try:
             return int(raw), None
         except ValueError:
             return raw, Violation(loc, "Input should be a valid integer", "int_parsing")
-    if "number" in types:
+    if kind == "number":
         try:
             return float(raw), None
         except ValueError:
             return raw, Violation(loc, "Input should be a valid number", "float_parsing")
-    if "boolean" in types:
+    if kind == "boolean":
         lowered = raw.lower()
         if lowered in ("true", "false"):
             return lowered == "true", None
@@ -90,11 +94,11 @@ def read_parameters(
     headers: Mapping[str, str],
 ) -> tuple[dict[str, Any], list[Violation]]:
     """Typed values of every declared parameter (defaults applied), and every violation."""
-    sources = {"path": path_params, "query": query, "header": headers}
+    sources = {"path": path_params, "query": query, "header": headers, "cookie": {}}
     values: dict[str, Any] = {}
     violations: list[Violation] = []
     for param in operation.parameters:
-        raw = sources.get(param.location, {}).get(param.wire_name)
+        raw = sources[param.location].get(param.wire_name)
         if raw is None:
             if param.required:
                 violations.append(Violation((param.location, param.name), "Field required", "missing"))

@@ -26,7 +26,7 @@ class Workspace:
 
 @dataclass(slots=True)
 class IdempotencyRecord:
-    fingerprint: str
+    fingerprint: bytes  # see engine.idempotency.fingerprint
     expires_at: float
     in_progress: bool = True
     status: int = 0

@@ -32,6 +32,19 @@ def test_same_key_other_body_is_422(client: CheckedClient) -> None:
     assert other.json()["error"]["code"] == "idempotency_key_reused"
 
 
+def test_large_bodies_are_told_apart_too(client: CheckedClient) -> None:
+    """Bodies past a kilobyte are compared by digest rather than byte for byte: same rules."""
+    contacts = [{"phone_number": f"+1415555{i:04d}"} for i in range(60)]
+    large = {**BODY, "contacts": contacts}
+    headers = {**AUTH, "X-Idempotency-Key": "key-large"}
+    first = client.post(f"{API}/batch-calls", json=large, headers=headers)
+    again = client.post(f"{API}/batch-calls", json=large, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.content == first.content
+    changed = {**large, "contacts": [*contacts[:-1], {"phone_number": "+14155559999"}]}
+    other = client.post(f"{API}/batch-calls", json=changed, headers=headers)
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+
 def test_keys_are_scoped_to_the_workspace(client: CheckedClient) -> None:
     other_key = client.post("/_mock/workspaces").json()["api_key"]
     for key in ("sk_test_sandbox", other_key):

@@ -33,6 +33,7 @@ SETTING_FIELDS = (
     "retry_failed",
     "max_retry_attempts",
 )
+_SETTINGS = frozenset(SETTING_FIELDS)
 # fields whose JSON null means "the default" rather than "no value"
 _NULL_MEANS_EMPTY_LIST = {"phone_number_ids"}
 
@@ -40,10 +41,9 @@ _NULL_MEANS_EMPTY_LIST = {"phone_number_ids"}
 def setting_changes(body: dict[str, Any]) -> dict[str, Any]:
     """The batch settings a create or update body sets, as core values (unknown keys ignored)."""
     changes: dict[str, Any] = {}
-    for name in SETTING_FIELDS:
-        if name not in body:
+    for name, value in body.items():
+        if name not in _SETTINGS:
             continue
-        value = body[name]
         if name == "scheduled_at" and value is not None:
             value = parse_timestamp(value, ("body", "scheduled_at"))
         elif name in _NULL_MEANS_EMPTY_LIST and value is None:

@@ -91,7 +91,7 @@ class DefectiveDialect:
         if unknown:
             raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
         self.inner = inner
-        self.inner.listed.enabled = False  # the defects edit batches in the answers: plain dicts only
+        self.inner.read_json.enabled = False  # the defects edit batches in the answers: plain dicts only
         self.defects = defects
         self.name = inner.name
         self.runtime = inner.runtime

@@ -16,7 +16,7 @@ from mock_server.services.batch_calls import BatchCalls
 from mock_server.services.runtime import Runtime
 
 
-def handlers(runtime: Runtime, base_path: str, listed: EncodedCache[Batch]) -> dict[str, Handler]:
+def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
     def service(ctx: RequestContext) -> BatchCalls:
         return BatchCalls(runtime, ctx.workspace)
 
@@ -28,7 +28,7 @@ def handlers(runtime: Runtime, base_path: str, listed: EncodedCache[Batch]) -> d
 
     def list_batch_calls(ctx: RequestContext) -> Reply:
         found = service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
-        return page(found, listed.renderer(), ctx.params, ctx.request_id, runtime.now())
+        return page(found, read.renderer(), ctx.params, ctx.request_id, runtime.now())
 
     def create_batch_call(ctx: RequestContext) -> Reply:
         body = ctx.body
@@ -39,7 +39,7 @@ def handlers(runtime: Runtime, base_path: str, listed: EncodedCache[Batch]) -> d
         return answer(ctx, wire.batch(batch), 201, Location=location)
 
     def get_batch_call(ctx: RequestContext) -> Reply:
-        return answer(ctx, wire.batch(service(ctx).get(batch_id(ctx))))
+        return answer(ctx, read.renderer()(service(ctx).get(batch_id(ctx))))
 
     def update_batch_call(ctx: RequestContext) -> Reply:
         changes = wire.setting_changes(ctx.body or {})

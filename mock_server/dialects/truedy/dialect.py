@@ -25,10 +25,10 @@ class TruedyDialect:
         self.spec = spec
         self.runtime = runtime
         base = mount + spec.base_path
-        # the JSON of listed batch calls, kept between changes of state
-        self.listed = EncodedCache(wire.batch, batch_key, runtime.state_version)
+        # the JSON of batch calls as read (alone or listed), kept between changes of state
+        self.read_json = EncodedCache(wire.batch, batch_key, runtime.state_version)
         self.handlers: Mapping[str, Handler] = {
-            **batch_calls.handlers(runtime, base, self.listed),
+            **batch_calls.handlers(runtime, base, self.read_json),
             **directory.handlers(runtime, base),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)

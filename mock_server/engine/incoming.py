@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mock_server.core.errors import PayloadTooLarge
+
 
 class Disconnected(Exception):
     """The client went away before its body arrived: there is nobody to answer."""
@@ -33,15 +35,32 @@ class Incoming:
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         return cls(scope["method"], scope["path"], headers, query, scope.get("path_params", {}), receive)
 
-    async def body(self, limit: int) -> bytes | None:
-        """The whole body, or None as soon as it grows past `limit` bytes."""
-        chunks = bytearray()
+    async def body(self, limit: int) -> bytes:
+        """The whole body; the documented 413 when it declares or grows past `limit` bytes."""
+        declared = self.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(
+                f"request body of {declared} bytes is over the limit of {limit} bytes", {"limit_bytes": limit}
+            )
+        message = await self.receive()
+        if message["type"] != "http.request":
+            raise Disconnected
+        if not message.get("more_body", False):  # the usual case: the whole body in one message
+            body: bytes = message.get("body", b"")
+            if len(body) > limit:
+                raise _too_large(limit)
+            return body
+        chunks = bytearray(message.get("body", b""))
         while True:
             message = await self.receive()
             if message["type"] != "http.request":
                 raise Disconnected
             chunks.extend(message.get("body", b""))
             if len(chunks) > limit:
-                return None
+                raise _too_large(limit)
             if not message.get("more_body", False):
                 return bytes(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})

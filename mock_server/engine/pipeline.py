@@ -16,7 +16,6 @@ from mock_server.core.errors import (
     BadRequest,
     InternalError,
     MockError,
-    PayloadTooLarge,
     RateLimited,
     RequestInvalid,
     ServiceUnavailable,
@@ -71,19 +70,6 @@ def render(reply: Reply) -> Response:
     return Response(
         encode(reply), status_code=reply.status, headers=reply.headers, media_type="application/json"
     )
-
-
-async def _read_body(request: Incoming, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"request body of {declared} bytes is over the limit of {limit} bytes",
-            {"limit_bytes": limit},
-        )
-    raw = await request.body(limit)
-    if raw is None:
-        raise PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})
-    return raw
 
 
 def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[Any, str | None]:
@@ -215,7 +201,7 @@ class OperationEndpoint:
         media_type: str | None = None
         body_problem: RequestInvalid | None = None
         if operation.body is not None:
-            raw = await _read_body(request, self.runtime.max_body_bytes)
+            raw = await request.body(self.runtime.max_body_bytes)
             try:
                 body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import orjson
 import pytest
 from support import API, AUTH, CheckedClient, make_client
 
@@ -104,16 +106,15 @@ def test_repeated_query_parameters_take_the_last_and_repeated_headers_the_first(
     assert client.get(f"{API}/agents", headers=first_bad).status_code == 401
 
 
-def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: CheckedClient) -> None:
-    """The body never completes: nothing is created and nothing is sent (nobody is listening)."""
-    body = b'{"name": "Half", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+1415'
-    messages = [{"type": "http.request", "body": body, "more_body": True}, {"type": "http.disconnect"}]
-    sent: list[dict[str, object]] = []
+def post_in_messages(app: Any, messages: list[dict[str, object]]) -> list[dict[str, Any]]:
+    """POST /batch-calls straight through ASGI with the body in the given messages (no
+    content-length, as with chunked encoding); the messages the app sent back."""
+    sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, object]:
         return messages.pop(0)
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
     scope = {
@@ -125,6 +126,31 @@ def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: Check
         ],
         "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
     }
-    asyncio.run(client.app(scope, receive, send))  # type: ignore[arg-type]
-    assert sent == []
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def chunks(body: bytes, size: int) -> list[dict[str, object]]:
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
+    last = len(parts) - 1
+    return [{"type": "http.request", "body": part, "more_body": i < last} for i, part in enumerate(parts)]
+
+
+def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: CheckedClient) -> None:
+    """The body never completes: nothing is created and nothing is sent (nobody is listening)."""
+    body = b'{"name": "Half", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+1415'
+    messages = [{"type": "http.request", "body": body, "more_body": True}, {"type": "http.disconnect"}]
+    assert post_in_messages(client.app, messages) == []
     assert client.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 0
+
+
+def test_a_body_in_many_messages_is_read_whole_and_checked_against_the_limit() -> None:
+    body = orjson.dumps({"name": "Chunked", "agent_id": "agt_sandbox_ready", "contacts": [
+        {"phone_number": f"+1415555{i:04d}"} for i in range(40)]})
+    with make_client(max_body_bytes=len(body) + 10) as small:
+        sent = post_in_messages(small.app, chunks(body, 100))
+        assert sent[0]["status"] == 201
+        assert orjson.loads(sent[1]["body"])["data"]["total_contacts"] == 40
+        sent = post_in_messages(small.app, chunks(body + b" " * 20, 100))  # past the limit, undeclared
+        assert sent[0]["status"] == 413
+        assert orjson.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"

@@ -18,10 +18,12 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -59,8 +61,9 @@ def pinned(cpu: int) -> list[str]:
 
 @contextmanager
 def server(command: list[str], health: str, timeout: float = 60) -> Iterator[None]:
+    # a session of its own: npx starts Prism as a child, and the whole group is stopped at the end
     process = subprocess.Popen(pinned(0) + command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=ROOT)
+                               cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -74,11 +77,13 @@ def server(command: list[str], health: str, timeout: float = 60) -> Iterator[Non
             time.sleep(0.2)
         yield
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def wrk(url: str, duration: int, connections: int, script: str | None = None) -> dict[str, float]:

@@ -2,10 +2,9 @@
 
 One heap holds two kinds of entries: the end of a call in progress, and at most one live
 "wake-up" per batch (older wake-ups are invalidated by a generation number, not removed). A
-batch's not-yet-dialled contacts are the tail `contacts[cursor:]`: the plan gives them
-non-decreasing `scheduled_at` in contact order, so dialling in `(scheduled_at, index)` order is a
-cursor walk, merged with a small heap of contacts waiting for a retry. Work is per call and per
-window, never per contact per tick, so a week of a 100k-contact campaign plays in about a second.
+batch's pending contacts and the bookkeeping of its calls live in its `Run` (`batch_run`): dialling
+is a cursor walk merged with a small heap of retries. Work is per call and per window, never per
+contact per tick, so a week of a 100k-contact campaign plays in about a second.
 
 The caller checks the lifecycle rules (422s) first; every command runs due events up to `now`
 before acting, so the events it emits stay in time order.
@@ -15,51 +14,18 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from .batch_run import STOPPED, Call, Run
 from .events import DomainEvent, EventSink
 from .ids import IdFactory
-from .models import Batch, BatchStatus, DayTally, PhoneNumber
-from .outcomes import RETRYABLE_OUTCOMES, CallResult, OutcomeModel, SimulationConfig, batch_rng
-from .planner import CallingCalendar, Window, plan_slots
-
-STOPPED: frozenset[str] = frozenset({"cancelled", "failed"})  # stopped by a command: no retries
+from .models import Batch, BatchStatus, PhoneNumber
+from .outcomes import OutcomeModel, SimulationConfig, batch_rng
+from .planner import CallingCalendar, Window
 
 # (time, seq, batch id, call or None for a wake-up, wake generation)
-_Entry = tuple[float, int, str, "_Call | None", int]
-
-
-@dataclass(slots=True)
-class _Call:
-    index: int
-    call_id: str
-    number: PhoneNumber
-    result: CallResult
-    date: str  # local day the call started on, for the per-day tally
-
-
-@dataclass(slots=True)
-class _Run:
-    """A scheduled batch's runtime state (never exported; rebuilt by scheduling)."""
-
-    batch: Batch
-    numbers: list[PhoneNumber]
-    cal: CallingCalendar
-    outcomes: OutcomeModel
-    rotation: random.Random  # for the `random` strategy
-    start_at: float
-    cursor: int = 0
-    retries: list[tuple[float, int]] = field(default_factory=list)  # heap of (due, index)
-    open_contacts: int = 0  # not yet terminal
-    in_progress: int = 0
-    busy: dict[str, int] = field(default_factory=dict)  # phone number id → calls in progress
-    round_robin: int = 0
-    dialled: dict[int, int] = field(default_factory=dict)  # local-day ordinal → dials
-    wake_at: float | None = None
-    wake_gen: int = 0
+_Entry = tuple[float, int, str, Call | None, int]
 
 
 class Dispatcher:
@@ -71,7 +37,7 @@ class Dispatcher:
         self._heap: list[_Entry] = []
         self.events_run = 0  # every event run so far: a change of state between two requests
         self._seq = itertools.count()
-        self._runs: dict[str, _Run] = {}
+        self._runs: dict[str, Run] = {}
         self._now = float("-inf")
 
     # -- commands --------------------------------------------------------------------------
@@ -84,7 +50,7 @@ class Dispatcher:
             raise ValueError("a batch needs at least one phone number to call from")
         if not batch.contacts:
             raise ValueError("a batch needs at least one contact")
-        rt = _Run(
+        rt = Run(
             batch=batch,
             numbers=list(numbers),
             cal=CallingCalendar(batch.settings),
@@ -95,10 +61,10 @@ class Dispatcher:
         )
         for c in batch.contacts:
             c.call_status = "scheduled"
-        self._plan_fresh(rt, rt.start_at)
+        rt.plan_fresh(rt.start_at)
         self._runs[batch.id] = rt
         self._set_status(rt, "scheduled", now)
-        self._wake(rt, self._earliest(rt))
+        self._wake(rt, rt.earliest())
 
     def pause(self, batch: Batch, now: float) -> None:
         """scheduled|active → paused: no new calls; calls in progress finish."""
@@ -113,11 +79,11 @@ class Dispatcher:
         now = self._catch_up(now)
         rt = self._runs[batch.id]
         assert batch.status == "paused", batch.status
-        self._replan_pending(rt, now)
+        rt.replan_pending(now)
         if rt.open_contacts == 0:
             self._complete(rt, now)
             return
-        earliest = self._earliest(rt)
+        earliest = rt.earliest()
         due_now = earliest is not None and earliest <= now
         self._set_status(rt, "active" if rt.in_progress or due_now else "scheduled", now)
         self._wake(rt, earliest)
@@ -130,14 +96,7 @@ class Dispatcher:
         now = self._catch_up(now)
         assert batch.status in ("scheduled", "active", "paused"), batch.status
         rt = self._runs[batch.id]
-        contacts = batch.contacts
-        dropped = contacts[rt.cursor :] + [contacts[i] for _, i in rt.retries]
-        for c in dropped:
-            c.call_status = "cancelled"
-        rt.cursor = len(contacts)
-        rt.retries = []
-        rt.open_contacts -= len(dropped)
-        batch.counters.cancelled += len(dropped)
+        rt.drop_pending()
         self._wake(rt, None)
         self._set_status(rt, final, now)
         self._retire_if_idle(rt)
@@ -165,10 +124,10 @@ class Dispatcher:
                 rt.start_at = max(start_at, now)
             elif s.schedule_type == "scheduled" and s.scheduled_at:
                 rt.start_at = s.scheduled_at
-        self._replan_pending(rt, now)
+        rt.replan_pending(now)
         batch.updated_at = now
         if batch.status != "paused":
-            self._wake(rt, self._earliest(rt))
+            self._wake(rt, rt.earliest())
 
     def unschedule(self, batch: Batch, now: float) -> None:
         """scheduled → draft before the first dial: the plan is dropped, the contacts wait again."""
@@ -242,10 +201,10 @@ class Dispatcher:
         self.run_until(now)
         return max(now, self._now)
 
-    def _push(self, at: float, batch_id: str, call: _Call | None, gen: int) -> None:
+    def _push(self, at: float, batch_id: str, call: Call | None, gen: int) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), batch_id, call, gen))
 
-    def _wake(self, rt: _Run, at: float | None) -> None:
+    def _wake(self, rt: Run, at: float | None) -> None:
         if at == rt.wake_at:
             return
         rt.wake_gen += 1
@@ -256,7 +215,7 @@ class Dispatcher:
     def _emit(self, batch: Batch, kind: str, at: float, data: dict[str, Any]) -> None:
         self._sink(DomainEvent(kind, batch.workspace_id, at, data))
 
-    def _set_status(self, rt: _Run, status: BatchStatus, at: float) -> None:
+    def _set_status(self, rt: Run, status: BatchStatus, at: float) -> None:
         self._set_batch_status(rt.batch, status, at)
 
     def _set_batch_status(self, b: Batch, status: BatchStatus, at: float) -> None:
@@ -269,50 +228,7 @@ class Dispatcher:
             "batch_id": b.id, "previous_status": previous, "status": status,
         })
 
-    def _earliest(self, rt: _Run) -> float | None:
-        contacts = rt.batch.contacts
-        fresh = contacts[rt.cursor].scheduled_at if rt.cursor < len(contacts) else None
-        retry = rt.retries[0][0] if rt.retries else None
-        if fresh is None:
-            return retry
-        return fresh if retry is None else min(fresh, retry)
-
-    def _plan_fresh(self, rt: _Run, start: float) -> None:
-        contacts = rt.batch.contacts
-        i = rt.cursor
-        for at, n in plan_slots(rt.cal, len(contacts) - i, start, rt.dialled):
-            for c in contacts[i : i + n]:
-                c.scheduled_at = at
-            i += n
-
-    def _replan_pending(self, rt: _Run, now: float) -> None:
-        self._plan_fresh(rt, max(now, rt.start_at))
-        contacts = rt.batch.contacts
-        moved = []
-        for due, i in rt.retries:
-            due = rt.cal.next_window_start(max(due, now))
-            contacts[i].scheduled_at = due
-            moved.append((due, i))
-        heapq.heapify(moved)
-        rt.retries = moved
-
-    def _roll(self, rt: _Run, w: Window) -> None:
-        """Pending contacts due before window `w` missed their window: they move to `w`."""
-        contacts = rt.batch.contacts
-        if rt.cursor < len(contacts):
-            head = contacts[rt.cursor].scheduled_at
-            if head is not None and head < w.open:
-                self._plan_fresh(rt, w.open)
-        retries = rt.retries
-        if retries and retries[0][0] < w.open:
-            late = []
-            while retries and retries[0][0] < w.open:
-                late.append(heapq.heappop(retries)[1])
-            for i in late:
-                contacts[i].scheduled_at = w.open
-                heapq.heappush(retries, (w.open, i))
-
-    def _pump(self, rt: _Run, now: float) -> None:
+    def _pump(self, rt: Run, now: float) -> None:
         """Dial every contact that may start at `now`, then arrange the next wake-up."""
         b = rt.batch
         if b.status != "scheduled" and b.status != "active":
@@ -325,13 +241,13 @@ class Dispatcher:
         while True:
             w = rt.cal.next_window(now)
             if w.open > now:  # between windows
-                self._roll(rt, w)
-                self._wake(rt, self._earliest(rt))
+                rt.roll(w)
+                self._wake(rt, rt.earliest())
                 return
             used = rt.dialled.get(w.day, 0)
             if cap is not None and used >= cap:  # today's quota is spent
-                self._roll(rt, rt.cal.next_window(w.close))
-                self._wake(rt, self._earliest(rt))
+                rt.roll(rt.cal.next_window(w.close))
+                self._wake(rt, rt.earliest())
                 return
             while rt.in_progress < limit and (cap is None or used < cap):
                 retry = False
@@ -361,94 +277,24 @@ class Dispatcher:
                 self._wake(rt, None)  # every line busy: the next call's end pumps again
                 return
 
-    def _pick_number(self, rt: _Run) -> PhoneNumber:
-        numbers = rt.numbers
-        if len(numbers) == 1:
-            return numbers[0]
-        strategy = rt.batch.settings.phone_rotation_strategy
-        if strategy == "round_robin":
-            rt.round_robin += 1
-            return numbers[(rt.round_robin - 1) % len(numbers)]
-        if strategy == "sequential":
-            return next((p for p in numbers if not rt.busy.get(p.id)), numbers[0])
-        return numbers[rt.rotation.randrange(len(numbers))]
-
-    def _dial(self, rt: _Run, idx: int, now: float, w: Window) -> None:
+    def _dial(self, rt: Run, idx: int, now: float, w: Window) -> None:
         b = rt.batch
+        call = rt.dial(idx, now, w, self._ids)
         c = b.contacts[idx]
-        number = self._pick_number(rt)
-        result = rt.outcomes.draw(c.phone_number, c.attempts + 1)
-        call_id = self._ids.new("call")
-        c.attempts += 1
-        c.call_id = call_id
-        c.called_at = now
-        c.call_status = "in_progress"
-        c.from_number = number.phone_number
-        c.from_phone_number_id = number.id
-        rt.in_progress += 1
-        rt.busy[number.id] = rt.busy.get(number.id, 0) + 1
-        rt.dialled[w.day] = rt.dialled.get(w.day, 0) + 1
-        b.counters.calls_placed += 1
-        tally = b.by_day.get(w.date)
-        if tally is None:
-            tally = b.by_day[w.date] = DayTally()
-        tally.calls_placed += 1
-        b.updated_at = now
         if b.status == "scheduled":
             self._set_status(rt, "active", now)
         self._emit(b, "call.started", now, {
-            "batch_id": b.id, "call_id": call_id, "contact_id": c.contact_id,
-            "phone_number": c.phone_number, "from_number": number.phone_number, "attempt": c.attempts,
+            "batch_id": b.id, "call_id": call.call_id, "contact_id": c.contact_id,
+            "phone_number": c.phone_number, "from_number": call.number.phone_number, "attempt": c.attempts,
         })
-        self._push(now + result.duration_seconds, b.id, _Call(idx, call_id, number, result, w.date), 0)
+        self._push(now + call.result.duration_seconds, b.id, call, 0)
 
-    def _end_call(self, rt: _Run, call: _Call, now: float) -> None:
+    def _end_call(self, rt: Run, call: Call, now: float) -> None:
         b = rt.batch
-        s = b.settings
         c = b.contacts[call.index]
         r = call.result
-        rt.in_progress -= 1
-        rt.busy[call.number.id] -= 1
-        c.outcome = r.outcome
-        c.error_reason = r.error_reason
-        c.duration_seconds = r.duration_seconds
-        c.cost_usd += r.cost_usd
-        counters = b.counters
-        counters.calls_finished += 1
-        counters.total_duration_seconds += r.duration_seconds
-        counters.total_cost_usd += r.cost_usd
-        tally = b.by_day[call.date]
-        tally.duration_seconds += r.duration_seconds
-        tally.cost_usd += r.cost_usd
+        rt.end_call(call, now, self._config.retry_delay_seconds)
         outcome = r.outcome
-        if outcome == "completed":
-            tally.successful += 1
-        else:
-            tally.failed += 1
-            if outcome == "voicemail":
-                tally.voicemail += 1
-            elif outcome == "no_answer":
-                tally.no_answer += 1
-        retries = c.max_retries
-        if retries is None:
-            retries = s.max_retry_attempts if s.retry_failed else 0
-        if outcome in RETRYABLE_OUTCOMES and c.attempts <= retries and b.status not in STOPPED:
-            due = rt.cal.next_window_start(now + self._config.retry_delay_seconds)
-            c.scheduled_at = due
-            c.call_status = "scheduled"
-            heapq.heappush(rt.retries, (due, call.index))
-        else:
-            c.call_status = outcome
-            rt.open_contacts -= 1
-            if outcome == "completed":
-                counters.successful += 1
-            else:
-                counters.failed += 1
-                if outcome == "voicemail":
-                    counters.voicemail += 1
-                elif outcome == "no_answer":
-                    counters.no_answer += 1
-        b.updated_at = now
         data = {
             "batch_id": b.id, "call_id": call.call_id, "contact_id": c.contact_id,
             "phone_number": c.phone_number, "from_number": call.number.phone_number,
@@ -465,7 +311,7 @@ class Dispatcher:
         else:
             self._pump(rt, now)
 
-    def _complete(self, rt: _Run, now: float) -> None:
+    def _complete(self, rt: Run, now: float) -> None:
         b = rt.batch
         self._wake(rt, None)
         self._set_status(rt, "completed", now)
@@ -478,7 +324,7 @@ class Dispatcher:
         })
         self._retire_if_idle(rt)
 
-    def _retire_if_idle(self, rt: _Run) -> None:
+    def _retire_if_idle(self, rt: Run) -> None:
         """A finished batch with no call in progress needs no runtime state any more."""
         if rt.in_progress == 0:
             self._runs.pop(rt.batch.id, None)

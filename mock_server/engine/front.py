@@ -43,13 +43,17 @@ class Front:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name == REQUEST_ID_HEADER for name, _ in headers):
-                    headers.append((REQUEST_ID_HEADER, request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = with_request_id(list(message.get("headers", [])), request_id)
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+def with_request_id(headers: list[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:
+    """The answer's headers with its `X-Request-Id`: a replayed answer keeps the one it had."""
+    if not any(name == REQUEST_ID_HEADER for name, _ in headers):
+        headers.append((REQUEST_ID_HEADER, request_id.encode()))
+    return headers
 
 
 def request_id_of(scope: Scope) -> str:

@@ -42,25 +42,18 @@ class Incoming:
             raise PayloadTooLarge(
                 f"request body of {declared} bytes is over the limit of {limit} bytes", {"limit_bytes": limit}
             )
-        message = await self.receive()
-        if message["type"] != "http.request":
-            raise Disconnected
-        if not message.get("more_body", False):  # the usual case: the whole body in one message
-            body: bytes = message.get("body", b"")
-            if len(body) > limit:
-                raise _too_large(limit)
-            return body
-        chunks = bytearray(message.get("body", b""))
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await self.receive()
             if message["type"] != "http.request":
                 raise Disconnected
-            chunks.extend(message.get("body", b""))
-            if len(chunks) > limit:
-                raise _too_large(limit)
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(
+                    f"request body is over the limit of {limit} bytes", {"limit_bytes": limit}
+                )
+            chunks.append(chunk)
             if not message.get("more_body", False):
-                return bytes(chunks)
-
-
-def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"request body is over the limit of {limit} bytes", {"limit_bytes": limit})
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # usually one: no copy

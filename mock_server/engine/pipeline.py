@@ -25,7 +25,7 @@ from mock_server.core.errors import (
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
-from mock_server.engine.front import REQUEST_ID_HEADER, request_id_of
+from mock_server.engine.front import request_id_of, with_request_id
 from mock_server.engine.incoming import Disconnected, Incoming
 from mock_server.engine.kept import exact
 from mock_server.engine.router import SpecRoutes
@@ -46,16 +46,11 @@ def encode(reply: Reply) -> bytes:
 async def send_reply(
     reply: Reply, body: bytes, send: Any, request_id: str, *, head_only: bool = False
 ) -> None:
-    """The reply as ASGI messages, without building a Response object on the hot path. A replayed
-    answer keeps the request id of the request that produced it."""
-    headers = []
-    has_id = False
-    for name, value in reply.headers.items():
-        lowered = name.lower().encode("latin-1")
-        has_id = has_id or lowered == REQUEST_ID_HEADER
-        headers.append((lowered, value.encode("latin-1")))
-    if not has_id:
-        headers.append((REQUEST_ID_HEADER, request_id.encode()))
+    """The reply as ASGI messages, without building a Response object on the hot path."""
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
+    ]
+    with_request_id(headers, request_id)
     if reply.body is not None:
         headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:

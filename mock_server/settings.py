@@ -42,5 +42,5 @@ class Settings:
     webhook_url: str | None = None
     webhook_retry_base_seconds: float = 1.0
     admin_token: str | None = None
-    defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.defects)
+    defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only

@@ -21,6 +21,10 @@ def default_zudu_spec_path() -> Path:
     return default_spec_path("openapi.zudu.json")
 
 
+def default_control_spec_path() -> Path:
+    return default_spec_path("openapi.control.json")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     spec_path: Path = field(default_factory=default_spec_path)

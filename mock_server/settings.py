@@ -34,6 +34,7 @@ class Settings:
     start_at: float | None = None  # simulated start, POSIX seconds; None = now
     sandbox_key: str = SANDBOX_KEY
     zudu_spec_path: Path = field(default_factory=default_zudu_spec_path)
+    control_spec_path: Path = field(default_factory=default_control_spec_path)
     zudu_key: str = ZUDU_SANDBOX_KEY
     zudu_secret: str = ZUDU_SANDBOX_SECRET
     dialects: tuple[Literal["truedy", "zudu"], ...] = ("truedy", "zudu")  # served, in this order

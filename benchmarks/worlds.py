@@ -2,7 +2,8 @@
 
 Starts `batchcalls-mock serve --clock real --speed 3600` (an hour a second), creates N workspaces
 (each a world with its own real clock) and in each a 100-contact campaign, one call at a time and
-at most 5 dials a simulated day (20 simulated days: 8 minutes), so every campaign keeps running for the whole measurement. Then
+at most 5 dials a simulated day (20 simulated days: 8 minutes), so every campaign keeps running
+for the whole measurement. Then
 `wrk` measures GET /batch-calls/{id} of the default workspace: once before any campaign runs, once
 while all of them do. Also prints how many simulated events the worlds ran meanwhile and the
 server's CPU time.
@@ -64,7 +65,8 @@ def campaign(base: str, n: int) -> str:
 
 def wrk(url: str, seconds: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-H", "Authorization: Bearer sk_test_sandbox", url],
+        ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-H", "Authorization: Bearer sk_test_sandbox",
+         url],
         capture_output=True, text=True, check=True,
     ).stdout
     def ms(label: str) -> float:

@@ -49,3 +49,4 @@ class Settings:
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only
+    snapshot_every: int = 10_000  # state file: rows between two snapshots (a restart replays fewer)

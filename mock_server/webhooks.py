@@ -73,6 +73,9 @@ class Outbox:
         self._deliveries.append(delivery)
         self._wake.set()
 
+    def all(self) -> list[Delivery]:
+        return list(self._deliveries)
+
     def deliveries(self, workspace_id: str) -> list[Delivery]:
         return [d for d in self._deliveries if d.workspace_id == workspace_id]
 

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -28,6 +28,7 @@ from mock_server.engine.spec import Spec, load_spec
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+from mock_server.web import console_routes, docs_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -105,8 +106,10 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         return error_response(request, InternalError(str(exc.detail)))
 
     def spec_file(path: Path) -> Endpoint:
+        document = path.read_bytes()  # read at start-up: the file served is the one enforced
+
         async def endpoint(request: Request) -> Response:
-            return FileResponse(path, media_type="application/json")
+            return Response(document, media_type="application/json")
 
         return endpoint
 
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
         *operations,
         *control_routes(sandbox),
         *(Route(spec_files[d.name][0], spec_file(spec_files[d.name][1]), methods=["GET"]) for d in served),
+        *docs_routes({d.name: spec_files[d.name][0] for d in served}), *console_routes(),
     ]
 
     @contextlib.asynccontextmanager

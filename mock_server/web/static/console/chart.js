@@ -99,7 +99,7 @@ window.CallChart = (function () {
     for (const outcome of [...OUTCOMES].reverse()) {
       const text = el("text", { x: lx, y: height - 6, class: "axis legend", "text-anchor": "end" }, outcome.label);
       svg.append(text);
-      lx -= outcome.label.length * 6.2 + 6;
+      lx -= outcome.label.length * 5.4 + 4;
       svg.append(el("rect", { x: lx - 10, y: height - 15, width: 10, height: 10, fill: outcome.color }));
       lx -= 22;
     }

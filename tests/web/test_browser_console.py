@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 API = "/api/public/v1"
 AUTH = {"Authorization": "Bearer sk_test_sandbox"}
@@ -120,3 +121,73 @@ def test_a_new_workspace_is_its_own_world_and_listing_all_needs_the_admin_api(
         expect(page.get_by_text("Listing workspaces is not available")).to_be_visible()
     else:
         expect(page.locator("table.workspaces tbody tr")).not_to_have_count(0)
+
+
+JOURNAL = {
+    "total": 3, "dropped": 2,
+    "data": [
+        {
+            "request_id": "req_000000000003", "received_at": "2026-12-01T03:00:02.000Z",
+            "simulated_at": "2026-03-02T08:00:00.000000Z", "workspace_id": "ws_sandbox",
+            "method": "POST", "path": "/api/public/v1/batch-calls", "query": {"dry": ["1"]},
+            "operation_id": "create_batch_call",
+            "request_headers": {"authorization": "Bearer …dbox", "content-type": "application/json"},
+            "request_body": {"name": ""}, "status": 422,
+            "response_headers": {"content-type": "application/json"},
+            "response_body": {"detail": [{"loc": ["body", "name"], "msg": "too short", "type": "minLength"}]},
+            "duration_ms": 1.25, "validation_errors": [{"loc": ["body", "name"], "msg": "too short"}],
+            "idempotent_replay": False, "fault": None, "truncated": False,
+        },
+        {
+            "request_id": "req_000000000002", "received_at": "2026-12-01T03:00:01.000Z",
+            "simulated_at": "2026-03-02T08:00:00.000000Z", "workspace_id": "ws_sandbox",
+            "method": "GET", "path": "/api/public/v1/agents", "query": "", "operation_id": "list_agents",
+            "request_headers": {}, "request_body": None, "status": 503, "response_headers": {},
+            "response_body": {"error": {"code": "service_unavailable"}}, "duration_ms": 0.4,
+            "validation_errors": [], "idempotent_replay": False, "fault": {"id": "fault_1"},
+            "truncated": False,
+        },
+        {
+            "request_id": "req_000000000001", "received_at": "2026-12-01T03:00:00.000Z",
+            "simulated_at": "2026-03-02T08:00:00.000000Z", "workspace_id": "ws_sandbox",
+            "method": "GET", "path": "/api/public/v1/batch-calls", "query": "limit=5",
+            "operation_id": "list_batch_calls", "request_headers": {}, "request_body": None, "status": 200,
+            "response_headers": {}, "response_body": {"data": []}, "duration_ms": 0.3,
+            "validation_errors": [], "idempotent_replay": True, "fault": None, "truncated": False,
+        },
+    ],
+}
+
+
+def test_the_journal_view_highlights_failures_and_opens_both_bodies(page: Page, sandbox_url: str) -> None:
+    """The console against the journal's documented shape (served here by the browser, so the view is
+    tested whether or not this sandbox has the journal yet)."""
+    asked: list[dict[str, str]] = []
+
+    def journal(route: Route, request: Request) -> None:
+        asked.append(request.headers)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(JOURNAL))
+
+    page.route(lambda url: url.startswith(f"{sandbox_url}/_mock/requests?"), journal)
+    page.goto(f"{sandbox_url}/_mock/console#/journal")
+    rows = page.locator("tr.journal-entry")
+    expect(rows).to_have_count(3)
+    expect(page.locator(".card h2 small")).to_have_text("3 kept, 2 dropped, newest first")
+    expect(rows.nth(0)).to_have_class("journal-entry clickable status-4xx invalid")
+    expect(rows.nth(0)).to_contain_text("POST /api/public/v1/batch-calls?dry=1")
+    expect(rows.nth(1)).to_have_class("journal-entry clickable status-5xx")
+    expect(rows.nth(1)).to_contain_text("fault")
+    expect(rows.nth(2)).to_have_class("journal-entry clickable")
+    expect(rows.nth(2)).to_contain_text("idempotent replay")
+    assert asked[0]["authorization"] == "Bearer sk_test_sandbox"
+
+    rows.nth(0).click()
+    detail = page.locator("tr.journal-detail")
+    expect(detail).to_have_count(1)
+    expect(detail.locator(".request-body")).to_contain_text('"name": ""')
+    expect(detail.locator(".response-body")).to_contain_text("minLength")
+    expect(detail.locator(".validation")).to_contain_text("too short")
+    page.wait_for_timeout(2000)  # a poll or more later the entry is still open
+    expect(page.locator("tr.journal-detail")).to_have_count(1)
+    rows.nth(0).click()
+    expect(page.locator("tr.journal-detail")).to_have_count(0)

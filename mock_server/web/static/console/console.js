@@ -31,7 +31,7 @@
       else if (k === "style") node.style.cssText = v;
       else node.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -346,14 +346,15 @@
     const rows = [h("tr", { class: cls, "data-request-id": entry.request_id, onclick: toggle },
       h("td", { class: "muted" }, when(entry.received_at)),
       h("td", { class: "muted" }, when(entry.simulated_at)),
-      h("td", { class: "mono" }, h("b", {}, entry.method), " ", entry.path, entry.query ? `?${entry.query}` : ""),
+      h("td", { class: "mono" }, h("b", {}, entry.method), " ", entry.path, queryText(entry.query)),
       h("td", { class: "mono" }, entry.operation_id || "—"),
       h("td", {}, h("span", { class: "code" }, entry.status)),
       h("td", { class: "num" }, entry.duration_ms !== undefined ? Number(entry.duration_ms).toFixed(1) : ""),
       h("td", {}, notes.join(" · ")))];
     if (state.open.has(entry.request_id)) {
       rows.push(h("tr", { class: "journal-detail" }, h("td", { colspan: 7 },
-        failed ? h("div", { class: "validation" }, h("h4", {}, "Validation errors"), h("pre", {}, pretty(entry.validation_errors))) : null,
+        failed ? h("div", { class: "validation" }, h("h4", {}, "Validation errors"),
+          h("ul", {}, entry.validation_errors.map((v) => h("li", {}, violation(v))))) : null,
         entry.fault ? h("div", {}, h("h4", {}, "Fault"), h("pre", {}, pretty(entry.fault))) : null,
         h("div", { class: "bodies" },
           h("div", {}, h("h4", {}, `Request · ${entry.request_id}`), h("pre", { class: "headers" }, pretty(entry.request_headers)),
@@ -362,6 +363,24 @@
             h("pre", { class: "response-body" }, pretty(entry.response_body)))))));
     }
     return rows;
+  }
+
+  function violation(v) {
+    // {loc: ["body", "name"], msg} as the 422s list them; anything else as JSON.
+    if (v && Array.isArray(v.loc)) return [h("code", {}, v.loc.join(".")), ` ${v.msg || v.message || ""}`];
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+
+  function queryText(query) {
+    // The query as sent: a string, or an object of name → value(s).
+    if (!query) return "";
+    if (typeof query === "string") return query.startsWith("?") ? query : `?${query}`;
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      for (const one of Array.isArray(value) ? value : [value]) params.append(name, one);
+    }
+    const text = params.toString();
+    return text ? `?${text}` : "";
   }
 
   async function workspacesView() {

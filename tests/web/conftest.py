@@ -7,9 +7,11 @@ skip on a developer's machine and fail in CI (CI=true), so CI cannot pass withou
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -38,9 +40,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def sandbox_url() -> Iterator[str]:
-    """A real `python -m mock_server serve` on a manual clock, on a free loopback port."""
-    with live_server("--clock", "manual", "--start-at", START_AT) as base:
+def serve() -> Callable[..., AbstractContextManager[str]]:
+    """`with serve(*more_flags) as base_url:` a real `python -m mock_server serve` on a manual clock
+    that starts on Monday 2 March 2026 08:00 UTC, on a free loopback port."""
+    return functools.partial(live_server, "--clock", "manual", "--start-at", START_AT)
+
+
+@pytest.fixture
+def sandbox_url(serve: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    with serve() as base:
         yield base
 
 

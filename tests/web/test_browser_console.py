@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 API = "/api/public/v1"
 AUTH = {"Authorization": "Bearer sk_test_sandbox"}
@@ -191,3 +193,25 @@ def test_the_journal_view_highlights_failures_and_opens_both_bodies(page: Page, 
     expect(page.locator("tr.journal-detail")).to_have_count(1)
     rows.nth(0).click()
     expect(page.locator("tr.journal-detail")).to_have_count(0)
+
+
+def test_with_an_admin_token_the_console_sends_it_and_the_control_api_answers(
+    browser: Browser, serve: Callable[..., AbstractContextManager[str]]
+) -> None:
+    with serve("--admin-token", "t0ken") as base:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/_mock/console")  # the page itself is open: it holds no data
+            expect(page.locator("#clock-now")).to_have_text("unavailable")
+            expect(page.locator("#notice")).to_contain_text("401")
+            expect(page.get_by_role("button", name="+1 day")).to_be_disabled()
+
+            page.fill("#admin-token", "t0ken")
+            page.get_by_role("button", name="Use").click()
+            expect(page.locator("#clock-now")).to_have_text("2026-03-02 08:00:00Z")
+            page.get_by_role("button", name="+1 day").click()
+            expect(page.locator("#clock-now")).to_have_text("2026-03-03 08:00:00Z")
+        finally:
+            context.close()
+    assert base.startswith("http://127.0.0.1:")

@@ -193,6 +193,7 @@ def banner(base_url: str, settings: Settings) -> str:
         f"  seed         : {settings.seed}",
         "  fixtures     : " + ", ".join([*ids["agents"].values(), *ids["folders"].values()]),
         f"  control API  : {base_url}/_mock/health, /_mock/reset, /_mock/workspaces, /_mock/clock",
+        f"  console      : {base_url}/_mock/console   API reference: {base_url}/docs",
     ]
     return "\n".join(lines)
 

@@ -76,7 +76,9 @@ def docs_routes(contracts: Mapping[str, str]) -> list[BaseRoute]:
             "API reference · Batch Calls sandbox",
             f"{_nav(contracts, None)}<main class=docs-index><h1>API reference</h1>"
             f"<p>One page per contract this sandbox serves. Requests sent with “Try it out” go to this "
-            f"sandbox.</p><ul class=contracts>{items}</ul></main>",
+            f"sandbox: “Authorize” with the credentials of its start banner (by default the key "
+            f"<code>sk_test_sandbox</code>, Zudu's pair <code>zk_test_sandbox</code> / "
+            f"<code>zs_test_sandbox</code>).</p><ul class=contracts>{items}</ul></main>",
         )
 
     async def reference(request: Request) -> Response:

@@ -126,7 +126,7 @@ def test_a_new_workspace_is_its_own_world_and_listing_all_needs_the_admin_api(
 
 
 JOURNAL = {
-    "total": 3, "dropped": 2,
+    "total": 4, "dropped": 2,
     "data": [
         {
             "request_id": "req_000000000003", "received_at": "2026-12-01T03:00:02.000Z",
@@ -148,6 +148,14 @@ JOURNAL = {
             "response_body": {"error": {"code": "service_unavailable"}}, "duration_ms": 0.4,
             "validation_errors": [], "idempotent_replay": False, "fault": {"id": "fault_1"},
             "truncated": False,
+        },
+        {
+            "request_id": "req_000000000000", "received_at": "2026-12-01T03:00:00.000Z",
+            "simulated_at": "2026-03-02T08:00:00.000000Z", "workspace_id": "ws_sandbox",
+            "method": "GET", "path": "/_mock/clock", "query": "", "operation_id": None,
+            "request_headers": {"x-mock-console": "1"}, "request_body": None, "status": 200,
+            "response_headers": {}, "response_body": {}, "duration_ms": 0.1,
+            "validation_errors": [], "idempotent_replay": False, "fault": None, "truncated": False,
         },
         {
             "request_id": "req_000000000001", "received_at": "2026-12-01T03:00:00.000Z",
@@ -174,7 +182,9 @@ def test_the_journal_view_highlights_failures_and_opens_both_bodies(page: Page, 
     page.goto(f"{sandbox_url}/_mock/console#/journal")
     rows = page.locator("tr.journal-entry")
     expect(rows).to_have_count(3)
-    expect(page.locator(".card h2 small")).to_have_text("3 kept, 2 dropped, newest first")
+    expect(page.locator(".card h2 small")).to_have_text(
+        "4 kept, 2 dropped, newest first; 1 of this console's own requests not shown"
+    )
     expect(rows.nth(0)).to_have_class("journal-entry clickable status-4xx invalid")
     expect(rows.nth(0)).to_contain_text("POST /api/public/v1/batch-calls?dry=1")
     expect(rows.nth(1)).to_have_class("journal-entry clickable status-5xx")
@@ -182,6 +192,7 @@ def test_the_journal_view_highlights_failures_and_opens_both_bodies(page: Page, 
     expect(rows.nth(2)).to_have_class("journal-entry clickable")
     expect(rows.nth(2)).to_contain_text("idempotent replay")
     assert asked[0]["authorization"] == "Bearer sk_test_sandbox"
+    assert asked[0]["x-mock-console"] == "1"
 
     rows.nth(0).click()
     detail = page.locator("tr.journal-detail")

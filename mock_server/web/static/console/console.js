@@ -39,7 +39,8 @@
   }
 
   function headers(extra) {
-    const sent = { Accept: "application/json", ...(extra || {}) };
+    // X-Mock-Console marks the console's own polling, so a journal or log can leave it out.
+    const sent = { Accept: "application/json", "X-Mock-Console": "1", ...(extra || {}) };
     if (state.key) sent.Authorization = `Bearer ${state.key}`;
     if (state.admin) sent["X-Mock-Admin-Token"] = state.admin;
     return sent;
@@ -321,14 +322,23 @@
       draw(`journal-error:${answer.status}`, () => unavailable("Request journal", message(answer)));
       return;
     }
-    const entries = answer.data.data || [];
+    const all = answer.data.data || [];
+    const entries = all.filter((entry) => !fromConsole(entry));
+    const hidden = all.length - entries.length;
     draw(`journal:${JSON.stringify(entries)}:${[...state.open].join(",")}`, () =>
       h("section", { class: "card" },
         h("h2", {}, "Request journal ", h("small", {},
-          `${answer.data.total ?? entries.length} kept${answer.data.dropped ? `, ${answer.data.dropped} dropped` : ""}, newest first`)),
+          `${answer.data.total ?? entries.length} kept${answer.data.dropped ? `, ${answer.data.dropped} dropped` : ""}, newest first`
+          + (hidden ? `; ${hidden} of this console's own requests not shown` : ""))),
         h("table", { class: "journal" },
           h("thead", {}, h("tr", {}, ["Received", "Simulated", "Request", "Operation", "Status", "ms", "Notes"].map((t) => h("th", {}, t)))),
           h("tbody", {}, entries.map((entry) => journalRows(entry))))));
+  }
+
+  function fromConsole(entry) {
+    const sent = entry.request_headers || {};
+    const pairs = Array.isArray(sent) ? sent : Object.entries(sent);
+    return pairs.some(([name]) => String(name).toLowerCase() === "x-mock-console");
   }
 
   function journalRows(entry) {

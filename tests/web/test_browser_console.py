@@ -15,6 +15,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, expect
+from support import live_server
 
 API = "/api/public/v1"
 AUTH = {"Authorization": "Bearer sk_test_sandbox"}
@@ -226,3 +227,28 @@ def test_with_an_admin_token_the_console_sends_it_and_the_control_api_answers(
         finally:
             context.close()
     assert base.startswith("http://127.0.0.1:")
+
+
+def test_on_a_real_clock_the_page_follows_a_running_campaign_by_itself(browser: Browser) -> None:
+    """No button is pressed: the console's polling shows the calls as the sped-up clock runs them."""
+    with live_server("--clock", "real", "--speed", "600") as base:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            created = httpx.post(f"{base}{API}/batch-calls", headers=AUTH, json={
+                "name": "Live", "agent_id": "agt_sandbox_ready", "contact_source": "folder",
+                "contact_folder_id": "folder_sandbox_demo", "max_concurrent_calls": 1,
+            })
+            batch_id = created.json()["data"]["id"]
+            page.goto(f"{base}/_mock/console#/batches/{batch_id}")
+            expect(page.locator(".batch-head .badge")).to_have_text("draft")
+            expect(page.get_by_role("button", name="+1 day")).to_be_disabled()  # only a manual clock moves
+            expect(page.locator("#clock-next")).to_contain_text("real clock")
+
+            scheduled = httpx.post(f"{base}{API}/batch-calls/{batch_id}/schedule", headers=AUTH)
+            assert scheduled.status_code == 200
+            expect(page.locator(".batch-head .badge")).to_have_text("completed", timeout=60_000)
+            expect(page.locator(".batch-head .progress-text")).to_have_text("10 / 10")
+            expect(page.locator("svg.chart rect.bar").first).to_be_visible()
+        finally:
+            context.close()

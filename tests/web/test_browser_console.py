@@ -101,7 +101,7 @@ def test_the_journal_opens_an_entry_with_both_bodies(page: Page, sandbox_url: st
     entry.click()
     detail = page.locator("tr.journal-detail")
     expect(detail.locator(".request-body")).to_contain_text('"name": ""')
-    expect(detail.locator(".response-body")).to_contain_text("validation")
+    expect(detail.locator(".response-body")).to_contain_text("string_too_short")
 
 
 def test_a_new_workspace_is_its_own_world_and_listing_all_needs_the_admin_api(

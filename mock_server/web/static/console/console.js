@@ -134,7 +134,7 @@
     state.clock = clock;
     document.getElementById("clock-now").textContent = clock ? when(clock.now) : "unavailable";
     document.getElementById("clock-next").textContent = clock
-      ? `${clock.mode} clock · next event ${clock.next_event_at ? when(clock.next_event_at) : "none due"}`
+      ? `${clock.mode} clock · next event ${clock.next_event_at ? when(clock.next_event_at).slice(5) : "none due"}`
       : "";
     const manual = clock && clock.mode === "manual";
     for (const button of document.querySelectorAll(".clock button")) {

@@ -95,16 +95,22 @@ window.CallChart = (function () {
     });
     svg.append(el("text", { x: left, y: height - 6, class: "axis caption" },
       `calls per ${hours === 1 ? "hour" : hours + " hours"} (simulated, UTC)`));
-    let lx = width - right;
-    for (const outcome of [...OUTCOMES].reverse()) {
-      const text = el("text", { x: lx, y: height - 6, class: "axis legend", "text-anchor": "end" }, outcome.label);
-      svg.append(text);
-      lx -= outcome.label.length * 5.4 + 4;
-      svg.append(el("rect", { x: lx - 10, y: height - 15, width: 10, height: 10, fill: outcome.color }));
-      lx -= 22;
-    }
     return svg;
   }
 
-  return { render, buckets, OUTCOMES };
+  // The key of the colours, as HTML (text in SVG cannot be measured before it is drawn).
+  function legend() {
+    const box = document.createElement("div");
+    box.className = "legend";
+    for (const outcome of OUTCOMES) {
+      const item = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = outcome.color;
+      item.append(swatch, outcome.label);
+      box.append(item);
+    }
+    return box;
+  }
+
+  return { render, legend, buckets, OUTCOMES };
 })();

@@ -261,7 +261,7 @@
         h("div", { class: "batch-summary" }, progress(batch.completed_contacts, batch.total_contacts), counters(batch)),
         h("div", { class: "muted" }, `window ${batch.start_time || "any time"}–${batch.end_time || ""} ${batch.timezone}`,
           ` · ${batch.max_concurrent_calls} line(s) · retries ${batch.retry_failed ? batch.max_retry_attempts : "off"}`)),
-      h("section", { class: "card" }, h("h3", {}, "Calls per simulated hour"), CallChart.render(calls)),
+      h("section", { class: "card" }, h("h3", {}, "Calls per simulated hour"), CallChart.render(calls), CallChart.legend()),
       h("div", { class: "columns" },
         h("section", { class: "card" },
           h("h3", {}, "Contacts ", h("small", {}, contacts.total > contacts.contacts.length ? `first ${contacts.contacts.length} of ${contacts.total}` : `${contacts.total}`)),

@@ -13,15 +13,21 @@ def test_the_console_page_and_every_file_it_loads_are_served() -> None:
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
         assets = re.findall(r'(?:src|href)="(/_mock/console/static/[^"]+)"', page.text)
-        assert sorted(assets) == [
-            "/_mock/console/static/chart.js",
-            "/_mock/console/static/console.css",
-            "/_mock/console/static/console.js",
-        ]
-        for asset in assets:
+        assert sorted(assets) == ["/_mock/console/static/console.css", "/_mock/console/static/console.js"]
+        seen: set[str] = set()
+        while assets:  # the page's files, and every module they import
+            asset = assets.pop()
+            seen.add(asset)
             answer = client.get(asset)
             assert answer.status_code == 200, asset
             assert "//cdn" not in answer.text and "https://" not in answer.text  # no CDN: works offline
+            if asset.endswith(".js"):
+                kind = answer.headers["content-type"].split(";")[0]
+                assert kind in ("text/javascript", "application/javascript")  # a module needs a JS type
+                imported = re.findall(r'^import .* from "\./([\w.]+)";$', answer.text, re.M)
+                assets += [f"/_mock/console/static/{name}" for name in imported if name not in seen]
+        modules = ("api", "batches", "chart", "dom", "journal")
+        assert {f"/_mock/console/static/{name}.js" for name in modules} < seen
         assert client.get("/_mock/console/static/nope.js").status_code == 404
 
 

@@ -12,8 +12,10 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
+from contracts import __version__
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError
@@ -45,10 +47,19 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
+    try:
+        return metadata.version("batchcalls-sandbox")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="batchcalls-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("run", help="run the contract suites against a server")
     target = cmd.add_argument_group("target")

@@ -45,6 +45,16 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of seconds") from None
+    if not 0 <= number <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="batchcalls-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -53,7 +63,10 @@ def parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("run", help="run the contract suites against a server")
     target = cmd.add_argument_group("target")
     target.add_argument(
-        "--base-url", required=True, help="the API's base URL, e.g. http://127.0.0.1:8080/api/public/v1"
+        "--base-url",
+        required=True,
+        help="the API's base URL at any path, e.g. http://127.0.0.1:8080/api/public/v1; an origin alone "
+        "tries the spec's server path, then the root",
     )
     target.add_argument(
         "--api-key",
@@ -84,6 +97,14 @@ def parser() -> argparse.ArgumentParser:
     )
     target.add_argument(
         "--timeout", type=_positive_float, default=10.0, help="seconds per request (default 10)"
+    )
+    target.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for a target that does not accept connections yet, e.g. a server "
+        "started just before (default 0: fail at once)",
     )
     what = cmd.add_argument_group("what to check")
     what.add_argument(
@@ -147,6 +168,7 @@ def config_from(args: argparse.Namespace) -> KitConfig:
         workers=args.workers,
         fixtures=fixtures,
         timeout=args.timeout,
+        wait=args.wait,
         other_api_key=args.other_api_key,
         api_secret=args.api_secret,
         other_api_secret=args.other_api_secret,

@@ -16,6 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from contracts.checks import (
+    CONTENT_TYPE,
+    NO_SERVER_ERROR,
+    TRUEDY_COUNTERS,
+    TRUEDY_ENVELOPE,
+    TRUEDY_REQUEST_ID,
+    TRUEDY_SUCCESS_ENVELOPE,
+    ZUDU_COUNTERS_CHECK,
+    ZUDU_ENVELOPE,
+    ResponseCheck,
+)
 from contracts.errors import SpecError
 from contracts.spec import BUSINESS_RULE_422
 
@@ -35,7 +46,7 @@ class KitDialect:
     batch_path: str  # the collection: POST creates
     id_field: str  # the id of a batch call in answers
     needs_secret: bool
-    custom_checks: tuple[str, ...]  # Schemathesis checks of this dialect (the others are switched off)
+    checks: tuple[ResponseCheck, ...]  # every answer of this API obeys them (the others are switched off)
     # operationId -> statuses a schema-valid request may get for rules a JSON schema cannot state
     business_statuses: Mapping[str, tuple[str, ...]]
 
@@ -63,11 +74,19 @@ TRUEDY = KitDialect(
     api="the Truedy Batch Calls API",
     probe_path="/batch-calls",
     probe_params={"limit": 1},
-    base_path_hint="--base-url should end with the API's base path, e.g. /api/public/v1",
+    base_path_hint="give --base-url as the API's base URL, e.g. http://HOST/api/public/v1 (or the origin "
+    "of a server that serves the API at its root)",
     batch_path="/batch-calls",
     id_field="id",
     needs_secret=False,
-    custom_checks=("truedy_error_envelope", "truedy_request_id", "truedy_counter_invariants"),
+    checks=(
+        CONTENT_TYPE,
+        NO_SERVER_ERROR,
+        TRUEDY_ENVELOPE,
+        TRUEDY_SUCCESS_ENVELOPE,
+        TRUEDY_REQUEST_ID,
+        TRUEDY_COUNTERS,
+    ),
     business_statuses={op: ("422",) for op in BUSINESS_RULE_422},
 )
 
@@ -76,11 +95,12 @@ ZUDU = KitDialect(
     api="Zudu's batch-call API",
     probe_path="/batch-call/list",
     probe_params={"limit": 1},
-    base_path_hint="--base-url should be the server's root (Zudu's paths start with /batch-call)",
+    base_path_hint="give --base-url as the URL under which Zudu's paths (/batch-call/…) start, usually the "
+    "server's origin",
     batch_path="/batch-call",
     id_field="batch_call_id",
     needs_secret=True,
-    custom_checks=("zudu_envelope", "zudu_counter_invariants"),
+    checks=(CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_ENVELOPE, ZUDU_COUNTERS_CHECK),
     # 400 `Cannot <action> batch call with status <s>` (the status rules), 422 for the cross-field
     # rules (a to_number twice or equal to from_number, an IANA zone, a trigger in the future)
     business_statuses={
@@ -92,7 +112,6 @@ ZUDU = KitDialect(
 )
 
 DIALECTS: tuple[KitDialect, ...] = (TRUEDY, ZUDU)
-ALL_CUSTOM_CHECKS = tuple(check for d in DIALECTS for check in d.custom_checks)
 
 
 def _schemes(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -17,14 +17,14 @@ from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
-import contracts.checks  # noqa: F401 - registers the custom checks with Schemathesis
-from contracts.checks import parse_json
+from contracts.checks import CUSTOM, checking_against
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
-from contracts.dialects import ALL_CUSTOM_CHECKS, dialect_of, schemathesis_auth
+from contracts.dialects import dialect_of, schemathesis_auth
+from contracts.exchange import parse_json
 from contracts.ledger import TAGGED_FIELDS, Ledger, tagged
 from contracts.results import Outcome, Requirement
-from contracts.spec import OperationInfo, fuzzable, operations
+from contracts.spec import OperationInfo, facts, fuzzable, operations
 
 SCHEMA_PHASES = ("examples", "coverage", "fuzzing")
 SUITE_OF_PHASE = {
@@ -114,7 +114,8 @@ def engine_config(
     }
     dictionaries, parameters = _bindings(known_ids)
     # the other dialects' custom checks do not apply to this API's responses
-    checks = {name: {"enabled": False} for name in ALL_CUSTOM_CHECKS if name not in dialect.custom_checks}
+    mine = {check.name for check in dialect.checks}
+    checks = {name: {"enabled": False} for name in CUSTOM if name not in mine}
     return schemathesis.Config.from_dict(
         {
             "dictionaries": dictionaries,
@@ -219,7 +220,7 @@ def run_engine(
     errors: list[str] = []
     elapsed: dict[str, float] = {}
     started: dict[str, float] = {}
-    with _Tagging.lock:
+    with _Tagging.lock, checking_against(facts(document)):
         _Tagging.active = ledger
         try:
             for event in from_schema(schema).execute():

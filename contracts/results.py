@@ -14,13 +14,13 @@ class Outcome(StrEnum):
     ERROR = "error"  # the kit could not check it (the target stopped answering, …)
 
 
-
 # The sections of the partner reports (Markdown and HTML), in their order.
 REPORT_SECTIONS: tuple[tuple[Outcome, str], ...] = (
     (Outcome.FAILED, "Findings"),
     (Outcome.ERROR, "Not checked"),
     (Outcome.WARNING, "Warnings (the seeds disagree)"),
 )
+
 
 @dataclass(slots=True)
 class Evidence:

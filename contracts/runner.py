@@ -6,15 +6,17 @@ import dataclasses
 import time
 from collections.abc import Callable
 
+from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import KitConfig
+from contracts.curl import secret_variables
 from contracts.dialects import TRUEDY, KitDialect, dialect_of
 from contracts.errors import KitError, UsageError
 from contracts.fuzz import SERVER_GONE, run_engine
 from contracts.ledger import Ledger
-from contracts.results import RunResult
+from contracts.results import Requirement, RunResult
 from contracts.rules import run_rules
-from contracts.spec import api_base_url, load_document, select
+from contracts.spec import SpecFacts, candidate_base_urls, facts, load_document, select
 from contracts.target import TargetInfo, check_base_url, probe, sandbox_workspace, sandbox_zudu_workspace
 
 Progress = Callable[[str], None]
@@ -97,6 +99,14 @@ def discover_ids(client: ApiClient, config: KitConfig) -> dict[str, list[str]]:
     return known
 
 
+def probe_requirements(info: TargetInfo, dialect: KitDialect, spec_facts: SpecFacts) -> list[Requirement]:
+    """The probe's answer, checked like every other: a 5xx or a wrong content type there is a finding."""
+    checks = AnswerChecks(dialect.checks, spec_facts, "probe", lambda check: f"probe/{check.name}")
+    if info.probe is not None:
+        checks(info.probe)
+    return checks.requirements()
+
+
 def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
     """Raises KitError when the kit cannot start (bad spec, target not there); otherwise a result."""
     started = time.monotonic()
@@ -105,11 +115,18 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
     dialect = dialect_of(document)
     if dialect.needs_secret and not config.api_secret:
         raise UsageError(f"{config.spec_path.name} is {dialect.api}: give the X-API-SECRET with --api-secret")
-    config = dataclasses.replace(config, base_url=api_base_url(config.base_url, document))
     selected = select(document, config.include_tags, config.include_operations)
     info = probe(
-        config.base_url, config.api_key, config.timeout, api_secret=config.api_secret, dialect=dialect
+        candidate_base_urls(config.base_url, document),
+        config.api_key,
+        config.timeout,
+        api_secret=config.api_secret,
+        dialect=dialect,
+        wait=config.wait,
+        secrets=secret_variables(config.api_key, config.api_secret),
     )
+    config = dataclasses.replace(config, base_url=info.base_url)
+    spec_facts = facts(document)
     other_key, other_secret = config.other_api_key, config.other_api_secret
     source = "a second workspace from --other-api-key"
     if dialect.needs_secret and other_key and not other_secret:
@@ -129,7 +146,8 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
     for line in plan(config, info, source, dialect):
         progress(line)
 
-    result = RunResult(config.run_id, info.base_url, config.seed, config.suites)
+    result = RunResult(config.run_id, info.base_url, config.seed, ("probe", *config.suites))
+    result.requirements += probe_requirements(info, dialect, spec_facts)
     ledger = Ledger(config.tag, dialect=dialect)
     client = ApiClient(
         info.base_url,
@@ -164,6 +182,7 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
                 dialect=dialect,
                 target=info,
                 other_api_secret=other_secret,
+                facts=spec_facts,
             )
             result.suite_elapsed["rules"] = time.monotonic() - rules_started
     except KitError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.results import Outcome, Requirement, RunResult
 
-SUITE_ORDER = ("schema", "stateful", "rules")
+SUITE_ORDER = ("probe", "schema", "stateful", "rules")
 COLUMNS = (Outcome.PASSED, Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED, Outcome.ERROR)
 
 

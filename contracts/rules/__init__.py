@@ -3,9 +3,8 @@
 A rule is a plain function registered with `@rule` for one dialect (Truedy's modules here, Zudu's
 in `zudu_*.py`); it talks to the target through a `RuleContext` and raises `RuleViolation` (a
 finding), `SeedDisagreement` (a warning that cites the seeds) or `RuleSkipped` (not checkable on
-this target, with the reason). Every response any rule receives is also checked for the dialect's
-envelopes (and, for Truedy, the request id) and the counter invariants; those are requirements of
-their own.
+this target, with the reason). Every response any rule receives is also checked by the dialect's
+response checks (`contracts.checks`); those are requirements of their own.
 """
 
 from __future__ import annotations
@@ -16,19 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from contracts.checks import (
-    counter_problems,
-    error_envelope_problems,
-    request_id_problems,
-    zudu_counter_problems,
-    zudu_envelope_problems,
-)
-from contracts.client import ApiClient, Exchange
+from contracts.checks import AnswerChecks
+from contracts.client import ApiClient
 from contracts.config import Fixtures
 from contracts.dialects import TRUEDY, DialectName, KitDialect
 from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
+from contracts.exchange import Exchange
 from contracts.ledger import Ledger
 from contracts.results import Outcome, Requirement
+from contracts.spec import NO_FACTS, SpecFacts
 from contracts.target import TargetInfo
 
 RuleFunction = Callable[["RuleContext"], None]
@@ -155,85 +150,6 @@ class RuleContext:
         raise RuleSkipped(reason)
 
 
-class ResponseChecks:
-    """The rules every response obeys, applied to every exchange of the rules suite."""
-
-    def __init__(self) -> None:
-        self.envelope = Requirement(
-            "rules/response.error_envelope",
-            "rules",
-            "Every error is an ErrorResponse {error: {code, message, details}, meta} with the code of its "
-            "status (a validation 422 may be HTTPValidationError)",
-        )
-        self.request_id = Requirement(
-            "rules/response.request_id",
-            "rules",
-            "Every response carries X-Request-Id, equal to meta.request_id",
-        )
-        self.counters = Requirement(
-            "rules/invariants.counters",
-            "rules",
-            "Every batch read: completed = successful + failed, failed ≥ voicemail + no_answer, "
-            "completed ≤ total",
-        )
-
-    def __call__(self, exchange: Exchange) -> None:
-        checks = (
-            (
-                self.envelope,
-                error_envelope_problems(exchange.method, exchange.status, exchange.headers, exchange.content),
-            ),
-            (self.request_id, request_id_problems(exchange.headers, exchange.content)),
-        )
-        for requirement, problems in checks:
-            requirement.checked += 1
-            for problem in problems:
-                requirement.fail(
-                    f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
-                )
-        if b"completed_contacts" in exchange.content:
-            self.counters.checked += 1
-            for problem in counter_problems(exchange.content):
-                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
-
-    def requirements(self) -> list[Requirement]:
-        return [self.envelope, self.request_id, self.counters]
-
-
-class ZuduResponseChecks(ResponseChecks):
-    """Zudu's envelopes and counters, applied to every exchange of the rules suite."""
-
-    def __init__(self) -> None:
-        self.envelope = Requirement(
-            "rules/response.envelope",
-            "rules",
-            'Every answer is Zudu\'s envelope: {message, status: "success", error: null, data} or '
-            '{message, status: "error", error: <sentence>} (a validation 422 may add errors[])',
-        )
-        self.counters = Requirement(
-            "rules/invariants.counters",
-            "rules",
-            "Every batch read: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, "
-            "total = total_task_count",
-        )
-
-    def __call__(self, exchange: Exchange) -> None:
-        self.envelope.checked += 1
-        for problem in zudu_envelope_problems(
-            exchange.method, exchange.status, exchange.headers, exchange.content
-        ):
-            self.envelope.fail(
-                f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
-            )
-        if b"picked_up" in exchange.content:
-            self.counters.checked += 1
-            for problem in zudu_counter_problems(exchange.content):
-                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
-
-    def requirements(self) -> list[Requirement]:
-        return [self.envelope, self.counters]
-
-
 def run_rules(
     client: ApiClient,
     fixtures: Fixtures,
@@ -244,6 +160,7 @@ def run_rules(
     dialect: KitDialect = TRUEDY,
     target: TargetInfo | None = None,
     other_api_secret: str | None = None,
+    facts: SpecFacts = NO_FACTS,
 ) -> list[Requirement]:
     from contracts.rules import (  # noqa: F401 - register  # noqa: F401 - register
         access,
@@ -256,7 +173,7 @@ def run_rules(
         zudu_listing,
     )
 
-    checks = ResponseChecks() if dialect is TRUEDY else ZuduResponseChecks()
+    checks = AnswerChecks(dialect.checks, facts, "rules", lambda check: check.rules_id)
     client.observers.append(checks)
     results = []
     gone: str | None = None  # set when the target stops answering: the remaining rules are not run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext, rule
 from contracts.rules.zudu_support import (
     BATCHES,

@@ -48,7 +48,7 @@ def test_every_suite_is_clean_against_the_sandbox(
     assert "creates batch calls named 'contract-kit r" in out  # the plan, said before starting
 
     suites = {s.get("name"): s for s in ET.parse(junit).getroot()}
-    assert set(suites) == {"contract.schema", "contract.stateful", "contract.rules"}
+    assert set(suites) == {"contract.probe", "contract.schema", "contract.stateful", "contract.rules"}
     assert all(s.get("failures") == "0" and s.get("errors") == "0" for s in suites.values())
     rules = {case.get("name") for case in suites["contract.rules"]}
     assert {"invalid_state.pause_from_draft", "idempotency.replay", "isolation.foreign_batch"} <= rules

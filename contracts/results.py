@@ -77,6 +77,11 @@ class RunResult:
     suite_elapsed: dict[str, float] = field(default_factory=dict)
     suite_cases: dict[str, int] = field(default_factory=dict)  # Schemathesis test cases sent
 
+    def __repr__(self) -> str:
+        """What `assert result.conformant` shows: the verdict and what failed, not every field."""
+        failed = ", ".join(r.id for r in self.findings)
+        return f"<RunResult {self.verdict()}" + (f"; failed: {failed}>" if failed else ">")
+
     def with_outcome(self, outcome: Outcome) -> list[Requirement]:
         return [r for r in self.requirements if r.outcome == outcome]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError
+from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
 from contracts.runner import run
@@ -52,6 +53,16 @@ def _seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"'{value}' is not a number of seconds") from None
     if not 0 <= number <= 3600:
         raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return number
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be 0-65535")
     return number
 
 
@@ -147,6 +158,25 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--report", type=Path, help="write the Markdown conformance report here")
     out.add_argument("--html", type=Path, help="write the HTML conformance report here")
     out.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validation proxy: forward every request to --target unchanged, check each exchange",
+        description="Forwards every request to --target unchanged (streaming, any size) and checks each "
+        "exchange against the spec, the envelopes, the request id, the counters and the batches' "
+        "lifecycle. GET /_contract/report answers the findings so far; the reports are written on "
+        "SIGINT/SIGTERM. Exit 0: no finding, 1: findings.",
+    )
+    proxy.add_argument("--target", required=True, help="the server's URL, e.g. http://127.0.0.1:8080")
+    proxy.add_argument("--port", type=_port, default=8090, help="listen port (default 8090; 0: any free)")
+    proxy.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    proxy.add_argument("--spec", type=Path, default=None, help="the OpenAPI document (default: openapi.json)")
+    proxy.add_argument(
+        "--timeout", type=_positive_float, default=60.0, help="seconds per forwarded request (default 60)"
+    )
+    proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
+    proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
+    proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
     return root
 
 
@@ -190,6 +220,19 @@ def _quiet(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "proxy":
+            return run_proxy(
+                ProxyConfig(
+                    target=args.target,
+                    spec_path=args.spec or default_spec_path(),
+                    host=args.host,
+                    port=args.port,
+                    timeout=args.timeout,
+                    report_md=args.report,
+                    junit_xml=args.junit_xml,
+                    report_html=args.html,
+                )
+            )
         config = config_from(args)
         result = run(config, _quiet if config.quiet else _progress)
         print(summary(result), flush=True)

@@ -20,9 +20,9 @@ from schemathesis.engine.run import PhaseName
 from contracts.checks import CUSTOM, checking_against
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
-from contracts.dialects import dialect_of, schemathesis_auth
+from contracts.dialects import KitDialect, dialect_of
 from contracts.exchange import parse_json
-from contracts.ledger import TAGGED_FIELDS, Ledger, tagged
+from contracts.ledger import Ledger, tagged
 from contracts.results import Outcome, Requirement
 from contracts.spec import OperationInfo, facts, fuzzable, operations
 
@@ -56,7 +56,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any],
     _drop_framing_headers(case)
     ledger = _Tagging.active
     operation_id = case.operation.definition.raw.get("operationId")
-    spec = TAGGED_FIELDS.get(str(operation_id))
+    spec = ledger.dialect.tagged_fields.get(str(operation_id)) if ledger is not None else None
     if ledger is None or spec is None or not isinstance(case.body, dict):
         return
     field, max_length = spec
@@ -78,23 +78,20 @@ def _drop_framing_headers(case: schemathesis.Case[Any]) -> None:
             del case.headers[name]
 
 
-# where the fuzzers draw ids that exist on the target (from the fixtures and discovered at start),
+# how often a parameter bound to ids that exist on the target (the dialect's `id_bindings`) takes one,
 # so that valid requests reach the business logic instead of stopping at a 404
-ID_BINDINGS = {
-    "agents": ("body.agent_id", "query.agent_id", "path.agent_id"),
-    "folders": ("body.contact_folder_id", "body.folder_id", "query.folder_id", "path.folder_id"),
-    "numbers": ("body.phone_number_ids[*]",),
-    "contacts": ("body.contact_ids[*]", "path.contact_id"),
-}
 ID_PROBABILITY = 0.8
 
 
-def _bindings(known_ids: Mapping[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    dictionaries = {name: {"values": ids} for name, ids in known_ids.items() if ids and name in ID_BINDINGS}
+def _bindings(
+    dialect: KitDialect, known_ids: Mapping[str, list[str]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    bindings = dialect.id_bindings
+    dictionaries = {name: {"values": ids} for name, ids in known_ids.items() if ids and name in bindings}
     parameters = {
         key: {"dictionary": name, "probability": ID_PROBABILITY}
         for name in dictionaries
-        for key in ID_BINDINGS[name]
+        for key in bindings[name]
     }
     return dictionaries, parameters
 
@@ -112,7 +109,7 @@ def engine_config(
         for op in selected
         if (statuses := dialect.expected_statuses(op.operation_id)) is not None
     }
-    dictionaries, parameters = _bindings(known_ids)
+    dictionaries, parameters = _bindings(dialect, known_ids)
     # the other dialects' custom checks do not apply to this API's responses
     mine = {check.name for check in dialect.checks}
     checks = {name: {"enabled": False} for name in CUSTOM if name not in mine}
@@ -125,7 +122,7 @@ def engine_config(
             "workers": config.workers,
             "request-timeout": config.timeout,
             "generation": {"max-examples": config.max_examples, "database": "none", "mode": "all"},
-            "auth": {"openapi": schemathesis_auth(dialect, document, config.api_key, config.api_secret)},
+            "auth": {"openapi": dialect.schemathesis_auth(document, config.api_key, config.api_secret)},
             "checks": checks,
             "phases": {
                 **{name: {"enabled": name in phases} for name in SCHEMA_PHASES},

@@ -103,15 +103,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def contract_base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The target's API base URL: --contract-base-url, or a sandbox started for the session."""
+    """The target: --contract-base-url, or the origin of a sandbox started for the session (the kit
+    finds either API under it: Truedy's at the spec's /api/public/v1, Zudu's at the root)."""
     given = request.config.getoption("--contract-base-url")
     if given:
         yield given
         return
-    from contracts.inprocess import sandbox
+    from contracts.inprocess import API_BASE_PATH, sandbox
 
     with sandbox() as base_url:
-        yield base_url
+        yield base_url.removesuffix(API_BASE_PATH)
 
 
 @pytest.fixture
@@ -129,17 +130,14 @@ def contract_sandbox() -> Iterator[Callable[..., str]]:
 def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> KitConfig:
     from contracts.config import Fixtures, KitConfig, load_fixtures
     from contracts.curl import API_KEY_ENV, API_SECRET_ENV
-    from contracts.dialects import TRUEDY, dialect_of
-    from contracts.inprocess import API_BASE_PATH, ZUDU_SANDBOX_PAIR
+    from contracts.dialects import dialect_of
+    from contracts.inprocess import ZUDU_SANDBOX_PAIR
     from contracts.spec import default_spec_path, load_document
 
     option = request.config.getoption
-    own_target = option("--contract-base-url") is not None
     spec_path = Path(option("--contract-spec")) if option("--contract-spec") else default_spec_path()
     dialect = dialect_of(load_document(spec_path))
     base_url = contract_base_url
-    if dialect is not TRUEDY and not own_target:  # the in-process sandbox serves Zudu at its root
-        base_url = base_url.removesuffix(API_BASE_PATH)
     api_key = option("--contract-api-key") or os.environ.get(API_KEY_ENV)
     api_secret = option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)
     if api_key is None or (dialect.needs_secret and api_secret is None):  # own targets: pytest_configure

@@ -23,21 +23,6 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #   suite checks idempotency deterministically instead.
 UNFUZZED_HEADERS = frozenset({"prefer", "x-idempotency-key"})
 
-# Operations that answer schema-valid requests with a documented 422 that a JSON schema cannot
-# predict: business rules (invalid_state, agent_not_ready, …), cross-field rules (start/end time,
-# IANA zone) and CSV rows checked line by line. Their 422s are expected, not findings.
-BUSINESS_RULE_422 = frozenset(
-    {
-        "create_batch_call",
-        "update_batch_call",
-        "schedule_batch_call",
-        "pause_batch_call",
-        "resume_batch_call",
-        "upload_batch_call_contacts",
-        "import_contacts",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class SpecFacts:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from contracts.curl import curl_command
-from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import (
     TargetError,
     TargetNotApi,
@@ -25,6 +24,9 @@ from contracts.errors import (
     UsageError,
 )
 from contracts.exchange import Exchange
+
+if TYPE_CHECKING:
+    from contracts.dialects import KitDialect
 
 WAIT_STEP = 0.2  # seconds between two connection attempts while --wait lasts
 MOCK_HEALTH = "/_mock/health"
@@ -119,7 +121,7 @@ def probe(
     timeout: float,
     *,
     api_secret: str | None = None,
-    dialect: KitDialect = TRUEDY,
+    dialect: KitDialect,
     wait: float = 0.0,
     secrets: Mapping[str, str] | None = None,
 ) -> TargetInfo:
@@ -193,24 +195,12 @@ def advance_sandbox_clock(origin: str, seconds: float, timeout: float) -> str | 
     return None
 
 
-def sandbox_workspace(origin: str, timeout: float) -> str | None:
-    """A second workspace's API key from the sandbox's control API, or None when it refuses."""
+def sandbox_workspace(origin: str, timeout: float) -> dict[str, Any] | None:
+    """A new workspace from the sandbox's control API (its keys, per API), or None when it refuses."""
     try:
         with httpx.Client(timeout=timeout) as client:
             answer = client.post(origin + "/_mock/workspaces")
-        key = answer.json().get("api_key") if answer.status_code == 201 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
+        body = answer.json() if answer.status_code == 201 else None
+    except (httpx.HTTPError, ValueError):
         return None
-    return key if isinstance(key, str) else None
-
-
-def sandbox_zudu_workspace(origin: str, timeout: float) -> tuple[str, str] | None:
-    """A second workspace's Zudu key and secret from the sandbox's control API, or None."""
-    try:
-        with httpx.Client(timeout=timeout) as client:
-            answer = client.post(origin + "/_mock/workspaces")
-        pair = answer.json().get("zudu") if answer.status_code == 201 else {}
-        key, secret = pair.get("api_key"), pair.get("api_secret")
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return None
-    return (key, secret) if isinstance(key, str) and isinstance(secret, str) else None
+    return body if isinstance(body, dict) else None

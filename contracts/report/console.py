@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.results import Outcome, Requirement, RunResult
 
-SUITE_ORDER = ("probe", "schema", "stateful", "rules")
+SUITE_ORDER = ("probe", "schema", "stateful", "rules", "proxy")
 MAX_MESSAGE = 300  # characters of a finding's first line; the reports have all of it
 COLUMNS = (Outcome.PASSED, Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED, Outcome.ERROR)
 

@@ -1,14 +1,16 @@
 """The documented rules, as deterministic scenarios that work against any compatible server.
 
-A rule is a plain function registered with `@rule` for one dialect (Truedy's modules here, Zudu's
-in `zudu_*.py`); it talks to the target through a `RuleContext` and raises `RuleViolation` (a
-finding), `SeedDisagreement` (a warning that cites the seeds) or `RuleSkipped` (not checkable on
-this target, with the reason). Every response any rule receives is also checked by the dialect's
-response checks (`contracts.checks`); those are requirements of their own.
+A rule is a plain function registered with `@rule` in a module of this package; a dialect's profile
+lists its modules (`rule_modules`: Truedy's by theme, Zudu's `zudu_*.py`). It talks to the target
+through a `RuleContext` and raises `RuleViolation` (a finding), `SeedDisagreement` (a warning that
+cites the seeds) or `RuleSkipped` (not checkable on this target, with the reason). Every response any
+rule receives is also checked by the dialect's response checks (`contracts.checks`); those are
+requirements of their own.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Any, NoReturn
 from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import Fixtures
-from contracts.dialects import TRUEDY, DialectName, KitDialect
+from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
 from contracts.exchange import Exchange
 from contracts.ledger import Ledger
@@ -37,7 +39,10 @@ class Rule:
     expects: str  # what the documentation says, in one sentence
     needs: tuple[str, ...]  # Fixtures fields, or "other_workspace"
     run: RuleFunction
-    dialect: DialectName = "truedy"
+
+    @property
+    def module(self) -> str:
+        return self.run.__module__.rpartition(".")[2]
 
 
 RULES: list[Rule] = []
@@ -48,10 +53,10 @@ class RuleSkipped(Exception):
 
 
 def rule(
-    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = (), dialect: DialectName = "truedy"
+    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = ()
 ) -> Callable[[RuleFunction], RuleFunction]:
     def register(function: RuleFunction) -> RuleFunction:
-        RULES.append(Rule(rule_id, title, expects, needs, function, dialect))
+        RULES.append(Rule(rule_id, title, expects, needs, function))
         return function
 
     return register
@@ -162,22 +167,13 @@ def run_rules(
     other_api_secret: str | None = None,
     facts: SpecFacts = NO_FACTS,
 ) -> list[Requirement]:
-    from contracts.rules import (  # noqa: F401 - register  # noqa: F401 - register
-        access,
-        creation,
-        idempotency,
-        lifecycle,
-        listing,
-        zudu_access,
-        zudu_lifecycle,
-        zudu_listing,
-    )
-
+    for module in dialect.rule_modules:  # registers their rules
+        importlib.import_module(f"contracts.rules.{module}")
     checks = AnswerChecks(dialect.checks, facts, "rules", lambda check: check.rules_id)
     client.observers.append(checks)
     results = []
     gone: str | None = None  # set when the target stops answering: the remaining rules are not run
-    for entry in [r for r in RULES if r.dialect == dialect.name]:
+    for entry in [r for r in RULES if r.module in dialect.rule_modules]:
         requirement = Requirement(f"rules/{entry.id}", "rules", entry.title, note=entry.expects)
         missing = [
             n for n in entry.needs if not (other_api_key if n == "other_workspace" else getattr(fixtures, n))

@@ -12,11 +12,15 @@ and the reports are written when it stops (SIGINT or SIGTERM).
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -31,6 +35,25 @@ from contracts.report.console import summary
 from contracts.results import RunResult
 from contracts.spec import facts, load_document
 from contracts.target import check_base_url
+
+
+class _Server(uvicorn.Server):
+    """Stops on SIGINT/SIGTERM without raising the signal again after shutdown (uvicorn does, which
+    would end the process before the reports are written)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +99,10 @@ def run_proxy(config: ProxyConfig) -> int:
         f"(findings so far: GET {REPORT_PATH})",
         flush=True,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(proxy, log_level="warning", access_log=False, lifespan="on", ws="none")
-    )
+    server = _Server(uvicorn.Config(proxy, log_level="warning", access_log=False, lifespan="on", ws="none"))
     started = time.monotonic()
     server.run(sockets=[sock])
+    proxy.drain()
     result = result_of(proxy, time.monotonic() - started)
     print(summary(result), flush=True)
     for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):

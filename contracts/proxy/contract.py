@@ -4,11 +4,12 @@ request or a response body matches the schema the spec documents for it. Pure: n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -66,6 +67,9 @@ class Contract:
                     table.append((path.count("{"), _compile(path), operation))
         self.table = sorted(table, key=lambda row: row[0])  # literal segments before templated ones
         self._validators: dict[str, Draft202012Validator] = {}
+        self._pointers: dict[int, str] = {}
+        self._fast: dict[str, Any] = {}  # pointer -> jsonschema_rs validator
+        self._dereferenced: Any = None
 
     def operation(self, method: str, path: str) -> Operation | None:
         """The operation a request is, under the spec's base path or at the root."""
@@ -124,17 +128,48 @@ class Contract:
         return self._problems(f"{pointer}/content/{_escape(JSON_MEDIA)}/schema", body)
 
     def _problems(self, pointer: str, body: Any) -> list[SchemaProblem]:
+        # the common case, a valid body, is decided by jsonschema-rs (~20x faster: the proxy checks
+        # every exchange); only an invalid one is explained by jsonschema, which says where each
+        # failing keyword is in the spec
+        fast = self._fast.get(pointer)
+        if fast is None:
+            if self._dereferenced is None:
+                self._dereferenced = jsonschema_rs.dereference(dict(self.document))
+            node: Any = self._dereferenced
+            for token in pointer.lstrip("/").split("/"):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+            fast = self._fast[pointer] = jsonschema_rs.Draft202012Validator(node)
+        if fast.is_valid(body):
+            return []
         validator = self._validators.get(pointer)
         if validator is None:
             schema = {"$ref": f"{SPEC_URI}#{pointer}"}
             validator = self._validators[pointer] = Draft202012Validator(schema, registry=self.registry)
         problems = []
         for error in sorted(validator.iter_errors(body), key=lambda e: list(e.path))[:5]:
-            problems.append(_describe(error, pointer))
+            problems.append(_describe(error, self._schema_of(pointer, error)))
         return problems
 
+    def _schema_of(self, pointer: str, error: ValidationError) -> str:
+        """`#/components/schemas/X (keyword)`: where in the spec the failing (sub)schema is."""
+        if not self._pointers:
+            self._pointers = dict(_walk(self.document, ""))
+        where = self._pointers.get(id(error.schema), pointer) if isinstance(error.schema, dict) else pointer
+        return f"#{where} ({error.validator})"
 
-def _describe(error: ValidationError, pointer: str) -> SchemaProblem:
+
+def _walk(node: Any, pointer: str) -> Iterator[tuple[int, str]]:
+    """(id, JSON pointer) of every object in the spec (the validators resolve to these objects)."""
+    if isinstance(node, dict):
+        yield id(node), pointer
+        for key, value in node.items():
+            yield from _walk(value, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{pointer}/{index}")
+
+
+def _describe(error: ValidationError, checked: str) -> SchemaProblem:
     where = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.path) or "(the body)"
     try:
         shown = orjson.dumps(error.instance).decode()
@@ -142,10 +177,7 @@ def _describe(error: ValidationError, pointer: str) -> SchemaProblem:
         shown = repr(error.instance)
     if len(shown) > MAX_SHOWN:
         shown = shown[:MAX_SHOWN] + " …"
-    keyword = "/".join(str(p) for p in error.schema_path)
     message = error.message if len(error.message) <= MAX_SHOWN else error.message[:MAX_SHOWN] + " …"
     return SchemaProblem(
-        message=f"body{where}: {message}",
-        checked=f"the schema at {pointer.replace('~1', '/')} ({keyword})",
-        offending=shown,
+        message=f"body{where}: {message}", checked=f"the schema at {checked}", offending=shown
     )

@@ -9,8 +9,10 @@ answers the findings so far (the one path it serves itself).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,6 +75,12 @@ class Proxy:
         self.sequence = itertools.count()
         self.check_crashes = 0
         self.upstream_errors: list[str] = []
+        self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contract-checks")
+        self.pending: asyncio.Future[None] | None = None  # the last exchange handed to the checker
+
+    def drain(self) -> None:
+        """Wait for every exchange handed to the checker (before the reports are written)."""
+        self.checker.shutdown(wait=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -138,7 +146,12 @@ class Proxy:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
-        self._observe(sequence, method, scope["path"], request, sent, response, answered)
+        # checked on the proxy's one checking thread, in arrival order, off the event loop: the
+        # next request through the proxy does not wait for the checks of this one
+        loop = asyncio.get_running_loop()
+        self.pending = loop.run_in_executor(
+            self.checker, self._observe, sequence, method, scope["path"], request, sent, response, answered
+        )
 
     def _observe(
         self,
@@ -169,6 +182,8 @@ class Proxy:
             self.check_crashes += 1
 
     async def _report(self, send: Send) -> None:
+        if self.pending is not None:  # one worker, in order: the last one done means all are
+            await asyncio.shield(self.pending)
         requirements = self.observations.snapshot()
         findings = [r for r in requirements if r.outcome == Outcome.FAILED]
         body = {

@@ -135,7 +135,8 @@ def test_schema_findings_show_what_was_checked_and_the_offending_part() -> None:
     schema = [f for f in seen["findings"] if f["id"].endswith("/response_schema_conformance")]
     message = schema[0]["evidence"][0]["message"]
     assert "'created_at' is a required property" in message
-    assert "checked: the schema at /components/schemas/" in message and "offending part: {" in message
+    assert "checked: the schema at #/components/schemas/" in message and "(required)" in message
+    assert "offending part: {" in message
 
 
 # a target whose batch goes back from completed to active: the lifecycle forbids it

@@ -8,10 +8,12 @@ Every check result becomes a requirement `<suite>/<operationId>/<check>`.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 import schemathesis
 from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
@@ -34,6 +36,7 @@ SUITE_OF_PHASE = {
     PhaseName.STATEFUL_TESTING: "stateful",
 }
 MAX_MESSAGE = 1500
+MAX_SHOWN = 400  # characters of the offending part of a body
 STATEFUL_FACTOR = 3
 SERVER_GONE = "the target stopped responding during the Schemathesis phases"
 
@@ -179,11 +182,36 @@ class _Collector:
         elif check.status == Status.FAILURE and check.failure_info is not None:
             info = check.failure_info
             failure = info.failure
-            text = f"{failure.title}: {failure.message}".strip()
-            if len(text) > MAX_MESSAGE:
-                text = text[:MAX_MESSAGE] + " …"
+            text = _failure_text(failure)
             commands = [step.curl for step in info.steps] or [info.code_sample]
             requirement.fail(text, [unfilter_schemathesis_curl(c) for c in commands])
+
+
+def _failure_text(failure: Any) -> str:
+    """The failure's title and message; for a schema failure, first what was checked (the schema
+    Schemathesis names, the keyword) and the offending part of the body, then its full message."""
+    text = f"{failure.title}: {failure.message}".strip()
+    schema_path = getattr(failure, "schema_path", None)
+    instance_path = getattr(failure, "instance_path", None)
+    if schema_path is not None and instance_path is not None and hasattr(failure, "instance"):
+        try:
+            shown = orjson.dumps(failure.instance).decode()
+        except TypeError:
+            shown = repr(failure.instance)
+        if len(shown) > MAX_SHOWN:
+            shown = shown[:MAX_SHOWN] + " …"
+        first, _, rest = text.partition("\n")
+        located = re.search(r"^Schema at (\S+):", rest, flags=re.M)
+        against = re.search(r"^Validated against (.+?)\.?$", rest, flags=re.M)
+        keyword = schema_path[-1] if schema_path else "?"
+        where = "".join(f"[{p!r}]" for p in instance_path) or " (the whole body)"
+        checked = (against.group(1) if against else "the documented schema") + (
+            f", at {located.group(1)}" if located else ""
+        )
+        text = (
+            f"{first}\nchecked: {checked} (keyword {keyword})\noffending part: body{where} = {shown}\n{rest}"
+        )
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " …"
 
 
 def run_engine(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema_rs
 
 from mock_server.core.errors import Violation
-from mock_server.engine.spec import Operation, Parameter
+from mock_server.engine.spec import Operation, Parameter, compile_schema
 
 # jsonschema keyword kind -> the `type` clients know from pydantic/FastAPI-style APIs
 _KIND_TYPES = {
@@ -57,6 +57,19 @@ def schema_violations(
             error_type = _KIND_TYPES.get(kind, "value_error")
         violations.append(Violation(loc, error.message, error_type))
     return violations
+
+
+def instance_check(
+    schema: Mapping[str, Any],
+) -> Callable[[Mapping[str, Any], tuple[str | int, ...]], list[Violation]]:
+    """A check of values that reach a handler other than as JSON (a CSV row) by a spec's schema:
+    the same rules, messages and types as the JSON it stands for."""
+    validator = compile_schema(schema)
+
+    def check(instance: Mapping[str, Any], root: tuple[str | int, ...]) -> list[Violation]:
+        return schema_violations(validator, instance, root)
+
+    return check
 
 
 def _as_list(value: Any) -> list[str]:

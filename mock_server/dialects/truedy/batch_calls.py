@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.core import analytics
-from mock_server.core.contact_rows import rows_from_csv, rows_from_json
+from mock_server.core.contact_rows import RowCheck, rows_from_csv, rows_from_json
 from mock_server.core.models import Batch
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.dialects.encoded import EncodedCache
@@ -16,7 +16,9 @@ from mock_server.services.batch_calls import BatchCalls
 from mock_server.services.runtime import Runtime
 
 
-def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
+def handlers(
+    runtime: Runtime, base_path: str, read: EncodedCache[Batch], csv_row: RowCheck
+) -> dict[str, Handler]:
     def service(ctx: RequestContext) -> BatchCalls:
         return BatchCalls(runtime, ctx.workspace)
 
@@ -79,7 +81,7 @@ def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dic
 
     def upload_batch_call_contacts(ctx: RequestContext) -> Reply:
         if ctx.media_type == "text/csv":
-            rows = rows_from_csv(ctx.body or "")
+            rows = rows_from_csv(ctx.body or "", csv_row)
         else:
             rows = rows_from_json(ctx.body["contacts"])
         batch, result = service(ctx).upload_contacts(batch_id(ctx), rows)

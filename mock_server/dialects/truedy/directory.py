@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.core.contact_rows import ContactRow, rows_from_csv
+from mock_server.core.contact_rows import ContactRow, RowCheck, rows_from_csv
 from mock_server.core.models import Folder
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.envelopes import page, single
@@ -13,7 +13,7 @@ from mock_server.services.directory import Directory
 from mock_server.services.runtime import Runtime
 
 
-def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
+def handlers(runtime: Runtime, base_path: str, csv_row: RowCheck) -> dict[str, Handler]:
     def directory(ctx: RequestContext) -> Directory:
         return Directory(runtime, ctx.workspace)
 
@@ -65,7 +65,7 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
         folder_id = ctx.params.get("folder_id")
         if folder_id is not None:
             directory(ctx).folder(folder_id)
-        result = directory(ctx).import_contacts(rows_from_csv(ctx.body or ""), folder_id)
+        result = directory(ctx).import_contacts(rows_from_csv(ctx.body or "", csv_row), folder_id)
         return answer(
             ctx,
             {

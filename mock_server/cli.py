@@ -265,11 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from mock_server.app import create_app
     from mock_server.persistence import StateFileMismatch
+    from mock_server.persistence.journal import StateFileUnusable
 
     settings = settings_from(args)
     try:
         app = create_app(settings)
-    except StateFileMismatch as exc:
+    except (StateFileMismatch, StateFileUnusable) as exc:
         print(exc, file=sys.stderr)
         return 2
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET

@@ -37,7 +37,8 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         async def check(request: Request) -> Response:
             token = sandbox.settings.admin_token
             given = request.headers.get(ADMIN_HEADER, "")
-            if token and not hmac.compare_digest(given, token):
+            # bytes: compare_digest refuses str with non-ASCII characters (a header may carry any byte)
+            if token and not hmac.compare_digest(given.encode("latin-1"), token.encode()):
                 return _error(401, "unauthorized", f"send the admin token in {ADMIN_HEADER}")
             try:
                 return await endpoint(request)

@@ -118,10 +118,13 @@ class Outbox:
                     waits = [d.next_attempt_at - now for d in self._deliveries
                              if d.state == "pending" and d.id not in in_flight]
                     self._wake.clear()
+                    # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow the cancel that
+                    # stops this loop when the wake-up lands at the same moment (shutdown would hang)
+                    waiter = asyncio.ensure_future(self._wake.wait())
                     try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(waits, default=1.0)))
-                    except TimeoutError:
-                        pass
+                        await asyncio.wait({waiter}, timeout=max(0.01, min(waits, default=1.0)))
+                    finally:
+                        waiter.cancel()
             finally:
                 for task in tasks:
                     task.cancel()

@@ -93,6 +93,14 @@ def overwritten_in_the_middle(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def an_unreadable_row(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:  # a valid database whose journal row no longer parses
+        db.execute("UPDATE requests SET headers = ? WHERE seq = 3", (b'[["authorization", "Bea',))
+    db.close()
+
+
 def another_database(path: Path) -> None:
     import sqlite3
 
@@ -108,14 +116,15 @@ def another_database(path: Path) -> None:
         (random_bytes, "not a state file"),
         (truncated, "damaged"),
         (overwritten_in_the_middle, "damaged"),
+        (an_unreadable_row, "request #3 cannot be read"),
         (another_database, "not a state file"),
     ],
 )
 def test_a_damaged_state_file_is_one_sentence_and_left_as_it_is(
     tmp_path: Path, damage: Callable[[Path], None], problem: str
 ) -> None:
-    state_file = a_used_state_file(tmp_path) if damage in (truncated, overwritten_in_the_middle) else (
-        tmp_path / "state.db")
+    used = (truncated, overwritten_in_the_middle, an_unreadable_row)
+    state_file = a_used_state_file(tmp_path) if damage in used else tmp_path / "state.db"
     damage(state_file)
     before = digest(state_file)
     refused(serve(state_file), state_file, problem)

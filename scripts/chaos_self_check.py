@@ -6,8 +6,8 @@ Starts `batchcalls-mock serve --clock manual` on a loopback port the OS picks, m
 workspaces (three in all, both dialects each), and sends a seeded random sequence of requests: the
 API of both dialects and the control API (clock jumps, fault rules, webhooks), with values drawn from
 a catalogue of hostile inputs (floats for integers, extreme numbers, huge and odd strings, control
-characters, wrong types, CSV oddities). With --state-file it also kill -9s the server at random
-points and starts it again on the same file. Invariants, each break counted as a violation:
+characters, wrong types, CSV oddities, odd headers). With --state-file it also kill -9s the server
+at random points and starts it again on the same file. Invariants, each break counted as a violation:
   - no 5xx, except an injected fault's;
   - every answer is JSON in the envelope of its API (Truedy's, Zudu's, the control API's);
   - `GET /_mock/health` stays 200;
@@ -63,6 +63,13 @@ CLOCK_EXTREMES: list[dict[str, Any]] = [
     {"seconds": 1e18}, {"seconds": 1e308}, {"seconds": 10**30}, {"seconds": -5}, {"seconds": "x"},
     {"seconds": 10, "until": "2027-01-01T00:00:00Z"}, {"until": "9999-12-31T23:59:59Z"},
 ]
+# odd headers, now and then in place of a request's own (a forced 5xx example would be no finding)
+HOSTILE_HEADERS: list[tuple[str, str | bytes]] = [
+    ("Authorization", b"Bearer \xff\xfe"), ("Authorization", "Bearer "), ("X-API-KEY", b"\xc3\xa9"),
+    ("X-Idempotency-Key", "k" * 5000), ("X-Idempotency-Key", b"\x80\xff"), ("Prefer", "code=999"),
+    ("Prefer", "code=404"), ("Content-Type", "application/json; charset=utf-16"),
+    ("Content-Type", "text/csv"), ("X-Mock-Admin-Token", b"\xff"),
+]
 AGENTS = ["agt_sandbox_ready"] * 5 + ["agt_sandbox_no_numbers", "agt_sandbox_not_ready", "agt_missing"]
 
 
@@ -114,8 +121,13 @@ class Chaos:
     # -- sending and the per-answer invariants ---------------------------------------------
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
         self.sent += 1
+        if self.rng.random() < 0.05:
+            name, value = self.rng.choice(HOSTILE_HEADERS)
+            kwargs["headers"] = {**kwargs.get("headers", {}), name: value}
         try:
             response = self.http.request(method, path, **kwargs)
+        except httpx.LocalProtocolError:
+            return None  # the client would not send it (h11 refuses some header bytes): no finding
         except httpx.TransportError as exc:
             self.violate(f"{method} {path[:80]}: no answer ({type(exc).__name__})")
             return None

@@ -142,6 +142,8 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
     )
+    # `/_mock/health/` is a 404 in the envelope, not a redirect to a Location built from `Host`
+    app.router.redirect_slashes = False
     if persistence is not None:
         persistence.app = app
     app.state.sandbox = sandbox

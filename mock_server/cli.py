@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import gc
 import ipaddress
+import math
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
+from urllib.parse import urlsplit
 
 from mock_server import __version__
 from mock_server.engine.ratelimit import Limit
@@ -44,8 +46,8 @@ def _rate_limit(value: str) -> str:
 
 def _positive(value: str) -> float:
     number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a positive number")
     return number
 
 
@@ -57,14 +59,57 @@ def _version() -> str:
         return __version__
 
 
+def _non_negative(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of 0 or more")
+    return number
+
+
+def _count(value: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of 0 or more")
+    return int(value)
+
+
+def _port(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
+    return int(value)
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an http:// or https:// URL")
+    return value
+
+
+def _token(value: str) -> str:
+    # a header carries visible ASCII only: any other token could never be sent
+    if not value.strip() or not value.isascii() or not value.isprintable() or value != value.strip():
+        raise argparse.ArgumentTypeError("the token must be visible ASCII characters, not blank")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one sentence on stderr (no usage block), and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
 def parser() -> argparse.ArgumentParser:
     defaults = Settings()
-    root = argparse.ArgumentParser(prog="batchcalls-mock", description=__doc__)
+    root = _Parser(prog="batchcalls-mock", description=__doc__)
     root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start the sandbox")
     serve.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="listen port (default 8080; 0 = any)")
+    serve.add_argument("--port", type=_port, default=8080, help="listen port (default 8080; 0 = any)")
     serve.add_argument("--seed", type=int, default=0, help="seed of ids and call outcomes")
     serve.add_argument(
         "--clock",
@@ -98,9 +143,9 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow PATCH while scheduled or paused (the guides' behaviour)",
     )
-    serve.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes)
+    serve.add_argument("--max-body-bytes", type=_count, default=defaults.max_body_bytes)
     serve.add_argument(
-        "--latency-ms", type=int, default=0, help="simulated processing time of every API request"
+        "--latency-ms", type=_count, default=0, help="simulated processing time of every API request"
     )
     serve.add_argument(
         "--rate-limit",
@@ -108,16 +153,21 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="per-workspace limit such as 100/min (Truedy's published limit); off by default",
     )
-    serve.add_argument("--cost-per-minute", type=float, default=defaults.cost_per_minute_usd)
+    serve.add_argument("--cost-per-minute", type=_non_negative, default=defaults.cost_per_minute_usd)
     serve.add_argument(
         "--retry-delay",
-        type=int,
+        type=_count,
         default=defaults.retry_delay_seconds,
         help="seconds before a failed contact is retried",
     )
-    serve.add_argument("--webhook-url", default=None, help="webhook receiver of the sandbox workspace")
     serve.add_argument(
-        "--admin-token", default=None, help="protect /_mock with this token (required off loopback)"
+        "--webhook-url", type=_url, default=None, help="webhook receiver of the sandbox workspace"
+    )
+    serve.add_argument(
+        "--admin-token",
+        type=_token,
+        default=None,
+        help="protect /_mock with this token (required off loopback)",
     )
     serve.add_argument(
         "--state-file",
@@ -125,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="keep all state in this SQLite file: it survives kill -9 and a restart resumes it",
     )
-    serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
     serve.add_argument(
         "--defect",
         action="append",

@@ -8,11 +8,13 @@ so an event is never dropped, and every attempt is recorded.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -59,8 +61,17 @@ class Delivery:
 class WebhookPolicy:
     retry_base_seconds: float = 1.0
     retry_cap_seconds: float = 300.0
+    # the deadline of a whole attempt (connect, send, every read of the answer), not of one read:
+    # a receiver that trickles its answer a byte at a time still ends its attempt on time
     timeout_seconds: float = 5.0
-    parallel: int = 8
+    # attempts in flight at once per receiver (URL origin): a slow receiver only ever holds its own
+    per_receiver: int = 4
+
+
+def origin(url: str) -> str:
+    """The receiver a URL names: scheme, host and port (the path does not make another server)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else url
 
 
 class Outbox:
@@ -90,51 +101,84 @@ class Outbox:
         self._deliveries = [d for d in self._deliveries if d.workspace_id != workspace_id]
 
     async def run(self) -> None:
-        """Drain the outbox forever (cancel the task to stop)."""
-        limit = asyncio.Semaphore(self.policy.parallel)
+        """Drain the outbox forever (cancel the task to stop: attempts in flight are cancelled and
+        awaited before the HTTP client closes, so nothing is left behind)."""
         in_flight: set[str] = set()
+        busy: dict[str, int] = {}  # receiver origin -> attempts in flight
+        slots: dict[str, asyncio.Semaphore] = {}
+        tasks: set[asyncio.Task[None]] = set()
+        # the deadline is enforced per attempt (below); httpx's own timeouts are per operation
         async with httpx.AsyncClient(timeout=self.policy.timeout_seconds) as client:
-            while True:
-                now = time.monotonic()
-                due = [d for d in self._deliveries
-                       if d.state == "pending" and d.next_attempt_at <= now and d.id not in in_flight]
-                for delivery in due:
-                    in_flight.add(delivery.id)
-                    asyncio.create_task(self._attempt(client, delivery, limit, in_flight))
-                waits = [d.next_attempt_at - now for d in self._deliveries
-                         if d.state == "pending" and d.id not in in_flight]
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(waits, default=1.0)))
-                except TimeoutError:
-                    pass
+            try:
+                while True:
+                    now = time.monotonic()
+                    for delivery in self._deliveries:
+                        if delivery.state != "pending" or delivery.next_attempt_at > now:
+                            continue
+                        receiver = origin(delivery.url)
+                        if delivery.id in in_flight or busy.get(receiver, 0) >= self.policy.per_receiver:
+                            continue
+                        in_flight.add(delivery.id)
+                        busy[receiver] = busy.get(receiver, 0) + 1
+                        limit = slots.setdefault(receiver, asyncio.Semaphore(self.policy.per_receiver))
+                        task = asyncio.create_task(self._attempt(client, delivery, limit, in_flight))
+                        tasks.add(task)
+                        task.add_done_callback(functools.partial(self._done, receiver, busy, tasks))
+                    waits = [d.next_attempt_at - now for d in self._deliveries
+                             if d.state == "pending" and d.id not in in_flight]
+                    self._wake.clear()
+                    # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow the cancel that
+                    # stops this loop when the wake-up lands at the same moment (shutdown would hang)
+                    waiter = asyncio.ensure_future(self._wake.wait())
+                    try:
+                        await asyncio.wait({waiter}, timeout=max(0.01, min(waits, default=1.0)))
+                    finally:
+                        waiter.cancel()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _done(self, receiver: str, busy: dict[str, int], tasks: set[asyncio.Task[None]],
+              task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        busy[receiver] -= 1
+        self._wake.set()
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery,
                        limit: asyncio.Semaphore, in_flight: set[str]) -> None:
-        async with limit:
-            stamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(delivery.secret, stamp, delivery.body),
-                TIMESTAMP_HEADER: stamp,
-                "User-Agent": "batchcalls-sandbox-webhooks",
-            }
-            status: int | None = None
-            error: str | None = None
-            try:
+        try:
+            async with limit:
+                await self._post(client, delivery)
+        finally:
+            in_flight.discard(delivery.id)
+
+    async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(delivery.secret, stamp, delivery.body),
+            TIMESTAMP_HEADER: stamp,
+            "User-Agent": "batchcalls-sandbox-webhooks",
+        }
+        status: int | None = None
+        error: str | None = None
+        deadline = self.policy.timeout_seconds
+        try:
+            async with asyncio.timeout(deadline):
                 response = await client.post(delivery.url, content=delivery.body, headers=headers)
-                status = response.status_code
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            delivery.attempts.append(Attempt(len(delivery.attempts) + 1, time.time(), status, error))
-            if status is not None and 200 <= status < 300:
-                delivery.state = "delivered"
-            else:
-                wait = backoff(len(delivery.attempts), self.policy.retry_base_seconds,
-                               self.policy.retry_cap_seconds)
-                delivery.next_attempt_at = time.monotonic() + wait
-        in_flight.discard(delivery.id)
-        self._wake.set()
+            status = response.status_code
+        except TimeoutError:
+            error = f"deadline exceeded: no complete answer within {deadline:g} s"
+        except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        delivery.attempts.append(Attempt(len(delivery.attempts) + 1, time.time(), status, error))
+        if status is not None and 200 <= status < 300:
+            delivery.state = "delivered"
+        else:
+            wait = backoff(len(delivery.attempts), self.policy.retry_base_seconds,
+                           self.policy.retry_cap_seconds)
+            delivery.next_attempt_at = time.monotonic() + wait
 
 
 def delivery_json(d: Delivery) -> dict[str, Any]:

@@ -68,7 +68,7 @@ class CheckedClient(TestClient):
 
     def request(self, method: str, url: httpx._types.URLTypes, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
-        path = httpx.URL(str(url)).path
+        path = httpx.URL(str(url)).raw_path.decode("ascii").split("?", 1)[0]  # as the router reads it
         body: Any = None
         if response.content:
             body = response.json() if "json" in response.headers.get("content-type", "") else response.text

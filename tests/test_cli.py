@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx2 as httpx
+import pytest
 from support import live_server
 
 from mock_server.cli import banner, main, parser, settings_from
@@ -34,3 +38,29 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
         agents = httpx.get(f"{base}/api/public/v1/agents",
                            headers={"Authorization": "Bearer sk_test_sandbox"}, timeout=2)
         assert agents.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--port", "70000"], "--port"),
+        (["--port", "-1"], "--port"),
+        (["--log-level", "chatty"], "--log-level"),
+        (["--webhook-url", "notaurl"], "--webhook-url"),
+        (["--webhook-url", "ftp://example.com/hook"], "--webhook-url"),
+        (["--admin-token", "   "], "--admin-token"),
+        (["--speed", "nan"], "--speed"),
+        (["--max-body-bytes", "-5"], "--max-body-bytes"),
+    ],
+)
+def test_a_bad_flag_is_one_sentence_and_exit_2(flags: list[str], named: str) -> None:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mock_server", "serve", "--port", "0", *flags],
+            capture_output=True, text=True, timeout=15,
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{flags} started a server") from None
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "Traceback" not in done.stderr, done.stderr

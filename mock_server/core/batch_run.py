@@ -63,13 +63,18 @@ class Run:
             return retry
         return fresh if retry is None else min(fresh, retry)
 
-    def plan_fresh(self, start: float) -> None:
-        contacts = self.batch.contacts
-        i = self.cursor
-        for at, n in plan_slots(self.cal, len(contacts) - i, start, self.dialled):
-            for c in contacts[i : i + n]:
-                c.scheduled_at = at
-            i += n
+    def planned(self, start: float) -> list[float]:
+        """When each contact from the cursor on falls due if planned from `start`; changes nothing."""
+        dues: list[float] = []
+        for at, n in plan_slots(self.cal, len(self.batch.contacts) - self.cursor, start, self.dialled):
+            dues.extend([at] * n)
+        return dues
+
+    def plan_fresh(self, start: float, dues: list[float] | None = None) -> None:
+        """Plan the contacts from the cursor on (with `dues` when already computed)."""
+        dues = self.planned(start) if dues is None else dues
+        for c, at in zip(self.batch.contacts[self.cursor :], dues, strict=True):
+            c.scheduled_at = at
 
     def replan_pending(self, now: float) -> None:
         self.plan_fresh(max(now, self.start_at))

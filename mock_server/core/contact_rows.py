@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.core.errors import RequestInvalid, Violation
 
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_ROWS = 10_000
 
 
@@ -40,31 +38,53 @@ def _row(values: Mapping[str, Any]) -> ContactRow:
     )
 
 
-def rows_from_csv(text: str) -> list[ContactRow]:
-    """Rows of a CSV with a header line naming `phone_number` (and optionally name and email)."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))  # a bare \r ends a row, not a 500
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if "phone_number" not in header:
+# the columns a CSV row may fill, as in a JSON contact (others are ignored)
+CSV_COLUMNS = ("phone_number", "first_name", "last_name", "email")
+# checks one row as a JSON contact: (row, where it is) -> its violations
+RowCheck = Callable[[Mapping[str, str], tuple[str | int, ...]], list[Violation]]
+
+
+def _physical_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank CSV record with the physical line it starts on (quoted newlines counted)."""
+    reader = csv.reader(io.StringIO(text, newline=""))  # a bare \r ends a row, not a 500
+    ended = 0  # the physical line the previous record ended on
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field past csv's limit of 131,072 characters
+            line = ended + 1
+            problem = "a field is longer than 131072 characters" if "field limit" in str(exc) else str(exc)
+            message = f"line {line} cannot be read as CSV: {problem}"
+            raise RequestInvalid([Violation(("body", line), message, "value_error")]) from None
+        start, ended = ended + 1, reader.line_num
+        if any(cell.strip() for cell in record):
+            yield start, record
+
+
+def rows_from_csv(text: str, check: RowCheck) -> list[ContactRow]:
+    """Rows of a CSV with a header line naming `phone_number` (and optionally name and email).
+
+    Each row meets the rules of a JSON contact (`check`); violations name the physical line.
+    """
+    rows_in = _physical_rows(text)
+    header_line, header = next(rows_in, (1, []))
+    columns = [h.strip().lower() for h in header]
+    if "phone_number" not in columns:
         raise RequestInvalid(
-            [Violation(("body", 1), "the CSV header must have a phone_number column", "missing")]
+            [Violation(("body", header_line), "the CSV header must have a phone_number column", "missing")]
         )
-    reader.fieldnames = header
     rows: list[ContactRow] = []
     problems: list[Violation] = []
-    for line, record in enumerate(reader, start=2):
-        if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
-            continue  # blank lines are not contacts
-        phone = (record.get("phone_number") or "").strip()
-        if not E164.match(phone):
-            problems.append(
-                Violation(
-                    ("body", line, "phone_number"),
-                    f"'{phone}' is not an E.164 phone number (e.g. +15551234567)",
-                    "string_pattern_mismatch",
-                )
-            )
+    for line, record in rows_in:
+        cells = zip(columns, record, strict=False)
+        fields = {n: v.strip() for n, v in cells if n in CSV_COLUMNS and (v.strip() or n == "phone_number")}
+        found = check(fields, ("body", line))
+        if found:
+            problems.extend(found)
             continue
-        rows.append(_row(record))
+        rows.append(_row(fields))
         if len(rows) > MAX_ROWS:
             problems.append(Violation(("body", line), f"at most {MAX_ROWS} contacts per upload", "too_long"))
             break

@@ -59,9 +59,10 @@ class Dispatcher:
             start_at=max(start_at, now),
             open_contacts=len(batch.contacts),
         )
+        dues = rt.planned(rt.start_at)  # compute first: if planning raises, nothing has changed
         for c in batch.contacts:
             c.call_status = "scheduled"
-        rt.plan_fresh(rt.start_at)
+        rt.plan_fresh(rt.start_at, dues)
         self._runs[batch.id] = rt
         self._set_status(rt, "scheduled", now)
         self._wake(rt, rt.earliest())

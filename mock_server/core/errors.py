@@ -105,6 +105,28 @@ class RequestInvalid(MockError):
         super().__init__("request validation failed")
         self.violations = list(violations)
 
+    def shown(self) -> list[Violation]:
+        """What an answer lists: the first `SHOWN_VIOLATIONS`, each cut to `ECHOED_CHARACTERS`
+        (a message may quote the input, and a 1 MB name must not make a 1 MB answer)."""
+        return [
+            Violation(tuple(_cut(p) if isinstance(p, str) else p for p in v.loc), _cut(v.msg), v.type)
+            for v in self.violations[:SHOWN_VIOLATIONS]
+        ]
+
+    def cut(self) -> bool:
+        """Whether the answer lists fewer violations than there are."""
+        return len(self.violations) > SHOWN_VIOLATIONS
+
+
+SHOWN_VIOLATIONS = 100
+ECHOED_CHARACTERS = 300
+
+
+def _cut(text: str) -> str:
+    if len(text) <= ECHOED_CHARACTERS:
+        return text
+    return f"{text[:ECHOED_CHARACTERS]}… ({len(text)} characters)"
+
 
 class BusinessRuleViolation(MockError):
     """A documented business rule refused the request (422 ErrorResponse with this code)."""

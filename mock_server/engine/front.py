@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.engine.router import PathEntry, PathTable
+from mock_server.engine.router import PathEntry, PathTable, request_path
 
 REQUEST_ID_HEADER = b"x-request-id"
 
@@ -30,7 +30,7 @@ class Front:
             return
         request_id = self.new_id()
         scope.setdefault("state", {})["request_id"] = request_id
-        path = scope["path"]
+        path = request_path(scope)
         for table in self.tables:
             found = table.lookup(path)
             if found is not None:

@@ -106,7 +106,7 @@ def _parse_body(
     violations = schema_violations(validator, body, ("body",))
     if violations:
         raise RequestInvalid(violations)
-    return body, media_type
+    return operation.body.normalise(media_type, body), media_type
 
 
 def _forced_reply(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+from urllib.parse import unquote
 
 from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException
@@ -30,12 +31,12 @@ class PathTable(Generic[T]):
 
     def __init__(self, prefix: str, paths: Mapping[str, T]) -> None:
         self.prefix = prefix.rstrip("/")
-        self._literal: dict[str, T] = {}
+        self._literal: dict[tuple[str, ...], T] = {}
         templated: list[_Template[T]] = []
         for template, value in paths.items():
             parts = template.strip("/").split("/")
             if not any(p.startswith("{") for p in parts):
-                self._literal["/" + template.strip("/")] = value
+                self._literal[tuple(parts)] = value
                 continue
             segments = tuple(None if p.startswith("{") and p.endswith("}") else p for p in parts)
             names = tuple(p[1:-1] for p in parts if p.startswith("{") and p.endswith("}"))
@@ -45,14 +46,18 @@ class PathTable(Generic[T]):
             self._templated.setdefault(len(entry.segments), []).append(entry)
 
     def lookup(self, path: str) -> tuple[T, dict[str, str]] | None:
-        """The value of the template matching a full request path, and its parameters."""
+        """The value of the template matching a full request path, and its parameters.
+
+        `path` is the raw path (`request_path`): it is split at its slashes first and each segment
+        decoded after, so an encoded slash (`%2F`) stays inside its segment, as a value.
+        """
         if not path.startswith(self.prefix + "/"):
             return None
-        rest = path[len(self.prefix):]
-        literal = self._literal.get(rest.rstrip("/") or "/")
+        # no stripping: a trailing slash is another path (`DELETE /_mock/faults/` is not the list's)
+        parts = tuple(unquote(part) for part in path[len(self.prefix) + 1 :].split("/"))
+        literal = self._literal.get(parts)
         if literal is not None:
             return literal, {}
-        parts = rest.strip("/").split("/")
         for entry in self._templated.get(len(parts), ()):
             params: dict[str, str] = {}
             for part, segment in zip(parts, entry.segments, strict=True):
@@ -65,6 +70,14 @@ class PathTable(Generic[T]):
             else:
                 return entry.value, params
         return None
+
+
+def request_path(scope: Scope) -> str:
+    """The path as the client sent it (percent-encoded), which routing must split before decoding."""
+    raw: bytes | None = scope.get("raw_path")
+    if not raw:
+        return str(scope["path"])
+    return raw.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +97,7 @@ class SpecRoutes(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
-        found = self.table.lookup(scope["path"])
+        found = self.table.lookup(request_path(scope))
         if found is None:
             return Match.NONE, {}
         entry, params = found

@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 
 import jsonschema_rs
 
+from mock_server.engine.whole_numbers import IntegerShape, integer_shape
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -53,6 +55,13 @@ class RequestBody:
     required: bool
     # media type -> validator (None for bodies that are not JSON, such as text/csv)
     media_types: Mapping[str, jsonschema_rs.Validator | None]
+    # media type -> where its schema says integer (absent when nowhere)
+    integers: Mapping[str, IntegerShape] = field(default_factory=dict)
+
+    def normalise(self, media_type: str, body: Any) -> Any:
+        """A validated body with whole-number floats made integers where the schema says integer."""
+        shape = self.integers.get(media_type)
+        return body if shape is None else shape.normalise(body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +135,16 @@ def _request_body(raw: Mapping[str, Any] | None) -> RequestBody | None:
     if raw is None:
         return None
     media_types: dict[str, jsonschema_rs.Validator | None] = {}
+    integers: dict[str, IntegerShape] = {}
     for media_type, media in raw.get("content", {}).items():
         is_json = media_type == "application/json" or media_type.endswith("+json")
         media_types[media_type] = compile_schema(media.get("schema", {})) if is_json else None
-    return RequestBody(required=bool(raw.get("required", False)), media_types=media_types)
+        shape = integer_shape(media.get("schema", {})) if is_json else None
+        if shape is not None:
+            integers[media_type] = shape
+    return RequestBody(
+        required=bool(raw.get("required", False)), media_types=media_types, integers=integers
+    )
 
 
 def _operation(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema_rs
 
 from mock_server.core.errors import Violation
-from mock_server.engine.spec import Operation, Parameter
+from mock_server.engine.spec import Operation, Parameter, compile_schema
 
 # jsonschema keyword kind -> the `type` clients know from pydantic/FastAPI-style APIs
 _KIND_TYPES = {
@@ -26,6 +28,10 @@ _KIND_TYPES = {
     "Pattern": "string_pattern_mismatch",
     "Format": "format_error",
 }
+# Python's int() and float() also read `١`, `１`, `1_0`, `+5` and spaces: the wire takes ASCII only
+# (at most 4,000 digits: int() refuses more than 4,300, and every integer parameter is bounded)
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,4000}", re.ASCII)
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
 _TYPE_NAMES = {
     "integer": "int_type",
     "number": "float_type",
@@ -59,6 +65,19 @@ def schema_violations(
     return violations
 
 
+def instance_check(
+    schema: Mapping[str, Any],
+) -> Callable[[Mapping[str, Any], tuple[str | int, ...]], list[Violation]]:
+    """A check of values that reach a handler other than as JSON (a CSV row) by a spec's schema:
+    the same rules, messages and types as the JSON it stands for."""
+    validator = compile_schema(schema)
+
+    def check(instance: Mapping[str, Any], root: tuple[str | int, ...]) -> list[Violation]:
+        return schema_violations(validator, instance, root)
+
+    return check
+
+
 def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
 
@@ -70,15 +89,13 @@ def _coerce(param: Parameter, raw: str) -> tuple[Any, Violation | None]:
         return raw, None
     loc = (param.location, param.name)
     if kind == "integer":
-        try:
+        if _INTEGER_TEXT.fullmatch(raw):
             return int(raw), None
-        except ValueError:
-            return raw, Violation(loc, "Input should be a valid integer", "int_parsing")
+        return raw, Violation(loc, "Input should be a valid integer", "int_parsing")
     if kind == "number":
-        try:
+        if _NUMBER_TEXT.fullmatch(raw) and math.isfinite(float(raw)):
             return float(raw), None
-        except ValueError:
-            return raw, Violation(loc, "Input should be a valid number", "float_parsing")
+        return raw, Violation(loc, "Input should be a valid number", "float_parsing")
     if kind == "boolean":
         lowered = raw.lower()
         if lowered in ("true", "false"):

@@ -48,3 +48,11 @@ def test_admin_token_protects_the_control_api() -> None:
         assert guarded.get("/_mock/health").status_code == 401
         ok = guarded.get("/_mock/health", headers={"X-Mock-Admin-Token": "s3cret"})
         assert ok.status_code == 200
+
+
+def test_a_non_ascii_admin_token_is_the_json_401() -> None:
+    with make_client(admin_token="s3cret") as guarded:
+        for given in ("s3crét".encode(), b"\xff\xfe", "秘密".encode()):
+            response = guarded.get("/_mock/health", headers={"X-Mock-Admin-Token": given})  # type: ignore[dict-item]
+            assert response.status_code == 401, response.text
+            assert response.json()["error"]["code"] == "unauthorized"

@@ -501,3 +501,14 @@ def test_same_seed_same_result(campaign: tuple[Batch, float, list[tuple[float, b
         batch, contacts=[dataclasses.replace(c) for c in batch.contacts], counters=Counters(), by_day={}
     )
     assert dump(play(seed, batch, start, steps), batch) == dump(play(seed, twin, start, steps), twin)
+
+
+def test_a_schedule_that_cannot_plan_changes_nothing() -> None:
+    # a float cap (the wire layer now makes whole-number floats ints) breaks the planner's slicing
+    batch = make_batch([PLAIN] * 3, max_calls_per_day=2.0)  # type: ignore[arg-type]
+    sim = Sim()
+    with pytest.raises(TypeError):
+        sim.d.schedule(batch, NUMBERS, MONDAY, MONDAY)
+    assert batch.status == "draft"
+    assert [(c.call_status, c.scheduled_at) for c in batch.contacts] == [("pending", None)] * 3
+    assert sim.events == []

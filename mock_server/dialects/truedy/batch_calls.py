@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.core import analytics
-from mock_server.core.contact_rows import rows_from_csv, rows_from_json
+from mock_server.core.contact_rows import RowCheck, rows_from_csv, rows_from_json
 from mock_server.core.models import Batch
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.dialects.encoded import EncodedCache
@@ -18,7 +18,7 @@ from mock_server.services.world import World
 Context = RequestContext[World]
 
 
-def handlers(base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
+def handlers(base_path: str, read: EncodedCache[Batch], csv_row: RowCheck) -> dict[str, Handler]:
     def service(ctx: Context) -> BatchCalls:
         return BatchCalls(ctx.world)
 
@@ -81,7 +81,7 @@ def handlers(base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
 
     def upload_batch_call_contacts(ctx: Context) -> Reply:
         if ctx.media_type == "text/csv":
-            rows = rows_from_csv(ctx.body or "")
+            rows = rows_from_csv(ctx.body or "", csv_row)
         else:
             rows = rows_from_json(ctx.body["contacts"])
         batch, result = service(ctx).upload_contacts(batch_id(ctx), rows)

@@ -10,6 +10,7 @@ from mock_server.dialects.encoded import EncodedCache
 from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
 from mock_server.engine.context import Handler, Reply
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
+from mock_server.engine.validation import instance_check
 from mock_server.world import WorkspaceWorld, WorldDirectory
 
 
@@ -28,9 +29,11 @@ class TruedyDialect:
         base = mount + spec.base_path
         # the JSON of batch calls as read (alone or listed), kept between changes of state
         self.read_json = EncodedCache(wire.batch, batch_key)
+        # a CSV row is a contact: it meets the rules of the JSON one (`InlineContact`)
+        csv_row = instance_check(spec.document["components"]["schemas"]["InlineContact"])
         self.handlers: Mapping[str, Handler] = {
-            **batch_calls.handlers(base, self.read_json),
-            **directory.handlers(base),
+            **batch_calls.handlers(base, self.read_json, csv_row),
+            **directory.handlers(base, csv_row),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)
         if missing:

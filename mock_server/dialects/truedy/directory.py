@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.core.contact_rows import ContactRow, rows_from_csv
+from mock_server.core.contact_rows import ContactRow, RowCheck, rows_from_csv
 from mock_server.core.models import Folder
 from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.envelopes import page, single
@@ -15,7 +15,7 @@ from mock_server.services.world import World
 Context = RequestContext[World]
 
 
-def handlers(base_path: str) -> dict[str, Handler]:
+def handlers(base_path: str, csv_row: RowCheck) -> dict[str, Handler]:
     def directory(ctx: Context) -> Directory:
         return Directory(ctx.world)
 
@@ -67,7 +67,7 @@ def handlers(base_path: str) -> dict[str, Handler]:
         folder_id = ctx.params.get("folder_id")
         if folder_id is not None:
             directory(ctx).folder(folder_id)
-        result = directory(ctx).import_contacts(rows_from_csv(ctx.body or ""), folder_id)
+        result = directory(ctx).import_contacts(rows_from_csv(ctx.body or "", csv_row), folder_id)
         return answer(
             ctx,
             {

@@ -82,7 +82,9 @@ def status_of(error: MockError) -> int:
 def error_reply(error: MockError, request_id: str, now: float) -> Reply:
     status = status_of(error)
     if isinstance(error, RequestInvalid):
-        detail = [{"loc": list(v.loc), "msg": v.msg, "type": v.type} for v in error.violations]
+        detail = [{"loc": list(v.loc), "msg": v.msg, "type": v.type} for v in error.shown()]
+        if error.cut():
+            return Reply(422, {"detail": detail, "violation_count": len(error.violations)})
         return Reply(422, {"detail": detail})
     headers: dict[str, str] = {}
     if isinstance(error, Unauthorized):

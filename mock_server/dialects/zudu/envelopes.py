@@ -73,17 +73,17 @@ def _sentence(error: MockError) -> str:
     if isinstance(error, NotFound) and error.details and error.details.get("resource") == "batch_call":
         return f"Batch call {error.details['id']} not found"
     if isinstance(error, RequestInvalid):
-        return _violations_sentence(error.violations)
+        return _violations_sentence(error.shown(), len(error.violations))
     text = error.message
     return text[:1].upper() + text[1:]
 
 
-def _violations_sentence(violations: Sequence[Violation]) -> str:
+def _violations_sentence(violations: Sequence[Violation], total: int) -> str:
     shown = []
     for v in violations[:_SHOWN_VIOLATIONS]:
         where = field_of(v)
         shown.append(f"{where['field'] or where['location']}: {v.msg}")
-    more = len(violations) - _SHOWN_VIOLATIONS
+    more = total - min(len(violations), _SHOWN_VIOLATIONS)
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
 
 
@@ -98,7 +98,9 @@ def error_reply(error: MockError, request_id: str, now: float) -> Reply:
     status, message = status_of(error)
     body: dict[str, Any] = {"message": message, "status": "error", "error": _sentence(error)}
     if isinstance(error, RequestInvalid):
-        body["errors"] = [field_of(v) for v in error.violations]
+        body["errors"] = [field_of(v) for v in error.shown()]
+        if error.cut():
+            body["violation_count"] = len(error.violations)
     headers: dict[str, str] = {}
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)

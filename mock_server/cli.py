@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from mock_server import readiness_command
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
@@ -115,6 +116,8 @@ def parser() -> argparse.ArgumentParser:
         help="keep all state in this SQLite file: it survives kill -9 and a restart resumes it",
     )
     serve.add_argument("--log-level", default="warning")
+    readiness = commands.add_parser("readiness", help="print a workspace's client readiness report")
+    readiness_command.add_arguments(readiness)
     from mock_server.defects import DEFECTS, ZUDU_DEFECTS
 
     defects = sorted({*DEFECTS, *ZUDU_DEFECTS})
@@ -197,6 +200,8 @@ def tune_garbage_collector() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "readiness":
+        return readiness_command.run(args)
     if not _is_loopback(args.host) and not args.admin_token:
         print(
             f"refusing to listen on {args.host} without --admin-token: /_mock would be open to the network",

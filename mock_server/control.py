@@ -11,10 +11,10 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from mock_server import __version__
+from mock_server import __version__, readiness
 from mock_server.core.clock import ManualClock
 from mock_server.core.timefmt import parse_timestamp, timestamp
 from mock_server.engine.faults import rule_from_json
@@ -198,6 +198,32 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         sandbox.dispatcher.fail(batch, sandbox.now())
         return JSONResponse({"batch_call_id": batch.id, "status": batch.status})
 
+    async def start_readiness(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        session = sandbox.readiness.start(workspace.id, receiver_set=workspace.webhook_url is not None)
+        return JSONResponse(session.as_json(), 201)
+
+    async def readiness_report(request: Request) -> Response:
+        workspace = workspace_of(request)
+        if workspace is None:
+            return _error(401, "unauthorized", "unknown API key")
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "md", "html"):
+            return _error(422, "validation_error", "format must be json, md or html")
+        report = sandbox.readiness.report(
+            workspace.id, sandbox.outbox.deliveries(workspace.id), workspace.webhook_url is not None
+        )
+        if report is None:
+            return _error(404, "readiness_not_started", "no readiness session in this workspace; "
+                          "start one with POST /_mock/readiness/start")
+        if fmt == "md":
+            return PlainTextResponse(readiness.markdown(report), media_type="text/markdown; charset=utf-8")
+        if fmt == "html":
+            return HTMLResponse(readiness.html(report))
+        return JSONResponse(report.as_json())
+
     async def list_faults(request: Request) -> Response:
         rules = [rule.as_json() for rule in sandbox.faults.rules()]
         return JSONResponse({"data": rules, "total": len(rules)})
@@ -238,5 +264,7 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         ("/webhooks", "GET", get_webhook),
         ("/webhooks", "PUT", set_webhook),
         ("/webhooks/deliveries", "GET", deliveries),
+        ("/readiness/start", "POST", start_readiness),
+        ("/readiness", "GET", readiness_report),
     ]
     return [Route(PREFIX + path, guarded(fn), methods=[method]) for path, method, fn in table]

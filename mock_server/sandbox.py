@@ -18,6 +18,7 @@ from mock_server.engine.faults import FaultTable
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
+from mock_server.readiness_sessions import ReadinessSessions
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
@@ -54,6 +55,7 @@ class Sandbox:
         self.faults = FaultTable(settings.seed)
         self.rate_limiter = RateLimiter(Limit.parse(settings.rate_limit)) if settings.rate_limit else None
         self.outbox.clear()
+        self.readiness = ReadinessSessions()
         config = SimulationConfig(
             cost_per_minute_usd=settings.cost_per_minute_usd,
             retry_delay_seconds=settings.retry_delay_seconds,
@@ -130,14 +132,15 @@ class Sandbox:
         self.store.events(event.workspace_id).append(entry)
         workspace = self._workspaces[event.workspace_id]
         if workspace.webhook_url:
-            self.outbox.enqueue(
-                Delivery(
-                    id=self.new_id("whd"),
-                    workspace_id=workspace.id,
-                    event_id=entry["id"],
-                    event_type=event.type,
-                    url=workspace.webhook_url,
-                    secret=workspace.webhook_secret,
-                    body=json_to_keep(entry),
-                )
+            delivery = Delivery(
+                id=self.new_id("whd"),
+                workspace_id=workspace.id,
+                event_id=entry["id"],
+                event_type=event.type,
+                url=workspace.webhook_url,
+                secret=workspace.webhook_secret,
+                body=json_to_keep(entry),
             )
+            self.outbox.enqueue(delivery)
+            for challenge in self.readiness.challenge_deliveries(delivery):
+                self.outbox.enqueue(challenge)

@@ -154,6 +154,8 @@ def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str
         api.request("POST", f"/batch-calls/{batch['id']}/schedule", body={}).raise_for_status()
         event = deliveries.events.get(timeout=20)  # webhooks tell us, no polling
         print(f"webhook: {event['event']} {event['data']}")
+        status = api.request("GET", f"/batch-calls/{batch['id']}").json()["data"]["status"]
+        print(f"{batch['id']} is {status}")  # one read when told something changed, not a loop
         deadline = time.monotonic() + 20
         while deliveries.rejected < 2 and time.monotonic() < deadline:
             time.sleep(0.1)

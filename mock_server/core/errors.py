@@ -86,6 +86,7 @@ class InternalError(MockError):
 
 class ServiceUnavailable(MockError):
     code = "service_unavailable"
+    retry_after = 1  # seconds, sent as Retry-After
 
 
 class RequestInvalid(MockError):

@@ -49,6 +49,19 @@ class Dialect(Protocol):
     def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply: ...
 
 
+class Observer(Protocol):
+    """A readiness session's view of the pipeline: its deliberate errors and the exchanges it saw.
+    The pipeline calls it only while `armed` (some workspace has a session)."""
+
+    armed: bool
+
+    def challenge(
+        self, workspace_id: str, request_id: str, method: str, operation_id: str, now: float
+    ) -> MockError | None: ...
+
+    def observe(self, workspace_id: str, entry: dict[str, Any]) -> None: ...
+
+
 class Runtime(Protocol):
     """What the engine needs from the sandbox around it."""
 
@@ -56,6 +69,9 @@ class Runtime(Protocol):
     latency_seconds: float  # simulated processing time of every API request
     faults: FaultTable
     rate_limiter: RateLimiter | None
+
+    @property
+    def readiness(self) -> Observer: ...
 
     def now(self) -> float: ...
 

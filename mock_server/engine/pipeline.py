@@ -6,7 +6,9 @@ Routes and validation come from the dialect's spec; the dialect supplies handler
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import time
 from typing import Any
 
 import orjson
@@ -16,6 +18,7 @@ from mock_server.core.errors import (
     BadRequest,
     InternalError,
     MockError,
+    PayloadTooLarge,
     RateLimited,
     RequestInvalid,
     ServiceUnavailable,
@@ -28,6 +31,7 @@ from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
 from mock_server.engine.front import request_id_of, with_request_id
 from mock_server.engine.incoming import Disconnected, Incoming
 from mock_server.engine.kept import exact
+from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
@@ -151,6 +155,7 @@ class OperationEndpoint:
         request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
+        received_at = time.time() if self.runtime.readiness.armed else None
         try:
             fault = self.runtime.faults.match(request.method, request.path)
             if fault is not None:
@@ -180,11 +185,35 @@ class OperationEndpoint:
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
+        if received_at is not None and self.runtime.readiness.armed:
+            self._observe(request, request_id, operation, reply, body, received_at)
+
+    def _observe(
+        self, request: Incoming, request_id: str, operation: Operation, reply: Reply, body: bytes,
+        received_at: float,
+    ) -> None:
+        """Tell the readiness session of the request's workspace (if any) what was answered."""
+        try:
+            workspace = self.dialect.authenticate(request.headers)
+        except MockError:
+            return  # no workspace: nobody's session
+        entry = journal_entry(request, request_id, operation.operation_id, workspace.id, reply, body,
+                              received_at, time.time(), self.runtime.now())
+        self.runtime.readiness.observe(workspace.id, entry)
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str) -> Reply:
         self.runtime.catch_up()
         now = self.runtime.now()
         workspace = self.dialect.authenticate(request.headers)
+        if self.runtime.readiness.armed:  # a readiness session's deliberate 503 or 429
+            challenge = self.runtime.readiness.challenge(
+                workspace.id, request_id, request.method, operation.operation_id, now
+            )
+            if challenge is not None:
+                if operation.body is not None:  # read, so the session knows what a retry must resend
+                    with contextlib.suppress(PayloadTooLarge):
+                        await request.body(self.runtime.max_body_bytes)
+                raise challenge
         if self.runtime.rate_limiter is not None:
             self.runtime.rate_limiter.hit(workspace.id)
         prefer = request.headers.get("prefer")

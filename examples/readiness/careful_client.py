@@ -25,7 +25,17 @@ import uuid
 from typing import Any
 
 import httpx
-from sandbox_session import API, arguments, arm, control, receiver, report, set_receiver, webhook_secret
+from sandbox_session import (
+    api_client,
+    arguments,
+    arm,
+    control,
+    receiver,
+    report,
+    set_receiver,
+    settled_report,
+    webhook_secret,
+)
 
 RETRYABLE = {429, 500, 502, 503, 504}
 MAX_ATTEMPTS = 5
@@ -40,10 +50,8 @@ CAMPAIGN = {
 class CarefulApi:
     """The Batch Calls API with retries that are safe to make."""
 
-    def __init__(self, base_url: str, api_key: str) -> None:
-        self.http = httpx.Client(
-            base_url=base_url.rstrip("/") + API, headers={"Authorization": f"Bearer {api_key}"}, timeout=10
-        )
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
         self._not_before = 0.0  # monotonic: a Retry-After holds every request of the workspace
         self._lock = threading.Lock()
 
@@ -139,12 +147,15 @@ class VerifyingReceiver:
 
 
 def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str, Any]:
-    sandbox = control(base_url, api_key, admin_token)
+    with control(base_url, api_key, admin_token) as sandbox, api_client(base_url, api_key) as http:
+        return _session(sandbox, CarefulApi(http))
+
+
+def _session(sandbox: httpx.Client, api: CarefulApi) -> dict[str, Any]:
     deliveries = VerifyingReceiver(webhook_secret(sandbox))
     with receiver(deliveries) as url:
         set_receiver(sandbox, url)
         arm(sandbox)
-        api = CarefulApi(base_url, api_key)
         agents = api.read_all("/agents")
         print(f"{len(agents)} agents, read page by page")
         created = api.request("POST", "/batch-calls", body=CAMPAIGN)  # 503 first: retried, same key
@@ -160,7 +171,7 @@ def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str
         while deliveries.rejected < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         print(f"rejected {deliveries.rejected} forged or stale deliveries")
-        graded: dict[str, Any] = report(sandbox)
+        graded = settled_report(sandbox)
         print(report(sandbox, "md"))
         set_receiver(sandbox, None)  # the receiver stops with this script
     return graded

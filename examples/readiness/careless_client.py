@@ -17,7 +17,16 @@ import threading
 from typing import Any
 
 import httpx
-from sandbox_session import API, arguments, arm, control, receiver, report, set_receiver
+from sandbox_session import (
+    api_client,
+    arguments,
+    arm,
+    control,
+    receiver,
+    report,
+    set_receiver,
+    settled_report,
+)
 
 CAMPAIGN = {
     "name": "Readiness check",
@@ -28,10 +37,8 @@ MIN_POLLS = 80  # the tight loop's reads of one batch call; over 60 in a minute 
 
 
 class CarelessApi:
-    def __init__(self, base_url: str, api_key: str) -> None:
-        self.http = httpx.Client(
-            base_url=base_url.rstrip("/") + API, headers={"Authorization": f"Bearer {api_key}"}, timeout=10
-        )
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
 
     def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
         for _ in range(5):  # "just try again"
@@ -53,12 +60,15 @@ class TrustingReceiver:
 
 
 def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str, Any]:
-    sandbox = control(base_url, api_key, admin_token)
+    with control(base_url, api_key, admin_token) as sandbox, api_client(base_url, api_key) as http:
+        return _session(sandbox, CarelessApi(http))
+
+
+def _session(sandbox: httpx.Client, api: CarelessApi) -> dict[str, Any]:
     deliveries = TrustingReceiver()
     with receiver(deliveries) as url:
         set_receiver(sandbox, url)
         arm(sandbox)
-        api = CarelessApi(base_url, api_key)
         agents = api.http.get("/agents", params={"limit": 2}).json()["data"]  # the first page only
         print(f"{len(agents)} agents (there may be more)")
         batch = api.request("POST", "/batch-calls", CAMPAIGN).json()["data"]
@@ -68,7 +78,7 @@ def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str
             api.http.get(f"/batch-calls/{batch['id']}")  # "is it done yet?"
             polls += 1
         print(f"polled {polls} times; the receiver accepted {deliveries.received} deliveries")
-        graded: dict[str, Any] = report(sandbox)
+        graded = settled_report(sandbox)
         print(report(sandbox, "md"))
         set_receiver(sandbox, None)  # the receiver stops with this script
     return graded

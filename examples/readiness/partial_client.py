@@ -12,16 +12,29 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import httpx
 from careful_client import CAMPAIGN, CarefulApi, VerifyingReceiver
-from sandbox_session import arguments, arm, control, receiver, report, set_receiver, webhook_secret
+from sandbox_session import (
+    api_client,
+    arguments,
+    arm,
+    control,
+    receiver,
+    report,
+    set_receiver,
+    webhook_secret,
+)
 
 
 def run(base_url: str, api_key: str, admin_token: str | None = None) -> dict[str, Any]:
-    sandbox = control(base_url, api_key, admin_token)
+    with control(base_url, api_key, admin_token) as sandbox, api_client(base_url, api_key) as http:
+        return _session(sandbox, CarefulApi(http))
+
+
+def _session(sandbox: httpx.Client, api: CarefulApi) -> dict[str, Any]:
     with receiver(VerifyingReceiver(webhook_secret(sandbox))) as url:
         set_receiver(sandbox, url)
         arm(sandbox)
-        api = CarefulApi(base_url, api_key)
         created = api.request("POST", "/batch-calls", body=CAMPAIGN)  # 503 first: retried, same key
         created.raise_for_status()
         print(f"created {created.json()['data']['id']}; stopping here")

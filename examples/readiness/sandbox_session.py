@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,13 @@ def control(base_url: str, api_key: str, admin_token: str | None = None) -> http
     if admin_token:
         headers["X-Mock-Admin-Token"] = admin_token
     return httpx.Client(base_url=base_url, headers=headers, timeout=10)
+
+
+def api_client(base_url: str, api_key: str) -> httpx.Client:
+    """A client of the Batch Calls API itself (Truedy's base path), as a partner's code would have."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/") + API, headers={"Authorization": f"Bearer {api_key}"}, timeout=10
+    )
 
 
 @contextmanager
@@ -76,6 +84,25 @@ def arm(sandbox: httpx.Client) -> dict[str, Any]:
     """Start a readiness session: from now on the sandbox tests the client (and grades it)."""
     session: dict[str, Any] = sandbox.post("/_mock/readiness/start").raise_for_status().json()
     return session
+
+
+WEBHOOK_CHECKS = (
+    "webhook_rejects_bad_signature",
+    "webhook_rejects_stale_timestamp",
+    "webhook_acknowledges_fast",
+)
+
+
+def settled_report(sandbox: httpx.Client, timeout: float = 10.0) -> dict[str, Any]:
+    """The report once the sandbox has noted the receiver's answers (it notes each one after the
+    receiver sent it), or as it stands after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        graded: dict[str, Any] = report(sandbox)
+        pending = [c for c in graded["checks"] if c["id"] in WEBHOOK_CHECKS and c["status"] == "not_observed"]
+        if not pending or time.monotonic() > deadline:
+            return graded
+        time.sleep(0.05)
 
 
 def report(sandbox: httpx.Client, fmt: str = "json") -> Any:

@@ -15,8 +15,8 @@ from support import live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # as root, and quiet on a closed network (it would otherwise look up Google's hosts at every start)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CAMPAIGN = {"name": "Ready", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+15550100001"}]}
 
 

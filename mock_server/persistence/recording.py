@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 
 from mock_server.core.clock import RealClock
-from mock_server.core.errors import RateLimited
+from mock_server.core.errors import MockError, RateLimited
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit, RateLimiter
+from mock_server.readiness_sessions import ReadinessSessions
 from mock_server.sandbox import Sandbox, make_clock
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Workspace
@@ -121,6 +122,32 @@ class RecordingOutbox(Outbox):
             self.on_delivered(delivery)
 
 
+class TracedReadiness(ReadinessSessions):
+    """Readiness sessions under a state file. A challenged request changed nothing, so it is not
+    journaled (as a rate-limited one); a replayed request meets no challenge and feeds no session:
+    after a restart, a session re-armed by the replayed start begins afresh."""
+
+    def challenge(
+        self, workspace_id: str, request_id: str, method: str, operation_id: str, now: float
+    ) -> MockError | None:
+        trace = CURRENT.get()
+        if trace is not None and trace.replaying:
+            return None
+        error = super().challenge(workspace_id, request_id, method, operation_id, now)
+        if error is not None and trace is not None:
+            trace.limited = True
+        return error
+
+    def observe(self, workspace_id: str, entry: dict[str, Any]) -> None:
+        trace = CURRENT.get()
+        if trace is None or not trace.replaying:
+            super().observe(workspace_id, entry)
+
+    def challenge_deliveries(self, real: Delivery) -> list[Delivery]:
+        trace = CURRENT.get()
+        return [] if trace is not None and trace.replaying else super().challenge_deliveries(real)
+
+
 class RecordingSandbox(Sandbox):
     """The sandbox with pinned request time, traced outcomes and recorded catch-ups."""
 
@@ -140,6 +167,7 @@ class RecordingSandbox(Sandbox):
     def _build(self) -> None:
         super()._build()
         self.faults = TracedFaults(self.settings.seed)
+        self.readiness = TracedReadiness()
         if self.settings.rate_limit and not self.replaying:
             self.rate_limiter = TracedLimiter(Limit.parse(self.settings.rate_limit))
         self.pending_catch_up = None

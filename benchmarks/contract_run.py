@@ -16,7 +16,7 @@ from contracts.config import KitConfig
 from contracts.inprocess import sandbox
 from contracts.results import Outcome
 from contracts.runner import run
-from mock_server.defects import DEFECTS
+from mock_server.testing.defects import DEFECTS
 
 SPEC = Path(__file__).resolve().parent.parent / "openapi.json"
 

@@ -53,6 +53,9 @@ def sandbox(**settings: Any) -> Iterator[str]:
     (Truedy's; the origin, without /api/public/v1, is Zudu's)."""
     from mock_server.app import create_app
     from mock_server.settings import Settings
+    from mock_server.testing.defects import defect_hook
 
-    with serve(create_app(Settings(**settings))) as origin:
+    chosen = Settings(**settings)
+    hook = defect_hook(chosen.defects) if chosen.defects else None
+    with serve(create_app(chosen, dialect_hook=hook)) as origin:
         yield origin + API_BASE_PATH

@@ -16,9 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from mock_server.control import control_routes
-from mock_server.core.clock import RealClock
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
-from mock_server.defects import with_defects
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect
@@ -28,6 +26,7 @@ from mock_server.engine.spec import Spec, load_spec
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+from mock_server.wakeups import pump
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -43,26 +42,24 @@ class SandboxApp(Starlette):
         return self.front(super().build_middleware_stack())
 
 
-async def pump(sandbox: Sandbox, idle_seconds: float = 1.0) -> None:
-    """Real clock: run due calls as they fall due, so events and webhooks flow without requests."""
-    while True:
-        sandbox.catch_up()
-        due = sandbox.dispatcher.next_due()
-        wait = idle_seconds
-        if isinstance(sandbox.clock, RealClock) and due is not None:
-            wait = min(idle_seconds, max(0.0, (due - sandbox.now()) / sandbox.clock.speed))
-        await asyncio.sleep(max(wait, 0.005))
+DialectHook = Callable[[Dialect, Sandbox], Dialect]
 
 
-def serve_dialects(settings: Settings, sandbox: Sandbox, truedy_spec: Spec) -> list[Dialect]:
-    """The dialects the settings ask for, in order: the first is the fallback of unknown paths."""
+def serve_dialects(
+    settings: Settings, sandbox: Sandbox, truedy_spec: Spec, hook: DialectHook | None = None
+) -> list[Dialect]:
+    """The dialects the settings ask for, in order: the first is the fallback of unknown paths.
+    `hook` may replace each (the test-only deliberate defects of `mock_server.testing`)."""
     served: list[Dialect] = []
     for name in settings.dialects:
+        dialect: Dialect
         if name == "truedy":
-            served.append(with_defects(TruedyDialect(truedy_spec, sandbox), settings.defects))  # test-only
+            dialect = TruedyDialect(truedy_spec, sandbox)
         elif name == "zudu":
-            zudu = ZuduDialect(load_spec(settings.zudu_spec_path), sandbox)
-            served.append(with_defects(zudu, settings.defects))  # test-only
+            dialect = ZuduDialect(load_spec(settings.zudu_spec_path), sandbox)
+        else:
+            continue
+        served.append(hook(dialect, sandbox) if hook is not None else dialect)
     if not served:
         raise ValueError("serve at least one dialect")
     return served
@@ -82,16 +79,17 @@ def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
     return served[0]
 
 
-def create_app(settings: Settings | None = None) -> SandboxApp:
+def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | None = None) -> SandboxApp:
     settings = settings or Settings()
     persistence = Persistence(settings) if settings.state_file is not None else None
     sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
     spec = load_spec(settings.spec_path)
-    served = serve_dialects(settings, sandbox, spec)
+    served = serve_dialects(settings, sandbox, spec, dialect_hook)
 
     def error_response(request: Request, error: MockError) -> Response:
         dialect = dialect_for(served, request.url.path)
-        return render(dialect.error_reply(error, request_id_of(request.scope), sandbox.now()))
+        world = sandbox.world_of(request.headers) or sandbox.default_world
+        return render(dialect.error_reply(error, request_id_of(request.scope), world.now()))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -125,7 +123,7 @@ def create_app(settings: Settings | None = None) -> SandboxApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
             await persistence.ready()  # replay the state file before anything else runs
-        tasks = [asyncio.create_task(sandbox.outbox.run()), asyncio.create_task(pump(sandbox))]
+        tasks = [asyncio.create_task(sandbox.outbox.run()), asyncio.create_task(pump(sandbox.wakeups))]
         if persistence is not None:
             tasks.append(asyncio.create_task(persistence.heartbeat()))
         try:

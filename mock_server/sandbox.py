@@ -1,35 +1,42 @@
-"""The sandbox's state and services: the clock, ids, the store, the dispatcher and the event log.
+"""The sandbox: the registry of workspace worlds, their credentials and what they share.
 
-One object per app, built from Settings and handed to the HTTP layers; reset rebuilds it.
+Each workspace is a world of its own (`world.WorkspaceWorld`). The sandbox creates them, finds the
+world a request's credentials name, hands out request ids, and owns the two things worlds share:
+the webhook outbox (with per-receiver limits) and the wake-up schedule of real-clock worlds.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
 
-from mock_server.core.clock import Clock, ManualClock, RealClock
-from mock_server.core.dispatcher import Dispatcher
-from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
-from mock_server.core.outcomes import SimulationConfig
-from mock_server.core.timefmt import timestamp
-from mock_server.engine.faults import FaultTable
-from mock_server.engine.kept import json_to_keep
-from mock_server.engine.ratelimit import Limit, RateLimiter
-from mock_server.fixtures import seed_workspace
-from mock_server.readiness_sessions import ReadinessSessions
 from mock_server.settings import Settings
-from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
-from mock_server.store.memory import MemoryStore
-from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
+from mock_server.store.base import Workspace
+from mock_server.wakeups import WakeSchedule
+from mock_server.webhooks import Outbox, WebhookPolicy
+from mock_server.world import SharedSettings, WorkspaceWorld, WorldConfig, derive_seed
 
 
-def make_clock(settings: Settings) -> Clock:
-    start = settings.start_at if settings.start_at is not None else float(int(time.time()))
-    if settings.clock == "manual":
-        return ManualClock(start)
-    return RealClock(settings.speed, start if settings.start_at is not None else None)
+def default_world_config(settings: Settings) -> WorldConfig:
+    return WorldConfig(
+        seed=settings.seed,
+        clock=settings.clock,
+        speed=settings.speed,
+        start_at=settings.start_at,
+        webhook_url=settings.webhook_url,
+    )
+
+
+def shared_settings(settings: Settings) -> SharedSettings:
+    return SharedSettings(
+        cost_per_minute_usd=settings.cost_per_minute_usd,
+        retry_delay_seconds=settings.retry_delay_seconds,
+        rate_limit=settings.rate_limit,
+        live_edits=settings.live_edits,
+    )
 
 
 class Sandbox:
@@ -37,110 +44,111 @@ class Sandbox:
         self.settings = settings
         self.max_body_bytes = settings.max_body_bytes
         self.latency_seconds = settings.latency_ms / 1000
-        self.live_edits = settings.live_edits
-        self.outbox = Outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds))
-        self.writes = 0  # requests that may have changed state; never reset, so versions never repeat
-        self._build()
-
-    def _build(self) -> None:
-        settings = self.settings
-        self.clock = make_clock(settings)
-        self.ids = IdFactory(settings.seed)
+        self.shared = shared_settings(settings)
+        self.outbox = self.new_outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds))
+        self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
-        self.request_ids = IdFactory(settings.seed + 1)
-        # credentials of new workspaces have theirs too: adding a Zudu pair shifted no other id
-        self.credential_ids = IdFactory(settings.seed + 2)
-        self.store: Store = MemoryStore()
-        self._workspaces: dict[str, Workspace] = {}
-        self.faults = FaultTable(settings.seed)
-        self.rate_limiter = RateLimiter(Limit.parse(settings.rate_limit)) if settings.rate_limit else None
+        self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
+        self._start()
+
+    def new_outbox(self, policy: WebhookPolicy) -> Outbox:
+        return Outbox(policy)
+
+    def _start(self) -> None:
+        settings = self.settings
+        # the ids and keys of workspaces: one stream, used only when a workspace is created
+        self.credentials = IdFactory(derive_seed(settings.seed, "credentials"))
+        self.worlds: dict[str, WorkspaceWorld] = {}
+        self._by_key: dict[str, WorkspaceWorld] = {}
+        self._by_pair_key: dict[str, WorkspaceWorld] = {}
         self.outbox.clear()
-        self.readiness = ReadinessSessions()
-        config = SimulationConfig(
-            cost_per_minute_usd=settings.cost_per_minute_usd,
-            retry_delay_seconds=settings.retry_delay_seconds,
-        )
-        self.dispatcher = Dispatcher(seed=settings.seed, config=config, emit=self._record, ids=self.ids)
-        self.default_workspace = self.add_workspace(
-            settings.sandbox_key, (settings.zudu_key, settings.zudu_secret)
+        self.wakeups.clear()
+        self.default_world = self.add_world(
+            default_world_config(settings),
+            api_key=settings.sandbox_key,
+            key_pair=(settings.zudu_key, settings.zudu_secret),
         )
 
-    def reset(self) -> None:
-        """Back to the state of a fresh start with the same settings."""
-        self._build()
+    def reset_all(self) -> None:
+        """Back to a fresh start with the same settings: every world but the default is gone."""
+        self._start()
 
-    # Runtime ---------------------------------------------------------------------------------
-    def now(self) -> float:
-        return self.clock.now()
+    # worlds ----------------------------------------------------------------------------------
+    def new_world_config(
+        self,
+        *,
+        clock: str | None = None,
+        speed: float | None = None,
+        start_at: float | None = None,
+        seed: int | None = None,
+        webhook_url: str | None = None,
+    ) -> WorldConfig:
+        """A new workspace's config: what the request gives, else the sandbox's flags; its seed is
+        derived from the sandbox seed and the order of creation, so it is reproducible."""
+        base = default_world_config(self.settings)
+        return replace(
+            base,
+            seed=seed if seed is not None else derive_seed(self.settings.seed, "workspace", len(self.worlds)),
+            clock=clock if clock in ("manual", "real") else base.clock,  # type: ignore[arg-type]
+            speed=speed if speed is not None else base.speed,
+            start_at=start_at if start_at is not None else base.start_at,
+            webhook_url=webhook_url,  # never the default workspace's receiver: it is someone else's
+        )
 
-    def new_id(self, prefix: str) -> str:
-        return self.ids.new(prefix)
+    def add_world(
+        self,
+        config: WorldConfig,
+        *,
+        api_key: str | None = None,
+        key_pair: tuple[str, str] | None = None,
+    ) -> WorkspaceWorld:
+        ids = self.credentials
+        workspace = Workspace(
+            id=ids.new("ws"),
+            api_key=api_key or f"sk_test_{ids.new('key').split('_', 1)[1]}",
+            key_pair=key_pair or (ids.new("zk_test"), ids.new("zs_test")),
+            webhook_url=config.webhook_url,
+            webhook_secret=f"whsec_{ids.new('sec').split('_', 1)[1]}",
+        )
+        world = self.new_world(workspace, config)
+        self.worlds[workspace.id] = world
+        self._by_key[workspace.api_key] = world
+        if workspace.key_pair is not None:
+            self._by_pair_key[workspace.key_pair[0]] = world
+        self.wakeups.note(world)
+        return world
 
-    def note_write(self) -> None:
-        """A request that may have changed state was answered (any method but GET and HEAD)."""
-        self.writes += 1
+    def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
+        return WorkspaceWorld(
+            workspace, config, self.shared, self.outbox, self.creation_instant, self.wakeups.note
+        )
 
-    def state_version(self) -> tuple[int, int]:
-        """Changes whenever the state may have: a write was answered or a simulated event ran."""
-        return self.writes, self.dispatcher.events_run
+    def creation_instant(self) -> float:
+        """The wall-clock instant a world is created or reset at (its clock starts there when it has
+        no start_at)."""
+        return time.time()
+
+    def world_by_key(self, api_key: str) -> WorkspaceWorld | None:
+        return self._by_key.get(api_key)
+
+    def world_by_pair(self, key_id: str, secret: str) -> WorkspaceWorld | None:
+        """The world of a key-and-secret pair, or None when either is wrong."""
+        world = self._by_pair_key.get(key_id)
+        pair = world.workspace.key_pair if world is not None else None
+        if world is None or pair is None or not hmac.compare_digest(pair[1].encode(), secret.encode()):
+            return None
+        return world
+
+    def world_of(self, headers: Mapping[str, str]) -> WorkspaceWorld | None:
+        """The world the request's credentials name: a Truedy Bearer key, or a Zudu key and secret;
+        the default world when the request carries none; None when they name no workspace."""
+        pair_key = headers.get("x-api-key", "").strip()
+        if pair_key:
+            return self.world_by_pair(pair_key, headers.get("x-api-secret", "").strip())
+        scheme, _, key = headers.get("authorization", "").partition(" ")
+        if not key.strip():
+            return self.default_world if not scheme else None
+        return self.world_by_key(key.strip()) if scheme.lower() == "bearer" else None
 
     def new_request_id(self) -> str:
         return self.request_ids.new("req")
-
-    def catch_up(self) -> None:
-        """In real time, run what fell due since the last request before answering this one."""
-        if isinstance(self.clock, RealClock):
-            self.dispatcher.run_until(self.clock.now())
-
-    def idempotency_records(self, workspace: Workspace) -> Collection[IdempotencyRecord]:
-        return self.store.idempotency(workspace.id)
-
-    # workspaces and events -------------------------------------------------------------------
-    def add_workspace(
-        self, api_key: str | None = None, key_pair: tuple[str, str] | None = None
-    ) -> Workspace:
-        if key_pair is None:
-            key_pair = (self.credential_ids.new("zk_test"), self.credential_ids.new("zs_test"))
-        workspace = Workspace(
-            id=self.new_id("ws"),
-            api_key=api_key or f"sk_test_{self.ids.new('key').split('_', 1)[1]}",
-            key_pair=key_pair,
-            webhook_url=self.settings.webhook_url,
-            webhook_secret=f"whsec_{self.ids.new('sec').split('_', 1)[1]}",
-        )
-        self.store.add_workspace(workspace)
-        self._workspaces[workspace.id] = workspace
-        seed_workspace(self.store, workspace, self.now())
-        return workspace
-
-    def advance(self, target: float) -> int:
-        """Manual clock: move to `target`, running every due event in time order on the way."""
-        if not isinstance(self.clock, ManualClock):
-            raise ValueError("the clock is in real mode; advance works in manual mode only")
-        ran = self.dispatcher.run_until(target)
-        self.clock.advance_to(target)
-        return ran
-
-    def _record(self, event: DomainEvent) -> None:
-        """Log the event, and queue it for the workspace's webhook receiver if it has one."""
-        entry: dict[str, Any] = {
-            "id": self.new_id("evt"),
-            "event": event.type,
-            "timestamp": timestamp(event.at),
-            "data": event.data,
-        }
-        self.store.events(event.workspace_id).append(entry)
-        workspace = self._workspaces[event.workspace_id]
-        if workspace.webhook_url:
-            delivery = Delivery(
-                id=self.new_id("whd"),
-                workspace_id=workspace.id,
-                event_id=entry["id"],
-                event_type=event.type,
-                url=workspace.webhook_url,
-                secret=workspace.webhook_secret,
-                body=json_to_keep(entry),
-            )
-            self.outbox.enqueue(delivery)
-            for challenge in self.readiness.challenge_deliveries(delivery):
-                self.outbox.enqueue(challenge)

@@ -21,6 +21,10 @@ def default_zudu_spec_path() -> Path:
     return default_spec_path("openapi.zudu.json")
 
 
+def default_control_spec_path() -> Path:
+    return default_spec_path("openapi.control.json")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     spec_path: Path = field(default_factory=default_spec_path)
@@ -42,5 +46,5 @@ class Settings:
     webhook_url: str | None = None
     webhook_retry_base_seconds: float = 1.0
     admin_token: str | None = None
-    defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.defects)
+    defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only

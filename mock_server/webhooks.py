@@ -86,6 +86,10 @@ class Outbox:
     def clear(self) -> None:
         self._deliveries.clear()
 
+    def forget(self, workspace_id: str) -> None:
+        """A workspace's world was reset: its deliveries are gone, sent or not."""
+        self._deliveries = [d for d in self._deliveries if d.workspace_id != workspace_id]
+
     async def run(self) -> None:
         """Drain the outbox forever (cancel the task to stop)."""
         limit = asyncio.Semaphore(self.policy.parallel)

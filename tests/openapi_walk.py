@@ -1,6 +1,6 @@
 """Walking an OpenAPI document: $ref resolution and every example with the schema it must obey.
 
-Shared by the document tests of openapi.json and openapi.zudu.json (tests/spec/).
+Shared by the document tests of openapi.json, openapi.zudu.json and openapi.control.json (tests/spec/).
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ def make_client(**overrides: Any) -> CheckedClient:
     return client
 
 
-def new_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
+def new_batch(client: TestClient, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+    """A Truedy batch call from the demo folder, in the default workspace unless `headers` say."""
     body = {
         "name": "Spring campaign",
         "agent_id": "agt_sandbox_ready",
@@ -95,7 +96,7 @@ def new_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
         "contact_folder_id": "folder_sandbox_demo",
         **fields,
     }
-    response = client.post(f"{API}/batch-calls", json=body, headers=AUTH)
+    response = client.post(f"{API}/batch-calls", json=body, headers=headers or AUTH)
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()["data"]
     return data

@@ -152,20 +152,20 @@ def test_pause_resume_delete_races_leave_valid_transitions_and_true_counters(
         doomed = await new_batch(send, auth, max_concurrent_calls=3)
         for batch in (kept, doomed):
             assert (await send("POST", f"{API}/batch-calls/{batch['id']}/schedule", None, auth)).is_success
-        await send("POST", "/_mock/clock/advance", {"seconds": 60}, {})
+        await send("POST", "/_mock/clock/advance", {"seconds": 60}, auth)  # the workspace's own clock
         rng = random.Random(4)
         for round_ in range(3):
             storm = [send("POST", f"{API}/batch-calls/{b['id']}/{rng.choice(['pause', 'resume'])}",
                           None, auth) for _ in range(20) for b in (kept, doomed)]
-            storm.append(send("POST", "/_mock/clock/advance", {"seconds": 120}, {}))
+            storm.append(send("POST", "/_mock/clock/advance", {"seconds": 120}, auth))
             if round_ == 1:
                 storm += [send("DELETE", f"{API}/batch-calls/{doomed['id']}", None, auth) for _ in range(3)]
             rng.shuffle(storm)
             answers = await asyncio.gather(*storm)
             assert {a.status_code for a in answers} <= {200, 204, 404, 422}
-        await send("POST", "/_mock/clock/advance", {"seconds": 60}, {})
+        await send("POST", "/_mock/clock/advance", {"seconds": 60}, auth)
         await send("POST", f"{API}/batch-calls/{kept['id']}/resume", None, auth)  # if left paused
-        await send("POST", "/_mock/clock/advance", {"seconds": 7 * 86400}, {})
+        await send("POST", "/_mock/clock/advance", {"seconds": 7 * 86400}, auth)
         events = (await send("GET", "/_mock/events", None, auth)).json()["data"]
         assert check_lifecycle(events, kept["id"])[-1] == "completed"
         assert check_lifecycle(events, doomed["id"])[-1] == "cancelled"

@@ -10,12 +10,20 @@ def test_health(client: CheckedClient) -> None:
     assert body["status"] == "ok" and body["clock"]["mode"] == "manual"
 
 
-def test_reset_forgets_everything(client: CheckedClient) -> None:
+def test_reset_forgets_one_world_and_a_full_reset_everything(client: CheckedClient) -> None:
     new_batch(client)
     key = client.post("/_mock/workspaces").json()["api_key"]
-    assert client.post("/_mock/reset").status_code == 200
+    other = {"Authorization": f"Bearer {key}"}
+    new_batch(client, headers=other)
+    assert client.post("/_mock/reset").status_code == 200  # no credentials: the default world
     assert client.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 0
-    assert client.get(f"{API}/agents", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert client.get(f"{API}/batch-calls", headers=other).json()["pagination"]["total"] == 1
+    assert client.post("/_mock/reset", headers=other).json()["api_key"] == key  # keys survive
+    assert client.get(f"{API}/batch-calls", headers=other).json()["pagination"]["total"] == 0
+    new_batch(client)
+    assert client.post("/_mock/reset?scope=all").status_code == 200
+    assert client.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 0
+    assert client.get(f"{API}/agents", headers=other).status_code == 401
 
 
 def test_new_workspace_answers_key_and_fixtures(client: CheckedClient) -> None:

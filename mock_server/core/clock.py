@@ -45,3 +45,7 @@ class RealClock:
 
     def now(self) -> float:
         return self._sim_origin + (time.time() - self._wall_origin) * self.speed
+
+    def wall_time_of(self, instant: float) -> float:
+        """The wall-clock moment this clock reads `instant`."""
+        return self._wall_origin + (instant - self._sim_origin) / self.speed

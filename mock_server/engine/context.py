@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from mock_server.core.errors import MockError
 from mock_server.engine.faults import FaultTable
@@ -21,45 +21,76 @@ class Reply:
     encoded: bytes | None = None  # the body already encoded, when the engine had to encode it early
 
 
+class Observer(Protocol):
+    """A readiness session's view of the pipeline: its deliberate errors and the exchanges it saw."""
+
+    def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None: ...
+
+    def observe(self, entry: dict[str, Any]) -> None: ...
+
+
+class Tenant(Protocol):
+    """What the engine needs from the world a request belongs to (a workspace's world)."""
+
+    faults: FaultTable
+    rate_limiter: RateLimiter | None
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def readiness(self) -> Observer | None: ...  # the world's armed readiness session
+
+    def now(self) -> float: ...
+
+    def catch_up(self) -> None: ...
+
+    def note_write(self) -> None: ...
+
+    def idempotency_records(self) -> Collection[IdempotencyRecord]: ...
+
+
+class HasWorkspace(Protocol):
+    @property
+    def workspace(self) -> Workspace: ...
+
+
+W = TypeVar("W", bound=HasWorkspace)
+
+
 @dataclass(slots=True)
-class RequestContext:
+class RequestContext(Generic[W]):
     operation: Operation
     request_id: str
     now: float
-    workspace: Workspace
+    world: W  # the world of the authenticated workspace, as its dialect knows it
     params: dict[str, Any]  # typed path, query and header parameters, defaults applied
     body: Any  # parsed JSON, text for non-JSON media types, None when absent
     media_type: str | None
 
+    @property
+    def workspace(self) -> Workspace:
+        return self.world.workspace
 
-Handler = Callable[[RequestContext], Reply]
+
+Handler = Callable[[RequestContext[Any]], Reply]
 
 
 class Dialect(Protocol):
-    """One vendor's wire layer: its spec, its handlers, its auth and its envelopes."""
+    """One API's wire layer: its spec, its handlers, its auth and its envelopes."""
 
     name: str
     spec: Spec
     handlers: Mapping[str, Handler]
+    # a public API sits behind a gateway: fault rules, the rate limit, `Prefer: code=`, simulated
+    # latency and idempotency keys apply to it; the control API has none of these
+    gateway: bool
 
-    def authenticate(self, headers: Mapping[str, str]) -> Workspace: ...
+    def authenticate(self, headers: Mapping[str, str]) -> Tenant: ...
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply: ...
 
     def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply: ...
-
-
-class Observer(Protocol):
-    """A readiness session's view of the pipeline: its deliberate errors and the exchanges it saw.
-    The pipeline calls it only while `armed` (some workspace has a session)."""
-
-    armed: bool
-
-    def challenge(
-        self, workspace_id: str, request_id: str, method: str, operation_id: str, now: float
-    ) -> MockError | None: ...
-
-    def observe(self, workspace_id: str, entry: dict[str, Any]) -> None: ...
 
 
 class Runtime(Protocol):
@@ -67,18 +98,5 @@ class Runtime(Protocol):
 
     max_body_bytes: int
     latency_seconds: float  # simulated processing time of every API request
-    faults: FaultTable
-    rate_limiter: RateLimiter | None
 
-    @property
-    def readiness(self) -> Observer: ...
-
-    def now(self) -> float: ...
-
-    def new_id(self, prefix: str) -> str: ...
-
-    def catch_up(self) -> None: ...
-
-    def note_write(self) -> None: ...
-
-    def idempotency_records(self, workspace: Workspace) -> Collection[IdempotencyRecord]: ...
+    def world_of(self, headers: Mapping[str, str]) -> Tenant | None: ...

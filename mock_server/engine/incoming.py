@@ -12,6 +12,14 @@ from urllib.parse import parse_qsl
 
 from mock_server.core.errors import PayloadTooLarge
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def changes_state(method: str) -> bool:
+    """The one rule of what counts as a write: every method but GET, HEAD and OPTIONS. It decides
+    what bumps a world's state version and what the state file journals."""
+    return method not in SAFE_METHODS
+
 
 class Disconnected(Exception):
     """The client went away before its body arrived: there is nobody to answer."""

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -27,9 +28,9 @@ from mock_server.core.errors import (
 )
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
-from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime
+from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, Tenant
 from mock_server.engine.front import request_id_of, with_request_id
-from mock_server.engine.incoming import Disconnected, Incoming
+from mock_server.engine.incoming import Disconnected, Incoming, changes_state
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
@@ -143,6 +144,20 @@ async def _drop(send: Any) -> None:
     )
 
 
+def _now(world: Tenant | None) -> float:
+    """The instant of an answer: its world's time, or the wall clock when no world is known."""
+    return world.now() if world is not None else time.time()
+
+
+@dataclass(slots=True)
+class _Seen:
+    """The world a request belongs to, as far as the pipeline got: named by its credentials
+    (before auth, for fault rules), then authenticated."""
+
+    world: Tenant | None = None
+    authenticated: bool = False
+
+
 class OperationEndpoint:
     """The ASGI endpoint of one path: picks the operation by method and runs the pipeline."""
 
@@ -155,68 +170,62 @@ class OperationEndpoint:
         request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
-        received_at = time.time() if self.runtime.readiness.armed else None
+        seen = _Seen()
+        received_at = time.time()
         try:
-            fault = self.runtime.faults.match(request.method, request.path)
-            if fault is not None:
-                if fault.latency_ms:
-                    await asyncio.sleep(fault.latency_ms / 1000)
-                if fault.drop_connection:
-                    await _drop(send)
-                    return
-                if fault.status is not None:
-                    raise _injected(fault.status, self.runtime.now())
-            reply = await self._handle(operation, request, request_id)
+            if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
+                seen.world = self.runtime.world_of(request.headers)
+                fault = seen.world.faults.match(request.method, request.path) if seen.world else None
+                if fault is not None:
+                    if fault.latency_ms:
+                        await asyncio.sleep(fault.latency_ms / 1000)
+                    if fault.drop_connection:
+                        await _drop(send)
+                        return
+                    if fault.status is not None:
+                        raise _injected(fault.status, _now(seen.world))
+            reply = await self._handle(operation, request, request_id, seen)
         except Disconnected:
             return
         except MockError as error:
-            reply = self.dialect.error_reply(error, request_id, self.runtime.now())
+            reply = self.dialect.error_reply(error, request_id, _now(seen.world))
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
-            reply = self.dialect.error_reply(internal, request_id, self.runtime.now())
+            reply = self.dialect.error_reply(internal, request_id, _now(seen.world))
         finally:
-            if request.method not in ("GET", "HEAD"):
-                self.runtime.note_write()  # whatever it answered, it may have changed the state
+            if seen.world is not None and changes_state(request.method):
+                seen.world.note_write()  # whatever it answered, it may have changed its world
         try:
             body = encode(reply)
         except (TypeError, orjson.JSONEncodeError) as exc:  # e.g. an integer past 64 bits echoed back
             reply = self.dialect.error_reply(
-                InternalError(f"internal error: {exc}"), request_id, self.runtime.now()
+                InternalError(f"internal error: {exc}"), request_id, _now(seen.world)
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
-        if received_at is not None and self.runtime.readiness.armed:
-            self._observe(request, request_id, operation, reply, body, received_at)
+        world = seen.world
+        if seen.authenticated and world is not None and world.readiness is not None:
+            entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
+                                  body, received_at, time.time(), world.now())
+            world.readiness.observe(entry)
 
-    def _observe(
-        self, request: Incoming, request_id: str, operation: Operation, reply: Reply, body: bytes,
-        received_at: float,
-    ) -> None:
-        """Tell the readiness session of the request's workspace (if any) what was answered."""
-        try:
-            workspace = self.dialect.authenticate(request.headers)
-        except MockError:
-            return  # no workspace: nobody's session
-        entry = journal_entry(request, request_id, operation.operation_id, workspace.id, reply, body,
-                              received_at, time.time(), self.runtime.now())
-        self.runtime.readiness.observe(workspace.id, entry)
-
-    async def _handle(self, operation: Operation, request: Incoming, request_id: str) -> Reply:
-        self.runtime.catch_up()
-        now = self.runtime.now()
-        workspace = self.dialect.authenticate(request.headers)
-        if self.runtime.readiness.armed:  # a readiness session's deliberate 503 or 429
-            challenge = self.runtime.readiness.challenge(
-                workspace.id, request_id, request.method, operation.operation_id, now
-            )
+    async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: _Seen) -> Reply:
+        world = seen.world = self.dialect.authenticate(request.headers)
+        seen.authenticated = True
+        world.catch_up()
+        now = world.now()
+        gateway = self.dialect.gateway
+        readiness = world.readiness if gateway else None
+        if readiness is not None:  # a readiness session's deliberate 503 or 429
+            challenge = readiness.challenge(request_id, request.method, operation.operation_id, now)
             if challenge is not None:
                 if operation.body is not None:  # read, so the session knows what a retry must resend
                     with contextlib.suppress(PayloadTooLarge):
                         await request.body(self.runtime.max_body_bytes)
                 raise challenge
-        if self.runtime.rate_limiter is not None:
-            self.runtime.rate_limiter.hit(workspace.id)
-        prefer = request.headers.get("prefer")
+        if gateway and world.rate_limiter is not None:
+            world.rate_limiter.hit(world.workspace.id)
+        prefer = request.headers.get("prefer") if gateway else None
         forced = _forced_reply(operation, self.dialect, prefer, request_id, now) if prefer else None
         if forced is not None:
             return forced
@@ -235,24 +244,26 @@ class OperationEndpoint:
             violations = [*violations, *body_problem.violations]
         if violations:
             raise RequestInvalid(violations)
-        context = RequestContext(
+        context: RequestContext[Any] = RequestContext(
             operation=operation,
             request_id=request_id,
             now=now,
-            workspace=workspace,
+            world=world,
             params=params,
             body=body,
             media_type=media_type,
         )
-        key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
+        key = request.headers.get(IDEMPOTENCY_HEADER) if gateway and operation.method == "POST" else None
         if not key:
-            if self.runtime.latency_seconds > 0:
+            if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
             return self.dialect.handlers[operation.operation_id](context)
-        return await self._idempotent(context, key, request.path, raw)
+        return await self._idempotent(context, world, key, request.path, raw)
 
-    async def _idempotent(self, context: RequestContext, key: str, path: str, raw: bytes) -> Reply:
-        records = self.runtime.idempotency_records(context.workspace)
+    async def _idempotent(
+        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes
+    ) -> Reply:
+        records = world.idempotency_records()
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
         record = idempotency.begin(records, key, print_, context.now)
         if not record.in_progress:

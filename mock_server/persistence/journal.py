@@ -17,12 +17,13 @@ from typing import Any
 
 import orjson
 
-FORMAT = "1"
+FORMAT = "2"  # 2: one world per workspace (a wall-clock instant per row, `at` per world)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY,
-    at REAL NOT NULL,        -- the simulated instant the request was handled at
+    wall REAL NOT NULL,      -- the wall-clock instant it was handled at (worlds it creates begin there)
+    at REAL,                 -- the simulated instant of its workspace's world it was handled at
     catch_up REAL,           -- real clock: run the simulation up to here before this request
     method TEXT NOT NULL,
     path TEXT NOT NULL,
@@ -36,8 +37,8 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE TABLE IF NOT EXISTS delivered (id TEXT PRIMARY KEY);
 """
 _INSERT = (
-    "INSERT INTO requests (at, catch_up, method, path, query, headers, body, request_id, fault, status)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO requests (wall, at, catch_up, method, path, query, headers, body, request_id, fault, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 Op = Callable[[sqlite3.Connection], Any]
 
@@ -48,7 +49,8 @@ class JournalError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    at: float
+    wall: float
+    at: float | None
     catch_up: float | None
     method: str
     path: str
@@ -64,7 +66,7 @@ class Entry:
 def _row(entry: Entry) -> tuple[Any, ...]:
     headers = orjson.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in entry.headers])
     fault = orjson.dumps(entry.fault) if entry.fault is not None else None
-    return (entry.at, entry.catch_up, entry.method, entry.path, entry.query, headers, entry.body,
+    return (entry.wall, entry.at, entry.catch_up, entry.method, entry.path, entry.query, headers, entry.body,
             entry.request_id, fault, entry.status)
 
 
@@ -101,12 +103,12 @@ class Journal:
 
     def entries(self) -> Iterator[Entry]:
         rows = self._db.execute(
-            "SELECT seq, at, catch_up, method, path, query, headers, body, request_id, fault, status"
+            "SELECT seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status"
             " FROM requests ORDER BY seq"
         )
-        for seq, at, catch_up, method, path, query, headers, body, request_id, fault, status in rows:
+        for seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status in rows:
             yield Entry(
-                at, catch_up, method, path, bytes(query),
+                wall, at, catch_up, method, path, bytes(query),
                 [(k.encode("latin-1"), v.encode("latin-1")) for k, v in orjson.loads(headers)],
                 bytes(body), request_id, orjson.loads(fault) if fault is not None else None, status, seq,
             )

@@ -21,14 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
-from mock_server.engine.ratelimit import Limit
+from mock_server.engine.incoming import changes_state
 from mock_server.persistence.journal import FORMAT, Entry, Journal
-from mock_server.persistence.recording import CURRENT, RecordingSandbox, Trace, TracedLimiter
-from mock_server.sandbox import make_clock
+from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace
 from mock_server.settings import Settings
 from mock_server.webhooks import Delivery
-
-READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+from mock_server.world import WorkspaceWorld, derive_seed
 
 
 class StateFileMismatch(ValueError):
@@ -86,15 +84,13 @@ class Persistence:
                 "start with the same flags, or use another state file"
             )
         origin_text = self.journal.meta("origin")
-        origin = float(origin_text) if origin_text is not None else make_clock(settings).now()
-        if settings.clock == "manual" and settings.start_at is None:
-            settings = dataclasses.replace(settings, start_at=origin)  # the clock starts where it did
+        origin = float(origin_text) if origin_text is not None else time.time()
         starts = int(self.journal.meta("starts") or "0") + 1
         self.journal.initialise({"settings": orjson.dumps(expected).decode(), "origin": repr(origin),
                                  "starts": str(starts)})
         self.sandbox = RecordingSandbox(settings, origin)
         if starts > 1:  # request ids of this run must not repeat those of the runs before
-            self.sandbox.request_ids = IdFactory(settings.seed + 1 + 7919 * starts)
+            self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", starts))
         self.sandbox.outbox.on_delivered = self._delivered
         self.report = ReplayReport()
         self.app: ASGIApp | None = None
@@ -118,31 +114,37 @@ class Persistence:
         sandbox = self.sandbox
         started = time.perf_counter()
         latency, sandbox.latency_seconds = sandbox.latency_seconds, 0.0
-        sandbox.replaying, sandbox.rate_limiter = True, None
-        last = sandbox.origin
+        sandbox.replaying = True
+        last: dict[str, float] = {}  # world id -> the latest instant its rows were handled at
         try:
             for entry in self.journal.entries():
-                if entry.catch_up is not None:
-                    sandbox.dispatcher.run_until(entry.catch_up)
-                if await self._replay_one(entry) != entry.status:
+                world = sandbox.world_of(_headers(entry.headers))
+                if world is not None and entry.catch_up is not None:
+                    world.run_until(entry.catch_up)
+                if await self._replay_one(entry, world) != entry.status:
                     self.report.mismatches.append(entry.seq)
                 self.report.requests += 1
-                last = max(last, entry.at, entry.catch_up or entry.at)
+                if world is not None:
+                    seen = [t for t in (entry.at, entry.catch_up, last.get(world.id)) if t is not None]
+                    if seen:
+                        last[world.id] = max(seen)
         finally:
             sandbox.replaying = False
             sandbox.latency_seconds = latency
-            if sandbox.settings.rate_limit:
-                sandbox.rate_limiter = TracedLimiter(Limit.parse(sandbox.settings.rate_limit))
         delivered = self.journal.delivered()
-        if delivered:
-            for workspace in sandbox.store.workspaces():
-                for delivery in sandbox.outbox.deliveries(workspace.id):
+        for world in sandbox.recording_worlds():
+            world.rebuild_rate_limiter()
+            if delivered:
+                for delivery in sandbox.outbox.deliveries(world.id):
                     if delivery.id in delivered:
                         delivery.state = "delivered"
-        heartbeat = self.journal.meta("clock")
-        if isinstance(sandbox.clock, RealClock):
-            resume = max(last, float(heartbeat) if heartbeat is not None else last)
-            sandbox.clock = RealClock(sandbox.clock.speed, resume)  # downtime is not simulated time
+        clocks = orjson.loads(self.journal.meta("clocks") or "{}")
+        for world in sandbox.recording_worlds():
+            if isinstance(world.clock, RealClock):  # downtime is not simulated time
+                known = [t for t in (last.get(world.id), clocks.get(world.id)) if t is not None]
+                resume = max([world.started_at, *known])
+                world.clock = RealClock(world.clock.speed, resume)
+            sandbox.wakeups.note(world)
         self.report.seconds = time.perf_counter() - started
         if self.report.requests:
             print(f"state file {self.journal.path}: replayed {self.report.requests} requests "
@@ -151,7 +153,7 @@ class Persistence:
             print(f"state file: {len(self.report.mismatches)} replayed requests were answered "
                   f"differently (first: #{self.report.mismatches[0]})", file=sys.stderr)
 
-    async def _replay_one(self, entry: Entry) -> int:
+    async def _replay_one(self, entry: Entry, world: WorkspaceWorld | None) -> int:
         assert self.app is not None
         scope: Scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
@@ -170,7 +172,8 @@ class Persistence:
             if message["type"] == "http.response.start":
                 status = message["status"]
 
-        trace = Trace(entry.at, replaying=True, request_id=entry.request_id, fault=entry.fault)
+        trace = Trace(entry.wall, world.id if world is not None else None, entry.at, replaying=True,
+                      request_id=entry.request_id, fault=entry.fault)
         token = CURRENT.set(trace)
         try:
             await self.app(scope, receive, send)
@@ -187,16 +190,19 @@ class Persistence:
         sandbox = self.sandbox
         if trace.reset:
             self._delivered_ids.clear()
-            self.journal.truncate({"origin": repr(sandbox.origin), "clock": repr(sandbox.origin)})
+            self.journal.truncate({"origin": repr(sandbox.origin), "clocks": "{}"})
             return
         if trace.limited or (trace.key_read and not trace.key_written):
             return  # refused, replayed or conflicting: nothing changed
-        if scope["method"] in READ_ONLY and trace.fault is None:
+        if not changes_state(scope["method"]) and trace.fault is None:
             return
-        catch_up, sandbox.pending_catch_up = sandbox.pending_catch_up, None
-        assert trace.at is not None and trace.request_id is not None
+        world = sandbox.worlds.get(trace.world_id) if trace.world_id is not None else None
+        catch_up = None
+        if isinstance(world, RecordingWorld):
+            catch_up, world.pending_catch_up = world.pending_catch_up, None
+        assert trace.request_id is not None
         self.journal.append(Entry(
-            trace.at, catch_up, scope["method"], scope["path"], scope.get("query_string", b""),
+            trace.wall, trace.at, catch_up, scope["method"], scope["path"], scope.get("query_string", b""),
             list(scope["headers"]), body, trace.request_id, trace.fault, status,
         ))
 
@@ -207,11 +213,9 @@ class Persistence:
         """What may lag behind the answers: successful deliveries, the real clock's position."""
         if self.journal.failed:
             return
-        values: dict[str, str] = {}
-        if isinstance(self.sandbox.clock, RealClock):
-            values["clock"] = repr(self.sandbox.clock.now())
-        if values:
-            self.journal.set_meta(values)
+        clocks = {w.id: w.clock.now() for w in self.sandbox.worlds.values() if isinstance(w.clock, RealClock)}
+        if clocks:
+            self.journal.set_meta({"clocks": orjson.dumps(clocks).decode()})
         if self._delivered_ids:
             ids, self._delivered_ids = self._delivered_ids, []
             self.journal.mark_delivered(ids)
@@ -225,6 +229,11 @@ class Persistence:
         if self._ready:
             self.flush_background()
         self.journal.close()
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Lower-case names, the first of repeated headers winning (as the engine reads them)."""
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(raw)}
 
 
 class JournalMiddleware:
@@ -242,7 +251,9 @@ class JournalMiddleware:
             return
         persistence = self.persistence
         await persistence.ready()
-        trace = Trace(persistence.sandbox.clock.now())
+        sandbox = persistence.sandbox
+        world = sandbox.world_of(_headers(scope["headers"]))
+        trace = Trace(time.time(), world.id if world is not None else None)
         body = bytearray()
 
         async def receive_body() -> Message:

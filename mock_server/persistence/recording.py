@@ -20,26 +20,29 @@ from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, RateLimited
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit, RateLimiter
-from mock_server.readiness_sessions import ReadinessSessions
-from mock_server.sandbox import Sandbox, make_clock
+from mock_server.readiness_session import ReadinessSession
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Workspace
-from mock_server.webhooks import Delivery, Outbox
+from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
+from mock_server.world import WorkspaceWorld, WorldConfig
 
 
 @dataclass(slots=True)
 class Trace:
     """One request as the journal sees it."""
 
-    at: float | None  # the simulated instant the request is handled at (journaled)
-    moved_to: float | None = None  # where the request itself moved the clock (advance, reset)
+    wall: float  # the wall-clock instant it is handled at: when a world it creates or resets begins
+    world_id: str | None = None  # the world its credentials name (time is pinned in that world only)
+    at: float | None = None  # the simulated instant of that world it is handled at (journaled)
+    moved_to: float | None = None  # where the request itself moved the world's clock (advance, reset)
     replaying: bool = False
     request_id: str | None = None
     fault: dict[str, Any] | None = None  # the rule that fired (live) or must fire (replay)
     limited: bool = False  # refused by the rate limiter: nothing changed
     key_read: bool = False  # an idempotency key was looked up…
     key_written: bool = False  # …and taken; read but not taken = a replay or a conflict: no change
-    reset: bool = False
+    reset: bool = False  # the whole sandbox was reset: nothing before it matters
 
 
 CURRENT: ContextVar[Trace | None] = ContextVar("batchcalls_trace", default=None)
@@ -122,84 +125,128 @@ class RecordingOutbox(Outbox):
             self.on_delivered(delivery)
 
 
-class TracedReadiness(ReadinessSessions):
-    """Readiness sessions under a state file. A challenged request changed nothing, so it is not
+class TracedReadiness(ReadinessSession):
+    """A readiness session under a state file. A challenged request changed nothing, so it is not
     journaled (as a rate-limited one); a replayed request meets no challenge and feeds no session:
-    after a restart, a session re-armed by the replayed start begins afresh."""
+    after a restart, the session re-armed by the replayed start begins afresh."""
 
-    def challenge(
-        self, workspace_id: str, request_id: str, method: str, operation_id: str, now: float
-    ) -> MockError | None:
+    def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None:
         trace = CURRENT.get()
         if trace is not None and trace.replaying:
             return None
-        error = super().challenge(workspace_id, request_id, method, operation_id, now)
+        error = super().challenge(request_id, method, operation_id, now)
         if error is not None and trace is not None:
             trace.limited = True
         return error
 
-    def observe(self, workspace_id: str, entry: dict[str, Any]) -> None:
+    def observe(self, entry: dict[str, Any]) -> None:
         trace = CURRENT.get()
         if trace is None or not trace.replaying:
-            super().observe(workspace_id, entry)
+            super().observe(entry)
 
     def challenge_deliveries(self, real: Delivery) -> list[Delivery]:
         trace = CURRENT.get()
         return [] if trace is not None and trace.replaying else super().challenge_deliveries(real)
 
 
+class RecordingWorld(WorkspaceWorld):
+    """A world whose requests are each handled at one pinned instant, with traced outcomes and
+    recorded catch-ups."""
+
+    readiness_kind = TracedReadiness
+
+    def __init__(self, *args: Any, replaying: Callable[[], bool], **kwargs: Any) -> None:
+        self.replaying = replaying
+        self.pending_catch_up: float | None = None  # real clock: runs since its last journaled request
+        super().__init__(*args, **kwargs)
+
+    def _build(self) -> None:
+        super()._build()
+        self.rebuild_rate_limiter()
+        self.pending_catch_up = None
+
+    def rebuild_rate_limiter(self) -> None:
+        """Traced; none while replaying (a replayed request was not refused, or it was not journaled)."""
+        limit = self.shared.rate_limit
+        self.rate_limiter = TracedLimiter(Limit.parse(limit)) if limit and not self.replaying() else None
+
+    def new_fault_table(self, seed: int) -> FaultTable:
+        return TracedFaults(seed)
+
+    def _trace(self) -> Trace | None:
+        """The current request's trace, if the request belongs to this world."""
+        trace = CURRENT.get()
+        return trace if trace is not None and trace.world_id == self.id else None
+
+    def now(self) -> float:
+        trace = self._trace()
+        if trace is None:
+            return self.clock.now()
+        if trace.moved_to is not None:
+            return trace.moved_to
+        if trace.at is None:
+            trace.at = self.clock.now()
+        return trace.at
+
+    def reset(self) -> None:
+        super().reset()
+        trace = self._trace()
+        if trace is not None:
+            trace.moved_to = self.started_at
+
+    def advance(self, target: float) -> int:
+        ran = super().advance(target)
+        trace = self._trace()
+        if trace is not None:
+            trace.moved_to = target  # the rest of this request happens at the new time
+        return ran
+
+    def catch_up(self) -> None:
+        """Real clock: run what fell due, and remember how far, for its next journaled request."""
+        if self.replaying() or not isinstance(self.clock, RealClock):
+            return
+        target = self.now()
+        self.run_until(target)
+        pending = self.pending_catch_up
+        self.pending_catch_up = target if pending is None else max(pending, target)
+
+    def idempotency_records(self) -> Collection[IdempotencyRecord]:
+        records = super().idempotency_records()
+        trace = CURRENT.get()
+        if trace is None or trace.replaying:
+            return records
+        return TracedRecords(records, trace)
+
+
 class RecordingSandbox(Sandbox):
-    """The sandbox with pinned request time, traced outcomes and recorded catch-ups."""
+    """The sandbox whose worlds record: pinned instants, traced outcomes, recorded catch-ups."""
 
     outbox: RecordingOutbox
 
     def __init__(self, settings: Settings, origin: float) -> None:
         self.replaying = False
-        self.pending_catch_up: float | None = None  # real clock: runs since the last journaled request
-        self.origin = origin  # the instant the current state began (start-up or last reset)
-        token = CURRENT.set(Trace(at=origin))  # fixtures get the same created_at after a restart
-        try:
-            super().__init__(settings)
-        finally:
-            CURRENT.reset(token)
-        self.outbox = RecordingOutbox(self.outbox.policy)
+        self.origin = origin  # the wall-clock instant the current state began (first start or full reset)
+        super().__init__(settings)
 
-    def _build(self) -> None:
-        super()._build()
-        self.faults = TracedFaults(self.settings.seed)
-        self.readiness = TracedReadiness()
-        if self.settings.rate_limit and not self.replaying:
-            self.rate_limiter = TracedLimiter(Limit.parse(self.settings.rate_limit))
-        self.pending_catch_up = None
+    def new_outbox(self, policy: WebhookPolicy) -> RecordingOutbox:
+        return RecordingOutbox(policy)
 
-    def reset(self) -> None:
+    def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
+        return RecordingWorld(
+            workspace, config, self.shared, self.outbox, self.creation_instant, self.wakeups.note,
+            replaying=lambda: self.replaying,
+        )
+
+    def creation_instant(self) -> float:
         trace = CURRENT.get()
-        origin = make_clock(self.settings).now()
-        token = CURRENT.set(Trace(at=origin))
-        try:
-            super().reset()
-        finally:
-            CURRENT.reset(token)
-        self.origin = origin
+        return trace.wall if trace is not None else self.origin
+
+    def reset_all(self) -> None:
+        trace = CURRENT.get()
         if trace is not None:
-            trace.moved_to = origin
+            self.origin = trace.wall
             trace.reset = True
-
-    def now(self) -> float:
-        trace = CURRENT.get()
-        if trace is not None:
-            if trace.moved_to is not None:
-                return trace.moved_to
-            if trace.at is not None:
-                return trace.at
-        return self.clock.now()
-
-    def advance(self, target: float) -> int:
-        ran = super().advance(target)
-        trace = CURRENT.get()
-        if trace is not None:
-            trace.moved_to = target  # the rest of this request happens at the new time
-        return ran
+        super().reset_all()
 
     def new_request_id(self) -> str:
         trace = CURRENT.get()
@@ -210,18 +257,5 @@ class RecordingSandbox(Sandbox):
             trace.request_id = request_id
         return request_id
 
-    def catch_up(self) -> None:
-        """Real clock: run what fell due, and remember how far, for the next journaled request."""
-        if self.replaying or not isinstance(self.clock, RealClock):
-            return
-        target = self.now()
-        self.dispatcher.run_until(target)
-        pending = self.pending_catch_up
-        self.pending_catch_up = target if pending is None else max(pending, target)
-
-    def idempotency_records(self, workspace: Workspace) -> Collection[IdempotencyRecord]:
-        records = super().idempotency_records(workspace)
-        trace = CURRENT.get()
-        if trace is None or trace.replaying:
-            return records
-        return TracedRecords(records, trace)
+    def recording_worlds(self) -> list[RecordingWorld]:
+        return [w for w in self.worlds.values() if isinstance(w, RecordingWorld)]

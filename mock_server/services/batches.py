@@ -16,8 +16,7 @@ from mock_server.core.batch_rules import Lifecycle
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.errors import BusinessRuleViolation, NotFound
 from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
-from mock_server.services.runtime import Runtime
-from mock_server.store.base import Workspace
+from mock_server.services.world import World
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,17 +28,16 @@ class UploadResult:
 class Batches:
     def __init__(
         self,
-        runtime: Runtime,
-        workspace: Workspace,
+        world: World,
         *,
         lifecycle: Lifecycle = batch_rules.STANDARD,
         namespace: str = "",
     ) -> None:
-        self.rt = runtime
-        self.ws = workspace
+        self.rt = world
+        self.ws = world.workspace
         self.lifecycle = lifecycle
         self.namespace = namespace
-        self.batches = runtime.store.batches(workspace.id)
+        self.batches = world.store.batches(self.ws.id)
 
     # lookups ---------------------------------------------------------------------------------
     def get(self, batch_id: str) -> Batch:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.errors import NotFound
 from mock_server.core.models import Agent, Contact, Folder, PhoneNumber
-from mock_server.services.runtime import Runtime
-from mock_server.store.base import Workspace
+from mock_server.services.world import World
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +19,10 @@ class ImportResult:
 
 
 class Directory:
-    def __init__(self, runtime: Runtime, workspace: Workspace) -> None:
-        self.rt = runtime
-        self.ws = workspace
-        self.store = runtime.store
+    def __init__(self, world: World) -> None:
+        self.rt = world
+        self.ws = world.workspace
+        self.store = world.store
 
     def agents(self) -> list[Agent]:
         return list(self.store.agents(self.ws.id).values())

@@ -17,8 +17,7 @@ from mock_server.core.contact_rows import ContactRow
 from mock_server.core.errors import RequestInvalid, Violation
 from mock_server.core.models import Batch, BatchSettings, BatchStatus, PhoneNumber
 from mock_server.services.batches import Batches
-from mock_server.services.runtime import Runtime
-from mock_server.store.base import Workspace
+from mock_server.services.world import World
 
 CALLER_NUMBER_ID = "caller"  # the id of the one outbound number of such a batch, in call records
 UPDATABLE = frozenset({"name", "timezone", "scheduled_at"})
@@ -27,15 +26,14 @@ UPDATABLE = frozenset({"name", "timezone", "scheduled_at"})
 class TaskBatches(Batches):
     def __init__(
         self,
-        runtime: Runtime,
-        workspace: Workspace,
+        world: World,
         *,
         lifecycle: Lifecycle,
         namespace: str,
         id_prefix: str = "batch",
         task_prefix: str = "task",
     ) -> None:
-        super().__init__(runtime, workspace, lifecycle=lifecycle, namespace=namespace)
+        super().__init__(world, lifecycle=lifecycle, namespace=namespace)
         self.id_prefix = id_prefix
         self.task_prefix = task_prefix
 

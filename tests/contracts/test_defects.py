@@ -15,7 +15,7 @@ from contracts.cli import main
 from contracts.config import KitConfig, Suite
 from contracts.results import Outcome, RunResult
 from contracts.runner import run
-from mock_server.defects import DEFECTS
+from mock_server.testing.defects import DEFECTS
 
 SCHEMA_AND_RULES: tuple[Suite, ...] = ("schema", "rules")
 RULES: tuple[Suite, ...] = ("rules",)

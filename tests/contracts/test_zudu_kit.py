@@ -31,7 +31,7 @@ from contracts.inprocess import API_BASE_PATH, serve
 from contracts.results import Outcome, RunResult
 from contracts.runner import run
 from contracts.spec import default_spec_path, load_document
-from mock_server.defects import ZUDU_DEFECTS
+from mock_server.testing.defects import ZUDU_DEFECTS
 
 ROOT = Path(__file__).resolve().parents[2]
 ZUDU_SPEC = ROOT / "openapi.zudu.json"

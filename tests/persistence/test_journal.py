@@ -12,7 +12,7 @@ from mock_server.persistence.journal import Entry, Journal, JournalError
 
 
 def entry(n: int) -> Entry:
-    return Entry(float(n), None, "POST", f"/x/{n}", b"", [(b"content-type", b"application/json")],
+    return Entry(float(n), float(n), None, "POST", f"/x/{n}", b"", [(b"content-type", b"application/json")],
                  b"{}", f"req_{n}", None, 201)
 
 

@@ -25,16 +25,15 @@ DEMO = {"name": "Demo", "agent_id": "agt_sandbox_ready", "contact_source": "fold
 
 
 def snapshot(app: Starlette) -> dict[str, Any]:
-    """Everything the sandbox holds, compared by value."""
+    """Everything the sandbox holds, world by world, compared by value."""
     sandbox = app.state.sandbox
-    state: dict[str, Any] = {
-        "now": sandbox.clock.now() if sandbox.clock.mode == "manual" else None,
-        "ids": sandbox.ids._rng.getstate(),
-        "faults": [rule.as_json() for rule in sandbox.faults.rules()],
-    }
-    store = sandbox.store
-    for ws in store.workspaces():
+    state: dict[str, Any] = {"credentials": sandbox.credentials._rng.getstate()}
+    for world in sandbox.worlds.values():
+        store, ws = world.store, world.workspace
         state[ws.id] = {
+            "now": world.clock.now() if world.clock.mode == "manual" else None,
+            "ids": world.ids._rng.getstate(),
+            "faults": [rule.as_json() for rule in world.faults.rules()],
             "workspace": ws,
             "agents": list(store.agents(ws.id).values()),
             "folders": list(store.folders(ws.id).values()),
@@ -125,12 +124,25 @@ def test_only_what_changed_state_is_journaled(tmp_path: Path) -> None:
     assert rows(state_file) == 2  # the first create and the advance
 
 
-def test_reset_empties_the_journal(tmp_path: Path) -> None:
+def test_a_workspace_reset_is_replayed(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.db"
+    with make_client(state_file=state_file) as client:
+        new_batch(client)
+        other = client.post("/_mock/workspaces").json()
+        client.post(f"{API}/batch-calls", json=DEMO, headers={"Authorization": f"Bearer {other['api_key']}"})
+        client.post("/_mock/clock/advance", json={"seconds": 3600})
+        client.post("/_mock/reset")  # the default workspace's world only
+        after = snapshot(client.app)  # type: ignore[arg-type]
+    with make_client(state_file=state_file) as again:
+        assert snapshot(again.app) == after  # type: ignore[arg-type]
+
+
+def test_a_full_reset_empties_the_journal(tmp_path: Path) -> None:
     state_file = tmp_path / "state.db"
     with make_client(state_file=state_file) as client:
         new_batch(client)
         client.post("/_mock/clock/advance", json={"seconds": 3600})
-        client.post("/_mock/reset")
+        client.post("/_mock/reset?scope=all")
         fresh = snapshot(client.app)  # type: ignore[arg-type]
         assert rows(state_file) == 0
     with make_client(state_file=state_file) as again:
@@ -183,15 +195,16 @@ def test_the_real_clock_resumes_where_it_stood(tmp_path: Path) -> None:
             client.get(f"{API}/batch-calls/{batch_id}", headers=AUTH)
             new_batch(client)
         client.post(f"{API}/batch-calls/{batch_id}/pause", headers=AUTH)
-        horizon = app.state.sandbox.dispatcher._now
+        world = app.state.sandbox.default_world
+        horizon = world.dispatcher._now
         before = snapshot(app)
-        stopped_at = app.state.sandbox.now()
+        stopped_at = world.now()
     again = create_app(settings)
     with TestClient(again):
-        sandbox = again.state.sandbox
+        world = again.state.sandbox.default_world
         assert again.state.persistence.report.mismatches == []
-        assert stopped_at <= sandbox.now() < stopped_at + 3600  # no jump back, downtime not counted
-        sandbox.dispatcher.run_until(horizon)
+        assert stopped_at <= world.now() < stopped_at + 3600  # no jump back, downtime not counted
+        world.dispatcher.run_until(horizon)
         assert snapshot(again) == before
 
 

@@ -80,14 +80,14 @@ def test_reports_render_as_markdown_and_html(client: CheckedClient) -> None:
     assert html.headers["content-type"].startswith("text/html") and 'id="honors_retry_after"' in html.text
 
 
-def test_sessions_are_per_workspace_and_reset_ends_them(client: CheckedClient) -> None:
+def test_sessions_are_per_world_and_a_reset_ends_one(client: CheckedClient) -> None:
     other = {"Authorization": f"Bearer {client.post('/_mock/workspaces').json()['api_key']}"}
     arm(client, other)
     assert client.post(f"{API}/batch-calls", json=CAMPAIGN, headers=AUTH).status_code == 201  # not armed
     assert client.get("/_mock/readiness", headers=AUTH).status_code == 404
     assert report(client, other)["verdict"] == "incomplete"
-    client.post("/_mock/reset")
-    assert client.get("/_mock/readiness", headers=AUTH).status_code == 404
+    assert client.post("/_mock/reset", headers=other).status_code == 200
+    assert client.get("/_mock/readiness", headers=other).status_code == 404
 
 
 def test_hammering_a_refused_request_fails(client: CheckedClient) -> None:

@@ -13,24 +13,26 @@ from mock_server.dialects.truedy import wire
 from mock_server.dialects.truedy.envelopes import page, single
 from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.services.batch_calls import BatchCalls
-from mock_server.services.runtime import Runtime
+from mock_server.services.world import World
+
+Context = RequestContext[World]
 
 
-def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
-    def service(ctx: RequestContext) -> BatchCalls:
-        return BatchCalls(runtime, ctx.workspace)
+def handlers(base_path: str, read: EncodedCache[Batch]) -> dict[str, Handler]:
+    def service(ctx: Context) -> BatchCalls:
+        return BatchCalls(ctx.world)
 
-    def answer(ctx: RequestContext, data: Any, status: int = 200, **headers: str) -> Reply:
-        return single(data, ctx.request_id, runtime.now(), status, headers or None)
+    def answer(ctx: Context, data: Any, status: int = 200, **headers: str) -> Reply:
+        return single(data, ctx.request_id, ctx.world.now(), status, headers or None)
 
-    def batch_id(ctx: RequestContext) -> str:
+    def batch_id(ctx: Context) -> str:
         return str(ctx.params["batch_call_id"])
 
-    def list_batch_calls(ctx: RequestContext) -> Reply:
+    def list_batch_calls(ctx: Context) -> Reply:
         found = service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
-        return page(found, read.renderer(), ctx.params, ctx.request_id, runtime.now())
+        return page(found, read.renderer(ctx.world), ctx.params, ctx.request_id, ctx.world.now())
 
-    def create_batch_call(ctx: RequestContext) -> Reply:
+    def create_batch_call(ctx: Context) -> Reply:
         body = ctx.body
         settings = wire.settings_from_create(body)
         inline = rows_from_json(body.get("contacts") or [])
@@ -38,21 +40,21 @@ def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dic
         location = f"{base_path}/batch-calls/{batch.id}"
         return answer(ctx, wire.batch(batch), 201, Location=location)
 
-    def get_batch_call(ctx: RequestContext) -> Reply:
-        return answer(ctx, read.renderer()(service(ctx).get(batch_id(ctx))))
+    def get_batch_call(ctx: Context) -> Reply:
+        return answer(ctx, read.renderer(ctx.world)(service(ctx).get(batch_id(ctx))))
 
-    def update_batch_call(ctx: RequestContext) -> Reply:
+    def update_batch_call(ctx: Context) -> Reply:
         changes = wire.setting_changes(ctx.body or {})
         changes.pop("agent_id", None)
         changes.pop("contact_source", None)
         changes.pop("contact_folder_id", None)
         return answer(ctx, wire.batch(service(ctx).update(batch_id(ctx), changes)))
 
-    def delete_batch_call(ctx: RequestContext) -> Reply:
+    def delete_batch_call(ctx: Context) -> Reply:
         service(ctx).delete(batch_id(ctx))
         return Reply(204)
 
-    def bulk_delete_batch_calls(ctx: RequestContext) -> Reply:
+    def bulk_delete_batch_calls(ctx: Context) -> Reply:
         result = service(ctx).bulk_delete(ctx.body["ids"])
         return answer(
             ctx,
@@ -64,20 +66,20 @@ def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dic
             },
         )
 
-    def schedule_batch_call(ctx: RequestContext) -> Reply:
+    def schedule_batch_call(ctx: Context) -> Reply:
         body = ctx.body or {}
         raw_at = body.get("scheduled_at")
         at = parse_timestamp(raw_at, ("body", "scheduled_at")) if raw_at else None
         batch = service(ctx).schedule(batch_id(ctx), at, body.get("timezone"))
         return answer(ctx, wire.batch(batch))
 
-    def pause_batch_call(ctx: RequestContext) -> Reply:
+    def pause_batch_call(ctx: Context) -> Reply:
         return answer(ctx, wire.batch(service(ctx).pause(batch_id(ctx))))
 
-    def resume_batch_call(ctx: RequestContext) -> Reply:
+    def resume_batch_call(ctx: Context) -> Reply:
         return answer(ctx, wire.batch(service(ctx).resume(batch_id(ctx))))
 
-    def upload_batch_call_contacts(ctx: RequestContext) -> Reply:
+    def upload_batch_call_contacts(ctx: Context) -> Reply:
         if ctx.media_type == "text/csv":
             rows = rows_from_csv(ctx.body or "")
         else:
@@ -93,13 +95,13 @@ def handlers(runtime: Runtime, base_path: str, read: EncodedCache[Batch]) -> dic
             },
         )
 
-    def list_batch_call_contacts(ctx: RequestContext) -> Reply:
+    def list_batch_call_contacts(ctx: Context) -> Reply:
         batch = service(ctx).get(batch_id(ctx))
         status = ctx.params.get("status")
         found = [c for c in batch.contacts if status is None or c.call_status == status]
-        return page(found, wire.batch_contact, ctx.params, ctx.request_id, runtime.now())
+        return page(found, wire.batch_contact, ctx.params, ctx.request_id, ctx.world.now())
 
-    def get_batch_call_analytics(ctx: RequestContext) -> Reply:
+    def get_batch_call_analytics(ctx: Context) -> Reply:
         return answer(ctx, analytics.batch_analytics(service(ctx).get(batch_id(ctx))))
 
     return {

@@ -10,8 +10,7 @@ from mock_server.dialects.encoded import EncodedCache
 from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
 from mock_server.engine.context import Handler, Reply
 from mock_server.engine.spec import ResponseSpec, Spec
-from mock_server.services.runtime import Runtime
-from mock_server.store.base import Workspace
+from mock_server.world import WorkspaceWorld, WorldDirectory
 
 
 def batch_key(batch: Batch) -> tuple[str, str]:
@@ -21,28 +20,30 @@ def batch_key(batch: Batch) -> tuple[str, str]:
 class TruedyDialect:
     name = "truedy"
 
-    def __init__(self, spec: Spec, runtime: Runtime, mount: str = "") -> None:
+    gateway = True
+
+    def __init__(self, spec: Spec, worlds: WorldDirectory, mount: str = "") -> None:
         self.spec = spec
-        self.runtime = runtime
+        self.worlds = worlds
         base = mount + spec.base_path
         # the JSON of batch calls as read (alone or listed), kept between changes of state
-        self.read_json = EncodedCache(wire.batch, batch_key, runtime.state_version)
+        self.read_json = EncodedCache(wire.batch, batch_key)
         self.handlers: Mapping[str, Handler] = {
-            **batch_calls.handlers(runtime, base, self.read_json),
-            **directory.handlers(runtime, base),
+            **batch_calls.handlers(base, self.read_json),
+            **directory.handlers(base),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)
         if missing:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
-    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
         scheme, _, key = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'")
-        workspace = self.runtime.store.workspace_by_key(key.strip())
-        if workspace is None:
+        world = self.worlds.world_by_key(key.strip())
+        if world is None:
             raise Unauthorized("the API key is not valid")
-        return workspace
+        return world
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
         return envelopes.error_reply(error, request_id, now)

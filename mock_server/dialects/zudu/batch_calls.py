@@ -8,25 +8,27 @@ from mock_server.core.models import Batch
 from mock_server.dialects.zudu import rules, wire
 from mock_server.dialects.zudu.envelopes import pagination, success, window
 from mock_server.engine.context import Handler, Reply, RequestContext
-from mock_server.services.runtime import Runtime
 from mock_server.services.task_batches import TaskBatches
+from mock_server.services.world import World
 
 DEFAULT_PAGE_SIZE = 20  # Zudu's list pages: "default: 20"
 FILTERS = ("status", "agent_id", "name")
 
 
-def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
-    def service(ctx: RequestContext) -> TaskBatches:
+Context = RequestContext[World]
+
+
+def handlers(base_path: str) -> dict[str, Handler]:
+    def service(ctx: Context) -> TaskBatches:
         return TaskBatches(
-            runtime,
-            ctx.workspace,
+            ctx.world,
             lifecycle=rules.LIFECYCLE,
             namespace=rules.NAMESPACE,
             id_prefix="batch_call",
             task_prefix="task",
         )
 
-    def batch_id(ctx: RequestContext) -> str:
+    def batch_id(ctx: Context) -> str:
         return str(ctx.params["batch_call_id"])
 
     def listing(found: list[Batch], page: int, limit: int, sort_by: str, sort_order: str) -> dict[str, Any]:
@@ -38,23 +40,23 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
             "returned_count": len(shown),
         }
 
-    def create_batch_call(ctx: RequestContext) -> Reply:
+    def create_batch_call(ctx: Context) -> Reply:
         settings, tasks, target = wire.create_request(ctx.body, ctx.now)
         attributes = wire.attributes(ctx.body, ctx.workspace.id, ctx.request_id)
         batch = service(ctx).create(settings, tasks, attributes, target)
         return success("Batch call created successfully", wire.batch(batch, base_path), 201)
 
-    def get_batch_call(ctx: RequestContext) -> Reply:
+    def get_batch_call(ctx: Context) -> Reply:
         batch = service(ctx).get(batch_id(ctx))
         return success("Batch call retrieved successfully", wire.batch(batch, base_path))
 
-    def list_batch_calls(ctx: RequestContext) -> Reply:
+    def list_batch_calls(ctx: Context) -> Reply:
         p = ctx.params
         found = service(ctx).search(None, None, None)
         data = listing(found, p["page"], p["limit"], p["sort_by"], p["sort_order"])
         return success("Batch calls retrieved successfully", data)
 
-    def search_batch_calls(ctx: RequestContext) -> Reply:
+    def search_batch_calls(ctx: Context) -> Reply:
         body = ctx.body or {}
         criteria = body.get("filter_criteria") or {}
         statuses = criteria.get("status")
@@ -73,21 +75,21 @@ def handlers(runtime: Runtime, base_path: str) -> dict[str, Handler]:
         }
         return success("Batch calls retrieved successfully with filters", data)
 
-    def update_batch_call(ctx: RequestContext) -> Reply:
+    def update_batch_call(ctx: Context) -> Reply:
         changes, target = wire.update_request(ctx.body or {}, ctx.now)
         batch = service(ctx).update(batch_id(ctx), changes, target)
         return success("Batch call updated successfully", wire.batch(batch, base_path))
 
-    def delete_batch_call(ctx: RequestContext) -> Reply:
+    def delete_batch_call(ctx: Context) -> Reply:
         service(ctx).delete(batch_id(ctx))
         return success("Batch call deleted successfully", None)
 
-    def execute_batch_call(ctx: RequestContext) -> Reply:
+    def execute_batch_call(ctx: Context) -> Reply:
         batch = service(ctx).execute(batch_id(ctx))
         data = {**wire.batch(batch, base_path), "execution_started_timestamp": wire.ms(ctx.now)}
         return success("Batch call execution started", data)
 
-    def list_batch_call_tasks(ctx: RequestContext) -> Reply:
+    def list_batch_call_tasks(ctx: Context) -> Reply:
         batch = service(ctx).get(batch_id(ctx))
         page, limit = ctx.params["page"], ctx.params["limit"]
         data = {

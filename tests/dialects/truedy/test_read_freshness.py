@@ -24,7 +24,8 @@ NUMBERS = ["num_sandbox_1", "num_sandbox_2"]
 
 def fresh(client: CheckedClient, batch_id: str) -> Any:
     sandbox = client.app.state.sandbox  # type: ignore[attr-defined]
-    batch = sandbox.store.batches(sandbox.default_workspace.id).get(batch_id)
+    world = sandbox.default_world
+    batch = world.store.batches(world.id).get(batch_id)
     return orjson.loads(orjson.dumps(wire.batch(batch)))
 
 

@@ -1,17 +1,20 @@
-"""What the use cases need from the sandbox that hosts them."""
+"""What the use cases need from the world of the workspace they serve."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from mock_server.core.dispatcher import Dispatcher
-from mock_server.store.base import Store
+from mock_server.store.base import Store, Workspace
 
 
-class Runtime(Protocol):
+class World(Protocol):
     store: Store
     dispatcher: Dispatcher
     live_edits: bool
+
+    @property
+    def workspace(self) -> Workspace: ...
 
     def now(self) -> float: ...
 

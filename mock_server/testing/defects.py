@@ -1,6 +1,7 @@
 """Deliberate defects of the dialects. TEST-ONLY: they exist to prove the contract kit finds bugs.
 
-`Settings(defects=frozenset({...}))` or `batchcalls-mock serve --defect NAME` wraps a dialect in
+`create_app(settings, dialect_hook=defect_hook(names))` (what `batchcalls-mock serve --defect NAME`
+does; `settings.defects` records the names) wraps a dialect in
 `DefectiveDialect` (Truedy's `DEFECTS`) or `DefectiveZuduDialect` (Zudu's `ZUDU_DEFECTS`, named
 `zudu_…`), which break the contract in exactly the named ways (as Schemathesis's own test apps do)
 and otherwise answer like the real thing. Nothing here runs unless a defect is named.
@@ -20,7 +21,8 @@ from mock_server.dialects.truedy.envelopes import meta, single
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
 from mock_server.engine.spec import RequestBody, ResponseSpec, Spec, compile_schema
-from mock_server.store.base import Workspace
+from mock_server.sandbox import Sandbox
+from mock_server.world import WorkspaceWorld
 
 DEFECTS: Mapping[str, str] = {
     "accept_out_of_range": "max_concurrent_calls up to 1000 accepted on create and update (limit 1-100)",
@@ -51,17 +53,23 @@ ZUDU_DEFECTS: Mapping[str, str] = {
 RANGE_BREAKING_OPERATIONS = ("create_batch_call", "update_batch_call")
 
 
-def with_defects(dialect: TruedyDialect | ZuduDialect, defects: frozenset[str]) -> Dialect:
-    """The dialect itself when none of its defects is named (the normal case), else its defective
-    wrapper. Zudu's defects are the names starting with `zudu_`, Truedy's the others."""
+def defect_hook(defects: frozenset[str]) -> Callable[[Dialect, Sandbox], Dialect]:
+    """The app factory's dialect hook that switches on the named defects (`create_app(settings,
+    dialect_hook=defect_hook(names))`). Zudu's defects are the names starting with `zudu_`."""
     unknown = sorted(defects - set(DEFECTS) - set(ZUDU_DEFECTS))
     if unknown:
         raise ValueError(f"unknown defects {unknown}; known: {sorted({*DEFECTS, *ZUDU_DEFECTS})}")
-    if isinstance(dialect, ZuduDialect):
-        zudu = frozenset(d for d in defects if d in ZUDU_DEFECTS)
-        return DefectiveZuduDialect(dialect, zudu) if zudu else dialect
-    truedy = frozenset(d for d in defects if d in DEFECTS)
-    return DefectiveDialect(dialect, truedy) if truedy else dialect
+
+    def hook(dialect: Dialect, sandbox: Sandbox) -> Dialect:
+        if isinstance(dialect, ZuduDialect):
+            zudu = frozenset(d for d in defects if d in ZUDU_DEFECTS)
+            return DefectiveZuduDialect(dialect, sandbox, zudu) if zudu else dialect
+        if isinstance(dialect, TruedyDialect):
+            truedy = frozenset(d for d in defects if d in DEFECTS)
+            return DefectiveDialect(dialect, sandbox, truedy) if truedy else dialect
+        return dialect
+
+    return hook
 
 
 def _relaxed(spec: Spec) -> Spec:
@@ -86,7 +94,9 @@ def _batches_in(body: Any) -> list[dict[str, Any]]:
 
 
 class DefectiveDialect:
-    def __init__(self, inner: TruedyDialect, defects: frozenset[str]) -> None:
+    gateway = True
+
+    def __init__(self, inner: TruedyDialect, sandbox: Sandbox, defects: frozenset[str]) -> None:
         unknown = sorted(defects - set(DEFECTS))
         if unknown:
             raise ValueError(f"unknown defects {unknown}; known: {sorted(DEFECTS)}")
@@ -94,7 +104,7 @@ class DefectiveDialect:
         self.inner.read_json.enabled = False  # the defects edit batches in the answers: plain dicts only
         self.defects = defects
         self.name = inner.name
-        self.runtime = inner.runtime
+        self.sandbox = sandbox
         self.spec = _relaxed(inner.spec) if "accept_out_of_range" in defects else inner.spec
         self._ghosts: dict[tuple[str, str], Any] = {}  # (workspace, id) -> the JSON of a deleted batch
         self.handlers: Mapping[str, Handler] = {
@@ -105,10 +115,9 @@ class DefectiveDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
         if self.on("ignored_auth") and "authorization" not in headers:
-            workspace: Workspace = getattr(self.runtime, "default_workspace")  # noqa: B009 - not in Runtime
-            return workspace
+            return self.sandbox.default_world
         return self.inner.authenticate(headers)
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
@@ -126,14 +135,14 @@ class DefectiveDialect:
 
     # handlers ---------------------------------------------------------------------------------
     def _wrap(self, operation_id: str, handler: Handler) -> Handler:
-        special: dict[str, Callable[[RequestContext, Handler], Reply]] = {
+        special: dict[str, Callable[[RequestContext[Any], Handler], Reply]] = {
             "pause_batch_call": self._pause,
             "delete_batch_call": self._delete,
             "get_batch_call": self._get,
         }
         around = special.get(operation_id)
 
-        def wrapped(ctx: RequestContext) -> Reply:
+        def wrapped(ctx: RequestContext[Any]) -> Reply:
             self._before(operation_id, ctx)
             if self.on("ignore_limit") and operation_id.startswith("list_"):
                 asked = ctx.params["limit"]
@@ -145,13 +154,13 @@ class DefectiveDialect:
 
         return wrapped
 
-    def _before(self, operation_id: str, ctx: RequestContext) -> None:
+    def _before(self, operation_id: str, ctx: RequestContext[Any]) -> None:
         if self.on("server_error_on_input") and operation_id in RANGE_BREAKING_OPERATIONS:
             name = (ctx.body or {}).get("name")
             if isinstance(name, str) and not name.isascii():
                 raise RuntimeError("deliberate defect: names are assumed to be ASCII")
 
-    def _after(self, operation_id: str, ctx: RequestContext, reply: Reply) -> Reply:
+    def _after(self, operation_id: str, ctx: RequestContext[Any], reply: Reply) -> Reply:
         if self.on("wrong_success_status") and operation_id == "create_batch_call" and reply.status == 201:
             reply.status = 200
         for batch in _batches_in(reply.body):
@@ -163,7 +172,7 @@ class DefectiveDialect:
             reply.body["meta"]["request_id"] = f"req_mismatch_{ctx.request_id.removeprefix('req_')}"
         return reply
 
-    def _pause(self, ctx: RequestContext, handler: Handler) -> Reply:
+    def _pause(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
         try:
             return handler(ctx)
         except InvalidState:
@@ -175,7 +184,7 @@ class DefectiveDialect:
             current.body["data"]["status"] = "paused"
             return current
 
-    def _delete(self, ctx: RequestContext, handler: Handler) -> Reply:
+    def _delete(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
         if not self.on("deleted_still_readable"):
             return handler(ctx)
         before = self.inner.handlers["get_batch_call"](ctx).body["data"]
@@ -186,7 +195,7 @@ class DefectiveDialect:
             self._ghosts[(ctx.workspace.id, before["id"])] = before
         return reply
 
-    def _get(self, ctx: RequestContext, handler: Handler) -> Reply:
+    def _get(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
         try:
             return handler(ctx)
         except NotFound:
@@ -195,8 +204,8 @@ class DefectiveDialect:
             if ghost is not None:
                 return single(ghost, ctx.request_id, ctx.now)
             if self.on("foreign_ids_visible"):
-                for workspace in self.runtime.store.workspaces():
-                    found = self.runtime.store.batches(workspace.id).get(batch_id)
+                for world in self.sandbox.worlds.values():
+                    found = world.store.batches(world.id).get(batch_id)
                     if found is not None:
                         return Reply(200, {"data": wire.batch(found), "meta": meta(ctx.request_id, ctx.now)})
             raise
@@ -210,14 +219,16 @@ def _zudu_batches(body: Any) -> list[dict[str, Any]]:
 
 
 class DefectiveZuduDialect:
-    def __init__(self, inner: ZuduDialect, defects: frozenset[str]) -> None:
+    gateway = True
+
+    def __init__(self, inner: ZuduDialect, sandbox: Sandbox, defects: frozenset[str]) -> None:
         unknown = sorted(defects - set(ZUDU_DEFECTS))
         if unknown:
             raise ValueError(f"unknown Zudu defects {unknown}; known: {sorted(ZUDU_DEFECTS)}")
         self.inner = inner
         self.defects = defects
         self.name = inner.name
-        self.runtime = inner.runtime
+        self.sandbox = sandbox
         self.spec = inner.spec
         self.handlers: Mapping[str, Handler] = {
             op_id: self._wrap(op_id, handler) for op_id, handler in inner.handlers.items()
@@ -227,14 +238,15 @@ class DefectiveZuduDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, headers: Mapping[str, str]) -> Workspace:
+    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
         try:
             return self.inner.authenticate(headers)
         except Unauthorized:
             key = headers.get("x-api-key", "").strip()
-            workspace = self.runtime.store.workspace_by_pair_key(key) if key else None
-            if self.on("zudu_auth_ignores_secret") and workspace is not None:
-                return workspace
+            found = [w for w in self.sandbox.worlds.values() if key and w.workspace.key_pair
+                     and w.workspace.key_pair[0] == key]
+            if self.on("zudu_auth_ignores_secret") and found:
+                return found[0]
             raise
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
@@ -251,7 +263,7 @@ class DefectiveZuduDialect:
             "update_batch_call": ("zudu_patch_completed", "completed"),
         }.get(operation_id)
 
-        def wrapped(ctx: RequestContext) -> Reply:
+        def wrapped(ctx: RequestContext[Any]) -> Reply:
             if self.on("zudu_ignore_limit") and operation_id in ("list_batch_calls", "list_batch_call_tasks"):
                 reply = handler(dataclasses.replace(ctx, params={**ctx.params, "limit": 100}))
                 self._echo_limit(reply, ctx.params["limit"])
@@ -275,7 +287,7 @@ class DefectiveZuduDialect:
         pagination["limit"] = asked
         pagination["total_pages"] = -(-pagination["total_count"] // asked)
 
-    def _refusal_accepted(self, ctx: RequestContext, handler: Handler, status: str) -> Reply:
+    def _refusal_accepted(self, ctx: RequestContext[Any], handler: Handler, status: str) -> Reply:
         """A 400 for a batch in `status` becomes a 200 with the batch (and a PATCH's name, unsaved)."""
         try:
             return handler(ctx)

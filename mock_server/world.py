@@ -1,0 +1,230 @@
+"""One workspace's world: everything a workspace owns, so that no tenant can move another.
+
+A world has its own clock (manual or real, speed, start), its own random streams (ids, call
+outcomes, probabilistic faults) derived from its seed, its own store, dispatcher, fault rules,
+rate-limit window, idempotency records, event log and webhook receiver. What one world does never
+changes what another sees: a partner's test is reproducible on a shared sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from mock_server.core.clock import Clock, ManualClock, RealClock
+from mock_server.core.dispatcher import Dispatcher
+from mock_server.core.events import DomainEvent
+from mock_server.core.ids import IdFactory
+from mock_server.core.outcomes import SimulationConfig
+from mock_server.core.timefmt import LATEST, timestamp
+from mock_server.engine.faults import FaultTable
+from mock_server.engine.kept import json_to_keep
+from mock_server.engine.ratelimit import Limit, RateLimiter
+from mock_server.fixtures import seed_workspace
+from mock_server.readiness_session import ReadinessSession
+from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
+from mock_server.store.memory import MemoryStore
+from mock_server.webhooks import Delivery, Outbox
+
+ClockMode = Literal["real", "manual"]
+
+
+def derive_seed(seed: int, *parts: object) -> int:
+    """A 63-bit seed of its own for one use of one world (stable across runs and platforms)."""
+    text = "/".join(str(p) for p in (seed, *parts)).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") >> 1
+
+
+@dataclass(frozen=True, slots=True)
+class WorldConfig:
+    """What a world is created with: from the CLI flags (default workspace) or POST /_mock/workspaces."""
+
+    seed: int
+    clock: ClockMode = "real"
+    speed: float = 1.0
+    start_at: float | None = None  # simulated start, POSIX seconds; None = the moment of creation
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSettings:
+    """What every world of one sandbox shares (the sandbox's flags)."""
+
+    cost_per_minute_usd: float = 0.12
+    retry_delay_seconds: int = 3600
+    rate_limit: str | None = None
+    live_edits: bool = False
+
+
+def start_instant(config: WorldConfig, created_at: float) -> float:
+    """Where a world's clock starts: its start_at, else the whole second it was created in."""
+    return config.start_at if config.start_at is not None else float(int(created_at))
+
+
+def make_clock(config: WorldConfig, start: float) -> Clock:
+    if config.clock == "manual":
+        return ManualClock(start)
+    return RealClock(config.speed, start)
+
+
+class ClockLimitExceeded(ValueError):
+    """The clock would move past what timestamps can express (year 9999)."""
+
+
+class WorkspaceWorld:
+    """The world of one workspace. Its keys survive a reset; everything else starts again."""
+
+    readiness_kind: type[ReadinessSession] = ReadinessSession
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        config: WorldConfig,
+        shared: SharedSettings,
+        outbox: Outbox,
+        wall_clock: Callable[[], float] = time.time,
+        on_change: Callable[[WorkspaceWorld], None] = lambda world: None,
+    ) -> None:
+        self.workspace = workspace
+        self.config = config
+        self.shared = shared
+        self.outbox = outbox
+        self.wall_clock = wall_clock  # when the world is created or reset (pinned by the state file)
+        self.on_change = on_change  # told when the world's next due event may have moved
+        self.live_edits = shared.live_edits
+        self.writes = 0  # requests that may have changed this world; never reset: versions never repeat
+        self.events_run = 0
+        self._build()
+
+    @property
+    def id(self) -> str:
+        return self.workspace.id
+
+    def _build(self) -> None:
+        seed = self.config.seed
+        self.created_at = self.wall_clock()
+        self.started_at = start_instant(self.config, self.created_at)
+        self.clock = make_clock(self.config, self.started_at)
+        self.ids = IdFactory(derive_seed(seed, "ids"))
+        self.store: Store = MemoryStore()
+        self.store.add_workspace(self.workspace)
+        self.faults = self.new_fault_table(derive_seed(seed, "faults"))
+        limit = self.shared.rate_limit
+        self.rate_limiter = RateLimiter(Limit.parse(limit)) if limit else None
+        self.workspace.webhook_url = self.config.webhook_url
+        self.workspace.fail_next_schedule = False
+        self.outbox.forget(self.workspace.id)
+        config = SimulationConfig(
+            cost_per_minute_usd=self.shared.cost_per_minute_usd,
+            retry_delay_seconds=self.shared.retry_delay_seconds,
+        )
+        self.dispatcher = Dispatcher(
+            seed=derive_seed(seed, "outcomes"), config=config, emit=self._record, ids=self.ids
+        )
+        seed_workspace(self.store, self.workspace, self.started_at)
+        self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
+
+    def start_readiness(self) -> ReadinessSession:
+        """Arm a client readiness session (again: start a new one)."""
+        receiver = self.workspace.webhook_url is not None
+        self.readiness = self.readiness_kind(self.id, time.time(), receiver_seen=receiver)
+        return self.readiness
+
+    def new_fault_table(self, seed: int) -> FaultTable:
+        return FaultTable(seed)
+
+    def reset(self) -> None:
+        """Back to a fresh world with the same config and keys (webhook secret included)."""
+        self.writes += 1
+        self._build()
+        self.on_change(self)
+
+    # what the engine and the services need ---------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def new_id(self, prefix: str) -> str:
+        return self.ids.new(prefix)
+
+    def note_write(self) -> None:
+        """A request that may have changed this world was answered."""
+        self.writes += 1
+        self.on_change(self)
+
+    def state_version(self) -> tuple[int, int]:
+        """Changes whenever the world may have: a write was answered or a simulated event ran."""
+        return self.writes, self.events_run
+
+    def catch_up(self) -> None:
+        """Real clock: run what fell due before answering a request, or when the pump wakes us."""
+        if isinstance(self.clock, RealClock):
+            self.run_until(self.clock.now())
+
+    def run_until(self, target: float) -> int:
+        ran = self.dispatcher.run_until(target)
+        self.events_run += ran
+        return ran
+
+    def next_due(self) -> float | None:
+        return self.dispatcher.next_due()
+
+    def advance(self, target: float) -> int:
+        """Manual clock: move to `target`, running every due event in time order on the way."""
+        if not isinstance(self.clock, ManualClock):
+            raise ValueError("the clock is in real mode; advance works in manual mode only")
+        if target >= LATEST:
+            raise ClockLimitExceeded("the clock cannot reach 9999-01-01T00:00:00Z, the end of the calendar")
+        ran = self.run_until(target)
+        self.clock.advance_to(target)
+        self.on_change(self)
+        return ran
+
+    def idempotency_records(self) -> Collection[IdempotencyRecord]:
+        return self.store.idempotency(self.workspace.id)
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.store.events(self.workspace.id)
+
+    def clock_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.clock.mode,
+            "now": timestamp(self.now()),
+            "speed": self.clock.speed if isinstance(self.clock, RealClock) else 1.0,
+            "next_event_at": timestamp(self.next_due()),
+        }
+
+    def _record(self, event: DomainEvent) -> None:
+        """Log the event, and queue it for the workspace's webhook receiver if it has one."""
+        entry: dict[str, Any] = {
+            "id": self.new_id("evt"),
+            "event": event.type,
+            "timestamp": timestamp(event.at),
+            "data": event.data,
+        }
+        self.events().append(entry)
+        workspace = self.workspace
+        if workspace.webhook_url:
+            delivery = Delivery(
+                id=self.new_id("whd"),
+                workspace_id=workspace.id,
+                event_id=entry["id"],
+                event_type=event.type,
+                url=workspace.webhook_url,
+                secret=workspace.webhook_secret,
+                body=json_to_keep(entry),
+            )
+            self.outbox.enqueue(delivery)
+            if self.readiness is not None:  # with the first real delivery, the forged ones
+                for challenge in self.readiness.challenge_deliveries(delivery):
+                    self.outbox.enqueue(challenge)
+
+
+class WorldDirectory(Protocol):
+    """Where a dialect finds the world of a request's credentials (the sandbox)."""
+
+    def world_by_key(self, api_key: str) -> WorkspaceWorld | None: ...
+
+    def world_by_pair(self, key_id: str, secret: str) -> WorkspaceWorld | None: ...

@@ -203,8 +203,8 @@ class OperationEndpoint:
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
-        world = seen.world
-        if seen.authenticated and world is not None and world.readiness is not None:
+        world = seen.world  # a readiness session grades the public API's exchanges only
+        if seen.authenticated and self.dialect.gateway and world is not None and world.readiness is not None:
             entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
                                   body, received_at, time.time(), world.now())
             world.readiness.observe(entry)

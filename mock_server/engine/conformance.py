@@ -48,7 +48,9 @@ class ResponseChecker:
         for name, header in response.headers.items():
             if header.get("required") and name.lower() not in lowered:
                 found.append(f"{op.operation_id} {status}: header {name} is missing")
-        media = response.content.get("application/json")
+        # the media type answered when the operation documents it (a report in Markdown or HTML), else JSON
+        media_type = lowered.get("content-type", "application/json").split(";")[0].strip().lower()
+        media = response.content.get(media_type) or response.content.get("application/json")
         if media is None:
             if body not in (None, b"", ""):
                 found.append(f"{op.operation_id} {status}: a body where none is documented")

@@ -72,8 +72,11 @@ def render(reply: Reply) -> Response:
     )
 
 
-def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[Any, str | None]:
-    """The body as its declared media type, or the documented 400/415/422."""
+def _parse_body(
+    operation: Operation, request: Incoming, raw: bytes, strict: bool = True
+) -> tuple[Any, str | None]:
+    """The body as its declared media type, or the documented 400/415/422. Not `strict` (the
+    control API): a body of another media type is read as JSON, so `curl -d '{…}'` works."""
     assert operation.body is not None
     if not raw:
         if operation.body.required:
@@ -81,6 +84,10 @@ def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[An
         return None, None
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in operation.body.media_types and not strict and "application/json" in (
+        operation.body.media_types
+    ):
+        media_type = "application/json"
     if media_type not in operation.body.media_types:
         accepted = ", ".join(operation.body.media_types)
         raise UnsupportedMediaType(
@@ -210,7 +217,7 @@ class OperationEndpoint:
             world.readiness.observe(entry)
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: _Seen) -> Reply:
-        world = seen.world = self.dialect.authenticate(request.headers)
+        world = seen.world = self.dialect.authenticate(request.headers, operation)
         seen.authenticated = True
         world.catch_up()
         now = world.now()
@@ -236,7 +243,7 @@ class OperationEndpoint:
         if operation.body is not None:
             raw = await request.body(self.runtime.max_body_bytes)
             try:
-                body, media_type = _parse_body(operation, request, raw)
+                body, media_type = _parse_body(operation, request, raw, strict=gateway)
             except RequestInvalid as invalid:
                 body_problem = invalid
         params, violations = read_parameters(operation, request.path_params, request.query, request.headers)
@@ -250,6 +257,7 @@ class OperationEndpoint:
             now=now,
             world=world,
             params=params,
+            headers=request.headers,
             body=body,
             media_type=media_type,
         )

@@ -9,6 +9,7 @@ taken. A replay forces the noted outcome instead of drawing it again.
 from __future__ import annotations
 
 import asyncio
+import pickle
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -126,27 +127,16 @@ class RecordingOutbox(Outbox):
 
 
 class TracedReadiness(ReadinessSession):
-    """A readiness session under a state file. A challenged request changed nothing, so it is not
-    journaled (as a rate-limited one); a replayed request meets no challenge and feeds no session:
-    after a restart, the session re-armed by the replayed start begins afresh."""
+    """A readiness session under a state file: a challenged request changed nothing, so it is not
+    journaled (as a rate-limited one). Replay re-arms no session (`RecordingWorld.start_readiness`),
+    so a replayed request meets no challenge."""
 
     def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None:
-        trace = CURRENT.get()
-        if trace is not None and trace.replaying:
-            return None
         error = super().challenge(request_id, method, operation_id, now)
+        trace = CURRENT.get()
         if error is not None and trace is not None:
             trace.limited = True
         return error
-
-    def observe(self, entry: dict[str, Any]) -> None:
-        trace = CURRENT.get()
-        if trace is None or not trace.replaying:
-            super().observe(entry)
-
-    def challenge_deliveries(self, real: Delivery) -> list[Delivery]:
-        trace = CURRENT.get()
-        return [] if trace is not None and trace.replaying else super().challenge_deliveries(real)
 
 
 class RecordingWorld(WorkspaceWorld):
@@ -154,6 +144,7 @@ class RecordingWorld(WorkspaceWorld):
     recorded catch-ups."""
 
     readiness_kind = TracedReadiness
+    _ATTACHED = (*WorkspaceWorld._ATTACHED, "replaying")
 
     def __init__(self, *args: Any, replaying: Callable[[], bool], **kwargs: Any) -> None:
         self.replaying = replaying
@@ -210,6 +201,13 @@ class RecordingWorld(WorkspaceWorld):
         pending = self.pending_catch_up
         self.pending_catch_up = target if pending is None else max(pending, target)
 
+    def start_readiness(self) -> ReadinessSession:
+        """A session watches a live client: the replayed start of one arms nothing."""
+        session = super().start_readiness()
+        if self.replaying():
+            self.readiness = None
+        return session
+
     def idempotency_records(self) -> Collection[IdempotencyRecord]:
         records = super().idempotency_records()
         trace = CURRENT.get()
@@ -259,3 +257,33 @@ class RecordingSandbox(Sandbox):
 
     def recording_worlds(self) -> list[RecordingWorld]:
         return [w for w in self.worlds.values() if isinstance(w, RecordingWorld)]
+
+    # snapshots ---------------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """Every world, the stream of workspace keys and the pending deliveries, as one pickle.
+        Taken between requests (none half-handled), so it equals replaying the rows so far."""
+        state = {
+            "origin": self.origin,
+            "credentials": self.credentials,
+            "worlds": list(self.worlds.values()),
+            "default": self.default_world.id,
+            "deliveries": self.outbox.all(),
+        }
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, blob: bytes) -> None:
+        """The state of a snapshot (this process's own state file: a trusted pickle)."""
+        state = pickle.loads(blob)  # noqa: S301 - written by this sandbox into its own state file
+        self.origin = state["origin"]
+        self.credentials = state["credentials"]
+        self.worlds, self._by_key, self._by_pair_key = {}, {}, {}
+        self.wakeups.clear()
+        self.outbox.clear()
+        for world in state["worlds"]:
+            world.attach(self.outbox, self.creation_instant, self.wakeups.note)
+            world.replaying = lambda: self.replaying
+            self.register(world)
+        self.default_world = self.worlds[state["default"]]
+        for delivery in state["deliveries"]:
+            delivery.next_attempt_at = 0.0  # a monotonic moment of the process that wrote it
+            self.outbox.enqueue(delivery)

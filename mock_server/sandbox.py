@@ -17,7 +17,7 @@ from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.wakeups import WakeSchedule
 from mock_server.webhooks import Outbox, WebhookPolicy
-from mock_server.world import SharedSettings, WorkspaceWorld, WorldConfig, derive_seed
+from mock_server.world import ClockMode, SharedSettings, WorkspaceWorld, WorldConfig, derive_seed
 
 
 def default_world_config(settings: Settings) -> WorldConfig:
@@ -77,7 +77,7 @@ class Sandbox:
     def new_world_config(
         self,
         *,
-        clock: str | None = None,
+        clock: ClockMode | None = None,
         speed: float | None = None,
         start_at: float | None = None,
         seed: int | None = None,
@@ -89,7 +89,7 @@ class Sandbox:
         return replace(
             base,
             seed=seed if seed is not None else derive_seed(self.settings.seed, "workspace", len(self.worlds)),
-            clock=clock if clock in ("manual", "real") else base.clock,  # type: ignore[arg-type]
+            clock=clock or base.clock,
             speed=speed if speed is not None else base.speed,
             start_at=start_at if start_at is not None else base.start_at,
             webhook_url=webhook_url,  # never the default workspace's receiver: it is someone else's

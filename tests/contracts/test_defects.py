@@ -58,10 +58,10 @@ CASES: dict[str, tuple[tuple[Suite, ...], tuple[str, ...], set[str]]] = {
             "schema/get_batch_call/truedy_error_envelope",
         },
     ),
-    "server_error_on_input": (
-        SCHEMA_AND_RULES,
+    "server_error_on_input": (  # the rules suite sends a non-ASCII name on purpose; whether 5 fuzzed
+        SCHEMA_AND_RULES,        # examples draw one depends on what the target answered before
         ("create_batch_call",),
-        {"rules/create.unicode_name", "schema/create_batch_call/not_a_server_error"},
+        {"rules/create.unicode_name"},
     ),
     "request_id_mismatch": (
         SCHEMA_AND_RULES,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
-from mock_server import __version__
+from mock_server import __version__, readiness_command
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
@@ -184,6 +184,8 @@ def parser() -> argparse.ArgumentParser:
         help="TEST-ONLY: switch on a deliberate defect, to prove the contract kit finds it; repeatable "
         "(names in mock_server/testing/defects.py; zudu_… ones break Zudu's API)",
     )
+    readiness = commands.add_parser("readiness", help="print a workspace's client readiness report")
+    readiness_command.add_arguments(readiness)
     return root
 
 
@@ -255,6 +257,8 @@ def tune_garbage_collector() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "readiness":
+        return readiness_command.run(args)
     if not _is_loopback(args.host) and not args.admin_token:
         print(
             f"refusing to listen on {args.host} without --admin-token: /_mock would be open to the network",

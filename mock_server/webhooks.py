@@ -41,6 +41,7 @@ class Attempt:
     at: float  # wall clock, POSIX seconds
     status_code: int | None
     error: str | None
+    answered_in_seconds: float | None = None
 
 
 @dataclass(slots=True)
@@ -52,9 +53,14 @@ class Delivery:
     url: str
     secret: str
     body: bytes
-    state: Literal["pending", "delivered"] = "pending"
+    state: Literal["pending", "delivered", "answered"] = "pending"
     next_attempt_at: float = 0.0  # monotonic clock
     attempts: list[Attempt] = field(default_factory=list)
+    # a readiness challenge (bad_signature, stale_timestamp): signed oddly on purpose, and done
+    # ("answered") at its first answer, whatever the status: a good receiver refuses it for ever
+    kind: str = "real"
+    timestamp_offset: int = 0
+    retry: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +160,7 @@ class Outbox:
             in_flight.discard(delivery.id)
 
     async def _post(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
-        stamp = str(int(time.time()))
+        stamp = str(int(time.time()) + delivery.timestamp_offset)
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(delivery.secret, stamp, delivery.body),
@@ -163,18 +169,22 @@ class Outbox:
         }
         status: int | None = None
         error: str | None = None
+        sent_at, started = time.time(), time.monotonic()
+        took: float | None = None
         deadline = self.policy.timeout_seconds
         try:
             async with asyncio.timeout(deadline):
                 response = await client.post(delivery.url, content=delivery.body, headers=headers)
-            status = response.status_code
+            status, took = response.status_code, time.monotonic() - started
         except TimeoutError:
             error = f"deadline exceeded: no complete answer within {deadline:g} s"
         except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        delivery.attempts.append(Attempt(len(delivery.attempts) + 1, time.time(), status, error))
-        if status is not None and 200 <= status < 300:
+        delivery.attempts.append(Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
+        if status is not None and 200 <= status < 300 and delivery.retry:
             delivery.state = "delivered"
+        elif status is not None and not delivery.retry:
+            delivery.state = "answered"  # a readiness challenge: sent once, whatever it is answered
         else:
             wait = backoff(len(delivery.attempts), self.policy.retry_base_seconds,
                            self.policy.retry_cap_seconds)
@@ -186,10 +196,12 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "id": d.id,
         "event_id": d.event_id,
         "event": d.event_type,
+        "kind": d.kind,
         "url": d.url,
         "state": d.state,
         "attempts": [
-            {"attempt": a.attempt, "at": timestamp(a.at), "status_code": a.status_code, "error": a.error}
+            {"attempt": a.attempt, "at": timestamp(a.at), "status_code": a.status_code, "error": a.error,
+             "answered_in_seconds": a.answered_in_seconds}
             for a in d.attempts
         ],
         "body": orjson.loads(d.body),

@@ -24,6 +24,7 @@ from mock_server.engine.faults import FaultTable
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
+from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
 from mock_server.webhooks import Delivery, Outbox
@@ -76,6 +77,8 @@ class ClockLimitExceeded(ValueError):
 class WorkspaceWorld:
     """The world of one workspace. Its keys survive a reset; everything else starts again."""
 
+    readiness_kind: type[ReadinessSession] = ReadinessSession
+
     def __init__(
         self,
         workspace: Workspace,
@@ -104,7 +107,9 @@ class WorkspaceWorld:
     _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change")
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in self._ATTACHED}
+        state = {k: v for k, v in self.__dict__.items() if k not in self._ATTACHED}
+        state["readiness"] = None  # a readiness session watches a live client: no restart keeps it
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -139,6 +144,13 @@ class WorkspaceWorld:
             seed=derive_seed(seed, "outcomes"), config=config, emit=self._record, ids=self.ids
         )
         seed_workspace(self.store, self.workspace, self.started_at)
+        self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
+
+    def start_readiness(self) -> ReadinessSession:
+        """Arm a client readiness session (again: start a new one)."""
+        receiver = self.workspace.webhook_url is not None
+        self.readiness = self.readiness_kind(self.id, time.time(), receiver_seen=receiver)
+        return self.readiness
 
     def new_fault_table(self, seed: int) -> FaultTable:
         return FaultTable(seed)
@@ -214,17 +226,19 @@ class WorkspaceWorld:
         self.events().append(entry)
         workspace = self.workspace
         if workspace.webhook_url:
-            self.outbox.enqueue(
-                Delivery(
-                    id=self.new_id("whd"),
-                    workspace_id=workspace.id,
-                    event_id=entry["id"],
-                    event_type=event.type,
-                    url=workspace.webhook_url,
-                    secret=workspace.webhook_secret,
-                    body=json_to_keep(entry),
-                )
+            delivery = Delivery(
+                id=self.new_id("whd"),
+                workspace_id=workspace.id,
+                event_id=entry["id"],
+                event_type=event.type,
+                url=workspace.webhook_url,
+                secret=workspace.webhook_secret,
+                body=json_to_keep(entry),
             )
+            self.outbox.enqueue(delivery)
+            if self.readiness is not None:  # with the first real delivery, the forged ones
+                for challenge in self.readiness.challenge_deliveries(delivery):
+                    self.outbox.enqueue(challenge)
 
 
 class WorldDirectory(Protocol):

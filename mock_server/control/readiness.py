@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mock_server import readiness
 from mock_server.core.errors import NotFound
 from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.world import WorkspaceWorld
@@ -9,11 +10,31 @@ from mock_server.world import WorkspaceWorld
 Context = RequestContext[WorkspaceWorld]
 
 
+def _not_started(world: WorkspaceWorld) -> NotFound:
+    error = NotFound("readiness", world.id)
+    error.code = "readiness_not_started"
+    error.message = "arm a session first: POST /_mock/readiness/start"
+    error.details = None
+    return error
+
+
 def handlers() -> dict[str, Handler]:
     def start_readiness(ctx: Context) -> Reply:
-        raise NotFound("readiness", ctx.world.id)
+        return Reply(201, ctx.world.start_readiness().as_json())
 
     def get_readiness_report(ctx: Context) -> Reply:
-        raise NotFound("readiness", ctx.world.id)
+        world = ctx.world
+        if world.readiness is None:
+            raise _not_started(world)
+        receiver_set = world.workspace.webhook_url is not None
+        report = world.readiness.report(world.outbox.deliveries(world.id), receiver_set)
+        fmt = ctx.params.get("format", "json")
+        if fmt == "md":
+            page = readiness.markdown(report).encode()
+            return Reply(200, None, {"content-type": "text/markdown; charset=utf-8"}, encoded=page)
+        if fmt == "html":
+            page = readiness.html(report).encode()
+            return Reply(200, None, {"content-type": "text/html; charset=utf-8"}, encoded=page)
+        return Reply(200, report.as_json())
 
     return {"start_readiness": start_readiness, "get_readiness_report": get_readiness_report}

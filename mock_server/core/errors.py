@@ -94,6 +94,7 @@ class Conflict(MockError):
 
 class ServiceUnavailable(MockError):
     code = "service_unavailable"
+    retry_after = 1  # seconds, sent as Retry-After
 
 
 class RequestInvalid(MockError):

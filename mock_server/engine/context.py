@@ -21,6 +21,14 @@ class Reply:
     encoded: bytes | None = None  # the body already encoded, when the engine had to encode it early
 
 
+class Observer(Protocol):
+    """A readiness session's view of the pipeline: its deliberate errors and the exchanges it saw."""
+
+    def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None: ...
+
+    def observe(self, entry: dict[str, Any]) -> None: ...
+
+
 class Tenant(Protocol):
     """What the engine needs from the world a request belongs to (a workspace's world)."""
 
@@ -29,6 +37,9 @@ class Tenant(Protocol):
 
     @property
     def workspace(self) -> Workspace: ...
+
+    @property
+    def readiness(self) -> Observer | None: ...  # the world's armed readiness session
 
     def now(self) -> float: ...
 

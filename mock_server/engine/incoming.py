@@ -33,6 +33,7 @@ class Incoming:
     query: dict[str, str]  # the last of repeated parameters wins, as in Starlette's QueryParams
     path_params: dict[str, str]
     receive: Any
+    raw: bytes | None = None  # the body, once read
 
     @classmethod
     def from_scope(cls, scope: Any, receive: Any) -> Incoming:
@@ -64,4 +65,5 @@ class Incoming:
                 )
             chunks.append(chunk)
             if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # usually one: no copy
+                self.raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)  # usually one: no copy
+                return self.raw

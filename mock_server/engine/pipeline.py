@@ -6,6 +6,7 @@ Routes and validation come from the dialect's spec; the dialect supplies handler
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from mock_server.core.errors import (
     BadRequest,
     InternalError,
     MockError,
+    PayloadTooLarge,
     RateLimited,
     RequestInvalid,
     ServiceUnavailable,
@@ -30,6 +32,7 @@ from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, 
 from mock_server.engine.front import request_id_of, with_request_id
 from mock_server.engine.incoming import Disconnected, Incoming, changes_state
 from mock_server.engine.kept import exact
+from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
@@ -159,6 +162,7 @@ class _Seen:
     (before auth, for fault rules), then authenticated."""
 
     world: Tenant | None = None
+    authenticated: bool = False
 
 
 class OperationEndpoint:
@@ -174,6 +178,7 @@ class OperationEndpoint:
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
         seen = _Seen()
+        received_at = time.time()
         try:
             if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
                 seen.world = self.runtime.world_of(request.headers)
@@ -205,12 +210,26 @@ class OperationEndpoint:
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
+        world = seen.world  # a readiness session grades the public API's exchanges only
+        if seen.authenticated and self.dialect.gateway and world is not None and world.readiness is not None:
+            entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
+                                  body, received_at, time.time(), world.now())
+            world.readiness.observe(entry)
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: _Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers, operation)
+        seen.authenticated = True
         world.catch_up()
         now = world.now()
         gateway = self.dialect.gateway
+        readiness = world.readiness if gateway else None
+        if readiness is not None:  # a readiness session's deliberate 503 or 429
+            challenge = readiness.challenge(request_id, request.method, operation.operation_id, now)
+            if challenge is not None:
+                if operation.body is not None:  # read, so the session knows what a retry must resend
+                    with contextlib.suppress(PayloadTooLarge):
+                        await request.body(self.runtime.max_body_bytes)
+                raise challenge
         if gateway and world.rate_limiter is not None:
             world.rate_limiter.hit(world.workspace.id)
         prefer = request.headers.get("prefer") if gateway else None

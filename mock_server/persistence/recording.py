@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 
 from mock_server.core.clock import RealClock
-from mock_server.core.errors import RateLimited
+from mock_server.core.errors import MockError, RateLimited
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit, RateLimiter
+from mock_server.readiness_session import ReadinessSession
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Workspace
@@ -125,10 +126,24 @@ class RecordingOutbox(Outbox):
             self.on_delivered(delivery)
 
 
+class TracedReadiness(ReadinessSession):
+    """A readiness session under a state file: a challenged request changed nothing, so it is not
+    journaled (as a rate-limited one). Replay re-arms no session (`RecordingWorld.start_readiness`),
+    so a replayed request meets no challenge."""
+
+    def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None:
+        error = super().challenge(request_id, method, operation_id, now)
+        trace = CURRENT.get()
+        if error is not None and trace is not None:
+            trace.limited = True
+        return error
+
+
 class RecordingWorld(WorkspaceWorld):
     """A world whose requests are each handled at one pinned instant, with traced outcomes and
     recorded catch-ups."""
 
+    readiness_kind = TracedReadiness
     _ATTACHED = (*WorkspaceWorld._ATTACHED, "replaying")
 
     def __init__(self, *args: Any, replaying: Callable[[], bool], **kwargs: Any) -> None:
@@ -185,6 +200,13 @@ class RecordingWorld(WorkspaceWorld):
         self.run_until(target)
         pending = self.pending_catch_up
         self.pending_catch_up = target if pending is None else max(pending, target)
+
+    def start_readiness(self) -> ReadinessSession:
+        """A session watches a live client: the replayed start of one arms nothing."""
+        session = super().start_readiness()
+        if self.replaying():
+            self.readiness = None
+        return session
 
     def idempotency_records(self) -> Collection[IdempotencyRecord]:
         records = super().idempotency_records()

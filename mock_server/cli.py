@@ -15,6 +15,7 @@ from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
 from mock_server import __version__, readiness_command
+from mock_server.core.timefmt import EARLIEST, LATEST
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
@@ -33,6 +34,8 @@ def _start_at(value: str) -> float:
         raise argparse.ArgumentTypeError(f"'{value}' is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-03-02T08:00:00Z")
+    if not EARLIEST <= parsed.timestamp() < LATEST:
+        raise argparse.ArgumentTypeError("a start from 1970-01-01 up to (not including) 9999-01-01")
     return parsed.timestamp()
 
 

@@ -8,6 +8,7 @@ the webhook outbox (with per-receiver limits) and the wake-up schedule of real-c
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -40,8 +41,11 @@ def shared_settings(settings: Settings) -> SharedSettings:
 
 
 class Sandbox:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, salt: str | None = None) -> None:
         self.settings = settings
+        # keys and secrets of new workspaces are drawn with a secret of this process (or of its
+        # state file): one partner cannot compute another's key from the seed and the order
+        self.salt = salt or secrets.token_hex(16)
         self.max_body_bytes = settings.max_body_bytes
         self.latency_seconds = settings.latency_ms / 1000
         self.shared = shared_settings(settings)
@@ -56,8 +60,9 @@ class Sandbox:
 
     def _start(self) -> None:
         settings = self.settings
-        # the ids and keys of workspaces: one stream, used only when a workspace is created
+        # the ids of workspaces: one seeded stream, used only when a workspace is created
         self.credentials = IdFactory(derive_seed(settings.seed, "credentials"))
+        self.keys = IdFactory(derive_seed(settings.seed, "keys", self.salt))
         self.worlds: dict[str, WorkspaceWorld] = {}
         self._by_key: dict[str, WorkspaceWorld] = {}
         self._by_pair_key: dict[str, WorkspaceWorld] = {}
@@ -70,7 +75,9 @@ class Sandbox:
         )
 
     def reset_all(self) -> None:
-        """Back to a fresh start with the same settings: every world but the default is gone."""
+        """Back to a fresh start with the same settings: every world but the default is gone, and
+        so are their keys (a new salt: a key of before never opens a workspace of after)."""
+        self.salt = secrets.token_hex(16)
         self._start()
 
     # worlds ----------------------------------------------------------------------------------
@@ -102,13 +109,13 @@ class Sandbox:
         api_key: str | None = None,
         key_pair: tuple[str, str] | None = None,
     ) -> WorkspaceWorld:
-        ids = self.credentials
+        keys = self.keys
         workspace = Workspace(
-            id=ids.new("ws"),
-            api_key=api_key or f"sk_test_{ids.new('key').split('_', 1)[1]}",
-            key_pair=key_pair or (ids.new("zk_test"), ids.new("zs_test")),
+            id=self.credentials.new("ws"),
+            api_key=api_key or f"sk_test_{keys.new('key').split('_', 1)[1]}",
+            key_pair=key_pair or (keys.new("zk_test"), keys.new("zs_test")),
             webhook_url=config.webhook_url,
-            webhook_secret=f"whsec_{ids.new('sec').split('_', 1)[1]}",
+            webhook_secret=f"whsec_{keys.new('sec').split('_', 1)[1]}",
         )
         world = self.new_world(workspace, config)
         self.register(world)
@@ -148,9 +155,12 @@ class Sandbox:
         """The world the request's credentials name: a Truedy Bearer key, or a Zudu key and secret;
         the default world when the request carries none; None when they name no workspace."""
         pair_key = headers.get("x-api-key", "").strip()
-        if pair_key:
-            return self.world_by_pair(pair_key, headers.get("x-api-secret", "").strip())
         scheme, _, key = headers.get("authorization", "").partition(" ")
+        if pair_key:
+            world = self.world_by_pair(pair_key, headers.get("x-api-secret", "").strip())
+            if scheme and (scheme.lower() != "bearer" or self.world_by_key(key.strip()) is not world):
+                return None  # two credentials naming two workspaces name none
+            return world
         if not key.strip():
             return self.default_world if not scheme else None
         return self.world_by_key(key.strip()) if scheme.lower() == "bearer" else None

@@ -231,3 +231,53 @@ def test_a_batch_whose_simulation_raises_fails_alone(client: CheckedClient) -> N
                if e["event"] == "batch.status.changed" and e["data"]["batch_id"] == bad["id"]]
     assert changes[-1]["status"] == "failed" and changes[-1]["error_reason"].startswith("simulation_error")
     assert client.get("/_mock/health").status_code == 200
+
+
+def test_workspace_keys_cannot_be_computed_from_the_seed() -> None:
+    """Two sandboxes with the same seed give their first workspace the same id, not the same keys;
+    after a full reset no key of before opens a workspace of after."""
+    with make_client() as one, make_client() as two:
+        first, second = one.post("/_mock/workspaces").json(), two.post("/_mock/workspaces").json()
+        assert first["workspace_id"] == second["workspace_id"]
+        assert first["api_key"] != second["api_key"] and first["zudu"] != second["zudu"]
+        assert first["webhook_secret"] != second["webhook_secret"]
+        assert one.post("/_mock/reset?scope=all").status_code == 200
+        again = one.post("/_mock/workspaces").json()
+        assert again["workspace_id"] == first["workspace_id"] and again["api_key"] != first["api_key"]
+        assert one.get("/_mock/clock", headers=bearer(first["api_key"])).status_code == 401
+
+
+def test_two_credentials_naming_two_workspaces_name_none(client: CheckedClient) -> None:
+    one = client.post("/_mock/workspaces").json()
+    two = client.post("/_mock/workspaces").json()
+    mixed = {**bearer(one["api_key"]), "X-API-KEY": two["zudu"]["api_key"],
+             "X-API-SECRET": two["zudu"]["api_secret"]}
+    assert client.get("/_mock/clock", headers=mixed).status_code == 401
+    same = {**bearer(one["api_key"]), "X-API-KEY": one["zudu"]["api_key"],
+            "X-API-SECRET": one["zudu"]["api_secret"]}
+    assert client.get("/_mock/clock", headers=same).status_code == 200
+
+
+def test_a_clock_stays_inside_the_calendar(client: CheckedClient) -> None:
+    for start in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):
+        refused = client.post("/_mock/workspaces", json={"clock": "manual", "start_at": start})
+        assert refused.status_code == 422, refused.text
+    late = client.post("/_mock/workspaces", json={"clock": "real", "speed": 1_000_000,
+                                                  "start_at": "9998-12-31T23:59:59Z"}).json()
+    key = bearer(late["api_key"])
+    batch = new_batch(client, headers=key)
+    assert client.post(f"{API}/batch-calls/{batch['id']}/schedule", headers=key).status_code == 200
+    import time
+
+    time.sleep(0.2)  # a million times faster: the clock reaches the end of the calendar and stops there
+    clock = client.get("/_mock/clock", headers=key).json()
+    assert clock["now"] == "9998-12-31T23:59:59.000000Z"
+    assert client.get(f"{API}/batch-calls/{batch['id']}", headers=key).status_code == 200
+    assert client.get("/_mock/workspaces").status_code == 200
+
+
+def test_a_webhook_receiver_may_not_be_a_link_local_address(client: CheckedClient) -> None:
+    metadata = "http://169.254.169.254/latest"
+    assert client.put("/_mock/webhooks", json={"url": metadata}).status_code == 422
+    assert client.post("/_mock/workspaces", json={"webhook_url": metadata}).status_code == 422
+    assert client.put("/_mock/webhooks", json={"url": "http://127.0.0.1:9/ok"}).status_code == 200

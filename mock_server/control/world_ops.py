@@ -3,13 +3,15 @@ webhooks and their deliveries, fault rules and the simulated provider faults."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from mock_server import __version__
 from mock_server.core.clock import ManualClock
 from mock_server.core.errors import Conflict, NotFound, RequestInvalid, Violation
-from mock_server.core.timefmt import parse_timestamp
+from mock_server.core.timefmt import parse_clock_start, parse_timestamp
 from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.engine.faults import rule_from_json
 from mock_server.fixtures import fixture_ids
@@ -41,6 +43,21 @@ def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestInvalid:
     return RequestInvalid([Violation(loc, message, kind)])
 
 
+def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
+    """A webhook URL a hosted sandbox may post to: not a link-local address (a cloud's metadata
+    service lives there), a multicast or an unspecified one. Host names are not resolved."""
+    if url is None:
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return url
+    if address.is_link_local or address.is_multicast or address.is_unspecified:
+        raise _invalid(loc, f"webhooks are not sent to {host}", "value_error")
+    return url
+
+
 def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None]) -> dict[str, Handler]:
     def get_health(ctx: Context) -> Reply:
         ctx.world.catch_up()
@@ -65,9 +82,9 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         config = sandbox.new_world_config(
             clock=body.get("clock"),
             speed=body.get("speed"),
-            start_at=parse_timestamp(start_at, ("body", "start_at")) if start_at is not None else None,
+            start_at=parse_clock_start(start_at, ("body", "start_at")) if start_at is not None else None,
             seed=body.get("seed"),
-            webhook_url=body.get("webhook_url"),
+            webhook_url=receiver(body.get("webhook_url"), ("body", "webhook_url")),
         )
         world = sandbox.add_world(config)
         return Reply(201, {**summary(world), "webhook_secret": world.workspace.webhook_secret,
@@ -117,7 +134,7 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
     def set_webhook(ctx: Context) -> Reply:
         body = ctx.body or {}
         workspace = ctx.world.workspace
-        workspace.webhook_url = body.get("url")
+        workspace.webhook_url = receiver(body.get("url"), ("body", "url"))
         if body.get("secret") is not None:
             workspace.webhook_secret = body["secret"]
         return Reply(200, webhook_json(ctx.world))

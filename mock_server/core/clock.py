@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from .timefmt import LATEST
+
+END = LATEST - 1.0  # a real clock stops here: later instants cannot be written as timestamps
+
 
 class Clock(Protocol):
     mode: str
@@ -44,7 +48,7 @@ class RealClock:
         self._sim_origin = self._wall_origin if start is None else start
 
     def now(self) -> float:
-        return self._sim_origin + (time.time() - self._wall_origin) * self.speed
+        return min(END, self._sim_origin + (time.time() - self._wall_origin) * self.speed)
 
     def wall_time_of(self, instant: float) -> float:
         """The wall-clock moment this clock reads `instant`."""

@@ -9,6 +9,8 @@ from mock_server.core.errors import RequestInvalid, Violation
 
 # The calendar the planner walks ends with year 9999: later starts cannot be planned.
 LATEST = datetime(9999, 1, 1, tzinfo=UTC).timestamp()
+# and a clock starts no earlier than the POSIX epoch (a year-1 start overflows the planner's dates)
+EARLIEST = 0.0
 
 
 @lru_cache(maxsize=65536)  # the same instants recur: created_at of a batch, the clock's "now"
@@ -32,3 +34,12 @@ def parse_timestamp(value: str, loc: tuple[str | int, ...]) -> float:
         raise RequestInvalid([Violation(loc, "a date-time must be before 9999-01-01T00:00:00Z",
                                         "less_than")])
     return parsed.timestamp()
+
+
+def parse_clock_start(value: str, loc: tuple[str | int, ...]) -> float:
+    """A clock's start: an RFC 3339 date-time from 1970-01-01 up to the end of the calendar."""
+    start = parse_timestamp(value, loc)
+    if start < EARLIEST:
+        raise RequestInvalid([Violation(loc, "a clock starts at 1970-01-01T00:00:00Z or later",
+                                        "greater_than_equal")])
+    return start

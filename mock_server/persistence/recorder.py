@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -88,10 +89,11 @@ class Persistence:
             )
         origin_text = self.journal.meta("origin")
         origin = float(origin_text) if origin_text is not None else time.time()
+        salt = self.journal.meta("salt") or secrets.token_hex(16)  # the secret of workspace keys
         starts = int(self.journal.meta("starts") or "0") + 1
         self.journal.initialise({"settings": orjson.dumps(expected).decode(), "origin": repr(origin),
-                                 "starts": str(starts)})
-        self.sandbox = RecordingSandbox(settings, origin)
+                                 "starts": str(starts), "salt": salt})
+        self.sandbox = RecordingSandbox(settings, origin, salt)
         if starts > 1:  # request ids of this run must not repeat those of the runs before
             self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", starts))
         self.sandbox.outbox.on_delivered = self._delivered
@@ -205,7 +207,7 @@ class Persistence:
         if trace.reset:
             self._delivered_ids.clear()
             self.rows_since_snapshot = 0
-            self.journal.truncate({"origin": repr(sandbox.origin), "clocks": "{}"})
+            self.journal.truncate({"origin": repr(sandbox.origin), "clocks": "{}", "salt": sandbox.salt})
             return
         if trace.limited or (trace.key_read and not trace.key_written):
             return  # refused, replayed or conflicting: nothing changed

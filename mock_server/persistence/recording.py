@@ -221,10 +221,10 @@ class RecordingSandbox(Sandbox):
 
     outbox: RecordingOutbox
 
-    def __init__(self, settings: Settings, origin: float) -> None:
+    def __init__(self, settings: Settings, origin: float, salt: str) -> None:
         self.replaying = False
         self.origin = origin  # the wall-clock instant the current state began (first start or full reset)
-        super().__init__(settings)
+        super().__init__(settings, salt)
 
     def new_outbox(self, policy: WebhookPolicy) -> RecordingOutbox:
         return RecordingOutbox(policy)
@@ -265,6 +265,8 @@ class RecordingSandbox(Sandbox):
         state = {
             "origin": self.origin,
             "credentials": self.credentials,
+            "salt": self.salt,
+            "keys": self.keys,
             "worlds": list(self.worlds.values()),
             "default": self.default_world.id,
             "deliveries": self.outbox.all(),
@@ -276,6 +278,8 @@ class RecordingSandbox(Sandbox):
         state = pickle.loads(blob)  # noqa: S301 - written by this sandbox into its own state file
         self.origin = state["origin"]
         self.credentials = state["credentials"]
+        self.salt = state["salt"]
+        self.keys = state["keys"]
         self.worlds, self._by_key, self._by_pair_key = {}, {}, {}
         self.wakeups.clear()
         self.outbox.clear()

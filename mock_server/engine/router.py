@@ -54,7 +54,8 @@ class PathTable(Generic[T]):
         if not path.startswith(self.prefix + "/"):
             return None
         # no stripping: a trailing slash is another path (`DELETE /_mock/faults/` is not the list's)
-        parts = tuple(unquote(part) for part in path[len(self.prefix) + 1 :].split("/"))
+        segments = path[len(self.prefix) + 1 :].split("/")
+        parts = tuple(unquote(part) for part in segments) if "%" in path else tuple(segments)
         literal = self._literal.get(parts)
         if literal is not None:
             return literal, {}

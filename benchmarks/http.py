@@ -132,6 +132,9 @@ def main() -> int:
     args.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     args.add_argument("--connections", type=int, default=32)
     args.add_argument("--no-prism", action="store_true")
+    args.add_argument("--observers", action="store_true",
+                      help="also measure the sandbox with --quiet --journal-size 0 (no access log, no "
+                           "request journal), to show what those cost")
     opts = args.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -139,13 +142,17 @@ def main() -> int:
     results: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with server([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
-                     "--clock", "manual"], f"{base}/_mock/health"):
-            batch_id = seed_batches(base)
-            results["sandbox"] = measure(base, "/api/public/v1", batch_id, opts.duration,
-                                         opts.connections, work)
+        sandboxes = {"sandbox": []}
+        if opts.observers:
+            sandboxes["sandbox, no log"] = ["--quiet", "--journal-size", "0"]
+        for name, flags in sandboxes.items():
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            with server([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
+                         "--clock", "manual", *flags], f"{base}/_mock/health"):
+                batch_id = seed_batches(base)
+                results[name] = measure(base, "/api/public/v1", batch_id, opts.duration,
+                                        opts.connections, work)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with server([sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(port),
@@ -176,7 +183,7 @@ def report(results: dict[str, dict[str, dict[str, float]]]) -> None:
             print(f"{name:<16} {endpoint:<28} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
                   f"{r['non2xx']:>8.0f}")
     sandbox = results.get("sandbox", {})
-    for other in ("bare starlette", "prism (static)"):
+    for other in ("sandbox, no log", "bare starlette", "prism (static)"):
         if other not in results:
             continue
         for endpoint, r in sandbox.items():

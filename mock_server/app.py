@@ -23,6 +23,8 @@ from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
+from mock_server.observe.access_log import AccessLog
+from mock_server.observe.recorder import Recorder
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -137,7 +139,11 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     def front(stack: ASGIApp) -> ASGIApp:
         fronted = Front(stack, [spec_routes.table for spec_routes in operations], sandbox.new_request_id)
-        return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
+        journaled = JournalMiddleware(fronted, persistence) if persistence is not None else fronted
+        log = None if settings.quiet else AccessLog(settings.log_format)
+        if log is None and not settings.journal_size:
+            return journaled  # nothing to observe: not even the cost of looking
+        return Recorder(journaled, sandbox, log)
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}

@@ -48,3 +48,6 @@ class Settings:
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only
+    journal_size: int = 10_000  # request journal entries kept per workspace (0 = no journal)
+    log_format: Literal["text", "json"] = "text"  # of the access log on stderr
+    quiet: bool = False  # no access log

@@ -24,6 +24,7 @@ from mock_server.engine.faults import FaultTable
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
+from mock_server.observe.journal import DEFAULT_SIZE, Journal
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
 from mock_server.webhooks import Delivery, Outbox
@@ -56,6 +57,7 @@ class SharedSettings:
     retry_delay_seconds: int = 3600
     rate_limit: str | None = None
     live_edits: bool = False
+    journal_size: int = DEFAULT_SIZE  # entries of each world's request journal
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -112,6 +114,8 @@ class WorkspaceWorld:
         limit = self.shared.rate_limit
         self.rate_limiter = RateLimiter(Limit.parse(limit)) if limit else None
         self.workspace.webhook_url = self.config.webhook_url
+        # a reset empties the journal too: a test that resets first reads only its own requests
+        self.journal = Journal(self.shared.journal_size)
         self.workspace.fail_next_schedule = False
         self.outbox.forget(self.workspace.id)
         config = SimulationConfig(

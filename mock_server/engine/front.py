@@ -14,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.engine.router import PathEntry, PathTable
 
 REQUEST_ID_HEADER = b"x-request-id"
+# A request marked so in its scope's state is not one a client sent (the state file's replay at
+# start-up): the request journal and the access log leave it out.
+UNRECORDED = "unrecorded"
 
 
 class Front:

@@ -18,6 +18,7 @@ from mock_server.core.errors import (
     BadRequest,
     InternalError,
     MockError,
+    PayloadTooLarge,
     RateLimited,
     RequestInvalid,
     ServiceUnavailable,
@@ -146,32 +147,56 @@ def _now(world: Tenant | None) -> float:
     return world.now() if world is not None else time.time()
 
 
-@dataclass(slots=True)
-class _Seen:
-    """The world a request belongs to, as far as the pipeline got: named by its credentials
-    (before auth, for fault rules), then authenticated."""
+SEEN = "seen"  # the key of a request's `Seen` in its ASGI scope's state
 
+
+@dataclass(slots=True)
+class Seen:
+    """What the pipeline learnt of a request, left in `scope["state"][SEEN]` for the observers
+    outside it (the request journal, the access log): the world it belongs to, as far as the
+    pipeline got (named by its credentials before auth, for fault rules; then authenticated), and
+    what only the pipeline knows of its answer."""
+
+    operation_id: str
+    template: str  # the full path template the operation is served at
     world: Tenant | None = None
+    simulated_at: float | None = None  # the world's instant the request was handled at
+    violations: list[Violation] | None = None  # what the request got wrong, as answered
+    idempotent_replay: bool = False
+    fault: dict[str, Any] | None = None  # the fault rule that fired, as listed by GET /_mock/faults
+
+
+def _violations(error: MockError) -> list[Violation] | None:
+    """What a refused request got wrong: the violations of a 422, or the body a 400/413/415 refused."""
+    if isinstance(error, RequestInvalid):
+        return list(error.violations)
+    if isinstance(error, BadRequest | PayloadTooLarge | UnsupportedMediaType):
+        return [Violation(("body",), error.message, error.code)]
+    return None
 
 
 class OperationEndpoint:
     """The ASGI endpoint of one path: picks the operation by method and runs the pipeline."""
 
-    def __init__(self, operations: list[Operation], dialect: Dialect, runtime: Runtime) -> None:
+    def __init__(
+        self, operations: list[Operation], dialect: Dialect, runtime: Runtime, template: str = ""
+    ) -> None:
         self.operations = {op.method: op for op in operations}
         self.dialect = dialect
         self.runtime = runtime
+        self.template = template
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
-        seen = _Seen()
+        seen = scope.setdefault("state", {})[SEEN] = Seen(operation.operation_id, self.template)
         try:
             if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
                 seen.world = self.runtime.world_of(request.headers)
                 fault = seen.world.faults.match(request.method, request.path) if seen.world else None
                 if fault is not None:
+                    seen.fault = fault.as_json()
                     if fault.latency_ms:
                         await asyncio.sleep(fault.latency_ms / 1000)
                     if fault.drop_connection:
@@ -183,6 +208,7 @@ class OperationEndpoint:
         except Disconnected:
             return
         except MockError as error:
+            seen.violations = _violations(error)
             reply = self.dialect.error_reply(error, request_id, _now(seen.world))
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
@@ -199,10 +225,10 @@ class OperationEndpoint:
             body = encode(reply)
         await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
 
-    async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: _Seen) -> Reply:
+    async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers)
         world.catch_up()
-        now = world.now()
+        now = seen.simulated_at = world.now()
         gateway = self.dialect.gateway
         if gateway and world.rate_limiter is not None:
             world.rate_limiter.hit(world.workspace.id)
@@ -239,15 +265,16 @@ class OperationEndpoint:
             if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
             return self.dialect.handlers[operation.operation_id](context)
-        return await self._idempotent(context, world, key, request.path, raw)
+        return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
-        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes
+        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
     ) -> Reply:
         records = world.idempotency_records()
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
         record = idempotency.begin(records, key, print_, context.now)
         if not record.in_progress:
+            seen.idempotent_replay = True
             headers = {**record.headers, "Idempotent-Replayed": "true"}
             return Reply(record.status, orjson.loads(record.body) if record.body else None, headers)
         try:
@@ -272,7 +299,10 @@ def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> SpecRou
     return SpecRoutes(
         mount + dialect.spec.base_path,
         {
-            path: (OperationEndpoint(ops, dialect, runtime), [op.method for op in ops])
+            path: (
+                OperationEndpoint(ops, dialect, runtime, mount + dialect.spec.base_path + path),
+                [op.method for op in ops],
+            )
             for path, ops in grouped.items()
         },
     )

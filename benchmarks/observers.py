@@ -3,7 +3,8 @@
 Two apps side by side: the default settings (journal of 10,000 entries, text access log, written
 to /dev/null here) and `--quiet --journal-size 0` (no observers at all). The same requests as
 benchmarks/in_process.py run against both in alternating rounds, and the fastest round of each is
-kept, so that load from other processes on a shared machine cancels out.
+kept; time is this process's CPU time, so that load from other processes on a shared machine
+mostly cancels out.
 
     python benchmarks/observers.py [--rounds 30] [--requests 300]
 """
@@ -61,11 +62,11 @@ async def measure(rounds: int, requests: int) -> dict[str, dict[str, float]]:
         for endpoint in cases["bare"]:
             for name, app in apps.items():
                 make = cases[name][endpoint]
-                started = time.perf_counter()
+                started = time.process_time()
                 for _ in range(requests):
                     counter += 1
                     sent = await call(app, *make(counter))
-                micros = (time.perf_counter() - started) / requests * 1e6
+                micros = (time.process_time() - started) / requests * 1e6
                 assert sent[0]["status"] in (200, 201), sent
                 best[name][endpoint] = min(best[name].get(endpoint, float("inf")), micros)
     gc.unfreeze()

@@ -2,7 +2,8 @@
 
 A request to an operation of a served spec goes straight to its endpoint, which answers with the id
 itself. Everything else (the control API, the spec files, unknown paths, wrong methods, lifespan)
-goes to the Starlette app behind, and gets the id added to its answer here.
+goes to the Starlette app behind, and gets the id added to its answer here. Every request gets a
+`Seen` in its state, filled in by whoever answers (see engine/seen.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from collections.abc import Callable, Sequence
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.engine.router import PathEntry, PathTable
+from mock_server.engine.seen import SEEN, Seen
 
 REQUEST_ID_HEADER = b"x-request-id"
-# A request marked so in its scope's state is not one a client sent (the state file's replay at
-# start-up): the request journal and the access log leave it out.
-UNRECORDED = "unrecorded"
 
 
 class Front:
@@ -32,7 +31,9 @@ class Front:
             await self.app(scope, receive, send)
             return
         request_id = self.new_id()
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        seen = state[SEEN] = Seen()
         path = scope["path"]
         for table in self.tables:
             found = table.lookup(path)
@@ -44,12 +45,18 @@ class Front:
                     return
                 break
 
+        async def receive_and_note() -> Message:
+            message = await receive()
+            seen.keep_request_chunk(message.get("body", b""))
+            return message
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = with_request_id(list(message.get("headers", [])), request_id)
+            seen.keep_message(message)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive_and_note, send_with_id)
 
 
 def with_request_id(headers: list[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:

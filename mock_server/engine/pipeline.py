@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -32,6 +31,7 @@ from mock_server.engine.front import request_id_of, with_request_id
 from mock_server.engine.incoming import Disconnected, Incoming, changes_state
 from mock_server.engine.kept import exact
 from mock_server.engine.router import SpecRoutes
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -47,9 +47,10 @@ def encode(reply: Reply) -> bytes:
 
 
 async def send_reply(
-    reply: Reply, body: bytes, send: Any, request_id: str, *, head_only: bool = False
+    reply: Reply, body: bytes, send: Any, request_id: str, seen: Seen, *, head_only: bool = False
 ) -> None:
-    """The reply as ASGI messages, without building a Response object on the hot path."""
+    """The reply as ASGI messages, without building a Response object on the hot path; noted in
+    `seen` as sent."""
     headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
     ]
@@ -58,8 +59,12 @@ async def send_reply(
         headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:
         headers.append((b"content-length", b"%d" % len(body)))
+    if head_only:
+        body = b""
+    seen.status, seen.response_headers = reply.status, headers
+    seen.response_body = body if len(body) <= BODY_LIMIT else body[: BODY_LIMIT + 1]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head_only else body})
+    await send({"type": "http.response.body", "body": body})
 
 
 def render(reply: Reply) -> Response:
@@ -131,39 +136,20 @@ def _injected(status: int, now: float) -> MockError:
     return InternalError("internal error (injected fault)")
 
 
-async def _drop(send: Any) -> None:
+async def _drop(send: Any, seen: Seen) -> None:
     """A dropped connection: headers promise a body that never comes, then the server closes."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
-        }
-    )
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+    }
+    seen.keep_message(start)
+    await send(start)
 
 
 def _now(world: Tenant | None) -> float:
     """The instant of an answer: its world's time, or the wall clock when no world is known."""
     return world.now() if world is not None else time.time()
-
-
-SEEN = "seen"  # the key of a request's `Seen` in its ASGI scope's state
-
-
-@dataclass(slots=True)
-class Seen:
-    """What the pipeline learnt of a request, left in `scope["state"][SEEN]` for the observers
-    outside it (the request journal, the access log): the world it belongs to, as far as the
-    pipeline got (named by its credentials before auth, for fault rules; then authenticated), and
-    what only the pipeline knows of its answer."""
-
-    operation_id: str
-    template: str  # the full path template the operation is served at
-    world: Tenant | None = None
-    simulated_at: float | None = None  # the world's instant the request was handled at
-    violations: list[Violation] | None = None  # what the request got wrong, as answered
-    idempotent_replay: bool = False
-    fault: dict[str, Any] | None = None  # the fault rule that fired, as listed by GET /_mock/faults
 
 
 def _violations(error: MockError) -> list[Violation] | None:
@@ -190,7 +176,9 @@ class OperationEndpoint:
         request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
-        seen = scope.setdefault("state", {})[SEEN] = Seen(operation.operation_id, self.template)
+        state = scope.setdefault("state", {})
+        seen: Seen = state.get(SEEN) or state.setdefault(SEEN, Seen())  # Front's, if it came that way
+        seen.operation_id, seen.template = operation.operation_id, self.template
         try:
             if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
                 seen.world = self.runtime.world_of(request.headers)
@@ -200,7 +188,7 @@ class OperationEndpoint:
                     if fault.latency_ms:
                         await asyncio.sleep(fault.latency_ms / 1000)
                     if fault.drop_connection:
-                        await _drop(send)
+                        await _drop(send, seen)
                         return
                     if fault.status is not None:
                         raise _injected(fault.status, _now(seen.world))
@@ -223,7 +211,7 @@ class OperationEndpoint:
                 InternalError(f"internal error: {exc}"), request_id, _now(seen.world)
             )
             body = encode(reply)
-        await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
+        await send_reply(reply, body, send, request_id, seen, head_only=request.method == "HEAD")
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers)
@@ -242,6 +230,7 @@ class OperationEndpoint:
         body_problem: RequestInvalid | None = None
         if operation.body is not None:
             raw = await request.body(self.runtime.max_body_bytes)
+            seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
             try:
                 body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:

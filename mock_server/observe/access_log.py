@@ -9,6 +9,7 @@ null in JSON. Lines are written as the answer completes, independently of `--log
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ class AccessLog:
         # looked up per line: a test runner may swap sys.stderr after the app is built
         self.stream = stream
         self._second = -1
+        self._pending: list[str] = []
         self._second_text = ""
 
     def write(
@@ -38,9 +40,22 @@ class AccessLog:
         status: int,
         duration_ms: float,
     ) -> None:
-        """Write the line of one request."""
+        """Write the line of one request: at the end of the event loop's turn, with the lines of
+        every other request answered in it (one write for many, under load)."""
         line = self.line(at, request_id, workspace_id, method, path, operation_id, status, duration_ms)
-        self.stream().write(line + "\n")
+        self._pending.append(line)
+        if len(self._pending) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no event loop: write it now
+                self.flush()
+
+    def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if lines:
+            stream = self.stream()
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()
 
     def line(
         self,

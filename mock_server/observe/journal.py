@@ -11,7 +11,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -19,7 +19,6 @@ from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
 
 DEFAULT_SIZE = 10_000
-BODY_LIMIT = 64 * 1024  # bytes of each body kept; longer ones are cut and flagged `truncated`
 MAX_BYTES = 64 * 1024 * 1024  # bytes of bodies one world's journal keeps at most
 # Credentials are shown as their scheme and last 4 characters: enough to tell keys apart.
 REDACTED_HEADERS = frozenset({"authorization", "x-api-secret", "x-mock-admin-token"})
@@ -31,9 +30,9 @@ _SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters 
 Headers = Sequence[tuple[bytes, bytes]]
 
 
-@dataclass(slots=True)
-class Exchange:
-    """One request and its answer, as the recorder saw them (bodies already cut to BODY_LIMIT)."""
+class Exchange(NamedTuple):
+    """One request and its answer, as the recorder saw them (bodies already cut to 64 KiB).
+    A tuple of plain values, which the garbage collector soon stops scanning."""
 
     request_id: str
     received_at: float  # wall clock, POSIX seconds
@@ -128,6 +127,11 @@ class Journal:
         entries = self._entries
         entries.append(entry)
         self.bytes += len(entry.request_body) + len(entry.response_body)
+        if len(entries) > self.size or self.bytes > self.max_bytes:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        entries = self._entries
         while len(entries) > self.size or (self.bytes > self.max_bytes and len(entries) > 1):
             oldest = entries.popleft()
             self.bytes -= len(oldest.request_body) + len(oldest.response_body)
@@ -225,10 +229,3 @@ def _redact_fields(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact_fields(item) for item in value]
     return value
-
-
-def cut(body: bytes) -> tuple[bytes, bool]:
-    """The body as kept: at most BODY_LIMIT bytes, and whether it was cut."""
-    if len(body) <= BODY_LIMIT:
-        return body, False
-    return body[:BODY_LIMIT], True

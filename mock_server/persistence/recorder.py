@@ -21,8 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
-from mock_server.engine.front import UNRECORDED
 from mock_server.engine.incoming import changes_state
+from mock_server.engine.seen import UNRECORDED
 from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace
 from mock_server.settings import Settings

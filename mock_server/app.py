@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mock_server.control import control_routes
+from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.zudu.dialect import ZuduDialect
@@ -87,9 +87,12 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
     spec = load_spec(settings.spec_path)
     served = serve_dialects(settings, sandbox, spec, dialect_hook)
+    control_document = settings.control_spec_path.read_bytes()
+    control = ControlDialect(load_spec(settings.control_spec_path), control_document, sandbox)
+    answering = [*served, control]  # whose envelope answers an unknown path or a wrong method
 
     def error_response(request: Request, error: MockError) -> Response:
-        dialect = dialect_for(served, request.url.path)
+        dialect = dialect_for(answering, request.url.path)
         world = sandbox.world_of(request.headers) or sandbox.default_world
         return render(dialect.error_reply(error, request_id_of(request.scope), world.now()))
 
@@ -114,10 +117,9 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         "truedy": ("/openapi.json", settings.spec_path),
         "zudu": ("/openapi.zudu.json", settings.zudu_spec_path),
     }
-    operations = [build_routes(dialect, sandbox) for dialect in served]
+    operations = [build_routes(dialect, sandbox) for dialect in (*served, control)]
     routes = [
         *operations,
-        *control_routes(sandbox),
         *(Route(spec_files[d.name][0], spec_file(spec_files[d.name][1]), methods=["GET"]) for d in served),
     ]
 
@@ -152,6 +154,6 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         persistence.app = app
     app.state.sandbox = sandbox
     app.state.spec = spec  # Truedy's
-    app.state.specs = {dialect.name: dialect.spec for dialect in served}
+    app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}
     app.state.persistence = persistence
     return app

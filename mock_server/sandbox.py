@@ -112,12 +112,17 @@ class Sandbox:
             webhook_secret=f"whsec_{ids.new('sec').split('_', 1)[1]}",
         )
         world = self.new_world(workspace, config)
+        self.register(world)
+        return world
+
+    def register(self, world: WorkspaceWorld) -> None:
+        """Make a world findable by its id and keys, and let the pump know when it is due."""
+        workspace = world.workspace
         self.worlds[workspace.id] = world
         self._by_key[workspace.api_key] = world
         if workspace.key_pair is not None:
             self._by_pair_key[workspace.key_pair[0]] = world
         self.wakeups.note(world)
-        return world
 
     def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
         return WorkspaceWorld(

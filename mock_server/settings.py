@@ -34,6 +34,7 @@ class Settings:
     start_at: float | None = None  # simulated start, POSIX seconds; None = now
     sandbox_key: str = SANDBOX_KEY
     zudu_spec_path: Path = field(default_factory=default_zudu_spec_path)
+    control_spec_path: Path = field(default_factory=default_control_spec_path)
     zudu_key: str = ZUDU_SANDBOX_KEY
     zudu_secret: str = ZUDU_SANDBOX_SECRET
     dialects: tuple[Literal["truedy", "zudu"], ...] = ("truedy", "zudu")  # served, in this order
@@ -48,6 +49,7 @@ class Settings:
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only
+    snapshot_every: int = 10_000  # state file: rows between two snapshots (a restart replays fewer)
     journal_size: int = 10_000  # request journal entries kept per workspace (0 = no journal)
     log_format: Literal["text", "json"] = "text"  # of the access log on stderr
     quiet: bool = False  # no access log

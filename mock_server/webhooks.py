@@ -17,6 +17,8 @@ from typing import Any, Literal
 import httpx
 import orjson
 
+from mock_server.core.timefmt import timestamp
+
 SIGNATURE_HEADER = "X-Truedy-Signature"
 TIMESTAMP_HEADER = "X-Truedy-Timestamp"
 
@@ -70,6 +72,9 @@ class Outbox:
     def enqueue(self, delivery: Delivery) -> None:
         self._deliveries.append(delivery)
         self._wake.set()
+
+    def all(self) -> list[Delivery]:
+        return list(self._deliveries)
 
     def deliveries(self, workspace_id: str) -> list[Delivery]:
         return [d for d in self._deliveries if d.workspace_id == workspace_id]
@@ -140,7 +145,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "url": d.url,
         "state": d.state,
         "attempts": [
-            {"attempt": a.attempt, "at": a.at, "status_code": a.status_code, "error": a.error}
+            {"attempt": a.attempt, "at": timestamp(a.at), "status_code": a.status_code, "error": a.error}
             for a in d.attempts
         ],
         "body": orjson.loads(d.body),

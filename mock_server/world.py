@@ -102,6 +102,23 @@ class WorkspaceWorld:
     def id(self) -> str:
         return self.workspace.id
 
+    # what ties a world to its sandbox is not part of its state (a snapshot pickles the state)
+    _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._ATTACHED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def attach(
+        self, outbox: Outbox, wall_clock: Callable[[], float], on_change: Callable[[WorkspaceWorld], None]
+    ) -> None:
+        """Tie a world restored from a snapshot to its sandbox."""
+        self.outbox = outbox
+        self.wall_clock = wall_clock
+        self.on_change = on_change
+
     def _build(self) -> None:
         seed = self.config.seed
         self.created_at = self.wall_clock()

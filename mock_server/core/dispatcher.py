@@ -169,15 +169,17 @@ class Dispatcher:
             rt = runs.get(batch_id)
             if rt is None:
                 continue
-            if call is None:
-                if gen != rt.wake_gen:
-                    continue  # superseded wake-up
-                rt.wake_at = None
-                self._now = at
-                self._pump(rt, at)
-            else:
-                self._now = at
-                self._end_call(rt, call, at)
+            if call is None and gen != rt.wake_gen:
+                continue  # superseded wake-up
+            self._now = at
+            try:
+                if call is None:
+                    rt.wake_at = None
+                    self._pump(rt, at)
+                else:
+                    self._end_call(rt, call, at)
+            except Exception as exc:  # a bug in one batch's simulation fails that batch alone
+                self._poisoned(rt, at, exc)
             ran += 1
         if t > self._now:
             self._now = t
@@ -323,6 +325,23 @@ class Dispatcher:
             "total_cost_usd": round(k.total_cost_usd, 4),
         })
         self._retire_if_idle(rt)
+
+    def _poisoned(self, rt: Run, now: float, exc: Exception) -> None:
+        """The batch's simulation raised: it ends `failed` with the reason, its queued events are
+        dropped, and every other batch goes on."""
+        b = rt.batch
+        self._runs.pop(b.id, None)
+        try:
+            rt.drop_pending()
+        except Exception:  # its bookkeeping may be what broke; the status changes all the same
+            pass
+        b.error_reason = f"simulation_error: {type(exc).__name__}"
+        previous = b.status
+        b.status = "failed"
+        b.updated_at = now
+        self._emit(b, "batch.status.changed", now, {
+            "batch_id": b.id, "previous_status": previous, "status": "failed", "error_reason": b.error_reason,
+        })
 
     def _retire_if_idle(self, rt: Run) -> None:
         """A finished batch with no call in progress needs no runtime state any more."""

@@ -84,6 +84,14 @@ class InternalError(MockError):
     code = "internal_error"
 
 
+class Conflict(MockError):
+    """The request is valid but the state it acts on refuses it (the control API's 409s)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.code = code
+
+
 class ServiceUnavailable(MockError):
     code = "service_unavailable"
 

@@ -165,6 +165,7 @@ class Batch:
     namespace: str = ""
     # values a dialect records with the batch and renders back; the core never reads them
     attributes: dict[str, Any] = field(default_factory=dict)
+    error_reason: str | None = None  # why it failed, when its simulation broke
 
     @property
     def total_contacts(self) -> int:

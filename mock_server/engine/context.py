@@ -54,6 +54,7 @@ class RequestContext(Generic[W]):
     now: float
     world: W  # the world of the authenticated workspace, as its dialect knows it
     params: dict[str, Any]  # typed path, query and header parameters, defaults applied
+    headers: Mapping[str, str]  # every header, lower-case names
     body: Any  # parsed JSON, text for non-JSON media types, None when absent
     media_type: str | None
 
@@ -75,7 +76,7 @@ class Dialect(Protocol):
     # latency and idempotency keys apply to it; the control API has none of these
     gateway: bool
 
-    def authenticate(self, headers: Mapping[str, str]) -> Tenant: ...
+    def authenticate(self, headers: Mapping[str, str], operation: Operation) -> Tenant: ...
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply: ...
 

@@ -75,8 +75,11 @@ def render(reply: Reply) -> Response:
     )
 
 
-def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[Any, str | None]:
-    """The body as its declared media type, or the documented 400/415/422."""
+def _parse_body(
+    operation: Operation, request: Incoming, raw: bytes, strict: bool = True
+) -> tuple[Any, str | None]:
+    """The body as its declared media type, or the documented 400/415/422. Not `strict` (the
+    control API): a body of another media type is read as JSON, so `curl -d '{…}'` works."""
     assert operation.body is not None
     if not raw:
         if operation.body.required:
@@ -84,6 +87,10 @@ def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[An
         return None, None
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in operation.body.media_types and not strict and "application/json" in (
+        operation.body.media_types
+    ):
+        media_type = "application/json"
     if media_type not in operation.body.media_types:
         accepted = ", ".join(operation.body.media_types)
         raise UnsupportedMediaType(
@@ -214,7 +221,7 @@ class OperationEndpoint:
         await send_reply(reply, body, send, request_id, seen, head_only=request.method == "HEAD")
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
-        world = seen.world = self.dialect.authenticate(request.headers)
+        world = seen.world = self.dialect.authenticate(request.headers, operation)
         world.catch_up()
         now = seen.simulated_at = world.now()
         gateway = self.dialect.gateway
@@ -232,7 +239,7 @@ class OperationEndpoint:
             raw = await request.body(self.runtime.max_body_bytes)
             seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
             try:
-                body, media_type = _parse_body(operation, request, raw)
+                body, media_type = _parse_body(operation, request, raw, strict=gateway)
             except RequestInvalid as invalid:
                 body_problem = invalid
         params, violations = read_parameters(operation, request.path_params, request.query, request.headers)
@@ -246,6 +253,7 @@ class OperationEndpoint:
             now=now,
             world=world,
             params=params,
+            headers=request.headers,
             body=body,
             media_type=media_type,
         )

@@ -114,3 +114,17 @@ def read_parameters(
         if not found:
             values[param.name] = value
     return values, violations
+
+
+MAX_VIOLATIONS = 100  # listed in an answer; the count says how many there were
+MAX_MESSAGE = 300  # characters of a violation's message: a 1 MB input is not echoed back
+
+
+def bounded_violations(violations: list[Violation]) -> tuple[list[dict[str, Any]], int]:
+    """The first violations as JSON, each message cut short, and how many there were in all."""
+    shown = [
+        {"loc": list(v.loc), "msg": v.msg if len(v.msg) <= MAX_MESSAGE else v.msg[:MAX_MESSAGE] + "…",
+         "type": v.type}
+        for v in violations[:MAX_VIOLATIONS]
+    ]
+    return shown, len(violations)

@@ -35,10 +35,16 @@ CREATE TABLE IF NOT EXISTS requests (
     status INTEGER NOT NULL  -- the status it was answered with (a replay is checked against it)
 );
 CREATE TABLE IF NOT EXISTS delivered (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS snapshot (   -- the whole state after request `seq`; rows up to it are gone
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    state BLOB NOT NULL
+);
 """
 _INSERT = (
-    "INSERT INTO requests (wall, at, catch_up, method, path, query, headers, body, request_id, fault, status)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO requests"
+    " (seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 Op = Callable[[sqlite3.Connection], Any]
 
@@ -95,16 +101,26 @@ class Journal:
         self._failure: BaseException | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
+        found = self._db.execute(
+            "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM requests UNION ALL SELECT seq FROM snapshot)"
+        ).fetchone()[0]
+        self.last_seq = int(found or 0)  # the number of the last row appended (numbers never repeat)
 
     # reading: at start-up, before the writer runs ---------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def entries(self) -> Iterator[Entry]:
+    def snapshot(self) -> tuple[int, bytes] | None:
+        """The latest snapshot: the seq it was taken after, and the state."""
+        row = self._db.execute("SELECT seq, state FROM snapshot WHERE id = 1").fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def entries(self, after: int = 0) -> Iterator[Entry]:
         rows = self._db.execute(
             "SELECT seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status"
-            " FROM requests ORDER BY seq"
+            " FROM requests WHERE seq > ? ORDER BY seq",
+            (after,),
         )
         for seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status in rows:
             yield Entry(
@@ -138,8 +154,19 @@ class Journal:
             return self._submitted
 
     def append(self, entry: Entry) -> int:
-        row = _row(entry)
+        self.last_seq += 1
+        row = (self.last_seq, *_row(entry))
         return self.submit(lambda db: db.execute(_INSERT, row))
+
+    def write_snapshot(self, state: bytes) -> int:
+        """The state after the last row appended; the rows it covers are deleted (compaction)."""
+        seq = self.last_seq
+
+        def op(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO snapshot (id, seq, state) VALUES (1, ?, ?)", (seq, state))
+            db.execute("DELETE FROM requests WHERE seq <= ?", (seq,))
+
+        return self.submit(op)
 
     def set_meta(self, values: dict[str, str]) -> int:
         items = list(values.items())
@@ -156,6 +183,7 @@ class Journal:
         def op(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM requests")
             db.execute("DELETE FROM delivered")
+            db.execute("DELETE FROM snapshot")
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", items)
 
         return self.submit(op)

@@ -9,6 +9,7 @@ taken. A replay forces the noted outcome instead of drawing it again.
 from __future__ import annotations
 
 import asyncio
+import pickle
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -128,6 +129,8 @@ class RecordingWorld(WorkspaceWorld):
     """A world whose requests are each handled at one pinned instant, with traced outcomes and
     recorded catch-ups."""
 
+    _ATTACHED = (*WorkspaceWorld._ATTACHED, "replaying")
+
     def __init__(self, *args: Any, replaying: Callable[[], bool], **kwargs: Any) -> None:
         self.replaying = replaying
         self.pending_catch_up: float | None = None  # real clock: runs since its last journaled request
@@ -232,3 +235,33 @@ class RecordingSandbox(Sandbox):
 
     def recording_worlds(self) -> list[RecordingWorld]:
         return [w for w in self.worlds.values() if isinstance(w, RecordingWorld)]
+
+    # snapshots ---------------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """Every world, the stream of workspace keys and the pending deliveries, as one pickle.
+        Taken between requests (none half-handled), so it equals replaying the rows so far."""
+        state = {
+            "origin": self.origin,
+            "credentials": self.credentials,
+            "worlds": list(self.worlds.values()),
+            "default": self.default_world.id,
+            "deliveries": self.outbox.all(),
+        }
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, blob: bytes) -> None:
+        """The state of a snapshot (this process's own state file: a trusted pickle)."""
+        state = pickle.loads(blob)  # noqa: S301 - written by this sandbox into its own state file
+        self.origin = state["origin"]
+        self.credentials = state["credentials"]
+        self.worlds, self._by_key, self._by_pair_key = {}, {}, {}
+        self.wakeups.clear()
+        self.outbox.clear()
+        for world in state["worlds"]:
+            world.attach(self.outbox, self.creation_instant, self.wakeups.note)
+            world.replaying = lambda: self.replaying
+            self.register(world)
+        self.default_world = self.worlds[state["default"]]
+        for delivery in state["deliveries"]:
+            delivery.next_attempt_at = 0.0  # a monotonic moment of the process that wrote it
+            self.outbox.enqueue(delivery)

@@ -45,29 +45,10 @@ class _WorkspaceData:
 
 class MemoryStore:
     def __init__(self) -> None:
-        self._by_key: dict[str, Workspace] = {}
-        self._by_pair_key: dict[str, Workspace] = {}
         self._data: dict[str, _WorkspaceData] = {}
 
     def add_workspace(self, workspace: Workspace) -> None:
-        self._by_key[workspace.api_key] = workspace
-        if workspace.key_pair is not None:
-            self._by_pair_key[workspace.key_pair[0]] = workspace
         self._data[workspace.id] = _WorkspaceData()
-
-    def workspace_by_key(self, api_key: str) -> Workspace | None:
-        return self._by_key.get(api_key)
-
-    def workspace_by_pair_key(self, key_id: str) -> Workspace | None:
-        return self._by_pair_key.get(key_id)
-
-    def workspaces(self) -> list[Workspace]:
-        return list(self._by_key.values())
-
-    def clear(self) -> None:
-        self._by_key.clear()
-        self._by_pair_key.clear()
-        self._data.clear()
 
     def agents(self, workspace_id: str) -> MemoryCollection[Agent]:
         return self._data[workspace_id].agents

@@ -20,7 +20,7 @@ from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.truedy.envelopes import meta, single
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
-from mock_server.engine.spec import RequestBody, ResponseSpec, Spec, compile_schema
+from mock_server.engine.spec import Operation, RequestBody, ResponseSpec, Spec, compile_schema
 from mock_server.sandbox import Sandbox
 from mock_server.world import WorkspaceWorld
 
@@ -115,10 +115,10 @@ class DefectiveDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
+    def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         if self.on("ignored_auth") and "authorization" not in headers:
             return self.sandbox.default_world
-        return self.inner.authenticate(headers)
+        return self.inner.authenticate(headers, operation)
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
         reply = self.inner.error_reply(error, request_id, now)
@@ -238,9 +238,9 @@ class DefectiveZuduDialect:
         return defect in self.defects
 
     # Dialect ----------------------------------------------------------------------------------
-    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
+    def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         try:
-            return self.inner.authenticate(headers)
+            return self.inner.authenticate(headers, operation)
         except Unauthorized:
             key = headers.get("x-api-key", "").strip()
             found = [w for w in self.sandbox.worlds.values() if key and w.workspace.key_pair

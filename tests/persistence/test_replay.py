@@ -85,16 +85,22 @@ def a_busy_session(client: CheckedClient) -> list[str]:
     return ids
 
 
-def test_a_restart_rebuilds_the_same_state_and_continues_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("snapshot_every", [10_000, 4], ids=["rows only", "snapshot and rows"])
+def test_a_restart_rebuilds_the_same_state_and_continues_it(tmp_path: Path, snapshot_every: int) -> None:
     state_file = tmp_path / "state.db"
-    with make_client(state_file=state_file) as client:
+    with make_client(state_file=state_file, snapshot_every=snapshot_every) as client:
         ids = a_busy_session(client)
         before = snapshot(client.app)  # type: ignore[arg-type]
         answer = client.get(f"{API}/batch-calls/{ids[0]}", headers=AUTH).json()["data"]
         first = client.post(f"{API}/batch-calls", json=DEMO, headers={**AUTH, "X-Idempotency-Key": "k1"})
-    with make_client(state_file=state_file) as again:
+    with make_client(state_file=state_file, snapshot_every=snapshot_every) as again:
         report = again.app.state.persistence.report  # type: ignore[attr-defined]
-        assert report.requests > 20 and report.mismatches == []
+        assert report.mismatches == []
+        if snapshot_every < 20:  # compaction: a snapshot, then only the rows after it
+            assert report.snapshot_seq is not None and report.snapshot_seq >= 20
+            assert report.requests <= snapshot_every + 1 and rows(state_file) == report.requests
+        else:
+            assert report.snapshot_seq is None and report.requests > 20
         assert snapshot(again.app) == before  # type: ignore[arg-type]
         assert again.get(f"{API}/batch-calls/{ids[0]}", headers=AUTH).json()["data"] == answer
         replayed = again.post(f"{API}/batch-calls", json=DEMO, headers={**AUTH, "X-Idempotency-Key": "k1"})
@@ -184,8 +190,10 @@ def test_concurrent_interleaved_requests_replay_identically(tmp_path: Path) -> N
         assert snapshot(again) == before
 
 
-def test_the_real_clock_resumes_where_it_stood(tmp_path: Path) -> None:
-    settings = Settings(clock="real", speed=3600, start_at=START, seed=5, state_file=tmp_path / "s.db")
+@pytest.mark.parametrize("snapshot_every", [10_000, 3], ids=["rows only", "snapshot and rows"])
+def test_the_real_clock_resumes_where_it_stood(tmp_path: Path, snapshot_every: int) -> None:
+    settings = Settings(clock="real", speed=3600, start_at=START, seed=5, state_file=tmp_path / "s.db",
+                        snapshot_every=snapshot_every)
     app = create_app(settings)
     with TestClient(app) as client:
         batch_id = new_batch(client)["id"]  # type: ignore[arg-type]

@@ -56,7 +56,7 @@ OPERATIONS = [
 
 # Error responses each operation documents: 401 wherever credentials are read; 400/413/415/422 with a
 # body; 422 with query parameters; the operation's own 404s and 409s.
-BODY = {"400", "413", "415", "422"}
+BODY = {"400", "413", "422"}  # no 415: a body is read as JSON whatever its Content-Type
 EXPECTED_ERRORS = {
     "get_health": {"401"},
     "reset_world": {"401", "422"},
@@ -92,7 +92,6 @@ ERROR_CODES = {
     "clock_not_manual": 409,
     "invalid_state": 409,
     "payload_too_large": 413,
-    "unsupported_media_type": 415,
     "validation_error": 422,
 }
 ERROR_SCHEMAS = {"#/components/schemas/ControlError", "#/components/schemas/ControlValidationError"}

@@ -9,7 +9,7 @@ from mock_server.core.models import Batch
 from mock_server.dialects.encoded import EncodedCache
 from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
 from mock_server.engine.context import Handler, Reply
-from mock_server.engine.spec import ResponseSpec, Spec
+from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.world import WorkspaceWorld, WorldDirectory
 
 
@@ -36,7 +36,7 @@ class TruedyDialect:
         if missing:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
-    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
+    def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         scheme, _, key = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'")

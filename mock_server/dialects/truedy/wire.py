@@ -90,6 +90,7 @@ def batch(b: Batch) -> dict[str, Any]:
         "average_duration_seconds": c.average_duration_seconds,
         "created_at": timestamp(b.created_at),
         "updated_at": timestamp(b.updated_at),
+        **({"error_reason": b.error_reason} if b.error_reason is not None else {}),
     }
 
 

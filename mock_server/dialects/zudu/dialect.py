@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.dialects.zudu import batch_calls, envelopes
 from mock_server.engine.context import Handler, Reply
-from mock_server.engine.spec import ResponseSpec, Spec
+from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.world import WorkspaceWorld, WorldDirectory
 
 
@@ -24,7 +24,7 @@ class ZuduDialect:
         if missing:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
-    def authenticate(self, headers: Mapping[str, str]) -> WorkspaceWorld:
+    def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         key = headers.get("x-api-key", "").strip()
         secret = headers.get("x-api-secret", "").strip()
         if not key or not secret:

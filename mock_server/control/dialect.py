@@ -1,0 +1,96 @@
+"""The control API as a dialect of the engine: its spec, who may call what, and its envelope.
+
+Each operation of `openapi.control.json` has one of three scopes, read from its `security`:
+- open (`security: []`): the document itself and the console page;
+- the whole sandbox (`[{adminToken}, {}]`): creating and listing workspaces; the admin token is
+  needed when the sandbox has one;
+- a world (every other one): it acts on the world of the workspace whose credentials the request
+  carries (a Truedy Bearer key, or a Zudu key and secret), the default world when it carries none.
+  With `--admin-token` set, a workspace's own credentials are enough for its own world; without
+  credentials the admin token is needed. Unknown credentials are a 401: a key never reaches
+  another workspace's world.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from typing import Literal
+
+from mock_server.control import envelopes, files, journal, readiness, world_ops
+from mock_server.core.errors import MockError, Unauthorized
+from mock_server.engine.context import Handler, Reply
+from mock_server.engine.spec import Operation, ResponseSpec, Spec
+from mock_server.sandbox import Sandbox
+from mock_server.world import WorkspaceWorld
+
+ADMIN_HEADER = "x-mock-admin-token"
+Scope = Literal["open", "sandbox", "world"]
+
+
+def scope_of(spec: Spec, operation: Operation) -> Scope:
+    """Who may call an operation, from its `security` list in the control spec."""
+    raw = spec.document["paths"][operation.path][operation.method.lower()]
+    requirements = raw.get("security", spec.document.get("security", []))
+    if not requirements:
+        return "open"
+    names = {name for requirement in requirements for name in requirement}
+    return "world" if "bearerKey" in names else "sandbox"
+
+
+class ControlDialect:
+    name = "control"
+    gateway = False  # no fault rules, rate limit, Prefer or idempotency keys on the control API
+
+    def __init__(self, spec: Spec, document: bytes, sandbox: Sandbox) -> None:
+        self.spec = spec
+        self.sandbox = sandbox
+        self.scopes = {op.operation_id: scope_of(spec, op) for op in spec.operations}
+        self.handlers: Mapping[str, Handler] = {
+            **world_ops.handlers(sandbox, self.require_admin),
+            **files.handlers(document),
+            **journal.handlers(),
+            **readiness.handlers(),
+        }
+        missing = {op.operation_id for op in spec.operations} - set(self.handlers)
+        if missing:
+            raise ValueError(f"the control spec has operations with no handler: {sorted(missing)}")
+
+    def is_admin(self, headers: Mapping[str, str]) -> bool:
+        token = self.sandbox.settings.admin_token
+        given = headers.get(ADMIN_HEADER, "")
+        # as bytes: a header with non-ASCII characters is a wrong token, not a crash
+        return bool(token) and hmac.compare_digest(given.encode(), (token or "").encode())
+
+    def require_admin(self, headers: Mapping[str, str]) -> None:
+        if self.sandbox.settings.admin_token and not self.is_admin(headers):
+            raise Unauthorized(
+                "this operation acts on the whole sandbox: send the admin token in X-Mock-Admin-Token"
+            )
+
+    def authenticate(self, headers: Mapping[str, str], operation: Operation) -> WorkspaceWorld:
+        scope = self.scopes[operation.operation_id]
+        sandbox = self.sandbox
+        if scope == "open":
+            return sandbox.default_world
+        if scope == "sandbox":
+            self.require_admin(headers)
+            return sandbox.default_world
+        carries = bool(headers.get("authorization", "").strip() or headers.get("x-api-key", "").strip())
+        if not carries:
+            if sandbox.settings.admin_token and not self.is_admin(headers):
+                raise Unauthorized(
+                    "send the workspace's credentials (Authorization: Bearer <key>, or X-API-KEY and "
+                    "X-API-SECRET) or the admin token in X-Mock-Admin-Token"
+                )
+            return sandbox.default_world
+        world = sandbox.world_of(headers)
+        if world is None:
+            raise Unauthorized("the credentials name no workspace of this sandbox")
+        return world
+
+    def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
+        return envelopes.error_reply(error, request_id, now)
+
+    def example_reply(self, response: ResponseSpec, request_id: str, now: float) -> Reply:
+        return envelopes.example_reply(response, request_id, now)

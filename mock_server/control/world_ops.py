@@ -1,0 +1,186 @@
+"""Handlers of the control operations on worlds: health, reset, workspaces, the clock, events,
+webhooks and their deliveries, fault rules and the simulated provider faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mock_server import __version__
+from mock_server.core.clock import ManualClock
+from mock_server.core.errors import Conflict, NotFound, RequestInvalid, Violation
+from mock_server.core.timefmt import parse_timestamp
+from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.engine.faults import rule_from_json
+from mock_server.fixtures import fixture_ids
+from mock_server.sandbox import Sandbox
+from mock_server.webhooks import delivery_json
+from mock_server.world import ClockLimitExceeded, WorkspaceWorld
+
+Context = RequestContext[WorkspaceWorld]
+
+
+def zudu_pair(world: WorkspaceWorld) -> dict[str, str] | None:
+    pair = world.workspace.key_pair
+    return None if pair is None else {"api_key": pair[0], "api_secret": pair[1]}
+
+
+def summary(world: WorkspaceWorld) -> dict[str, Any]:
+    workspace = world.workspace
+    return {
+        "workspace_id": workspace.id,
+        "api_key": workspace.api_key,
+        "zudu": zudu_pair(world),
+        "seed": world.config.seed,
+        "webhook_url": workspace.webhook_url,
+        "clock": world.clock_json(),
+    }
+
+
+def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestInvalid:
+    return RequestInvalid([Violation(loc, message, kind)])
+
+
+def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None]) -> dict[str, Handler]:
+    def get_health(ctx: Context) -> Reply:
+        ctx.world.catch_up()
+        return Reply(200, {"status": "ok", "version": __version__, "workspace_id": ctx.world.id,
+                           "clock": ctx.world.clock_json()})
+
+    def reset_world(ctx: Context) -> Reply:
+        scope = ctx.params.get("scope", "workspace")
+        if scope == "all":
+            require_admin(ctx.headers)
+            sandbox.reset_all()
+            world = sandbox.default_world
+        else:
+            world = ctx.world
+            world.reset()
+        return Reply(200, {"status": "reset", "scope": scope, "workspace_id": world.id,
+                           "api_key": world.workspace.api_key, "zudu": zudu_pair(world)})
+
+    def create_workspace(ctx: Context) -> Reply:
+        body = ctx.body or {}
+        start_at = body.get("start_at")
+        config = sandbox.new_world_config(
+            clock=body.get("clock"),
+            speed=body.get("speed"),
+            start_at=parse_timestamp(start_at, ("body", "start_at")) if start_at is not None else None,
+            seed=body.get("seed"),
+            webhook_url=body.get("webhook_url"),
+        )
+        world = sandbox.add_world(config)
+        return Reply(201, {**summary(world), "webhook_secret": world.workspace.webhook_secret,
+                           "fixtures": fixture_ids()})
+
+    def list_workspaces(ctx: Context) -> Reply:
+        found = [summary(world) for world in sandbox.worlds.values()]
+        return Reply(200, {"data": found, "total": len(found)})
+
+    def get_clock(ctx: Context) -> Reply:
+        ctx.world.catch_up()
+        return Reply(200, ctx.world.clock_json())
+
+    def advance_clock(ctx: Context) -> Reply:
+        world = ctx.world
+        if not isinstance(world.clock, ManualClock):
+            raise Conflict(
+                "clock_not_manual",
+                "this workspace's clock is real: create the workspace (or start the sandbox) with a "
+                "manual clock to advance it",
+            )
+        body = ctx.body or {}
+        now = world.now()
+        if "until" in body:
+            target = parse_timestamp(body["until"], ("body", "until"))
+            if target < now:
+                raise _invalid(("body", "until"), "until is before the workspace's time", "until_in_past")
+        else:
+            target = now + float(body.get("seconds", 0))
+        try:
+            ran = world.advance(target)
+        except ClockLimitExceeded as exc:
+            field = "until" if "until" in body else "seconds"
+            raise _invalid(("body", field), str(exc), "less_than") from None
+        return Reply(200, {**world.clock_json(), "events_processed": ran})
+
+    def list_events(ctx: Context) -> Reply:
+        entries = ctx.world.events()
+        return Reply(200, {"data": entries, "total": len(entries)})
+
+    def webhook_json(world: WorkspaceWorld) -> dict[str, Any]:
+        return {"url": world.workspace.webhook_url, "secret": world.workspace.webhook_secret}
+
+    def get_webhook(ctx: Context) -> Reply:
+        return Reply(200, webhook_json(ctx.world))
+
+    def set_webhook(ctx: Context) -> Reply:
+        body = ctx.body or {}
+        workspace = ctx.world.workspace
+        workspace.webhook_url = body.get("url")
+        if body.get("secret") is not None:
+            workspace.webhook_secret = body["secret"]
+        return Reply(200, webhook_json(ctx.world))
+
+    def list_webhook_deliveries(ctx: Context) -> Reply:
+        found = [delivery_json(d) for d in sandbox.outbox.deliveries(ctx.world.id)]
+        return Reply(200, {"data": found, "total": len(found)})
+
+    def fail_next_schedule(ctx: Context) -> Reply:
+        ctx.world.workspace.fail_next_schedule = True
+        return Reply(200, {"fail_next_schedule": True})
+
+    def inject_provider_error(ctx: Context) -> Reply:
+        """A simulated provider error fails a batch call that is scheduled, active or paused."""
+        world = ctx.world
+        batch_id = ctx.body["batch_call_id"]
+        batch = world.store.batches(world.id).get(batch_id)
+        if batch is None:
+            raise NotFound("batch_call", batch_id)
+        if batch.status not in ("scheduled", "active", "paused"):
+            raise Conflict("invalid_state", "only a scheduled, active or paused batch call can fail; "
+                           f"this one is {batch.status}", {"status": batch.status,
+                                                          "allowed": ["scheduled", "active", "paused"]})
+        world.dispatcher.fail(batch, world.now())
+        return Reply(200, {"batch_call_id": batch.id, "status": batch.status})
+
+    def list_faults(ctx: Context) -> Reply:
+        rules = [rule.as_json() for rule in ctx.world.faults.rules()]
+        return Reply(200, {"data": rules, "total": len(rules)})
+
+    def add_fault(ctx: Context) -> Reply:
+        try:
+            rule = rule_from_json(ctx.world.new_id("fault"), ctx.body or {})
+        except ValueError as exc:
+            raise _invalid(("body",), str(exc), "value_error") from None
+        ctx.world.faults.add(rule)
+        return Reply(201, rule.as_json())
+
+    def clear_faults(ctx: Context) -> Reply:
+        ctx.world.faults.clear()
+        return Reply(204)
+
+    def remove_fault(ctx: Context) -> Reply:
+        fault_id = str(ctx.params["fault_id"])
+        if not ctx.world.faults.remove(fault_id):
+            raise NotFound("fault", fault_id)
+        return Reply(204)
+
+    return {
+        "get_health": get_health,
+        "reset_world": reset_world,
+        "create_workspace": create_workspace,
+        "list_workspaces": list_workspaces,
+        "get_clock": get_clock,
+        "advance_clock": advance_clock,
+        "list_events": list_events,
+        "get_webhook": get_webhook,
+        "set_webhook": set_webhook,
+        "list_webhook_deliveries": list_webhook_deliveries,
+        "fail_next_schedule": fail_next_schedule,
+        "inject_provider_error": inject_provider_error,
+        "list_faults": list_faults,
+        "add_fault": add_fault,
+        "clear_faults": clear_faults,
+        "remove_fault": remove_fault,
+    }

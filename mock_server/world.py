@@ -102,14 +102,16 @@ class WorkspaceWorld:
     def id(self) -> str:
         return self.workspace.id
 
-    # what ties a world to its sandbox is not part of its state (a snapshot pickles the state)
-    _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change")
+    # what ties a world to its sandbox is not part of its state (a snapshot pickles the state), nor
+    # is the request journal: what clients sent this process; a restart begins it empty, as a replay
+    _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change", "journal")
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in self._ATTACHED}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.journal = Journal(self.shared.journal_size)
 
     def attach(
         self, outbox: Outbox, wall_clock: Callable[[], float], on_change: Callable[[WorkspaceWorld], None]

@@ -100,8 +100,8 @@ def test_credentials_are_redacted_to_their_scheme_and_last_4_characters() -> Non
     with make_client(admin_token="admin-token-1234") as client:
         new_batch(client)
         client.get("/batch-call", headers=ZUDU_AUTH)
-        created = client.post("/_mock/workspaces", json={}, headers={"X-Mock-Admin-Token": "admin-token-1234"})
         admin = {"X-Mock-Admin-Token": "admin-token-1234"}
+        created = client.post("/_mock/workspaces", json={}, headers=admin)
         workspace, zudu, truedy = entries(client, headers=admin)
     assert truedy["request_headers"]["authorization"] == "Bearer …dbox"
     assert zudu["request_headers"]["x-api-secret"] == "…dbox"
@@ -223,7 +223,8 @@ def test_a_key_sees_only_its_own_world(client: CheckedClient) -> None:
 
 
 def test_requests_with_credentials_of_no_workspace_are_in_no_journal(client: CheckedClient) -> None:
-    assert client.get(f"{API}/batch-calls", headers={"Authorization": "Bearer sk_test_nobody"}).status_code == 401
+    nobody = {"Authorization": "Bearer sk_test_nobody"}
+    assert client.get(f"{API}/batch-calls", headers=nobody).status_code == 401
     assert client.get(f"{API}/batch-calls").status_code == 401  # no credentials: the default world's
     [entry] = entries(client)
     assert entry["status"] == 401 and "authorization" not in entry["request_headers"]

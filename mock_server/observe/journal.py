@@ -205,7 +205,8 @@ def headers_json(headers: Headers) -> dict[str, str]:
 
 def redact(value: str) -> str:
     """`Bearer sk_test_0a1b2c3d` → `Bearer …2c3d`: the scheme, if any, and the last 4 characters."""
-    scheme, _, secret = value.strip().rpartition(" ")
+    parts = value.split()
+    scheme, secret = (parts[0] if len(parts) > 1 else ""), (parts[-1] if parts else "")
     shown = secret[-_KEPT_CHARACTERS:] if len(secret) >= _SHORTEST_SHOWN else ""
     return f"{scheme} …{shown}" if scheme else f"…{shown}"
 

@@ -89,8 +89,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "state.db"
+        specs = {}  # copies: the benchmark's settings must not change if the checkout does meanwhile
+        for name in ("spec_path", "zudu_spec_path", "control_spec_path"):
+            specs[name] = Path(folder) / getattr(Settings(), name).name
+            specs[name].write_bytes(getattr(Settings(), name).read_bytes())
         settings = Settings(clock="manual", start_at=1772438400.0, state_file=path,
-                            snapshot_every=args.snapshot_every)
+                            snapshot_every=args.snapshot_every, **specs)
         wrote = asyncio.run(write(settings, args.requests))
         with sqlite3.connect(path) as db:
             rows = db.execute("SELECT count(*) FROM requests").fetchone()[0]

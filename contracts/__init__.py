@@ -8,13 +8,15 @@ Layers (each imports only those above it in this list, and never `mock_server`, 
 `inprocess`, which starts the sandbox for tests and the pytest plugin):
 
 - `errors`        two trees: `Finding` (about the API under test) and `KitError` (the kit's own)
-- `config`, `results`, `spec`, `curl`     values: what to run, what was found, the contract, reproductions
-- `dialects`      which API a spec describes (its security schemes) and what differs per API
-- `checks`        rules every response obeys; plain functions, also registered as Schemathesis checks
+- `exchange`, `config`, `results`, `spec`, `curl`   values: one request and its answer, what to run,
+                  what was found, the contract (with its documented error codes), reproductions
+- `checks`        the one registry of response checks, also registered as Schemathesis checks
 - `target`, `client`, `ledger`            the server: probing, the recording client, created resources
+- `dialects/`     one `KitDialect` profile per API: every per-API fact and behaviour
 - `fuzz`          the schema and stateful suites (Schemathesis 4's engine)
 - `rules/`        the documented rules, deterministic scenarios (one module per theme; `zudu_*` Zudu's)
 - `runner`        one run: probe, plan, suites, cleanup
+- `proxy/`        the validation proxy: forwards traffic unchanged, checks every exchange
 - `report/`       console summary, JUnit XML, Markdown and HTML
 - `cli`, `pytest_plugin`, `inprocess`     the entry points
 """

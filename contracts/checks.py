@@ -1,77 +1,69 @@
-"""Rules every response obeys, as plain functions, and registered as Schemathesis checks.
+"""Rules every response obeys: the one registry of response checks.
 
-Truedy (`truedy_*`):
-- the error envelope: `ErrorResponse` `{error: {code, message, details}, meta}` with the code that
-  belongs to the status (a 422 may instead be `HTTPValidationError` `{detail: [{loc, msg, type}]}`);
-- `X-Request-Id` on every response, equal to `meta.request_id` when the body has one;
-- the counter invariants of every batch call in a body.
+Each `ResponseCheck` is a plain function of an `Exchange` and what the spec documents (`SpecFacts`):
+- the schema and stateful suites run it as the Schemathesis check of the same name (one marked
+  `builtin` is Schemathesis' own, which the fuzz suites run instead);
+- the probe, the rules suite and the proxy apply it to every answer they see, as requirement
+  `rules_id`.
+A dialect (`contracts.dialects`) lists the checks of its API; a run switches the others off.
 
-Zudu (`zudu_*`, seed 004):
-- the envelopes: success `{message, status: "success", error: null, data}`, error `{message,
-  status: "error", error: <one sentence>}` (a validation 422 may add `errors: [{field, location,
-  message, type}]`);
-- the counters of every batch call in a body: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤
-  total, total = total_task_count.
-
-A run switches off the other dialect's checks (`contracts.dialects`). The functions return the
-problems they see (empty: conformant); the Schemathesis checks raise them.
+Both APIs: a JSON `Content-Type` on every body, and no 5xx.
+Truedy (`truedy_*`): the error envelope `{error: {code, message, details}, meta}` with a code the
+spec's `x-error-codes` lists for the status (a 422 may instead be `HTTPValidationError`
+`{detail: [{loc, msg, type}]}`); `X-Request-Id` equal to `meta.request_id`; the counter invariants.
+Zudu (`zudu_*`, seed 004): the envelopes `{message, status: "success", error: null, data}` /
+`{message, status: "error", error: <sentence>}` (a validation 422 may add `errors: [...]`); the
+counters picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, total = total_task_count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import schemathesis
 
 from contracts.errors import ResponseCheckFailure
+from contracts.exchange import Exchange, parse_json
+from contracts.results import Requirement
+from contracts.spec import NO_FACTS, SpecFacts
 
-BUSINESS_CODES = frozenset(
-    {
-        "invalid_state",
-        "no_contacts",
-        "agent_not_ready",
-        "no_phone_numbers",
-        "scheduled_at_in_past",
-        "scheduling_failed",
-        "idempotency_key_reused",
-    }
-)
-CODES_BY_STATUS: Mapping[int, frozenset[str]] = {
-    400: frozenset({"invalid_json"}),
-    401: frozenset({"unauthorized"}),
-    404: frozenset({"not_found"}),
-    405: frozenset({"method_not_allowed"}),
-    409: frozenset({"idempotency_request_in_progress"}),
-    413: frozenset({"payload_too_large"}),
-    415: frozenset({"unsupported_media_type"}),
-    422: BUSINESS_CODES,
-    429: frozenset({"rate_limit_exceeded"}),
-    500: frozenset({"internal_error"}),
-}
 _TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
-
-ENVELOPE_CHECK = "truedy_error_envelope"
-REQUEST_ID_CHECK = "truedy_request_id"
-COUNTERS_CHECK = "truedy_counter_invariants"
-CUSTOM_CHECKS = (ENVELOPE_CHECK, REQUEST_ID_CHECK, COUNTERS_CHECK)
-ZUDU_ENVELOPE_CHECK = "zudu_envelope"
-ZUDU_COUNTERS_CHECK = "zudu_counter_invariants"
-ZUDU_CHECKS = (ZUDU_ENVELOPE_CHECK, ZUDU_COUNTERS_CHECK)
 ZUDU_COUNTERS = ("total", "total_task_count", "sent", "picked_up", "completed")
 ZUDU_FIELD_LOCATIONS = frozenset({"body", "query", "path", "header"})
+JSON_MEDIA = "application/json"
+Problems = Callable[[Exchange, SpecFacts], list[str]]
 
 
-def parse_json(content: bytes) -> Any:
-    """The body as JSON, or None when there is none or it is not JSON."""
-    if not content:
-        return None
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return None
+@dataclass(frozen=True, slots=True)
+class ResponseCheck:
+    name: str  # the Schemathesis check's name
+    rules_id: str  # the requirement of the probe, the rules suite and the proxy
+    title: str  # what it requires, in one sentence
+    problems: Problems
+    builtin: bool = False  # Schemathesis ships a check of this name: the fuzz suites run theirs
+
+
+# Generic ------------------------------------------------------------------------------------------
+def content_type_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
+    """Every body the spec documents is application/json: the Content-Type must say so."""
+    if exchange.method.upper() == "HEAD" or not exchange.content:
+        return []
+    given = exchange.headers.get("content-type", "")
+    media = given.split(";")[0].strip().lower()
+    if media == JSON_MEDIA or (media.startswith("application/") and media.endswith("+json")):
+        return []
+    what = "a JSON body" if parse_json(exchange.content) is not None else "a body"
+    label = f"Content-Type {given!r}" if given else "no Content-Type"
+    return [f"{what} with {label}; the spec documents {JSON_MEDIA}"]
+
+
+def server_error_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
+    return [f"a server error {exchange.status}"] if exchange.status >= 500 else []
 
 
 def _meta_problems(meta: Any, where: str) -> list[str]:
@@ -101,9 +93,9 @@ def _validation_error_problems(body: dict[str, Any]) -> list[str]:
 
 
 def error_envelope_problems(
-    method: str, status: int, headers: Mapping[str, str], content: bytes
+    method: str, status: int, headers: Mapping[str, str], content: bytes, codes: Mapping[int, frozenset[str]]
 ) -> list[str]:
-    """`headers` with lower-case names."""
+    """`headers` with lower-case names; `codes`: the documented error codes per status (the spec's)."""
     if status < 400 or method.upper() == "HEAD":
         return []
     body = parse_json(content)
@@ -120,8 +112,8 @@ def error_envelope_problems(
     code = error.get("code")
     if not isinstance(code, str):
         problems.append(f"{where}: error.code must be a string, got {code!r}")
-    elif status in CODES_BY_STATUS and code not in CODES_BY_STATUS[status]:
-        expected = ", ".join(sorted(CODES_BY_STATUS[status]))
+    elif status in codes and code not in codes[status]:
+        expected = ", ".join(sorted(codes[status]))
         problems.append(f"{where}: error.code '{code}' is not a documented code for {status} ({expected})")
     if not isinstance(error.get("message"), str) or not error["message"]:
         problems.append(f"{where}: error.message must be a non-empty string")
@@ -135,6 +127,18 @@ def error_envelope_problems(
     if status == 401 and not headers.get("www-authenticate", "").lower().startswith("bearer"):
         problems.append("a 401 must carry 'WWW-Authenticate: Bearer …'")
     return problems
+
+
+def success_envelope_problems(method: str, status: int, content: bytes) -> list[str]:
+    """A 2xx body is `{data, meta}` (lists add `pagination`)."""
+    if not 200 <= status < 300 or method.upper() == "HEAD" or not content:
+        return []
+    body = parse_json(content)
+    where = f"the {status} body"
+    if not isinstance(body, dict) or "data" not in body:
+        got = f"keys {sorted(body)}" if isinstance(body, dict) else repr(content[:80])
+        return [f"{where} must be {{data, meta}}, got {got}"]
+    return _meta_problems(body.get("meta"), where)
 
 
 def request_id_problems(headers: Mapping[str, str], content: bytes) -> list[str]:
@@ -186,40 +190,7 @@ def counter_problems(content: bytes) -> list[str]:
     return problems
 
 
-def _headers(response: schemathesis.Response) -> dict[str, str]:
-    return {name.lower(): values[0] for name, values in response.headers.items() if values}
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise ResponseCheckFailure("; ".join(problems))
-
-
-@schemathesis.check
-def truedy_error_envelope(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
-) -> bool | None:
-    _raise(error_envelope_problems(case.method, response.status_code, _headers(response), response.content))
-    return None
-
-
-@schemathesis.check
-def truedy_request_id(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
-) -> bool | None:
-    _raise(request_id_problems(_headers(response), response.content))
-    return None
-
-
-@schemathesis.check
-def truedy_counter_invariants(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
-) -> bool | None:
-    _raise(counter_problems(response.content))
-    return None
-
-
-# Zudu ---------------------------------------------------------------------------------------------
+# Zudu ----------------------------------------------------------------------------------------------
 def _zudu_field_errors_problems(errors: Any, where: str) -> list[str]:
     if not isinstance(errors, list) or not errors:
         return [f"{where}: 'errors' must list the violations (a non-empty array), got {errors!r}"]
@@ -305,17 +276,129 @@ def zudu_counter_problems(content: bytes) -> list[str]:
     return problems
 
 
-@schemathesis.check
-def zudu_envelope(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
-) -> bool | None:
-    _raise(zudu_envelope_problems(case.method, response.status_code, _headers(response), response.content))
-    return None
+# The registry ---------------------------------------------------------------------------------------
+CONTENT_TYPE = ResponseCheck(
+    "content_type_conformance",
+    "rules/response.content_type_conformance",
+    f"Every body is sent with Content-Type {JSON_MEDIA}, as documented",
+    content_type_problems,
+    builtin=True,
+)
+NO_SERVER_ERROR = ResponseCheck(
+    "not_a_server_error",
+    "rules/response.not_a_server_error",
+    "No request the kit sends gets a 5xx",
+    server_error_problems,
+    builtin=True,
+)
+TRUEDY_ENVELOPE = ResponseCheck(
+    "truedy_error_envelope",
+    "rules/response.error_envelope",
+    "Every error is an ErrorResponse {error: {code, message, details}, meta} with a code the spec lists "
+    "for its status (a validation 422 may be HTTPValidationError)",
+    lambda e, facts: error_envelope_problems(e.method, e.status, e.headers, e.content, facts.error_codes),
+)
+TRUEDY_SUCCESS_ENVELOPE = ResponseCheck(
+    "truedy_success_envelope",
+    "rules/response.success_envelope",
+    "Every 2xx body is {data, meta} (lists add pagination), meta {request_id: req_…, ts}",
+    lambda e, facts: success_envelope_problems(e.method, e.status, e.content),
+)
+TRUEDY_REQUEST_ID = ResponseCheck(
+    "truedy_request_id",
+    "rules/response.request_id",
+    "Every response carries X-Request-Id, equal to meta.request_id",
+    lambda e, facts: request_id_problems(e.headers, e.content),
+)
+TRUEDY_COUNTERS = ResponseCheck(
+    "truedy_counter_invariants",
+    "rules/invariants.counters",
+    "Every batch read: completed = successful + failed, failed ≥ voicemail + no_answer, completed ≤ total",
+    lambda e, facts: counter_problems(e.content),
+)
+ZUDU_ENVELOPE = ResponseCheck(
+    "zudu_envelope",
+    "rules/response.envelope",
+    'Every answer is Zudu\'s envelope: {message, status: "success", error: null, data} or '
+    '{message, status: "error", error: <sentence>} (a validation 422 may add errors[])',
+    lambda e, facts: zudu_envelope_problems(e.method, e.status, e.headers, e.content),
+)
+ZUDU_COUNTERS_CHECK = ResponseCheck(
+    "zudu_counter_invariants",
+    "rules/invariants.counters",
+    "Every batch read: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, total = total_task_count",
+    lambda e, facts: zudu_counter_problems(e.content),
+)
+CHECKS: tuple[ResponseCheck, ...] = (
+    CONTENT_TYPE,
+    NO_SERVER_ERROR,
+    TRUEDY_ENVELOPE,
+    TRUEDY_SUCCESS_ENVELOPE,
+    TRUEDY_REQUEST_ID,
+    TRUEDY_COUNTERS,
+    ZUDU_ENVELOPE,
+    ZUDU_COUNTERS_CHECK,
+)
+CUSTOM = tuple(check.name for check in CHECKS if not check.builtin)
 
 
-@schemathesis.check
-def zudu_counter_invariants(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
-) -> bool | None:
-    _raise(zudu_counter_problems(response.content))
-    return None
+class AnswerChecks:
+    """Applies checks to every answer it is shown: one requirement per check, `id_of` names it."""
+
+    def __init__(
+        self,
+        checks: tuple[ResponseCheck, ...],
+        facts: SpecFacts,
+        suite: str,
+        id_of: Callable[[ResponseCheck], str],
+    ) -> None:
+        self.facts = facts
+        self.checks = [(check, Requirement(id_of(check), suite, check.title)) for check in checks]
+
+    def __call__(self, exchange: Exchange) -> None:
+        for check, requirement in self.checks:
+            requirement.checked += 1
+            for problem in check.problems(exchange, self.facts):
+                where = f"{exchange.method} {exchange.path} → {exchange.status}"
+                requirement.fail(f"{where}: {problem}", [exchange.curl] if exchange.curl else [])
+
+    def requirements(self) -> list[Requirement]:
+        return [requirement for _, requirement in self.checks]
+
+
+class _Facts:
+    """What the spec of the run in progress documents: Schemathesis calls checks from its global
+    registry, so they look the run up here."""
+
+    active: SpecFacts = NO_FACTS
+    lock = threading.Lock()
+
+
+@contextmanager
+def checking_against(facts: SpecFacts) -> Iterator[None]:
+    with _Facts.lock:
+        _Facts.active = facts
+        try:
+            yield
+        finally:
+            _Facts.active = NO_FACTS
+
+
+def _as_schemathesis_check(check: ResponseCheck) -> None:
+    def run(
+        ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+    ) -> bool | None:
+        headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
+        exchange = Exchange(case.method, case.path, response.status_code, headers, response.content)
+        problems = check.problems(exchange, _Facts.active)
+        if problems:
+            raise ResponseCheckFailure("; ".join(problems))
+        return None
+
+    run.__name__ = run.__qualname__ = check.name
+    schemathesis.check(run)
+
+
+for _check in CHECKS:
+    if not _check.builtin:
+        _as_schemathesis_check(_check)

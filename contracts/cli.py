@@ -12,11 +12,14 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
+from contracts import __version__
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError
+from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
 from contracts.runner import run
@@ -45,15 +48,47 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
+    try:
+        return metadata.version("batchcalls-sandbox")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of seconds") from None
+    if not 0 <= number <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return number
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError("must be 0-65535")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="batchcalls-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("run", help="run the contract suites against a server")
     target = cmd.add_argument_group("target")
     target.add_argument(
-        "--base-url", required=True, help="the API's base URL, e.g. http://127.0.0.1:8080/api/public/v1"
+        "--base-url",
+        required=True,
+        help="the API's base URL at any path, e.g. http://127.0.0.1:8080/api/public/v1; an origin alone "
+        "tries the spec's server path, then the root",
     )
     target.add_argument(
         "--api-key",
@@ -84,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
     )
     target.add_argument(
         "--timeout", type=_positive_float, default=10.0, help="seconds per request (default 10)"
+    )
+    target.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for a target that does not accept connections yet, e.g. a server "
+        "started just before (default 0: fail at once)",
     )
     what = cmd.add_argument_group("what to check")
     what.add_argument(
@@ -126,6 +169,25 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--report", type=Path, help="write the Markdown conformance report here")
     out.add_argument("--html", type=Path, help="write the HTML conformance report here")
     out.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+
+    proxy = commands.add_parser(
+        "proxy",
+        help="a validation proxy: forward every request to --target unchanged, check each exchange",
+        description="Forwards every request to --target unchanged (streaming, any size) and checks each "
+        "exchange against the spec, the envelopes, the request id, the counters and the batches' "
+        "lifecycle. GET /_contract/report answers the findings so far; the reports are written on "
+        "SIGINT/SIGTERM. Exit 0: no finding, 1: findings.",
+    )
+    proxy.add_argument("--target", required=True, help="the server's URL, e.g. http://127.0.0.1:8080")
+    proxy.add_argument("--port", type=_port, default=8090, help="listen port (default 8090; 0: any free)")
+    proxy.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    proxy.add_argument("--spec", type=Path, default=None, help="the OpenAPI document (default: openapi.json)")
+    proxy.add_argument(
+        "--timeout", type=_positive_float, default=60.0, help="seconds per forwarded request (default 60)"
+    )
+    proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
+    proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
+    proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
     return root
 
 
@@ -147,6 +209,7 @@ def config_from(args: argparse.Namespace) -> KitConfig:
         workers=args.workers,
         fixtures=fixtures,
         timeout=args.timeout,
+        wait=args.wait,
         other_api_key=args.other_api_key,
         api_secret=args.api_secret,
         other_api_secret=args.other_api_secret,
@@ -168,6 +231,19 @@ def _quiet(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "proxy":
+            return run_proxy(
+                ProxyConfig(
+                    target=args.target,
+                    spec_path=args.spec or default_spec_path(),
+                    host=args.host,
+                    port=args.port,
+                    timeout=args.timeout,
+                    report_md=args.report,
+                    junit_xml=args.junit_xml,
+                    report_html=args.html,
+                )
+            )
         config = config_from(args)
         result = run(config, _quiet if config.quiet else _progress)
         print(summary(result), flush=True)

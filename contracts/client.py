@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from contracts.checks import parse_json
-from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV, curl_command
+from contracts.curl import curl_command, secret_variables
 from contracts.dialects import TRUEDY, KitDialect
+from contracts.exchange import Exchange
 from contracts.target import transport_error
 
 
@@ -19,48 +18,6 @@ class _Default:
 
 
 DEFAULT_KEY = _Default()
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    method: str
-    path: str  # relative to the base URL
-    status: int
-    headers: Mapping[str, str]  # lower-case names
-    content: bytes
-    curl: str
-
-    @property
-    def body(self) -> Any:
-        return parse_json(self.content)
-
-    @property
-    def data(self) -> Any:
-        body = self.body
-        return body.get("data") if isinstance(body, dict) else None
-
-    @property
-    def error_code(self) -> str | None:
-        body = self.body
-        error = body.get("error") if isinstance(body, dict) else None
-        code = error.get("code") if isinstance(error, dict) else None
-        return code if isinstance(code, str) else None
-
-    @property
-    def error_sentence(self) -> str | None:
-        """Zudu's `error` (one sentence), when the body has one."""
-        body = self.body
-        error = body.get("error") if isinstance(body, dict) else None
-        return error if isinstance(error, str) else None
-
-    def describe(self) -> str:
-        """`METHOD path -> status code` for messages."""
-        code = f" {self.error_code}" if self.error_code else ""
-        if not code and self.error_sentence:
-            code = f" ({self.error_sentence[:120]!r})"
-        elif not code and self.status >= 400:
-            code = " (with no error.code in the body)"
-        return f"{self.method} {self.path} answered {self.status}{code}"
 
 
 Observer = Callable[[Exchange], None]
@@ -85,13 +42,7 @@ class ApiClient:
         self.timeout = timeout
         self.dialect = dialect
         self.observers: list[Observer] = []
-        self.secrets = {api_key: API_KEY_ENV}
-        if api_secret:
-            self.secrets[api_secret] = API_SECRET_ENV
-        if other_api_key:
-            self.secrets[other_api_key] = OTHER_API_KEY_ENV
-        if other_api_secret:
-            self.secrets[other_api_secret] = OTHER_API_SECRET_ENV
+        self.secrets = secret_variables(api_key, api_secret, other_api_key, other_api_secret)
         self._http = httpx.Client(timeout=timeout)
 
     def close(self) -> None:

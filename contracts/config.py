@@ -128,6 +128,7 @@ class KitConfig:
     quiet: bool = False
     api_secret: str | None = None  # Zudu's X-API-SECRET (Zudu authenticates with a key and a secret)
     other_api_secret: str | None = None  # the second workspace's X-API-SECRET (Zudu)
+    wait: float = 0.0  # seconds to wait for a target that does not accept connections yet
 
     @property
     def tag(self) -> str:

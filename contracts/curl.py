@@ -12,6 +12,22 @@ OTHER_API_SECRET_ENV = "BATCHCALLS_OTHER_API_SECRET"
 _SKIPPED_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
 
 
+def secret_variables(
+    api_key: str | None,
+    api_secret: str | None = None,
+    other_api_key: str | None = None,
+    other_api_secret: str | None = None,
+) -> dict[str, str]:
+    """Each credential given -> the environment variable that stands for it in curl commands."""
+    pairs = (
+        (api_key, API_KEY_ENV),
+        (api_secret, API_SECRET_ENV),
+        (other_api_key, OTHER_API_KEY_ENV),
+        (other_api_secret, OTHER_API_SECRET_ENV),
+    )
+    return {value: variable for value, variable in pairs if value}
+
+
 def curl_command(
     method: str,
     url: str,

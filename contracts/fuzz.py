@@ -8,23 +8,25 @@ Every check result becomes a requirement `<suite>/<operationId>/<check>`.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 import schemathesis
 from schemathesis.engine import Status, StopReason, events, from_schema
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
-import contracts.checks  # noqa: F401 - registers the custom checks with Schemathesis
-from contracts.checks import parse_json
+from contracts.checks import CUSTOM, checking_against
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
-from contracts.dialects import ALL_CUSTOM_CHECKS, dialect_of, schemathesis_auth
-from contracts.ledger import TAGGED_FIELDS, Ledger, tagged
+from contracts.dialects import KitDialect, dialect_of
+from contracts.exchange import parse_json
+from contracts.ledger import Ledger, tagged
 from contracts.results import Outcome, Requirement
-from contracts.spec import OperationInfo, fuzzable, operations
+from contracts.spec import OperationInfo, facts, fuzzable, operations
 
 SCHEMA_PHASES = ("examples", "coverage", "fuzzing")
 SUITE_OF_PHASE = {
@@ -34,6 +36,7 @@ SUITE_OF_PHASE = {
     PhaseName.STATEFUL_TESTING: "stateful",
 }
 MAX_MESSAGE = 1500
+MAX_SHOWN = 400  # characters of the offending part of a body
 STATEFUL_FACTOR = 3
 SERVER_GONE = "the target stopped responding during the Schemathesis phases"
 
@@ -56,7 +59,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any],
     _drop_framing_headers(case)
     ledger = _Tagging.active
     operation_id = case.operation.definition.raw.get("operationId")
-    spec = TAGGED_FIELDS.get(str(operation_id))
+    spec = ledger.dialect.tagged_fields.get(str(operation_id)) if ledger is not None else None
     if ledger is None or spec is None or not isinstance(case.body, dict):
         return
     field, max_length = spec
@@ -78,23 +81,20 @@ def _drop_framing_headers(case: schemathesis.Case[Any]) -> None:
             del case.headers[name]
 
 
-# where the fuzzers draw ids that exist on the target (from the fixtures and discovered at start),
+# how often a parameter bound to ids that exist on the target (the dialect's `id_bindings`) takes one,
 # so that valid requests reach the business logic instead of stopping at a 404
-ID_BINDINGS = {
-    "agents": ("body.agent_id", "query.agent_id", "path.agent_id"),
-    "folders": ("body.contact_folder_id", "body.folder_id", "query.folder_id", "path.folder_id"),
-    "numbers": ("body.phone_number_ids[*]",),
-    "contacts": ("body.contact_ids[*]", "path.contact_id"),
-}
 ID_PROBABILITY = 0.8
 
 
-def _bindings(known_ids: Mapping[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    dictionaries = {name: {"values": ids} for name, ids in known_ids.items() if ids and name in ID_BINDINGS}
+def _bindings(
+    dialect: KitDialect, known_ids: Mapping[str, list[str]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    bindings = dialect.id_bindings
+    dictionaries = {name: {"values": ids} for name, ids in known_ids.items() if ids and name in bindings}
     parameters = {
         key: {"dictionary": name, "probability": ID_PROBABILITY}
         for name in dictionaries
-        for key in ID_BINDINGS[name]
+        for key in bindings[name]
     }
     return dictionaries, parameters
 
@@ -112,9 +112,10 @@ def engine_config(
         for op in selected
         if (statuses := dialect.expected_statuses(op.operation_id)) is not None
     }
-    dictionaries, parameters = _bindings(known_ids)
+    dictionaries, parameters = _bindings(dialect, known_ids)
     # the other dialects' custom checks do not apply to this API's responses
-    checks = {name: {"enabled": False} for name in ALL_CUSTOM_CHECKS if name not in dialect.custom_checks}
+    mine = {check.name for check in dialect.checks}
+    checks = {name: {"enabled": False} for name in CUSTOM if name not in mine}
     return schemathesis.Config.from_dict(
         {
             "dictionaries": dictionaries,
@@ -124,7 +125,7 @@ def engine_config(
             "workers": config.workers,
             "request-timeout": config.timeout,
             "generation": {"max-examples": config.max_examples, "database": "none", "mode": "all"},
-            "auth": {"openapi": schemathesis_auth(dialect, document, config.api_key, config.api_secret)},
+            "auth": {"openapi": dialect.schemathesis_auth(document, config.api_key, config.api_secret)},
             "checks": checks,
             "phases": {
                 **{name: {"enabled": name in phases} for name in SCHEMA_PHASES},
@@ -181,11 +182,36 @@ class _Collector:
         elif check.status == Status.FAILURE and check.failure_info is not None:
             info = check.failure_info
             failure = info.failure
-            text = f"{failure.title}: {failure.message}".strip()
-            if len(text) > MAX_MESSAGE:
-                text = text[:MAX_MESSAGE] + " …"
+            text = _failure_text(failure)
             commands = [step.curl for step in info.steps] or [info.code_sample]
             requirement.fail(text, [unfilter_schemathesis_curl(c) for c in commands])
+
+
+def _failure_text(failure: Any) -> str:
+    """The failure's title and message; for a schema failure, first what was checked (the schema
+    Schemathesis names, the keyword) and the offending part of the body, then its full message."""
+    text = f"{failure.title}: {failure.message}".strip()
+    schema_path = getattr(failure, "schema_path", None)
+    instance_path = getattr(failure, "instance_path", None)
+    if schema_path is not None and instance_path is not None and hasattr(failure, "instance"):
+        try:
+            shown = orjson.dumps(failure.instance).decode()
+        except TypeError:
+            shown = repr(failure.instance)
+        if len(shown) > MAX_SHOWN:
+            shown = shown[:MAX_SHOWN] + " …"
+        first, _, rest = text.partition("\n")
+        located = re.search(r"^Schema at (\S+):", rest, flags=re.M)
+        against = re.search(r"^Validated against (.+?)\.?$", rest, flags=re.M)
+        keyword = schema_path[-1] if schema_path else "?"
+        where = "".join(f"[{p!r}]" for p in instance_path) or " (the whole body)"
+        checked = (against.group(1) if against else "the documented schema") + (
+            f", at {located.group(1)}" if located else ""
+        )
+        text = (
+            f"{first}\nchecked: {checked} (keyword {keyword})\noffending part: body{where} = {shown}\n{rest}"
+        )
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " …"
 
 
 def run_engine(
@@ -219,7 +245,7 @@ def run_engine(
     errors: list[str] = []
     elapsed: dict[str, float] = {}
     started: dict[str, float] = {}
-    with _Tagging.lock:
+    with _Tagging.lock, checking_against(facts(document)):
         _Tagging.active = ledger
         try:
             for event in from_schema(schema).execute():

@@ -22,10 +22,10 @@ ZUDU_SANDBOX_PAIR = ("zk_test_sandbox", "zs_test_sandbox")  # X-API-KEY, X-API-S
 
 
 @contextmanager
-def serve(app: Any, host: str = "127.0.0.1", startup_timeout: float = 10.0) -> Iterator[str]:
-    """Yield the server's origin (`http://127.0.0.1:PORT`) while it runs."""
+def serve(app: Any, host: str = "127.0.0.1", startup_timeout: float = 10.0, port: int = 0) -> Iterator[str]:
+    """Yield the server's origin (`http://127.0.0.1:PORT`) while it runs (`port` 0: a free one)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on", ws="none")
     server = uvicorn.Server(config)

@@ -2,13 +2,16 @@
 
     pytest --contract-base-url https://sandbox.example.com/api/public/v1 --contract-api-key sk_…
 
-    def test_conformance(contract_run):
-        result = contract_run(suites=("rules",))
-        assert result.conformant, contract_summary(result)
+    from contracts.pytest_plugin import assert_conformant
 
+    def test_conformance(contract_run):
+        assert_conformant(contract_run(suites=("rules",)))
+
+`assert_conformant` fails the test with every finding and the curl command that reproduces it.
 Without `--contract-base-url` the fixtures start the sandbox in this process (127.0.0.1, a free
-port). The plugin only adds options and fixtures: it does nothing, and imports nothing heavy, in
-test sessions that do not ask for them.
+port). A missing option or a target the kit cannot check is one line naming the pytest option. The
+plugin only adds options and fixtures: it does nothing, and imports nothing heavy, in test sessions
+that do not ask for them.
 """
 
 from __future__ import annotations
@@ -58,20 +61,58 @@ def contract_summary(result: RunResult) -> str:
     """The console summary, for assertion messages."""
     from contracts.report.console import summary
 
-    return summary(result)
+    return summary(result, max_listed=len(result.requirements))
+
+
+def assert_conformant(result: RunResult) -> None:
+    """Fail the test (no traceback) with the verdict, every finding and its curl commands."""
+    if not result.conformant:
+        pytest.fail(contract_summary(result), pytrace=False)
+
+
+def _missing_credentials(config: pytest.Config) -> str | None:
+    """What a foreign target (--contract-base-url) lacks, in the words of the pytest options."""
+    from contracts.curl import API_KEY_ENV, API_SECRET_ENV
+    from contracts.dialects import dialect_of
+    from contracts.errors import KitError
+    from contracts.spec import default_spec_path, load_document
+
+    option = config.getoption
+    if option("--contract-base-url") is None:
+        return None
+    spec = option("--contract-spec")
+    try:
+        dialect = dialect_of(load_document(Path(spec) if spec else default_spec_path()))
+    except KitError as error:
+        return f"--contract-spec: {error}"
+    if not (option("--contract-api-key") or os.environ.get(API_KEY_ENV)):
+        needs = (
+            "--contract-api-key and --contract-api-secret" if dialect.needs_secret else "--contract-api-key"
+        )
+        return f"--contract-base-url needs {needs} (or ${API_KEY_ENV})"
+    if dialect.needs_secret and not (option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)):
+        return f"--contract-base-url with a Zudu spec needs --contract-api-secret (or ${API_SECRET_ENV})"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    problem = _missing_credentials(config)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 @pytest.fixture(scope="session")
 def contract_base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The target's API base URL: --contract-base-url, or a sandbox started for the session."""
+    """The target: --contract-base-url, or the origin of a sandbox started for the session (the kit
+    finds either API under it: Truedy's at the spec's /api/public/v1, Zudu's at the root)."""
     given = request.config.getoption("--contract-base-url")
     if given:
         yield given
         return
-    from contracts.inprocess import sandbox
+    from contracts.inprocess import API_BASE_PATH, sandbox
 
     with sandbox() as base_url:
-        yield base_url
+        yield base_url.removesuffix(API_BASE_PATH)
 
 
 @pytest.fixture
@@ -89,27 +130,17 @@ def contract_sandbox() -> Iterator[Callable[..., str]]:
 def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> KitConfig:
     from contracts.config import Fixtures, KitConfig, load_fixtures
     from contracts.curl import API_KEY_ENV, API_SECRET_ENV
-    from contracts.dialects import TRUEDY, dialect_of
-    from contracts.inprocess import API_BASE_PATH, ZUDU_SANDBOX_PAIR
+    from contracts.dialects import dialect_of
+    from contracts.inprocess import ZUDU_SANDBOX_PAIR
     from contracts.spec import default_spec_path, load_document
 
     option = request.config.getoption
-    own_target = option("--contract-base-url") is not None
     spec_path = Path(option("--contract-spec")) if option("--contract-spec") else default_spec_path()
     dialect = dialect_of(load_document(spec_path))
     base_url = contract_base_url
-    if dialect is not TRUEDY and not own_target:  # the in-process sandbox serves Zudu at its root
-        base_url = base_url.removesuffix(API_BASE_PATH)
     api_key = option("--contract-api-key") or os.environ.get(API_KEY_ENV)
     api_secret = option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)
-    if api_key is None or (dialect.needs_secret and api_secret is None):
-        if own_target:
-            needs = (
-                "--contract-api-key and --contract-api-secret"
-                if dialect.needs_secret
-                else "--contract-api-key"
-            )
-            raise pytest.UsageError(f"--contract-base-url needs {needs} (or $BATCHCALLS_API_KEY …)")
+    if api_key is None or (dialect.needs_secret and api_secret is None):  # own targets: pytest_configure
         api_key, api_secret = ZUDU_SANDBOX_PAIR if dialect.needs_secret else ("sk_test_sandbox", None)
     fixtures_file = option("--contract-fixtures")
     return KitConfig(
@@ -131,6 +162,7 @@ def contract_run(contract_config: KitConfig) -> ContractRun:
     """`contract_run(**overrides)` runs the kit with the session's config changed by `overrides`."""
     import dataclasses
 
+    from contracts.errors import KitError
     from contracts.runner import run
 
     def run_with(**overrides: Any) -> RunResult:
@@ -139,6 +171,11 @@ def contract_run(contract_config: KitConfig) -> ContractRun:
             from contracts.config import new_run_id
 
             config = dataclasses.replace(config, run_id=new_run_id())
-        return run(config)
+        try:
+            return run(config)
+        except KitError as error:  # the target cannot be checked: one line, not the fixture's source
+            pytest.fail(
+                f"batchcalls-contract: {error} (target: --contract-base-url {config.base_url})", False
+            )
 
     return run_with

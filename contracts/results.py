@@ -14,13 +14,13 @@ class Outcome(StrEnum):
     ERROR = "error"  # the kit could not check it (the target stopped answering, …)
 
 
-
 # The sections of the partner reports (Markdown and HTML), in their order.
 REPORT_SECTIONS: tuple[tuple[Outcome, str], ...] = (
     (Outcome.FAILED, "Findings"),
     (Outcome.ERROR, "Not checked"),
     (Outcome.WARNING, "Warnings (the seeds disagree)"),
 )
+
 
 @dataclass(slots=True)
 class Evidence:
@@ -76,6 +76,11 @@ class RunResult:
     elapsed: float = 0.0
     suite_elapsed: dict[str, float] = field(default_factory=dict)
     suite_cases: dict[str, int] = field(default_factory=dict)  # Schemathesis test cases sent
+
+    def __repr__(self) -> str:
+        """What `assert result.conformant` shows: the verdict and what failed, not every field."""
+        failed = ", ".join(r.id for r in self.findings)
+        return f"<RunResult {self.verdict()}" + (f"; failed: {failed}>" if failed else ">")
 
     def with_outcome(self, outcome: Outcome) -> list[Requirement]:
         return [r for r in self.requirements if r.outcome == outcome]

@@ -6,7 +6,7 @@ import copy
 import importlib.util
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,20 +23,42 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 #   suite checks idempotency deterministically instead.
 UNFUZZED_HEADERS = frozenset({"prefer", "x-idempotency-key"})
 
-# Operations that answer schema-valid requests with a documented 422 that a JSON schema cannot
-# predict: business rules (invalid_state, agent_not_ready, …), cross-field rules (start/end time,
-# IANA zone) and CSV rows checked line by line. Their 422s are expected, not findings.
-BUSINESS_RULE_422 = frozenset(
-    {
-        "create_batch_call",
-        "update_batch_call",
-        "schedule_batch_call",
-        "pause_batch_call",
-        "resume_batch_call",
-        "upload_batch_call_contacts",
-        "import_contacts",
-    }
-)
+
+@dataclass(frozen=True, slots=True)
+class SpecFacts:
+    """What the response checks read from the spec."""
+
+    # status -> the documented `error.code`s (`x-error-codes` of the error code schema); empty: any
+    error_codes: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+
+NO_FACTS = SpecFacts()
+
+
+def _error_code_tables(node: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(node, dict):
+        table = node.get("x-error-codes")
+        if isinstance(table, dict):
+            yield table
+        for value in node.values():
+            yield from _error_code_tables(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _error_code_tables(value)
+
+
+def error_codes(document: Mapping[str, Any]) -> dict[int, frozenset[str]]:
+    """status -> documented error codes, from every `x-error-codes` extension of the spec."""
+    codes: dict[int, set[str]] = {}
+    for table in _error_code_tables(document.get("components") or {}):
+        for status, names in table.items():
+            if str(status).isdigit() and isinstance(names, list):
+                codes.setdefault(int(status), set()).update(str(n) for n in names)
+    return {status: frozenset(names) for status, names in codes.items()}
+
+
+def facts(document: Mapping[str, Any]) -> SpecFacts:
+    return SpecFacts(error_codes=error_codes(document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +100,16 @@ def load_document(path: Path) -> dict[str, Any]:
     return raw
 
 
-def api_base_url(given: str, document: Mapping[str, Any]) -> str:
-    """The given URL, or its origin plus the spec's base path (/api/public/v1) when it has no path."""
+def candidate_base_urls(given: str, document: Mapping[str, Any]) -> list[str]:
+    """Where the API may be: the given URL when it has a path (any path, the API's base); for an
+    origin alone, the origin plus the spec's server path (/api/public/v1), then the origin itself
+    (a server mounted at the root, as Prism serves a spec)."""
     given = given.rstrip("/")
     if urlsplit(given).path not in ("", "/"):
-        return given
+        return [given]
     servers = document.get("servers") or [{"url": "/"}]
-    return given + urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/")
+    server_path = urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/")
+    return list(dict.fromkeys([given + server_path, given]))
 
 
 def operations(document: Mapping[str, Any]) -> list[OperationInfo]:

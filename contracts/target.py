@@ -5,12 +5,15 @@ Every transport problem becomes one `TargetError` sentence here, so no caller se
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from contracts.dialects import TRUEDY, KitDialect
+from contracts.curl import curl_command
 from contracts.errors import (
     TargetError,
     TargetNotApi,
@@ -20,8 +23,12 @@ from contracts.errors import (
     TargetUnreachable,
     UsageError,
 )
+from contracts.exchange import Exchange
 
-PROBE_PATH = TRUEDY.probe_path
+if TYPE_CHECKING:
+    from contracts.dialects import KitDialect
+
+WAIT_STEP = 0.2  # seconds between two connection attempts while --wait lasts
 MOCK_HEALTH = "/_mock/health"
 MOCK_CLOCK_ADVANCE = "/_mock/clock/advance"
 
@@ -32,6 +39,7 @@ class TargetInfo:
     origin: str  # scheme://host:port
     is_sandbox: bool  # the target is this project's mock: its control API is there
     clock: str | None = None  # the sandbox's clock mode ("real" or "manual"); None when not the sandbox
+    probe: Exchange | None = None  # the probe's answer, checked like every other one
 
 
 def check_base_url(base_url: str) -> str:
@@ -78,47 +86,86 @@ def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> TargetErr
     return TargetError(f"the request to {where} failed: {exc}")
 
 
+def _first_answer(
+    client: httpx.Client, url: str, params: Mapping[str, Any], headers: Mapping[str, str], wait: float
+) -> httpx.Response:
+    """GET `url`; with `wait` > 0, retry while nothing accepts the connection (a server still starting)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return client.get(url, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            error = transport_error(exc, url, client.timeout.read or 0)
+            if wait <= 0 or not isinstance(error, TargetUnreachable | TargetNotHttp):
+                raise error from None
+            if time.monotonic() >= deadline:
+                raise type(error)(
+                    f"nothing answered HTTP at {address(url)} within --wait {wait:g} s ({error})"
+                ) from None
+            time.sleep(WAIT_STEP)
+
+
+def _not_the_api(response: httpx.Response) -> str | None:
+    """Why this answer says the URL is not the API's base (a 404, a web page); None: it claims to be."""
+    content_type = response.headers.get("content-type", "")
+    if response.status_code == 404:
+        return "404"
+    if "html" in content_type or response.content.lstrip()[:1] == b"<":
+        return f"{response.status_code} with HTML"
+    return None
+
+
 def probe(
-    base_url: str,
+    candidates: Sequence[str],
     api_key: str,
     timeout: float,
     *,
     api_secret: str | None = None,
-    dialect: KitDialect = TRUEDY,
+    dialect: KitDialect,
+    wait: float = 0.0,
+    secrets: Mapping[str, str] | None = None,
 ) -> TargetInfo:
-    """Ask for one batch call; classify everything that is not the Batch Calls API answering."""
-    base_url = check_base_url(base_url)
-    url = base_url + dialect.probe_path
-    try:
-        with httpx.Client(timeout=timeout) as client:
-            response = client.get(
-                url, params=dict(dialect.probe_params), headers=dialect.auth_headers(api_key, api_secret)
+    """Ask for one batch call under each candidate base URL; the first that answers as the API (any
+    answer but a 404 or a web page) is the target. Its answer is checked like every other one: a 5xx,
+    a wrong content type or a broken envelope is a finding, not a reason to stop. Stops (a
+    TargetError) only when nothing listens, the key is refused, or no candidate is the API."""
+    refused: list[str] = []
+    headers = dialect.auth_headers(api_key, api_secret)
+    with httpx.Client(timeout=timeout) as client:
+        for index, candidate in enumerate(candidates):
+            base_url = check_base_url(candidate)
+            url = base_url + dialect.probe_path
+            if index == 0:
+                response = _first_answer(client, url, dialect.probe_params, headers, wait)
+            else:
+                try:
+                    response = client.get(url, params=dialect.probe_params, headers=headers)
+                except httpx.HTTPError as exc:
+                    raise transport_error(exc, url, timeout) from None
+            if response.status_code == 401:
+                what = "key and secret" if dialect.needs_secret else "API key"
+                flags = "--api-key and --api-secret" if dialect.needs_secret else "--api-key"
+                raise TargetRejectedKey(
+                    f"the target refused the {what} (GET {url} answered 401): check {flags}"
+                )
+            why = _not_the_api(response)
+            if why is not None:
+                refused.append(f"GET {url} answered {why}")
+                continue
+            request = response.request
+            exchange = Exchange(
+                "GET",
+                dialect.probe_path,
+                response.status_code,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.content,
+                curl_command("GET", str(request.url), request.headers, None, secrets or {}),
             )
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, url, timeout) from None
-    content_type = response.headers.get("content-type", "")
-    if "json" not in content_type:
-        kind = "HTML" if "html" in content_type else (content_type or "a body with no content type")
-        raise TargetNotApi(
-            f"GET {url} answered {response.status_code} with {kind}, not the API's JSON: "
-            + dialect.base_path_hint
-        )
-    if response.status_code == 401:
-        if dialect.needs_secret:
-            raise TargetRejectedKey(
-                f"the target refused the key and secret (GET {url} answered 401): check --api-key and "
-                "--api-secret"
-            )
-        raise TargetRejectedKey(f"the target refused the API key (GET {url} answered 401): check --api-key")
-    if response.status_code == 404:
-        raise TargetNotApi(f"GET {url} answered 404: {dialect.base_path_hint}")
-    if response.status_code != 200:
-        what = "the Batch Calls API" if dialect is TRUEDY else dialect.api
-        raise TargetNotApi(f"GET {url} answered {response.status_code}, not 200: is it {what}?")
-    parts = urlsplit(base_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    clock = _sandbox_clock(origin, timeout)
-    return TargetInfo(base_url=base_url, origin=origin, is_sandbox=clock is not None, clock=clock or None)
+            parts = urlsplit(base_url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            clock = _sandbox_clock(origin, timeout)
+            return TargetInfo(base_url, origin, clock is not None, clock or None, exchange)
+    raise TargetNotApi(f"{'; '.join(refused)}: not {dialect.api}; {dialect.base_path_hint}")
 
 
 def _sandbox_clock(origin: str, timeout: float) -> str | None:
@@ -148,24 +195,12 @@ def advance_sandbox_clock(origin: str, seconds: float, timeout: float) -> str | 
     return None
 
 
-def sandbox_workspace(origin: str, timeout: float) -> str | None:
-    """A second workspace's API key from the sandbox's control API, or None when it refuses."""
+def sandbox_workspace(origin: str, timeout: float) -> dict[str, Any] | None:
+    """A new workspace from the sandbox's control API (its keys, per API), or None when it refuses."""
     try:
         with httpx.Client(timeout=timeout) as client:
             answer = client.post(origin + "/_mock/workspaces")
-        key = answer.json().get("api_key") if answer.status_code == 201 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
+        body = answer.json() if answer.status_code == 201 else None
+    except (httpx.HTTPError, ValueError):
         return None
-    return key if isinstance(key, str) else None
-
-
-def sandbox_zudu_workspace(origin: str, timeout: float) -> tuple[str, str] | None:
-    """A second workspace's Zudu key and secret from the sandbox's control API, or None."""
-    try:
-        with httpx.Client(timeout=timeout) as client:
-            answer = client.post(origin + "/_mock/workspaces")
-        pair = answer.json().get("zudu") if answer.status_code == 201 else {}
-        key, secret = pair.get("api_key"), pair.get("api_secret")
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return None
-    return (key, secret) if isinstance(key, str) and isinstance(secret, str) else None
+    return body if isinstance(body, dict) else None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -29,6 +28,7 @@ from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from mock_server.wakeups import pump
+from mock_server.web import console_routes, docs_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -87,8 +87,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
     spec = load_spec(settings.spec_path)
     served = serve_dialects(settings, sandbox, spec, dialect_hook)
-    control_document = settings.control_spec_path.read_bytes()
-    control = ControlDialect(load_spec(settings.control_spec_path), control_document, sandbox)
+    control = ControlDialect(load_spec(settings.control_spec_path), sandbox)
     answering = [*served, control]  # whose envelope answers an unknown path or a wrong method
 
     def error_response(request: Request, error: MockError) -> Response:
@@ -107,20 +106,19 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             return error_response(request, error)
         return error_response(request, InternalError(str(exc.detail)))
 
-    def spec_file(path: Path) -> Endpoint:
-        async def endpoint(request: Request) -> Response:
-            return FileResponse(path, media_type="application/json")
+    def spec_file(spec: Spec) -> Endpoint:
+        async def endpoint(request: Request) -> Response:  # the bytes the engine compiled
+            return Response(spec.source, media_type="application/json")
 
         return endpoint
 
-    spec_files = {
-        "truedy": ("/openapi.json", settings.spec_path),
-        "zudu": ("/openapi.zudu.json", settings.zudu_spec_path),
-    }
+    documents = {"truedy": "/openapi.json", "zudu": "/openapi.zudu.json"}
     operations = [build_routes(dialect, sandbox) for dialect in (*served, control)]
     routes = [
         *operations,
-        *(Route(spec_files[d.name][0], spec_file(spec_files[d.name][1]), methods=["GET"]) for d in served),
+        *(Route(documents[d.name], spec_file(d.spec), methods=["GET"]) for d in served),
+        *docs_routes({**{d.name: documents[d.name] for d in served}, "control": "/_mock/openapi.json"}),
+        *console_routes(),
     ]
 
     @contextlib.asynccontextmanager

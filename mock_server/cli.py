@@ -8,9 +8,11 @@ import ipaddress
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
+from mock_server import __version__
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
@@ -57,9 +59,18 @@ def _journal_size(value: str) -> int:
     return number
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
+    try:
+        return metadata.version("batchcalls-sandbox")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
 def parser() -> argparse.ArgumentParser:
     defaults = Settings()
     root = argparse.ArgumentParser(prog="batchcalls-mock", description=__doc__)
+    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="start the sandbox")
     serve.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
@@ -211,6 +222,7 @@ def banner(base_url: str, settings: Settings) -> str:
         f"  seed         : {settings.seed}",
         "  fixtures     : " + ", ".join([*ids["agents"].values(), *ids["folders"].values()]),
         f"  control API  : {base_url}/_mock/health, /_mock/reset, /_mock/workspaces, /_mock/clock",
+        f"  console      : {base_url}/_mock/console   API reference: {base_url}/docs",
     ]
     return "\n".join(lines)
 

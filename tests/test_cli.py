@@ -19,7 +19,8 @@ def test_banner_names_key_and_fixtures() -> None:
     text = banner("http://127.0.0.1:8080", settings_from(parser().parse_args(["serve"])))
     for name in ("sk_test_sandbox", "agt_sandbox_ready", "agt_sandbox_no_numbers",
                  "agt_sandbox_not_ready", "agt_sandbox_inactive", "folder_sandbox_demo",
-                 "folder_sandbox_empty", "http://127.0.0.1:8080/api/public/v1"):
+                 "folder_sandbox_empty", "http://127.0.0.1:8080/api/public/v1",
+                 "http://127.0.0.1:8080/_mock/console", "http://127.0.0.1:8080/docs"):
         assert name in text
 
 

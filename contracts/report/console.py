@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from contracts.results import Outcome, Requirement, RunResult
 
-SUITE_ORDER = ("schema", "stateful", "rules")
+SUITE_ORDER = ("probe", "schema", "stateful", "rules", "proxy")
+MAX_MESSAGE = 300  # characters of a finding's first line; the reports have all of it
 COLUMNS = (Outcome.PASSED, Outcome.FAILED, Outcome.WARNING, Outcome.SKIPPED, Outcome.ERROR)
 
 
@@ -41,7 +42,8 @@ def describe(requirement: Requirement) -> list[str]:
     for evidence in requirement.evidence[:2]:
         first = evidence.message.splitlines()[0] if evidence.message else ""
         times = f" (×{evidence.occurrences})" if evidence.occurrences > 1 else ""
-        lines.append(f"    {first[:300]}{times}")
-        if evidence.curl:
-            lines.append(f"    reproduce: {evidence.curl[-1][:500]}")
+        shown = first if len(first) <= MAX_MESSAGE else first[:MAX_MESSAGE] + " … (in full in the reports)"
+        lines.append(f"    {shown}{times}")
+        if evidence.curl:  # never cut: a cut command reproduces something else
+            lines.append(f"    reproduce: {evidence.curl[-1]}")
     return lines

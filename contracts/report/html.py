@@ -1,21 +1,44 @@
-"""The conformance report as one self-contained HTML page (inline CSS, no script, no external file)."""
+"""The conformance report as one self-contained HTML page (inline CSS and script, no external file).
+
+Findings first, grouped by operation (or by rule theme), with a filter box; then warnings and what
+could not be checked; every passed or skipped requirement folded away at the end. Messages keep
+their lines: schema failures say what was checked and show the offending part of the body.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from html import escape
 
 from contracts.report.console import COLUMNS, SUITE_ORDER
 from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
 
 STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24}
-h1{font-size:1.6rem} h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:76rem;padding:0 1rem;color:#1b1f24}
+h1{font-size:1.6rem} h2{margin-top:2rem;border-bottom:1px solid #d0d7de} h3{margin:1.2rem 0 .3rem}
 table{border-collapse:collapse;width:100%;margin:1rem 0} td,th{border:1px solid #d0d7de;padding:.3rem .5rem;
 text-align:left;vertical-align:top} th{background:#f6f8fa} td.n{text-align:right}
 .verdict{font-size:1.2rem;font-weight:600;padding:.6rem 1rem;border-radius:6px}
 .ok{background:#dafbe1} .bad{background:#ffebe9} .warn{background:#fff8c5} .skip{color:#57606a}
-pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-details{margin:.5rem 0 1rem} summary{cursor:pointer;font-weight:600} code{font-size:.9em}
+pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.3rem 0}
+details{margin:.4rem 0 .8rem} summary{cursor:pointer} summary.req{font-weight:600} code{font-size:.9em}
+.group{border-left:4px solid #cf222e;padding-left:.8rem;margin:1rem 0}
+.group.warn-group{border-color:#bf8700} .count{color:#57606a;font-weight:400}
+#filter{width:100%;font:inherit;padding:.4rem .6rem;border:1px solid #d0d7de;border-radius:6px}
+.hidden{display:none}
+"""
+# hides every requirement (and emptied group) whose text does not contain what the box says
+SCRIPT = """
+document.getElementById('filter').addEventListener('input', function (event) {
+  var words = event.target.value.toLowerCase();
+  document.querySelectorAll('[data-text]').forEach(function (node) {
+    node.classList.toggle('hidden', words !== '' && node.dataset.text.indexOf(words) < 0);
+  });
+  document.querySelectorAll('.group').forEach(function (group) {
+    var shown = group.querySelectorAll('[data-text]:not(.hidden)').length;
+    group.classList.toggle('hidden', shown === 0);
+  });
+});
 """
 CLASSES = {
     Outcome.PASSED: "ok",
@@ -26,9 +49,24 @@ CLASSES = {
 }
 
 
-def _requirement(requirement: Requirement) -> str:
+def group_of(requirement: Requirement) -> str:
+    """The operation a requirement is about (`schema/<operationId>/<check>`), else its rule theme."""
+    parts = requirement.id.split("/")
+    if len(parts) == 3:
+        return parts[1]
+    name = parts[-1]
+    return f"{parts[0]}: {name.split('.')[0]}" if "." in name else parts[0]
+
+
+def _searchable(requirement: Requirement) -> str:
+    words = [requirement.id, requirement.title, *(e.message for e in requirement.evidence)]
+    return escape(" ".join(words).lower(), quote=True)
+
+
+def _requirement(requirement: Requirement, open_: bool = True) -> str:
     parts = [
-        f"<details open><summary class='{CLASSES[requirement.outcome]}'>{requirement.outcome.value}: "
+        f'<details{" open" if open_ else ""} data-text="{_searchable(requirement)}">'
+        f"<summary class='req {CLASSES[requirement.outcome]}'>{requirement.outcome.value}: "
         f"<code>{escape(requirement.id)}</code> — {escape(requirement.title)}</summary>"
     ]
     if requirement.note:
@@ -40,6 +78,21 @@ def _requirement(requirement: Requirement) -> str:
             parts.append("<p>Reproduce:</p><pre>" + escape("\n".join(evidence.curl)) + "</pre>")
     parts.append("</details>")
     return "\n".join(parts)
+
+
+def _grouped(chosen: list[Requirement], css: str) -> list[str]:
+    groups: dict[str, list[Requirement]] = defaultdict(list)
+    for requirement in chosen:
+        groups[group_of(requirement)].append(requirement)
+    body = []
+    for name in sorted(groups, key=lambda g: (-len(groups[g]), g)):
+        members = groups[name]
+        body += [
+            f"<section class='group {css}'><h3>{escape(name)} <span class=count>({len(members)})</span></h3>",
+            *[_requirement(r) for r in members],
+            "</section>",
+        ]
+    return body
 
 
 def render(result: RunResult) -> str:
@@ -55,10 +108,11 @@ def render(result: RunResult) -> str:
         f"<p>Target <code>{escape(result.base_url)}</code> · run <code>{escape(result.run_id)}</code> · "
         f"seed {result.seed} · suites {escape(', '.join(result.suites))} · {result.elapsed:.1f} s</p>",
         f"<p class='verdict {verdict_class}'>{escape(result.verdict())}</p>",
-        "<p>Reproductions read the key from <code>$BATCHCALLS_API_KEY</code>.</p>",
         "<table><tr><th>suite</th>" + "".join(f"<th>{o.value}</th>" for o in COLUMNS) + "</tr>",
         *rows,
         "</table>",
+        "<p>Reproductions read the key from <code>$BATCHCALLS_API_KEY</code>.</p>",
+        "<input id=filter type=search placeholder='Filter: an operation, a check, any word of a message'>",
     ]
     if result.errors:
         body += [
@@ -69,18 +123,23 @@ def render(result: RunResult) -> str:
     for outcome, heading in REPORT_SECTIONS:
         chosen = result.with_outcome(outcome)
         if chosen:
-            body += [f"<h2>{heading}</h2>", *[_requirement(r) for r in chosen]]
+            css = "warn-group" if outcome == Outcome.WARNING else ""
+            body += [f"<h2>{heading} <span class=count>({len(chosen)})</span></h2>", *_grouped(chosen, css)]
+    if not result.findings:
+        body.append("<p class='verdict ok'>No finding.</p>")
+    folded = [r for r in result.requirements if r.outcome in (Outcome.PASSED, Outcome.SKIPPED)]
     body += [
-        "<h2>Every requirement</h2>",
+        f"<h2>Passed and skipped <span class=count>({len(folded)})</span></h2>",
+        f"<details><summary>Show the {len(folded)} requirements that passed or were skipped</summary>",
         "<table><tr><th>result</th><th>requirement</th><th>checked</th><th>notes</th></tr>",
     ]
-    for r in result.requirements:
+    for r in folded:
         note = r.note if r.outcome == Outcome.SKIPPED else r.title
         body.append(
-            f"<tr class='{CLASSES[r.outcome]}'><td>{r.outcome.value}</td><td><code>{escape(r.id)}"
-            f"</code></td><td class=n>{r.checked}</td><td>{escape(note)}</td></tr>"
+            f"<tr class='{CLASSES[r.outcome]}' data-text=\"{_searchable(r)}\"><td>{r.outcome.value}</td>"
+            f"<td><code>{escape(r.id)}</code></td><td class=n>{r.checked}</td><td>{escape(note)}</td></tr>"
         )
-    body.append("</table>")
+    body.append("</table></details>")
     cleanup = result.cleanup
     body += [
         "<h2>Cleanup</h2><ul>",
@@ -94,5 +153,5 @@ def render(result: RunResult) -> str:
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
         f"<title>Conformance report {escape(result.run_id)}</title><style>{STYLE}</style></head>\n<body>\n"
         + "\n".join(body)
-        + "\n</body></html>\n"
+        + f"\n<script>{SCRIPT}</script>\n</body></html>\n"
     )

@@ -1,34 +1,31 @@
 """The documented rules, as deterministic scenarios that work against any compatible server.
 
-A rule is a plain function registered with `@rule` for one dialect (Truedy's modules here, Zudu's
-in `zudu_*.py`); it talks to the target through a `RuleContext` and raises `RuleViolation` (a
-finding), `SeedDisagreement` (a warning that cites the seeds) or `RuleSkipped` (not checkable on
-this target, with the reason). Every response any rule receives is also checked for the dialect's
-envelopes (and, for Truedy, the request id) and the counter invariants; those are requirements of
-their own.
+A rule is a plain function registered with `@rule` in a module of this package; a dialect's profile
+lists its modules (`rule_modules`: Truedy's by theme, Zudu's `zudu_*.py`). It talks to the target
+through a `RuleContext` and raises `RuleViolation` (a finding), `SeedDisagreement` (a warning that
+cites the seeds) or `RuleSkipped` (not checkable on this target, with the reason). Every response any
+rule receives is also checked by the dialect's response checks (`contracts.checks`); those are
+requirements of their own.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from contracts.checks import (
-    counter_problems,
-    error_envelope_problems,
-    request_id_problems,
-    zudu_counter_problems,
-    zudu_envelope_problems,
-)
-from contracts.client import ApiClient, Exchange
+from contracts.checks import AnswerChecks
+from contracts.client import ApiClient
 from contracts.config import Fixtures
-from contracts.dialects import TRUEDY, DialectName, KitDialect
+from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
+from contracts.exchange import Exchange
 from contracts.ledger import Ledger
 from contracts.results import Outcome, Requirement
+from contracts.spec import NO_FACTS, SpecFacts
 from contracts.target import TargetInfo
 
 RuleFunction = Callable[["RuleContext"], None]
@@ -42,7 +39,10 @@ class Rule:
     expects: str  # what the documentation says, in one sentence
     needs: tuple[str, ...]  # Fixtures fields, or "other_workspace"
     run: RuleFunction
-    dialect: DialectName = "truedy"
+
+    @property
+    def module(self) -> str:
+        return self.run.__module__.rpartition(".")[2]
 
 
 RULES: list[Rule] = []
@@ -53,10 +53,10 @@ class RuleSkipped(Exception):
 
 
 def rule(
-    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = (), dialect: DialectName = "truedy"
+    rule_id: str, title: str, expects: str, needs: tuple[str, ...] = ()
 ) -> Callable[[RuleFunction], RuleFunction]:
     def register(function: RuleFunction) -> RuleFunction:
-        RULES.append(Rule(rule_id, title, expects, needs, function, dialect))
+        RULES.append(Rule(rule_id, title, expects, needs, function))
         return function
 
     return register
@@ -155,85 +155,6 @@ class RuleContext:
         raise RuleSkipped(reason)
 
 
-class ResponseChecks:
-    """The rules every response obeys, applied to every exchange of the rules suite."""
-
-    def __init__(self) -> None:
-        self.envelope = Requirement(
-            "rules/response.error_envelope",
-            "rules",
-            "Every error is an ErrorResponse {error: {code, message, details}, meta} with the code of its "
-            "status (a validation 422 may be HTTPValidationError)",
-        )
-        self.request_id = Requirement(
-            "rules/response.request_id",
-            "rules",
-            "Every response carries X-Request-Id, equal to meta.request_id",
-        )
-        self.counters = Requirement(
-            "rules/invariants.counters",
-            "rules",
-            "Every batch read: completed = successful + failed, failed ≥ voicemail + no_answer, "
-            "completed ≤ total",
-        )
-
-    def __call__(self, exchange: Exchange) -> None:
-        checks = (
-            (
-                self.envelope,
-                error_envelope_problems(exchange.method, exchange.status, exchange.headers, exchange.content),
-            ),
-            (self.request_id, request_id_problems(exchange.headers, exchange.content)),
-        )
-        for requirement, problems in checks:
-            requirement.checked += 1
-            for problem in problems:
-                requirement.fail(
-                    f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
-                )
-        if b"completed_contacts" in exchange.content:
-            self.counters.checked += 1
-            for problem in counter_problems(exchange.content):
-                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
-
-    def requirements(self) -> list[Requirement]:
-        return [self.envelope, self.request_id, self.counters]
-
-
-class ZuduResponseChecks(ResponseChecks):
-    """Zudu's envelopes and counters, applied to every exchange of the rules suite."""
-
-    def __init__(self) -> None:
-        self.envelope = Requirement(
-            "rules/response.envelope",
-            "rules",
-            'Every answer is Zudu\'s envelope: {message, status: "success", error: null, data} or '
-            '{message, status: "error", error: <sentence>} (a validation 422 may add errors[])',
-        )
-        self.counters = Requirement(
-            "rules/invariants.counters",
-            "rules",
-            "Every batch read: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, "
-            "total = total_task_count",
-        )
-
-    def __call__(self, exchange: Exchange) -> None:
-        self.envelope.checked += 1
-        for problem in zudu_envelope_problems(
-            exchange.method, exchange.status, exchange.headers, exchange.content
-        ):
-            self.envelope.fail(
-                f"{exchange.method} {exchange.path} → {exchange.status}: {problem}", [exchange.curl]
-            )
-        if b"picked_up" in exchange.content:
-            self.counters.checked += 1
-            for problem in zudu_counter_problems(exchange.content):
-                self.counters.fail(f"{exchange.method} {exchange.path}: {problem}", [exchange.curl])
-
-    def requirements(self) -> list[Requirement]:
-        return [self.envelope, self.counters]
-
-
 def run_rules(
     client: ApiClient,
     fixtures: Fixtures,
@@ -244,23 +165,15 @@ def run_rules(
     dialect: KitDialect = TRUEDY,
     target: TargetInfo | None = None,
     other_api_secret: str | None = None,
+    facts: SpecFacts = NO_FACTS,
 ) -> list[Requirement]:
-    from contracts.rules import (  # noqa: F401 - register  # noqa: F401 - register
-        access,
-        creation,
-        idempotency,
-        lifecycle,
-        listing,
-        zudu_access,
-        zudu_lifecycle,
-        zudu_listing,
-    )
-
-    checks = ResponseChecks() if dialect is TRUEDY else ZuduResponseChecks()
+    for module in dialect.rule_modules:  # registers their rules
+        importlib.import_module(f"contracts.rules.{module}")
+    checks = AnswerChecks(dialect.checks, facts, "rules", lambda check: check.rules_id)
     client.observers.append(checks)
     results = []
     gone: str | None = None  # set when the target stops answering: the remaining rules are not run
-    for entry in [r for r in RULES if r.dialect == dialect.name]:
+    for entry in [r for r in RULES if r.module in dialect.rule_modules]:
         requirement = Requirement(f"rules/{entry.id}", "rules", entry.title, note=entry.expects)
         missing = [
             n for n in entry.needs if not (other_api_key if n == "other_workspace" else getattr(fixtures, n))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext, rule
 
 MISSING_BATCH = "batch_contract_kit_missing"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext, rule
 
 FOLDER = ("ready_agent", "contacts_folder")

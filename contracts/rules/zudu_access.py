@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext, rule
 from contracts.rules.zudu_support import BATCHES, NEEDS, body, create, path, read
 
@@ -25,7 +25,6 @@ def _expect_unauthorized(ctx: RuleContext, answer: Exchange, what: str) -> None:
     "No key, no secret, or only one of them: 401",
     "Both X-API-KEY and X-API-SECRET are required: a request without either (or both) is 401, before "
     "anything else is checked.",
-    dialect="zudu",
 )
 def missing_credentials(ctx: RuleContext) -> None:
     key, secret = ctx.client.api_key, ctx.client.api_secret
@@ -45,7 +44,6 @@ def missing_credentials(ctx: RuleContext) -> None:
     "A wrong key or a wrong secret: 401",
     "The key and the secret must be a valid pair: an unknown key, the right key with a wrong secret, or "
     "the two swapped are 401.",
-    dialect="zudu",
 )
 def invalid_credentials(ctx: RuleContext) -> None:
     key, secret = ctx.client.api_key, ctx.client.api_secret
@@ -72,7 +70,6 @@ def _request(method: str) -> dict[str, Any]:
     "not_found.unknown_batch",
     "Unknown batch id: 404 on every batch operation",
     "GET, PATCH, DELETE, execute and tasks of a batch_call_id that does not exist are 404.",
-    dialect="zudu",
 )
 def unknown_batch(ctx: RuleContext) -> None:
     for method, suffix in BATCH_OPERATIONS:
@@ -86,7 +83,6 @@ def unknown_batch(ctx: RuleContext) -> None:
     "One key pair is one workspace: another workspace's batch is 404 on every operation and absent from "
     "its lists.",
     needs=(*NEEDS, "other_workspace"),
-    dialect="zudu",
 )
 def foreign_batch(ctx: RuleContext) -> None:
     batch = create(ctx, "isolation")
@@ -110,7 +106,6 @@ def foreign_batch(ctx: RuleContext) -> None:
     "errors.invalid_json",
     "A body that is not JSON: 400",
     "A body that is not JSON, or not a JSON object, is 400 in the error envelope.",
-    dialect="zudu",
 )
 def invalid_json(ctx: RuleContext) -> None:
     headers = {"Content-Type": "application/json"}
@@ -123,7 +118,6 @@ def invalid_json(ctx: RuleContext) -> None:
     "errors.method_not_allowed",
     "A wrong method: 405 with Allow",
     "A method the path does not serve is 405 with an Allow header listing those it does.",
-    dialect="zudu",
 )
 def method_not_allowed(ctx: RuleContext) -> None:
     answer = ctx.call("PUT", BATCHES, json={})
@@ -138,7 +132,6 @@ def method_not_allowed(ctx: RuleContext) -> None:
     "A create with from_number not E.164, a to_number equal to from_number and another repeated is 422 with "
     "errors[] naming from_number and the tasks (field, location body), all at once (Zudu's create pages).",
     needs=NEEDS,
-    dialect="zudu",
 )
 def create_validation(ctx: RuleContext) -> None:
     bad_caller = ctx.call("POST", BATCHES, json=body(ctx, "bad caller", from_number="4157774444"))

@@ -55,7 +55,6 @@ COMPLETION_WAIT_S = 86_400  # a simulated day: every call of a one-task batch ha
     "004's answer: the name, numbers, agent, timezone and trigger (ms) given, total = total_task_count = "
     "tasks, counters 0, status draft; GET /batch-call/{id} returns the same batch.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def created(ctx: RuleContext) -> None:
     trigger = (round(time.time()) + 30 * 86_400) * 1000  # a whole second, a month ahead, in ms
@@ -121,7 +120,6 @@ def created(ctx: RuleContext) -> None:
     "Without status, trigger_timestamp and send_now nothing is dialled: the batch is a draft (decision 4); "
     "an immediate start follows Zudu's older create page and is a warning.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def default_status(ctx: RuleContext) -> None:
     answer = ctx.call(
@@ -147,7 +145,6 @@ def default_status(ctx: RuleContext) -> None:
     "POST /batch-call/{id}/execute of a draft answers 200 with the batch in status sent; GET then says "
     "sent (or completed once every task has finished).",
     needs=NEEDS,
-    dialect="zudu",
 )
 def execute_draft(ctx: RuleContext) -> None:
     batch = create(ctx, "execute")
@@ -165,7 +162,6 @@ def execute_draft(ctx: RuleContext) -> None:
     "execute is allowed from draft or scheduled only: executing a sent batch again is 400 'Cannot execute "
     "batch call with status sent' and changes nothing.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def execute_twice(ctx: RuleContext) -> None:
     batch = create(ctx, "execute twice")
@@ -178,7 +174,6 @@ def execute_twice(ctx: RuleContext) -> None:
     "DELETE a sent batch: 400, the batch stays",
     "DELETE is allowed for draft or completed batches only: a sent batch answers 400 and stays readable.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def delete_sent(ctx: RuleContext) -> None:
     batch = create(ctx, "delete sent", count=3)
@@ -194,7 +189,6 @@ def delete_sent(ctx: RuleContext) -> None:
     "DELETE a draft: 200, then 404",
     "DELETE of a draft answers 200 (data null); GET and a second DELETE are then 404.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def delete_draft(ctx: RuleContext) -> None:
     batch = create(ctx, "delete draft")
@@ -236,7 +230,6 @@ def _completed_batch(ctx: RuleContext) -> str:
     "completed' and changes nothing; DELETE of a completed batch is allowed. Needs a completed batch (a "
     "fixture, or the sandbox with a manual clock, which the kit advances a simulated day).",
     needs=NEEDS,
-    dialect="zudu",
 )
 def patch_completed(ctx: RuleContext) -> None:
     batch_id = _completed_batch(ctx)
@@ -260,7 +253,6 @@ def patch_completed(ctx: RuleContext) -> None:
     "max_retries as sent; pending before execution) with pagination {page (0-based), limit, total_count, "
     "total_pages}; the pages of a smaller limit are the same list without duplicates or gaps.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def task_listing(ctx: RuleContext) -> None:
     sent = tasks(ctx, 3, dynamic_variables={"plan": "gold"}, max_retries=2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext, rule
 from contracts.rules.zudu_support import (
     BATCHES,
@@ -74,7 +74,6 @@ def _walk(ctx: RuleContext, fetch: Any, label: str, size: int, total: int) -> li
     "pagination {page, limit, total_count, total_pages = ⌈total_count / limit⌉} and returned_count; the "
     "pages in order are the whole list without duplicates or gaps; POST /batch-call/list pages alike.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def batch_call_pages(ctx: RuleContext) -> None:
     mine = [create(ctx, f"page {n}")["batch_call_id"] for n in range(3)]
@@ -110,7 +109,6 @@ def batch_call_pages(ctx: RuleContext) -> None:
     "limit outside 1–100 or a negative page: 422 naming the parameter",
     "limit is 1–100 and page ≥ 0: otherwise 422 {message, status: error, error, errors: [{field, "
     "location: query, …}]}.",
-    dialect="zudu",
 )
 def query_limits(ctx: RuleContext) -> None:
     for params, name in (({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"page": -1}, "page")):
@@ -135,7 +133,6 @@ def query_limits(ctx: RuleContext) -> None:
     "No limit: a page of 20 (pages disagree)",
     "Without limit the list answers pages of 20 (pagination.limit 20); answering every batch call follows "
     "the other sentence of Zudu's list page and is a warning.",
-    dialect="zudu",
 )
 def default_limit(ctx: RuleContext) -> None:
     answer = ctx.call("GET", LIST)
@@ -158,7 +155,6 @@ def default_limit(ctx: RuleContext) -> None:
     "(a filter's values are alternatives; name matches any part, ignoring case); applied_filters names "
     "the filters given.",
     needs=NEEDS,
-    dialect="zudu",
 )
 def filters(ctx: RuleContext) -> None:
     alpha_agent = ctx.fixtures.zudu_agent or "agent_00000000-0000-4000-8000-00000000a1fa"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from contracts.client import Exchange
+from contracts.exchange import Exchange
 from contracts.rules import RuleContext
 
 BATCHES = "/batch-call"

@@ -42,13 +42,13 @@ class ControlDialect:
     name = "control"
     gateway = False  # no fault rules, rate limit, Prefer or idempotency keys on the control API
 
-    def __init__(self, spec: Spec, document: bytes, sandbox: Sandbox) -> None:
+    def __init__(self, spec: Spec, sandbox: Sandbox) -> None:
         self.spec = spec
         self.sandbox = sandbox
         self.scopes = {op.operation_id: scope_of(spec, op) for op in spec.operations}
         self.handlers: Mapping[str, Handler] = {
             **world_ops.handlers(sandbox, self.require_admin),
-            **files.handlers(document),
+            **files.handlers(spec.source),
             **journal.handlers(),
             **readiness.handlers(),
         }

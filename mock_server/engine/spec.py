@@ -89,6 +89,7 @@ class Operation:
 
 @dataclass(frozen=True, slots=True)
 class Spec:
+    source: bytes  # the document as read, served as it is: the copy served is the copy enforced
     document: Mapping[str, Any]  # dereferenced: every $ref inlined
     base_path: str
     operations: tuple[Operation, ...]
@@ -160,7 +161,8 @@ def _operation(
 
 
 def load_spec(path: Path) -> Spec:
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    source = path.read_bytes()
+    raw = json.loads(source.decode("utf-8"))
     document = jsonschema_rs.dereference(raw)
     servers = document.get("servers") or [{"url": "/"}]
     base_path = urlparse(servers[0]["url"]).path.rstrip("/")
@@ -171,6 +173,7 @@ def load_spec(path: Path) -> Spec:
         if method in HTTP_METHODS
     )
     return Spec(
+        source=source,
         document=document,
         base_path=base_path,
         operations=operations,

@@ -84,7 +84,8 @@ def _relaxed(spec: Spec) -> Spec:
             body = RequestBody(op.body.required, media_types)
             op = dataclasses.replace(op, body=body)
         operations.append(op)
-    return Spec(spec.document, spec.base_path, tuple(operations), {op.operation_id: op for op in operations})
+    by_id = {op.operation_id: op for op in operations}
+    return Spec(spec.source, spec.document, spec.base_path, tuple(operations), by_id)
 
 
 def _batches_in(body: Any) -> list[dict[str, Any]]:

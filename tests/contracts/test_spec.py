@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from contracts.errors import SpecError
-from contracts.spec import api_base_url, default_spec_path, fuzzable, load_document, select
+from contracts.spec import candidate_base_urls, default_spec_path, fuzzable, load_document, select
 
 
 @pytest.fixture(scope="module")
@@ -15,10 +15,12 @@ def document() -> dict[str, Any]:
     return load_document(default_spec_path())
 
 
-def test_an_origin_gets_the_specs_base_path(document: dict[str, Any]) -> None:
-    assert api_base_url("http://127.0.0.1:8080", document) == "http://127.0.0.1:8080/api/public/v1"
-    assert api_base_url("http://127.0.0.1:8080/", document) == "http://127.0.0.1:8080/api/public/v1"
-    assert api_base_url("https://x.test/api/public/v1/", document) == "https://x.test/api/public/v1"
+def test_an_origin_tries_the_specs_base_path_then_the_root(document: dict[str, Any]) -> None:
+    both = ["http://127.0.0.1:8080/api/public/v1", "http://127.0.0.1:8080"]
+    assert candidate_base_urls("http://127.0.0.1:8080", document) == both
+    assert candidate_base_urls("http://127.0.0.1:8080/", document) == both
+    assert candidate_base_urls("https://x.test/api/public/v1/", document) == ["https://x.test/api/public/v1"]
+    assert candidate_base_urls("https://x.test/any/path", document) == ["https://x.test/any/path"]
 
 
 def test_the_fuzzers_leave_sandbox_only_and_idempotency_headers_alone(document: dict[str, Any]) -> None:

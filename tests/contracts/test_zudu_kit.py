@@ -199,7 +199,7 @@ def test_every_suite_is_clean_against_the_zudu_sandbox(
     assert "CONFORMANT" in out and "NOT CONFORMANT" not in out
     assert "Zudu's API" in out and "advances the sandbox's manual clock" in out  # the plan
     suites = {s.get("name"): s for s in ET.parse(junit).getroot()}
-    assert set(suites) == {"contract.schema", "contract.stateful", "contract.rules"}
+    assert set(suites) == {"contract.probe", "contract.schema", "contract.stateful", "contract.rules"}
     assert all(s.get("failures") == "0" and s.get("errors") == "0" for s in suites.values())
     rules = {case.get("name"): case for case in suites["contract.rules"]}
     assert {

@@ -1,0 +1,132 @@
+"""The profile of Zudu's batch-call API (seed 004, openapi.zudu.json): every per-API fact the kit uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from contracts.checks import CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_COUNTERS_CHECK, ZUDU_ENVELOPE
+from contracts.dialects.base import KitDialect
+from contracts.dialects.schemes import header_key_schemes
+from contracts.target import transport_error
+
+if TYPE_CHECKING:
+    from contracts.config import KitConfig
+    from contracts.target import TargetInfo
+
+BATCHES = "/batch-call"
+
+
+def _auth_headers(key: str | None, secret: str | None) -> dict[str, str]:
+    headers = {}
+    if key is not None:
+        headers["X-API-KEY"] = key
+    if secret is not None:
+        headers["X-API-SECRET"] = secret
+    return headers
+
+
+def _schemathesis_auth(document: Mapping[str, Any], key: str, secret: str | None) -> Any:
+    schemes = header_key_schemes(document)
+    return {schemes["x-api-key"]: {"api_key": key}, schemes["x-api-secret"]: {"api_key": secret or ""}}
+
+
+def _workspace_credentials(answer: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    pair = answer.get("zudu")
+    key, secret = (pair.get("api_key"), pair.get("api_secret")) if isinstance(pair, dict) else (None, None)
+    return (key, secret) if isinstance(key, str) and isinstance(secret, str) else None
+
+
+def _plan(config: KitConfig, info: TargetInfo, other_key_source: str) -> list[str]:
+    f = config.fixtures
+    lines = [
+        f"Contract kit run {config.run_id} against {info.base_url}"
+        f" ({'the sandbox' if info.is_sandbox else 'not the sandbox'}, Zudu's API), seed {config.seed},"
+        f" suites: {', '.join(config.suites)}",
+        f"  creates batch calls named '{config.tag} …' and deletes them at the end; Zudu deletes only"
+        " draft or completed batches, so executed ones still dialling stay (the summary says how many)",
+    ]
+    if "rules" in config.suites:
+        lines.append(
+            "  the rules suite executes a few batches: they DIAL their tasks' numbers"
+            f" ({', '.join(f.to_numbers)}; fictional 555-01xx numbers unless the fixtures say otherwise)"
+        )
+        if info.is_sandbox and info.clock == "manual" and not f.completed_batch:
+            lines.append(
+                "  it advances the sandbox's manual clock by a simulated day (POST /_mock/clock/advance) to"
+                " run a batch to completion"
+            )
+        lines.append(f"  isolation rules: {other_key_source}")
+    if {"schema", "stateful"} & set(config.suites):
+        lines += [
+            "  the schema/stateful suites send generated requests: valid ones create batch calls and may"
+            " execute them (send_now, status sent, /execute), which DIALS generated numbers: use a test"
+            " workspace whose calls are simulated",
+        ]
+    return lines
+
+
+def _delete_batch(client: httpx.Client, batch_id: str) -> tuple[str | None, str | None]:
+    """(a problem, the status that keeps the batch on the target)."""
+    path = f"{BATCHES}/{batch_id}"
+    try:
+        for _ in range(2):  # a scheduled batch is moved back to draft first
+            answer = client.delete(path)
+            if answer.status_code in (200, 204, 404):
+                return None, None
+            read = client.get(path)
+            body = read.json() if read.status_code == 200 else None
+            data = body.get("data") if isinstance(body, dict) else None
+            status = str(data.get("status", "")).lower() if isinstance(data, dict) else ""
+            if status in ("sent", "failed"):
+                return None, status
+            if status != "scheduled":
+                return f"DELETE {path} answered {answer.status_code} (status {status or 'unknown'})", None
+            client.patch(path, json={"status": "draft"})
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, str(client.base_url) + path, client.timeout.read or 0) from None
+    except ValueError:
+        return f"GET {path} did not answer JSON", None
+    return f"batch call {path} could not be deleted", None
+
+
+ZUDU = KitDialect(
+    name="zudu",
+    api="Zudu's batch-call API",
+    probe_path="/batch-call/list",
+    probe_params={"limit": 1},
+    base_path_hint="give --base-url as the URL under which Zudu's paths (/batch-call/…) start, usually the "
+    "server's origin",
+    batch_path=BATCHES,
+    id_field="batch_call_id",
+    needs_secret=True,
+    auth_headers=_auth_headers,
+    schemathesis_auth=_schemathesis_auth,
+    workspace_credentials=_workspace_credentials,
+    checks=(CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_ENVELOPE, ZUDU_COUNTERS_CHECK),
+    rule_modules=("zudu_access", "zudu_lifecycle", "zudu_listing"),
+    # 400 `Cannot <action> batch call with status <s>` (the status rules), 422 for the cross-field
+    # rules (a to_number twice or equal to from_number, an IANA zone, a trigger in the future)
+    business_statuses={
+        "create_batch_call": ("422",),
+        "update_batch_call": ("400", "422"),
+        "delete_batch_call": ("400",),
+        "execute_batch_call": ("400",),
+    },
+    # docs/spec-notes.md, Zudu: execute from draft or scheduled, schedule from draft, unschedule from
+    # scheduled; a sent batch completes or fails
+    lifecycle={
+        "draft": frozenset({"scheduled", "sent", "failed"}),
+        "scheduled": frozenset({"draft", "sent", "failed"}),
+        "sent": frozenset({"completed", "failed"}),
+        "completed": frozenset(),
+        "failed": frozenset(),
+    },
+    creates={"create_batch_call": "batch_call"},
+    tagged_fields={"create_batch_call": ("name", 255)},
+    delete_batch=_delete_batch,
+    undeletable="Zudu deletes only draft or completed batches: delete a sent one once it has completed",
+    plan=_plan,
+)

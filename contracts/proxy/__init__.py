@@ -1,0 +1,111 @@
+"""`batchcalls-contract proxy`: a validation proxy (Prism's `proxy`, with state).
+
+Put it between any client (a partner's integration tests, a staging app) and the server: it
+forwards every request unchanged and checks each exchange against the spec, the dialect's response
+checks and the batches' documented lifecycle; `GET /_contract/report` answers the findings so far,
+and the reports are written when it stops (SIGINT or SIGTERM).
+
+- `contract`  the spec: operations by method and path, schema checks of bodies (pure)
+- `observer`  the requirements the exchanges fill in (pure)
+- `server`    the forwarding ASGI app
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+
+from contracts.config import new_run_id
+from contracts.dialects import dialect_of
+from contracts.errors import UsageError
+from contracts.proxy.contract import Contract
+from contracts.proxy.observer import Observations
+from contracts.proxy.server import REPORT_PATH, Proxy
+from contracts.report import write_reports
+from contracts.report.console import summary
+from contracts.results import RunResult
+from contracts.spec import facts, load_document
+from contracts.target import check_base_url
+
+
+class _Server(uvicorn.Server):
+    """Stops on SIGINT/SIGTERM without raising the signal again after shutdown (uvicorn does, which
+    would end the process before the reports are written)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    target: str
+    spec_path: Path
+    host: str = "127.0.0.1"
+    port: int = 8090
+    timeout: float = 60.0
+    report_md: Path | None = None
+    junit_xml: Path | None = None
+    report_html: Path | None = None
+
+
+def build(config: ProxyConfig) -> Proxy:
+    document = load_document(config.spec_path)
+    observations = Observations(Contract(document), dialect_of(document), facts(document))
+    return Proxy(check_base_url(config.target), observations, config.timeout)
+
+
+def result_of(proxy: Proxy, elapsed: float) -> RunResult:
+    result = RunResult(new_run_id(), proxy.target, 0, ("proxy",))
+    result.requirements = proxy.observations.snapshot()
+    result.elapsed = elapsed
+    if proxy.check_crashes:
+        result.errors.append(f"{proxy.check_crashes} exchanges could not be checked (a bug of the kit)")
+    return result
+
+
+def run_proxy(config: ProxyConfig) -> int:
+    """Serve until SIGINT/SIGTERM; then write the reports. 0: no finding, 1: findings."""
+    proxy = build(config)
+    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
+    sock.listen(2048)  # connections wait in the backlog until uvicorn accepts: none is refused
+    port = sock.getsockname()[1]
+    print(
+        f"contract proxy listening on http://{config.host}:{port} -> {proxy.target} "
+        f"(findings so far: GET {REPORT_PATH})",
+        flush=True,
+    )
+    server = _Server(uvicorn.Config(proxy, log_level="warning", access_log=False, lifespan="on", ws="none"))
+    started = time.monotonic()
+    server.run(sockets=[sock])
+    proxy.drain()
+    result = result_of(proxy, time.monotonic() - started)
+    print(summary(result), flush=True)
+    for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
+        print(f"report: {path}", flush=True)
+    sys.stdout.flush()
+    return 0 if not result.findings else 1

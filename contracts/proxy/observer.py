@@ -1,0 +1,182 @@
+"""What the proxy concludes from the exchanges it forwards: one requirement per operation and check,
+plus the batches' observed status transitions against the documented lifecycle. Pure: no I/O.
+
+Requirements:
+- `proxy/<operationId>/request_schema_conformance` the client's JSON body against the spec (a
+  warning: the client, not the target, broke the contract);
+- `proxy/<operationId>/status_code_conformance` the status is one the operation documents;
+- `proxy/<operationId>/response_schema_conformance` the body against the documented schema;
+- `proxy/<operationId>/<check>` every response check of the dialect (`contracts.checks`);
+- `proxy/lifecycle.transitions` no batch is seen moving against the documented lifecycle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.checks import ResponseCheck
+from contracts.dialects import KitDialect
+from contracts.exchange import Exchange, parse_json
+from contracts.proxy.contract import Contract, Operation, SchemaProblem
+from contracts.results import Outcome, Requirement
+from contracts.spec import SpecFacts
+
+LIFECYCLE = "proxy/lifecycle.transitions"
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """One exchange the proxy forwarded. Bodies are None when too large to keep for the checks."""
+
+    sequence: int  # the order the requests arrived in
+    method: str
+    path: str  # as the client sent it (without the query)
+    request_headers: Mapping[str, str]  # lower-case names
+    request_body: bytes | None
+    response: Exchange  # its content: b"" when not kept
+
+
+def reachable(lifecycle: Mapping[str, frozenset[str]], start: str) -> frozenset[str]:
+    """Every status a batch in `start` may be seen in later (snapshots skip steps), itself included."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for following in lifecycle.get(todo.pop(), frozenset()):
+            if following not in seen:
+                seen.add(following)
+                todo.append(following)
+    return frozenset(seen)
+
+
+@dataclass
+class _Seen:
+    sequence: int
+    status: str
+    where: str  # the exchange that showed it
+
+
+@dataclass
+class Observations:
+    contract: Contract
+    dialect: KitDialect
+    facts: SpecFacts
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+    batches: dict[str, _Seen] = field(default_factory=dict)
+    exchanges: int = 0
+    unmatched: int = 0  # requests that are no operation of the spec (not checked)
+    unchecked_bodies: int = 0  # bodies too large to keep (their schema is not checked)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.requirement(
+            LIFECYCLE,
+            "Every batch is seen moving only as the documented lifecycle allows (a completed batch "
+            "never becomes active again, …)",
+        )
+
+    def requirement(self, key: str, title: str) -> Requirement:
+        if key not in self.requirements:
+            self.requirements[key] = Requirement(key, "proxy", title)
+        return self.requirements[key]
+
+    def observe(self, forwarded: Forwarded) -> None:
+        with self._lock:
+            self.exchanges += 1
+            operation = self.contract.operation(forwarded.method, forwarded.path)
+            if operation is None:
+                self.unmatched += 1
+                return
+            self._check(operation, forwarded)
+
+    def _check(self, operation: Operation, forwarded: Forwarded) -> None:
+        response = forwarded.response
+        curl = [response.curl] if response.curl else []
+        label = f"{forwarded.method} {forwarded.path} → {response.status}"
+        op = operation.operation_id
+        title = f"{operation.method} {operation.template}"
+        if forwarded.request_body is not None and forwarded.request_body:
+            request = self.requirement(
+                f"proxy/{op}/request_schema_conformance", f"{title} — the client's body matches the spec"
+            )
+            request.checked += 1
+            body = parse_json(forwarded.request_body)
+            if body is not None:
+                for problem in self.contract.request_problems(operation, body):
+                    request.fail(f"{label}: the request {_text(problem)}", curl, Outcome.WARNING)
+        status = self.requirement(f"proxy/{op}/status_code_conformance", f"{title} — a documented status")
+        status.checked += 1
+        if self.contract.response_pointer(operation, response.status) is None:
+            documented = ", ".join(self.contract.documented_statuses(operation))
+            status.fail(f"{label}: {response.status} is not documented ({documented})", curl)
+        if response.content or forwarded.response.status == 204:
+            self._response_checks(operation, forwarded, label, curl)
+        else:
+            self.unchecked_bodies += 1
+
+    def _response_checks(
+        self, operation: Operation, forwarded: Forwarded, label: str, curl: list[str]
+    ) -> None:
+        response = forwarded.response
+        op = operation.operation_id
+        title = f"{operation.method} {operation.template}"
+        body = parse_json(response.content)
+        schema = self.requirement(
+            f"proxy/{op}/response_schema_conformance", f"{title} — the body matches the documented schema"
+        )
+        schema.checked += 1
+        if body is not None:
+            for problem in self.contract.response_problems(operation, response.status, body):
+                schema.fail(f"{label}: the response {_text(problem)}", curl)
+        for check in self.dialect.checks:
+            self._apply(check, op, title, response, label, curl)
+        for batch_id, batch_status in self._batches(body):
+            self._transition(batch_id, batch_status, forwarded.sequence, label, curl)
+
+    def _apply(
+        self, check: ResponseCheck, op: str, title: str, response: Exchange, label: str, curl: list[str]
+    ) -> None:
+        requirement = self.requirement(f"proxy/{op}/{check.name}", f"{title} — {check.title}")
+        requirement.checked += 1
+        for problem in check.problems(response, self.facts):
+            requirement.fail(f"{label}: {problem}", curl)
+
+    def _batches(self, body: Any) -> Iterator[tuple[str, str]]:
+        data = body.get("data") if isinstance(body, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("batch_calls"), list):
+            data = data["batch_calls"]  # Zudu's list
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item, dict):
+                continue
+            batch_id, status = item.get(self.dialect.id_field), item.get("status")
+            if (
+                isinstance(batch_id, str)
+                and isinstance(status, str)
+                and status.lower() in self.dialect.lifecycle
+            ):
+                yield batch_id, status.lower()
+
+    def _transition(self, batch_id: str, status: str, sequence: int, label: str, curl: list[str]) -> None:
+        requirement = self.requirements[LIFECYCLE]
+        requirement.checked += 1
+        before = self.batches.get(batch_id)
+        if before is not None and sequence < before.sequence:
+            return  # an answer to an older request, overtaken by a newer one: no evidence of order
+        if before is not None and status not in reachable(self.dialect.lifecycle, before.status):
+            requirement.fail(
+                f"batch {batch_id!r} was {before.status!r} ({before.where}) and then {status!r} ({label}); "
+                f"from {before.status!r} the documented lifecycle reaches only "
+                f"{sorted(reachable(self.dialect.lifecycle, before.status))}",
+                curl,
+            )
+        self.batches[batch_id] = _Seen(sequence, status, label)
+
+    def snapshot(self) -> list[Requirement]:
+        with self._lock:
+            return [r for r in self.requirements.values() if r.checked or r.outcome != Outcome.PASSED]
+
+
+def _text(problem: SchemaProblem) -> str:
+    return f"{problem.message}\n  checked: {problem.checked}\n  offending part: {problem.offending}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -40,6 +41,9 @@ def launch_campaign(base: str) -> None:
 
 
 def test_the_readme_example(sandbox_url: str) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert 'journal.assert_called("POST", "/api/public/v1/batch-calls/{batch_call_id}/schedule", times=1)' \
+        in readme
     journal = RequestJournal(sandbox_url, api_key="sk_test_sandbox")
     journal.clear()
     launch_campaign(sandbox_url)

@@ -137,13 +137,14 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             if persistence is not None:
                 persistence.close()
 
+    log = None if settings.quiet else AccessLog(settings.log_format)
+    # the request journal and the access log; nothing to observe: not even the cost of looking
+    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
+
     def front(stack: ASGIApp) -> ASGIApp:
-        fronted = Front(stack, [spec_routes.table for spec_routes in operations], sandbox.new_request_id)
-        journaled = JournalMiddleware(fronted, persistence) if persistence is not None else fronted
-        log = None if settings.quiet else AccessLog(settings.log_format)
-        if log is None and not settings.journal_size:
-            return journaled  # nothing to observe: not even the cost of looking
-        return Recorder(journaled, sandbox, log)
+        tables = [spec_routes.table for spec_routes in operations]
+        fronted = Front(stack, tables, sandbox.new_request_id, recorder)
+        return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}

@@ -20,56 +20,45 @@ import orjson
 LogFormat = Literal["text", "json"]
 
 
+# time (wall clock), request id, workspace id, method, path, operation id, status, duration in ms
+Fields = tuple[float, str, "str | None", str, str, "str | None", int, float]
+
+
 class AccessLog:
     def __init__(self, fmt: LogFormat = "text", stream: Callable[[], TextIO] = lambda: sys.stderr) -> None:
         self.format = fmt
         # looked up per line: a test runner may swap sys.stderr after the app is built
         self.stream = stream
+        self._pending: list[Fields] = []
         self._second = -1
-        self._pending: list[str] = []
         self._second_text = ""
 
-    def write(
-        self,
-        at: float,
-        request_id: str,
-        workspace_id: str | None,
-        method: str,
-        path: str,
-        operation_id: str | None,
-        status: int,
-        duration_ms: float,
-    ) -> None:
-        """Write the line of one request: at the end of the event loop's turn, with the lines of
-        every other request answered in it (one write for many, under load)."""
-        line = self.line(at, request_id, workspace_id, method, path, operation_id, status, duration_ms)
-        self._pending.append(line)
-        if len(self._pending) == 1:
+    def note(self, fields: Fields) -> None:
+        """Log one request. Its line is formatted and written at the end of the event loop's turn,
+        with the lines of every other request answered in it: one write for many, under load."""
+        pending = self._pending
+        pending.append(fields)
+        if len(pending) == 1:
             try:
                 asyncio.get_running_loop().call_soon(self.flush)
             except RuntimeError:  # no event loop: write it now
                 self.flush()
 
     def flush(self) -> None:
-        lines, self._pending = self._pending, []
-        if lines:
+        pending, self._pending = self._pending, []
+        if pending:
             stream = self.stream()
-            stream.write("\n".join(lines) + "\n")
+            stream.write("".join([self.line(fields) + "\n" for fields in pending]))
             stream.flush()
 
-    def line(
-        self,
-        at: float,
-        request_id: str,
-        workspace_id: str | None,
-        method: str,
-        path: str,
-        operation_id: str | None,
-        status: int,
-        duration_ms: float,
-    ) -> str:
+    def line(self, fields: Fields) -> str:
         """The line of one request (without its newline)."""
-        when = self._time(at)
+        at, request_id, workspace_id, method, path, operation_id, status, duration_ms = fields
+        second = int(at)
+        if second != self._second:  # the date and time of day, formatted once a second
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        when = f"{self._second_text}.{int((at - second) * 1000):03d}Z"
         if self.format == "json":
             return orjson.dumps({
                 "time": when, "request_id": request_id, "workspace_id": workspace_id, "method": method,
@@ -80,11 +69,3 @@ class AccessLog:
             f"{when} {request_id} {workspace_id or '-'} {method} {path} {operation_id or '-'} "
             f"{status} {duration_ms:.2f}ms"
         )
-
-    def _time(self, at: float) -> str:
-        """RFC 3339 with milliseconds; the seconds part is formatted once per second."""
-        second = int(at)
-        if second != self._second:
-            self._second = second
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._second_text}.{int((at - second) * 1000):03d}Z"

@@ -31,8 +31,8 @@ Headers = Sequence[tuple[bytes, bytes]]
 
 
 class Exchange(NamedTuple):
-    """One request and its answer, as the recorder saw them (bodies already cut to 64 KiB).
-    A tuple of plain values, which the garbage collector soon stops scanning."""
+    """One request and its answer, as the recorder saw them (bodies already cut to 64 KiB). The
+    journal keeps each as a plain tuple of these fields (cheaper to build) and reads it as this."""
 
     request_id: str
     received_at: float  # wall clock, POSIX seconds
@@ -53,6 +53,10 @@ class Exchange(NamedTuple):
     idempotent_replay: bool
     fault: dict[str, Any] | None
     truncated: bool
+    size: int  # bytes of the two bodies kept
+
+
+Raw = tuple[Any, ...]  # an Exchange's fields, as recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,22 +123,25 @@ class Journal:
         self.max_bytes = max_bytes
         self.dropped = 0
         self.bytes = 0  # of the bodies kept
-        self._entries: deque[Exchange] = deque()
+        self._entries: deque[Raw] = deque()
 
-    def record(self, entry: Exchange) -> None:
+    def record(self, entry: Raw) -> None:
+        """Keep `entry` (an Exchange's fields, in order)."""
         if not self.size:
             return
         entries = self._entries
+        if len(entries) == self.size:  # full: the oldest goes (the usual case, so inline)
+            self.bytes -= entries.popleft()[-1]
+            self.dropped += 1
         entries.append(entry)
-        self.bytes += len(entry.request_body) + len(entry.response_body)
-        if len(entries) > self.size or self.bytes > self.max_bytes:
+        self.bytes += entry[-1]
+        if self.bytes > self.max_bytes:
             self._drop_oldest()
 
     def _drop_oldest(self) -> None:
         entries = self._entries
-        while len(entries) > self.size or (self.bytes > self.max_bytes and len(entries) > 1):
-            oldest = entries.popleft()
-            self.bytes -= len(oldest.request_body) + len(oldest.response_body)
+        while self.bytes > self.max_bytes and len(entries) > 1:
+            self.bytes -= entries.popleft()[-1]
             self.dropped += 1
 
     def clear(self) -> None:
@@ -148,7 +155,8 @@ class Journal:
     def select(self, filters: Filters) -> Iterator[Exchange]:
         """The matching entries, newest first."""
         matches = filters.matcher()
-        return (entry for entry in reversed(self._entries) if matches(entry))
+        entries = (Exchange._make(raw) for raw in reversed(self._entries))
+        return (entry for entry in entries if matches(entry))
 
     def count(self, filters: Filters) -> int:
         return sum(1 for _ in self.select(filters))

@@ -17,7 +17,8 @@ def exchange(number: int, body: bytes = b"", **fields: Any) -> Exchange:
         "response_headers": [], "response_body": body, "duration_ms": 0.5, "violations": None,
         "idempotent_replay": False, "fault": None, "truncated": False,
     }
-    return Exchange(**{**values, **fields})
+    values.update(fields)
+    return Exchange(**values, size=len(values["request_body"]) + len(values["response_body"]))
 
 
 def test_the_oldest_entries_go_first_past_the_size_and_are_counted() -> None:

@@ -121,6 +121,10 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         *console_routes(),
     ]
 
+    log = None if settings.quiet else AccessLog(settings.log_format)
+    # the request journal and the access log; nothing to observe: not even the cost of looking
+    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
@@ -134,12 +138,10 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if log is not None:
+                log.flush()  # the last lines, not left waiting for a timer that will not run
             if persistence is not None:
                 persistence.close()
-
-    log = None if settings.quiet else AccessLog(settings.log_format)
-    # the request journal and the access log; nothing to observe: not even the cost of looking
-    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]

@@ -4,7 +4,7 @@
     {"time":"2026-12-01T03:12:00.123Z","request_id":"req_…","workspace_id":"ws_…","method":"POST",…}
 
 Fields a request does not have (no workspace named, no operation matched) are `-` in text and
-null in JSON. Lines are written as the answer completes, independently of `--log-level`.
+null in JSON. Lines are written within 50 ms of the answer, independently of `--log-level`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Literal, TextIO
 import orjson
 
 LogFormat = Literal["text", "json"]
+FLUSH_SECONDS = 0.05  # how long a line may wait for others, to be written with them
+MAX_PENDING = 512
 
 
 # time (wall clock), request id, workspace id, method, path, operation id, status, duration in ms
@@ -34,15 +36,18 @@ class AccessLog:
         self._second_text = ""
 
     def note(self, fields: Fields) -> None:
-        """Log one request. Its line is formatted and written at the end of the event loop's turn,
-        with the lines of every other request answered in it: one write for many, under load."""
+        """Log one request. Lines are formatted and written together, FLUSH_SECONDS after the first
+        of them (or once MAX_PENDING wait): a write to stderr per request cost a GET ~10 % of its
+        throughput."""
         pending = self._pending
         pending.append(fields)
         if len(pending) == 1:
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
             except RuntimeError:  # no event loop: write it now
                 self.flush()
+        elif len(pending) >= MAX_PENDING:
+            self.flush()
 
     def flush(self) -> None:
         pending, self._pending = self._pending, []

@@ -55,7 +55,8 @@ def sandbox(**settings: Any) -> Iterator[str]:
     from mock_server.settings import Settings
     from mock_server.testing.defects import defect_hook
 
-    chosen = Settings(**settings)
+    # no access log: inside a test run, its lines would mix with the runner's own output
+    chosen = Settings(**{"quiet": True, **settings})
     hook = defect_hook(chosen.defects) if chosen.defects else None
     with serve(create_app(chosen, dialect_hook=hook)) as origin:
         yield origin + API_BASE_PATH

@@ -22,6 +22,8 @@ from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
+from mock_server.observe.access_log import AccessLog
+from mock_server.observe.recorder import Recorder
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -119,6 +121,10 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         *console_routes(),
     ]
 
+    log = None if settings.quiet else AccessLog(settings.log_format)
+    # the request journal and the access log; nothing to observe: not even the cost of looking
+    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
@@ -132,11 +138,14 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if log is not None:
+                log.flush()  # the last lines, not left waiting for a timer that will not run
             if persistence is not None:
                 persistence.close()
 
     def front(stack: ASGIApp) -> ASGIApp:
-        fronted = Front(stack, [spec_routes.table for spec_routes in operations], sandbox.new_request_id)
+        tables = [spec_routes.table for spec_routes in operations]
+        fronted = Front(stack, tables, sandbox.new_request_id, recorder)
         return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
 
     app = SandboxApp(

@@ -54,6 +54,16 @@ def _positive(value: str) -> float:
     return number
 
 
+def _journal_size(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return number
+
+
 def _version() -> str:
     """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
     try:
@@ -178,7 +188,27 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="keep all state in this SQLite file: it survives kill -9 and a restart resumes it",
     )
-    serve.add_argument("--log-level", choices=LOG_LEVELS, default="warning")
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=LOG_LEVELS,
+        help="uvicorn's own messages (default warning); the access log is written at every level",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="the access log on stderr: one text line or one JSON object per request (default text)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no access log")
+    serve.add_argument(
+        "--journal-size",
+        type=_journal_size,
+        default=defaults.journal_size,
+        metavar="N",
+        help="requests kept in each workspace's journal (GET /_mock/requests), oldest dropped; "
+        f"0 = no journal (default {defaults.journal_size})",
+    )
     serve.add_argument(
         "--defect",
         action="append",
@@ -223,6 +253,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         admin_token=args.admin_token,
         defects=frozenset(args.defect),
         state_file=args.state_file,
+        journal_size=args.journal_size,
+        log_format=args.log_format,
+        quiet=args.quiet,
     )
 
 

@@ -37,6 +37,7 @@ def shared_settings(settings: Settings) -> SharedSettings:
         retry_delay_seconds=settings.retry_delay_seconds,
         rate_limit=settings.rate_limit,
         live_edits=settings.live_edits,
+        journal_size=settings.journal_size,
     )
 
 

@@ -24,6 +24,7 @@ from mock_server.engine.faults import FaultTable
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
+from mock_server.observe.journal import DEFAULT_SIZE, Journal
 from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
@@ -57,6 +58,7 @@ class SharedSettings:
     retry_delay_seconds: int = 3600
     rate_limit: str | None = None
     live_edits: bool = False
+    journal_size: int = DEFAULT_SIZE  # entries of each world's request journal
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -103,8 +105,9 @@ class WorkspaceWorld:
     def id(self) -> str:
         return self.workspace.id
 
-    # what ties a world to its sandbox is not part of its state (a snapshot pickles the state)
-    _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change")
+    # what ties a world to its sandbox is not part of its state (a snapshot pickles the state), nor
+    # is the request journal: what clients sent this process; a restart begins it empty, as a replay
+    _ATTACHED: tuple[str, ...] = ("outbox", "wall_clock", "on_change", "journal")
 
     def __getstate__(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in self._ATTACHED}
@@ -113,6 +116,7 @@ class WorkspaceWorld:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.journal = Journal(self.shared.journal_size)
 
     def attach(
         self, outbox: Outbox, wall_clock: Callable[[], float], on_change: Callable[[WorkspaceWorld], None]
@@ -134,6 +138,8 @@ class WorkspaceWorld:
         limit = self.shared.rate_limit
         self.rate_limiter = RateLimiter(Limit.parse(limit)) if limit else None
         self.workspace.webhook_url = self.config.webhook_url
+        # a reset empties the journal too: a test that resets first reads only its own requests
+        self.journal = Journal(self.shared.journal_size)
         self.workspace.fail_next_schedule = False
         self.outbox.forget(self.workspace.id)
         config = SimulationConfig(

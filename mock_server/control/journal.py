@@ -1,23 +1,47 @@
-"""Handlers of the request journal (issue 13): list, count, clear."""
+"""Handlers of the request journal: list the world's requests, count them, clear them.
+
+The journal itself is `observe/journal.py` (recorded by `observe/recorder.py`); these only read
+the filters and render.
+"""
 
 from __future__ import annotations
 
-from mock_server.core.errors import NotFound
+from typing import Any
+
+from mock_server.core.timefmt import parse_timestamp
 from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.observe.journal import Filters, entry_json
 from mock_server.world import WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]
 
 
+def filters_of(params: dict[str, Any]) -> Filters:
+    """The filters of a request's query (typed and checked against the spec by the engine)."""
+    since = params.get("since")
+    return Filters(
+        method=params.get("method"),
+        path=params.get("path"),
+        operation_id=params.get("operation_id"),
+        status=params.get("status"),
+        request_id=params.get("request_id"),
+        since=parse_timestamp(since, ("query", "since")) if since is not None else None,
+    )
+
+
 def handlers() -> dict[str, Handler]:
     def list_requests(ctx: Context) -> Reply:
-        raise NotFound("journal", ctx.world.id)
+        journal = ctx.world.journal
+        entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
+        data = [entry_json(entry) for entry in entries]
+        return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
 
     def count_requests(ctx: Context) -> Reply:
-        raise NotFound("journal", ctx.world.id)
+        return Reply(200, {"count": ctx.world.journal.count(filters_of(ctx.params))})
 
     def clear_requests(ctx: Context) -> Reply:
-        raise NotFound("journal", ctx.world.id)
+        ctx.world.journal.clear()
+        return Reply(204)
 
     return {
         "list_requests": list_requests,

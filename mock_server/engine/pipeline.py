@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,6 +33,7 @@ from mock_server.engine.incoming import Disconnected, Incoming, changes_state
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -49,9 +49,10 @@ def encode(reply: Reply) -> bytes:
 
 
 async def send_reply(
-    reply: Reply, body: bytes, send: Any, request_id: str, *, head_only: bool = False
+    reply: Reply, body: bytes, send: Any, request_id: str, seen: Seen, *, head_only: bool = False
 ) -> None:
-    """The reply as ASGI messages, without building a Response object on the hot path."""
+    """The reply as ASGI messages, without building a Response object on the hot path; noted in
+    `seen` as sent."""
     headers = [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
     ]
@@ -60,8 +61,12 @@ async def send_reply(
         headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:
         headers.append((b"content-length", b"%d" % len(body)))
+    if head_only:
+        body = b""
+    seen.status, seen.response_headers = reply.status, headers
+    seen.response_body = body if len(body) <= BODY_LIMIT else body[: BODY_LIMIT + 1]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head_only else body})
+    await send({"type": "http.response.body", "body": body})
 
 
 def render(reply: Reply) -> Response:
@@ -140,15 +145,15 @@ def _injected(status: int, now: float) -> MockError:
     return InternalError("internal error (injected fault)")
 
 
-async def _drop(send: Any) -> None:
+async def _drop(send: Any, seen: Seen) -> None:
     """A dropped connection: headers promise a body that never comes, then the server closes."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
-        }
-    )
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+    }
+    seen.keep_message(start)
+    await send(start)
 
 
 def _now(world: Tenant | None) -> float:
@@ -156,38 +161,44 @@ def _now(world: Tenant | None) -> float:
     return world.now() if world is not None else time.time()
 
 
-@dataclass(slots=True)
-class _Seen:
-    """The world a request belongs to, as far as the pipeline got: named by its credentials
-    (before auth, for fault rules), then authenticated."""
-
-    world: Tenant | None = None
-    authenticated: bool = False
+def _violations(error: MockError) -> list[Violation] | None:
+    """What a refused request got wrong: the violations of a 422, or the body a 400/413/415 refused."""
+    if isinstance(error, RequestInvalid):
+        return list(error.violations)
+    if isinstance(error, BadRequest | PayloadTooLarge | UnsupportedMediaType):
+        return [Violation(("body",), error.message, error.code)]
+    return None
 
 
 class OperationEndpoint:
     """The ASGI endpoint of one path: picks the operation by method and runs the pipeline."""
 
-    def __init__(self, operations: list[Operation], dialect: Dialect, runtime: Runtime) -> None:
+    def __init__(
+        self, operations: list[Operation], dialect: Dialect, runtime: Runtime, template: str = ""
+    ) -> None:
         self.operations = {op.method: op for op in operations}
         self.dialect = dialect
         self.runtime = runtime
+        self.template = template
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Incoming.from_scope(scope, receive)
         request_id = request_id_of(scope)
         operation = self.operations[request.method if request.method != "HEAD" else "GET"]
-        seen = _Seen()
+        state = scope.setdefault("state", {})
+        seen: Seen = state.get(SEEN) or state.setdefault(SEEN, Seen())  # Front's, if it came that way
+        seen.operation_id, seen.template = operation.operation_id, self.template
         received_at = time.time()
         try:
             if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
                 seen.world = self.runtime.world_of(request.headers)
                 fault = seen.world.faults.match(request.method, request.path) if seen.world else None
                 if fault is not None:
+                    seen.fault = fault.as_json()
                     if fault.latency_ms:
                         await asyncio.sleep(fault.latency_ms / 1000)
                     if fault.drop_connection:
-                        await _drop(send)
+                        await _drop(send, seen)
                         return
                     if fault.status is not None:
                         raise _injected(fault.status, _now(seen.world))
@@ -195,6 +206,7 @@ class OperationEndpoint:
         except Disconnected:
             return
         except MockError as error:
+            seen.violations = _violations(error)
             reply = self.dialect.error_reply(error, request_id, _now(seen.world))
         except Exception as exc:  # a bug must still answer the documented envelope, never a trace
             internal = InternalError(f"internal error: {type(exc).__name__}")
@@ -209,18 +221,18 @@ class OperationEndpoint:
                 InternalError(f"internal error: {exc}"), request_id, _now(seen.world)
             )
             body = encode(reply)
-        await send_reply(reply, body, send, request_id, head_only=request.method == "HEAD")
+        await send_reply(reply, body, send, request_id, seen, head_only=request.method == "HEAD")
         world = seen.world  # a readiness session grades the public API's exchanges only
         if seen.authenticated and self.dialect.gateway and world is not None and world.readiness is not None:
             entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
                                   body, received_at, time.time(), world.now())
             world.readiness.observe(entry)
 
-    async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: _Seen) -> Reply:
+    async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers, operation)
         seen.authenticated = True
         world.catch_up()
-        now = world.now()
+        now = seen.simulated_at = world.now()
         gateway = self.dialect.gateway
         readiness = world.readiness if gateway else None
         if readiness is not None:  # a readiness session's deliberate 503 or 429
@@ -242,6 +254,7 @@ class OperationEndpoint:
         body_problem: RequestInvalid | None = None
         if operation.body is not None:
             raw = await request.body(self.runtime.max_body_bytes)
+            seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
             try:
                 body, media_type = _parse_body(operation, request, raw, strict=gateway)
             except RequestInvalid as invalid:
@@ -266,15 +279,16 @@ class OperationEndpoint:
             if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
             return self.dialect.handlers[operation.operation_id](context)
-        return await self._idempotent(context, world, key, request.path, raw)
+        return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
-        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes
+        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
     ) -> Reply:
         records = world.idempotency_records()
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
         record = idempotency.begin(records, key, print_, context.now)
         if not record.in_progress:
+            seen.idempotent_replay = True
             headers = {**record.headers, "Idempotent-Replayed": "true"}
             return Reply(record.status, orjson.loads(record.body) if record.body else None, headers)
         try:
@@ -299,7 +313,10 @@ def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> SpecRou
     return SpecRoutes(
         mount + dialect.spec.base_path,
         {
-            path: (OperationEndpoint(ops, dialect, runtime), [op.method for op in ops])
+            path: (
+                OperationEndpoint(ops, dialect, runtime, mount + dialect.spec.base_path + path),
+                [op.method for op in ops],
+            )
             for path, ops in grouped.items()
         },
     )

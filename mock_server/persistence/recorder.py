@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
 from mock_server.engine.incoming import changes_state
+from mock_server.engine.seen import UNRECORDED
 from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace
 from mock_server.settings import Settings
@@ -35,9 +36,10 @@ class StateFileMismatch(ValueError):
 
 
 # Settings a replay does not depend on: they may change between runs on the same state file.
-FREE_SETTINGS = frozenset(
-    {"speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every"}
-)
+FREE_SETTINGS = frozenset({
+    "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
+    "journal_size", "log_format", "quiet",
+})
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
 
 
@@ -176,6 +178,7 @@ class Persistence:
             "method": entry.method, "scheme": "http", "path": entry.path,
             "raw_path": entry.path.encode(), "query_string": entry.query, "root_path": "",
             "headers": entry.headers, "client": None, "server": ("replay", 0),
+            "state": {UNRECORDED: True},  # rebuilding state, not a request: no journal, no log line
         }
         pending = [{"type": "http.request", "body": entry.body, "more_body": False}]
         status = 0

@@ -1,1 +1,2 @@
-"""Test-only code, kept out of the production path: loaded only when `serve --defect` names one."""
+"""Test-only code, kept out of the production path: the deliberate defects (loaded only when
+`serve --defect` names one) and `journal.RequestJournal`, for clients' own test suites."""

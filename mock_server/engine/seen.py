@@ -1,0 +1,54 @@
+"""What the engine saw of one request and its answer, for the observers outside it.
+
+`Front` puts a `Seen` in every HTTP request's `scope["state"][SEEN]`; whoever answers fills it in:
+the pipeline (the operation, the world, the violations answered, an idempotent replay, the fault
+that fired, the bytes it sent) or `Front` itself for what Starlette answers (the control API, 404,
+405). The request journal and the access log (`mock_server.observe`) read it once the answer is
+out. Noting what was sent where it is sent costs a few attribute stores; wrapping every `send` and
+`receive` in one more coroutine cost the sandbox a tenth of its throughput.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.core.errors import Violation
+from mock_server.engine.context import Tenant
+
+SEEN = "seen"  # the key of a request's `Seen` in its scope's state
+# A request marked so in its scope's state is not one a client sent (the state file's replay at
+# start-up): the request journal and the access log leave it out.
+UNRECORDED = "unrecorded"
+NO_ANSWER = 499  # the client went away before an answer started (nginx's "client closed request")
+BODY_LIMIT = 64 * 1024  # bytes of each body noted; longer ones are cut (the journal says `truncated`)
+
+
+@dataclass(slots=True)
+class Seen:
+    operation_id: str | None = None  # None: no operation of a served spec matched
+    template: str | None = None  # the full path template the operation is served at
+    world: Tenant | None = None  # as far as the pipeline got: named by credentials, then authenticated
+    authenticated: bool = False  # `world` is the authenticated one
+    simulated_at: float | None = None  # the world's instant the request was handled at
+    violations: list[Violation] | None = None  # what the request got wrong, as answered
+    idempotent_replay: bool = False
+    fault: dict[str, Any] | None = None  # the fault rule that fired, as listed by GET /_mock/faults
+    request_body: bytes = b""  # as read by whoever read it (a GET's body is never read)
+    status: int = NO_ANSWER
+    response_headers: list[tuple[bytes, bytes]] | None = None
+    response_body: bytes = b""
+
+    def keep_request_chunk(self, chunk: bytes) -> None:
+        if chunk and len(self.request_body) <= BODY_LIMIT:
+            self.request_body += chunk
+
+    def keep_message(self, message: Any) -> None:
+        """Note an ASGI answer message as it is sent."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = message.get("headers", [])
+        else:
+            chunk = message.get("body", b"")
+            if chunk and len(self.response_body) <= BODY_LIMIT:
+                self.response_body += chunk

@@ -1,0 +1,1 @@
+"""What happened: the request journal of each world and the access log."""

@@ -1,0 +1,76 @@
+"""The access log: one line per request on stderr, as text or JSON lines.
+
+    2026-12-01T03:12:00.123Z req_1f0c9e2a7b3d ws_0a5d6baa9455 POST /batch-call create_batch 201 0.42ms
+    {"time":"2026-12-01T03:12:00.123Z","request_id":"req_…","workspace_id":"ws_…","method":"POST",…}
+
+Fields a request does not have (no workspace named, no operation matched) are `-` in text and
+null in JSON. Lines are written within 50 ms of the answer, independently of `--log-level`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from typing import Literal, TextIO
+
+import orjson
+
+LogFormat = Literal["text", "json"]
+FLUSH_SECONDS = 0.05  # how long a line may wait for others, to be written with them
+MAX_PENDING = 512
+
+
+# time (wall clock), request id, workspace id, method, path, operation id, status, duration in ms
+Fields = tuple[float, str, "str | None", str, str, "str | None", int, float]
+
+
+class AccessLog:
+    def __init__(self, fmt: LogFormat = "text", stream: Callable[[], TextIO] = lambda: sys.stderr) -> None:
+        self.format = fmt
+        # looked up per line: a test runner may swap sys.stderr after the app is built
+        self.stream = stream
+        self._pending: list[Fields] = []
+        self._second = -1
+        self._second_text = ""
+
+    def note(self, fields: Fields) -> None:
+        """Log one request. Lines are formatted and written together, FLUSH_SECONDS after the first
+        of them (or once MAX_PENDING wait): a write to stderr per request cost a GET ~10 % of its
+        throughput."""
+        pending = self._pending
+        pending.append(fields)
+        if len(pending) == 1:
+            try:
+                asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+            except RuntimeError:  # no event loop: write it now
+                self.flush()
+        elif len(pending) >= MAX_PENDING:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            stream = self.stream()
+            stream.write("".join([self.line(fields) + "\n" for fields in pending]))
+            stream.flush()
+
+    def line(self, fields: Fields) -> str:
+        """The line of one request (without its newline)."""
+        at, request_id, workspace_id, method, path, operation_id, status, duration_ms = fields
+        second = int(at)
+        if second != self._second:  # the date and time of day, formatted once a second
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        when = f"{self._second_text}.{int((at - second) * 1000):03d}Z"
+        if self.format == "json":
+            return orjson.dumps({
+                "time": when, "request_id": request_id, "workspace_id": workspace_id, "method": method,
+                "path": path, "operation_id": operation_id, "status": status,
+                "duration_ms": round(duration_ms, 3),
+            }).decode()
+        return (
+            f"{when} {request_id} {workspace_id or '-'} {method} {path} {operation_id or '-'} "
+            f"{status} {duration_ms:.2f}ms"
+        )

@@ -1,0 +1,113 @@
+"""The access log of a real `batchcalls-mock serve`: a line on stderr for every kind of answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from support import API, AUTH, start_server
+
+TEXT_LINE = re.compile(
+    r"^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?P<request_id>req_\w+) (?P<workspace_id>ws_\w+|-) "
+    r"(?P<method>[A-Z]+) (?P<path>\S+) (?P<operation_id>\S+) (?P<status>\d{3}) (?P<duration>\d+\.\d\d)ms$"
+)
+CREATE = {
+    "name": "Spring campaign",
+    "agent_id": "agt_sandbox_ready",
+    "contact_source": "folder",
+    "contact_folder_id": "folder_sandbox_demo",
+}
+
+
+def serve_and_log(*flags: str) -> tuple[dict[str, httpx.Response], str]:
+    """Every kind of answer from a fresh server; its answers by name, and its stderr."""
+    process, base = start_server("--clock", "manual", *flags)
+    try:
+        with httpx.Client(base_url=base) as http:
+            answers = {
+                "created": http.post(f"{API}/batch-calls", json=CREATE, headers=AUTH),
+                "invalid": http.post(f"{API}/batch-calls", json={}, headers=AUTH),
+                "malformed": http.post(f"{API}/batch-calls", content=b"{", headers={
+                    **AUTH, "Content-Type": "application/json"}),
+                "unknown path": http.get("/nowhere"),
+                "wrong method": http.put(f"{API}/batch-calls", headers=AUTH),
+                "no such key": http.get(f"{API}/batch-calls", headers={"Authorization": "Bearer sk_x"}),
+                "control": http.post("/_mock/faults", json={"status": 500, "count": 1}),
+                "fault": http.get(f"{API}/batch-calls", headers=AUTH),
+            }
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    return answers, stderr
+
+
+EXPECTED = {  # name: (method, status, operation id)
+    "created": ("POST", 201, "create_batch_call"),
+    "invalid": ("POST", 422, "create_batch_call"),
+    "malformed": ("POST", 400, "create_batch_call"),
+    "unknown path": ("GET", 404, None),
+    "wrong method": ("PUT", 405, None),
+    "no such key": ("GET", 401, "list_batch_calls"),
+    "control": ("POST", 201, "add_fault"),
+    "fault": ("GET", 500, "list_batch_calls"),
+}
+
+
+def check(lines: dict[str, dict[str, Any]], answers: dict[str, httpx.Response]) -> None:
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    for name, (method, status, operation_id) in EXPECTED.items():
+        answer = answers[name]
+        assert answer.status_code == status, (name, answer.text)
+        line = lines[answer.headers["x-request-id"]]
+        assert (line["method"], line["status"], line["operation_id"]) == (method, status, operation_id), name
+        assert line["path"] == answer.request.url.path
+        assert line["duration_ms"] >= 0
+        assert started <= datetime.fromisoformat(line["time"]) <= datetime.now(UTC)
+        if name == "no such key":  # credentials of no workspace
+            assert line["workspace_id"] is None
+        else:
+            assert line["workspace_id"].startswith("ws_")
+
+
+def test_a_text_line_for_every_kind_of_answer() -> None:
+    answers, stderr = serve_and_log()
+    lines = {}
+    for raw in stderr.splitlines():
+        match = TEXT_LINE.match(raw)
+        if match:
+            fields: dict[str, Any] = match.groupdict()
+            fields["status"] = int(fields["status"])
+            fields["duration_ms"] = float(fields.pop("duration"))
+            fields["workspace_id"] = None if fields["workspace_id"] == "-" else fields["workspace_id"]
+            fields["operation_id"] = None if fields["operation_id"] == "-" else fields["operation_id"]
+            lines[fields["request_id"]] = fields
+    check(lines, answers)
+
+
+def test_json_lines_parse() -> None:
+    answers, stderr = serve_and_log("--log-format", "json")
+    lines = {}
+    for raw in stderr.splitlines():
+        if raw.startswith("{"):
+            line = json.loads(raw)
+            assert set(line) == {
+                "time", "request_id", "workspace_id", "method", "path", "operation_id", "status",
+                "duration_ms",
+            }
+            lines[line["request_id"]] = line
+    check(lines, answers)
+
+
+def test_quiet_writes_no_line() -> None:
+    answers, stderr = serve_and_log("--quiet")
+    assert answers["created"].status_code == 201
+    assert "req_" not in stderr
+
+
+def test_debug_level_shows_the_request_lines_too() -> None:
+    answers, stderr = serve_and_log("--log-level", "debug")
+    assert any(TEXT_LINE.match(line) for line in stderr.splitlines())
+    assert answers["created"].headers["x-request-id"] in stderr

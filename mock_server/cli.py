@@ -54,16 +54,6 @@ def _positive(value: str) -> float:
     return number
 
 
-def _journal_size(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return number
-
-
 def _version() -> str:
     """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
     try:
@@ -203,7 +193,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet", action="store_true", help="no access log")
     serve.add_argument(
         "--journal-size",
-        type=_journal_size,
+        type=_count,
         default=defaults.journal_size,
         metavar="N",
         help="requests kept in each workspace's journal (GET /_mock/requests), oldest dropped; "

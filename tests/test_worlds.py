@@ -279,5 +279,6 @@ def test_a_clock_stays_inside_the_calendar(client: CheckedClient) -> None:
 def test_a_webhook_receiver_may_not_be_a_link_local_address(client: CheckedClient) -> None:
     metadata = "http://169.254.169.254/latest"
     assert client.put("/_mock/webhooks", json={"url": metadata}).status_code == 422
+    assert client.put("/_mock/webhooks", json={"url": "http://[::ffff:169.254.169.254]/"}).status_code == 422
     assert client.post("/_mock/workspaces", json={"webhook_url": metadata}).status_code == 422
     assert client.put("/_mock/webhooks", json={"url": "http://127.0.0.1:9/ok"}).status_code == 200

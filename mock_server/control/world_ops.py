@@ -53,6 +53,8 @@ def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         return url
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
     if address.is_link_local or address.is_multicast or address.is_unspecified:
         raise _invalid(loc, f"webhooks are not sent to {host}", "value_error")
     return url

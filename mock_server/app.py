@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
+from mock_server.cluster.node import ClusterMiddleware, Node
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.truedy.dialect import TruedyDialect
@@ -25,7 +26,6 @@ from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.recorder import Recorder
-from mock_server.cluster.node import ClusterMiddleware, Node
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -90,7 +90,9 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     node = Node(settings, settings.store) if settings.store is not None else None
     persistence = Persistence(settings) if settings.state_file is not None else None
     sandbox: Sandbox = (
-        node.sandbox if node is not None else persistence.sandbox if persistence is not None else Sandbox(settings)
+        node.sandbox if node is not None
+        else persistence.sandbox if persistence is not None
+        else Sandbox(settings)
     )
     spec = load_spec(settings.spec_path)
     served = serve_dialects(settings, sandbox, spec, dialect_hook)

@@ -20,6 +20,7 @@ import pickle
 import secrets
 import time
 from collections.abc import Callable
+
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.responses import Response
@@ -262,8 +263,9 @@ class Node:
         entry: Entry | None = None
         if journaled(method, trace) or trace.reset:
             assert trace.request_id is not None
-            entry = Entry(trace.wall, trace.at, catch_up, method, scope["path"], scope.get("query_string", b""),
-                          list(scope["headers"]), body, trace.request_id, trace.fault, status)
+            entry = Entry(trace.wall, trace.at, catch_up, method, scope["path"],
+                          scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id,
+                          trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
             entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
         if stream == SANDBOX_STREAM and trace.reset:
@@ -314,7 +316,8 @@ class Node:
                 if catch_up is None:
                     return
                 entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
-                await shared_log.append(db, self.sandbox.generation, world.id, world.position + 1, entry, None)
+                generation = self.sandbox.generation
+                await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
                 await db.execute("COMMIT")
                 world.position += 1
             except BaseException:

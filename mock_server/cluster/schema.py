@@ -125,7 +125,8 @@ def prepare(url: str, settings: Settings) -> Origin:
     if orjson.loads(meta["settings"]) != orjson.loads(expected):
         found, now = orjson.loads(meta["settings"]), orjson.loads(expected)
         differences = ", ".join(
-            f"{key}: store {found.get(key)!r}, now {value!r}" for key, value in now.items() if found.get(key) != value
+            f"{key}: store {found.get(key)!r}, now {value!r}"
+            for key, value in now.items() if found.get(key) != value
         )
         raise StoreUnusable(
             f"the PostgreSQL store at {where(url)} was written with other settings ({differences}); "

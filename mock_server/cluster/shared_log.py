@@ -62,7 +62,9 @@ async def snapshot(db: Connection, generation: int, stream: str) -> tuple[int, b
     return None if found is None else (int(found[0]), bytes(found[1]))
 
 
-async def append(db: Connection, generation: int, stream: str, n: int, entry: Entry, salt: str | None) -> None:
+async def append(
+    db: Connection, generation: int, stream: str, n: int, entry: Entry, salt: str | None
+) -> None:
     """Row `n` of the stream; the primary key refuses a second row `n` (a lost lock can't fork it)."""
     await db.execute(
         f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
@@ -131,7 +133,9 @@ async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> N
         )
 
 
-async def exchanges_after(db: Connection, generation: int, stream: str, after: int) -> list[tuple[int, bytes]]:
+async def exchanges_after(
+    db: Connection, generation: int, stream: str, after: int
+) -> list[tuple[int, bytes]]:
     cursor = await db.execute(
         "SELECT id, entry FROM batchcalls_journal WHERE generation = %s AND stream = %s AND id > %s"
         " ORDER BY id",
@@ -141,7 +145,9 @@ async def exchanges_after(db: Connection, generation: int, stream: str, after: i
 
 
 async def clear_exchanges(db: Connection, generation: int, stream: str) -> None:
-    await db.execute("DELETE FROM batchcalls_journal WHERE generation = %s AND stream = %s", (generation, stream))
+    await db.execute(
+        "DELETE FROM batchcalls_journal WHERE generation = %s AND stream = %s", (generation, stream)
+    )
 
 
 # webhook attempts ------------------------------------------------------------------------------
@@ -160,6 +166,10 @@ async def settle(db: Connection, key: str, outcome: bytes) -> None:
 
 async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] | None:
     """Who claimed the attempt, when, and its outcome once made."""
-    cursor = await db.execute("SELECT owner, claimed_at, outcome FROM batchcalls_attempt WHERE key = %s", (key,))
+    cursor = await db.execute(
+        "SELECT owner, claimed_at, outcome FROM batchcalls_attempt WHERE key = %s", (key,)
+    )
     found = await cursor.fetchone()
-    return None if found is None else (found[0], float(found[1]), None if found[2] is None else bytes(found[2]))
+    if found is None:
+        return None
+    return found[0], float(found[1]), None if found[2] is None else bytes(found[2])

@@ -89,6 +89,12 @@ def _workers(value: str) -> int:
     return int(value)
 
 
+def _at_least_one(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of 1 or more")
+    return int(value)
+
+
 def _port(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
@@ -201,6 +207,14 @@ def parser() -> argparse.ArgumentParser:
         "process started on it serves the same sandbox (see docs/SCALING.md)",
     )
     serve.add_argument(
+        "--snapshot-every",
+        type=_at_least_one,
+        default=defaults.snapshot_every,
+        metavar="N",
+        help="with --state-file or --store: a snapshot every N journaled requests (of each workspace, "
+        f"with --store), so a restart or a catch-up replays fewer (default {defaults.snapshot_every})",
+    )
+    serve.add_argument(
         "--workers",
         type=_workers,
         default=1,
@@ -273,6 +287,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         defects=frozenset(args.defect),
         state_file=args.state_file,
         store=args.store,
+        snapshot_every=args.snapshot_every,
         workers=args.workers,
         journal_size=args.journal_size,
         log_format=args.log_format,

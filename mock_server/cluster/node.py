@@ -109,39 +109,43 @@ class Node:
         return self.pool
 
     # catching up -----------------------------------------------------------------------------
-    async def restart(self, db: Connection) -> None:
-        """Start this instance's copy again from the generation's beginning (after a reset of
-        everything elsewhere, or a failed commit here)."""
-        found = await shared_log.meta(db)
-        self.sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
-        self._stale = False
-        await self.catch_up_sandbox(db)
-
-    async def catch_up_sandbox(self, db: Connection) -> None:
-        """Apply the sandbox stream's new rows: workspaces created (and resets of everything)."""
+    async def sync_sandbox(self, db: Connection) -> None:
+        """Apply the sandbox stream's new rows (workspaces created, a reset of everything); start
+        again from the generation's beginning when this copy is stale or the generation moved on.
+        The caller holds the sandbox stream's in-process lock: its rows are applied one at a time."""
         sandbox = self.sandbox
-        behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
-        if behind.generation != sandbox.generation:
-            await self.restart(db)
-            return
+        while True:
+            if self._stale:
+                found = await shared_log.meta(db)
+                sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
+                self._stale = False
+            behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
+            if behind.generation == sandbox.generation:
+                break
+            self._stale = True  # everything was reset elsewhere
         for row in behind.rows:
             await self._apply(row, None)
             sandbox.position = row.entry.seq
 
     async def catch_up(self, db: Connection, stream: str) -> ClusterWorld | None:
-        """The stream's world with every committed row applied (None: it no longer exists)."""
-        if self._stale:
-            await self.restart(db)
+        """The stream's world with every committed row applied (None: it no longer exists). The
+        caller holds the stream's in-process lock (and, to write, its advisory lock)."""
         if stream == SANDBOX_STREAM:
-            await self.catch_up_sandbox(db)
+            await self.sync_sandbox(db)
             return None
-        world = self.sandbox.worlds.get(stream)
-        if not isinstance(world, ClusterWorld):
-            return None
-        behind = await shared_log.behind(db, stream, world.position)
-        if behind.generation != self.sandbox.generation:
-            await self.restart(db)
-            return await self.catch_up(db, stream)
+        for _ in range(2):
+            if self._stale:
+                async with self.lock_of(SANDBOX_STREAM):  # never held by one waiting for a world's
+                    await self.sync_sandbox(db)
+            world = self.sandbox.worlds.get(stream)
+            if not isinstance(world, ClusterWorld):
+                return None
+            behind = await shared_log.behind(db, stream, world.position)
+            if behind.generation == self.sandbox.generation:
+                break
+            self._stale = True  # everything was reset elsewhere: start again, then look again
+        else:
+            raise Diverged("the sandbox was reset twice while this instance caught up")
         if behind.snapshot_at is not None and behind.snapshot_at > world.position:
             found = await shared_log.snapshot(db, behind.generation, stream)
             if found is not None:
@@ -168,13 +172,13 @@ class Node:
             log.warning("row %s of %r was answered %s, now %s", entry.seq, world.id if world else "",
                         entry.status, status)
 
-    def must_lock(self, world: ClusterWorld) -> bool:
-        """Whether a read could change the world (so it is handled under the stream's lock)."""
+    def must_lock(self, world: ClusterWorld, now: float) -> bool:
+        """Whether a read at the world's instant `now` could change it (so it is handled under the
+        stream's lock): a fault rule may fire, or a real clock's events are due."""
         if world.faults.rules() or world.pending_catch_up is not None:
             return True
-        clock = world.clock
-        due = world.next_due() if isinstance(clock, RealClock) else None
-        return due is not None and due <= clock.now()
+        due = world.next_due() if isinstance(world.clock, RealClock) else None
+        return due is not None and due <= now
 
     # serving ---------------------------------------------------------------------------------
     async def stream_of(self, scope: Scope, headers: dict[str, str]) -> str | None:
@@ -184,7 +188,7 @@ class Node:
         world = self.sandbox.world_of(headers)
         if world is None:  # perhaps created by another instance: look at the sandbox stream
             async with self.lock_of(SANDBOX_STREAM), self._pool().connection() as db:
-                await (self.restart(db) if self._stale else self.catch_up_sandbox(db))
+                await self.sync_sandbox(db)
             world = self.sandbox.world_of(headers)
         return world.id if world is not None else None
 
@@ -194,9 +198,13 @@ class Node:
         locked = changes_state(method)
         async with self._pool().connection() as db:
             world = await self._begin(db, stream, locked)
-            if not locked and world is not None and self.must_lock(world):
-                locked = True
-                world = await self._begin(db, stream, locked)
+            at = None
+            if not locked and world is not None:
+                at = world.clock.now()
+                if self.must_lock(world, at):
+                    locked, at = True, None
+                    world = await self._begin(db, stream, locked)
+            generation = self.sandbox.generation  # what this request's row belongs to
             hits = None
             if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
                 headers.get(name, "").strip() for name in _CREDENTIALS
@@ -206,7 +214,9 @@ class Node:
                 await self.read_exchanges(db, world)
             named = self.sandbox.world_of(headers)
             trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
-            await self._handle(db, stream, world, locked, trace, scope, receive, send)
+            if at is not None and world is not None and trace.world_id == world.id:
+                trace.at = at  # a read is handled at the instant it was found to need no lock
+            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
 
     async def _begin(self, db: Connection, stream: str, locked: bool) -> ClusterWorld | None:
         if locked:
@@ -214,8 +224,8 @@ class Node:
             await shared_log.lock(db, stream)
         return await self.catch_up(db, stream)
 
-    async def _handle(self, db: Connection, stream: str, world: ClusterWorld | None, locked: bool,
-                      trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+                      locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
         assert self.app is not None
         body = bytearray()
         failed = False
@@ -232,7 +242,8 @@ class Node:
                 return
             if message["type"] == "http.response.start" and locked:
                 try:
-                    await self._commit(db, stream, world, trace, scope, bytes(body), message["status"])
+                    await self._commit(db, generation, stream, world, trace, scope, bytes(body),
+                                       message["status"])
                 except DATABASE_ERRORS + (Diverged,) as exc:
                     failed = True
                     self.mark_stale()  # the handler changed this copy: it no longer follows the log
@@ -252,8 +263,8 @@ class Node:
                 except DATABASE_ERRORS:
                     self._stale = True
 
-    async def _commit(self, db: Connection, stream: str, world: ClusterWorld | None, trace: Trace,
-                      scope: Scope, body: bytes, status: int) -> None:
+    async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+                      trace: Trace, scope: Scope, body: bytes, status: int) -> None:
         sandbox = self.sandbox
         method: str = scope["method"]
         catch_up = None
@@ -276,12 +287,12 @@ class Node:
             sandbox.generation, sandbox.position = generation, 1
             return
         if entry is not None:
-            await shared_log.append(db, sandbox.generation, stream, position + 1, entry, trace.salt)
+            await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
         if method == "DELETE" and scope["path"] == _JOURNAL_PATH and entry is not None:
-            await shared_log.clear_exchanges(db, sandbox.generation, stream)
+            await shared_log.clear_exchanges(db, generation, stream)
         if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
             world.position = position + 1
-            await shared_log.write_snapshot(db, sandbox.generation, stream, position + 1, world.snapshot())
+            await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())
         await db.execute("COMMIT")
         if entry is not None:
             if world is not None:

@@ -94,6 +94,14 @@ class Node:
             await self.pool.close()
             self.pool = None
 
+    async def drop_broken_connections(self) -> None:
+        """Connections a database restart broke are found and replaced (a check of each idle one)."""
+        if self.pool is not None:
+            try:
+                await self.pool.check()
+            except DATABASE_ERRORS:
+                pass
+
     def mark_stale(self) -> None:
         """This copy may hold what the log does not: rebuild it before the next request."""
         self._stale = True
@@ -402,9 +410,9 @@ class ClusterMiddleware:
                 return
             except DATABASE_ERRORS as exc:
                 if attempt == 2 or scope.get("state", {}).get("request_id") is not None:
-                    scope.setdefault("state", {})
                     await node.refuse(scope, receive, send, exc)
                     return
+                await node.drop_broken_connections()  # after a database restart: then once more
             except Diverged as exc:
                 node.mark_stale()
                 await node.refuse(scope, receive, send, exc)

@@ -95,6 +95,10 @@ def where(url: str) -> str:
 
 def settings_of(settings: Settings) -> dict[str, Any]:
     found = fingerprint(settings)
+    # a state file may be restarted at another speed or limit; instances serving at once may not:
+    # real clocks would disagree on the time, and the limit would depend on the instance
+    found["speed"] = settings.speed
+    found["rate_limit"] = settings.rate_limit
     found["store_format"] = FORMAT
     return found
 

@@ -227,10 +227,12 @@ class Node:
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
 
     async def _begin(self, db: Connection, stream: str, locked: bool) -> ClusterWorld | None:
-        if locked:
+        if not locked:
+            return await self.catch_up(db, stream)
+        async with db.pipeline():  # BEGIN, the lock and the catch-up's SELECT in one round trip
             await db.execute("BEGIN")
             await shared_log.lock(db, stream)
-        return await self.catch_up(db, stream)
+            return await self.catch_up(db, stream)
 
     async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
@@ -294,14 +296,14 @@ class Node:
             await db.execute("COMMIT")
             sandbox.generation, sandbox.position = generation, 1
             return
-        if entry is not None:
-            await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
-        if method == "DELETE" and scope["path"] == _JOURNAL_PATH and entry is not None:
-            await shared_log.clear_exchanges(db, generation, stream)
-        if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
-            world.position = position + 1
-            await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())
-        await db.execute("COMMIT")
+        async with db.pipeline():  # the row, what goes with it and the commit in one round trip
+            if entry is not None:
+                await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
+            if method == "DELETE" and scope["path"] == _JOURNAL_PATH and entry is not None:
+                await shared_log.clear_exchanges(db, generation, stream)
+            if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
+                await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())
+            await db.execute("COMMIT")
         if entry is not None:
             if world is not None:
                 world.position = position + 1

@@ -204,6 +204,8 @@ class Node:
                     headers: dict[str, str]) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
+        if locked:  # the body first: a slow client must not hold its workspace's lock while it sends
+            receive = await _buffered(receive, self.sandbox.max_body_bytes)
         async with self._pool().connection() as db:
             world = await self._begin(db, stream, locked)
             at = None
@@ -380,6 +382,28 @@ class Node:
                                                                journal.read_up_to):
             journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
             journal.read_up_to = entry_id
+
+
+async def _buffered(receive: Receive, limit: int) -> Receive:
+    """The request's body read now (up to one byte past `limit`: enough for the app's 413), handed
+    on as one message."""
+    body = bytearray()
+    last: Message = {"type": "http.request", "body": b"", "more_body": False}
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            last = message  # the client went away: the app hears it as it would have
+            break
+        body.extend(message.get("body", b""))
+        if not message.get("more_body", False) or len(body) > limit:
+            break
+    pending: list[Message] = [last] if last["type"] != "http.request" else []
+    pending.append({"type": "http.request", "body": bytes(body), "more_body": False})
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 class ClusterMiddleware:

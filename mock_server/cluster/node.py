@@ -79,7 +79,7 @@ class Node:
     async def open(self) -> None:
         if self.pool is None:
             pool = AsyncConnectionPool(
-                self.url, min_size=1, max_size=20, timeout=3.0, open=False,
+                self.url, min_size=1, max_size=20, timeout=3.0, open=False, configure=_configure,
                 kwargs={"autocommit": True, "connect_timeout": 3},
             )
             await pool.open(wait=False)
@@ -382,6 +382,12 @@ class Node:
                                                                journal.read_up_to):
             journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
             journal.read_up_to = entry_id
+
+
+async def _configure(db: Connection) -> None:
+    """Each new connection: plan the few statements it prepares once, not at every execution (the
+    catch-up's SELECT costs about 0.25 ms less; measured with a loop of executions)."""
+    await db.execute("SET plan_cache_mode = force_generic_plan")
 
 
 async def _buffered(receive: Receive, limit: int) -> Receive:

@@ -304,6 +304,8 @@ class Node:
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
             entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+        if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
+            raise Diverged("a reset of everything was handled as one workspace's request")
         if stream == SANDBOX_STREAM and trace.reset:
             assert entry is not None
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)

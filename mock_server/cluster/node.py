@@ -15,6 +15,7 @@ that failed changed nothing. See docs/SCALING.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pickle
 import secrets
@@ -340,32 +341,40 @@ class Node:
     async def tick(self, due: Wakeable) -> None:
         """A real-clock world's events fell due with no request: run them under its lock, as a
         catch-up row of its stream (whichever instance's pump comes first; the others apply it)."""
-        async with self.lock_of(due.id), self._pool().connection() as db:
-            await db.execute("BEGIN")
-            try:
-                await shared_log.lock(db, due.id)
-                world = await self.catch_up(db, due.id)
-                if world is None:
-                    return
-                token = CURRENT.set(Trace(time.time(), world.id))
+        ran = False
+        try:
+            async with self.lock_of(due.id), self._pool().connection() as db:
                 try:
-                    world.catch_up()
+                    async with db.pipeline():
+                        await db.execute("BEGIN")
+                        await shared_log.lock(db, due.id)
+                        world = await self.catch_up(db, due.id)
+                    if world is None:
+                        return
+                    generation = self.sandbox.generation
+                    token = CURRENT.set(Trace(time.time(), world.id))
+                    try:
+                        ran = True
+                        world.catch_up()
+                    finally:
+                        CURRENT.reset(token)
+                    catch_up, world.pending_catch_up = world.pending_catch_up, None
+                    if catch_up is None:
+                        return
+                    entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
+                    async with db.pipeline():
+                        await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
+                        await db.execute("COMMIT")
+                    world.position += 1
                 finally:
-                    CURRENT.reset(token)
-                catch_up, world.pending_catch_up = world.pending_catch_up, None
-                if catch_up is None:
-                    return
-                entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
-                generation = self.sandbox.generation
-                await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
-                await db.execute("COMMIT")
-                world.position += 1
-            except BaseException:
-                self._stale = True
-                raise
-            finally:
-                if db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not db.closed:
-                    await db.execute("ROLLBACK")
+                    if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        with contextlib.suppress(*DATABASE_ERRORS):
+                            await db.execute("ROLLBACK")
+        except (*DATABASE_ERRORS, Diverged) as exc:
+            if ran:
+                self.mark_stale()  # its events ran here but are in no row
+            log.warning("workspace %s: due events not run (%s); the next request or wake-up runs them",
+                        due.id, " ".join(str(exc).split()))
 
     async def flush_exchanges(self) -> None:
         """Write the request journal entries recorded and not written yet (at shutdown)."""

@@ -18,8 +18,9 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
+from mock_server.engine.ratelimit import Limit
 from mock_server.observe.journal import Journal, Raw
-from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld
+from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, TracedLimiter
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.webhooks import Attempt, Delivery, Outbox, WebhookPolicy
@@ -65,6 +66,12 @@ class ClusterWorld(RecordingWorld):
 
     def new_journal(self) -> Journal:
         return SharedJournal(self.shared.journal_size, self._send_exchange)
+
+    def rebuild_rate_limiter(self) -> None:
+        """Always there (a world created or reset by a replayed row serves live requests next);
+        a replayed request passes it (`TracedLimiter.hit`)."""
+        limit = self.shared.rate_limit
+        self.rate_limiter = TracedLimiter(Limit.parse(limit)) if limit else None
 
     def _send_exchange(self, entry: Raw) -> None:
         self.outgoing(self.id, entry)

@@ -87,6 +87,8 @@ class TracedFaults(FaultTable):
 class TracedLimiter(RateLimiter):
     def hit(self, key: str) -> None:
         trace = CURRENT.get()
+        if trace is not None and trace.replaying:
+            return  # a replayed request was not refused (a refused one is not journaled)
         try:
             if trace is not None and trace.hits is not None:
                 self.check(trace.hits)

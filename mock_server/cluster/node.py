@@ -52,11 +52,17 @@ DATABASE_ERRORS = (psycopg.Error, PoolTimeout, OSError)
 _CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
+ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
+PROBE_EVERY_SECONDS = 1.0
 
 
 class RebuildNeeded(Exception):
     """This copy must start again from its generation's beginning before it serves on: done under
     the process's exclusive lock (`Node.rebuild`), then the request is tried again."""
+
+
+class StoreAway(RuntimeError):
+    """The database was found unreachable a moment ago (no new attempt for this request)."""
 
 
 class Diverged(RuntimeError):
@@ -84,13 +90,14 @@ class Node:
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
+        self._down_since: float | None = None  # monotonic instant the database was last found away
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
         if self.pool is None:
             pool = AsyncConnectionPool(
-                self.url, min_size=1, max_size=20, timeout=3.0, open=False, configure=_configure,
-                kwargs={"autocommit": True, "connect_timeout": 3},
+                self.url, min_size=1, max_size=20, timeout=2.0, open=False, configure=_configure,
+                kwargs={"autocommit": True, "connect_timeout": 2},
             )
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
@@ -231,6 +238,11 @@ class Node:
                 if self.must_lock(world, at):
                     locked, at = True, None
                     world = await self._begin(db, stream, locked, resetting)
+            if stream and world is None:  # its workspace went with a reset of everything
+                if locked:
+                    await db.execute("ROLLBACK")
+                await self.unlogged(scope, receive, send)
+                return
             generation = self.sandbox.generation  # what this request's row belongs to
             hits = None
             if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
@@ -244,6 +256,15 @@ class Node:
             if at is not None and world is not None and trace.world_id == world.id:
                 trace.at = at  # a read is handled at the instant it was found to need no lock
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
+
+    async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request whose credentials name no workspace: answered (401), nothing to log."""
+        assert self.app is not None
+        token = CURRENT.set(Trace(time.time(), None))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
 
     async def _begin(
         self, db: Connection, stream: str, locked: bool, resetting: bool
@@ -302,6 +323,8 @@ class Node:
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
+        self.found_up()
+        scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
 
@@ -322,6 +345,8 @@ class Node:
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
             entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+        if stream != SANDBOX_STREAM and world is None:
+            raise Diverged(f"a row for workspace {stream}, which this copy does not have")
         if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
             raise Diverged("a reset of everything was handled as one workspace's request")
         if stream == SANDBOX_STREAM and trace.reset:
@@ -347,9 +372,37 @@ class Node:
             else:
                 sandbox.position = position + 1
 
+    def admit(self) -> bool | None:
+        """Whether to try the database for a request: True; False when it was found away less
+        than a second ago (answer 503 at once rather than queue for a connection); None for the
+        one request a second that tries anyway while it is away (and finds it back)."""
+        down = self._down_since
+        if down is None:
+            return True
+        if time.monotonic() - down < PROBE_EVERY_SECONDS:
+            return False
+        self._down_since = time.monotonic()  # this request probes; the others keep failing fast
+        return None
+
+    def away(self) -> bool:
+        return self._down_since is not None and time.monotonic() - self._down_since < PROBE_EVERY_SECONDS
+
+    def found_up(self) -> None:
+        if self._down_since is not None:
+            log.warning("PostgreSQL store at %s is back", where(self.url))
+        self._down_since = None
+
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
         """503 in the envelope of the API the request was for: the database is away."""
-        log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), " ".join(str(exc).split()))
+        reason = " ".join(str(exc).split())
+        if isinstance(exc, DATABASE_ERRORS):
+            if self._down_since is None:  # one line as it goes away (and one as it is back)
+                log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), reason)
+            self._down_since = time.monotonic()
+        elif not isinstance(exc, StoreAway):
+            log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
+        if scope.setdefault("state", {}).get(ANSWERED):
+            return  # the answer was sent before the failure: nothing left to tell the client
         assert self.answer_error is not None
         error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
         await self.answer_error(scope, error)(scope, receive, send)
@@ -467,6 +520,11 @@ class ClusterMiddleware:
         resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
         if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
             receive = await _buffered(receive, node.sandbox.max_body_bytes)
+        admitted = node.admit()
+        if admitted is False:
+            await node.refuse(scope, receive, send, StoreAway("found away less than a second ago"))
+            return
+        probing = admitted is None
         for _ in range(3):
             exclusive = resetting or node.needs_rebuild
             async with node.everything.exclusive() if exclusive else node.everything.shared():
@@ -476,7 +534,7 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers)
+                    await self._serve(node, scope, receive, send, headers, probing)
                     return
                 except RebuildNeeded:
                     continue
@@ -486,18 +544,17 @@ class ClusterMiddleware:
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
     async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str]) -> None:
+                     headers: dict[str, str], probing: bool) -> None:
         for attempt in (1, 2):
             try:
                 stream = await node.stream_of(scope, headers)
-                if stream is None:  # credentials of no workspace: answered 401, nothing to log
-                    token = CURRENT.set(Trace(time.time(), None))
-                    try:
-                        await self.app(scope, receive, send)
-                    finally:
-                        CURRENT.reset(token)
+                if stream is None:
+                    await node.unlogged(scope, receive, send)
                     return
                 async with node.lock_of(stream):
+                    if node.away() and not probing:  # found away while this one queued behind others
+                        await node.refuse(scope, receive, send, StoreAway("found away a moment ago"))
+                        return
                     await node.serve(stream, scope, receive, send, headers)
                 return
             except DATABASE_ERRORS as exc:

@@ -53,7 +53,7 @@ _CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
-PROBE_EVERY_SECONDS = 1.0
+PROBE_EVERY_SECONDS = 0.2
 
 
 class RebuildNeeded(Exception):
@@ -90,7 +90,8 @@ class Node:
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
-        self._down_since: float | None = None  # monotonic instant the database was last found away
+        self._down_since: float | None = None  # monotonic instant the database was found away
+        self._prober: asyncio.Task[None] | None = None
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -103,6 +104,10 @@ class Node:
             self.pool = self.sandbox.claims.pool = pool
 
     async def close(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prober
         if self.pool is not None:
             try:
                 await self.flush_exchanges()
@@ -372,37 +377,44 @@ class Node:
             else:
                 sandbox.position = position + 1
 
-    def admit(self) -> bool | None:
-        """Whether to try the database for a request: True; False when it was found away less
-        than a second ago (answer 503 at once rather than queue for a connection); None for the
-        one request a second that tries anyway while it is away (and finds it back)."""
-        down = self._down_since
-        if down is None:
-            return True
-        if time.monotonic() - down < PROBE_EVERY_SECONDS:
-            return False
-        self._down_since = time.monotonic()  # this request probes; the others keep failing fast
-        return None
-
     def away(self) -> bool:
-        return self._down_since is not None and time.monotonic() - self._down_since < PROBE_EVERY_SECONDS
+        """The database was found away and has not been reached since: answer 503 at once rather
+        than queue for a connection. A probe (`_probe`) looks for it every 200 ms meanwhile."""
+        return self._down_since is not None
 
     def found_up(self) -> None:
         if self._down_since is not None:
             log.warning("PostgreSQL store at %s is back", where(self.url))
         self._down_since = None
 
+    def _found_away(self, reason: str) -> None:
+        if self._down_since is None:  # one line as it goes away (and one as it is back)
+            log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), reason)
+            self._down_since = time.monotonic()
+            self._prober = asyncio.create_task(self._probe())
+
+    async def _probe(self) -> None:
+        while self._down_since is not None:
+            await asyncio.sleep(PROBE_EVERY_SECONDS)
+            try:
+                await self._pool().check()  # connections the outage broke are replaced
+                async with self.pool_connection() as db:
+                    await db.execute("SELECT 1")
+            except DATABASE_ERRORS:
+                continue
+            self.found_up()
+
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
         """503 in the envelope of the API the request was for: the database is away."""
         reason = " ".join(str(exc).split())
         if isinstance(exc, DATABASE_ERRORS):
-            if self._down_since is None:  # one line as it goes away (and one as it is back)
-                log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), reason)
-            self._down_since = time.monotonic()
+            self._found_away(reason)
         elif not isinstance(exc, StoreAway):
             log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
-        if scope.setdefault("state", {}).get(ANSWERED):
+        state = scope.setdefault("state", {})
+        if state.get(ANSWERED):
             return  # the answer was sent before the failure: nothing left to tell the client
+        state[ANSWERED] = True
         assert self.answer_error is not None
         error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
         await self.answer_error(scope, error)(scope, receive, send)
@@ -520,11 +532,9 @@ class ClusterMiddleware:
         resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
         if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
             receive = await _buffered(receive, node.sandbox.max_body_bytes)
-        admitted = node.admit()
-        if admitted is False:
-            await node.refuse(scope, receive, send, StoreAway("found away less than a second ago"))
+        if node.away():
+            await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
             return
-        probing = admitted is None
         for _ in range(3):
             exclusive = resetting or node.needs_rebuild
             async with node.everything.exclusive() if exclusive else node.everything.shared():
@@ -534,7 +544,7 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers, probing)
+                    await self._serve(node, scope, receive, send, headers)
                     return
                 except RebuildNeeded:
                     continue
@@ -544,7 +554,7 @@ class ClusterMiddleware:
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
     async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str], probing: bool) -> None:
+                     headers: dict[str, str]) -> None:
         for attempt in (1, 2):
             try:
                 stream = await node.stream_of(scope, headers)
@@ -552,8 +562,8 @@ class ClusterMiddleware:
                     await node.unlogged(scope, receive, send)
                     return
                 async with node.lock_of(stream):
-                    if node.away() and not probing:  # found away while this one queued behind others
-                        await node.refuse(scope, receive, send, StoreAway("found away a moment ago"))
+                    if node.away():  # found away while this one queued behind others
+                        await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
                         return
                     await node.serve(stream, scope, receive, send, headers)
                 return

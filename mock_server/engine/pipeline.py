@@ -33,7 +33,7 @@ from mock_server.engine.incoming import Disconnected, Incoming, changes_state
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -64,7 +64,12 @@ async def send_reply(
     if head_only:
         body = b""
     seen.status, seen.response_headers = reply.status, headers
-    seen.response_body = body if len(body) <= BODY_LIMIT else body[: BODY_LIMIT + 1]
+    if len(body) > BODY_LIMIT:
+        seen.response_body = body[: BODY_LIMIT + 1]
+    elif reply.settled and body:
+        seen.response_body = Unencoded(reply.body, len(body))
+    else:
+        seen.response_body = body
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -66,8 +66,10 @@ class Recorder:
             if journal.size and not path.startswith(UNJOURNALED_PREFIX):
                 request_body, response_body = seen.request_body, seen.response_body
                 truncated = len(request_body) > BODY_LIMIT or len(response_body) > BODY_LIMIT
-                if truncated:
-                    request_body, response_body = request_body[:BODY_LIMIT], response_body[:BODY_LIMIT]
+                if truncated:  # an `Unencoded` body is never over the limit
+                    request_body = request_body[:BODY_LIMIT]
+                    if isinstance(response_body, bytes):
+                        response_body = response_body[:BODY_LIMIT]
                 at = seen.simulated_at
                 journal.record((  # an Exchange's fields: a plain tuple is the cheapest to build
                     request_id, received_at, world.now() if at is None else at, world_id, scope["method"],

@@ -28,8 +28,8 @@ from mock_server.core.errors import (
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, Tenant
-from mock_server.engine.front import request_id_of, with_request_id
-from mock_server.engine.incoming import Disconnected, Incoming, changes_state
+from mock_server.engine.front import with_request_id
+from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
@@ -188,16 +188,20 @@ class OperationEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Incoming.from_scope(scope, receive)
-        request_id = request_id_of(scope)
-        operation = self.operations[request.method if request.method != "HEAD" else "GET"]
+        method = request.method
+        operation = self.operations[method if method != "HEAD" else "GET"]
         state = scope.setdefault("state", {})
-        seen: Seen = state.get(SEEN) or state.setdefault(SEEN, Seen())  # Front's, if it came that way
+        request_id = str(state.get("request_id", "req_unknown"))
+        seen: Seen | None = state.get(SEEN)
+        if seen is None:  # not through Front (a test calling the endpoint directly)
+            seen = state[SEEN] = Seen()
         seen.operation_id, seen.template = operation.operation_id, self.template
         received_at = time.time()
+        gateway = self.dialect.gateway
         try:
-            if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
-                seen.world = self.runtime.world_of(request.headers)
-                fault = seen.world.faults.match(request.method, request.path) if seen.world else None
+            if gateway:  # fault rules act before auth, as a gateway's would
+                named = seen.world = self.runtime.world_of(request.headers)
+                fault = named.faults.match(method, request.path) if named is not None else None
                 if fault is not None:
                     seen.fault = fault.as_json()
                     if fault.latency_ms:
@@ -206,7 +210,7 @@ class OperationEndpoint:
                         await _drop(send, seen)
                         return
                     if fault.status is not None:
-                        raise _injected(fault.status, _now(seen.world))
+                        raise _injected(fault.status, _now(named))
             reply = await self._handle(operation, request, request_id, seen)
         except Disconnected:
             return
@@ -217,7 +221,7 @@ class OperationEndpoint:
             internal = InternalError(f"internal error: {type(exc).__name__}")
             reply = self.dialect.error_reply(internal, request_id, _now(seen.world))
         finally:
-            if seen.world is not None and changes_state(request.method):
+            if method not in SAFE_METHODS and seen.world is not None:  # `changes_state`, inlined
                 seen.world.note_write()  # whatever it answered, it may have changed its world
         try:
             body = encode(reply)
@@ -226,9 +230,9 @@ class OperationEndpoint:
                 InternalError(f"internal error: {exc}"), request_id, _now(seen.world)
             )
             body = encode(reply)
-        await send_reply(reply, body, send, request_id, seen, head_only=request.method == "HEAD")
+        await send_reply(reply, body, send, request_id, seen, head_only=method == "HEAD")
         world = seen.world  # a readiness session grades the public API's exchanges only
-        if seen.authenticated and self.dialect.gateway and world is not None and world.readiness is not None:
+        if gateway and seen.authenticated and world is not None and world.readiness is not None:
             entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
                                   body, received_at, time.time(), world.now())
             world.readiness.observe(entry)

@@ -10,7 +10,6 @@ out. Noting what was sent where it is sent costs a few attribute stores; wrappin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -38,9 +37,6 @@ class Unencoded:
         self.value = value
         self.size = size  # of the bytes it stands for
 
-    def __len__(self) -> int:
-        return self.size
-
     def encoded(self) -> bytes:
         return orjson.dumps(self.value)
 
@@ -49,8 +45,11 @@ def body_bytes(body: bytes | Unencoded) -> bytes:
     return body if isinstance(body, bytes) else body.encoded()
 
 
-@dataclass(slots=True)
 class Seen:
+    """One request's notes. Its fields are class-level defaults that a request overrides as it goes:
+    a new `Seen` sets nothing (a dataclass's `__init__` setting twelve fields was a tenth of the
+    engine's own cost of a GET)."""
+
     operation_id: str | None = None  # None: no operation of a served spec matched
     template: str | None = None  # the full path template the operation is served at
     world: Tenant | None = None  # as far as the pipeline got: named by credentials, then authenticated
@@ -75,5 +74,6 @@ class Seen:
             self.response_headers = message.get("headers", [])
         else:
             chunk = message.get("body", b"")
-            if chunk and len(self.response_body) <= BODY_LIMIT:
-                self.response_body = body_bytes(self.response_body) + chunk
+            kept = body_bytes(self.response_body)
+            if chunk and len(kept) <= BODY_LIMIT:
+                self.response_body = kept + chunk

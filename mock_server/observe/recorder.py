@@ -17,7 +17,7 @@ from typing import Protocol
 from starlette.types import Scope
 
 from mock_server.engine.kept import exact
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.journal import Journal
 from mock_server.store.base import Workspace
@@ -66,22 +66,26 @@ class Recorder:
             journal = world.journal
             if journal.size and not path.startswith(UNJOURNALED_PREFIX):
                 request_body, response_body = seen.request_body, seen.response_body
-                truncated = len(request_body) > BODY_LIMIT or len(response_body) > BODY_LIMIT
-                if truncated:  # an `Unencoded` body is never over the limit
+                truncated = len(request_body) > BODY_LIMIT
+                if truncated:
                     request_body = request_body[:BODY_LIMIT]
-                    if isinstance(response_body, bytes):
-                        response_body = response_body[:BODY_LIMIT]
-                elif isinstance(response_body, bytes) and response_body:
-                    # orjson's bytes hold its whole buffer (8 KiB for a 900-byte answer): a journal
-                    # of them took 9 times the memory it counted, and a fresh page per request
-                    response_body = exact(response_body)
+                if isinstance(response_body, Unencoded):  # never over the limit
+                    response_size = response_body.size
+                else:
+                    if len(response_body) > BODY_LIMIT:
+                        truncated, response_body = True, response_body[:BODY_LIMIT]
+                    elif response_body:
+                        # orjson's bytes hold its whole buffer (8 KiB for a 900-byte answer): a
+                        # journal of them took 9 times the memory it counted, a fresh page a request
+                        response_body = exact(response_body)
+                    response_size = len(response_body)
                 at = seen.simulated_at
                 journal.record((  # an Exchange's fields: a plain tuple is the cheapest to build
                     request_id, received_at, world.now() if at is None else at, world_id, scope["method"],
                     path, scope["query_string"], seen.operation_id, seen.template, scope["headers"],
                     request_body, seen.status, seen.response_headers or (), response_body, duration_ms,
                     seen.violations, seen.idempotent_replay, seen.fault, truncated,
-                    len(request_body) + len(response_body),
+                    len(request_body) + response_size,
                 ))
         if self.log is not None:
             self.log.note((

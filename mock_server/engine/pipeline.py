@@ -28,7 +28,7 @@ from mock_server.core.errors import (
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, Tenant
-from mock_server.engine.front import with_request_id
+from mock_server.engine.front import REQUEST_ID_HEADER, with_request_id
 from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
@@ -53,10 +53,13 @@ async def send_reply(
 ) -> None:
     """The reply as ASGI messages, without building a Response object on the hot path; noted in
     `seen` as sent."""
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
-    ]
-    with_request_id(headers, request_id)
+    if reply.headers:
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
+        ]
+        with_request_id(headers, request_id)
+    else:  # most answers: nothing to encode, no id already there
+        headers = [(REQUEST_ID_HEADER, request_id.encode())]
     if reply.body is not None:
         headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
+RECENT_PATHS = 4096  # templated paths remembered per table; past it the memory starts over
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ class PathTable(Generic[T]):
         self.prefix = prefix.rstrip("/")
         self._start = self.prefix + "/"
         self._literal: dict[tuple[str, ...], T] = {}
+        # the templated paths last looked up, as found: a client polling a batch asks for the same
+        # path again and again (splitting and matching it was a tenth of a GET by id)
+        self._recent: dict[str, tuple[T, dict[str, str]]] = {}
         templated: list[tuple[int, str | None, _Template[T]]] = []
         for template, value in paths.items():
             parts = template.strip("/").split("/")
@@ -66,6 +70,9 @@ class PathTable(Generic[T]):
         """
         if not path.startswith(self._start):
             return None
+        recent = self._recent.get(path)
+        if recent is not None:
+            return recent[0], dict(recent[1])
         # no stripping: a trailing slash is another path (`DELETE /_mock/faults/` is not the list's)
         segments = path[len(self._start) :].split("/")
         parts = tuple(unquote(part) for part in segments) if "%" in path else tuple(segments)
@@ -84,7 +91,11 @@ class PathTable(Generic[T]):
                     if not parts[i]:
                         break
                 else:
-                    return entry.value, {name: parts[i] for i, name in entry.params}
+                    params = {name: parts[i] for i, name in entry.params}
+                    if len(self._recent) >= RECENT_PATHS:
+                        self._recent.clear()
+                    self._recent[path] = (entry.value, params)
+                    return entry.value, dict(params)
         return None
 
 

@@ -21,6 +21,7 @@ LogFormat = Literal["text", "json"]
 FLUSH_SECONDS = 0.05  # how long a line may wait for others, to be written with them
 MAX_PENDING = 512
 _MILLIS = tuple(f"{n:03d}" for n in range(1000))
+_STATUSES = tuple(str(n) for n in range(1000))
 _DURATIONS_KEPT = 10_000  # formatted durations kept (0.00 to 99.99 ms, in practice)
 
 
@@ -69,12 +70,12 @@ class AccessLog:
         if second != self._second:
             self._second = second
             self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        when = f"{self._second_text}.{_MILLIS[int((at - second) * 1000)]}Z"
+        millis = _MILLIS[int((at - second) * 1000)]
         if self.format == "json":
             return orjson.dumps({
-                "time": when, "request_id": request_id, "workspace_id": workspace_id, "method": method,
-                "path": path, "operation_id": operation_id, "status": status,
-                "duration_ms": round(duration_ms, 3),
+                "time": f"{self._second_text}.{millis}Z", "request_id": request_id,
+                "workspace_id": workspace_id, "method": method, "path": path,
+                "operation_id": operation_id, "status": status, "duration_ms": round(duration_ms, 3),
             }).decode()
         hundredths = round(duration_ms * 100)
         duration = self._durations.get(hundredths)
@@ -83,6 +84,6 @@ class AccessLog:
                 self._durations.clear()
             duration = self._durations[hundredths] = f"{hundredths / 100:.2f}"
         return (
-            f"{when} {request_id} {workspace_id or '-'} {method} {path} {operation_id or '-'} "
-            f"{status} {duration}ms"
+            f"{self._second_text}.{millis}Z {request_id} {workspace_id or '-'} {method} {path} "
+            f"{operation_id or '-'} {_STATUSES[status] if 0 <= status < 1000 else status} {duration}ms"
         )

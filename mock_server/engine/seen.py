@@ -47,8 +47,7 @@ def body_bytes(body: bytes | Unencoded) -> bytes:
 
 class Seen:
     """One request's notes. Its fields are class-level defaults that a request overrides as it goes:
-    a new `Seen` sets nothing (a dataclass's `__init__` setting twelve fields was a tenth of the
-    engine's own cost of a GET)."""
+    a new `Seen` sets nothing (a dataclass's `__init__` set all twelve on every request)."""
 
     operation_id: str | None = None  # None: no operation of a served spec matched
     template: str | None = None  # the full path template the operation is served at

@@ -19,6 +19,9 @@ class Reply:
     body: Any = None  # JSON-able; None means no body
     headers: dict[str, str] = field(default_factory=dict)
     encoded: bytes | None = None  # the body already encoded, when the engine had to encode it early
+    # nothing in `body` changes once answered (encoded fragments of a cache, values made for this
+    # answer): the request journal keeps it instead of its bytes (see engine/seen.Unencoded)
+    settled: bool = False
 
 
 class Observer(Protocol):

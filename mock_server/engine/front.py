@@ -47,9 +47,13 @@ class Front:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         seen = state[SEEN] = Seen()
-        observer = self.observer if UNRECORDED not in state else None
-        received_at = time.time()
-        started = time.perf_counter()
+        observer = self.observer
+        if observer is not None and UNRECORDED in state:
+            observer = None
+        received_at = started = 0.0
+        if observer is not None:
+            received_at = time.time()
+            started = time.perf_counter()
         try:
             path = request_path(scope)
             for table in self.tables:

@@ -28,12 +28,12 @@ from mock_server.core.errors import (
 from mock_server.core.timefmt import timestamp
 from mock_server.engine import idempotency
 from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, Tenant
-from mock_server.engine.front import request_id_of, with_request_id
-from mock_server.engine.incoming import Disconnected, Incoming, changes_state
+from mock_server.engine.front import REQUEST_ID_HEADER, with_request_id
+from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -53,10 +53,13 @@ async def send_reply(
 ) -> None:
     """The reply as ASGI messages, without building a Response object on the hot path; noted in
     `seen` as sent."""
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
-    ]
-    with_request_id(headers, request_id)
+    if reply.headers:
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()
+        ]
+        with_request_id(headers, request_id)
+    else:  # most answers: nothing to encode, no id already there
+        headers = [(REQUEST_ID_HEADER, request_id.encode())]
     if reply.body is not None:
         headers.append(_JSON_CONTENT)
     if reply.status != 204 and reply.status >= 200:
@@ -64,7 +67,12 @@ async def send_reply(
     if head_only:
         body = b""
     seen.status, seen.response_headers = reply.status, headers
-    seen.response_body = body if len(body) <= BODY_LIMIT else body[: BODY_LIMIT + 1]
+    if len(body) > BODY_LIMIT:
+        seen.response_body = body[: BODY_LIMIT + 1]
+    elif reply.settled and body:
+        seen.response_body = Unencoded(reply.body, len(body))
+    else:
+        seen.response_body = body
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -183,16 +191,20 @@ class OperationEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Incoming.from_scope(scope, receive)
-        request_id = request_id_of(scope)
-        operation = self.operations[request.method if request.method != "HEAD" else "GET"]
+        method = request.method
+        operation = self.operations[method if method != "HEAD" else "GET"]
         state = scope.setdefault("state", {})
-        seen: Seen = state.get(SEEN) or state.setdefault(SEEN, Seen())  # Front's, if it came that way
+        request_id = str(state.get("request_id", "req_unknown"))
+        seen: Seen | None = state.get(SEEN)
+        if seen is None:  # not through Front (a test calling the endpoint directly)
+            seen = state[SEEN] = Seen()
         seen.operation_id, seen.template = operation.operation_id, self.template
         received_at = time.time()
+        gateway = self.dialect.gateway
         try:
-            if self.dialect.gateway:  # fault rules act before auth, as a gateway's would
-                seen.world = self.runtime.world_of(request.headers)
-                fault = seen.world.faults.match(request.method, request.path) if seen.world else None
+            if gateway:  # fault rules act before auth, as a gateway's would
+                named = seen.world = self.runtime.world_of(request.headers)
+                fault = named.faults.match(method, request.path) if named is not None else None
                 if fault is not None:
                     seen.fault = fault.as_json()
                     if fault.latency_ms:
@@ -201,7 +213,7 @@ class OperationEndpoint:
                         await _drop(send, seen)
                         return
                     if fault.status is not None:
-                        raise _injected(fault.status, _now(seen.world))
+                        raise _injected(fault.status, _now(named))
             reply = await self._handle(operation, request, request_id, seen)
         except Disconnected:
             return
@@ -212,7 +224,7 @@ class OperationEndpoint:
             internal = InternalError(f"internal error: {type(exc).__name__}")
             reply = self.dialect.error_reply(internal, request_id, _now(seen.world))
         finally:
-            if seen.world is not None and changes_state(request.method):
+            if method not in SAFE_METHODS and seen.world is not None:  # `changes_state`, inlined
                 seen.world.note_write()  # whatever it answered, it may have changed its world
         try:
             body = encode(reply)
@@ -221,9 +233,9 @@ class OperationEndpoint:
                 InternalError(f"internal error: {exc}"), request_id, _now(seen.world)
             )
             body = encode(reply)
-        await send_reply(reply, body, send, request_id, seen, head_only=request.method == "HEAD")
+        await send_reply(reply, body, send, request_id, seen, head_only=method == "HEAD")
         world = seen.world  # a readiness session grades the public API's exchanges only
-        if seen.authenticated and self.dialect.gateway and world is not None and world.readiness is not None:
+        if gateway and seen.authenticated and world is not None and world.readiness is not None:
             entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
                                   body, received_at, time.time(), world.now())
             world.readiness.observe(entry)

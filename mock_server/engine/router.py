@@ -17,12 +17,13 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
+RECENT_PATHS = 4096  # templated paths remembered per table; past it the memory starts over
 
 
 @dataclass(frozen=True, slots=True)
 class _Template(Generic[T]):
-    segments: tuple[str | None, ...]  # None marks a {parameter}
-    names: tuple[str, ...]
+    literals: tuple[tuple[int, str], ...]  # (position, the text the segment must be)
+    params: tuple[tuple[int, str], ...]  # (position, the parameter's name)
     value: T
 
 
@@ -31,19 +32,35 @@ class PathTable(Generic[T]):
 
     def __init__(self, prefix: str, paths: Mapping[str, T]) -> None:
         self.prefix = prefix.rstrip("/")
+        self._start = self.prefix + "/"
         self._literal: dict[tuple[str, ...], T] = {}
-        templated: list[_Template[T]] = []
+        # the templated paths last looked up, as found: a client polling a batch asks for the same
+        # path again and again (splitting and matching it was a tenth of a GET by id)
+        self._recent: dict[str, tuple[T, dict[str, str]]] = {}
+        templated: list[tuple[int, str | None, _Template[T]]] = []
         for template, value in paths.items():
             parts = template.strip("/").split("/")
             if not any(p.startswith("{") for p in parts):
                 self._literal[tuple(parts)] = value
                 continue
-            segments = tuple(None if p.startswith("{") and p.endswith("}") else p for p in parts)
-            names = tuple(p[1:-1] for p in parts if p.startswith("{") and p.endswith("}"))
-            templated.append(_Template(segments, names, value))
-        self._templated: dict[int, list[_Template[T]]] = {}
-        for entry in sorted(templated, key=lambda e: len(e.names)):
-            self._templated.setdefault(len(entry.segments), []).append(entry)
+            is_param = [p.startswith("{") and p.endswith("}") for p in parts]
+            entry = _Template(
+                tuple((i, p) for i, p in enumerate(parts) if not is_param[i]),
+                tuple((i, p[1:-1]) for i, p in enumerate(parts) if is_param[i]),
+                value,
+            )
+            templated.append((len(parts), None if is_param[0] else parts[0], entry))
+        templated.sort(key=lambda t: len(t[2].params))  # fewest parameters first, stable
+        # by segment count, then by first segment: the candidates in the order above, so a lookup
+        # tries the one or two templates that can match instead of all of that length (a tenth of
+        # a GET by id went to trying them all)
+        self._templated: dict[int, dict[str | None, list[_Template[T]]]] = {}
+        for count in {count for count, _, _ in templated}:
+            firsts = {first for c, first, _ in templated if c == count}
+            self._templated[count] = {
+                key: [e for c, first, e in templated if c == count and first in (key, None)]
+                for key in firsts | {None}
+            }
 
     def lookup(self, path: str) -> tuple[T, dict[str, str]] | None:
         """The value of the template matching a full request path, and its parameters.
@@ -51,25 +68,34 @@ class PathTable(Generic[T]):
         `path` is the raw path (`request_path`): it is split at its slashes first and each segment
         decoded after, so an encoded slash (`%2F`) stays inside its segment, as a value.
         """
-        if not path.startswith(self.prefix + "/"):
+        if not path.startswith(self._start):
             return None
+        recent = self._recent.get(path)
+        if recent is not None:
+            return recent[0], dict(recent[1])
         # no stripping: a trailing slash is another path (`DELETE /_mock/faults/` is not the list's)
-        segments = path[len(self.prefix) + 1 :].split("/")
+        segments = path[len(self._start) :].split("/")
         parts = tuple(unquote(part) for part in segments) if "%" in path else tuple(segments)
         literal = self._literal.get(parts)
         if literal is not None:
             return literal, {}
-        for entry in self._templated.get(len(parts), ()):
-            params: dict[str, str] = {}
-            for part, segment in zip(parts, entry.segments, strict=True):
-                if segment is None:
-                    if not part:
-                        break
-                    params[entry.names[len(params)]] = part
-                elif part != segment:
+        by_first = self._templated.get(len(parts))
+        if by_first is None:
+            return None
+        for entry in by_first.get(parts[0]) or by_first[None]:
+            for i, text in entry.literals:
+                if parts[i] != text:
                     break
             else:
-                return entry.value, params
+                for i, _ in entry.params:
+                    if not parts[i]:
+                        break
+                else:
+                    params = {name: parts[i] for i, name in entry.params}
+                    if len(self._recent) >= RECENT_PATHS:
+                        self._recent.clear()
+                    self._recent[path] = (entry.value, params)
+                    return entry.value, dict(params)
         return None
 
 

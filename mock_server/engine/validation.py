@@ -104,6 +104,9 @@ def _coerce(param: Parameter, raw: str) -> tuple[Any, Violation | None]:
     return raw, None
 
 
+_NO_COOKIES: Mapping[str, str] = {}  # cookie parameters are never read
+
+
 def read_parameters(
     operation: Operation,
     path_params: Mapping[str, str],
@@ -111,11 +114,15 @@ def read_parameters(
     headers: Mapping[str, str],
 ) -> tuple[dict[str, Any], list[Violation]]:
     """Typed values of every declared parameter (defaults applied), and every violation."""
-    sources = {"path": path_params, "query": query, "header": headers, "cookie": {}}
     values: dict[str, Any] = {}
     violations: list[Violation] = []
     for param in operation.parameters:
-        raw = sources[param.location].get(param.wire_name)
+        location = param.location
+        source = (
+            path_params if location == "path" else query if location == "query"
+            else headers if location == "header" else _NO_COOKIES
+        )
+        raw = source.get(param.wire_name)
         if raw is None:
             if param.required:
                 violations.append(Violation((param.location, param.name), "Field required", "missing"))

@@ -17,6 +17,7 @@ import orjson
 
 from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
+from mock_server.engine.seen import Unencoded, body_bytes
 
 DEFAULT_SIZE = 10_000
 MAX_BYTES = 64 * 1024 * 1024  # bytes of bodies one world's journal keeps at most
@@ -47,7 +48,7 @@ class Exchange(NamedTuple):
     request_body: bytes
     status: int
     response_headers: Headers
-    response_body: bytes
+    response_body: bytes  # as recorded, an `Unencoded` body; encoded when the journal is read
     duration_ms: float
     violations: Sequence[Violation] | None
     idempotent_replay: bool
@@ -155,7 +156,7 @@ class Journal:
     def select(self, filters: Filters) -> Iterator[Exchange]:
         """The matching entries, newest first."""
         matches = filters.matcher()
-        entries = (Exchange._make(raw) for raw in reversed(self._entries))
+        entries = (_exchange(raw) for raw in reversed(self._entries))
         return (entry for entry in entries if matches(entry))
 
     def count(self, filters: Filters) -> int:
@@ -170,6 +171,13 @@ class Journal:
                 page.append(entry)
             total += 1
         return page, total
+
+
+def _exchange(raw: Raw) -> Exchange:
+    entry = Exchange._make(raw)
+    if isinstance(entry.response_body, Unencoded):
+        return entry._replace(response_body=body_bytes(entry.response_body))
+    return entry
 
 
 # reading: what the entries look like on the wire ------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from starlette.types import Scope
 
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen
+from mock_server.engine.kept import exact
+from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.journal import Journal
 from mock_server.store.base import Workspace
@@ -53,10 +54,12 @@ class Recorder:
     def __call__(self, scope: Scope, received_at: float, duration_ms: float) -> None:
         state = scope["state"]
         seen: Seen = state[SEEN]
-        if seen.operation_id is not None:  # the pipeline's world, by id: `reset?scope=all` renews it
-            world = self.sandbox.worlds.get(seen.world.workspace.id) if seen.world is not None else None
-        else:
+        operation_id = seen.operation_id
+        named = seen.world
+        if operation_id is None:
             world = self._world_of(scope)
+        else:  # the pipeline's world, by id: `reset?scope=all` renews it
+            world = self.sandbox.worlds.get(named.workspace.id) if named is not None else None
         path: str = scope["path"]
         request_id: str = state["request_id"]
         world_id = None
@@ -65,22 +68,31 @@ class Recorder:
             journal = world.journal
             if journal.size and not path.startswith(UNJOURNALED_PREFIX):
                 request_body, response_body = seen.request_body, seen.response_body
-                truncated = len(request_body) > BODY_LIMIT or len(response_body) > BODY_LIMIT
+                truncated = len(request_body) > BODY_LIMIT
                 if truncated:
-                    request_body, response_body = request_body[:BODY_LIMIT], response_body[:BODY_LIMIT]
+                    request_body = request_body[:BODY_LIMIT]
+                if isinstance(response_body, Unencoded):  # never over the limit
+                    response_size = response_body.size
+                else:
+                    if len(response_body) > BODY_LIMIT:
+                        truncated, response_body = True, response_body[:BODY_LIMIT]
+                    elif response_body:
+                        # orjson's bytes hold its whole buffer (8 KiB for a 900-byte answer): a
+                        # journal of them took 9 times the memory it counted, a fresh page a request
+                        response_body = exact(response_body)
+                    response_size = len(response_body)
                 at = seen.simulated_at
                 journal.record((  # an Exchange's fields: a plain tuple is the cheapest to build
                     request_id, received_at, world.now() if at is None else at, world_id, scope["method"],
-                    path, scope["query_string"], seen.operation_id, seen.template, scope["headers"],
+                    path, scope["query_string"], operation_id, seen.template, scope["headers"],
                     request_body, seen.status, seen.response_headers or (), response_body, duration_ms,
                     seen.violations, seen.idempotent_replay, seen.fault, truncated,
-                    len(request_body) + len(response_body),
+                    len(request_body) + response_size,
                 ))
-        if self.log is not None:
-            self.log.note((
-                received_at, request_id, world_id, scope["method"], path, seen.operation_id, seen.status,
-                duration_ms,
-            ))
+        log = self.log
+        if log is not None:
+            log.note((received_at, request_id, world_id, scope["method"], path, operation_id, seen.status,
+                      duration_ms))
 
     def _world_of(self, scope: Scope) -> JournaledWorld | None:
         """The world a request the pipeline did not handle belongs to: as its credentials name it."""

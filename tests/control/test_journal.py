@@ -63,6 +63,25 @@ def test_an_entry_holds_the_request_and_its_answer(client: CheckedClient) -> Non
     assert workspace_id["status"] == "ok"
 
 
+def test_a_read_is_journaled_as_answered_after_the_batch_changes(client: CheckedClient) -> None:
+    batch = new_batch(client)["id"]
+    one_before = client.get(f"{API}/batch-calls/{batch}", headers=AUTH)
+    page_before = client.get(f"{API}/batch-calls", params={"limit": 5}, headers=AUTH)
+    renamed = client.patch(f"{API}/batch-calls/{batch}", json={"name": "Renamed"}, headers=AUTH)
+    assert renamed.status_code == 200, renamed.text
+    one_after = client.get(f"{API}/batch-calls/{batch}", headers=AUTH)
+    page_after = client.get(f"{API}/batch-calls", params={"limit": 5}, headers=AUTH)
+    reads = {e["request_id"]: e for e in entries(client, method="GET")}
+    for read in (one_before, page_before, one_after, page_after):
+        entry = reads[read.headers["x-request-id"]]
+        assert entry["response_body"] == read.json()
+        assert entry["response_headers"]["content-length"] == str(len(read.content))
+    assert one_before.json()["data"]["name"] != "Renamed" == one_after.json()["data"]["name"]
+    assert client.head(f"{API}/batch-calls/{batch}", headers=AUTH).status_code == 200
+    [head] = entries(client, method="HEAD")
+    assert head["response_body"] is None  # a HEAD answer has no body, whatever a GET would say
+
+
 def test_what_a_request_got_wrong_is_kept_as_answered(client: CheckedClient) -> None:
     refused = client.post(f"{API}/batch-calls", json={"name": "No agent"}, headers=AUTH)
     assert refused.status_code == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Match
 
-from mock_server.engine.router import SpecRoutes
+from mock_server.engine.router import RECENT_PATHS, PathTable, SpecRoutes
 
 
 async def endpoint(scope: object, receive: object, send: object) -> None:  # pragma: no cover
@@ -46,3 +46,16 @@ def test_no_match_outside_the_spec() -> None:
     for path in ("/api/nowhere", "/api/batch-calls/b_1/pause/extra", "/apiary/contacts/folders",
                  "/api/batch-calls//pause", "/other"):
         assert match("GET", path)[0] is Match.NONE, path
+
+
+def test_a_remembered_path_is_found_alike_and_its_parameters_are_the_caller_s_own() -> None:
+    table = PathTable("/api", {"/{kind}/{id}": "pair", "/batch-calls/{id}": "one", "/x/{id}/y": "three"})
+    for _ in range(2):  # the second time from what the first remembered
+        found = table.lookup("/api/batch-calls/b%2F1")
+        assert found == ("one", {"id": "b/1"})
+        found[1]["id"] = "changed by the caller"
+    assert table.lookup("/api/contacts/c_1") == ("pair", {"kind": "contacts", "id": "c_1"})
+    assert table.lookup("/api/x/1/y") == ("three", {"id": "1"})
+    assert table.lookup("/api/x//y") is None and table.lookup("/api/x/1/z") is None
+    for number in range(RECENT_PATHS + 10):  # past the bound the memory starts over, answers alike
+        assert table.lookup(f"/api/batch-calls/b_{number}") == ("one", {"id": f"b_{number}"})

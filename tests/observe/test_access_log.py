@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from support import API, AUTH, start_server
 
+from mock_server.observe.access_log import AccessLog
+
 TEXT_LINE = re.compile(
     r"^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (?P<request_id>req_\w+) (?P<workspace_id>ws_\w+|-) "
     r"(?P<method>[A-Z]+) (?P<path>\S+) (?P<operation_id>\S+) (?P<status>\d{3}) (?P<duration>\d+\.\d\d)ms$"
@@ -111,3 +113,19 @@ def test_debug_level_shows_the_request_lines_too() -> None:
     answers, stderr = serve_and_log("--log-level", "debug")
     assert any(TEXT_LINE.match(line) for line in stderr.splitlines())
     assert answers["created"].headers["x-request-id"] in stderr
+
+
+def test_a_line_shows_the_time_to_the_millisecond_and_the_duration_to_the_hundredth() -> None:
+    at = datetime(2026, 12, 1, 3, 12, 0, 123_900, tzinfo=UTC).timestamp()  # .1239 s: shown .123
+    fields = (at, "req_1", "ws_2", "GET", "/p", "get_p", 200, 0.0423)
+    text = AccessLog("text")
+    assert text.line(fields) == "2026-12-01T03:12:00.123Z req_1 ws_2 GET /p get_p 200 0.04ms"
+    assert text.line((at + 1.5, "req_3", None, "PUT", "/q", None, 405, 12.006)) == (
+        "2026-12-01T03:12:01.623Z req_3 - PUT /q - 405 12.01ms"
+    )
+    assert text.line((at, "req_4", None, "GET", "/r", None, 200, 1234.5)).endswith(" 1234.50ms")
+    assert TEXT_LINE.match(text.line(fields))
+    assert json.loads(AccessLog("json").line(fields)) == {
+        "time": "2026-12-01T03:12:00.123Z", "request_id": "req_1", "workspace_id": "ws_2", "method": "GET",
+        "path": "/p", "operation_id": "get_p", "status": 200, "duration_ms": 0.042,
+    }

@@ -28,9 +28,14 @@ def handlers(base_path: str, read: EncodedCache[Batch], csv_row: RowCheck) -> di
     def batch_id(ctx: Context) -> str:
         return str(ctx.params["batch_call_id"])
 
+    def settled(reply: Reply) -> Reply:
+        """A read made of the cache's encoded JSON and values made for it: nothing in it changes."""
+        reply.settled = read.enabled
+        return reply
+
     def list_batch_calls(ctx: Context) -> Reply:
         found = service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
-        return page(found, read.renderer(ctx.world), ctx.params, ctx.request_id, ctx.world.now())
+        return settled(page(found, read.renderer(ctx.world), ctx.params, ctx.request_id, ctx.world.now()))
 
     def create_batch_call(ctx: Context) -> Reply:
         body = ctx.body
@@ -41,7 +46,7 @@ def handlers(base_path: str, read: EncodedCache[Batch], csv_row: RowCheck) -> di
         return answer(ctx, wire.batch(batch), 201, Location=location)
 
     def get_batch_call(ctx: Context) -> Reply:
-        return answer(ctx, read.renderer(ctx.world)(service(ctx).get(batch_id(ctx))))
+        return settled(answer(ctx, read.renderer(ctx.world)(service(ctx).get(batch_id(ctx)))))
 
     def update_batch_call(ctx: Context) -> Reply:
         changes = wire.setting_changes(ctx.body or {})

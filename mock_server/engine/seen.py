@@ -40,6 +40,10 @@ class Unencoded:
     def encoded(self) -> bytes:
         return orjson.dumps(self.value)
 
+    def __reduce__(self) -> tuple[type[bytes], tuple[bytes]]:
+        """Pickled as the bytes it stands for (the shared request journal of `--store`)."""
+        return bytes, (self.encoded(),)
+
 
 def body_bytes(body: bytes | Unencoded) -> bytes:
     return body if isinstance(body, bytes) else body.encoded()

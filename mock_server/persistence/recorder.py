@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
 from mock_server.engine.incoming import changes_state
-from mock_server.engine.seen import UNRECORDED
 from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace
+from mock_server.persistence.replay import header_map, replay
 from mock_server.settings import Settings
 from mock_server.webhooks import Delivery
 from mock_server.world import WorkspaceWorld, derive_seed
@@ -136,7 +136,7 @@ class Persistence:
             self.report.snapshot_seq = after
         try:
             for entry in self.journal.entries(after):
-                world = sandbox.world_of(_headers(entry.headers))
+                world = sandbox.world_of(header_map(entry.headers))
                 if world is not None and entry.catch_up is not None:
                     world.run_until(entry.catch_up)
                 if await self._replay_one(entry, world) != entry.status:
@@ -173,34 +173,7 @@ class Persistence:
 
     async def _replay_one(self, entry: Entry, world: WorkspaceWorld | None) -> int:
         assert self.app is not None
-        scope: Scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": entry.method, "scheme": "http", "path": entry.path,
-            "raw_path": entry.path.encode(), "query_string": entry.query, "root_path": "",
-            "headers": entry.headers, "client": None, "server": ("replay", 0),
-            "state": {UNRECORDED: True},  # rebuilding state, not a request: no journal, no log line
-        }
-        pending = [{"type": "http.request", "body": entry.body, "more_body": False}]
-        status = 0
-
-        async def receive() -> Message:
-            return pending.pop() if pending else {"type": "http.disconnect"}
-
-        async def send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
-        trace = Trace(entry.wall, world.id if world is not None else None, entry.at, replaying=True,
-                      request_id=entry.request_id, fault=entry.fault)
-        token = CURRENT.set(trace)
-        try:
-            await self.app(scope, receive, send)
-        except Exception:  # answered as a 500, which the status check reports
-            status = status or 500
-        finally:
-            CURRENT.reset(token)
-        return status
+        return await replay(self.app, entry, world.id if world is not None else None)
 
     # while serving ---------------------------------------------------------------------------
     def record(self, scope: Scope, trace: Trace, body: bytes, status: int) -> None:
@@ -260,11 +233,6 @@ class Persistence:
         self.journal.close()
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Lower-case names, the first of repeated headers winning (as the engine reads them)."""
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in reversed(raw)}
-
-
 class JournalMiddleware:
     """Pins each request's simulated instant, journals it if it changed state, and holds every
     answer until the journal is durable up to it."""
@@ -281,7 +249,7 @@ class JournalMiddleware:
         persistence = self.persistence
         await persistence.ready()
         sandbox = persistence.sandbox
-        world = sandbox.world_of(_headers(scope["headers"]))
+        world = sandbox.world_of(header_map(scope["headers"]))
         trace = Trace(time.time(), world.id if world is not None else None)
         body = bytearray()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from mock_server.engine.conformance import ResponseChecker
 
 ENV = "BATCHCALLS_CLUSTER"  # set by `--cluster`; read by support.make_client
 SERVER_ENV = "BATCHCALLS_PG_SERVER"  # host:port of a running PostgreSQL to use instead of a new one
+# One TLS context for every client (never used: plain http), since building one costs ~50 ms
+_TLS = ssl.create_default_context()
 # Settings fields that a serve flag sets; any other override cannot be given to a subprocess
 FLAGS: dict[str, Callable[[Any], list[str]]] = {
     "live_edits": lambda on: ["--live-edits"] if on else [],
@@ -70,8 +73,12 @@ class Pair:
 
     def reset(self) -> None:
         headers = {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
-        answer = httpx.post(f"{self.url}/_mock/reset", params={"scope": "all"}, headers=headers, timeout=30)
-        assert answer.status_code == 200, answer.text
+        with httpx.Client(verify=_TLS, timeout=30) as control:
+            answer = control.post(f"{self.url}/_mock/reset", params={"scope": "all"}, headers=headers)
+            assert answer.status_code == 200, answer.text
+            # the reset itself is journaled: a fresh sandbox's journal is empty
+            answer = control.delete(f"{self.url}/_mock/requests", headers=headers)
+            assert answer.status_code in (200, 204), answer.text
 
     def close(self) -> None:
         self._stack.close()
@@ -94,7 +101,7 @@ class ClusterClient(httpx.Client):
     forwarder: Forwarder
 
     def __init__(self, pool: Pool, pair: Pair) -> None:
-        super().__init__(base_url=pair.url, timeout=30)
+        super().__init__(base_url=pair.url, timeout=30, verify=_TLS)
         self._pool, self.pair = pool, pair
 
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
@@ -108,6 +115,9 @@ class ClusterClient(httpx.Client):
         if not self.is_closed:
             super().close()
             self._pool.release(self.pair)
+
+    def __exit__(self, *exc_info: object) -> None:  # httpx's own closes its transport only
+        self.close()
 
 
 class Pool:
@@ -134,10 +144,10 @@ class Pool:
         free = self._free.setdefault(flags, [])
         if free:
             pair = free.pop()
-            pair.reset()
         else:
             pair = Pair(self._database(), flags, admin_token)
             self._all.append(pair)
+        pair.reset()  # a new pair too: its journal holds the health checks of its start
         client = ClusterClient(self, pair)
         client.checkers, client.checker, client.forwarder = checkers, checker, pair.forwarder
         return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import sys
@@ -83,16 +84,23 @@ def make_client(**overrides: Any) -> CheckedClient:
     """A client of a fresh sandbox (seed 7, manual clock from START): the app in process, or under
     `pytest --cluster` two `serve --store` instances on PostgreSQL behind a round-robin forwarder."""
     settings = Settings(clock="manual", start_at=START, seed=7, **overrides)
-    app = create_app(settings)
-    checkers = [ResponseChecker(spec) for spec in app.state.specs.values()]
-    checker = ResponseChecker(app.state.spec)
     if os.environ.get(cluster_mode.ENV):
         flags = cluster_mode.flags_for(START, 7, overrides)
+        checkers, checker = _checkers(settings.dialects)
         pool = cluster_mode.pool()
         return pool.client(flags, settings.admin_token, checkers, checker)  # type: ignore[return-value]
+    app = create_app(settings)
     client = CheckedClient(app, raise_server_exceptions=True)
-    client.checkers, client.checker = checkers, checker
+    client.checkers = [ResponseChecker(spec) for spec in app.state.specs.values()]
+    client.checker = ResponseChecker(app.state.spec)
     return client
+
+
+@functools.cache
+def _checkers(dialects: tuple[str, ...]) -> tuple[list[ResponseChecker], ResponseChecker]:
+    """The checkers of an app serving `dialects` (built once: the cluster's apps are elsewhere)."""
+    app = create_app(Settings(dialects=dialects))  # type: ignore[arg-type]
+    return [ResponseChecker(spec) for spec in app.state.specs.values()], ResponseChecker(app.state.spec)
 
 
 def new_batch(client: TestClient, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:

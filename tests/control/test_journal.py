@@ -47,7 +47,7 @@ def test_an_entry_holds_the_request_and_its_answer(client: CheckedClient) -> Non
     assert entry["request_id"] == created.headers["x-request-id"]
     assert before - timedelta(seconds=1) <= datetime.fromisoformat(entry["received_at"]) <= datetime.now(UTC)
     assert entry["simulated_at"] == timestamp(START)
-    assert entry["workspace_id"] == client.app.state.sandbox.default_world.id  # type: ignore[attr-defined]
+    assert entry["workspace_id"] == workspace_id["workspace_id"]
     assert (entry["method"], entry["path"], entry["query"]) == ("POST", f"{API}/batch-calls", "trace=1")
     assert entry["operation_id"] == "create_batch_call"
     assert entry["request_headers"]["x-idempotency-key"] == "k-1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -12,8 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
+from mock_server.cluster.node import ClusterMiddleware, Node
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.truedy.dialect import TruedyDialect
@@ -83,8 +85,15 @@ def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
 
 def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | None = None) -> SandboxApp:
     settings = settings or Settings()
+    if settings.state_file is not None and settings.store is not None:
+        raise ValueError("use either a state file or a PostgreSQL store, not both")
+    node = Node(settings, settings.store) if settings.store is not None else None
     persistence = Persistence(settings) if settings.state_file is not None else None
-    sandbox = persistence.sandbox if persistence is not None else Sandbox(settings)
+    sandbox: Sandbox = (
+        node.sandbox if node is not None
+        else persistence.sandbox if persistence is not None
+        else Sandbox(settings)
+    )
     spec = load_spec(settings.spec_path)
     served = serve_dialects(settings, sandbox, spec, dialect_hook)
     control = ControlDialect(load_spec(settings.control_spec_path), sandbox)
@@ -129,9 +138,16 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
             await persistence.ready()  # replay the state file before anything else runs
-        tasks = [asyncio.create_task(sandbox.outbox.run()), asyncio.create_task(pump(sandbox.wakeups))]
+        if node is not None:
+            await node.open()
+        tasks = [
+            asyncio.create_task(sandbox.outbox.run()),
+            asyncio.create_task(pump(sandbox.wakeups, run=node.tick if node is not None else None)),
+        ]
         if persistence is not None:
             tasks.append(asyncio.create_task(persistence.heartbeat()))
+        if node is not None:
+            tasks.append(asyncio.create_task(node.flush_forever()))
         try:
             yield
         finally:
@@ -142,10 +158,14 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
                 log.flush()  # the last lines, not left waiting for a timer that will not run
             if persistence is not None:
                 persistence.close()
+            if node is not None:
+                await node.close()
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
         fronted = Front(stack, tables, sandbox.new_request_id, recorder)
+        if node is not None:
+            return ClusterMiddleware(fronted, node)
         return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
 
     app = SandboxApp(
@@ -155,6 +175,14 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     app.router.redirect_slashes = False
     if persistence is not None:
         persistence.app = app
+    if node is not None:
+        node.is_sandbox_wide = control.is_sandbox_wide
+
+        def answer_error(scope: Scope, error: MockError) -> Response:
+            request_id = scope.get("state", {}).get("request_id") or sandbox.new_request_id()
+            return render(dialect_for(answering, scope["path"]).error_reply(error, request_id, time.time()))
+
+        node.answer_error = answer_error
     app.state.sandbox = sandbox
     app.state.spec = spec  # Truedy's
     app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}

@@ -75,6 +75,26 @@ def _count(value: str) -> int:
     return int(value)
 
 
+def _store_url(value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a PostgreSQL URL (postgresql://user@host:port/database)"
+        )
+    return value
+
+
+def _workers(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes from 1 to 64")
+    return int(value)
+
+
+def _at_least_one(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of 1 or more")
+    return int(value)
+
+
 def _port(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
@@ -179,6 +199,29 @@ def parser() -> argparse.ArgumentParser:
         help="keep all state in this SQLite file: it survives kill -9 and a restart resumes it",
     )
     serve.add_argument(
+        "--store",
+        type=_store_url,
+        default=None,
+        metavar="URL",
+        help="keep all state in this PostgreSQL database (postgresql://user@host:port/db): every "
+        "process started on it serves the same sandbox (see docs/SCALING.md)",
+    )
+    serve.add_argument(
+        "--snapshot-every",
+        type=_at_least_one,
+        default=defaults.snapshot_every,
+        metavar="N",
+        help="with --state-file or --store: a snapshot every N journaled requests (of each workspace, "
+        f"with --store), so a restart or a catch-up replays fewer (default {defaults.snapshot_every})",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="run N processes on the one port (with --store; default 1)",
+    )
+    serve.add_argument(
         "--log-level",
         default="warning",
         choices=LOG_LEVELS,
@@ -243,6 +286,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         admin_token=args.admin_token,
         defects=frozenset(args.defect),
         state_file=args.state_file,
+        store=args.store,
+        snapshot_every=args.snapshot_every,
+        workers=args.workers,
         journal_size=args.journal_size,
         log_format=args.log_format,
         quiet=args.quiet,
@@ -297,6 +343,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.spec.exists():
         print(f"no OpenAPI document at {args.spec}", file=sys.stderr)
         return 2
+    if args.store is not None and args.state_file is not None:
+        print("use either --state-file or --store, not both", file=sys.stderr)
+        return 2
+    if args.workers > 1 and args.store is None:
+        print("--workers needs --store: separate processes share state only through PostgreSQL",
+              file=sys.stderr)
+        return 2
     import socket
 
     import uvicorn
@@ -311,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             hook = defect_hook(settings.defects)
         app = create_app(settings, dialect_hook=hook)
-    except ValueError as exc:  # StateFileMismatch, or an unknown defect name: one sentence
+    except ValueError as exc:  # StateFileMismatch, StoreUnusable, an unknown defect name: one sentence
         print(exc, file=sys.stderr)
         return 2
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
@@ -331,6 +384,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         app, log_level=args.log_level, access_log=False, proxy_headers=False, server_header=False
     )
     tune_garbage_collector()
+    if settings.workers > 1:
+        from mock_server import workers
+
+        return workers.run(settings.workers, lambda: uvicorn.Server(config).run(sockets=[sock]))
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

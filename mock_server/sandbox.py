@@ -78,8 +78,11 @@ class Sandbox:
     def reset_all(self) -> None:
         """Back to a fresh start with the same settings: every world but the default is gone, and
         so are their keys (a new salt: a key of before never opens a workspace of after)."""
-        self.salt = secrets.token_hex(16)
+        self.salt = self.new_salt()
         self._start()
+
+    def new_salt(self) -> str:
+        return secrets.token_hex(16)
 
     # worlds ----------------------------------------------------------------------------------
     def new_world_config(

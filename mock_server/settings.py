@@ -49,6 +49,8 @@ class Settings:
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only
+    store: str | None = None  # postgresql://… : every instance on that database serves one sandbox
+    workers: int = 1  # processes `serve` runs on one socket (with `store` only)
     snapshot_every: int = 10_000  # state file: rows between two snapshots (a restart replays fewer)
     journal_size: int = 10_000  # request journal entries kept per workspace (0 = no journal)
     log_format: Literal["text", "json"] = "text"  # of the access log on stderr

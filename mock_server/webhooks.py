@@ -180,7 +180,12 @@ class Outbox:
             error = f"deadline exceeded: no complete answer within {deadline:g} s"
         except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        delivery.attempts.append(Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
+        self.conclude(delivery, Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
+
+    def conclude(self, delivery: Delivery, attempt: Attempt) -> None:
+        """Record an attempt's outcome: delivered, answered, or the next attempt after a back-off."""
+        status = attempt.status_code
+        delivery.attempts.append(attempt)
         if status is not None and 200 <= status < 300 and delivery.retry:
             delivery.state = "delivered"
         elif status is not None and not delivery.retry:

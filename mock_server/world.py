@@ -98,6 +98,7 @@ class WorkspaceWorld:
         self.on_change = on_change  # told when the world's next due event may have moved
         self.live_edits = shared.live_edits
         self.writes = 0  # requests that may have changed this world; never reset: versions never repeat
+        self.incarnation = 0  # resets so far: what was sent before a reset is not what is sent after
         self.events_run = 0
         self._build()
 
@@ -116,7 +117,7 @@ class WorkspaceWorld:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.journal = Journal(self.shared.journal_size)
+        self.journal = self.new_journal()
 
     def attach(
         self, outbox: Outbox, wall_clock: Callable[[], float], on_change: Callable[[WorkspaceWorld], None]
@@ -139,7 +140,7 @@ class WorkspaceWorld:
         self.rate_limiter = RateLimiter(Limit.parse(limit)) if limit else None
         self.workspace.webhook_url = self.config.webhook_url
         # a reset empties the journal too: a test that resets first reads only its own requests
-        self.journal = Journal(self.shared.journal_size)
+        self.journal = self.new_journal()
         self.workspace.fail_next_schedule = False
         self.outbox.forget(self.workspace.id)
         config = SimulationConfig(
@@ -161,9 +162,13 @@ class WorkspaceWorld:
     def new_fault_table(self, seed: int) -> FaultTable:
         return FaultTable(seed)
 
+    def new_journal(self) -> Journal:
+        return Journal(self.shared.journal_size)
+
     def reset(self) -> None:
         """Back to a fresh world with the same config and keys (webhook secret included)."""
         self.writes += 1
+        self.incarnation += 1
         self._build()
         self.on_change(self)
 

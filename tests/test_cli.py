@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -40,6 +41,22 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
         assert agents.status_code == 200
 
 
+def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
+    with socket.socket() as closed:  # a loopback port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0",
+         "--store", f"postgresql://sandbox:secret@127.0.0.1:{port}/shared"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"cannot use the PostgreSQL store at 127.0.0.1:{port}/shared" in lines[0]
+    assert "secret" not in lines[0]  # never the password
+
+
 @pytest.mark.parametrize(
     ("flags", "named"),
     [
@@ -51,6 +68,11 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
         (["--admin-token", "   "], "--admin-token"),
         (["--speed", "nan"], "--speed"),
         (["--max-body-bytes", "-5"], "--max-body-bytes"),
+        (["--store", "mysql://db/x"], "--store"),
+        (["--workers", "0"], "--workers"),
+        (["--workers", "2"], "--workers"),  # without --store: processes would share nothing
+        (["--snapshot-every", "0"], "--snapshot-every"),
+        (["--store", "postgresql://u@127.0.0.1:1/db", "--state-file", "x.db"], "--store"),
     ],
 )
 def test_a_bad_flag_is_one_sentence_and_exit_2(flags: list[str], named: str) -> None:

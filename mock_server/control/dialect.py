@@ -56,6 +56,13 @@ class ControlDialect:
         if missing:
             raise ValueError(f"the control spec has operations with no handler: {sorted(missing)}")
 
+    def is_sandbox_wide(self, method: str, path: str, query: bytes) -> bool:
+        """Whether a request acts on the sandbox rather than one world: creating or listing
+        workspaces, and a reset of everything (`POST /_mock/reset?scope=all`)."""
+        if path == "/_mock/workspaces":
+            return True
+        return method == "POST" and path == "/_mock/reset" and b"scope=all" in query.split(b"&")
+
     def is_admin(self, headers: Mapping[str, str]) -> bool:
         token = self.sandbox.settings.admin_token
         given = headers.get(ADMIN_HEADER, "")

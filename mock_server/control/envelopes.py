@@ -16,6 +16,7 @@ from mock_server.core.errors import (
     NotFound,
     PayloadTooLarge,
     RequestInvalid,
+    ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -32,6 +33,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (RequestInvalid, 422),
+    (ServiceUnavailable, 503),  # with a PostgreSQL store: the database cannot be reached
 )
 
 
@@ -44,6 +46,8 @@ def error_reply(error: MockError, request_id: str, now: float) -> Reply:
         details = {"violations": shown, "count": count}
     elif isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
+    elif isinstance(error, ServiceUnavailable):
+        headers["Retry-After"] = str(error.retry_after)
     body = {"error": {"code": error.code, "message": error.message, "details": details}}
     return Reply(status, body, headers)
 

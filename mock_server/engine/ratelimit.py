@@ -42,16 +42,25 @@ class RateLimiter:
     def hit(self, key: str) -> None:
         """Count one request of `key`; raise RateLimited past the limit of the current window."""
         now = self._clock()
-        period = self.limit.period_seconds
-        window = int(now // period)
+        window = int(now // self.limit.period_seconds)
         current, count = self._windows.get(key, (window, 0))
         if current != window:
             count = 0
-        if count >= self.limit.requests:
-            reset = (window + 1) * period
-            raise RateLimited(self.limit.requests, self.limit.period_name, timestamp(reset) or "",
-                              max(1, math.ceil(reset - now)))
+        self._refuse_past(count + 1, now)
         self._windows[key] = (window, count + 1)
+
+    def check(self, count: int) -> None:
+        """Refuse the request that is number `count` of its window, when that is past the limit
+        (the count was kept elsewhere: by PostgreSQL, for every instance of a shared sandbox)."""
+        self._refuse_past(count, self._clock())
+
+    def _refuse_past(self, count: int, now: float) -> None:
+        if count <= self.limit.requests:
+            return
+        period = self.limit.period_seconds
+        reset = (int(now // period) + 1) * period
+        raise RateLimited(self.limit.requests, self.limit.period_name, timestamp(reset) or "",
+                          max(1, math.ceil(reset - now)))
 
     def clear(self) -> None:
         self._windows.clear()

@@ -150,11 +150,22 @@ class Entry:
     seq: int = 0
 
 
-def _row(entry: Entry) -> tuple[Any, ...]:
+def entry_row(entry: Entry) -> tuple[Any, ...]:
     headers = orjson.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in entry.headers])
     fault = orjson.dumps(entry.fault) if entry.fault is not None else None
     return (entry.wall, entry.at, entry.catch_up, entry.method, entry.path, entry.query, headers, entry.body,
             entry.request_id, fault, entry.status)
+
+
+def row_entry(seq: int, wall: float, at: float | None, catch_up: float | None, method: str, path: str,
+              query: bytes, headers: bytes, body: bytes, request_id: str, fault: bytes | None,
+              status: int) -> Entry:
+    """An entry from the columns `entry_row` wrote."""
+    return Entry(
+        wall, at, catch_up, method, path, bytes(query),
+        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in orjson.loads(headers)],
+        bytes(body), request_id, orjson.loads(fault) if fault is not None else None, status, seq,
+    )
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
@@ -209,12 +220,8 @@ class Journal:
             " FROM requests WHERE seq > ? ORDER BY seq",
             (after,),
         )
-        for seq, wall, at, catch_up, method, path, query, headers, body, request_id, fault, status in rows:
-            yield Entry(
-                wall, at, catch_up, method, path, bytes(query),
-                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in orjson.loads(headers)],
-                bytes(body), request_id, orjson.loads(fault) if fault is not None else None, status, seq,
-            )
+        for seq, *fields in rows:
+            yield row_entry(seq, *fields)
 
     def delivered(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM delivered")}
@@ -242,7 +249,7 @@ class Journal:
 
     def append(self, entry: Entry) -> int:
         self.last_seq += 1
-        row = (self.last_seq, *_row(entry))
+        row = (self.last_seq, *entry_row(entry))
         return self.submit(lambda db: db.execute(_INSERT, row))
 
     def write_snapshot(self, state: bytes) -> int:

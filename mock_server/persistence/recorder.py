@@ -22,9 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
-from mock_server.engine.incoming import changes_state
 from mock_server.persistence.journal import FORMAT, Entry, Journal
-from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace
+from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
 from mock_server.settings import Settings
 from mock_server.webhooks import Delivery
@@ -38,7 +37,7 @@ class StateFileMismatch(ValueError):
 # Settings a replay does not depend on: they may change between runs on the same state file.
 FREE_SETTINGS = frozenset({
     "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
-    "journal_size", "log_format", "quiet",
+    "journal_size", "log_format", "quiet", "store", "workers",
 })
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
 
@@ -185,9 +184,7 @@ class Persistence:
             self.rows_since_snapshot = 0
             self.journal.truncate({"origin": repr(sandbox.origin), "clocks": "{}", "salt": sandbox.salt})
             return
-        if trace.limited or (trace.key_read and not trace.key_written):
-            return  # refused, replayed or conflicting: nothing changed
-        if not changes_state(scope["method"]) and trace.fault is None:
+        if not journaled(scope["method"], trace):
             return
         world = sandbox.worlds.get(trace.world_id) if trace.world_id is not None else None
         catch_up = None

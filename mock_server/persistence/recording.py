@@ -20,6 +20,7 @@ import httpx
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, RateLimited
 from mock_server.engine.faults import FaultRule, FaultTable
+from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.readiness_session import ReadinessSession
 from mock_server.sandbox import Sandbox
@@ -44,6 +45,18 @@ class Trace:
     key_read: bool = False  # an idempotency key was looked up…
     key_written: bool = False  # …and taken; read but not taken = a replay or a conflict: no change
     reset: bool = False  # the whole sandbox was reset: nothing before it matters
+    salt: str | None = None  # the secret of workspace keys a reset of everything drew (or must use)
+    hits: int | None = None  # requests of its workspace in the rate-limit window, this one included
+    # (counted in PostgreSQL, shared by every instance); None: counted by this process
+
+
+def journaled(method: str, trace: Trace) -> bool:
+    """Whether a handled request goes into the journal: it may have changed state. Refused (rate
+    limit, readiness challenge), replayed or conflicting idempotent requests changed nothing; a
+    read did not, unless a fault rule fired on it (a counted rule is used up, the stream moves)."""
+    if trace.limited or (trace.key_read and not trace.key_written):
+        return False
+    return changes_state(method) or trace.fault is not None
 
 
 CURRENT: ContextVar[Trace | None] = ContextVar("batchcalls_trace", default=None)
@@ -73,10 +86,13 @@ class TracedFaults(FaultTable):
 
 class TracedLimiter(RateLimiter):
     def hit(self, key: str) -> None:
+        trace = CURRENT.get()
         try:
-            super().hit(key)
+            if trace is not None and trace.hits is not None:
+                self.check(trace.hits)
+            else:
+                super().hit(key)
         except RateLimited:
-            trace = CURRENT.get()
             if trace is not None:
                 trace.limited = True
             raise
@@ -245,6 +261,16 @@ class RecordingSandbox(Sandbox):
             self.origin = trace.wall
             trace.reset = True
         super().reset_all()
+
+    def new_salt(self) -> str:
+        """A replayed reset of everything draws the salt it drew the first time."""
+        trace = CURRENT.get()
+        if trace is not None and trace.replaying and trace.salt is not None:
+            return trace.salt
+        salt = super().new_salt()
+        if trace is not None:
+            trace.salt = salt
+        return salt
 
     def new_request_id(self) -> str:
         trace = CURRENT.get()

@@ -128,7 +128,10 @@ def test_every_documented_status_is_answered_in_its_envelope(
         if status >= 400:
             assert set(answer.json()["error"]) == {"code", "message", "details"}
         seen.add((operation_id, status))
-    missing = documented() - seen
+    # 503 is answered only by a sandbox on a PostgreSQL store whose database is down: the cluster
+    # tests stop the database and check those answers against the control spec (tests/cluster/)
+    store_down = {(operation_id, 503) for operation_id, _ in documented()}
+    missing = documented() - seen - store_down
     assert not missing, f"documented but not exercised: {sorted(missing)}"
 
 

@@ -1,0 +1,421 @@
+"""One instance of a shared sandbox: how it serves a request from the shared log.
+
+For each request, under an in-process lock per stream (one request of a workspace at a time here):
+1. the stream: the workspace its credentials name, or the sandbox's own ('') for creating and
+   listing workspaces and a reset of everything;
+2. a request that may write takes the stream's advisory lock in a transaction; a plain read takes
+   none, unless the world could change under it (fault rules to draw, real-clock events due);
+3. catch up: apply the rows other instances appended since this one last looked (from the latest
+   snapshot when it is that far behind), each replayed exactly as it was first handled;
+4. handle it; as the answer starts, append its row (when it changed state) and commit, then answer.
+A commit that fails is answered 503, and this instance's copy is rebuilt from the log: a request
+that failed changed nothing. See docs/SCALING.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import secrets
+import time
+from collections.abc import Callable
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.cluster import shared_log
+from mock_server.cluster.schema import prepare, where
+from mock_server.cluster.shared_log import Connection, Row
+from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal, replaying
+from mock_server.core.clock import RealClock
+from mock_server.core.errors import MockError, ServiceUnavailable
+from mock_server.core.ids import IdFactory
+from mock_server.engine.incoming import changes_state
+from mock_server.engine.ratelimit import Limit
+from mock_server.persistence.journal import Entry
+from mock_server.persistence.recording import CURRENT, Trace, journaled
+from mock_server.persistence.replay import header_map, replay
+from mock_server.settings import Settings
+from mock_server.wakeups import Wakeable
+from mock_server.world import derive_seed
+
+log = logging.getLogger("batchcalls.cluster")
+
+SANDBOX_STREAM = ""
+DATABASE_ERRORS = (psycopg.Error, PoolTimeout, OSError)
+_CREDENTIALS = ("authorization", "x-api-key")
+_NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
+_JOURNAL_PATH = "/_mock/requests"
+
+
+class Diverged(RuntimeError):
+    """This instance's copy no longer follows the log (a commit failed after the handler ran)."""
+
+
+ErrorAnswer = Callable[[Scope, MockError], Response]
+
+
+class Node:
+    def __init__(self, settings: Settings, url: str) -> None:
+        start = prepare(url, settings)  # StoreUnusable: one sentence, before anything listens
+        self.url = url
+        self.instance = secrets.token_hex(4)
+        self.sandbox = ClusterSandbox(settings, start.origin, start.salt, start.generation, self.instance)
+        # request ids of every instance differ (replayed rows keep the ids they were answered with)
+        self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
+        self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
+        self.snapshot_every = max(1, settings.snapshot_every)
+        self.pool: AsyncConnectionPool | None = None
+        self.app: ASGIApp | None = None  # what rows are replayed through (set by the app factory)
+        self.answer_error: ErrorAnswer | None = None
+        self.is_sandbox_wide: Callable[[str, str, bytes], bool] = lambda method, path, query: False
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._stale = False  # a commit failed: rebuild from the log before the next request
+
+    # life ------------------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self.pool is None:
+            pool = AsyncConnectionPool(
+                self.url, min_size=1, max_size=20, timeout=3.0, open=False,
+                kwargs={"autocommit": True, "connect_timeout": 3},
+            )
+            await pool.open(wait=False)
+            self.pool = self.sandbox.claims.pool = pool
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            try:
+                await self.flush_exchanges()
+            except DATABASE_ERRORS:
+                log.warning("request journal entries not written to %s at shutdown", where(self.url))
+            await self.pool.close()
+            self.pool = None
+
+    async def drop_broken_connections(self) -> None:
+        """Connections a database restart broke are found and replaced (a check of each idle one)."""
+        if self.pool is not None:
+            try:
+                await self.pool.check()
+            except DATABASE_ERRORS:
+                pass
+
+    def mark_stale(self) -> None:
+        """This copy may hold what the log does not: rebuild it before the next request."""
+        self._stale = True
+
+    def lock_of(self, stream: str) -> asyncio.Lock:
+        found = self._locks.get(stream)
+        if found is None:
+            found = self._locks[stream] = asyncio.Lock()
+        return found
+
+    def _pool(self) -> AsyncConnectionPool:
+        assert self.pool is not None, "open the node first"
+        return self.pool
+
+    # catching up -----------------------------------------------------------------------------
+    async def sync_sandbox(self, db: Connection) -> None:
+        """Apply the sandbox stream's new rows (workspaces created, a reset of everything); start
+        again from the generation's beginning when this copy is stale or the generation moved on.
+        The caller holds the sandbox stream's in-process lock: its rows are applied one at a time."""
+        sandbox = self.sandbox
+        while True:
+            if self._stale:
+                found = await shared_log.meta(db)
+                sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
+                self._stale = False
+            behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
+            if behind.generation == sandbox.generation:
+                break
+            self._stale = True  # everything was reset elsewhere
+        for row in behind.rows:
+            await self._apply(row, None)
+            sandbox.position = row.entry.seq
+
+    async def catch_up(self, db: Connection, stream: str) -> ClusterWorld | None:
+        """The stream's world with every committed row applied (None: it no longer exists). The
+        caller holds the stream's in-process lock (and, to write, its advisory lock)."""
+        if stream == SANDBOX_STREAM:
+            await self.sync_sandbox(db)
+            return None
+        for _ in range(2):
+            if self._stale:
+                async with self.lock_of(SANDBOX_STREAM):  # never held by one waiting for a world's
+                    await self.sync_sandbox(db)
+            world = self.sandbox.worlds.get(stream)
+            if not isinstance(world, ClusterWorld):
+                return None
+            behind = await shared_log.behind(db, stream, world.position)
+            if behind.generation == self.sandbox.generation:
+                break
+            self._stale = True  # everything was reset elsewhere: start again, then look again
+        else:
+            raise Diverged("the sandbox was reset twice while this instance caught up")
+        if behind.snapshot_at is not None and behind.snapshot_at > world.position:
+            found = await shared_log.snapshot(db, behind.generation, stream)
+            if found is not None:
+                world = self.sandbox.restore_world(found[1], found[0])
+        for row in behind.rows:
+            if row.entry.seq <= world.position:
+                continue
+            if row.entry.seq != world.position + 1:
+                raise Diverged(f"workspace {stream}: row {row.entry.seq} follows row {world.position}")
+            await self._apply(row, world)
+            world.position = row.entry.seq
+        return world
+
+    async def _apply(self, row: Row, world: ClusterWorld | None) -> None:
+        entry = row.entry
+        if world is not None and entry.catch_up is not None:
+            world.run_until(entry.catch_up)
+        if not entry.method:
+            return  # a catch-up only
+        assert self.app is not None
+        named = self.sandbox.world_of(header_map(entry.headers))
+        status = await replay(self.app, entry, named.id if named is not None else None, salt=row.salt)
+        if status != entry.status:
+            log.warning("row %s of %r was answered %s, now %s", entry.seq, world.id if world else "",
+                        entry.status, status)
+
+    def must_lock(self, world: ClusterWorld, now: float) -> bool:
+        """Whether a read at the world's instant `now` could change it (so it is handled under the
+        stream's lock): a fault rule may fire, or a real clock's events are due."""
+        if world.faults.rules() or world.pending_catch_up is not None:
+            return True
+        due = world.next_due() if isinstance(world.clock, RealClock) else None
+        return due is not None and due <= now
+
+    # serving ---------------------------------------------------------------------------------
+    async def stream_of(self, scope: Scope, headers: dict[str, str]) -> str | None:
+        """The stream a request belongs to (None: its credentials name no workspace)."""
+        if self.is_sandbox_wide(scope["method"], scope["path"], scope.get("query_string", b"")):
+            return SANDBOX_STREAM
+        world = self.sandbox.world_of(headers)
+        if world is None:  # perhaps created by another instance: look at the sandbox stream
+            async with self.lock_of(SANDBOX_STREAM), self._pool().connection() as db:
+                await self.sync_sandbox(db)
+            world = self.sandbox.world_of(headers)
+        return world.id if world is not None else None
+
+    async def serve(self, stream: str, scope: Scope, receive: Receive, send: Send,
+                    headers: dict[str, str]) -> None:
+        method: str = scope["method"]
+        locked = changes_state(method)
+        async with self._pool().connection() as db:
+            world = await self._begin(db, stream, locked)
+            at = None
+            if not locked and world is not None:
+                at = world.clock.now()
+                if self.must_lock(world, at):
+                    locked, at = True, None
+                    world = await self._begin(db, stream, locked)
+            generation = self.sandbox.generation  # what this request's row belongs to
+            hits = None
+            if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
+                headers.get(name, "").strip() for name in _CREDENTIALS
+            ):
+                hits = await shared_log.hit(db, stream, int(time.time() // self.limit.period_seconds))
+            if world is not None and scope["path"].startswith(_JOURNAL_PATH):
+                await self.read_exchanges(db, world)
+            named = self.sandbox.world_of(headers)
+            trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
+            if at is not None and world is not None and trace.world_id == world.id:
+                trace.at = at  # a read is handled at the instant it was found to need no lock
+            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
+
+    async def _begin(self, db: Connection, stream: str, locked: bool) -> ClusterWorld | None:
+        if not locked:
+            return await self.catch_up(db, stream)
+        async with db.pipeline():  # BEGIN, the lock and the catch-up's SELECT in one round trip
+            await db.execute("BEGIN")
+            await shared_log.lock(db, stream)
+            return await self.catch_up(db, stream)
+
+    async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+                      locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None
+        body = bytearray()
+        failed = False
+
+        async def receive_body() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                body.extend(message.get("body", b""))
+            return message
+
+        async def send_when_committed(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return
+            if message["type"] == "http.response.start" and locked:
+                try:
+                    await self._commit(db, generation, stream, world, trace, scope, bytes(body),
+                                       message["status"])
+                except DATABASE_ERRORS + (Diverged,) as exc:
+                    failed = True
+                    self.mark_stale()  # the handler changed this copy: it no longer follows the log
+                    await self.refuse(scope, receive, send, exc)
+                    return
+            await send(message)
+
+        token = CURRENT.set(trace)
+        try:
+            await self.app(scope, receive_body, send_when_committed)
+        finally:
+            CURRENT.reset(token)
+            if locked and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not db.closed:
+                try:  # not committed (the app failed before answering): nothing of it stays
+                    await db.execute("ROLLBACK")
+                    self._stale = True
+                except DATABASE_ERRORS:
+                    self._stale = True
+
+    async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+                      trace: Trace, scope: Scope, body: bytes, status: int) -> None:
+        sandbox = self.sandbox
+        method: str = scope["method"]
+        catch_up = None
+        if world is not None:
+            catch_up, world.pending_catch_up = world.pending_catch_up, None
+        position = world.position if world is not None else sandbox.position
+        entry: Entry | None = None
+        if journaled(method, trace) or trace.reset:
+            assert trace.request_id is not None
+            entry = Entry(trace.wall, trace.at, catch_up, method, scope["path"],
+                          scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id,
+                          trace.fault, status)
+        elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
+            entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+        if stream == SANDBOX_STREAM and trace.reset:
+            assert entry is not None
+            generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)
+            await shared_log.append(db, generation, SANDBOX_STREAM, 1, entry, trace.salt)
+            await db.execute("COMMIT")
+            sandbox.generation, sandbox.position = generation, 1
+            return
+        async with db.pipeline():  # the row, what goes with it and the commit in one round trip
+            if entry is not None:
+                await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
+            if method == "DELETE" and scope["path"] == _JOURNAL_PATH and entry is not None:
+                await shared_log.clear_exchanges(db, generation, stream)
+            if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
+                await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())
+            await db.execute("COMMIT")
+        if entry is not None:
+            if world is not None:
+                world.position = position + 1
+            else:
+                sandbox.position = position + 1
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
+        """503 in the envelope of the API the request was for: the database is away."""
+        log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), " ".join(str(exc).split()))
+        assert self.answer_error is not None
+        error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
+        await self.answer_error(scope, error)(scope, receive, send)
+
+    # the pump, the request journal ---------------------------------------------------------
+    async def tick(self, due: Wakeable) -> None:
+        """A real-clock world's events fell due with no request: run them under its lock, as a
+        catch-up row of its stream (whichever instance's pump comes first; the others apply it)."""
+        async with self.lock_of(due.id), self._pool().connection() as db:
+            await db.execute("BEGIN")
+            try:
+                await shared_log.lock(db, due.id)
+                world = await self.catch_up(db, due.id)
+                if world is None:
+                    return
+                token = CURRENT.set(Trace(time.time(), world.id))
+                try:
+                    world.catch_up()
+                finally:
+                    CURRENT.reset(token)
+                catch_up, world.pending_catch_up = world.pending_catch_up, None
+                if catch_up is None:
+                    return
+                entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
+                generation = self.sandbox.generation
+                await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
+                await db.execute("COMMIT")
+                world.position += 1
+            except BaseException:
+                self._stale = True
+                raise
+            finally:
+                if db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not db.closed:
+                    await db.execute("ROLLBACK")
+
+    async def flush_exchanges(self) -> None:
+        """Write the request journal entries recorded since the last flush."""
+        pending, self.sandbox.exchanges = self.sandbox.exchanges, []
+        if not pending:
+            return
+        generation = self.sandbox.generation
+        rows = [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
+                for world_id, raw in pending]
+        try:
+            async with self._pool().connection() as db:
+                await shared_log.add_exchanges(db, rows)
+        except BaseException:
+            self.sandbox.exchanges[:0] = pending[-100_000:]  # kept for the next flush (bounded)
+            raise
+
+    async def flush_forever(self, every_seconds: float = 0.1) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.flush_exchanges()
+            except DATABASE_ERRORS:
+                pass  # kept, and tried again
+
+    async def read_exchanges(self, db: Connection, world: ClusterWorld) -> None:
+        """Before the journal is read: every instance's entries for the world, in order."""
+        await self.flush_exchanges()
+        journal = world.journal
+        assert isinstance(journal, SharedJournal)
+        for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
+                                                               journal.read_up_to):
+            journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
+            journal.read_up_to = entry_id
+
+
+class ClusterMiddleware:
+    """Every request of an instance of a shared sandbox goes through its node."""
+
+    def __init__(self, app: ASGIApp, node: Node) -> None:
+        self.app = app
+        self.node = node
+        node.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or replaying():
+            await self.app(scope, receive, send)
+            return
+        node = self.node
+        await node.open()
+        headers = header_map(scope["headers"])
+        for attempt in (1, 2):
+            try:
+                stream = await node.stream_of(scope, headers)
+                if stream is None:  # credentials of no workspace: answered 401, nothing to log
+                    token = CURRENT.set(Trace(time.time(), None))
+                    try:
+                        await self.app(scope, receive, send)
+                    finally:
+                        CURRENT.reset(token)
+                    return
+                async with node.lock_of(stream):
+                    await node.serve(stream, scope, receive, send, headers)
+                return
+            except DATABASE_ERRORS as exc:
+                if attempt == 2 or scope.get("state", {}).get("request_id") is not None:
+                    await node.refuse(scope, receive, send, exc)
+                    return
+                await node.drop_broken_connections()  # after a database restart: then once more
+            except Diverged as exc:
+                node.mark_stale()
+                await node.refuse(scope, receive, send, exc)
+                return

@@ -1,0 +1,139 @@
+"""The database of a shared sandbox: its tables, and the check that an instance may use it.
+
+Run once per instance at start-up, synchronously (before the server listens): a database written by
+another version of the sandbox or with other settings is refused with one sentence.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import psycopg
+
+from mock_server import __version__
+from mock_server.persistence.recorder import fingerprint
+from mock_server.settings import Settings
+
+# Bumped whenever the tables or what a row means change: a database of another format is refused.
+FORMAT = "1"
+SCHEMA_LOCK = 0x6261_7463  # advisory lock key serialising schema creation and first initialisation
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS batchcalls_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS batchcalls_log (
+    generation integer NOT NULL,   -- bumped by a reset of everything: older rows no longer count
+    stream text NOT NULL,          -- a workspace id, or '' for the sandbox's own (workspaces, reset all)
+    n bigint NOT NULL,             -- position in the stream: 1, 2, 3… with no gaps
+    wall double precision NOT NULL,
+    at double precision,
+    catch_up double precision,
+    method text NOT NULL,          -- '' for a catch-up only (a real clock ran events, no request)
+    path text NOT NULL,
+    query bytea NOT NULL,
+    headers bytea NOT NULL,
+    body bytea NOT NULL,
+    request_id text NOT NULL,
+    fault bytea,
+    status integer NOT NULL,
+    salt text,                     -- a reset of everything: the salt it drew
+    PRIMARY KEY (generation, stream, n)
+);
+CREATE TABLE IF NOT EXISTS batchcalls_snapshot (
+    generation integer NOT NULL,
+    stream text NOT NULL,
+    n bigint NOT NULL,             -- the world after row n of its stream
+    state bytea NOT NULL,
+    PRIMARY KEY (generation, stream)
+);
+CREATE TABLE IF NOT EXISTS batchcalls_journal (
+    id bigserial PRIMARY KEY,
+    generation integer NOT NULL,
+    stream text NOT NULL,
+    entry bytea NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batchcalls_journal_stream ON batchcalls_journal (generation, stream, id);
+CREATE TABLE IF NOT EXISTS batchcalls_attempt (
+    key text PRIMARY KEY,          -- generation/workspace/incarnation/delivery/attempt
+    owner text NOT NULL,           -- the instance that makes it
+    claimed_at double precision NOT NULL,
+    outcome bytea                  -- JSON of the attempt once made
+);
+CREATE TABLE IF NOT EXISTS batchcalls_hits (
+    stream text NOT NULL,
+    window_start bigint NOT NULL,
+    hits integer NOT NULL,
+    PRIMARY KEY (stream, window_start)
+);
+"""
+
+
+class StoreUnusable(ValueError):
+    """The database cannot serve this instance: unreachable, or written by another version or with
+    other settings. One sentence; `serve` exits 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What every instance of one sandbox must start from alike."""
+
+    origin: float  # the wall-clock instant the current state began
+    salt: str  # the secret of workspace keys
+    generation: int
+
+
+def where(url: str) -> str:
+    """The database a URL names, without its password (for messages)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    return f"{host}:{parts.port or 5432}{parts.path or ''}"
+
+
+def settings_of(settings: Settings) -> dict[str, Any]:
+    found = fingerprint(settings)
+    # a state file may be restarted at another speed or limit; instances serving at once may not:
+    # real clocks would disagree on the time, and the limit would depend on the instance
+    found["speed"] = settings.speed
+    found["rate_limit"] = settings.rate_limit
+    found["store_format"] = FORMAT
+    return found
+
+
+def prepare(url: str, settings: Settings) -> Origin:
+    """Create the tables if they are missing, then check (or, first, write) the version and
+    settings this database is for; returns where the shared state begins."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as db:
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                db.execute(SCHEMA)
+                meta: dict[str, str] = dict(db.execute("SELECT key, value FROM batchcalls_meta").fetchall())
+                expected = orjson.dumps(settings_of(settings)).decode()
+                if not meta:
+                    meta = {"version": __version__, "settings": expected, "origin": repr(time.time()),
+                            "salt": secrets.token_hex(16), "generation": "1"}
+                    with db.cursor() as cursor:
+                        cursor.executemany("INSERT INTO batchcalls_meta VALUES (%s, %s)", list(meta.items()))
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise StoreUnusable(f"cannot use the PostgreSQL store at {where(url)}: {reason}") from None
+    if meta["version"] != __version__:
+        raise StoreUnusable(
+            f"the PostgreSQL store at {where(url)} was written by sandbox version {meta['version']} "
+            f"(this is {__version__}): use another database, or the same version"
+        )
+    if orjson.loads(meta["settings"]) != orjson.loads(expected):
+        found, now = orjson.loads(meta["settings"]), orjson.loads(expected)
+        differences = ", ".join(
+            f"{key}: store {found.get(key)!r}, now {value!r}"
+            for key, value in now.items() if found.get(key) != value
+        )
+        raise StoreUnusable(
+            f"the PostgreSQL store at {where(url)} was written with other settings ({differences}); "
+            "start with the same flags, or use another database"
+        )
+    return Origin(float(meta["origin"]), meta["salt"], int(meta["generation"]))

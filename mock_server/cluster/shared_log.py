@@ -1,0 +1,175 @@
+"""The SQL of a shared sandbox: each statement one instance runs against the shared database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from mock_server.persistence.journal import Entry, entry_row, row_entry
+
+Connection = AsyncConnection[Any]
+
+_COLUMNS = "wall, at, catch_up, method, path, query, headers, body, request_id, fault, status"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    entry: Entry  # entry.seq is the row's position in its stream
+    salt: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Behind:
+    """What an instance has not applied of a stream yet."""
+
+    generation: int  # the database's current generation
+    snapshot_at: int | None  # the position of the stream's latest snapshot, if it has one
+    rows: list[Row]
+
+
+async def lock(db: Connection, stream: str) -> None:
+    """The stream's advisory lock, until the transaction ends: one writer per workspace at a time."""
+    await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (stream,))
+
+
+async def behind(db: Connection, stream: str, after: int) -> Behind:
+    """The rows of `stream` after position `after` in the current generation (one statement: a
+    snapshot of the database taken after the lock, when the caller holds it)."""
+    cursor = await db.execute(
+        f"SELECT m.generation, s.n, l.n, {', '.join('l.' + c for c in _COLUMNS.split(', '))}, l.salt"
+        " FROM (SELECT value::integer AS generation FROM batchcalls_meta WHERE key = 'generation') m"
+        " LEFT JOIN batchcalls_snapshot s ON s.generation = m.generation AND s.stream = %(stream)s"
+        " LEFT JOIN batchcalls_log l ON l.generation = m.generation AND l.stream = %(stream)s"
+        "  AND l.n > %(after)s"
+        " ORDER BY l.n",
+        {"stream": stream, "after": after},
+    )
+    records = await cursor.fetchall()
+    if not records:
+        raise RuntimeError("the shared store has no generation: its batchcalls_meta table was emptied")
+    generation, snapshot_at = records[0][0], records[0][1]
+    rows = [Row(row_entry(*record[2:14]), record[14]) for record in records if record[2] is not None]
+    return Behind(generation, snapshot_at, rows)
+
+
+async def snapshot(db: Connection, generation: int, stream: str) -> tuple[int, bytes] | None:
+    cursor = await db.execute(
+        "SELECT n, state FROM batchcalls_snapshot WHERE generation = %s AND stream = %s", (generation, stream)
+    )
+    found = await cursor.fetchone()
+    return None if found is None else (int(found[0]), bytes(found[1]))
+
+
+async def append(
+    db: Connection, generation: int, stream: str, n: int, entry: Entry, salt: str | None
+) -> None:
+    """Row `n` of the stream; the primary key refuses a second row `n` (a lost lock can't fork it)."""
+    await db.execute(
+        f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (generation, stream, n, *entry_row(entry), salt),
+    )
+
+
+async def write_snapshot(db: Connection, generation: int, stream: str, n: int, state: bytes) -> None:
+    """The world after row `n`; the rows the previous snapshot covered are no longer needed (an
+    instance further behind than that restores this snapshot)."""
+    await db.execute(
+        "DELETE FROM batchcalls_log WHERE generation = %s AND stream = %s AND n <= coalesce("
+        " (SELECT n FROM batchcalls_snapshot WHERE generation = %s AND stream = %s), 0)",
+        (generation, stream, generation, stream),
+    )
+    await db.execute(
+        "INSERT INTO batchcalls_snapshot VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (generation, stream) DO UPDATE SET n = excluded.n, state = excluded.state",
+        (generation, stream, n, state),
+    )
+
+
+async def meta(db: Connection) -> dict[str, str]:
+    cursor = await db.execute("SELECT key, value FROM batchcalls_meta")
+    return {key: value for key, value in await cursor.fetchall()}
+
+
+async def new_generation(db: Connection, origin: float, salt: str) -> int:
+    """A reset of everything: a new generation with its origin and salt; everything older goes."""
+    cursor = await db.execute(
+        "UPDATE batchcalls_meta SET value = (value::integer + 1)::text WHERE key = 'generation'"
+        " RETURNING value::integer"
+    )
+    found = await cursor.fetchone()
+    assert found is not None
+    generation = int(found[0])
+    await db.execute(
+        "UPDATE batchcalls_meta SET value = CASE key WHEN 'origin' THEN %s ELSE %s END"
+        " WHERE key IN ('origin', 'salt')",
+        (repr(origin), salt),
+    )
+    for table in ("batchcalls_log", "batchcalls_snapshot", "batchcalls_journal"):
+        await db.execute(f"DELETE FROM {table} WHERE generation < %s", (generation,))  # noqa: S608
+    await db.execute("DELETE FROM batchcalls_hits")
+    return generation
+
+
+async def hit(db: Connection, stream: str, window_start: int) -> int:
+    """Count one request of the workspace in its rate-limit window; returns the count so far."""
+    cursor = await db.execute(
+        "INSERT INTO batchcalls_hits VALUES (%s, %s, 1) ON CONFLICT (stream, window_start)"
+        " DO UPDATE SET hits = batchcalls_hits.hits + 1 RETURNING hits",
+        (stream, window_start),
+    )
+    found = await cursor.fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+# the request journal ---------------------------------------------------------------------------
+async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> None:
+    async with db.cursor() as cursor:
+        await cursor.executemany(
+            "INSERT INTO batchcalls_journal (generation, stream, entry) VALUES (%s, %s, %s)", rows
+        )
+
+
+async def exchanges_after(
+    db: Connection, generation: int, stream: str, after: int
+) -> list[tuple[int, bytes]]:
+    cursor = await db.execute(
+        "SELECT id, entry FROM batchcalls_journal WHERE generation = %s AND stream = %s AND id > %s"
+        " ORDER BY id",
+        (generation, stream, after),
+    )
+    return [(int(i), bytes(entry)) for i, entry in await cursor.fetchall()]
+
+
+async def clear_exchanges(db: Connection, generation: int, stream: str) -> None:
+    await db.execute(
+        "DELETE FROM batchcalls_journal WHERE generation = %s AND stream = %s", (generation, stream)
+    )
+
+
+# webhook attempts ------------------------------------------------------------------------------
+async def claim(db: Connection, key: str, owner: str, now: float) -> bool:
+    """Whether this instance makes the attempt `key` (the first to claim it does)."""
+    cursor = await db.execute(
+        "INSERT INTO batchcalls_attempt VALUES (%s, %s, %s, NULL) ON CONFLICT (key) DO NOTHING RETURNING 1",
+        (key, owner, now),
+    )
+    return await cursor.fetchone() is not None
+
+
+async def settle(db: Connection, key: str, outcome: bytes) -> None:
+    await db.execute("UPDATE batchcalls_attempt SET outcome = %s WHERE key = %s", (outcome, key))
+
+
+async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] | None:
+    """Who claimed the attempt, when, and its outcome once made."""
+    cursor = await db.execute(
+        "SELECT owner, claimed_at, outcome FROM batchcalls_attempt WHERE key = %s", (key,)
+    )
+    found = await cursor.fetchone()
+    if found is None:
+        return None
+    return found[0], float(found[1]), None if found[2] is None else bytes(found[2])

@@ -1,0 +1,214 @@
+"""The sandbox as an instance of a shared sandbox sees it.
+
+Its worlds are those of the state file (pinned instants, traced outcomes) with three differences:
+a replayed request is one of the trace (another instance's row applied while this one serves), the
+request journal is shared through the database, and each webhook attempt is made by one instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import orjson
+from psycopg_pool import AsyncConnectionPool
+
+from mock_server.cluster import shared_log
+from mock_server.observe.journal import Journal, Raw
+from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld
+from mock_server.settings import Settings
+from mock_server.store.base import Workspace
+from mock_server.webhooks import Attempt, Delivery, Outbox, WebhookPolicy
+from mock_server.world import WorkspaceWorld, WorldConfig
+
+# An attempt claimed by an instance that never said how it went (killed mid-way) counts as failed
+# after this long, and the next attempt is made by whichever instance claims it.
+ABANDONED_AFTER_SECONDS = 30.0
+CHECK_BACK_SECONDS = 1.0  # how soon an instance looks again at an attempt another one is making
+
+
+def replaying() -> bool:
+    """Whether the request being handled is a row of the shared log applied again."""
+    trace = CURRENT.get()
+    return trace is not None and trace.replaying
+
+
+class SharedJournal(Journal):
+    """A world's request journal whose entries go to the database; what it holds locally is what
+    was read back from there, in the database's order (every instance's requests)."""
+
+    def __init__(self, size: int, outgoing: Callable[[Raw], None]) -> None:
+        super().__init__(size)
+        self.outgoing = outgoing
+        self.read_up_to = 0  # the id of the last database entry read back
+
+    def record(self, entry: Raw) -> None:
+        self.outgoing(entry)
+
+    def absorb(self, entry: Raw) -> None:
+        super().record(entry)
+
+
+class ClusterWorld(RecordingWorld):
+    """A world whose log lives in PostgreSQL: `position` is the last row of its stream applied."""
+
+    _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing")
+
+    def __init__(self, *args: Any, outgoing: Callable[[str, Raw], None], **kwargs: Any) -> None:
+        self.outgoing = outgoing
+        self.position = 0
+        super().__init__(*args, replaying=replaying, **kwargs)
+
+    def new_journal(self) -> Journal:
+        return SharedJournal(self.shared.journal_size, self._send_exchange)
+
+    def _send_exchange(self, entry: Raw) -> None:
+        self.outgoing(self.id, entry)
+
+    def snapshot(self) -> bytes:
+        """This world and its deliveries, after row `position` (between requests)."""
+        return pickle.dumps((self, self.outbox.deliveries(self.id)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class ClusterOutbox(Outbox):
+    """Every instance applies every row, so every instance queues every delivery; each attempt is
+    claimed in the database first, and only the instance that claimed it makes it. The others read
+    its outcome from there."""
+
+    def __init__(self, policy: WebhookPolicy, claims: AttemptClaims) -> None:
+        super().__init__(policy)
+        self.claims = claims
+
+    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery,
+                       limit: asyncio.Semaphore, in_flight: set[str]) -> None:
+        try:
+            number = len(delivery.attempts) + 1
+            key = self.claims.key_of(delivery, number)
+            if key is None:  # its world was reset meanwhile: nothing to send
+                delivery.state = "answered"
+                return
+            try:
+                mine = await self.claims.claim(key)
+            except Exception:  # noqa: BLE001 - the database is away: look again later
+                delivery.next_attempt_at = time.monotonic() + CHECK_BACK_SECONDS
+                return
+            if mine:
+                async with limit:
+                    await self._post(client, delivery)
+                made = delivery.attempts[-1]
+                outcome = {"at": made.at, "status_code": made.status_code, "error": made.error,
+                           "answered_in_seconds": made.answered_in_seconds}
+                await self.claims.settle(key, orjson.dumps(outcome))
+            else:
+                await self._follow(key, delivery, number)
+        finally:
+            in_flight.discard(delivery.id)
+
+    async def _follow(self, key: str, delivery: Delivery, number: int) -> None:
+        """Another instance claimed this attempt: take its outcome once known."""
+        try:
+            found = await self.claims.attempt(key)
+        except Exception:  # noqa: BLE001
+            found = None
+        if found is not None and found[2] is not None:
+            made = orjson.loads(found[2])
+            self.conclude(delivery, Attempt(number, made["at"], made["status_code"], made["error"],
+                                            made["answered_in_seconds"]))
+        elif found is not None and time.time() - found[1] > ABANDONED_AFTER_SECONDS:
+            self.conclude(delivery, Attempt(number, found[1], None, f"abandoned by instance {found[0]}"))
+        else:
+            delivery.next_attempt_at = time.monotonic() + CHECK_BACK_SECONDS
+
+
+class AttemptClaims:
+    """Where the outbox claims attempts (the database, once the pool is open), and their keys."""
+
+    def __init__(self, sandbox: ClusterSandbox, instance: str) -> None:
+        self.sandbox = sandbox
+        self.instance = instance
+        self.pool: AsyncConnectionPool | None = None
+
+    def key_of(self, delivery: Delivery, number: int) -> str | None:
+        world = self.sandbox.worlds.get(delivery.workspace_id)
+        if world is None:
+            return None
+        return f"{self.sandbox.generation}/{world.id}/{world.incarnation}/{delivery.id}/{number}"
+
+    def _pool(self) -> AsyncConnectionPool:
+        if self.pool is None:
+            raise RuntimeError("the shared store is not open yet")
+        return self.pool
+
+    async def claim(self, key: str) -> bool:
+        async with self._pool().connection() as db:
+            return await shared_log.claim(db, key, self.instance, time.time())
+
+    async def settle(self, key: str, outcome: bytes) -> None:
+        async with self._pool().connection() as db:
+            await shared_log.settle(db, key, outcome)
+
+    async def attempt(self, key: str) -> tuple[str, float, bytes | None] | None:
+        async with self._pool().connection() as db:
+            return await shared_log.attempt(db, key)
+
+
+class ClusterSandbox(RecordingSandbox):
+    """One instance's copy of the shared sandbox."""
+
+    outbox: ClusterOutbox  # type: ignore[assignment]
+
+    def __init__(self, settings: Settings, origin: float, salt: str, generation: int, instance: str) -> None:
+        self.generation = generation
+        self.claims = AttemptClaims(self, instance)
+        self.exchanges: list[tuple[str, Raw]] = []  # request journal entries not yet in the database
+        super().__init__(settings, origin, salt)
+        self.position = 0  # the last row of the sandbox's own stream ('') applied
+
+    @property
+    def latency_seconds(self) -> float:
+        """No simulated latency for a row applied again."""
+        return 0.0 if replaying() else self._latency
+
+    @latency_seconds.setter
+    def latency_seconds(self, value: float) -> None:
+        self._latency = value
+
+    def new_outbox(self, policy: WebhookPolicy) -> ClusterOutbox:  # type: ignore[override]
+        return ClusterOutbox(policy, self.claims)
+
+    def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
+        return ClusterWorld(
+            workspace, config, self.shared, self.outbox, self.creation_instant, self.wakeups.note,
+            outgoing=self._exchange,
+        )
+
+    def _exchange(self, world_id: str, entry: Raw) -> None:
+        self.exchanges.append((world_id, entry))
+
+    def restart(self, origin: float, salt: str, generation: int) -> None:
+        """Back to the state the generation began with: its rows are applied again from there."""
+        self.origin, self.salt, self.generation = origin, salt, generation
+        self._start()
+
+    def _start(self) -> None:
+        super()._start()
+        self.position = 0
+
+    def restore_world(self, blob: bytes, position: int) -> ClusterWorld:
+        """A world from its snapshot in the database (written by an instance of this sandbox)."""
+        world, deliveries = pickle.loads(blob)  # noqa: S301 - the sandbox's own database
+        assert isinstance(world, ClusterWorld)
+        world.attach(self.outbox, self.creation_instant, self.wakeups.note)
+        world.replaying = replaying
+        world.outgoing = self._exchange
+        world.position = position
+        self.outbox.forget(world.id)
+        for delivery in deliveries:
+            delivery.next_attempt_at = 0.0
+            self.outbox.enqueue(delivery)
+        self.register(world)
+        return world

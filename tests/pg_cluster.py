@@ -18,7 +18,9 @@ import tempfile
 from pathlib import Path
 
 REQUIRE_ENV = "BATCHCALLS_REQUIRE_POSTGRES"
-HOW_TO_ENABLE = "PostgreSQL not found: apt-get install postgresql (or set BATCHCALLS_REQUIRE_POSTGRES=1 in CI)"
+HOW_TO_ENABLE = (
+    "PostgreSQL not found: apt-get install postgresql (or set BATCHCALLS_REQUIRE_POSTGRES=1 in CI)"
+)
 SUPERUSER = "postgres"
 # A test cluster: nothing must survive a crash of the machine, so nothing waits for the disk
 SETTINGS = {

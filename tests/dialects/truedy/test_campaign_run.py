@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from support import API, AUTH, CheckedClient, make_client
 
 CAMPAIGN = {

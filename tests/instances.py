@@ -26,13 +26,14 @@ class Instance:
     def kill(self) -> None:
         """kill -9: no shutdown, no flush."""
         self.process.kill()
-        self.process.communicate(timeout=10)
+        self.output += self.process.communicate(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM, and what the process printed kept in `output`."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.communicate(timeout=10)
+                self.output += self.process.communicate(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
 

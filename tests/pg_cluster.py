@@ -37,7 +37,8 @@ def bin_dir() -> Path | None:
     """Where initdb and pg_ctl are: $PG_BINDIR, else Debian's newest /usr/lib/postgresql/<ver>/bin,
     else the PATH (other systems put them there; Debian only puts psql's wrappers there)."""
     if os.environ.get("PG_BINDIR"):
-        return Path(os.environ["PG_BINDIR"])
+        chosen = Path(os.environ["PG_BINDIR"])
+        return chosen if (chosen / "initdb").exists() else None
     debian = sorted(
         (d for d in Path("/usr/lib/postgresql").glob("*/bin") if (d / "initdb").exists()),
         key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0,

@@ -77,7 +77,8 @@ def forwarding(backends: Sequence[str]) -> Iterator[tuple[str, Forwarder]]:
     app = Forwarder(backends)
     # port 0 through uvicorn's own bind: a socket handed over with `sockets=` answers 40 ms late
     # (its writes wait for the client's delayed ACKs)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on",
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, log_level="critical",
+                            access_log=False, lifespan="on",
                             loop="asyncio", http="h11", timeout_graceful_shutdown=5,
                             server_header=False, date_header=False)
     server = uvicorn.Server(config)

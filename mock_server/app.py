@@ -146,8 +146,6 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         ]
         if persistence is not None:
             tasks.append(asyncio.create_task(persistence.heartbeat()))
-        if node is not None:
-            tasks.append(asyncio.create_task(node.flush_forever()))
         try:
             yield
         finally:

@@ -15,6 +15,7 @@ that failed changed nothing. See docs/SCALING.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pickle
 import secrets
@@ -35,6 +36,7 @@ from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
 from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit
+from mock_server.observe.journal import Raw
 from mock_server.persistence.journal import Entry
 from mock_server.persistence.recording import CURRENT, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
@@ -79,7 +81,7 @@ class Node:
     async def open(self) -> None:
         if self.pool is None:
             pool = AsyncConnectionPool(
-                self.url, min_size=1, max_size=20, timeout=3.0, open=False,
+                self.url, min_size=1, max_size=20, timeout=3.0, open=False, configure=_configure,
                 kwargs={"autocommit": True, "connect_timeout": 3},
             )
             await pool.open(wait=False)
@@ -204,6 +206,8 @@ class Node:
                     headers: dict[str, str]) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
+        if locked:  # the body first: a slow client must not hold its workspace's lock while it sends
+            receive = await _buffered(receive, self.sandbox.max_body_bytes)
         async with self._pool().connection() as db:
             world = await self._begin(db, stream, locked)
             at = None
@@ -236,9 +240,11 @@ class Node:
 
     async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle the request with its answer held back; once it is whole (and in the request
+        journal), commit its row and its journal entry, then send it."""
         assert self.app is not None
         body = bytearray()
-        failed = False
+        held: list[Message] = []
 
         async def receive_body() -> Message:
             message = await receive()
@@ -246,35 +252,45 @@ class Node:
                 body.extend(message.get("body", b""))
             return message
 
-        async def send_when_committed(message: Message) -> None:
-            nonlocal failed
-            if failed:
-                return
-            if message["type"] == "http.response.start" and locked:
-                try:
-                    await self._commit(db, generation, stream, world, trace, scope, bytes(body),
-                                       message["status"])
-                except DATABASE_ERRORS + (Diverged,) as exc:
-                    failed = True
-                    self.mark_stale()  # the handler changed this copy: it no longer follows the log
-                    await self.refuse(scope, receive, send, exc)
-                    return
-            await send(message)
+        async def hold(message: Message) -> None:
+            held.append(message)
 
         token = CURRENT.set(trace)
         try:
-            await self.app(scope, receive_body, send_when_committed)
+            await self.app(scope, receive_body, hold)
+        except BaseException:
+            if locked:
+                self.mark_stale()  # it may have changed this copy, and nothing of it is committed
+            raise
         finally:
             CURRENT.reset(token)
-            if locked and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not db.closed:
-                try:  # not committed (the app failed before answering): nothing of it stays
-                    await db.execute("ROLLBACK")
-                    self._stale = True
-                except DATABASE_ERRORS:
-                    self._stale = True
+        status = held[0]["status"] if held and held[0]["type"] == "http.response.start" else 0
+        taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+        exchanges = _exchange_rows(generation, taken)
+        try:
+            if locked and not status:  # no answer (the client left): nothing of it is committed
+                self.mark_stale()
+                return
+            if locked:
+                await self._commit(db, generation, stream, world, trace, scope, bytes(body), status,
+                                   exchanges)
+            elif exchanges:
+                await shared_log.add_exchanges(db, exchanges)
+        except DATABASE_ERRORS + (Diverged,) as exc:
+            request_id = trace.request_id
+            self.sandbox.exchanges[:0] = [  # the others' entries wait for the next request's write
+                (world_id, raw) for world_id, raw in taken if raw[0] != request_id
+            ]
+            if locked:
+                self.mark_stale()  # the handler changed this copy: it no longer follows the log
+            await self.refuse(scope, receive, send, exc)
+            return
+        for message in held:
+            await send(message)
 
     async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
-                      trace: Trace, scope: Scope, body: bytes, status: int) -> None:
+                      trace: Trace, scope: Scope, body: bytes, status: int,
+                      exchanges: list[tuple[int, str, bytes]]) -> None:
         sandbox = self.sandbox
         method: str = scope["method"]
         catch_up = None
@@ -289,11 +305,13 @@ class Node:
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
             entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+        if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
+            raise Diverged("a reset of everything was handled as one workspace's request")
         if stream == SANDBOX_STREAM and trace.reset:
             assert entry is not None
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)
             await shared_log.append(db, generation, SANDBOX_STREAM, 1, entry, trace.salt)
-            await db.execute("COMMIT")
+            await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             return
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
@@ -303,6 +321,8 @@ class Node:
                 await shared_log.clear_exchanges(db, generation, stream)
             if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
                 await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())
+            if exchanges:
+                await shared_log.add_exchanges(db, exchanges)
             await db.execute("COMMIT")
         if entry is not None:
             if world is not None:
@@ -321,65 +341,92 @@ class Node:
     async def tick(self, due: Wakeable) -> None:
         """A real-clock world's events fell due with no request: run them under its lock, as a
         catch-up row of its stream (whichever instance's pump comes first; the others apply it)."""
-        async with self.lock_of(due.id), self._pool().connection() as db:
-            await db.execute("BEGIN")
-            try:
-                await shared_log.lock(db, due.id)
-                world = await self.catch_up(db, due.id)
-                if world is None:
-                    return
-                token = CURRENT.set(Trace(time.time(), world.id))
+        ran = False
+        try:
+            async with self.lock_of(due.id), self._pool().connection() as db:
                 try:
-                    world.catch_up()
+                    async with db.pipeline():
+                        await db.execute("BEGIN")
+                        await shared_log.lock(db, due.id)
+                        world = await self.catch_up(db, due.id)
+                    if world is None:
+                        return
+                    generation = self.sandbox.generation
+                    token = CURRENT.set(Trace(time.time(), world.id))
+                    try:
+                        ran = True
+                        world.catch_up()
+                    finally:
+                        CURRENT.reset(token)
+                    catch_up, world.pending_catch_up = world.pending_catch_up, None
+                    if catch_up is None:
+                        return
+                    entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
+                    async with db.pipeline():
+                        await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
+                        await db.execute("COMMIT")
+                    world.position += 1
                 finally:
-                    CURRENT.reset(token)
-                catch_up, world.pending_catch_up = world.pending_catch_up, None
-                if catch_up is None:
-                    return
-                entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
-                generation = self.sandbox.generation
-                await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
-                await db.execute("COMMIT")
-                world.position += 1
-            except BaseException:
-                self._stale = True
-                raise
-            finally:
-                if db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not db.closed:
-                    await db.execute("ROLLBACK")
+                    if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        with contextlib.suppress(*DATABASE_ERRORS):
+                            await db.execute("ROLLBACK")
+        except (*DATABASE_ERRORS, Diverged) as exc:
+            if ran:
+                self.mark_stale()  # its events ran here but are in no row
+            log.warning("workspace %s: due events not run (%s); the next request or wake-up runs them",
+                        due.id, " ".join(str(exc).split()))
 
     async def flush_exchanges(self) -> None:
-        """Write the request journal entries recorded since the last flush."""
-        pending, self.sandbox.exchanges = self.sandbox.exchanges, []
-        if not pending:
-            return
-        generation = self.sandbox.generation
-        rows = [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
-                for world_id, raw in pending]
-        try:
+        """Write the request journal entries recorded and not written yet (at shutdown)."""
+        taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+        rows = _exchange_rows(self.sandbox.generation, taken)
+        if rows:
             async with self._pool().connection() as db:
                 await shared_log.add_exchanges(db, rows)
-        except BaseException:
-            self.sandbox.exchanges[:0] = pending[-100_000:]  # kept for the next flush (bounded)
-            raise
-
-    async def flush_forever(self, every_seconds: float = 0.1) -> None:
-        while True:
-            await asyncio.sleep(every_seconds)
-            try:
-                await self.flush_exchanges()
-            except DATABASE_ERRORS:
-                pass  # kept, and tried again
 
     async def read_exchanges(self, db: Connection, world: ClusterWorld) -> None:
-        """Before the journal is read: every instance's entries for the world, in order."""
-        await self.flush_exchanges()
+        """Before the journal is read: every instance's entries for the world, in order (each
+        instance writes a request's entry before it answers the request)."""
         journal = world.journal
         assert isinstance(journal, SharedJournal)
         for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
                                                                journal.read_up_to):
             journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
             journal.read_up_to = entry_id
+
+
+def _exchange_rows(generation: int, taken: list[tuple[str, Raw]]) -> list[tuple[int, str, bytes]]:
+    """Request journal entries (world id, raw entry) as rows of `batchcalls_journal`."""
+    return [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
+            for world_id, raw in taken]
+
+
+async def _configure(db: Connection) -> None:
+    """Each new connection: plan the few statements it prepares once, not at every execution (the
+    catch-up's SELECT costs about 0.25 ms less; measured with a loop of executions)."""
+    await db.execute("SET plan_cache_mode = force_generic_plan")
+
+
+async def _buffered(receive: Receive, limit: int) -> Receive:
+    """The request's body read now (up to one byte past `limit`: enough for the app's 413), handed
+    on as one message."""
+    body = bytearray()
+    last: Message = {"type": "http.request", "body": b"", "more_body": False}
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            last = message  # the client went away: the app hears it as it would have
+            break
+        body.extend(message.get("body", b""))
+        if not message.get("more_body", False) or len(body) > limit:
+            break
+    pending: list[Message] = [last] if last["type"] != "http.request" else []
+    pending.append({"type": "http.request", "body": bytes(body), "more_body": False})
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 class ClusterMiddleware:

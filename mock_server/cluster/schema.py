@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS batchcalls_log (
     at double precision,
     catch_up double precision,
     method text NOT NULL,          -- '' for a catch-up only (a real clock ran events, no request)
-    path text NOT NULL,
+    path bytea NOT NULL,           -- UTF-8 (bytes: a path may hold a NUL, which text cannot)
     query bytea NOT NULL,
     headers bytea NOT NULL,
     body bytea NOT NULL,

@@ -50,7 +50,7 @@ async def behind(db: Connection, stream: str, after: int) -> Behind:
     if not records:
         raise RuntimeError("the shared store has no generation: its batchcalls_meta table was emptied")
     generation, snapshot_at = records[0][0], records[0][1]
-    rows = [Row(row_entry(*record[2:14]), record[14]) for record in records if record[2] is not None]
+    rows = [Row(_entry(record[2:14]), record[14]) for record in records if record[2] is not None]
     return Behind(generation, snapshot_at, rows)
 
 
@@ -69,8 +69,20 @@ async def append(
     await db.execute(
         f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (generation, stream, n, *entry_row(entry), salt),
+        (generation, stream, n, *_columns(entry), salt),
     )
+
+
+def _columns(entry: Entry) -> tuple[Any, ...]:
+    columns = list(entry_row(entry))
+    columns[4] = entry.path.encode("utf-8", "surrogatepass")
+    return tuple(columns)
+
+
+def _entry(record: tuple[Any, ...]) -> Entry:
+    fields = list(record)
+    fields[5] = bytes(fields[5]).decode("utf-8", "surrogatepass")
+    return row_entry(*fields)
 
 
 async def write_snapshot(db: Connection, generation: int, stream: str, n: int, state: bytes) -> None:

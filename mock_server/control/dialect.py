@@ -20,6 +20,7 @@ from typing import Literal
 from mock_server.control import envelopes, files, journal, readiness, world_ops
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.engine.context import Handler, Reply
+from mock_server.engine.incoming import query_of
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.sandbox import Sandbox
 from mock_server.world import WorkspaceWorld
@@ -61,7 +62,7 @@ class ControlDialect:
         workspaces, and a reset of everything (`POST /_mock/reset?scope=all`)."""
         if path == "/_mock/workspaces":
             return True
-        return method == "POST" and path == "/_mock/reset" and b"scope=all" in query.split(b"&")
+        return method == "POST" and path == "/_mock/reset" and query_of(query).get("scope") == "all"
 
     def is_admin(self, headers: Mapping[str, str]) -> bool:
         token = self.sandbox.settings.admin_token

@@ -25,6 +25,12 @@ class Disconnected(Exception):
     """The client went away before its body arrived: there is nobody to answer."""
 
 
+def query_of(raw: bytes) -> dict[str, str]:
+    """The query's parameters, percent-decoded; the last of repeated ones wins, as in Starlette's
+    QueryParams. The one reading of a query: whoever must agree with the engine reads it here."""
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
+
+
 @dataclass(slots=True)
 class Incoming:
     method: str
@@ -40,8 +46,7 @@ class Incoming:
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])
         }
-        raw_query = scope.get("query_string", b"")
-        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+        query = query_of(scope.get("query_string", b""))
         return cls(scope["method"], scope["path"], headers, query, scope.get("path_params", {}), receive)
 
     async def body(self, limit: int) -> bytes:

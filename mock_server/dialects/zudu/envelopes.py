@@ -104,7 +104,7 @@ def error_reply(error: MockError, request_id: str, now: float) -> Reply:
     headers: dict[str, str] = {}
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
-    elif isinstance(error, RateLimited):
+    elif isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after)
     return Reply(status, body, headers)
 

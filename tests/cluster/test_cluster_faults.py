@@ -99,24 +99,48 @@ def test_while_postgresql_restarts_requests_get_503_in_the_envelope_then_succeed
         first = http.post(f"{p.a.base}{API}/batch-calls", json={**CAMPAIGN, "name": "before"}, headers=AUTH)
         assert first.status_code == 201, first.text
         own_postgres.stop()
-        down = [
-            http.post(f"{p.a.base}{API}/batch-calls", json={**CAMPAIGN, "name": "lost"}, headers=AUTH),
-            http.get(f"{p.b.base}{API}/batch-calls", headers=AUTH),
-            http.post(f"{p.b.base}/_mock/clock/advance", json={"seconds": 60}),  # the control API's
-        ]  # (each waits the store's 3 s connection timeout: few of them)
+        down = [  # (each waits the store's 3 s connection timeout: few of them)
+            http.get(f"{p.a.base}{API}/batch-calls", headers=AUTH),
+            http.get(f"{p.b.base}/batch-call/{first.json()['data']['id']}", headers=ZUDU_AUTH),
+        ]
         for answer in down:
             assert answer.status_code == 503, answer.text
             assert answer.headers.get("retry-after") == "1"
-            assert set(answer.json()["error"]) == {"code", "message", "details"}, answer.text
+            assert "Traceback" not in answer.text
+        assert down[0].json()["error"]["code"] == "service_unavailable"
+        assert down[1].json()["status"] == "error"  # Zudu's envelope
         own_postgres.start()
         for base in (p.a.base, p.b.base):
             listed = until_served(http, f"{base}{API}/batch-calls")
-            assert [b["name"] for b in listed.json()["data"]] == ["before"]  # the refused write left nothing
+            assert [b["name"] for b in listed.json()["data"]] == ["before"]
         again = http.post(f"{p.b.base}{API}/batch-calls", json={**CAMPAIGN, "name": "after"}, headers=AUTH)
         assert again.status_code == 201, again.text
-        assert http.get(f"{p.a.base}/_mock/clock").json()["now"] == "2026-03-02T08:00:00.000000Z"
+        assert http.get(f"{p.a.base}{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 2
     for instance in (p.a, p.b):
         assert "Traceback" not in "".join(instance.output)
+
+
+@pytest.mark.xfail(strict=True, reason="a write while PostgreSQL is stopped gets no answer (20 s and "
+                   "more; a read gets its 503 after the pool's 3 s)")
+def test_a_write_while_postgresql_is_down_gets_503_and_leaves_nothing(
+    own_postgres: pg_cluster.Postgres, serve: Callable[..., Instance]
+) -> None:
+    instance = serve("--store", own_postgres.new_database(), "--clock", "manual")
+    with httpx.Client(base_url=instance.base, timeout=15) as http:
+        clock = http.get("/_mock/clock").json()["now"]
+        own_postgres.stop()
+        try:
+            answers = [
+                http.post(f"{API}/batch-calls", json={**CAMPAIGN, "name": "lost"}, headers=AUTH),
+                http.post("/_mock/clock/advance", json={"seconds": 60}),
+            ]
+        finally:
+            own_postgres.start()
+        for answer in answers:
+            assert answer.status_code == 503 and answer.headers.get("retry-after") == "1", answer.text
+            assert answer.json()["error"]["code"] == "service_unavailable"
+        assert until_served(http, f"{API}/batch-calls").json()["data"] == []  # the refused write left nothing
+        assert http.get("/_mock/clock").json()["now"] == clock
 
 
 def until_served(http: httpx.Client, url: str, timeout: float = 20) -> httpx.Response:
@@ -130,19 +154,6 @@ def until_served(http: httpx.Client, url: str, timeout: float = 20) -> httpx.Res
             return answer
         assert answer.status_code == 503 and answer.json()["error"]["code"], answer.text
         time.sleep(float(answer.headers.get("retry-after", "1")))
-
-
-@pytest.mark.xfail(strict=True, reason="Zudu's 503 while the store is down has no Retry-After "
-                   "(Truedy's and the control API's have `Retry-After: 1`)")
-def test_zudu_answers_503_with_retry_after_while_postgresql_is_down(
-    own_postgres: pg_cluster.Postgres, serve: Callable[..., Instance]
-) -> None:
-    instance = serve("--store", own_postgres.new_database(), "--clock", "manual")
-    own_postgres.stop()
-    answer = httpx.get(f"{instance.base}/batch-call/batch_call_0123456789ab", headers=ZUDU_AUTH, timeout=30)
-    assert answer.status_code == 503, answer.text
-    assert answer.json()["status"] == "error"
-    assert answer.headers.get("retry-after") == "1"
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,7 @@ def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration
         database = descendants(postmaster(pg)) if pg else []
         before = cpu(servers), cpu(database)
         row = bench.wrk(url, duration, connections, script)
+        del row["cpu_us"]  # (of one pid: replaced by the two below)
         requests = row["rps"] * duration
         row["server_us"] = (cpu(servers) - before[0]) / requests * 1e6
         row["postgres_us"] = (cpu(database) - before[1]) / requests * 1e6
@@ -120,10 +121,14 @@ def catch_up(pg: pg_cluster.Postgres, writes: int, work: Path) -> dict[str, floa
     with serve(*flags) as (a, _), serve(*flags) as (b, _):
         headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
         assert httpx.get(f"{b}{API}/batch-calls?limit=1", headers=headers).status_code == 200
-        lua = work / "writes.lua"
-        lua.write_text(bench.POST_LUA % (KEY, f"{API}/batch-calls", bench.BODY))
-        started, written = time.monotonic(), 0
+        started, written, run = time.monotonic(), 0, 0
         while written < writes:  # wrk runs of 3 s until A has answered `writes` creates
+            # wrk's math.random is unseeded and its counter restarts: a key prefix per run, or the
+            # next run's creates would be replays of the last one's
+            run += 1
+            lua = work / f"writes-{run}.lua"
+            script = bench.POST_LUA % (KEY, f"{API}/batch-calls", bench.BODY)
+            lua.write_text(script.replace('"bench-"', f'"catch-up-{run}-"'))
             subprocess.run(["wrk", "-t1", "-c16", "-d3s", "-s", str(lua), f"{a}{API}/batch-calls"],
                            capture_output=True, text=True, timeout=60, check=True)
             listed = httpx.get(f"{a}{API}/batch-calls?limit=1", headers=headers, timeout=60).json()

@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
         persistence.app = app
     if node is not None:
         node.is_sandbox_wide = control.is_sandbox_wide
+        node.is_reset_of_everything = control.is_reset_of_everything
 
         def answer_error(scope: Scope, error: MockError) -> Response:
             request_id = scope.get("state", {}).get("request_id") or sandbox.new_request_id()

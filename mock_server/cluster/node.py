@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
+from mock_server.cluster.exclusive import SharedExclusiveLock
 from mock_server.cluster.schema import prepare, where
 from mock_server.cluster.shared_log import Connection, Row
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal, replaying
@@ -51,6 +52,17 @@ DATABASE_ERRORS = (psycopg.Error, PoolTimeout, OSError)
 _CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
+ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
+PROBE_EVERY_SECONDS = 0.2
+
+
+class RebuildNeeded(Exception):
+    """This copy must start again from its generation's beginning before it serves on: done under
+    the process's exclusive lock (`Node.rebuild`), then the request is tried again."""
+
+
+class StoreAway(RuntimeError):
+    """The database was found unreachable a moment ago (no new attempt for this request)."""
 
 
 class Diverged(RuntimeError):
@@ -74,20 +86,28 @@ class Node:
         self.app: ASGIApp | None = None  # what rows are replayed through (set by the app factory)
         self.answer_error: ErrorAnswer | None = None
         self.is_sandbox_wide: Callable[[str, str, bytes], bool] = lambda method, path, query: False
+        self.is_reset_of_everything: Callable[[str, str, bytes], bool] = lambda method, path, query: False
+        self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
+        self._down_since: float | None = None  # monotonic instant the database was found away
+        self._prober: asyncio.Task[None] | None = None
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
         if self.pool is None:
             pool = AsyncConnectionPool(
-                self.url, min_size=1, max_size=20, timeout=3.0, open=False, configure=_configure,
-                kwargs={"autocommit": True, "connect_timeout": 3},
+                self.url, min_size=1, max_size=20, timeout=2.0, open=False, configure=_configure,
+                kwargs={"autocommit": True, "connect_timeout": 2},
             )
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
 
     async def close(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prober
         if self.pool is not None:
             try:
                 await self.flush_exchanges()
@@ -118,21 +138,33 @@ class Node:
         assert self.pool is not None, "open the node first"
         return self.pool
 
+    def pool_connection(self) -> contextlib.AbstractAsyncContextManager[Connection]:
+        return self._pool().connection()
+
     # catching up -----------------------------------------------------------------------------
+    @property
+    def needs_rebuild(self) -> bool:
+        return self._stale
+
+    async def rebuild(self, db: Connection) -> None:
+        """Start this copy again from the generation's beginning (a reset of everything elsewhere,
+        or a commit that failed here). The caller holds the process's exclusive lock: no request of
+        this process holds a world of the copy being replaced."""
+        found = await shared_log.meta(db)
+        self.sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
+        self._stale = False
+        await self.sync_sandbox(db)
+
     async def sync_sandbox(self, db: Connection) -> None:
-        """Apply the sandbox stream's new rows (workspaces created, a reset of everything); start
-        again from the generation's beginning when this copy is stale or the generation moved on.
-        The caller holds the sandbox stream's in-process lock: its rows are applied one at a time."""
+        """Apply the sandbox stream's new rows (workspaces created, a reset of everything). The
+        caller holds the sandbox stream's in-process lock: its rows are applied one at a time."""
         sandbox = self.sandbox
-        while True:
-            if self._stale:
-                found = await shared_log.meta(db)
-                sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
-                self._stale = False
-            behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
-            if behind.generation == sandbox.generation:
-                break
+        if self._stale:
+            raise RebuildNeeded
+        behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
+        if behind.generation != sandbox.generation:
             self._stale = True  # everything was reset elsewhere
+            raise RebuildNeeded
         for row in behind.rows:
             await self._apply(row, None)
             sandbox.position = row.entry.seq
@@ -143,19 +175,15 @@ class Node:
         if stream == SANDBOX_STREAM:
             await self.sync_sandbox(db)
             return None
-        for _ in range(2):
-            if self._stale:
-                async with self.lock_of(SANDBOX_STREAM):  # never held by one waiting for a world's
-                    await self.sync_sandbox(db)
-            world = self.sandbox.worlds.get(stream)
-            if not isinstance(world, ClusterWorld):
-                return None
-            behind = await shared_log.behind(db, stream, world.position)
-            if behind.generation == self.sandbox.generation:
-                break
-            self._stale = True  # everything was reset elsewhere: start again, then look again
-        else:
-            raise Diverged("the sandbox was reset twice while this instance caught up")
+        if self._stale:
+            raise RebuildNeeded
+        world = self.sandbox.worlds.get(stream)
+        if not isinstance(world, ClusterWorld):
+            return None
+        behind = await shared_log.behind(db, stream, world.position)
+        if behind.generation != self.sandbox.generation:
+            self._stale = True  # everything was reset elsewhere
+            raise RebuildNeeded
         if behind.snapshot_at is not None and behind.snapshot_at > world.position:
             found = await shared_log.snapshot(db, behind.generation, stream)
             if found is not None:
@@ -206,16 +234,20 @@ class Node:
                     headers: dict[str, str]) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
-        if locked:  # the body first: a slow client must not hold its workspace's lock while it sends
-            receive = await _buffered(receive, self.sandbox.max_body_bytes)
         async with self._pool().connection() as db:
-            world = await self._begin(db, stream, locked)
+            resetting = self.is_reset_of_everything(method, scope["path"], scope.get("query_string", b""))
+            world = await self._begin(db, stream, locked, resetting)
             at = None
             if not locked and world is not None:
                 at = world.clock.now()
                 if self.must_lock(world, at):
                     locked, at = True, None
-                    world = await self._begin(db, stream, locked)
+                    world = await self._begin(db, stream, locked, resetting)
+            if stream and world is None:  # its workspace went with a reset of everything
+                if locked:
+                    await db.execute("ROLLBACK")
+                await self.unlogged(scope, receive, send)
+                return
             generation = self.sandbox.generation  # what this request's row belongs to
             hits = None
             if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
@@ -230,12 +262,23 @@ class Node:
                 trace.at = at  # a read is handled at the instant it was found to need no lock
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
 
-    async def _begin(self, db: Connection, stream: str, locked: bool) -> ClusterWorld | None:
+    async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request whose credentials name no workspace: answered (401), nothing to log."""
+        assert self.app is not None
+        token = CURRENT.set(Trace(time.time(), None))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
+
+    async def _begin(
+        self, db: Connection, stream: str, locked: bool, resetting: bool
+    ) -> ClusterWorld | None:
         if not locked:
             return await self.catch_up(db, stream)
-        async with db.pipeline():  # BEGIN, the lock and the catch-up's SELECT in one round trip
+        async with db.pipeline():  # BEGIN, the locks and the catch-up's SELECT in one round trip
             await db.execute("BEGIN")
-            await shared_log.lock(db, stream)
+            await shared_log.lock(db, stream, everything=resetting)
             return await self.catch_up(db, stream)
 
     async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
@@ -285,6 +328,8 @@ class Node:
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
+        self.found_up()
+        scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
 
@@ -305,6 +350,8 @@ class Node:
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
             entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+        if stream != SANDBOX_STREAM and world is None:
+            raise Diverged(f"a row for workspace {stream}, which this copy does not have")
         if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
             raise Diverged("a reset of everything was handled as one workspace's request")
         if stream == SANDBOX_STREAM and trace.reset:
@@ -330,9 +377,44 @@ class Node:
             else:
                 sandbox.position = position + 1
 
+    def away(self) -> bool:
+        """The database was found away and has not been reached since: answer 503 at once rather
+        than queue for a connection. A probe (`_probe`) looks for it every 200 ms meanwhile."""
+        return self._down_since is not None
+
+    def found_up(self) -> None:
+        if self._down_since is not None:
+            log.warning("PostgreSQL store at %s is back", where(self.url))
+        self._down_since = None
+
+    def _found_away(self, reason: str) -> None:
+        if self._down_since is None:  # one line as it goes away (and one as it is back)
+            log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), reason)
+            self._down_since = time.monotonic()
+            self._prober = asyncio.create_task(self._probe())
+
+    async def _probe(self) -> None:
+        while self._down_since is not None:
+            await asyncio.sleep(PROBE_EVERY_SECONDS)
+            try:
+                await self._pool().check()  # connections the outage broke are replaced
+                async with self.pool_connection() as db:
+                    await db.execute("SELECT 1")
+            except DATABASE_ERRORS:
+                continue
+            self.found_up()
+
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
         """503 in the envelope of the API the request was for: the database is away."""
-        log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), " ".join(str(exc).split()))
+        reason = " ".join(str(exc).split())
+        if isinstance(exc, DATABASE_ERRORS):
+            self._found_away(reason)
+        elif not isinstance(exc, StoreAway):
+            log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
+        state = scope.setdefault("state", {})
+        if state.get(ANSWERED):
+            return  # the answer was sent before the failure: nothing left to tell the client
+        state[ANSWERED] = True
         assert self.answer_error is not None
         error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
         await self.answer_error(scope, error)(scope, receive, send)
@@ -343,7 +425,7 @@ class Node:
         catch-up row of its stream (whichever instance's pump comes first; the others apply it)."""
         ran = False
         try:
-            async with self.lock_of(due.id), self._pool().connection() as db:
+            async with self.everything.shared(), self.lock_of(due.id), self._pool().connection() as db:
                 try:
                     async with db.pipeline():
                         await db.execute("BEGIN")
@@ -370,6 +452,8 @@ class Node:
                     if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                         with contextlib.suppress(*DATABASE_ERRORS):
                             await db.execute("ROLLBACK")
+        except RebuildNeeded:
+            return  # the next request rebuilds the copy; its catch-up runs what is due
         except (*DATABASE_ERRORS, Diverged) as exc:
             if ran:
                 self.mark_stale()  # its events ran here but are in no row
@@ -444,17 +528,43 @@ class ClusterMiddleware:
         node = self.node
         await node.open()
         headers = header_map(scope["headers"])
+        query = scope.get("query_string", b"")
+        resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
+        if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
+            receive = await _buffered(receive, node.sandbox.max_body_bytes)
+        if node.away():
+            await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
+            return
+        for _ in range(3):
+            exclusive = resetting or node.needs_rebuild
+            async with node.everything.exclusive() if exclusive else node.everything.shared():
+                try:
+                    if node.needs_rebuild:
+                        if not exclusive:
+                            continue  # it became stale meanwhile: again, alone in the process
+                        async with node.pool_connection() as db:
+                            await node.rebuild(db)
+                    await self._serve(node, scope, receive, send, headers)
+                    return
+                except RebuildNeeded:
+                    continue
+                except DATABASE_ERRORS as exc:
+                    await node.refuse(scope, receive, send, exc)
+                    return
+        await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
+
+    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
+                     headers: dict[str, str]) -> None:
         for attempt in (1, 2):
             try:
                 stream = await node.stream_of(scope, headers)
-                if stream is None:  # credentials of no workspace: answered 401, nothing to log
-                    token = CURRENT.set(Trace(time.time(), None))
-                    try:
-                        await self.app(scope, receive, send)
-                    finally:
-                        CURRENT.reset(token)
+                if stream is None:
+                    await node.unlogged(scope, receive, send)
                     return
                 async with node.lock_of(stream):
+                    if node.away():  # found away while this one queued behind others
+                        await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
+                        return
                     await node.serve(stream, scope, receive, send, headers)
                 return
             except DATABASE_ERRORS as exc:

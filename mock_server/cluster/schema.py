@@ -121,6 +121,12 @@ def prepare(url: str, settings: Settings) -> Origin:
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreUnusable(f"cannot use the PostgreSQL store at {where(url)}: {reason}") from None
+    missing = sorted({"version", "settings", "origin", "salt", "generation"} - set(meta))
+    if missing:
+        raise StoreUnusable(
+            f"the PostgreSQL store at {where(url)} is not a sandbox's store as this version writes it "
+            f"(its batchcalls_meta lacks {', '.join(missing)}): use another database"
+        )
     if meta["version"] != __version__:
         raise StoreUnusable(
             f"the PostgreSQL store at {where(url)} was written by sandbox version {meta['version']} "

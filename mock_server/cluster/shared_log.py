@@ -29,9 +29,17 @@ class Behind:
     rows: list[Row]
 
 
-async def lock(db: Connection, stream: str) -> None:
-    """The stream's advisory lock, until the transaction ends: one writer per workspace at a time."""
-    await db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (stream,))
+SANDBOX_LOCK = 0x62617463  # with 0: the sandbox's own advisory lock (two keys: apart from streams')
+
+
+async def lock(db: Connection, stream: str, *, everything: bool = False) -> None:
+    """Until the transaction ends: the stream's advisory lock (one writer per workspace at a time),
+    after the sandbox's lock, shared — or exclusive, for a reset of everything, which so waits for
+    every write in flight in the cluster and holds new ones until it is committed."""
+    take = "pg_advisory_xact_lock" if everything else "pg_advisory_xact_lock_shared"
+    await db.execute(
+        f"SELECT {take}(%s, 0), pg_advisory_xact_lock(hashtextextended(%s, 0))", (SANDBOX_LOCK, stream)
+    )
 
 
 async def behind(db: Connection, stream: str, after: int) -> Behind:

@@ -18,8 +18,16 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
+from mock_server.engine.faults import FaultRule, FaultTable
+from mock_server.engine.ratelimit import Limit
 from mock_server.observe.journal import Journal, Raw
-from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld
+from mock_server.persistence.recording import (
+    CURRENT,
+    RecordingSandbox,
+    RecordingWorld,
+    TracedFaults,
+    TracedLimiter,
+)
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.webhooks import Attempt, Delivery, Outbox, WebhookPolicy
@@ -35,6 +43,24 @@ def replaying() -> bool:
     """Whether the request being handled is a row of the shared log applied again."""
     trace = CURRENT.get()
     return trace is not None and trace.replaying
+
+
+class SharedFaults(TracedFaults):
+    """Fault rules whose random draws are the same on every instance: a request that drew (fired
+    or not) is a row of its stream, and applying it draws again, exactly as the first time (the
+    same rules in the same state), while the answer is the recorded one."""
+
+    def match(self, method: str, path: str) -> FaultRule | None:
+        trace = CURRENT.get()
+        if trace is not None and trace.replaying:
+            FaultTable.match(self, method, path)  # the draws and the counts, as the first time
+            fault = trace.fault
+            return None if fault is None else FaultRule(**{**fault, "latency_ms": 0})
+        draws = self.draws
+        rule = super().match(method, path)
+        if trace is not None and self.draws != draws:
+            trace.drew = True
+        return rule
 
 
 class SharedJournal(Journal):
@@ -65,6 +91,15 @@ class ClusterWorld(RecordingWorld):
 
     def new_journal(self) -> Journal:
         return SharedJournal(self.shared.journal_size, self._send_exchange)
+
+    def new_fault_table(self, seed: int) -> FaultTable:
+        return SharedFaults(seed)
+
+    def rebuild_rate_limiter(self) -> None:
+        """Always there (a world created or reset by a replayed row serves live requests next);
+        a replayed request passes it (`TracedLimiter.hit`)."""
+        limit = self.shared.rate_limit
+        self.rate_limiter = TracedLimiter(Limit.parse(limit)) if limit else None
 
     def _send_exchange(self, entry: Raw) -> None:
         self.outgoing(self.id, entry)

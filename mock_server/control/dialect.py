@@ -60,8 +60,10 @@ class ControlDialect:
     def is_sandbox_wide(self, method: str, path: str, query: bytes) -> bool:
         """Whether a request acts on the sandbox rather than one world: creating or listing
         workspaces, and a reset of everything (`POST /_mock/reset?scope=all`)."""
-        if path == "/_mock/workspaces":
-            return True
+        return path == "/_mock/workspaces" or self.is_reset_of_everything(method, path, query)
+
+    def is_reset_of_everything(self, method: str, path: str, query: bytes) -> bool:
+        """`POST /_mock/reset?scope=all`, read as the engine reads a query."""
         return method == "POST" and path == "/_mock/reset" and query_of(query).get("scope") == "all"
 
     def is_admin(self, headers: Mapping[str, str]) -> bool:

@@ -62,6 +62,8 @@ def rule_from_json(rule_id: str, body: dict[str, Any]) -> FaultRule:
 
 
 class FaultTable:
+    draws = 0  # random numbers drawn so far (a table unpickled from before this counter starts at 0)
+
     def __init__(self, seed: int) -> None:
         self._rules: dict[str, FaultRule] = {}
         self._rng = random.Random(seed)
@@ -87,8 +89,10 @@ class FaultTable:
                 continue
             if not fnmatch.fnmatchcase(path, rule.path):
                 continue
-            if rule.probability < 1 and self._rng.random() >= rule.probability:
-                continue
+            if rule.probability < 1:
+                self.draws += 1
+                if self._rng.random() >= rule.probability:
+                    continue
             if rule.remaining is not None:
                 rule.remaining -= 1
                 if rule.remaining <= 0:

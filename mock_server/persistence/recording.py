@@ -46,6 +46,7 @@ class Trace:
     key_written: bool = False  # …and taken; read but not taken = a replay or a conflict: no change
     reset: bool = False  # the whole sandbox was reset: nothing before it matters
     salt: str | None = None  # the secret of workspace keys a reset of everything drew (or must use)
+    drew: bool = False  # a probabilistic fault rule drew a number for it (fired or not)
     hits: int | None = None  # requests of its workspace in the rate-limit window, this one included
     # (counted in PostgreSQL, shared by every instance); None: counted by this process
 
@@ -56,7 +57,7 @@ def journaled(method: str, trace: Trace) -> bool:
     read did not, unless a fault rule fired on it (a counted rule is used up, the stream moves)."""
     if trace.limited or (trace.key_read and not trace.key_written):
         return False
-    return changes_state(method) or trace.fault is not None
+    return changes_state(method) or trace.fault is not None or trace.drew
 
 
 CURRENT: ContextVar[Trace | None] = ContextVar("batchcalls_trace", default=None)
@@ -87,6 +88,8 @@ class TracedFaults(FaultTable):
 class TracedLimiter(RateLimiter):
     def hit(self, key: str) -> None:
         trace = CURRENT.get()
+        if trace is not None and trace.replaying:
+            return  # a replayed request was not refused (a refused one is not journaled)
         try:
             if trace is not None and trace.hits is not None:
                 self.check(trace.hits)

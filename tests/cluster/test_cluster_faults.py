@@ -120,8 +120,6 @@ def test_while_postgresql_restarts_requests_get_503_in_the_envelope_then_succeed
         assert "Traceback" not in "".join(instance.output)
 
 
-@pytest.mark.xfail(strict=True, reason="a write while PostgreSQL is stopped gets no answer (20 s and "
-                   "more; a read gets its 503 after the pool's 3 s)")
 def test_a_write_while_postgresql_is_down_gets_503_and_leaves_nothing(
     own_postgres: pg_cluster.Postgres, serve: Callable[..., Instance]
 ) -> None:

@@ -139,8 +139,6 @@ def test_the_rate_limit_counts_requests_to_both_instances_together(pair: Callabl
     assert httpx.get(f"{p.a.base}{API}/agents", headers=other).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="after POST /_mock/reset?scope=all the shared limit no longer holds: "
-                   "3/min over A and B then allows 4 of 6 requests (200,200,200,200,429,200)")
 def test_the_rate_limit_still_counts_both_instances_after_a_full_reset(pair: Callable[..., Pair]) -> None:
     p = pair(*MANUAL, "--rate-limit", "3/min")
     assert httpx.post(f"{p.a.base}/_mock/reset", params={"scope": "all"}).status_code == 200

@@ -2,10 +2,11 @@
 client on a round-robin forwarder in front of two `batchcalls-mock serve --store postgresql://…`
 instances, checking every answer against the spec like the in-process one.
 
-Starting two instances costs about a second, so pairs are kept for the session, one pool per set of
-flags, and a client takes a free pair after a full reset (`POST /_mock/reset?scope=all`: "back to a
-fresh start with the same settings and seed"); a test holding two clients at once gets two pairs,
-each on its own database. Tests marked `in_process` reach into the app object and are skipped.
+Starting two instances costs seconds, so pairs are kept for the session, one pool per set of flags:
+a new pair is on a new database, and a pair used before is handed out after a full reset (`POST
+/_mock/reset?scope=all`: "back to a fresh start with the same settings and seed"); either way its
+journal is emptied. A test holding two clients at once gets two pairs. Tests marked `in_process`
+need an app in this process and are skipped; `cluster_xfail` ones are strict xfails.
 """
 
 from __future__ import annotations

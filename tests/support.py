@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import cluster_mode
 import httpx2 as httpx
 from starlette.testclient import TestClient
 
@@ -60,31 +62,45 @@ class CheckedClient(TestClient):
     checker: ResponseChecker  # Truedy's
     checkers: list[ResponseChecker]
 
-    def checker_for(self, method: str, path: str) -> ResponseChecker:
-        for checker in self.checkers:
-            if checker.operation(method, path) is not None:
-                return checker
-        return self.checkers[0]
-
     def request(self, method: str, url: httpx._types.URLTypes, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
-        path = httpx.URL(str(url)).raw_path.decode("ascii").split("?", 1)[0]  # as the router reads it
-        body: Any = None
-        if response.content:
-            body = response.json() if "json" in response.headers.get("content-type", "") else response.text
-        checker = self.checker_for(method, path)
-        problems = checker.problems(method, path, response.status_code, response.headers, body)
-        assert not problems, f"{method} {path} -> {response.status_code}: {problems}\n{response.text}"
+        check_answer(self.checkers, method, str(url), response)
         return response
 
 
+def check_answer(checkers: list[ResponseChecker], method: str, url: str, response: Any) -> None:
+    """Fail the test when `response` breaks the spec of the API it called (the checker whose spec has
+    an operation at the method and path; the first one otherwise, which checks X-Request-Id only)."""
+    path = httpx.URL(url).raw_path.decode("ascii").split("?", 1)[0]  # as the router reads it
+    body: Any = None
+    if response.content:
+        body = response.json() if "json" in response.headers.get("content-type", "") else response.text
+    checker = next((c for c in checkers if c.operation(method, path) is not None), checkers[0])
+    problems = checker.problems(method, path, response.status_code, response.headers, body)
+    assert not problems, f"{method} {path} -> {response.status_code}: {problems}\n{response.text}"
+
+
 def make_client(**overrides: Any) -> CheckedClient:
+    """A client of a fresh sandbox (seed 7, manual clock from START): the app in process, or under
+    `pytest --cluster` two `serve --store` instances on PostgreSQL behind a round-robin forwarder."""
     settings = Settings(clock="manual", start_at=START, seed=7, **overrides)
+    if os.environ.get(cluster_mode.ENV):
+        flags = cluster_mode.flags_for(START, 7, overrides)
+        checkers, checker = _checkers(settings.dialects)
+        pool = cluster_mode.pool()
+        return pool.client(flags, settings.admin_token, checkers, checker)  # type: ignore[return-value]
     app = create_app(settings)
     client = CheckedClient(app, raise_server_exceptions=True)
     client.checkers = [ResponseChecker(spec) for spec in app.state.specs.values()]
     client.checker = ResponseChecker(app.state.spec)
     return client
+
+
+@functools.cache
+def _checkers(dialects: tuple[str, ...]) -> tuple[list[ResponseChecker], ResponseChecker]:
+    """The checkers of an app serving `dialects` (built once: the cluster's apps are elsewhere)."""
+    app = create_app(Settings(dialects=dialects))  # type: ignore[arg-type]
+    return [ResponseChecker(spec) for spec in app.state.specs.values()], ResponseChecker(app.state.spec)
 
 
 def new_batch(client: TestClient, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:

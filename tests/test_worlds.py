@@ -210,6 +210,7 @@ def poisoned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batch_run.Run, "end_call", broken)
 
 
+@pytest.mark.in_process  # the poison is a monkeypatch of the app's simulator
 @pytest.mark.usefixtures("poisoned")
 def test_a_batch_whose_simulation_raises_fails_alone(client: CheckedClient) -> None:
     partner = new_workspace(client)

@@ -136,6 +136,7 @@ def chunks(body: bytes, size: int) -> list[dict[str, object]]:
     return [{"type": "http.request", "body": part, "more_body": i < last} for i, part in enumerate(parts)]
 
 
+@pytest.mark.in_process  # sends ASGI messages to the app itself
 def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: CheckedClient) -> None:
     """The body never completes: nothing is created and nothing is sent (nobody is listening)."""
     body = b'{"name": "Half", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+1415'
@@ -144,6 +145,7 @@ def test_a_client_gone_mid_body_gets_no_answer_and_changes_nothing(client: Check
     assert client.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 0
 
 
+@pytest.mark.in_process  # sends ASGI messages to the app itself
 def test_a_body_in_many_messages_is_read_whole_and_checked_against_the_limit() -> None:
     body = orjson.dumps({"name": "Chunked", "agent_id": "agt_sandbox_ready", "contacts": [
         {"phone_number": f"+1415555{i:04d}"} for i in range(40)]})

@@ -8,7 +8,13 @@ from support import API, AUTH, CheckedClient, new_batch
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer sk_wrong"}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}],
+    [
+        {},
+        {"Authorization": "Bearer sk_wrong"},
+        {"Authorization": "Basic abc"},
+        # a real client refuses to send a header value ending in a space: only the in-process transport can
+        pytest.param({"Authorization": "Bearer "}, marks=pytest.mark.in_process),
+    ],
 )
 def test_missing_or_bad_key_is_401(client: CheckedClient, headers: dict[str, str]) -> None:
     response = client.get(f"{API}/batch-calls", headers=headers)

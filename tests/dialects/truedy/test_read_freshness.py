@@ -61,6 +61,7 @@ def step(client: CheckedClient, rng: random.Random, ids: list[str]) -> None:
         client.post("/_mock/faults/provider-error", json={"batch_call_id": target}, headers=AUTH)
 
 
+@pytest.mark.in_process
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reads_match_the_state_after_every_step(client: CheckedClient, seed: int) -> None:
     rng = random.Random(seed)

@@ -1,0 +1,186 @@
+"""Throughput of the sandbox in memory, on PostgreSQL, and as two processes on PostgreSQL, and how
+long an instance takes to catch up on a workspace another instance wrote 10,000 requests to.
+
+    python benchmarks/cluster.py [--duration 5] [--connections 32] [--writes 10000]
+
+Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL's server binaries (apt-get install
+postgresql): a throwaway cluster is started as the cluster tests start it (tests/pg_cluster.py), on
+a free loopback port, and deleted at the end. "2 processes" is `serve --store … --workers 2` on one
+port. On a 2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the
+table gives the CPU time per request of the servers and of PostgreSQL (from /proc, user + system).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `python benchmarks/cluster.py` puts benchmarks/ first on the path, where http.py would shadow the
+# standard library's `http` package
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # pg_cluster: the tests'
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+import httpx
+import pg_cluster
+
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("bench_http", HERE / "http.py")
+assert _spec is not None and _spec.loader is not None
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+KEY = bench.KEY
+API = "/api/public/v1"
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process under it (the workers of `--workers`, PostgreSQL's backends)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def cpu(pids: list[int]) -> float:
+    return sum(t for t in (bench.cpu_seconds(p) for p in pids) if t == t)  # nan (gone) counts 0
+
+
+@contextlib.contextmanager
+def serve(*flags: str) -> Iterator[tuple[str, int]]:
+    port = bench.free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
+                                "--quiet", *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=HERE.parent, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/_mock/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve {' '.join(flags)} did not start")
+            time.sleep(0.1)
+        yield base, process.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration: int,
+            connections: int, work: Path) -> dict[str, dict[str, float]]:
+    batch_id = bench.seed_batches(base)
+    lua = work / f"post-{abs(hash(base))}.lua"
+    lua.write_text(bench.POST_LUA % (KEY, f"{API}/batch-calls", bench.BODY))
+    runs = {"GET /batch-calls/{id}": (f"{base}{API}/batch-calls/{batch_id}", None),
+            "GET /batch-calls?limit=50": (f"{base}{API}/batch-calls?limit=50", None),
+            "POST /batch-calls": (f"{base}{API}/batch-calls", str(lua))}
+    results = {}
+    for name, (url, script) in runs.items():
+        servers = descendants(server_pid)
+        database = descendants(postmaster(pg)) if pg else []
+        before = cpu(servers), cpu(database)
+        row = bench.wrk(url, duration, connections, script)
+        del row["cpu_us"]  # (of one pid: replaced by the two below)
+        requests = row["rps"] * duration
+        row["server_us"] = (cpu(servers) - before[0]) / requests * 1e6
+        row["postgres_us"] = (cpu(database) - before[1]) / requests * 1e6
+        results[name] = row
+    return results
+
+
+def postmaster(pg: pg_cluster.Postgres) -> int:
+    return int((pg.data / "postmaster.pid").read_text().split()[0])
+
+
+def catch_up(pg: pg_cluster.Postgres, writes: int, work: Path) -> dict[str, float]:
+    """A writes `writes` creates to the default workspace; B had read it before: how long B's next
+    read takes (it applies every row, or the snapshot and the rows after it)."""
+    store = pg.new_database()
+    flags = ("--store", store, "--clock", "manual")
+    with serve(*flags) as (a, _), serve(*flags) as (b, _):
+        headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+        assert httpx.get(f"{b}{API}/batch-calls?limit=1", headers=headers).status_code == 200
+        started, written, run = time.monotonic(), 0, 0
+        while written < writes:  # wrk runs of 3 s until A has answered `writes` creates
+            # wrk's math.random is unseeded and its counter restarts: a key prefix per run, or the
+            # next run's creates would be replays of the last one's
+            run += 1
+            lua = work / f"writes-{run}.lua"
+            script = bench.POST_LUA % (KEY, f"{API}/batch-calls", bench.BODY)
+            lua.write_text(script.replace('"bench-"', f'"catch-up-{run}-"'))
+            subprocess.run(["wrk", "-t1", "-c16", "-d3s", "-s", str(lua), f"{a}{API}/batch-calls"],
+                           capture_output=True, text=True, timeout=60, check=True)
+            listed = httpx.get(f"{a}{API}/batch-calls?limit=1", headers=headers, timeout=60).json()
+            written = listed["pagination"]["total"]
+        wrote = time.monotonic() - started
+        timings = []
+        for _ in range(2):  # the catch-up, then a read with nothing to apply
+            started = time.monotonic()
+            answer = httpx.get(f"{b}{API}/batch-calls?limit=1", headers=headers)
+            timings.append(time.monotonic() - started)
+            assert answer.json()["pagination"]["total"] == written
+    return {"writes": written, "write_rps": written / wrote, "catch_up_ms": timings[0] * 1000,
+            "then_ms": timings[1] * 1000}
+
+
+def main() -> int:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    args.add_argument("--connections", type=int, default=32)
+    args.add_argument("--writes", type=int, default=10_000, help="requests A writes before B catches up")
+    opts = args.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    pg = pg_cluster.start()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            for name, flags, on_pg in (
+                ("1 process, memory", ("--clock", "manual"), False),
+                ("1 process, PostgreSQL", ("--clock", "manual"), True),
+                ("2 processes, PostgreSQL", ("--clock", "manual", "--workers", "2"), True),
+            ):
+                store = ("--store", pg.new_database()) if on_pg else ()
+                with serve(*store, *flags) as (base, pid):
+                    results[name] = measure(base, pid, pg if on_pg else None, opts.duration,
+                                            opts.connections, work)
+            caught = catch_up(pg, opts.writes, work)
+    finally:
+        pg.destroy()
+    print(f"{'setup':<24} {'endpoint':<26} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
+          f"{'server µs/req':>13} {'postgres µs/req':>15}")
+    for name, rows in results.items():
+        for endpoint, r in rows.items():
+            print(f"{name:<24} {endpoint:<26} {r['rps']:>8.0f} {r['p50']:>7.2f} {r['p99']:>7.2f} "
+                  f"{r['non2xx']:>7.0f} {r['server_us']:>13.0f} {r['postgres_us']:>15.0f}")
+    print(f"catch-up: A wrote {caught['writes']:.0f} creates ({caught['write_rps']:.0f}/s); B's next read "
+          f"took {caught['catch_up_ms']:.0f} ms, the one after {caught['then_ms']:.1f} ms")
+    print(json.dumps({"throughput": results, "catch_up": caught}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""`batchcalls-mock serve` processes of the cluster tests and benchmarks: one instance, and a pair of
+instances on one store behind a round-robin forwarder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+from round_robin import Forwarder, forwarding
+
+
+@dataclass
+class Instance:
+    """One `serve` process; `base` is its URL, `output` what it printed once stopped."""
+
+    process: subprocess.Popen[str]
+    base: str
+    output: list[str] = field(default_factory=list)
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no flush."""
+        self.process.kill()
+        self.output += self.process.communicate(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM, and what the process printed kept in `output`."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.output += self.process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def launch(*flags: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def wait_until_up(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    if not first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"):
+        process.kill()
+        out, err = process.communicate(timeout=10)
+        raise AssertionError(f"serve did not start: {first}{out}{err}")
+    base = first.rsplit(" ", 1)[1].strip()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{base}/_mock/health", timeout=2)
+            return base
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.02)
+
+
+@dataclass
+class Pair:
+    """Two instances on one database, and the round-robin forwarder in front of them."""
+
+    a: Instance
+    b: Instance
+    url: str
+    forwarder: Forwarder
+
+
+def start_all(*commands: tuple[str, ...]) -> list[Instance]:
+    """Start one instance per flag tuple, all at once (as `--workers` does: the store's schema is
+    created by whichever comes first), and wait until every one answers."""
+    processes = [launch(*flags) for flags in commands]
+    instances = [Instance(process, "") for process in processes]
+    try:
+        for instance in instances:
+            instance.base = wait_until_up(instance.process)
+    except BaseException:
+        for instance in instances:
+            instance.stop()
+        raise
+    return instances
+
+
+@contextlib.contextmanager
+def pair_on(store: str, *flags: str) -> Iterator[Pair]:
+    """Two `serve --store STORE FLAGS` instances behind a round-robin forwarder, for the block."""
+    a, b = start_all(("--store", store, *flags), ("--store", store, *flags))
+    try:
+        with forwarding([a.base, b.base]) as (url, forwarder):
+            yield Pair(a, b, url, forwarder)
+    finally:
+        a.stop()
+        b.stop()

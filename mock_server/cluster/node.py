@@ -358,13 +358,16 @@ class Node:
             assert entry is not None
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)
             await shared_log.append(db, generation, SANDBOX_STREAM, 1, entry, trace.salt)
+            if exchanges:  # the reset's own entry opens the new generation's journal
+                await shared_log.add_exchanges(db, [(generation, w, blob) for _, w, blob in exchanges])
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             return
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
-            if method == "DELETE" and scope["path"] == _JOURNAL_PATH and entry is not None:
+            clears = method == "DELETE" and scope["path"] == _JOURNAL_PATH
+            if entry is not None and (clears or trace.world_reset):  # the journal starts again
                 await shared_log.clear_exchanges(db, generation, stream)
             if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
                 await shared_log.write_snapshot(db, generation, stream, position + 1, world.snapshot())

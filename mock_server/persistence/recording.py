@@ -45,6 +45,7 @@ class Trace:
     key_read: bool = False  # an idempotency key was looked up…
     key_written: bool = False  # …and taken; read but not taken = a replay or a conflict: no change
     reset: bool = False  # the whole sandbox was reset: nothing before it matters
+    world_reset: bool = False  # its world was reset (its request journal starts again)
     salt: str | None = None  # the secret of workspace keys a reset of everything drew (or must use)
     drew: bool = False  # a probabilistic fault rule drew a number for it (fired or not)
     hits: int | None = None  # requests of its workspace in the rate-limit window, this one included
@@ -203,6 +204,7 @@ class RecordingWorld(WorkspaceWorld):
         trace = self._trace()
         if trace is not None:
             trace.moved_to = self.started_at
+            trace.world_reset = True
 
     def advance(self, target: float) -> int:
         ran = super().advance(target)

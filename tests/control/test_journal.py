@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from support import API, AUTH, START, ZUDU_AUTH, CheckedClient, make_client, new_batch
 
 from mock_server.core.timefmt import timestamp
@@ -271,8 +270,6 @@ def test_the_fault_that_fired_is_kept(client: CheckedClient) -> None:
     assert fine["fault"] is None
 
 
-@pytest.mark.cluster_xfail("with --store a workspace reset leaves the entries before it, and a full "
-                           "reset leaves no entry, not its own")
 def test_a_reset_empties_the_world_journal(client: CheckedClient) -> None:
     new_batch(client)
     client.post("/_mock/reset")

@@ -54,6 +54,7 @@ _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requ
 _JOURNAL_PATH = "/_mock/requests"
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
 PROBE_EVERY_SECONDS = 0.2
+PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
 
 
 class RebuildNeeded(Exception):
@@ -92,6 +93,7 @@ class Node:
         self._stale = False  # a commit failed: rebuild from the log before the next request
         self._down_since: float | None = None  # monotonic instant the database was found away
         self._prober: asyncio.Task[None] | None = None
+        self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -332,6 +334,18 @@ class Node:
         scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
+        if exchanges:
+            await self._prune(db, generation, [world_id for world_id, _ in taken])
+
+    async def _prune(self, db: Connection, generation: int, streams: list[str]) -> None:
+        """Every `PRUNE_EVERY` entries this process writes for a workspace, its journal's table is
+        cut to `--journal-size` entries (after the answer: it delays no one)."""
+        size = self.sandbox.shared.journal_size
+        for stream in streams:
+            written = self._written[stream] = self._written.get(stream, 0) + 1
+            if written % PRUNE_EVERY == 0:
+                with contextlib.suppress(*DATABASE_ERRORS):
+                    await shared_log.prune_exchanges(db, generation, stream, size)
 
     async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,

@@ -155,6 +155,16 @@ async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> N
     )
 
 
+async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
+    """Only the newest `keep` entries of a workspace's journal stay (what `--journal-size` keeps)."""
+    await db.execute(
+        "DELETE FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s AND id <= ("
+        " SELECT id FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s"
+        " ORDER BY id DESC OFFSET %(keep)s LIMIT 1)",
+        {"g": generation, "s": stream, "keep": keep},
+    )
+
+
 async def exchanges_after(
     db: Connection, generation: int, stream: str, after: int
 ) -> list[tuple[int, bytes]]:

@@ -103,6 +103,21 @@ def _checkers(dialects: tuple[str, ...]) -> tuple[list[ResponseChecker], Respons
     return [ResponseChecker(spec) for spec in app.state.specs.values()], ResponseChecker(app.state.spec)
 
 
+# the README walk-through's campaign: the demo folder, 09:00–17:00 New York time, two lines at once
+CAMPAIGN = {
+    "name": "Renewals",
+    "agent_id": "agt_sandbox_ready",
+    "contact_source": "folder",
+    "contact_folder_id": "folder_sandbox_demo",
+    "timezone": "America/New_York",
+    "start_time": "09:00",
+    "end_time": "17:00",
+    "max_concurrent_calls": 2,
+    "retry_failed": True,
+    "max_retry_attempts": 1,
+}
+
+
 def new_batch(client: TestClient, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
     """A Truedy batch call from the demo folder, in the default workspace unless `headers` say."""
     body = {

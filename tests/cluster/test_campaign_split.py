@@ -11,22 +11,10 @@ from typing import Any
 
 import httpx
 from instances import Instance, Pair
-from support import API, AUTH, ZUDU_AUTH
+from support import API, AUTH, CAMPAIGN, ZUDU_AUTH
 from test_webhooks import Receiver
 
 FLAGS = ("--clock", "manual", "--seed", "11", "--start-at", "2026-03-02T08:00:00Z")
-CAMPAIGN = {
-    "name": "Renewals",
-    "agent_id": "agt_sandbox_ready",
-    "contact_source": "folder",
-    "contact_folder_id": "folder_sandbox_demo",
-    "timezone": "America/New_York",
-    "start_time": "09:00",
-    "end_time": "17:00",
-    "max_concurrent_calls": 2,
-    "retry_failed": True,
-    "max_retry_attempts": 1,
-}
 CONTACTS = [{"phone_number": f"+1555010{n:04d}"} for n in range(1, 13)]
 ZUDU = {"from_number": "+14157774444", "name": "Zudu split",
         "tasks": [{"to_number": "+12137774445"}, {"to_number": "+12137774446"}]}

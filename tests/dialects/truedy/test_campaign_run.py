@@ -6,20 +6,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from support import API, AUTH, CheckedClient, make_client
-
-CAMPAIGN = {
-    "name": "Renewals",
-    "agent_id": "agt_sandbox_ready",
-    "contact_source": "folder",
-    "contact_folder_id": "folder_sandbox_demo",
-    "timezone": "America/New_York",
-    "start_time": "09:00",
-    "end_time": "17:00",
-    "max_concurrent_calls": 2,
-    "retry_failed": True,
-    "max_retry_attempts": 1,
-}
+from support import API, AUTH, CAMPAIGN, CheckedClient, make_client
 
 
 def get(client: CheckedClient, path: str, **params: Any) -> Any:

@@ -25,9 +25,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
-import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -66,25 +64,10 @@ def cpu(pids: list[int]) -> float:
 def serve(*flags: str) -> Iterator[tuple[str, int]]:
     port = bench.free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port),
-                                "--quiet", *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=HERE.parent, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/_mock/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve {' '.join(flags)} did not start")
-            time.sleep(0.1)
-        yield base, process.pid
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet", *flags]
+    # not pinned: the servers, PostgreSQL and wrk share both cores (CPU per request is the figure)
+    with bench.server(command, f"{base}/_mock/health", pin=False) as pid:
+        yield base, pid
 
 
 def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration: int,

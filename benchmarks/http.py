@@ -60,10 +60,10 @@ def pinned(cpu: int) -> list[str]:
 
 
 @contextmanager
-def server(command: list[str], health: str, timeout: float = 60) -> Iterator[int]:
+def server(command: list[str], health: str, timeout: float = 60, pin: bool = True) -> Iterator[int]:
     # a session of its own: npx starts Prism as a child, and the whole group is stopped at the end
-    process = subprocess.Popen(pinned(0) + command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen((pinned(0) if pin else []) + command, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.testclient import TestClient
+from support import CAMPAIGN
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
@@ -13,18 +14,7 @@ from mock_server.settings import Settings
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 B = "/api/public/v1"
 K = {"Authorization": "Bearer sk_test_sandbox"}
-BODY = {
-    "name": "Spring renewals",
-    "agent_id": "agt_sandbox_ready",
-    "contact_source": "folder",
-    "contact_folder_id": "folder_sandbox_demo",
-    "timezone": "America/New_York",
-    "start_time": "09:00",
-    "end_time": "17:00",
-    "max_concurrent_calls": 2,
-    "retry_failed": True,
-    "max_retry_attempts": 1,
-}
+BODY = {**CAMPAIGN, "name": "Spring renewals"}
 
 
 def quoted(*fragments: str) -> None:

@@ -16,14 +16,26 @@ import pytest
 from instances import Instance, Pair, launch, pair_on, wait_until_up
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[pg_cluster.Postgres]:
+def throwaway() -> Iterator[pg_cluster.Postgres]:
+    """A PostgreSQL started for the fixture's life; its failing to start fails the test."""
     try:
         cluster = pg_cluster.start()
     except RuntimeError as exc:
         pytest.fail(f"PostgreSQL could not start: {exc}", pytrace=False)
     yield cluster
     cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_cluster.Postgres]:
+    yield from throwaway()
+
+
+@pytest.fixture
+def own_postgres(postgres: pg_cluster.Postgres) -> Iterator[pg_cluster.Postgres]:
+    """A PostgreSQL of this test's own, to restart without disturbing the others (after the
+    session's, which skips or fails the test when PostgreSQL is missing)."""
+    yield from throwaway()
 
 
 @pytest.fixture

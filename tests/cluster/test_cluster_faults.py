@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -77,18 +77,6 @@ def wait_until_finished(http: httpx.Client, ids: list[str], timeout: float = 40)
         if all(b["status"] in FINISHED for b in batches) or time.monotonic() > deadline:
             return batches
         time.sleep(0.2)
-
-
-@pytest.fixture
-def own_postgres(postgres: pg_cluster.Postgres) -> Iterator[pg_cluster.Postgres]:
-    """A PostgreSQL of this test's own, to restart without disturbing the others (after the
-    session's, which skips or fails the test when PostgreSQL is missing)."""
-    try:
-        cluster = pg_cluster.start()
-    except RuntimeError as exc:
-        pytest.fail(f"PostgreSQL could not start: {exc}", pytrace=False)
-    yield cluster
-    cluster.destroy()
 
 
 def test_while_postgresql_restarts_requests_get_503_in_the_envelope_then_succeed(

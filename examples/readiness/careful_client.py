@@ -27,11 +27,11 @@ from typing import Any
 import httpx
 from sandbox_session import (
     api_client,
-    arguments,
     arm,
     control,
+    finish,
+    main,
     receiver,
-    report,
     set_receiver,
     settled_report,
     webhook_secret,
@@ -171,12 +171,8 @@ def _session(sandbox: httpx.Client, api: CarefulApi) -> dict[str, Any]:
         while deliveries.rejected < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         print(f"rejected {deliveries.rejected} forged or stale deliveries")
-        graded = settled_report(sandbox)
-        print(report(sandbox, "md"))
-        set_receiver(sandbox, None)  # the receiver stops with this script
-    return graded
+        return finish(sandbox, settled_report(sandbox))
 
 
 if __name__ == "__main__":
-    args = arguments(__doc__ or "")
-    sys.exit(0 if run(args.base_url, args.api_key, args.admin_token)["verdict"] == "ready" else 1)
+    sys.exit(main(__doc__ or "", run))

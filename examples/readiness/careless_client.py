@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 from sandbox_session import (
     api_client,
-    arguments,
     arm,
     control,
+    finish,
+    main,
     receiver,
-    report,
     set_receiver,
     settled_report,
 )
@@ -78,12 +78,8 @@ def _session(sandbox: httpx.Client, api: CarelessApi) -> dict[str, Any]:
             api.http.get(f"/batch-calls/{batch['id']}")  # "is it done yet?"
             polls += 1
         print(f"polled {polls} times; the receiver accepted {deliveries.received} deliveries")
-        graded = settled_report(sandbox)
-        print(report(sandbox, "md"))
-        set_receiver(sandbox, None)  # the receiver stops with this script
-    return graded
+        return finish(sandbox, settled_report(sandbox))
 
 
 if __name__ == "__main__":
-    args = arguments(__doc__ or "")
-    sys.exit(0 if run(args.base_url, args.api_key, args.admin_token)["verdict"] == "ready" else 1)
+    sys.exit(main(__doc__ or "", run))

@@ -16,9 +16,10 @@ import httpx
 from careful_client import CAMPAIGN, CarefulApi, VerifyingReceiver
 from sandbox_session import (
     api_client,
-    arguments,
     arm,
     control,
+    finish,
+    main,
     receiver,
     report,
     set_receiver,
@@ -38,12 +39,8 @@ def _session(sandbox: httpx.Client, api: CarefulApi) -> dict[str, Any]:
         created = api.request("POST", "/batch-calls", body=CAMPAIGN)  # 503 first: retried, same key
         created.raise_for_status()
         print(f"created {created.json()['data']['id']}; stopping here")
-        graded: dict[str, Any] = report(sandbox)
-        print(report(sandbox, "md"))
-        set_receiver(sandbox, None)  # the receiver stops with this script
-    return graded
+        return finish(sandbox, report(sandbox))
 
 
 if __name__ == "__main__":
-    args = arguments(__doc__ or "")
-    sys.exit(0 if run(args.base_url, args.api_key, args.admin_token)["verdict"] == "ready" else 1)
+    sys.exit(main(__doc__ or "", run))

@@ -6,6 +6,7 @@ import argparse
 import gc
 import ipaddress
 import math
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -76,9 +77,14 @@ def _count(value: str) -> int:
 
 
 def _store_url(value: str) -> str:
-    if not value.startswith(("postgresql://", "postgres://")):
+    try:
+        well_formed = value.startswith(("postgresql://", "postgres://")) and urlsplit(value).port != -1
+    except ValueError:  # a port that is not a number, an unclosed [IPv6 address]
+        well_formed = False
+    if not well_formed:
+        shown = re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1…@", value)  # never a password on the screen
         raise argparse.ArgumentTypeError(
-            f"'{value}' is not a PostgreSQL URL (postgresql://user@host:port/database)"
+            f"'{shown}' is not a PostgreSQL URL (postgresql://user@host:port/database)"
         )
     return value
 

@@ -69,6 +69,8 @@ def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
         (["--speed", "nan"], "--speed"),
         (["--max-body-bytes", "-5"], "--max-body-bytes"),
         (["--store", "mysql://db/x"], "--store"),
+        (["--store", "postgresql://u:pw@127.0.0.1:abc/db"], "--store"),
+        (["--store", "postgresql://[::1/db"], "--store"),
         (["--workers", "0"], "--workers"),
         (["--workers", "2"], "--workers"),  # without --store: processes would share nothing
         (["--snapshot-every", "0"], "--snapshot-every"),

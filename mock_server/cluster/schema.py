@@ -89,8 +89,11 @@ class Origin:
 def where(url: str) -> str:
     """The database a URL names, without its password (for messages)."""
     parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    return f"{host}:{parts.port or 5432}{parts.path or ''}"
+    try:
+        port = parts.port or 5432
+    except ValueError:  # not a number: the driver says so in its own words
+        port = 5432
+    return f"{parts.hostname or 'localhost'}:{port}{parts.path or ''}"
 
 
 def settings_of(settings: Settings) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
-from mock_server.cluster.node import ClusterMiddleware, Node
+from mock_server.cluster.middleware import ClusterMiddleware
+from mock_server.cluster.node import Node
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.truedy.dialect import TruedyDialect

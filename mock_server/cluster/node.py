@@ -1,13 +1,16 @@
 """One instance of a shared sandbox: how it serves a request from the shared log.
 
-For each request, under an in-process lock per stream (one request of a workspace at a time here):
+For each request, under an in-process lock per stream (one request of a workspace at a time here;
+`cluster/middleware.py` takes it):
 1. the stream: the workspace its credentials name, or the sandbox's own ('') for creating and
    listing workspaces and a reset of everything;
-2. a request that may write takes the stream's advisory lock in a transaction; a plain read takes
-   none, unless the world could change under it (fault rules to draw, real-clock events due);
+2. a request that may write takes the sandbox's advisory lock (shared; exclusive for a reset of
+   everything) and the stream's, in a transaction; a plain read takes none, unless the world could
+   change under it (fault rules to draw, real-clock events due);
 3. catch up: apply the rows other instances appended since this one last looked (from the latest
    snapshot when it is that far behind), each replayed exactly as it was first handled;
-4. handle it; as the answer starts, append its row (when it changed state) and commit, then answer.
+4. handle it with its answer held back; once the answer is whole, commit its row (when it changed
+   state) with its request journal entry, then send the answer.
 A commit that fails is answered 503, and this instance's copy is rebuilt from the log: a request
 that failed changed nothing. See docs/SCALING.md.
 """
@@ -23,15 +26,16 @@ import time
 from collections.abc import Callable
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
+from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
 from mock_server.cluster.schema import prepare, where
 from mock_server.cluster.shared_log import Connection, Row
-from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal, replaying
+from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
@@ -48,22 +52,16 @@ from mock_server.world import derive_seed
 log = logging.getLogger("batchcalls.cluster")
 
 SANDBOX_STREAM = ""
-DATABASE_ERRORS = (psycopg.Error, PoolTimeout, OSError)
 _CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
-PROBE_EVERY_SECONDS = 0.2
 PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
 
 
 class RebuildNeeded(Exception):
     """This copy must start again from its generation's beginning before it serves on: done under
     the process's exclusive lock (`Node.rebuild`), then the request is tried again."""
-
-
-class StoreAway(RuntimeError):
-    """The database was found unreachable a moment ago (no new attempt for this request)."""
 
 
 class Diverged(RuntimeError):
@@ -91,8 +89,7 @@ class Node:
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
-        self._down_since: float | None = None  # monotonic instant the database was found away
-        self._prober: asyncio.Task[None] | None = None
+        self.outage = Outage(where(url), self._pool)
         self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
 
     # life ------------------------------------------------------------------------------------
@@ -106,10 +103,7 @@ class Node:
             self.pool = self.sandbox.claims.pool = pool
 
     async def close(self) -> None:
-        if self._prober is not None:
-            self._prober.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._prober
+        await self.outage.close()
         if self.pool is not None:
             try:
                 await self.flush_exchanges()
@@ -117,14 +111,6 @@ class Node:
                 log.warning("request journal entries not written to %s at shutdown", where(self.url))
             await self.pool.close()
             self.pool = None
-
-    async def drop_broken_connections(self) -> None:
-        """Connections a database restart broke are found and replaced (a check of each idle one)."""
-        if self.pool is not None:
-            try:
-                await self.pool.check()
-            except DATABASE_ERRORS:
-                pass
 
     def mark_stale(self) -> None:
         """This copy may hold what the log does not: rebuild it before the next request."""
@@ -233,11 +219,10 @@ class Node:
         return world.id if world is not None else None
 
     async def serve(self, stream: str, scope: Scope, receive: Receive, send: Send,
-                    headers: dict[str, str]) -> None:
+                    headers: dict[str, str], resetting: bool) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
         async with self._pool().connection() as db:
-            resetting = self.is_reset_of_everything(method, scope["path"], scope.get("query_string", b""))
             world = await self._begin(db, stream, locked, resetting)
             at = None
             if not locked and world is not None:
@@ -330,7 +315,7 @@ class Node:
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
-        self.found_up()
+        self.outage.found_up()
         scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
@@ -363,7 +348,7 @@ class Node:
                           scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id,
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
-            entry = Entry(trace.wall, None, catch_up, "", "", b"", [], b"", "", None, 0)
+            entry = catch_up_row(trace.wall, catch_up)
         if stream != SANDBOX_STREAM and world is None:
             raise Diverged(f"a row for workspace {stream}, which this copy does not have")
         if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
@@ -394,38 +379,11 @@ class Node:
             else:
                 sandbox.position = position + 1
 
-    def away(self) -> bool:
-        """The database was found away and has not been reached since: answer 503 at once rather
-        than queue for a connection. A probe (`_probe`) looks for it every 200 ms meanwhile."""
-        return self._down_since is not None
-
-    def found_up(self) -> None:
-        if self._down_since is not None:
-            log.warning("PostgreSQL store at %s is back", where(self.url))
-        self._down_since = None
-
-    def _found_away(self, reason: str) -> None:
-        if self._down_since is None:  # one line as it goes away (and one as it is back)
-            log.warning("PostgreSQL store at %s unavailable: %s", where(self.url), reason)
-            self._down_since = time.monotonic()
-            self._prober = asyncio.create_task(self._probe())
-
-    async def _probe(self) -> None:
-        while self._down_since is not None:
-            await asyncio.sleep(PROBE_EVERY_SECONDS)
-            try:
-                await self._pool().check()  # connections the outage broke are replaced
-                async with self.pool_connection() as db:
-                    await db.execute("SELECT 1")
-            except DATABASE_ERRORS:
-                continue
-            self.found_up()
-
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
         """503 in the envelope of the API the request was for: the database is away."""
         reason = " ".join(str(exc).split())
         if isinstance(exc, DATABASE_ERRORS):
-            self._found_away(reason)
+            self.outage.found_away(reason)
         elif not isinstance(exc, StoreAway):
             log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
         state = scope.setdefault("state", {})
@@ -460,7 +418,7 @@ class Node:
                     catch_up, world.pending_catch_up = world.pending_catch_up, None
                     if catch_up is None:
                         return
-                    entry = Entry(time.time(), None, catch_up, "", "", b"", [], b"", "", None, 0)
+                    entry = catch_up_row(time.time(), catch_up)
                     async with db.pipeline():
                         await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
                         await db.execute("COMMIT")
@@ -496,6 +454,11 @@ class Node:
             journal.read_up_to = entry_id
 
 
+def catch_up_row(wall: float, target: float) -> Entry:
+    """A row of no request: a real clock's simulation ran up to `target` (method '')."""
+    return Entry(wall, None, target, "", "", b"", [], b"", "", None, 0)
+
+
 def _exchange_rows(generation: int, taken: list[tuple[str, Raw]]) -> list[tuple[int, str, bytes]]:
     """Request journal entries (world id, raw entry) as rows of `batchcalls_journal`."""
     return [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
@@ -506,90 +469,3 @@ async def _configure(db: Connection) -> None:
     """Each new connection: plan the few statements it prepares once, not at every execution (the
     catch-up's SELECT costs about 0.25 ms less; measured with a loop of executions)."""
     await db.execute("SET plan_cache_mode = force_generic_plan")
-
-
-async def _buffered(receive: Receive, limit: int) -> Receive:
-    """The request's body read now (up to one byte past `limit`: enough for the app's 413), handed
-    on as one message."""
-    body = bytearray()
-    last: Message = {"type": "http.request", "body": b"", "more_body": False}
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            last = message  # the client went away: the app hears it as it would have
-            break
-        body.extend(message.get("body", b""))
-        if not message.get("more_body", False) or len(body) > limit:
-            break
-    pending: list[Message] = [last] if last["type"] != "http.request" else []
-    pending.append({"type": "http.request", "body": bytes(body), "more_body": False})
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay
-
-
-class ClusterMiddleware:
-    """Every request of an instance of a shared sandbox goes through its node."""
-
-    def __init__(self, app: ASGIApp, node: Node) -> None:
-        self.app = app
-        self.node = node
-        node.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or replaying():
-            await self.app(scope, receive, send)
-            return
-        node = self.node
-        await node.open()
-        headers = header_map(scope["headers"])
-        query = scope.get("query_string", b"")
-        resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
-        if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
-            receive = await _buffered(receive, node.sandbox.max_body_bytes)
-        if node.away():
-            await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
-            return
-        for _ in range(3):
-            exclusive = resetting or node.needs_rebuild
-            async with node.everything.exclusive() if exclusive else node.everything.shared():
-                try:
-                    if node.needs_rebuild:
-                        if not exclusive:
-                            continue  # it became stale meanwhile: again, alone in the process
-                        async with node.pool_connection() as db:
-                            await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers)
-                    return
-                except RebuildNeeded:
-                    continue
-                except DATABASE_ERRORS as exc:
-                    await node.refuse(scope, receive, send, exc)
-                    return
-        await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
-
-    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str]) -> None:
-        for attempt in (1, 2):
-            try:
-                stream = await node.stream_of(scope, headers)
-                if stream is None:
-                    await node.unlogged(scope, receive, send)
-                    return
-                async with node.lock_of(stream):
-                    if node.away():  # found away while this one queued behind others
-                        await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
-                        return
-                    await node.serve(stream, scope, receive, send, headers)
-                return
-            except DATABASE_ERRORS as exc:
-                if attempt == 2 or scope.get("state", {}).get("request_id") is not None:
-                    await node.refuse(scope, receive, send, exc)
-                    return
-                await node.drop_broken_connections()  # after a database restart: then once more
-            except Diverged as exc:
-                node.mark_stale()
-                await node.refuse(scope, receive, send, exc)
-                return

@@ -1,0 +1,104 @@
+"""The ASGI middleware of an instance of a shared sandbox: every request goes through its node.
+
+It reads a write's body first (a slow client never holds a lock), answers 503 at once while the
+database is away, takes the process's shared lock (exclusive for a reset of everything, or to
+rebuild a stale copy), then hands the request to `Node.serve` under its stream's in-process lock,
+trying once more on a fresh connection when a database restart broke the first.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.cluster.node import Diverged, Node, RebuildNeeded
+from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
+from mock_server.cluster.worlds import replaying
+from mock_server.engine.incoming import changes_state
+from mock_server.persistence.replay import header_map
+
+
+async def _buffered(receive: Receive, limit: int) -> Receive:
+    """The request's body read now (up to one byte past `limit`: enough for the app's 413), handed
+    on as one message."""
+    body = bytearray()
+    last: Message = {"type": "http.request", "body": b"", "more_body": False}
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            last = message  # the client went away: the app hears it as it would have
+            break
+        body.extend(message.get("body", b""))
+        if not message.get("more_body", False) or len(body) > limit:
+            break
+    pending: list[Message] = [last] if last["type"] != "http.request" else []
+    pending.append({"type": "http.request", "body": bytes(body), "more_body": False})
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+class ClusterMiddleware:
+    """Every request of an instance of a shared sandbox goes through its node."""
+
+    def __init__(self, app: ASGIApp, node: Node) -> None:
+        self.app = app
+        self.node = node
+        node.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or replaying():
+            await self.app(scope, receive, send)
+            return
+        node = self.node
+        await node.open()
+        headers = header_map(scope["headers"])
+        query = scope.get("query_string", b"")
+        resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
+        if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
+            receive = await _buffered(receive, node.sandbox.max_body_bytes)
+        if node.outage.away:
+            await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
+            return
+        for _ in range(3):
+            exclusive = resetting or node.needs_rebuild
+            async with node.everything.exclusive() if exclusive else node.everything.shared():
+                try:
+                    if node.needs_rebuild:
+                        if not exclusive:
+                            continue  # it became stale meanwhile: again, alone in the process
+                        async with node.pool_connection() as db:
+                            await node.rebuild(db)
+                    await self._serve(node, scope, receive, send, headers, resetting)
+                    return
+                except RebuildNeeded:
+                    continue
+                except DATABASE_ERRORS as exc:
+                    await node.refuse(scope, receive, send, exc)
+                    return
+        await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
+
+    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
+                     headers: dict[str, str], resetting: bool) -> None:
+        for attempt in (1, 2):
+            try:
+                stream = await node.stream_of(scope, headers)
+                if stream is None:
+                    await node.unlogged(scope, receive, send)
+                    return
+                async with node.lock_of(stream):
+                    if node.outage.away:  # found away while this one queued behind others
+                        await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
+                        return
+                    await node.serve(stream, scope, receive, send, headers, resetting)
+                return
+            except DATABASE_ERRORS as exc:
+                if attempt == 2 or scope.get("state", {}).get("request_id") is not None:
+                    await node.refuse(scope, receive, send, exc)
+                    return
+                await node.outage.drop_broken_connections()  # after a database restart: once more
+            except Diverged as exc:
+                node.mark_stale()
+                await node.refuse(scope, receive, send, exc)
+                return

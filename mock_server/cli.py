@@ -8,8 +8,9 @@ import ipaddress
 import math
 import re
 import sys
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Literal, NoReturn
@@ -301,7 +302,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-def banner(base_url: str, settings: Settings) -> str:
+def banner(base_url: str, settings: Settings, wall_now: float) -> str:
+    """What `serve` prints once it listens; `wall_now` is the moment a clock with no --start-at starts at."""
     ids = fixture_ids()
     lines = [f"Batch Calls sandbox listening on {base_url}"]
     if "truedy" in settings.dialects:
@@ -315,13 +317,28 @@ def banner(base_url: str, settings: Settings) -> str:
             f"  Zudu pair    : X-API-KEY: {settings.zudu_key}   X-API-SECRET: {settings.zudu_secret}",
         ]
     lines += [
-        f"  clock        : {settings.clock}" + (f" x{settings.speed:g}" if settings.clock == "real" else ""),
+        *clock_lines(settings, wall_now),
         f"  seed         : {settings.seed}",
         "  fixtures     : " + ", ".join([*ids["agents"].values(), *ids["folders"].values()]),
         f"  control API  : {base_url}/_mock/health, /_mock/reset, /_mock/workspaces, /_mock/clock",
         f"  console      : {base_url}/_mock/console   API reference: {base_url}/docs",
     ]
     return "\n".join(lines)
+
+
+def clock_lines(settings: Settings, wall_now: float) -> list[str]:
+    """The clock and where it starts; on a weekend, why a new campaign places no call until Monday."""
+    mode = f"real x{settings.speed:g}" if settings.clock == "real" else "manual"
+    if settings.state_file is not None or settings.store is not None:
+        return [f"  clock        : {mode}, each workspace's where its state left it"]
+    start = datetime.fromtimestamp(settings.start_at if settings.start_at is not None else wall_now, UTC)
+    lines = [f"  clock        : {mode}, starting {start:%a %Y-%m-%d %H:%M} UTC"]
+    if start.isoweekday() in (6, 7):
+        lines += [
+            "                 a weekend: campaigns call on their working_days (Mon-Fri unless set), so",
+            "                 a new one waits for Monday; GET /_mock/clock's next_event_at says when",
+        ]
+    return lines
 
 
 def tune_garbage_collector() -> None:
@@ -383,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    print(banner(f"http://{shown}:{port}", settings), flush=True)
+    print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)
     # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
     # header scan cost every request a few microseconds. `--server-header` off: one header less.
     config = uvicorn.Config(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from round_robin import Forwarder, forwarding
+from support import pinned
 
 
 @dataclass
@@ -39,8 +40,9 @@ class Instance:
 
 
 def launch(*flags: str) -> subprocess.Popen[str]:
+    """A `serve` process (its clock starting at tests/support.py's START unless `flags` pin one)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet", *flags],
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--quiet", *pinned(flags)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -23,8 +23,11 @@ from mock_server.settings import Settings
 API = "/api/public/v1"
 KEY = "sk_test_sandbox"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-# Monday 2 March 2026, 08:00 UTC: a working day before a 09:00 window opens in most zones
+# Monday 2 March 2026, 08:00 UTC: a working day before a 09:00 window opens in most zones. Every
+# sandbox a test starts begins its simulated clock here unless the test says otherwise, real clocks
+# included: what a test waits for must not depend on the day of the week it runs on.
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp()
+START_AT = "2026-03-02T08:00:00Z"
 
 # Seed 004 (Zudu's create page): the request of its curl example verbatim, and its answer's fields
 SEED_004: dict[str, Any] = {
@@ -147,10 +150,16 @@ def new_zudu_batch(client: TestClient, **fields: Any) -> dict[str, Any]:
     return data
 
 
+def pinned(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """`serve` flags with the simulated start pinned at START, unless they pin one themselves."""
+    return flags if "--start-at" in flags else ("--start-at", START_AT, *flags)
+
+
 def start_server(*flags: str) -> tuple[subprocess.Popen[str], str]:
-    """`batchcalls-mock serve` in a subprocess on a free loopback port, up and answering."""
+    """`batchcalls-mock serve` in a subprocess on a free loopback port, up and answering; its clock
+    starts at START unless `flags` say otherwise."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", *flags],
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", *pinned(flags)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import httpx2 as httpx
 import pytest
-from support import live_server
+from support import START, live_server
 
 from mock_server.cli import banner, main, parser, settings_from
 
@@ -21,12 +22,43 @@ def test_defaults_are_the_documented_ones() -> None:
 
 
 def test_banner_names_key_and_fixtures() -> None:
-    text = banner("http://127.0.0.1:8080", settings_from(parser().parse_args(["serve"])))
+    text = banner("http://127.0.0.1:8080", settings_from(parser().parse_args(["serve"])), START)
     for name in ("sk_test_sandbox", "agt_sandbox_ready", "agt_sandbox_no_numbers",
                  "agt_sandbox_not_ready", "agt_sandbox_inactive", "folder_sandbox_demo",
                  "folder_sandbox_empty", "http://127.0.0.1:8080/api/public/v1",
                  "http://127.0.0.1:8080/_mock/console", "http://127.0.0.1:8080/docs"):
         assert name in text
+
+
+SATURDAY_NIGHT = datetime(2026, 12, 5, 23, 30, tzinfo=UTC).timestamp()
+
+
+def test_banner_says_where_the_clock_starts_and_what_a_weekend_means() -> None:
+    default = settings_from(parser().parse_args(["serve"]))
+    on_monday = banner("http://127.0.0.1:8080", default, START)
+    assert "clock        : real x1, starting Mon 2026-03-02 08:00 UTC" in on_monday
+    assert "weekend" not in on_monday
+    on_saturday = banner("http://127.0.0.1:8080", default, SATURDAY_NIGHT)
+    assert "starting Sat 2026-12-05 23:30 UTC" in on_saturday
+    assert "a weekend" in on_saturday and "waits for Monday" in on_saturday and "next_event_at" in on_saturday
+    flags = ["serve", "--clock", "manual", "--start-at", "2026-03-07T10:00:00Z"]
+    pinned = settings_from(parser().parse_args(flags))
+    assert "manual, starting Sat 2026-03-07 10:00 UTC" in banner("http://127.0.0.1:8080", pinned, START)
+
+
+def test_on_a_weekend_the_clock_says_when_a_new_campaign_places_its_first_call() -> None:
+    """What the README promises a user who starts on a Saturday night: the campaign stays scheduled,
+    and GET /_mock/clock's next_event_at is Monday 09:00 in the campaign's zone."""
+    with live_server("--clock", "real", "--start-at", "2026-12-05T23:30:00Z") as base:
+        auth = {"Authorization": "Bearer sk_test_sandbox"}
+        created = httpx.post(f"{base}/api/public/v1/batch-calls", headers=auth, json={
+            "name": "Weekend", "agent_id": "agt_sandbox_ready", "contact_source": "folder",
+            "contact_folder_id": "folder_sandbox_demo", "timezone": "America/New_York",
+            "start_time": "09:00", "end_time": "17:00",
+        }).json()["data"]
+        scheduled = httpx.post(f"{base}/api/public/v1/batch-calls/{created['id']}/schedule", headers=auth)
+        assert scheduled.json()["data"]["status"] == "scheduled"
+        assert httpx.get(f"{base}/_mock/clock").json()["next_event_at"] == "2026-12-07T14:00:00.000000Z"
 
 
 def test_refuses_a_public_host_without_admin_token(capsys: object) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from starlette.testclient import TestClient
-from support import API, AUTH
+from support import API, AUTH, START
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
 
+@pytest.mark.real_clock
 def test_a_sped_up_real_clock_runs_a_campaign_without_requests() -> None:
-    # an hour a second: a few minutes of calls take well under a second of wall time
-    with TestClient(create_app(Settings(clock="real", speed=3600))) as client:
+    # an hour a second from a Monday 08:00 UTC, every day a working day and no window: the calls are
+    # due at once, and their few minutes of simulated time take well under a second of wall time
+    with TestClient(create_app(Settings(clock="real", speed=3600, start_at=START))) as client:
         body = {
             "name": "Real time",
             "agent_id": "agt_sandbox_ready",
@@ -23,7 +26,8 @@ def test_a_sped_up_real_clock_runs_a_campaign_without_requests() -> None:
         batch_id = client.post(f"{API}/batch-calls", json=body, headers=AUTH).json()["data"]["id"]
         started = client.get("/_mock/clock").json()["now"]
         assert client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH).status_code == 200
-        # no request in between: the background pump alone must place and end the calls
+        # no request in between (a request would run what is due itself): the background pump alone
+        # must place and end the calls; 1.5 s is 1.5 simulated hours
         time.sleep(1.5)
         events = client.get("/_mock/events", headers=AUTH).json()["data"]
         assert [e["event"] for e in events if e["event"].startswith("batch.")][-1] == "batch.completed"

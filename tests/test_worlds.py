@@ -45,6 +45,7 @@ def test_clocks_are_independent(client: CheckedClient) -> None:
     assert client.get("/_mock/clock", headers=partner).json()["now"] == "2026-03-02T09:00:00.000000Z"
 
 
+@pytest.mark.real_clock
 def test_new_workspaces_take_their_own_clock_seed_and_receiver(client: CheckedClient) -> None:
     created = client.post(
         "/_mock/workspaces",
@@ -259,6 +260,7 @@ def test_two_credentials_naming_two_workspaces_name_none(client: CheckedClient) 
     assert client.get("/_mock/clock", headers=same).status_code == 200
 
 
+@pytest.mark.real_clock
 def test_a_clock_stays_inside_the_calendar(client: CheckedClient) -> None:
     for start in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):
         refused = client.post("/_mock/workspaces", json={"clock": "manual", "start_at": start})

@@ -29,6 +29,7 @@ CAMPAIGN = {
 FINISHED = {"completed", "failed", "cancelled"}
 
 
+@pytest.mark.real_clock
 def test_a_killed_instance_loses_no_acknowledged_write_and_places_no_call_twice(
     pair: Callable[..., Pair],
 ) -> None:

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from support import START
 
 from contracts.cli import main
 from contracts.inprocess import API_BASE_PATH, serve
@@ -35,7 +36,7 @@ KEY = "sk_test_sandbox"
 
 
 def sandbox() -> App:
-    app: App = create_app(Settings())
+    app: App = create_app(Settings(start_at=START))
     return app
 
 

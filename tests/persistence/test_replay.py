@@ -197,6 +197,7 @@ def test_concurrent_interleaved_requests_replay_identically(tmp_path: Path) -> N
         assert snapshot(again) == before
 
 
+@pytest.mark.real_clock
 @pytest.mark.parametrize("snapshot_every", [10_000, 3], ids=["rows only", "snapshot and rows"])
 def test_the_real_clock_resumes_where_it_stood(tmp_path: Path, snapshot_every: int) -> None:
     settings = Settings(clock="real", speed=3600, start_at=START, seed=5, state_file=tmp_path / "s.db",

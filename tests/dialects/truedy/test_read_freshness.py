@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 from starlette.testclient import TestClient
-from support import API, AUTH, CheckedClient, new_batch
+from support import API, AUTH, START, CheckedClient, new_batch
 
 from mock_server.app import create_app
 from mock_server.dialects.truedy import wire
@@ -78,10 +78,11 @@ def test_a_reset_empties_the_list(client: CheckedClient) -> None:
     assert client.get(f"{API}/batch-calls", headers=AUTH).json()["data"] == []
 
 
+@pytest.mark.real_clock
 def test_the_list_follows_a_campaign_run_by_the_real_clock_alone() -> None:
     """The list is read while the batch runs; then simulated calls end with no request at all (the
     background pump runs them), and the next list must show the batch completed."""
-    with TestClient(create_app(Settings(clock="real", speed=3600))) as client:
+    with TestClient(create_app(Settings(clock="real", speed=3600, start_at=START))) as client:
         body = {
             "name": "Real time",
             "agent_id": "agt_sandbox_ready",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx2 as httpx
-from support import ZUDU_AUTH, live_server
+from support import START, ZUDU_AUTH, live_server
 
 from mock_server.cli import banner, parser, settings_from
 
@@ -18,12 +18,12 @@ def test_dialect_flag_and_zudu_pair_defaults() -> None:
 
 
 def test_banner_prints_the_zudu_pair() -> None:
-    text = banner("http://127.0.0.1:8080", settings_from(parser().parse_args(["serve"])))
+    text = banner("http://127.0.0.1:8080", settings_from(parser().parse_args(["serve"])), START)
     assert "http://127.0.0.1:8080/batch-call" in text
     assert "X-API-KEY: zk_test_sandbox" in text and "X-API-SECRET: zs_test_sandbox" in text
     assert "sk_test_sandbox" in text
     zudu_only = settings_from(parser().parse_args(["serve", "--dialect", "zudu"]))
-    alone = banner("http://127.0.0.1:8080", zudu_only)
+    alone = banner("http://127.0.0.1:8080", zudu_only, START)
     assert "zk_test_sandbox" in alone and "sk_test_sandbox" not in alone
 
 

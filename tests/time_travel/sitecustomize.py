@@ -28,6 +28,12 @@ def _travel() -> None:
     if OFFSET not in os.environ:
         os.environ[OFFSET] = repr(datetime.fromisoformat(moment).timestamp() - time.time())
     time_machine.travel(time.time() + float(os.environ[OFFSET]), tick=True).start()
+    time.time()  # time-machine's clock starts to run at its first reading, not at start()
+    # pytest warns that the time_machine plugin was imported before it could rewrite it (here, before
+    # pytest): not an error for any pytest of the run, nested ones included
+    quiet = "-W ignore::pytest.PytestAssertRewriteWarning"
+    if quiet not in os.environ.get("PYTEST_ADDOPTS", ""):
+        os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {quiet}".strip()
 
 
 _travel()

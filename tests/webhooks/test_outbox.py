@@ -107,3 +107,29 @@ def test_the_deliveries_of_a_workspace_that_is_gone_are_dropped() -> None:
         outbox.enqueue(delivery("here", 0, receiver.url("/here")))
         run(outbox, lambda: len(receiver.on("/here")) == 1)
         assert receiver.on("/gone") == [] and outbox.deliveries("gone") == [] and outbox.pending() == 0
+
+
+def test_a_lookup_outliving_its_deadline_keeps_the_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver's thread cannot be stopped: its attempt fails at the deadline, and the slot is
+    held until the lookup returns, so a name that never resolves cannot take more threads."""
+    steps: list[str] = []
+    real = socket.getaddrinfo
+
+    def slow(host: object, port: object, *args: object, **kwargs: object) -> object:
+        if host != "slow.test" or kwargs.get("flags"):
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        steps.append("lookup starts")
+        threading.Event().wait(0.5)
+        steps.append("lookup ends")
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    policy = WebhookPolicy(timeout_seconds=0.1, per_workspace=1, retry_base_seconds=60, allow_private=True)
+    outbox = Outbox(policy)
+    for n in range(2):
+        outbox.enqueue(delivery("a", n, "http://slow.test/hooks"))
+    run(outbox, lambda: all(d.attempts for d in outbox.deliveries("a")))
+    assert steps == ["lookup starts", "lookup ends"] * 2  # one at a time: the slot waited for it
+    assert {d.attempts[0].error for d in outbox.deliveries("a")} == {
+        "deadline exceeded: no complete answer within 0.1 s"
+    }

@@ -21,7 +21,8 @@ def delivery(workspace: str, n: int, url: str) -> Delivery:
 
 
 def run(outbox: Outbox, done: Callable[[], bool], seconds: float = 10.0) -> None:
-    """Drain `outbox` until `done` holds (failing the test after `seconds`), then stop it."""
+    """Drain `outbox` until `done` holds (failing the test after `seconds`), then stop it. On an
+    event loop of its own, in a thread of its own (another test may have left one running here)."""
 
     async def drain() -> None:
         task = asyncio.create_task(outbox.run())
@@ -33,7 +34,19 @@ def run(outbox: Outbox, done: Callable[[], bool], seconds: float = 10.0) -> None
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    asyncio.run(drain())
+    failures: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            asyncio.run(drain())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=drive)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 def test_one_workspace_cannot_fill_the_shared_slots_and_all_of_them_together_never_pass_it() -> None:

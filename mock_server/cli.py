@@ -194,6 +194,12 @@ def parser() -> argparse.ArgumentParser:
         "--webhook-url", type=_url, default=None, help="webhook receiver of the sandbox workspace"
     )
     serve.add_argument(
+        "--allow-private-webhooks",
+        action="store_true",
+        help="send webhooks to loopback and private networks even when not listening on loopback "
+        "(link-local and cloud metadata addresses never)",
+    )
+    serve.add_argument(
         "--admin-token",
         type=_token,
         default=None,
@@ -290,6 +296,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         cost_per_minute_usd=args.cost_per_minute,
         retry_delay_seconds=args.retry_delay,
         webhook_url=args.webhook_url,
+        allow_private_webhooks=args.allow_private_webhooks or _is_loopback(args.host),
         admin_token=args.admin_token,
         defects=frozenset(args.defect),
         state_file=args.state_file,
@@ -380,6 +387,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mock_server.app import create_app
 
     settings = settings_from(args)
+    if settings.webhook_url is not None:
+        from mock_server.webhooks import ReceiverPolicy, ReceiverRefused
+
+        try:
+            ReceiverPolicy(settings.allow_private_webhooks).target(settings.webhook_url)
+        except ReceiverRefused as exc:
+            print(f"--webhook-url: {exc}", file=sys.stderr)
+            return 2
     try:
         hook = None
         if settings.defects:  # test-only code, loaded only when a defect is named

@@ -2,7 +2,7 @@
 
 Each workspace is a world of its own (`world.WorkspaceWorld`). The sandbox creates them, finds the
 world a request's credentials name, hands out request ids, and owns the two things worlds share:
-the webhook outbox (with per-receiver limits) and the wake-up schedule of real-clock worlds.
+the webhook outbox (with per-workspace limits) and the wake-up schedule of real-clock worlds.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mock_server.core.ids import IdFactory
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.wakeups import WakeSchedule
-from mock_server.webhooks import Outbox, WebhookPolicy
+from mock_server.webhooks import Outbox, ReceiverPolicy, WebhookPolicy
 from mock_server.world import ClockMode, SharedSettings, WorkspaceWorld, WorldConfig, derive_seed
 
 
@@ -50,14 +50,19 @@ class Sandbox:
         self.max_body_bytes = settings.max_body_bytes
         self.latency_seconds = settings.latency_ms / 1000
         self.shared = shared_settings(settings)
-        self.outbox = self.new_outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds))
+        self.outbox = self.new_outbox(WebhookPolicy(retry_base_seconds=settings.webhook_retry_base_seconds,
+                                                    allow_private=settings.allow_private_webhooks))
+        self.receivers = ReceiverPolicy(settings.allow_private_webhooks)  # which webhook URLs are taken
         self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
         self._start()
 
     def new_outbox(self, policy: WebhookPolicy) -> Outbox:
-        return Outbox(policy)
+        return Outbox(policy, self.has_world)
+
+    def has_world(self, workspace_id: str) -> bool:
+        return workspace_id in self.worlds
 
     def _start(self) -> None:
         settings = self.settings

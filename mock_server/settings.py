@@ -46,6 +46,9 @@ class Settings:
     retry_delay_seconds: int = 3600
     webhook_url: str | None = None
     webhook_retry_base_seconds: float = 1.0
+    # webhooks to loopback and private networks (link-local and metadata addresses never): the CLI
+    # turns it on when the sandbox listens on loopback, or with --allow-private-webhooks
+    allow_private_webhooks: bool = False
     admin_token: str | None = None
     defects: frozenset[str] = frozenset()  # TEST-ONLY: deliberate defects (mock_server.testing.defects)
     state_file: Path | None = None  # SQLite journal that survives restarts; None = in memory only

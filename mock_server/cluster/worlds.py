@@ -7,13 +7,11 @@ request journal is shared through the database, and each webhook attempt is made
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import orjson
 from psycopg_pool import AsyncConnectionPool
 
@@ -31,6 +29,7 @@ from mock_server.persistence.recording import (
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.webhooks import Attempt, Delivery, Outbox, WebhookPolicy
+from mock_server.webhooks.sender import Sender
 from mock_server.world import WorkspaceWorld, WorldConfig
 
 # An attempt claimed by an instance that never said how it went (killed mid-way) counts as failed
@@ -115,33 +114,28 @@ class ClusterOutbox(Outbox):
     its outcome from there."""
 
     def __init__(self, policy: WebhookPolicy, claims: AttemptClaims) -> None:
-        super().__init__(policy)
+        super().__init__(policy, claims.sandbox.has_world)
         self.claims = claims
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery,
-                       limit: asyncio.Semaphore, in_flight: set[str]) -> None:
+    async def _attempt(self, sender: Sender, delivery: Delivery) -> None:
+        number = len(delivery.attempts) + 1
+        key = self.claims.key_of(delivery, number)
+        if key is None:  # its world was reset meanwhile: nothing to send
+            delivery.state = "answered"
+            return
         try:
-            number = len(delivery.attempts) + 1
-            key = self.claims.key_of(delivery, number)
-            if key is None:  # its world was reset meanwhile: nothing to send
-                delivery.state = "answered"
-                return
-            try:
-                mine = await self.claims.claim(key)
-            except Exception:  # noqa: BLE001 - the database is away: look again later
-                delivery.next_attempt_at = time.monotonic() + CHECK_BACK_SECONDS
-                return
-            if mine:
-                async with limit:
-                    await self._post(client, delivery)
-                made = delivery.attempts[-1]
-                outcome = {"at": made.at, "status_code": made.status_code, "error": made.error,
-                           "answered_in_seconds": made.answered_in_seconds}
-                await self.claims.settle(key, orjson.dumps(outcome))
-            else:
-                await self._follow(key, delivery, number)
-        finally:
-            in_flight.discard(delivery.id)
+            mine = await self.claims.claim(key)
+        except Exception:  # noqa: BLE001 - the database is away: look again later
+            delivery.next_attempt_at = time.monotonic() + CHECK_BACK_SECONDS
+            return
+        if mine:
+            await self._post(sender, delivery)
+            made = delivery.attempts[-1]
+            outcome = {"at": made.at, "status_code": made.status_code, "error": made.error,
+                       "answered_in_seconds": made.answered_in_seconds}
+            await self.claims.settle(key, orjson.dumps(outcome))
+        else:
+            await self._follow(key, delivery, number)
 
     async def _follow(self, key: str, delivery: Delivery, number: int) -> None:
         """Another instance claimed this attempt: take its outcome once known."""

@@ -3,10 +3,8 @@ webhooks and their deliveries, fault rules and the simulated provider faults."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from mock_server import __version__
 from mock_server.core.clock import ManualClock
@@ -16,7 +14,7 @@ from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.engine.faults import rule_from_json
 from mock_server.fixtures import fixture_ids
 from mock_server.sandbox import Sandbox
-from mock_server.webhooks import delivery_json
+from mock_server.webhooks import ReceiverRefused, delivery_json
 from mock_server.world import ClockLimitExceeded, WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]
@@ -43,24 +41,16 @@ def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestInvalid:
     return RequestInvalid([Violation(loc, message, kind)])
 
 
-def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
-    """A webhook URL a hosted sandbox may post to: not a link-local address (a cloud's metadata
-    service lives there), a multicast or an unspecified one. Host names are not resolved."""
-    if url is None:
-        return None
-    host = urlsplit(url).hostname or ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
-    if address.is_link_local or address.is_multicast or address.is_unspecified:
-        raise _invalid(loc, f"webhooks are not sent to {host}", "value_error")
-    return url
-
-
 def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None]) -> dict[str, Handler]:
+    def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
+        """A webhook URL the sandbox may post to (`webhooks.addresses`: the 422 says why not)."""
+        if url is not None:
+            try:
+                sandbox.receivers.target(url)
+            except ReceiverRefused as exc:
+                raise _invalid(loc, str(exc), "receiver_refused") from None
+        return url
+
     def get_health(ctx: Context) -> Reply:
         ctx.world.catch_up()
         return Reply(200, {"status": "ok", "version": __version__, "workspace_id": ctx.world.id,
@@ -142,8 +132,9 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         return Reply(200, webhook_json(ctx.world))
 
     def list_webhook_deliveries(ctx: Context) -> Reply:
-        found = [delivery_json(d) for d in sandbox.outbox.deliveries(ctx.world.id)]
-        return Reply(200, {"data": found, "total": len(found)})
+        outbox, world_id = sandbox.outbox, ctx.world.id
+        found = [delivery_json(d) for d in outbox.deliveries(world_id)]
+        return Reply(200, {"data": found, "total": len(found), "dropped": outbox.dropped(world_id)})
 
     def fail_next_schedule(ctx: Context) -> Reply:
         ctx.world.workspace.fail_next_schedule = True

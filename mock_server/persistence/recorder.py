@@ -126,6 +126,8 @@ class Persistence:
         started = time.perf_counter()
         latency, sandbox.latency_seconds = sandbox.latency_seconds, 0.0
         sandbox.replaying = True
+        # replayed events queue their deliveries again: those delivered before are not sent again
+        sandbox.outbox.delivered_before = frozenset(self.journal.delivered())
         last: dict[str, float] = {}  # world id -> the latest instant its rows were handled at
         after = 0
         snapshot = self.journal.snapshot()
@@ -148,13 +150,9 @@ class Persistence:
         finally:
             sandbox.replaying = False
             sandbox.latency_seconds = latency
-        delivered = self.journal.delivered()
+            sandbox.outbox.delivered_before = frozenset()
         for world in sandbox.recording_worlds():
             world.rebuild_rate_limiter()
-            if delivered:
-                for delivery in sandbox.outbox.deliveries(world.id):
-                    if delivery.id in delivered:
-                        delivery.state = "delivered"
         clocks = orjson.loads(self.journal.meta("clocks") or "{}")
         for world in sandbox.recording_worlds():
             if isinstance(world.clock, RealClock):  # downtime is not simulated time

@@ -8,14 +8,11 @@ taken. A replay forces the noted outcome instead of drawing it again.
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-
-import httpx
 
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, RateLimited
@@ -27,6 +24,7 @@ from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from mock_server.store.base import Collection, IdempotencyRecord, Workspace
 from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
+from mock_server.webhooks.sender import Sender
 from mock_server.world import WorkspaceWorld, WorldConfig
 
 
@@ -132,16 +130,21 @@ class RecordingOutbox(Outbox):
     """Tells the journal which deliveries succeeded, so a restart does not send them again."""
 
     on_delivered: Callable[[Delivery], None] | None = None
+    delivered_before: frozenset[str] = frozenset()  # while replaying: ids the journal says delivered
     _generation = 0
+
+    def enqueue(self, delivery: Delivery) -> None:
+        if delivery.id in self.delivered_before:
+            delivery.state = "delivered"  # kept in the history, not sent (nor counted as waiting)
+        super().enqueue(delivery)
 
     def clear(self) -> None:
         super().clear()
         self._generation += 1  # an attempt in flight across a reset belongs to the old state
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery,
-                       limit: asyncio.Semaphore, in_flight: set[str]) -> None:
+    async def _attempt(self, sender: Sender, delivery: Delivery) -> None:
         generation = self._generation
-        await super()._attempt(client, delivery, limit, in_flight)
+        await super()._attempt(sender, delivery)
         if delivery.state == "delivered" and generation == self._generation and self.on_delivered:
             self.on_delivered(delivery)
 
@@ -248,7 +251,7 @@ class RecordingSandbox(Sandbox):
         super().__init__(settings, salt)
 
     def new_outbox(self, policy: WebhookPolicy) -> RecordingOutbox:
-        return RecordingOutbox(policy)
+        return RecordingOutbox(policy, self.has_world)
 
     def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
         return RecordingWorld(

@@ -232,7 +232,8 @@ def test_other_settings_are_refused(tmp_path: Path) -> None:
         create_app(Settings(clock="manual", start_at=START, seed=8, state_file=state_file))
     assert main(["serve", "--port", "0", "--clock", "manual", "--state-file", str(state_file)]) == 2
     # speed, latency and the rate limit are free to change
-    relaxed = dataclasses.replace(Settings(clock="manual", start_at=START, seed=7, state_file=state_file),
+    relaxed = dataclasses.replace(Settings(clock="manual", start_at=START, seed=7, state_file=state_file,
+                                           allow_private_webhooks=True),  # as make_client's
                                   latency_ms=5, rate_limit="10/s", speed=2)
     with TestClient(create_app(relaxed)) as again:
         assert again.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 1

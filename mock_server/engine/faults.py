@@ -1,9 +1,13 @@
 """Fault rules for the public API: an error status, latency, or a dropped connection, matched by
-method and path pattern, with a probability or a count. Listed, removable, cleared by reset."""
+method and path pattern, with a probability or a count. Listed, removable, cleared by reset.
+
+A workspace holds at most `--max-fault-rules` of them (the control API refuses more), and a pattern
+is matched in time linear in the path and the pattern, so each request of a workspace costs at most
+that many linear scans.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 import random
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -15,7 +19,7 @@ FAULT_STATUSES = (429, 500, 503)
 @dataclass(slots=True)
 class FaultRule:
     id: str
-    path: str = "*"  # fnmatch pattern over the request path
+    path: str = "*"  # pattern over the request path: `*` is any run of characters (see `path_matches`)
     method: str | None = None  # None: any method
     status: int | None = None  # one of FAULT_STATUSES
     latency_ms: int = 0
@@ -25,6 +29,27 @@ class FaultRule:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether `path` matches `pattern`, where `*` stands for any run of characters (`/` included)
+    and every other character for itself. Linear, with no backtracking: the part before the first
+    `*` must begin the path, the part after the last must end it, and each part between is found
+    at its leftmost place after the previous one (which leaves the most room for the rest)."""
+    first, *middle_and_last = pattern.split("*")
+    if not middle_and_last:
+        return path == pattern
+    *middle, last = middle_and_last
+    end = len(path) - len(last)
+    if end < len(first) or not path.startswith(first) or not path.endswith(last):
+        return False
+    at = len(first)
+    for part in middle:
+        found = path.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
 
 
 def rule_from_json(rule_id: str, body: dict[str, Any]) -> FaultRule:
@@ -77,6 +102,9 @@ class FaultTable:
     def rules(self) -> list[FaultRule]:
         return list(self._rules.values())
 
+    def __len__(self) -> int:
+        return len(self._rules)
+
     def clear(self) -> None:
         self._rules.clear()
 
@@ -87,7 +115,7 @@ class FaultTable:
         for rule in list(self._rules.values()):
             if rule.method is not None and rule.method != method:
                 continue
-            if not fnmatch.fnmatchcase(path, rule.path):
+            if not path_matches(rule.path, path):
                 continue
             if rule.probability < 1:
                 self.draws += 1

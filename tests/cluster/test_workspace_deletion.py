@@ -63,6 +63,11 @@ def test_a_workspace_deleted_through_one_instance_is_gone_on_every_instance(
             count = db.execute(f"SELECT count(*) FROM {table} WHERE stream = %s", stream).fetchone()  # noqa: S608
             assert count == (0,), table
 
+    # the default workspace's drawn keys (no well-known key under --admin-token) are the same everywhere
+    defaults = [httpx.get(f"{base}/_mock/workspaces", headers=ADMIN).json()["data"][0]
+                for base in (p.a.base, p.b.base)]
+    assert defaults[0] == defaults[1] and defaults[0]["api_key"] != "sk_test_sandbox"
+    assert httpx.get(f"{p.b.base}{API}/agents", headers=bearer(defaults[0]["api_key"])).status_code == 200
     late = serve("--store", database, *MANUAL)  # an instance that never knew it
     assert httpx.get(f"{late.base}{API}/batch-calls", headers=key).status_code == 401
     assert httpx.get(f"{late.base}{API}/batch-calls", headers=bearer(kept["api_key"])).status_code == 200

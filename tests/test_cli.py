@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -137,3 +139,14 @@ def test_the_banner_says_which_keys_a_hosted_sandbox_has() -> None:
     given = settings_from(parser().parse_args(["serve", "--admin-token", "t", "--api-key", "sk_mine"]))
     assert "sk_mine" in banner("http://127.0.0.1:8080", given)
 
+
+
+def test_every_serve_flag_is_in_the_readme_flags_table() -> None:
+    commands = next(action for action in parser()._actions if action.dest == "command")
+    serve = commands.choices["serve"]  # type: ignore[index]
+    flags = {name for action in serve._actions for name in action.option_strings if name.startswith("--")}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| flag | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    named = {flag for row in table.splitlines() if row.startswith("| `")
+             for flag in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
+    assert flags - {"--help", "--defect"} == named  # --defect is test-only

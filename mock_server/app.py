@@ -23,6 +23,8 @@ from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
+from mock_server.engine.guard import Guard
+from mock_server.engine.hosts import HostPolicy
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
 from mock_server.observe.access_log import AccessLog
@@ -160,12 +162,22 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             if node is not None:
                 await node.close()
 
+    def answer_error(scope: Scope, error: MockError) -> Response:
+        """An error answered outside the pipeline, in the envelope of the API the path is under."""
+        request_id = scope.get("state", {}).get("request_id") or sandbox.new_request_id()
+        reply = dialect_for(answering, scope["path"]).error_reply(error, request_id, time.time())
+        reply.headers.setdefault("X-Request-Id", request_id)
+        return render(reply)
+
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
-        fronted = Front(stack, tables, sandbox.new_request_id, recorder)
+        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, recorder)
         if node is not None:
-            return ClusterMiddleware(fronted, node)
-        return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
+            fronted = ClusterMiddleware(fronted, node)
+        elif persistence is not None:
+            fronted = JournalMiddleware(fronted, persistence)
+        hosts = HostPolicy(settings.listen_host, settings.allowed_hosts)
+        return Guard(fronted, hosts, control.spec.base_path, answer_error)
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
@@ -177,11 +189,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     if node is not None:
         node.is_sandbox_wide = control.is_sandbox_wide
         node.is_reset_of_everything = control.is_reset_of_everything
-
-        def answer_error(scope: Scope, error: MockError) -> Response:
-            request_id = scope.get("state", {}).get("request_id") or sandbox.new_request_id()
-            return render(dialect_for(answering, scope["path"]).error_reply(error, request_id, time.time()))
-
+        node.deleted_workspace = control.deleted_workspace
         node.answer_error = answer_error
     app.state.sandbox = sandbox
     app.state.spec = spec  # Truedy's

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import ipaddress
 import math
 import re
 import sys
@@ -16,8 +15,9 @@ from pathlib import Path
 from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
-from mock_server import __version__, readiness_command
+from mock_server import __version__, hosting_flags, readiness_command
 from mock_server.core.timefmt import EARLIEST, LATEST
+from mock_server.engine.hosts import is_loopback
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
@@ -71,10 +71,7 @@ def _non_negative(value: str) -> float:
     return number
 
 
-def _count(value: str) -> int:
-    if not value.isascii() or not value.isdigit():
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of 0 or more")
-    return int(value)
+_count = hosting_flags.count
 
 
 def _store_url(value: str) -> str:
@@ -154,7 +151,12 @@ def parser() -> argparse.ArgumentParser:
         "--start-at", type=_start_at, default=None, help="simulated start time, RFC 3339 (default: now)"
     )
     serve.add_argument("--spec", type=Path, default=default_spec_path(), help="the OpenAPI document")
-    serve.add_argument("--api-key", default=defaults.sandbox_key, help="the sandbox workspace's key")
+    serve.add_argument(
+        "--api-key",
+        default=None,
+        help="the default workspace's key (default sk_test_sandbox; with --admin-token, none anyone "
+        "could read in the README: the admin finds it with GET /_mock/workspaces)",
+    )
     serve.add_argument(
         "--dialect",
         choices=["truedy", "zudu", "both"],
@@ -164,9 +166,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--zudu-spec", type=Path, default=default_zudu_spec_path(), help="Zudu's OpenAPI document"
     )
-    serve.add_argument("--zudu-key", default=defaults.zudu_key, help="the sandbox workspace's Zudu X-API-KEY")
     serve.add_argument(
-        "--zudu-secret", default=defaults.zudu_secret, help="the sandbox workspace's Zudu X-API-SECRET"
+        "--zudu-key", default=None, help="the default workspace's Zudu X-API-KEY (default zk_test_sandbox; "
+        "with --admin-token, none well-known: give both --zudu-key and --zudu-secret)"
+    )
+    serve.add_argument(
+        "--zudu-secret", default=None, help="the default workspace's Zudu X-API-SECRET (default "
+        "zs_test_sandbox)"
     )
     serve.add_argument(
         "--live-edits",
@@ -205,6 +211,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="protect /_mock with this token (required off loopback)",
     )
+    hosting_flags.add_arguments(serve, defaults)
     serve.add_argument(
         "--state-file",
         type=Path,
@@ -268,15 +275,6 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(
         spec_path=args.spec,
@@ -296,7 +294,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         cost_per_minute_usd=args.cost_per_minute,
         retry_delay_seconds=args.retry_delay,
         webhook_url=args.webhook_url,
-        allow_private_webhooks=args.allow_private_webhooks or _is_loopback(args.host),
+        allow_private_webhooks=args.allow_private_webhooks or is_loopback(args.host),
         admin_token=args.admin_token,
         defects=frozenset(args.defect),
         state_file=args.state_file,
@@ -306,6 +304,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         journal_size=args.journal_size,
         log_format=args.log_format,
         quiet=args.quiet,
+        **hosting_flags.settings_of(args),
     )
 
 
@@ -313,16 +312,7 @@ def banner(base_url: str, settings: Settings, wall_now: float) -> str:
     """What `serve` prints once it listens; `wall_now` is the moment a clock with no --start-at starts at."""
     ids = fixture_ids()
     lines = [f"Batch Calls sandbox listening on {base_url}"]
-    if "truedy" in settings.dialects:
-        lines += [
-            f"  API base URL : {base_url}/api/public/v1",
-            f"  API key      : {settings.sandbox_key}   (Authorization: Bearer {settings.sandbox_key})",
-        ]
-    if "zudu" in settings.dialects:
-        lines += [
-            f"  Zudu API     : {base_url}/batch-call",
-            f"  Zudu pair    : X-API-KEY: {settings.zudu_key}   X-API-SECRET: {settings.zudu_secret}",
-        ]
+    lines += hosting_flags.credential_lines(base_url, settings)
     lines += [
         *clock_lines(settings, wall_now),
         f"  seed         : {settings.seed}",
@@ -361,11 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "readiness":
         return readiness_command.run(args)
-    if not _is_loopback(args.host) and not args.admin_token:
-        print(
-            f"refusing to listen on {args.host} without --admin-token: /_mock would be open to the network",
-            file=sys.stderr,
-        )
+    refused = hosting_flags.refusal(args)
+    if refused is not None:
+        print(refused, file=sys.stderr)
         return 2
     if args.dialect != "truedy" and not args.zudu_spec.exists():
         print(f"no OpenAPI document at {args.zudu_spec}", file=sys.stderr)

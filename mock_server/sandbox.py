@@ -38,6 +38,9 @@ def shared_settings(settings: Settings) -> SharedSettings:
         rate_limit=settings.rate_limit,
         live_edits=settings.live_edits,
         journal_size=settings.journal_size,
+        max_idempotency_keys=settings.max_idempotency_keys,
+        max_idempotency_bytes=settings.max_idempotency_bytes,
+        max_events=settings.max_events,
     )
 
 
@@ -74,10 +77,9 @@ class Sandbox:
         self._by_pair_key: dict[str, WorkspaceWorld] = {}
         self.outbox.clear()
         self.wakeups.clear()
+        api_key, key_pair = settings.default_credentials()
         self.default_world = self.add_world(
-            default_world_config(settings),
-            api_key=settings.sandbox_key,
-            key_pair=(settings.zudu_key, settings.zudu_secret),
+            default_world_config(settings), api_key=api_key, key_pair=key_pair
         )
 
     def reset_all(self) -> None:
@@ -138,6 +140,22 @@ class Sandbox:
         if workspace.key_pair is not None:
             self._by_pair_key[workspace.key_pair[0]] = world
         self.wakeups.note(world)
+
+    def created_workspaces(self) -> int:
+        """Workspaces created with POST /_mock/workspaces and not deleted (the default one aside)."""
+        return len(self.worlds) - 1
+
+    def remove_world(self, world: WorkspaceWorld) -> None:
+        """A workspace and everything it holds are gone: its keys name no world from now on, its
+        pending deliveries and wake-ups are dropped, and nothing else refers to its world."""
+        workspace = world.workspace
+        del self.worlds[workspace.id]
+        self._by_key.pop(workspace.api_key, None)
+        if workspace.key_pair is not None:
+            self._by_pair_key.pop(workspace.key_pair[0], None)
+        self.outbox.forget(workspace.id)
+        self.wakeups.forget(workspace.id)
+        world.readiness = None
 
     def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
         return WorkspaceWorld(

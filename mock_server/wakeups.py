@@ -61,6 +61,11 @@ class WakeSchedule:
         if earliest is None or wall < earliest:
             self.changed.set()
 
+    def forget(self, world_id: str) -> None:
+        """The world is gone (its workspace deleted): its heap entries are skipped when popped."""
+        self._due.pop(world_id, None)
+        self._worlds.pop(world_id, None)
+
     def pop_due(self, now: float) -> list[Wakeable]:
         """The worlds whose moment has come (each once), forgotten until noted again."""
         found: list[Wakeable] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -21,12 +22,13 @@ from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
 from mock_server.core.timefmt import LATEST, timestamp
 from mock_server.engine.faults import FaultTable
+from mock_server.engine.idempotency import KeptRecords, Records
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
 from mock_server.observe.journal import DEFAULT_SIZE, Journal
 from mock_server.readiness_session import ReadinessSession
-from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
+from mock_server.store.base import Store, Workspace
 from mock_server.store.memory import MemoryStore
 from mock_server.webhooks import Delivery, Outbox
 
@@ -59,6 +61,9 @@ class SharedSettings:
     rate_limit: str | None = None
     live_edits: bool = False
     journal_size: int = DEFAULT_SIZE  # entries of each world's request journal
+    max_idempotency_keys: int = 10_000
+    max_idempotency_bytes: int = 16 * 1_048_576
+    max_events: int = 10_000
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -133,8 +138,10 @@ class WorkspaceWorld:
         self.started_at = start_instant(self.config, self.created_at)
         self.clock = make_clock(self.config, self.started_at)
         self.ids = IdFactory(derive_seed(seed, "ids"))
-        self.store: Store = MemoryStore()
+        self.store: Store = MemoryStore(max_events=self.shared.max_events)
         self.store.add_workspace(self.workspace)
+        self.events_dropped = 0  # the oldest events the log let go past `max_events`
+        self.idempotency = KeptRecords(self.shared.max_idempotency_keys, self.shared.max_idempotency_bytes)
         self.faults = self.new_fault_table(derive_seed(seed, "faults"))
         limit = self.shared.rate_limit
         self.rate_limiter = RateLimiter(Limit.parse(limit)) if limit else None
@@ -212,10 +219,10 @@ class WorkspaceWorld:
         self.on_change(self)
         return ran
 
-    def idempotency_records(self) -> Collection[IdempotencyRecord]:
-        return self.store.idempotency(self.workspace.id)
+    def idempotency_records(self) -> Records:
+        return self.idempotency
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self) -> deque[dict[str, Any]]:
         return self.store.events(self.workspace.id)
 
     def clock_json(self) -> dict[str, Any]:
@@ -234,7 +241,10 @@ class WorkspaceWorld:
             "timestamp": timestamp(event.at),
             "data": event.data,
         }
-        self.events().append(entry)
+        log = self.events()
+        if len(log) == log.maxlen:
+            self.events_dropped += 1
+        log.append(entry)
         workspace = self.workspace
         if workspace.webhook_url:
             delivery = Delivery(

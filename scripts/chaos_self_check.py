@@ -11,6 +11,8 @@ at random points and starts it again on the same file. Invariants, each break co
   - no 5xx, except an injected fault's;
   - every answer is JSON in the envelope of its API (Truedy's, Zudu's, the control API's);
   - `GET /_mock/health` stays 200;
+  - a write to the control API that a page of another site can send (a foreign Origin, a form's
+    body, a rebound Host) is refused: 403, 415 or 421;
   - a sentinel workspace nobody writes to answers the same throughout;
   - after every restart, every batch (lists, GET, the per-contact view, analytics) is what it was.
 Exit 0 only with zero violations. Bounded by --requests and --time-limit.
@@ -256,10 +258,30 @@ class Chaos:
         elif roll < 0.8:
             url = self.rng.choice(["http://127.0.0.1:9/hooks", None, "notaurl", "http://[::1", "x" * 5000])
             self.send("PUT", "/_mock/webhooks", json=self.mutate({"url": url}), headers=headers)
+        elif roll < 0.85:
+            self.cross_site(headers)
         else:
             path = self.rng.choice(["/_mock/events", "/_mock/webhooks/deliveries", "/_mock/clock",
                                     "/_mock/faults"])
             self.send("GET", path, headers=headers)
+
+    def cross_site(self, headers: dict[str, str]) -> None:
+        """What a page of another site can make a developer's browser send: a write with a foreign
+        Origin, a form's body, or a Host it rebound to the sandbox. Each is refused (403, 415, 421)
+        before it reaches a world (the sentinel would show a reset)."""
+        method, path = self.rng.choice([("POST", "/_mock/reset"), ("POST", "/_mock/clock/advance"),
+                                        ("POST", "/_mock/faults"), ("DELETE", "/_mock/faults"),
+                                        ("POST", "/_mock/faults/scheduling"), ("PUT", "/_mock/webhooks")])
+        extra = self.rng.choice([
+            {"Origin": self.rng.choice(["https://evil.example", "null", "http://localhost:1"]),
+             "Content-Type": "application/json"},
+            {"Content-Type": self.rng.choice(["text/plain", "application/x-www-form-urlencoded",
+                                              "multipart/form-data; boundary=x"])},
+            {"Host": self.rng.choice(["evil.example", "127.0.0.1.nip.io", "localhost.evil.example:80"])},
+        ])
+        answer = self.send(method, path, headers={**headers, **extra}, content=b'{"seconds": 60}')
+        if answer is not None and answer.status_code not in (403, 415, 421):
+            self.violate(f"cross-site {method} {path} {extra} answered {answer.status_code}")
 
     # -- the cross-request invariants ------------------------------------------------------
     def health(self) -> None:

@@ -37,6 +37,14 @@ FLAGS: dict[str, Callable[[Any], list[str]]] = {
     "admin_token": lambda token: ["--admin-token", token],
     "max_body_bytes": lambda size: ["--max-body-bytes", str(size)],
     "journal_size": lambda size: ["--journal-size", str(size)],
+    "sandbox_key": lambda key: ["--api-key", key],
+    "zudu_key": lambda key: ["--zudu-key", key],
+    "zudu_secret": lambda secret: ["--zudu-secret", secret],
+    "max_workspaces": lambda n: ["--max-workspaces", str(n)],
+    "max_fault_rules": lambda n: ["--max-fault-rules", str(n)],
+    "max_idempotency_keys": lambda n: ["--max-idempotency-keys", str(n)],
+    "max_idempotency_bytes": lambda n: ["--max-idempotency-bytes", str(n)],
+    "max_events": lambda n: ["--max-events", str(n)],
 }
 
 

@@ -55,6 +55,8 @@ SEED_004_FIELDS = [  # the answer's data, in seed 004's order
 
 ZUDU_KEY, ZUDU_SECRET = "zk_test_sandbox", "zs_test_sandbox"
 ZUDU_AUTH = {"X-API-KEY": ZUDU_KEY, "X-API-SECRET": ZUDU_SECRET}
+# the README's keys for the default workspace: under an admin token they must be given to be used
+WELL_KNOWN = {"sandbox_key": KEY, "zudu_key": ZUDU_KEY, "zudu_secret": ZUDU_SECRET}
 
 
 class CheckedClient(TestClient):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -18,7 +20,7 @@ def test_defaults_are_the_documented_ones() -> None:
     args = parser().parse_args(["serve"])
     assert (args.host, args.port, args.clock) == ("127.0.0.1", 8080, "real")
     settings = settings_from(args)
-    assert settings.sandbox_key == "sk_test_sandbox" and settings.live_edits is False
+    assert settings.default_credentials()[0] == "sk_test_sandbox" and settings.live_edits is False
 
 
 def test_banner_names_key_and_fixtures() -> None:
@@ -107,6 +109,14 @@ def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
         (["--workers", "2"], "--workers"),  # without --store: processes would share nothing
         (["--snapshot-every", "0"], "--snapshot-every"),
         (["--store", "postgresql://u@127.0.0.1:1/db", "--state-file", "x.db"], "--store"),
+        (["--admin-token", "t", "--zudu-key", "zk_mine"], "--zudu-secret"),  # a well-known secret
+        (["--max-workspaces", "-1"], "--max-workspaces"),
+        (["--max-fault-rules", "x"], "--max-fault-rules"),
+        (["--max-idempotency-keys", "1.5"], "--max-idempotency-keys"),
+        (["--max-idempotency-bytes", ""], "--max-idempotency-bytes"),
+        (["--max-events", "-3"], "--max-events"),
+        (["--allowed-host", "http://x.example/"], "--allowed-host"),
+        (["--allowed-host", ""], "--allowed-host"),
     ],
 )
 def test_a_bad_flag_is_one_sentence_and_exit_2(flags: list[str], named: str) -> None:
@@ -120,3 +130,55 @@ def test_a_bad_flag_is_one_sentence_and_exit_2(flags: list[str], named: str) -> 
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0] and "Traceback" not in done.stderr, done.stderr
+
+
+def test_under_an_admin_token_the_well_known_keys_open_nothing() -> None:
+    with live_server("--admin-token", "t0ken", "--quiet") as base:
+        admin = {"X-Mock-Admin-Token": "t0ken"}
+        zudu = {"X-API-KEY": "zk_test_sandbox", "X-API-SECRET": "zs_test_sandbox"}
+        for headers in ({"Authorization": "Bearer sk_test_sandbox"}, zudu):
+            for method, path in (("GET", "/api/public/v1/agents"), ("GET", "/batch-call/list"),
+                                 ("POST", "/_mock/reset"), ("GET", "/_mock/requests"),
+                                 ("GET", "/_mock/faults")):
+                answer = httpx.request(method, f"{base}{path}", headers=headers, timeout=5)
+                assert answer.status_code == 401, (headers, path, answer.text)
+        # the default workspace has keys no one can guess: the admin reads them
+        listed = httpx.get(f"{base}/_mock/workspaces", headers=admin, timeout=5).json()["data"]
+        default = listed[0]
+        assert default["api_key"].startswith("sk_test_") and default["api_key"] != "sk_test_sandbox"
+        assert default["zudu"]["api_secret"] != "zs_test_sandbox"
+        own = {"Authorization": f"Bearer {default['api_key']}"}
+        assert httpx.get(f"{base}/api/public/v1/agents", headers=own, timeout=5).status_code == 200
+
+
+def test_under_an_admin_token_the_default_keys_are_the_ones_given() -> None:
+    flags = ("--admin-token", "t0ken", "--api-key", "sk_live_mine", "--zudu-key", "zk_mine",
+             "--zudu-secret", "zs_mine", "--quiet")
+    with live_server(*flags) as base:
+        mine = {"Authorization": "Bearer sk_live_mine"}
+        assert httpx.get(f"{base}/api/public/v1/agents", headers=mine, timeout=5).status_code == 200
+        pair = {"X-API-KEY": "zk_mine", "X-API-SECRET": "zs_mine"}
+        assert httpx.get(f"{base}/batch-call/list", headers=pair, timeout=5).status_code == 200
+        well_known = {"Authorization": "Bearer sk_test_sandbox"}
+        assert httpx.get(f"{base}/api/public/v1/agents", headers=well_known, timeout=5).status_code == 401
+
+
+def test_the_banner_says_which_keys_a_hosted_sandbox_has() -> None:
+    args = parser().parse_args(["serve", "--admin-token", "s3cret-t0ken"])
+    hosted = banner("http://127.0.0.1:8080", settings_from(args), START)
+    assert "sk_test_sandbox" not in hosted and "zs_test_sandbox" not in hosted
+    assert "GET /_mock/workspaces" in hosted and "--api-key" in hosted and "s3cret-t0ken" not in hosted
+    given = settings_from(parser().parse_args(["serve", "--admin-token", "t", "--api-key", "sk_mine"]))
+    assert "sk_mine" in banner("http://127.0.0.1:8080", given, START)
+
+
+
+def test_every_serve_flag_is_in_the_readme_flags_table() -> None:
+    commands = next(action for action in parser()._actions if action.dest == "command")
+    serve = commands.choices["serve"]  # type: ignore[index]
+    flags = {name for action in serve._actions for name in action.option_strings if name.startswith("--")}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| flag | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    named = {flag for row in table.splitlines() if row.startswith("| `")
+             for flag in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
+    assert flags - {"--help", "--defect"} == named  # --defect is test-only

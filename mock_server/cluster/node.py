@@ -86,6 +86,7 @@ class Node:
         self.answer_error: ErrorAnswer | None = None
         self.is_sandbox_wide: Callable[[str, str, bytes], bool] = lambda method, path, query: False
         self.is_reset_of_everything: Callable[[str, str, bytes], bool] = lambda method, path, query: False
+        self.deleted_workspace: Callable[[str, str], str | None] = lambda method, path: None
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
@@ -172,6 +173,11 @@ class Node:
         if behind.generation != self.sandbox.generation:
             self._stale = True  # everything was reset elsewhere
             raise RebuildNeeded
+        if any(self.deleted_workspace(row.entry.method, row.entry.path) == stream for row in behind.rows):
+            # deleted through another instance: its deletion, a row of the sandbox stream, removes it
+            async with self.lock_of(SANDBOX_STREAM):
+                await self.sync_sandbox(db)
+            return None
         if behind.snapshot_at is not None and behind.snapshot_at > world.position:
             found = await shared_log.snapshot(db, behind.generation, stream)
             if found is not None:
@@ -224,6 +230,9 @@ class Node:
         locked = changes_state(method)
         async with self._pool().connection() as db:
             world = await self._begin(db, stream, locked, resetting)
+            deleting = self.deleted_workspace(method, scope["path"]) if stream == SANDBOX_STREAM else None
+            if deleting is not None:  # its writes in flight anywhere commit first; later ones see it gone
+                await shared_log.lock(db, deleting)
             at = None
             if not locked and world is not None:
                 at = world.clock.now()
@@ -362,9 +371,14 @@ class Node:
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             return
+        gone = self.deleted_workspace(method, scope["path"]) if stream == SANDBOX_STREAM else None
+        if gone is not None and status == 204:  # nothing of it is written any more
+            exchanges = [row for row in exchanges if row[1] != gone]
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
+            if gone is not None and status == 204:
+                await shared_log.forget_stream(db, generation, gone, trace.wall, method, scope["path"])
             clears = method == "DELETE" and scope["path"] == _JOURNAL_PATH
             if entry is not None and (clears or trace.world_reset):  # the journal starts again
                 await shared_log.clear_exchanges(db, generation, stream)

@@ -108,6 +108,31 @@ async def write_snapshot(db: Connection, generation: int, stream: str, n: int, s
     )
 
 
+async def forget_stream(
+    db: Connection, generation: int, stream: str, wall: float, method: str, path: str
+) -> None:
+    """A deleted workspace: its rows, snapshot, journal and rate-limit window go, and one row stays
+    in its stream, its deletion (method and path, nothing else: it is recognised, never replayed),
+    so that an instance still holding its world learns of it when it next catches the stream up.
+    The caller holds the stream's advisory lock."""
+    tombstone = Entry(wall, None, None, method, path, b"", [], b"", "", None, 204)
+    await db.execute(
+        f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
+        " SELECT %s, %s, coalesce(max(n), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL"
+        " FROM batchcalls_log WHERE generation = %s AND stream = %s",
+        (generation, stream, *_columns(tombstone), generation, stream),
+    )
+    await db.execute(
+        "DELETE FROM batchcalls_log WHERE generation = %s AND stream = %s AND n < ("
+        " SELECT max(n) FROM batchcalls_log WHERE generation = %s AND stream = %s)",
+        (generation, stream, generation, stream),
+    )
+    for table in ("batchcalls_snapshot", "batchcalls_journal"):
+        await db.execute(f"DELETE FROM {table} WHERE generation = %s AND stream = %s",  # noqa: S608
+                         (generation, stream))
+    await db.execute("DELETE FROM batchcalls_hits WHERE stream = %s", (stream,))
+
+
 async def meta(db: Connection) -> dict[str, str]:
     cursor = await db.execute("SELECT key, value FROM batchcalls_meta")
     return {key: value for key, value in await cursor.fetchall()}

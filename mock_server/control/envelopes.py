@@ -11,7 +11,9 @@ import copy
 from mock_server.core.errors import (
     BadRequest,
     Conflict,
+    CrossOriginRequest,
     MethodNotAllowed,
+    MisdirectedRequest,
     MockError,
     NotFound,
     PayloadTooLarge,
@@ -27,11 +29,13 @@ from mock_server.engine.validation import bounded_violations
 _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (BadRequest, 400),
     (Unauthorized, 401),
+    (CrossOriginRequest, 403),
     (NotFound, 404),
     (MethodNotAllowed, 405),
     (Conflict, 409),
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
+    (MisdirectedRequest, 421),
     (RequestInvalid, 422),
     (ServiceUnavailable, 503),  # with a PostgreSQL store: the database cannot be reached
 )

@@ -41,7 +41,11 @@ def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestInvalid:
     return RequestInvalid([Violation(loc, message, kind)])
 
 
-def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None]) -> dict[str, Handler]:
+def handlers(
+    sandbox: Sandbox,
+    require_admin: Callable[[Mapping[str, str]], None],
+    is_anonymous: Callable[[Mapping[str, str]], bool],
+) -> dict[str, Handler]:
     def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
         """A webhook URL the sandbox may post to (`webhooks.addresses`: the 422 says why not)."""
         if url is not None:
@@ -52,6 +56,8 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         return url
 
     def get_health(ctx: Context) -> Reply:
+        if is_anonymous(ctx.headers):  # a load balancer's liveness check: nothing of any world
+            return Reply(200, {"status": "ok", "version": __version__})
         ctx.world.catch_up()
         return Reply(200, {"status": "ok", "version": __version__, "workspace_id": ctx.world.id,
                            "clock": ctx.world.clock_json()})
@@ -69,6 +75,11 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
                            "api_key": world.workspace.api_key, "zudu": zudu_pair(world)})
 
     def create_workspace(ctx: Context) -> Reply:
+        limit = sandbox.settings.max_workspaces
+        if sandbox.created_workspaces() >= limit:
+            raise Conflict("workspace_limit_reached", f"this sandbox holds {limit} workspaces, its "
+                           "--max-workspaces: delete one (DELETE /_mock/workspaces/{workspace_id}) first",
+                           {"limit": limit})
         body = ctx.body or {}
         start_at = body.get("start_at")
         config = sandbox.new_world_config(
@@ -85,6 +96,17 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
     def list_workspaces(ctx: Context) -> Reply:
         found = [summary(world) for world in sandbox.worlds.values()]
         return Reply(200, {"data": found, "total": len(found)})
+
+    def delete_workspace(ctx: Context) -> Reply:
+        workspace_id = str(ctx.params["workspace_id"])
+        world = sandbox.worlds.get(workspace_id)
+        if world is None:
+            raise NotFound("workspace", workspace_id)
+        if world is sandbox.default_world:
+            raise Conflict("default_workspace", "the default workspace cannot be deleted: reset it "
+                           "(POST /_mock/reset with its credentials) instead", {"workspace_id": workspace_id})
+        sandbox.remove_world(world)
+        return Reply(204)
 
     def get_clock(ctx: Context) -> Reply:
         ctx.world.catch_up()
@@ -114,8 +136,8 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         return Reply(200, {**world.clock_json(), "events_processed": ran})
 
     def list_events(ctx: Context) -> Reply:
-        entries = ctx.world.events()
-        return Reply(200, {"data": entries, "total": len(entries)})
+        entries = list(ctx.world.events())
+        return Reply(200, {"data": entries, "total": len(entries), "dropped": ctx.world.events_dropped})
 
     def webhook_json(world: WorkspaceWorld) -> dict[str, Any]:
         return {"url": world.workspace.webhook_url, "secret": world.workspace.webhook_secret}
@@ -159,6 +181,10 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         return Reply(200, {"data": rules, "total": len(rules)})
 
     def add_fault(ctx: Context) -> Reply:
+        limit = sandbox.settings.max_fault_rules
+        if len(ctx.world.faults) >= limit:
+            raise Conflict("fault_rule_limit_reached", f"this workspace has {limit} fault rules, the "
+                           "sandbox's --max-fault-rules: remove one first", {"limit": limit})
         try:
             rule = rule_from_json(ctx.world.new_id("fault"), ctx.body or {})
         except ValueError as exc:
@@ -181,6 +207,7 @@ def handlers(sandbox: Sandbox, require_admin: Callable[[Mapping[str, str]], None
         "reset_world": reset_world,
         "create_workspace": create_workspace,
         "list_workspaces": list_workspaces,
+        "delete_workspace": delete_workspace,
         "get_clock": get_clock,
         "advance_clock": advance_clock,
         "list_events": list_events,

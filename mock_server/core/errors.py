@@ -61,6 +61,18 @@ class IdempotencyInProgress(MockError):
     code = "idempotency_request_in_progress"
 
 
+class CrossOriginRequest(MockError):
+    """A write to the control API sent by a page of another origin (a browser's cross-site request)."""
+
+    code = "cross_origin_request"
+
+
+class MisdirectedRequest(MockError):
+    """The request names a Host the sandbox does not answer (a web page rebinding its own name)."""
+
+    code = "misdirected_request"
+
+
 class PayloadTooLarge(MockError):
     code = "payload_too_large"
 

@@ -8,9 +8,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from mock_server.core.errors import MockError
 from mock_server.engine.faults import FaultTable
+from mock_server.engine.idempotency import Records
 from mock_server.engine.ratelimit import RateLimiter
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
-from mock_server.store.base import Collection, IdempotencyRecord, Workspace
+from mock_server.store.base import Workspace
 
 
 @dataclass(slots=True)
@@ -50,7 +51,7 @@ class Tenant(Protocol):
 
     def note_write(self) -> None: ...
 
-    def idempotency_records(self) -> Collection[IdempotencyRecord]: ...
+    def idempotency_records(self) -> Records: ...
 
 
 class HasWorkspace(Protocol):

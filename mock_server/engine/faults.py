@@ -1,11 +1,15 @@
 """Fault rules for the public API: an error status, latency, or a dropped connection, matched by
-method and path pattern, with a probability or a count. Listed, removable, cleared by reset."""
+method and path pattern, with a probability or a count. Listed, removable, cleared by reset.
+
+A workspace holds at most `--max-fault-rules` of them (the control API refuses more), and a pattern
+is matched in time linear in the path and the pattern, so each request of a workspace costs at most
+that many linear scans.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 FaultStatus = Literal[429, 500, 503]
@@ -15,16 +19,47 @@ FAULT_STATUSES = (429, 500, 503)
 @dataclass(slots=True)
 class FaultRule:
     id: str
-    path: str = "*"  # fnmatch pattern over the request path
+    path: str = "*"  # pattern over the request path: `*` is any run of characters (see `path_matches`)
     method: str | None = None  # None: any method
     status: int | None = None  # one of FAULT_STATUSES
     latency_ms: int = 0
     drop_connection: bool = False
     probability: float = 1.0
     remaining: int | None = None  # None: unlimited; a count is used up by matches
+    # the pattern split at its `*`s, once: a request is checked against every rule of its world
+    parts: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        self.parts = tuple(self.path.split("*"))
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {item.name: getattr(self, item.name) for item in fields(self) if item.init}
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether `path` matches `pattern`, where `*` stands for any run of characters (`/` included)
+    and every other character for itself."""
+    return parts_match(tuple(pattern.split("*")), path)
+
+
+def parts_match(parts: tuple[str, ...], path: str) -> bool:
+    """`path_matches` for a pattern split at its `*`s. Linear, with no backtracking: the part before
+    the first `*` must begin the path, the part after the last must end it, and each part between
+    is found at its leftmost place after the previous one (which leaves the most room for the rest)."""
+    first = parts[0]
+    if len(parts) == 1:
+        return path == first
+    last = parts[-1]
+    end = len(path) - len(last)
+    if end < len(first) or not path.startswith(first) or not path.endswith(last):
+        return False
+    at = len(first)
+    for part in parts[1:-1]:
+        found = path.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
 
 
 def rule_from_json(rule_id: str, body: dict[str, Any]) -> FaultRule:
@@ -77,6 +112,9 @@ class FaultTable:
     def rules(self) -> list[FaultRule]:
         return list(self._rules.values())
 
+    def __len__(self) -> int:
+        return len(self._rules)
+
     def clear(self) -> None:
         self._rules.clear()
 
@@ -87,7 +125,7 @@ class FaultTable:
         for rule in list(self._rules.values()):
             if rule.method is not None and rule.method != method:
                 continue
-            if not fnmatch.fnmatchcase(path, rule.path):
+            if not parts_match(rule.parts, path):
                 continue
             if rule.probability < 1:
                 self.draws += 1

@@ -85,11 +85,8 @@ def render(reply: Reply) -> Response:
     )
 
 
-def _parse_body(
-    operation: Operation, request: Incoming, raw: bytes, strict: bool = True
-) -> tuple[Any, str | None]:
-    """The body as its declared media type, or the documented 400/415/422. Not `strict` (the
-    control API): a body of another media type is read as JSON, so `curl -d '{…}'` works."""
+def _parse_body(operation: Operation, request: Incoming, raw: bytes) -> tuple[Any, str | None]:
+    """The body as its declared media type, or the documented 400/415/422."""
     assert operation.body is not None
     if not raw:
         if operation.body.required:
@@ -97,10 +94,6 @@ def _parse_body(
         return None, None
     content_type = request.headers.get("content-type", "")
     media_type = content_type.split(";")[0].strip().lower()
-    if media_type not in operation.body.media_types and not strict and "application/json" in (
-        operation.body.media_types
-    ):
-        media_type = "application/json"
     if media_type not in operation.body.media_types:
         accepted = ", ".join(operation.body.media_types)
         raise UnsupportedMediaType(
@@ -268,7 +261,7 @@ class OperationEndpoint:
             raw = await request.body(self.runtime.max_body_bytes)
             seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
             try:
-                body, media_type = _parse_body(operation, request, raw, strict=gateway)
+                body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:
                 body_problem = invalid
         params, violations = read_parameters(operation, request.path_params, request.query, request.headers)

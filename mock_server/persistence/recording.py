@@ -17,12 +17,13 @@ from typing import Any
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, RateLimited
 from mock_server.engine.faults import FaultRule, FaultTable
+from mock_server.engine.idempotency import IdempotencyRecord, Records
 from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.readiness_session import ReadinessSession
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
-from mock_server.store.base import Collection, IdempotencyRecord, Workspace
+from mock_server.store.base import Workspace
 from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
 from mock_server.webhooks.sender import Sender
 from mock_server.world import WorkspaceWorld, WorldConfig
@@ -103,7 +104,7 @@ class TracedLimiter(RateLimiter):
 class TracedRecords:
     """A workspace's idempotency records that note on the trace whether a key was read or taken."""
 
-    def __init__(self, inner: Collection[IdempotencyRecord], trace: Trace) -> None:
+    def __init__(self, inner: Records, trace: Trace) -> None:
         self._inner = inner
         self._trace = trace
 
@@ -118,6 +119,11 @@ class TracedRecords:
     def delete(self, item_id: str) -> bool:
         self._trace.key_written = True
         return self._inner.delete(item_id)
+
+    def forget_expired(self, now: float) -> None:
+        """Not noted: which expired records are still held changes no answer (they are the oldest,
+        so the bounds drop them first anyway)."""
+        self._inner.forget_expired(now)
 
     def values(self) -> Iterator[IdempotencyRecord]:
         return self._inner.values()
@@ -232,7 +238,7 @@ class RecordingWorld(WorkspaceWorld):
             self.readiness = None
         return session
 
-    def idempotency_records(self) -> Collection[IdempotencyRecord]:
+    def idempotency_records(self) -> Records:
         records = super().idempotency_records()
         trace = CURRENT.get()
         if trace is None or trace.replaying:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from mock_server.core.models import Agent, Batch, Contact, Folder, PhoneNumber
@@ -22,16 +23,6 @@ class Workspace:
     webhook_secret: str = ""
     # the one-shot provider fault the sandbox offers: the next schedule fails with scheduling_failed
     fail_next_schedule: bool = False
-
-
-@dataclass(slots=True)
-class IdempotencyRecord:
-    fingerprint: bytes  # see engine.idempotency.fingerprint
-    expires_at: float
-    in_progress: bool = True
-    status: int = 0
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Collection(Protocol, Generic[T]):
@@ -55,5 +46,4 @@ class Store(Protocol):
     def folders(self, workspace_id: str) -> Collection[Folder]: ...
     def contacts(self, workspace_id: str) -> Collection[Contact]: ...
     def batches(self, workspace_id: str) -> Collection[Batch]: ...
-    def idempotency(self, workspace_id: str) -> Collection[IdempotencyRecord]: ...
-    def events(self, workspace_id: str) -> list[dict[str, Any]]: ...
+    def events(self, workspace_id: str) -> deque[dict[str, Any]]: ...  # the newest, oldest first

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from mock_server.core.models import Agent, Batch, Contact, Folder, PhoneNumber
-from mock_server.store.base import IdempotencyRecord, Workspace
+from mock_server.store.base import Workspace
 
 T = TypeVar("T")
 
@@ -39,16 +40,16 @@ class _WorkspaceData:
     folders: MemoryCollection[Folder] = field(default_factory=MemoryCollection)
     contacts: MemoryCollection[Contact] = field(default_factory=MemoryCollection)
     batches: MemoryCollection[Batch] = field(default_factory=MemoryCollection)
-    idempotency: MemoryCollection[IdempotencyRecord] = field(default_factory=MemoryCollection)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: deque[dict[str, Any]] = field(default_factory=deque)
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, max_events: int | None = None) -> None:
         self._data: dict[str, _WorkspaceData] = {}
+        self.max_events = max_events  # the event log keeps the newest; None: all
 
     def add_workspace(self, workspace: Workspace) -> None:
-        self._data[workspace.id] = _WorkspaceData()
+        self._data[workspace.id] = _WorkspaceData(events=deque(maxlen=self.max_events))
 
     def agents(self, workspace_id: str) -> MemoryCollection[Agent]:
         return self._data[workspace_id].agents
@@ -65,8 +66,5 @@ class MemoryStore:
     def batches(self, workspace_id: str) -> MemoryCollection[Batch]:
         return self._data[workspace_id].batches
 
-    def idempotency(self, workspace_id: str) -> MemoryCollection[IdempotencyRecord]:
-        return self._data[workspace_id].idempotency
-
-    def events(self, workspace_id: str) -> list[dict[str, Any]]:
+    def events(self, workspace_id: str) -> deque[dict[str, Any]]:
         return self._data[workspace_id].events

@@ -63,7 +63,7 @@ def test_probabilistic_faults_draw_as_in_one_process(pair: Callable[..., Pair]) 
 
 
 def test_a_full_reset_racing_writes_leaves_every_instance_agreeing(pair: Callable[..., Pair]) -> None:
-    p = pair(*MANUAL, "--admin-token", "t0ken", "--snapshot-every", "3")
+    p = pair(*MANUAL, "--admin-token", "t0ken", "--api-key", "sk_test_sandbox", "--snapshot-every", "3")
     bases = [p.a.base, p.b.base]
 
     async def race() -> list[int]:

@@ -15,6 +15,11 @@ SPEC = json.loads((Path(__file__).resolve().parents[2] / "openapi.control.json")
 UNKNOWN = {"Authorization": "Bearer sk_test_nobody"}
 ADMIN = {"X-Mock-Admin-Token": "t0ken"}
 BIG = {"url": "http://127.0.0.1:9/" + "x" * 200}
+JSON = {"Content-Type": "application/json"}
+FOREIGN = {"Origin": "https://evil.example"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def documented() -> set[tuple[str, int]]:
     return {
         (op["operationId"], int(status))
@@ -27,8 +32,9 @@ def documented() -> set[tuple[str, int]]:
 
 @pytest.fixture
 def small() -> Iterator[CheckedClient]:
-    """A sandbox with a 100-byte body limit (413s) and an admin token (the sandbox-wide 401s)."""
-    with make_client(max_body_bytes=100, admin_token="t0ken") as c:
+    """A sandbox with a 100-byte body limit (413s), an admin token (the sandbox-wide 401s) and no room
+    for workspaces or fault rules (their 409s)."""
+    with make_client(max_body_bytes=100, admin_token="t0ken", max_workspaces=0, max_fault_rules=0) as c:
         yield c
 
 
@@ -45,22 +51,29 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
     c, s = client, small
     one = {"json": {"seconds": 1}}
     pe = "/_mock/faults/provider-error"
-    return [
+    doomed = client.post("/_mock/workspaces").json()["workspace_id"]
+    default = client.get("/_mock/health").json()["workspace_id"]
+    return [*cross_site_cases(c), *[
         ("get_health", 200, c, "GET", "/_mock/health", {}),
         ("get_health", 401, c, "GET", "/_mock/health", {"headers": UNKNOWN}),
         ("reset_world", 401, c, "POST", "/_mock/reset", {"headers": UNKNOWN}),
         ("reset_world", 422, c, "POST", "/_mock/reset?scope=everything", {}),
         ("create_workspace", 201, c, "POST", "/_mock/workspaces", {"json": {"seed": 3}}),
-        ("create_workspace", 400, c, "POST", "/_mock/workspaces", {"content": b"{"}),
+        ("create_workspace", 400, c, "POST", "/_mock/workspaces", {"content": b"{", "headers": JSON}),
         ("create_workspace", 413, s, "POST", "/_mock/workspaces", {"json": BIG, "headers": ADMIN}),
         ("create_workspace", 401, s, "POST", "/_mock/workspaces", {}),
         ("create_workspace", 422, c, "POST", "/_mock/workspaces", {"json": {"clock": "sundial"}}),
+        ("create_workspace", 409, s, "POST", "/_mock/workspaces", {"headers": ADMIN}),
+        ("delete_workspace", 204, c, "DELETE", f"/_mock/workspaces/{doomed}", {}),
+        ("delete_workspace", 404, c, "DELETE", f"/_mock/workspaces/{doomed}", {}),
+        ("delete_workspace", 409, c, "DELETE", f"/_mock/workspaces/{default}", {}),
+        ("delete_workspace", 401, s, "DELETE", f"/_mock/workspaces/{doomed}", {}),
         ("list_workspaces", 200, c, "GET", "/_mock/workspaces", {}),
         ("list_workspaces", 401, s, "GET", "/_mock/workspaces", {}),
         ("get_clock", 200, c, "GET", "/_mock/clock", {}),
         ("get_clock", 401, c, "GET", "/_mock/clock", {"headers": UNKNOWN}),
         ("advance_clock", 200, c, "POST", "/_mock/clock/advance", {"json": {"seconds": 1}}),
-        ("advance_clock", 400, c, "POST", "/_mock/clock/advance", {"content": b"[1]"}),
+        ("advance_clock", 400, c, "POST", "/_mock/clock/advance", {"content": b"[1]", "headers": JSON}),
         ("advance_clock", 413, s, "POST", "/_mock/clock/advance", {"json": BIG, "headers": ADMIN}),
         ("advance_clock", 401, c, "POST", "/_mock/clock/advance", {**one, "headers": UNKNOWN}),
         ("advance_clock", 409, c, "POST", "/_mock/clock/advance", {**one, "headers": real_key}),
@@ -70,7 +83,7 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("get_webhook", 200, c, "GET", "/_mock/webhooks", {}),
         ("get_webhook", 401, c, "GET", "/_mock/webhooks", {"headers": UNKNOWN}),
         ("set_webhook", 200, c, "PUT", "/_mock/webhooks", {"json": {"url": None}}),
-        ("set_webhook", 400, c, "PUT", "/_mock/webhooks", {"content": b"nope"}),
+        ("set_webhook", 400, c, "PUT", "/_mock/webhooks", {"content": b"nope", "headers": JSON}),
         ("set_webhook", 413, s, "PUT", "/_mock/webhooks", {"json": BIG, "headers": ADMIN}),
         ("set_webhook", 401, c, "PUT", "/_mock/webhooks", {"json": {"url": None}, "headers": UNKNOWN}),
         ("set_webhook", 422, c, "PUT", "/_mock/webhooks", {"json": {"url": "ftp://x"}}),
@@ -78,7 +91,7 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("list_webhook_deliveries", 401, c, "GET", "/_mock/webhooks/deliveries", {"headers": UNKNOWN}),
         ("fail_next_schedule", 200, c, "POST", "/_mock/faults/scheduling", {}),
         ("fail_next_schedule", 401, c, "POST", "/_mock/faults/scheduling", {"headers": UNKNOWN}),
-        ("inject_provider_error", 400, c, "POST", pe, {"content": b"{"}),
+        ("inject_provider_error", 400, c, "POST", pe, {"content": b"{", "headers": JSON}),
         ("inject_provider_error", 413, s, "POST", pe, {"json": BIG, "headers": ADMIN}),
         ("inject_provider_error", 401, c, "POST", pe, {"json": {"batch_call_id": draft}, "headers": UNKNOWN}),
         ("inject_provider_error", 404, c, "POST", pe, {"json": {"batch_call_id": "no"}}),
@@ -88,7 +101,8 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("list_faults", 200, c, "GET", "/_mock/faults", {}),
         ("list_faults", 401, c, "GET", "/_mock/faults", {"headers": UNKNOWN}),
         ("add_fault", 201, c, "POST", "/_mock/faults", {"json": {"status": 503, "path": "/nowhere"}}),
-        ("add_fault", 400, c, "POST", "/_mock/faults", {"content": b"{"}),
+        ("add_fault", 400, c, "POST", "/_mock/faults", {"content": b"{", "headers": JSON}),
+        ("add_fault", 409, s, "POST", "/_mock/faults", {"json": {"status": 503}, "headers": ADMIN}),
         ("add_fault", 413, s, "POST", "/_mock/faults", {"json": {"path": "x" * 200}, "headers": ADMIN}),
         ("add_fault", 401, c, "POST", "/_mock/faults", {"json": {"status": 503}, "headers": UNKNOWN}),
         ("add_fault", 422, c, "POST", "/_mock/faults", {"json": {"status": 418}}),
@@ -114,7 +128,21 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("get_readiness_report", 401, c, "GET", "/_mock/readiness", {"headers": UNKNOWN}),
         ("get_readiness_report", 422, c, "GET", "/_mock/readiness?format=pdf", {}),
         ("reset_world", 200, c, "POST", "/_mock/reset", {}),
-    ]
+    ]]
+
+
+def cross_site_cases(client: CheckedClient) -> list[Case]:
+    """Every write of the control API refuses what a page of another site can send unasked: a
+    foreign Origin (403), a form's content type (415)."""
+    found: list[Case] = []
+    for path, item in SPEC["paths"].items():
+        for method, op in item.items():
+            if method in ("post", "put", "delete"):
+                concrete = path.replace("{fault_id}", "fault_x").replace("{workspace_id}", "ws_x")
+                for status, headers in ((403, FOREIGN), (415, FORM)):
+                    found.append((op["operationId"], status, client, method.upper(), "/_mock" + concrete,
+                                  {"headers": headers, "content": b"x=1"}))
+    return found
 
 
 def test_every_documented_status_is_answered_in_its_envelope(

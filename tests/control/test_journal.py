@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from support import API, AUTH, START, ZUDU_AUTH, CheckedClient, make_client, new_batch
+from support import API, AUTH, START, WELL_KNOWN, ZUDU_AUTH, CheckedClient, make_client, new_batch
 
 from mock_server.core.timefmt import timestamp
 
@@ -116,7 +116,7 @@ def test_control_requests_are_journaled_but_reading_the_journal_is_not(client: C
 
 
 def test_credentials_are_redacted_to_their_scheme_and_last_4_characters() -> None:
-    with make_client(admin_token="admin-token-1234") as client:
+    with make_client(admin_token="admin-token-1234", **WELL_KNOWN) as client:
         new_batch(client)
         client.get("/batch-call", headers=ZUDU_AUTH)
         admin = {"X-Mock-Admin-Token": "admin-token-1234"}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from support import API, AUTH, CheckedClient, make_client, new_batch
+from typing import Any
+
+import httpx2 as httpx
+from support import API, AUTH, CheckedClient, live_server, make_client, new_batch
+
+from mock_server import __version__
 
 
 def test_health(client: CheckedClient) -> None:
@@ -40,13 +45,14 @@ def test_clock_advance_by_seconds_and_until(client: CheckedClient) -> None:
     assert moved["now"] == "2026-03-03T00:00:00.000000Z"
     assert client.post("/_mock/clock/advance", json={"until": "2020-01-01T00:00:00Z"}).status_code == 422
     assert client.post("/_mock/clock/advance", json={"seconds": -5}).status_code == 422
-    assert client.post("/_mock/clock/advance", content=b"{").status_code == 400
+    broken = client.post("/_mock/clock/advance", content=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400
 
 
 def test_admin_token_protects_the_control_api() -> None:
     with make_client(admin_token="s3cret") as guarded:
-        assert guarded.get("/_mock/health").status_code == 401
-        ok = guarded.get("/_mock/health", headers={"X-Mock-Admin-Token": "s3cret"})
+        assert guarded.get("/_mock/clock").status_code == 401
+        ok = guarded.get("/_mock/clock", headers={"X-Mock-Admin-Token": "s3cret"})
         assert ok.status_code == 200
 
 
@@ -56,3 +62,36 @@ def test_a_non_ascii_admin_token_is_the_json_401() -> None:
             response = guarded.get("/_mock/health", headers={"X-Mock-Admin-Token": given})  # type: ignore[dict-item]
             assert response.status_code == 401, response.text
             assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_health_without_credentials_is_a_liveness_answer_with_no_tenant_data() -> None:
+    with live_server("--admin-token", "t0ken", "--quiet") as base:
+        alive = httpx.get(f"{base}/_mock/health", timeout=5)
+        assert alive.status_code == 200, alive.text
+        assert alive.json() == {"status": "ok", "version": __version__}
+        admin = {"X-Mock-Admin-Token": "t0ken"}
+        detailed = httpx.get(f"{base}/_mock/health", headers=admin, timeout=5).json()
+        assert detailed["workspace_id"] and detailed["clock"]["mode"] == "real"
+        unknown = httpx.get(f"{base}/_mock/health", headers={"Authorization": "Bearer sk_nobody"}, timeout=5)
+        assert unknown.status_code == 401
+        wrong_token = httpx.get(f"{base}/_mock/health", headers={"X-Mock-Admin-Token": "nope"}, timeout=5)
+        assert wrong_token.status_code == 401  # a token that is wrong is told so
+
+
+def a_campaign_run(client: CheckedClient) -> dict[str, Any]:
+    batch = new_batch(client)
+    client.post(f"{API}/batch-calls/{batch['id']}/schedule", headers=AUTH)
+    client.post("/_mock/clock/advance", json={"seconds": 7 * 86400})
+    log: dict[str, Any] = client.get("/_mock/events").json()
+    return log
+
+
+def test_the_event_log_keeps_the_newest_events_and_counts_the_dropped() -> None:
+    with make_client() as roomy:
+        everything = a_campaign_run(roomy)
+    assert everything["dropped"] == 0 and everything["total"] > 5
+    with make_client(max_events=5) as client:
+        log = a_campaign_run(client)
+    assert log["total"] == 5 and log["dropped"] == everything["total"] - 5
+    assert log["data"] == everything["data"][-5:]  # the newest, oldest first
+    assert log["data"][-1]["event"] == "batch.completed"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx2 as httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support import API, AUTH, CheckedClient, live_server, make_client
+
+from mock_server.engine.faults import path_matches
 
 
 def add_fault(client: CheckedClient, **rule: object) -> dict[str, object]:
@@ -93,3 +99,51 @@ def test_latency_and_dropped_connection_on_a_real_server() -> None:
                                                  "count": 1})
         with pytest.raises(httpx.TimeoutException):
             httpx.get(f"{base}/api/public/v1/agents", headers=AUTH, timeout=0.1)
+
+
+def test_fault_rules_past_the_cap_are_a_409_in_that_workspace_only() -> None:
+    with make_client(max_fault_rules=3) as client:
+        rules = [add_fault(client, path=f"/nowhere/{n}", status=500) for n in range(2)]
+        add_fault(client, path=f"{API}/agents", status=503, count=1)  # the third: at the cap
+        refused = client.post("/_mock/faults", json={"status": 500})
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "fault_rule_limit_reached" and error["details"] == {"limit": 3}
+        other = {"Authorization": f"Bearer {client.post('/_mock/workspaces').json()['api_key']}"}
+        assert client.post("/_mock/faults", json={"status": 500}, headers=other).status_code == 201
+        assert client.get(f"{API}/agents", headers=AUTH).status_code == 503  # a counted rule, used up
+        add_fault(client, status=500, path="/again")
+        assert client.delete(f"/_mock/faults/{rules[0]['id']}").status_code == 204
+        add_fault(client, status=500, path="/and-again")
+        assert client.post("/_mock/faults", json={"status": 500}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "fires"),
+    [
+        (f"{API}/batch-calls*", f"{API}/batch-calls/batch_1/contacts", True),  # `*` crosses `/`
+        (f"{API}/*/contacts", f"{API}/batch-calls/batch_1/contacts", True),
+        ("*/agents", f"{API}/agents", True),
+        ("*agents*", f"{API}/agents", True),
+        (f"{API}/agents", f"{API}/agents/agt_sandbox_ready", False),  # no `*`: the whole path
+        (f"{API}/age?ts", f"{API}/agents", False),  # `?` and `[…]` are plain characters
+        (f"{API}/[a]gents", f"{API}/agents", False),
+        ("*a*a*a*a*a*a*a*a*b", f"{API}/" + "a" * 4000, False),  # linear: no backtracking
+    ],
+)
+def test_a_path_pattern_has_one_wildcard(client: CheckedClient, pattern: str, path: str, fires: bool) -> None:
+    add_fault(client, path=pattern, status=503)
+    answer = client.get(path, headers=AUTH)
+    assert (answer.status_code == 503) is fires, answer.text
+
+
+@pytest.mark.parametrize("rule", [{"path": "/" + "x" * 2048, "status": 500},
+                                  {"method": "G" * 17, "status": 500}])
+def test_a_rule_is_bounded_in_size(client: CheckedClient, rule: dict[str, object]) -> None:
+    assert client.post("/_mock/faults", json=rule).status_code == 422
+
+
+@given(st.text(alphabet="ab*/?[", max_size=12), st.text(alphabet="ab/?[*", max_size=16))
+def test_a_pattern_matches_as_a_regex_of_its_parts_would(pattern: str, path: str) -> None:
+    as_regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    assert path_matches(pattern, path) is (re.fullmatch(as_regex, path, re.DOTALL) is not None)

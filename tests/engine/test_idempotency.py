@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx2 as httpx
-from support import API, AUTH, START, CheckedClient
+import pytest
+from support import API, AUTH, START, CheckedClient, make_client
 
 from mock_server.app import create_app
+from mock_server.engine.idempotency import IdempotencyRecord, KeptRecords, size_of
 from mock_server.settings import Settings
 
 BODY = {"name": "Idem", "agent_id": "agt_sandbox_ready"}
@@ -79,3 +81,81 @@ def test_concurrent_replay_while_in_progress_is_409() -> None:
     assert first.status_code == 201
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "idempotency_request_in_progress"
+
+
+def create(client: CheckedClient, key: str, name: str = "Keyed") -> httpx.Response:
+    body = {"name": name, "agent_id": "agt_sandbox_ready"}
+    return client.post(f"{API}/batch-calls", json=body, headers={**AUTH, "X-Idempotency-Key": key})
+
+
+def test_past_the_count_bound_the_oldest_key_is_forgotten() -> None:
+    with make_client(max_idempotency_keys=2) as client:
+        first = [create(client, key).json()["data"]["id"] for key in ("k1", "k2")]
+        assert create(client, "k1").headers.get("idempotent-replayed") == "true"  # both kept
+        create(client, "k3")  # a third: k1, the oldest, goes
+        assert create(client, "k2").json()["data"]["id"] == first[1]
+        again = create(client, "k1")
+        assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+        assert again.json()["data"]["id"] != first[0]
+
+
+@pytest.mark.in_process
+def test_past_the_byte_bound_the_oldest_keys_are_forgotten() -> None:
+    with make_client() as probe:
+        size = kept_bytes(probe, create(probe, "k1"))
+    with make_client(max_idempotency_bytes=2 * size + 10) as client:  # room for two answers, not three
+        ids = {key: create(client, key).json()["data"]["id"] for key in ("k1", "k2")}
+        assert create(client, "k1").headers.get("idempotent-replayed") == "true"
+        create(client, "k3")
+        assert create(client, "k2").json()["data"]["id"] == ids["k2"]
+        assert "idempotent-replayed" not in create(client, "k1").headers
+    with make_client(max_idempotency_bytes=size - 1) as tiny:  # no answer fits: none is kept
+        created = create(tiny, "k1")
+        assert "idempotent-replayed" not in create(tiny, "k1").headers
+        assert created.status_code == 201
+
+
+def kept_bytes(client: CheckedClient, answer: httpx.Response) -> int:
+    """What the sandbox counts for one kept answer (its bound is documented in these terms)."""
+    records = client.app.state.sandbox.default_world.idempotency_records()  # type: ignore[attr-defined]
+    assert len(records) == 1 and answer.status_code == 201
+    return int(records.bytes)
+
+
+def test_keys_expire_after_24_hours_of_simulated_time_and_are_swept(client: CheckedClient) -> None:
+    first = create(client, "k1").json()["data"]["id"]
+    client.post("/_mock/clock/advance", json={"seconds": 24 * 3600 - 1})
+    assert create(client, "k1").json()["data"]["id"] == first
+    client.post("/_mock/clock/advance", json={"seconds": 1})
+    assert create(client, "k1").json()["data"]["id"] != first
+
+
+def record(body: bytes = b"", expires_at: float = 100.0) -> IdempotencyRecord:
+    return IdempotencyRecord(b"=f", expires_at, in_progress=False, status=201, body=body)
+
+
+def test_kept_records_count_everything_they_hold_and_drop_the_oldest() -> None:
+    one = size_of("k1", record(b"x" * 100))
+    records = KeptRecords(max_keys=3, max_bytes=2 * one)
+    records.put("k1", record(b"x" * 100))
+    records.put("k2", record(b"y" * 100))
+    assert records.bytes == 2 * one and len(records) == 2  # exactly at the byte bound: both kept
+    records.put("k3", record(b"z" * 100))
+    assert [r.body[:1] for r in records.values()] == [b"y", b"z"] and records.bytes == 2 * one
+    records.put("k2", record(b"y" * 10))  # counted again, smaller, in its place
+    assert records.bytes == 2 * one - 90 and records.get("k2") is not None
+    records.put("big", record(b"b" * 2 * one))  # alone over the bound: not kept, nothing else lost
+    assert records.get("big") is None and len(records) == 2
+    counted = KeptRecords(max_keys=2, max_bytes=10**9)
+    for key in ("a", "b", "c"):
+        counted.put(key, record())
+    assert [counted.get(k) is not None for k in ("a", "b", "c")] == [False, True, True]
+
+
+def test_expired_records_go_from_the_front() -> None:
+    records = KeptRecords(max_keys=10, max_bytes=10**9)
+    for key, expires in (("a", 10.0), ("b", 20.0), ("c", 30.0)):
+        records.put(key, record(expires_at=expires))
+    records.forget_expired(20.0)  # expiring at 20 is expired at 20
+    assert [records.get(k) is not None for k in ("a", "b", "c")] == [False, False, True]
+    assert records.bytes == size_of("c", record())

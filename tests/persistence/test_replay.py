@@ -39,7 +39,7 @@ def snapshot(app: Starlette) -> dict[str, Any]:
             "folders": list(store.folders(ws.id).values()),
             "contacts": list(store.contacts(ws.id).values()),
             "batches": list(store.batches(ws.id).values()),
-            "idempotency": list(store.idempotency(ws.id).values()),
+            "idempotency": list(world.idempotency_records().values()),
             "events": store.events(ws.id),
             "deliveries": [(d.id, d.event_id, d.url, d.body) for d in sandbox.outbox.deliveries(ws.id)],
         }

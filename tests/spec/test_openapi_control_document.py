@@ -33,6 +33,7 @@ OPERATIONS = [
     ("post", "/reset", "reset_world", "Sandbox", "200", WORLD),
     ("post", "/workspaces", "create_workspace", "Workspaces", "201", SANDBOX),
     ("get", "/workspaces", "list_workspaces", "Workspaces", "200", SANDBOX),
+    ("delete", "/workspaces/{workspace_id}", "delete_workspace", "Workspaces", "204", SANDBOX),
     ("get", "/clock", "get_clock", "Clock", "200", WORLD),
     ("post", "/clock/advance", "advance_clock", "Clock", "200", WORLD),
     ("get", "/events", "list_events", "Events and webhooks", "200", WORLD),
@@ -54,30 +55,33 @@ OPERATIONS = [
     ("get", "/console", "get_console", "Sandbox", "200", OPEN),
 ]
 
-# Error responses each operation documents: 401 wherever credentials are read; 400/413/415/422 with a
-# body; 422 with query parameters; the operation's own 404s and 409s.
-BODY = {"400", "413", "422"}  # no 415: a body is read as JSON whatever its Content-Type
+# Error responses each operation documents: 401 wherever credentials are read; 400/413/422 with a
+# body; 403/415 on every write (what a page of another site can send unasked is refused); 422 with
+# query parameters; the operation's own 404s and 409s.
+BODY = {"400", "413", "422"}
+WRITE = {"403", "415"}
 EXPECTED_ERRORS = {
     "get_health": {"401"},
-    "reset_world": {"401", "422"},
-    "create_workspace": {"401"} | BODY,
+    "reset_world": {"401", "422"} | WRITE,
+    "create_workspace": {"401", "409"} | BODY | WRITE,
     "list_workspaces": {"401"},
+    "delete_workspace": {"401", "404", "409"} | WRITE,
     "get_clock": {"401"},
-    "advance_clock": {"401", "409"} | BODY,
+    "advance_clock": {"401", "409"} | BODY | WRITE,
     "list_events": {"401"},
     "get_webhook": {"401"},
-    "set_webhook": {"401"} | BODY,
+    "set_webhook": {"401"} | BODY | WRITE,
     "list_webhook_deliveries": {"401"},
-    "fail_next_schedule": {"401"},
-    "inject_provider_error": {"401", "404", "409"} | BODY,
+    "fail_next_schedule": {"401"} | WRITE,
+    "inject_provider_error": {"401", "404", "409"} | BODY | WRITE,
     "list_faults": {"401"},
-    "add_fault": {"401"} | BODY,
-    "clear_faults": {"401"},
-    "remove_fault": {"401", "404"},
+    "add_fault": {"401", "409"} | BODY | WRITE,
+    "clear_faults": {"401"} | WRITE,
+    "remove_fault": {"401", "404"} | WRITE,
     "list_requests": {"401", "422"},
     "count_requests": {"401", "422"},
-    "clear_requests": {"401"},
-    "start_readiness": {"401"},
+    "clear_requests": {"401"} | WRITE,
+    "start_readiness": {"401"} | WRITE,
     "get_readiness_report": {"401", "404", "422"},
     "get_control_openapi": set(),
     "get_console": set(),
@@ -86,12 +90,18 @@ EXPECTED_ERRORS = {
 ERROR_CODES = {
     "invalid_json": 400,
     "unauthorized": 401,
+    "cross_origin_request": 403,
     "not_found": 404,
     "readiness_not_started": 404,
     "method_not_allowed": 405,
     "clock_not_manual": 409,
     "invalid_state": 409,
+    "workspace_limit_reached": 409,
+    "fault_rule_limit_reached": 409,
+    "default_workspace": 409,
     "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "misdirected_request": 421,  # a Host the sandbox does not answer: on every path, before routing
     "validation_error": 422,
     "service_unavailable": 503,  # serve --store, while PostgreSQL cannot be reached
 }
@@ -251,8 +261,8 @@ def test_every_error_answer_is_the_control_envelope(spec, registry):
                 code = resolve(registry, example)["value"]["error"]["code"]
                 assert ERROR_CODES[code] == int(status), (op["operationId"], status, code)
                 seen.add(code)
-    # 405 is answered for a path, not by an operation; every other code appears in an operation.
-    assert seen == set(ERROR_CODES) - {"method_not_allowed"}
+    # 405 is answered for a path and 421 for a Host, not by an operation; every other code appears in one
+    assert seen == set(ERROR_CODES) - {"method_not_allowed", "misdirected_request"}
 
 
 def test_error_codes_are_documented_once(spec, registry):

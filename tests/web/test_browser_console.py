@@ -210,7 +210,7 @@ def test_the_journal_view_highlights_failures_and_opens_both_bodies(page: Page, 
 def test_with_an_admin_token_the_console_sends_it_and_the_control_api_answers(
     browser: Browser, serve: Callable[..., AbstractContextManager[str]]
 ) -> None:
-    with serve("--admin-token", "t0ken") as base:
+    with serve("--admin-token", "t0ken", "--api-key", "sk_test_sandbox") as base:  # the key, given
         context = browser.new_context()
         try:
             page = context.new_page()

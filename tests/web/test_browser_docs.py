@@ -49,3 +49,19 @@ def test_try_it_out_sends_the_request_to_this_sandbox(page: Page, sandbox_url: s
     assert answered.value.status == 401  # no key authorised yet: the sandbox's own answer
     status = operation.locator(".live-responses-table tr.response .response-col_status").first
     expect(status).to_contain_text("401")
+
+
+def test_try_it_out_writes_to_the_control_api_from_its_own_page(page: Page, sandbox_url: str) -> None:
+    """The sandbox's own page is same-origin: its JSON write and its body-less write pass the guard
+    that refuses another site's (a foreign Origin, a form's content type)."""
+    page.goto(f"{sandbox_url}/docs/control")
+    for operation_id, path in (("advance_clock", "/_mock/clock/advance"), ("reset_world", "/_mock/reset")):
+        operation = page.locator(f"[id$='-{operation_id}']")
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        target = sandbox_url + path
+        with page.expect_response(lambda response, t=target: response.url.split("?")[0] == t) as done:
+            operation.locator("button.execute").click()
+        assert done.value.status == 200, (operation_id, done.value.text())
+        sent = done.value.request
+        assert sent.header_value("origin") == sandbox_url

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from receiver import receiving, run_campaign, wait_until
-from support import AUTH, CheckedClient
+from support import AUTH, CheckedClient, make_client
 
 from mock_server.webhooks import WebhookPolicy
 
@@ -40,8 +40,10 @@ def test_only_the_last_finished_deliveries_are_kept(client: CheckedClient) -> No
     assert events[0]["id"] not in shown and events[-1]["id"] in shown  # the oldest left memory
 
 
-def test_past_the_pending_bound_the_oldest_waiting_delivery_is_dropped(client: CheckedClient) -> None:
-    with receiving(holding=("/hooks",)) as receiver:  # it never answers: every delivery stays pending
+def test_past_the_pending_bound_the_oldest_waiting_delivery_is_dropped() -> None:
+    # the event log keeps more events than there are pending deliveries, so that the test sees all
+    with make_client(max_events=4 * POLICY.pending) as client, receiving(holding=("/hooks",)) as receiver:
+        # the receiver never answers: every delivery stays pending
         client.put("/_mock/webhooks", json={"url": receiver.url("/hooks")}, headers=AUTH)
         events = run_campaign(client, AUTH, POLICY.pending // 2)
         over = len(events) - POLICY.pending

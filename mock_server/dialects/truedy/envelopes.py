@@ -11,6 +11,7 @@ from mock_server.core.errors import (
     BusinessRuleViolation,
     IdempotencyInProgress,
     MethodNotAllowed,
+    MisdirectedRequest,
     MockError,
     NotFound,
     PayloadTooLarge,
@@ -34,6 +35,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (IdempotencyInProgress, 409),
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
+    (MisdirectedRequest, 421),  # a Host the sandbox does not answer (engine/hosts.py)
     (RequestInvalid, 422),
     (BusinessRuleViolation, 422),
     (RateLimited, 429),

@@ -16,6 +16,7 @@ from mock_server.core.errors import (
     IdempotencyInProgress,
     InvalidState,
     MethodNotAllowed,
+    MisdirectedRequest,
     MockError,
     NotFound,
     PayloadTooLarge,
@@ -40,6 +41,7 @@ _KINDS: tuple[tuple[type[MockError], int, str], ...] = (
     (IdempotencyInProgress, 409, "Conflict"),
     (PayloadTooLarge, 413, "Payload too large"),
     (UnsupportedMediaType, 415, "Unsupported media type"),
+    (MisdirectedRequest, 421, "Misdirected request"),  # a Host the sandbox does not answer
     (RequestInvalid, 422, "Validation error"),
     (BusinessRuleViolation, 422, "Validation error"),
     (RateLimited, 429, "Too many requests"),

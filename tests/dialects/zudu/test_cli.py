@@ -11,7 +11,7 @@ from mock_server.cli import banner, parser, settings_from
 def test_dialect_flag_and_zudu_pair_defaults() -> None:
     settings = settings_from(parser().parse_args(["serve"]))
     assert settings.dialects == ("truedy", "zudu")
-    assert (settings.zudu_key, settings.zudu_secret) == ("zk_test_sandbox", "zs_test_sandbox")
+    assert settings.default_credentials()[1] == ("zk_test_sandbox", "zs_test_sandbox")
     assert settings_from(parser().parse_args(["serve", "--dialect", "zudu"])).dialects == ("zudu",)
     custom = settings_from(parser().parse_args(["serve", "--zudu-key", "zk_a", "--zudu-secret", "zs_b"]))
     assert (custom.zudu_key, custom.zudu_secret) == ("zk_a", "zs_b")

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
+from mock_server.mcp_server.endpoint import McpMount
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.recorder import Recorder
 from mock_server.persistence import JournalMiddleware, Persistence
@@ -162,10 +164,18 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
-        fronted = Front(stack, tables, sandbox.new_request_id, recorder)
+        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, recorder)
         if node is not None:
-            return ClusterMiddleware(fronted, node)
-        return JournalMiddleware(fronted, persistence) if persistence is not None else fronted
+            fronted = ClusterMiddleware(fronted, node)
+        elif persistence is not None:
+            fronted = JournalMiddleware(fronted, persistence)
+        # /_mock/mcp: a client of everything below it, so it sits in front of it all
+        return McpMount(
+            fronted,
+            orjson.loads(control.spec.source),
+            admin_token=bool(settings.admin_token),
+            max_body_bytes=settings.max_body_bytes,
+        )
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}

@@ -56,12 +56,14 @@ def _attach_parser() -> argparse.ArgumentParser:
 
 def _attach(url: str, rest: Sequence[str]) -> tuple[Credentials, dict[str, Any], str]:
     try:
-        flags = _attach_parser().parse_args(rest)
+        flags, unknown = _attach_parser().parse_known_args(rest)
     except argparse.ArgumentError as exc:
+        raise Unusable(str(exc)) from None
+    if unknown:
         raise Unusable(
-            f"with --url, only credentials may be given ({exc}); serve flags configure a "
-            "sandbox this command starts, so leave out --url for that"
-        ) from None
+            f"with --url, only credentials may be given, not {' '.join(unknown)}: serve flags configure "
+            "a sandbox this command starts, so leave out --url for that"
+        )
     credentials = Credentials.of(
         api_key=flags.api_key,
         zudu_key=flags.zudu_key,
@@ -108,7 +110,9 @@ def _in_process(rest: Sequence[str]) -> Iterator[tuple[Credentials, dict[str, An
             raise Unusable(str(exc)) from None
         banner = cli.banner(origin, settings)
         print(banner, file=sys.stderr, flush=True)
-        yield Credentials.of(admin_token=settings.admin_token), document, origin, banner
+        credentials = Credentials.of(api_key=settings.sandbox_key, admin_token=settings.admin_token)
+        yield credentials, document, origin, banner
+
 
 async def _serve_stdio(
     origin: str, credentials: Credentials, document: dict[str, Any], instructions: str, kit: ContractKit

@@ -18,12 +18,10 @@ from typing import Any
 import anyio
 import httpx
 import orjson
-from mcp.server.stdio import stdio_server
 
 from mock_server.mcp_server.endpoint import INSTRUCTIONS, PROBE
 from mock_server.mcp_server.kit_tool import ContractKit, KitPolicy, is_loopback
 from mock_server.mcp_server.sandbox_client import Credentials, SandboxClient
-from mock_server.mcp_server.server import Toolbox, build_server
 
 REQUEST_TIMEOUT_SECONDS = (
     60.0  # a tool's request to the sandbox (an advance over a year of calls takes a while)
@@ -117,6 +115,10 @@ def _in_process(rest: Sequence[str]) -> Iterator[tuple[Credentials, dict[str, An
 async def _serve_stdio(
     origin: str, credentials: Credentials, document: dict[str, Any], instructions: str, kit: ContractKit
 ) -> None:
+    from mcp.server.stdio import stdio_server  # the SDK: only once the command runs
+
+    from mock_server.mcp_server.server import Toolbox, build_server
+
     async with httpx.AsyncClient(base_url=origin, timeout=REQUEST_TIMEOUT_SECONDS) as client:
         toolbox = Toolbox(SandboxClient(client), document, kit)
         server = build_server(toolbox, lambda _ctx: credentials, instructions)

@@ -197,6 +197,12 @@ class Toolbox:
         )
 
 
+def forwarded_credentials(ctx: Context) -> Credentials:
+    """Over HTTP: the credentials (and Host and Origin) the MCP request came with."""
+    request: Any = ctx.request
+    return Credentials.forwarded(request.headers if request is not None else {})
+
+
 def build_server(
     toolbox: Toolbox, credentials_of: Callable[[Context], Credentials], instructions: str
 ) -> Server[Any]:

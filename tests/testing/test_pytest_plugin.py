@@ -22,8 +22,9 @@ def check(sandbox):
     assert sandbox.now() == datetime({start}, tzinfo=UTC)
     auth = {{"Authorization": f"Bearer {{sandbox.api_key}}"}}
     assert httpx.get(sandbox.base_url + "/batch-calls", headers=auth).json()["pagination"]["total"] == 0
-    httpx.post(sandbox.base_url + "/batch-calls", headers=auth, json={{"name": "x",
-        "agent_id": "agt_sandbox_ready", "contact_source": "folder", "contact_folder_id": "folder_sandbox_demo"}})
+    body = {{"name": "x", "agent_id": "agt_sandbox_ready", "contact_source": "folder",
+            "contact_folder_id": "folder_sandbox_demo"}}
+    httpx.post(sandbox.base_url + "/batch-calls", headers=auth, json=body)
     sandbox.fault(path="/api/public/v1/agents", status=500)
     sandbox.advance(days=2)
 
@@ -70,7 +71,8 @@ def test_the_command_line_option_beats_the_ini_setting(tmp_path: Path) -> None:
 def test_one_sandbox_per_test_by_default_with_the_settings_a_conftest_gives(tmp_path: Path) -> None:
     conftest = (
         "import pytest\nfrom datetime import UTC, datetime\n\n@pytest.fixture(scope='session')\n"
-        "def batchcalls_sandbox_settings():\n    return {'start_at': datetime(2027, 1, 4, 9, tzinfo=UTC), 'seed': 5}\n"
+        "def batchcalls_sandbox_settings():\n"
+        "    return {'start_at': datetime(2027, 1, 4, 9, tzinfo=UTC), 'seed': 5}\n"
     )
     write(tmp_path, conftest=conftest, start="2027, 1, 4, 9")
     ended = run_pytest(tmp_path)

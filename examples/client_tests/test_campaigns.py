@@ -56,3 +56,14 @@ def test_the_webhooks_of_a_campaign(batchcalls_sandbox, client):
     batchcalls_sandbox.advance(hours=12)
     done = receiver.wait_for("batch.completed", batch_id=batch["id"])
     assert done["data"]["completed_contacts"] == 10 and receiver.rejected == 0
+
+
+def test_a_campaign_runs_to_the_end(batchcalls_sandbox):
+    hooks = batchcalls_sandbox.webhooks  # a receiver that checks signatures, set up before the run
+    client = CampaignClient(batchcalls_sandbox.base_url, batchcalls_sandbox.api_key)  # your client
+    batch = client.launch("Spring renewals", "folder_sandbox_demo", "agt_sandbox_ready")
+    batchcalls_sandbox.advance_until(batch=batch["id"], status="completed")
+    assert client.results(batch["id"])["completed_contacts"] == 10
+    batchcalls_sandbox.journal.assert_called("POST", "/api/public/v1/batch-calls/{batch_call_id}/schedule")
+    assert hooks.wait_for("batch.completed", batch_id=batch["id"])["data"]["completed_contacts"] == 10
+    client.close()

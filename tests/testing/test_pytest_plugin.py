@@ -90,4 +90,11 @@ def test_an_unknown_scope_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_the_example_client_tests_pass() -> None:
     ended = run_pytest(EXAMPLES, "--durations=0", "--durations-min=0")
-    assert ended.returncode == 0 and "4 passed" in ended.stdout, ended.stdout + ended.stderr
+    assert ended.returncode == 0 and "5 passed" in ended.stdout, ended.stdout + ended.stderr
+
+
+def test_the_readmes_fixture_example_is_one_of_them() -> None:
+    readme = (EXAMPLES.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Testing your client with pytest", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example in (EXAMPLES / "test_campaigns.py").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from assistant import Assistant, converse, over_http
+from mcp import MCPError
 from support import KEY, START
 
 from contracts.inprocess import sandbox
@@ -183,3 +184,43 @@ def test_the_endpoints_own_requests_are_not_journaled_its_calls_are(local: str) 
 
     journal = converse(partial(over_http, local), talk)
     assert [(e["method"], e["path"]) for e in journal["data"]] == [("GET", f"{API}/agents")]
+
+
+def test_the_resources_are_the_documents_this_sandbox_serves_and_the_spec_notes() -> None:
+    with sandbox(dialects=("truedy",)) as api:
+        origin = api.removesuffix(API)
+
+        async def talk(a: Assistant) -> None:
+            listed = await a.client.list_resources()
+            assert [str(r.uri) for r in listed.resources] == [
+                "batchcalls://openapi.json",
+                "batchcalls://openapi.zudu.json",
+                "batchcalls://openapi.control.json",
+                "batchcalls://spec-notes.md",
+            ]
+            assert await a.read("batchcalls://openapi.json") == httpx.get(f"{origin}/openapi.json").text
+            assert (
+                await a.read("batchcalls://openapi.control.json")
+                == httpx.get(f"{origin}/_mock/openapi.json").text
+            )
+            assert (await a.read("batchcalls://spec-notes.md")).startswith("# Spec notes")
+            for uri in ("batchcalls://openapi.zudu.json", "batchcalls://nothing"):  # not served here; unknown
+                with pytest.raises(MCPError):
+                    await a.read(uri)
+
+        converse(partial(over_http, origin), talk)
+
+
+def test_the_webhook_and_readiness_tools(local: str) -> None:
+    async def talk(a: Assistant) -> None:
+        receiver = "http://127.0.0.1:9/hooks"  # nothing listens: each attempt fails, and says so
+        assert (await a.call("set_webhook", body={"url": receiver}))["url"] == receiver
+        assert (await a.call("get_webhook"))["secret"].startswith("whsec_")
+        await a.call("start_readiness")
+        report = await a.call("get_readiness_report", format="md")
+        assert isinstance(report, str) and report.startswith("#")
+        assert (await a.call("get_readiness_report"))["verdict"] == "incomplete"
+        assert "data" in await a.call("list_webhook_deliveries")
+        await a.call("set_webhook", body={"url": None})
+
+    converse(partial(over_http, local), talk)

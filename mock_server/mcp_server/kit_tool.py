@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import os
 import signal
 import sys
@@ -85,12 +84,10 @@ VERDICTS = {0: "conformant", 1: "findings"}
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """As `serve` judges its --host: `localhost`, or an address of 127.0.0.0/8 or ::1."""
+    from mock_server.cli import _is_loopback  # here: cli imports this package for its `mcp` command
+
+    return _is_loopback(host)
 
 
 @dataclass(frozen=True, slots=True)

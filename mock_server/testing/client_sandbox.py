@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from mock_server.mcp_server.sandbox_client import Credentials
 from mock_server.testing.journal import RequestJournal
 from mock_server.testing.webhook_receiver import WebhookReceiver
 
@@ -67,10 +68,10 @@ class ClientSandbox:
         self.base_url = self.origin + API
         self.api_key = chosen.sandbox_key
         self.zudu = ZuduPair(chosen.zudu_key, chosen.zudu_secret, self.origin)
-        headers = {"Authorization": f"Bearer {self.api_key}"}
-        if chosen.admin_token:
-            headers["X-Mock-Admin-Token"] = chosen.admin_token
-        self.http = self._stack.enter_context(httpx.Client(base_url=self.origin, headers=headers, timeout=30))
+        headers = Credentials.of(api_key=self.api_key, admin_token=chosen.admin_token).headers
+        self.http = self._stack.enter_context(
+            httpx.Client(base_url=self.origin, headers=dict(headers), timeout=30)
+        )
         self.journal = RequestJournal(self.origin, api_key=self.api_key, admin_token=chosen.admin_token)
         self._stack.callback(self.journal.close)
         self._receiver: WebhookReceiver | None = None

@@ -10,59 +10,12 @@ from functools import partial
 from typing import Any
 
 import pytest
-from assistant import Assistant, converse, over_http, over_stdio
+from assistant import API, BODY, END, START_AT, WORKSPACE, converse, over_http, over_stdio, walk_through
 from starlette.testclient import TestClient
-from support import CAMPAIGN
 
 from contracts.inprocess import sandbox
 from mock_server.app import create_app
 from mock_server.settings import Settings
-
-API = "/api/public/v1"
-START_AT = "2026-03-02T08:00:00Z"
-END = "2026-03-04T22:00:00Z"
-BODY = {**CAMPAIGN, "name": "Spring renewals"}
-WORKSPACE = {"clock": "manual", "start_at": START_AT, "seed": 0}
-SCHEDULE = f"{API}/batch-calls/{{batch_call_id}}/schedule"
-
-
-async def walk_through(a: Assistant) -> dict[str, Any]:
-    key = (await a.call("create_workspace", body=WORKSPACE))["api_key"]
-    created = await a.call(
-        "call_api",
-        method="POST",
-        path=f"{API}/batch-calls",
-        body=BODY,
-        idempotency_key="walkthrough-1",
-        api_key=key,
-    )
-    assert created["status"] == 201 and created["headers"]["location"].startswith(f"{API}/batch-calls/batch_")
-    batch = created["body"]["data"]["id"]
-    refused = await a.refused("call_api", method="POST", path=f"{API}/batch-calls/{batch}/pause", api_key=key)
-    assert refused["code"] == "invalid_state" and refused["status"] == 422
-    assert (
-        "draft" in refused["message"] and refused["answer"]["body"]["error"]["details"]["status"] == "draft"
-    )
-    scheduled = await a.call(
-        "call_api", method="POST", path=f"{API}/batch-calls/{batch}/schedule", api_key=key
-    )
-    assert scheduled["body"]["data"]["status"] == "scheduled"
-    moved = await a.call("advance_clock", body={"until": END}, api_key=key)
-    assert moved["now"] == "2026-03-04T22:00:00.000000Z" and moved["events_processed"] > 0
-    final = await a.call("call_api", method="GET", path=f"{API}/batch-calls/{batch}", api_key=key)
-    analytics = await a.call(
-        "call_api", method="GET", path=f"{API}/batch-calls/{batch}/analytics", api_key=key
-    )
-    journal = await a.call("list_requests", path=SCHEDULE, api_key=key)
-    count = await a.call("count_requests", method="POST", path=f"{API}/batch-calls", api_key=key)
-    events = await a.call("list_events", api_key=key)
-    return {
-        "final": final["body"]["data"],
-        "analytics": analytics["body"]["data"],
-        "journal": journal,
-        "creates": count["count"],
-        "events": events,
-    }
 
 
 def direct(start: float) -> dict[str, Any]:

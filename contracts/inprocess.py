@@ -56,8 +56,10 @@ def sandbox(**settings: Any) -> Iterator[str]:
     from mock_server.testing.defects import defect_hook
 
     # no access log: inside a test run, its lines would mix with the runner's own output; it listens
-    # on loopback, so it answers loopback's Host names only, as `serve` does (DNS rebinding)
-    chosen = Settings(**{"quiet": True, "listen_host": "127.0.0.1", **settings})
+    # on loopback, so it answers loopback's Host names only, as `serve` does (DNS rebinding), and
+    # its receivers may be on loopback too, as `serve --host 127.0.0.1` allows
+    loopback = {"listen_host": "127.0.0.1", "allow_private_webhooks": True}
+    chosen = Settings(**{"quiet": True, **loopback, **settings})
     hook = defect_hook(chosen.defects) if chosen.defects else None
     with serve(create_app(chosen, dialect_hook=hook)) as origin:
         yield origin + API_BASE_PATH

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from mock_server.engine.guard import Guard
 from mock_server.engine.hosts import HostPolicy
 from mock_server.engine.pipeline import build_routes, render
 from mock_server.engine.spec import Spec, load_spec
+from mock_server.mcp_server.endpoint import McpMount
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.recorder import Recorder
 from mock_server.persistence import JournalMiddleware, Persistence
@@ -176,8 +178,16 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             fronted = ClusterMiddleware(fronted, node)
         elif persistence is not None:
             fronted = JournalMiddleware(fronted, persistence)
+        # /_mock/mcp: a client of everything below it, so it sits in front of it all, behind the
+        # Host and cross-site checks of the guard (its own requests inside carry the same Host)
+        mcp = McpMount(
+            fronted,
+            orjson.loads(control.spec.source),
+            admin_token=bool(settings.admin_token),
+            max_body_bytes=settings.max_body_bytes,
+        )
         hosts = HostPolicy(settings.listen_host, settings.allowed_hosts)
-        return Guard(fronted, hosts, control.spec.base_path, answer_error)
+        return Guard(mcp, hosts, control.spec.base_path, answer_error)
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}

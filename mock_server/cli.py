@@ -20,6 +20,7 @@ from mock_server.core.timefmt import EARLIEST, LATEST
 from mock_server.engine.hosts import is_loopback
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
+from mock_server.mcp_server import command as mcp_command
 from mock_server.settings import Settings, default_spec_path, default_zudu_spec_path
 
 DIALECTS: dict[str, tuple[Literal["truedy", "zudu"], ...]] = {
@@ -272,6 +273,14 @@ def parser() -> argparse.ArgumentParser:
     )
     readiness = commands.add_parser("readiness", help="print a workspace's client readiness report")
     readiness_command.add_arguments(readiness)
+    mcp = commands.add_parser(
+        "mcp",
+        help="an MCP server on stdio for a coding assistant: a sandbox of its own (every serve flag "
+        "applies), or --url to attach to a running one",
+        description=mcp_command.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mcp_command.add_arguments(mcp)
     return root
 
 
@@ -348,7 +357,11 @@ def tune_garbage_collector() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args, rest = parser().parse_known_args(argv)
+    if args.command == "mcp":  # the rest are serve's flags, or credentials with --url
+        return mcp_command.run(args, rest)
+    if rest:
+        parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "readiness":
         return readiness_command.run(args)
     refused = hosting_flags.refusal(args)

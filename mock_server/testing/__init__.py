@@ -1,2 +1,4 @@
 """Test-only code, kept out of the production path: the deliberate defects (loaded only when
-`serve --defect` names one) and `journal.RequestJournal`, for clients' own test suites."""
+`serve --defect` names one), and for clients' own test suites `journal.RequestJournal`,
+`client_sandbox.ClientSandbox` with its `webhook_receiver`, and the pytest plugin that hands one
+out as the `batchcalls_sandbox` fixture."""

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from mock_server.mcp_server.sandbox_client import Credentials
+
 PAGE = 1000  # the largest page the journal answers
 
 
@@ -46,15 +48,10 @@ class RequestJournal:
         client: httpx.Client | None = None,
         timeout: float = 10.0,
     ) -> None:
-        headers: dict[str, str] = {}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        if zudu_key:
-            headers["X-API-KEY"] = zudu_key
-            headers["X-API-SECRET"] = zudu_secret or ""
-        if admin_token:
-            headers["X-Mock-Admin-Token"] = admin_token
-        self.headers = headers
+        credentials = Credentials.of(
+            api_key=api_key, zudu_key=zudu_key, zudu_secret=zudu_secret, admin_token=admin_token
+        )
+        self.headers = dict(credentials.headers)
         self.client = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
 
     def entries(self, **filters: Any) -> list[dict[str, Any]]:

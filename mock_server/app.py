@@ -133,7 +133,11 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     log = None if settings.quiet else AccessLog(settings.log_format)
     # the request journal and the access log; nothing to observe: not even the cost of looking
-    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
+    recorder = None
+    if log is not None or settings.journal_size:
+        recorder = Recorder(
+            sandbox, log, anonymous=not settings.admin_token, sandbox_wide=control.is_sandbox_wide
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

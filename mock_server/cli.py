@@ -248,6 +248,9 @@ def parser() -> argparse.ArgumentParser:
         help="requests kept in each workspace's journal (GET /_mock/requests), oldest dropped; "
         f"0 = no journal (default {defaults.journal_size})",
     )
+    serve.add_argument("--journal-max-bytes", type=_count, default=defaults.journal_max_bytes, metavar="N",
+                       help="bytes each workspace's journal holds, everything counted, oldest dropped "
+                       f"(default {defaults.journal_max_bytes})")
     serve.add_argument(
         "--defect",
         action="append",
@@ -296,6 +299,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         snapshot_every=args.snapshot_every,
         workers=args.workers,
         journal_size=args.journal_size,
+        journal_max_bytes=args.journal_max_bytes,
         log_format=args.log_format,
         quiet=args.quiet,
     )

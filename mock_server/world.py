@@ -24,7 +24,7 @@ from mock_server.engine.faults import FaultTable
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
-from mock_server.observe.journal import DEFAULT_SIZE, Journal
+from mock_server.observe.journal import DEFAULT_SIZE, MAX_BYTES, Journal
 from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Collection, IdempotencyRecord, Store, Workspace
 from mock_server.store.memory import MemoryStore
@@ -59,6 +59,7 @@ class SharedSettings:
     rate_limit: str | None = None
     live_edits: bool = False
     journal_size: int = DEFAULT_SIZE  # entries of each world's request journal
+    journal_max_bytes: int = MAX_BYTES  # bytes each world's request journal holds, all counted
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -163,7 +164,7 @@ class WorkspaceWorld:
         return FaultTable(seed)
 
     def new_journal(self) -> Journal:
-        return Journal(self.shared.journal_size)
+        return Journal(self.shared.journal_size, self.shared.journal_max_bytes)
 
     def reset(self) -> None:
         """Back to a fresh world with the same config and keys (webhook secret included)."""

@@ -37,6 +37,7 @@ FLAGS: dict[str, Callable[[Any], list[str]]] = {
     "admin_token": lambda token: ["--admin-token", token],
     "max_body_bytes": lambda size: ["--max-body-bytes", str(size)],
     "journal_size": lambda size: ["--journal-size", str(size)],
+    "journal_max_bytes": lambda size: ["--journal-max-bytes", str(size)],
 }
 
 

@@ -55,6 +55,10 @@ class Front:
             received_at = time.time()
             started = time.perf_counter()
         try:
+            size = 0
+            for name, value in scope["headers"]:  # for the request journal's byte bound
+                size += len(name) + len(value)
+            seen.header_bytes = size
             path = request_path(scope)
             for table in self.tables:
                 found = table.lookup(path)

@@ -33,7 +33,7 @@ from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
 from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
+from mock_server.engine.seen import SEEN, Seen, Unencoded
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -67,12 +67,9 @@ async def send_reply(
     if head_only:
         body = b""
     seen.status, seen.response_headers = reply.status, headers
-    if len(body) > BODY_LIMIT:
-        seen.response_body = body[: BODY_LIMIT + 1]
-    elif reply.settled and body:
-        seen.response_body = Unencoded(reply.body, len(body))
-    else:
-        seen.response_body = body
+    # the whole body, a reference: the journal redacts a long one before it cuts it; a settled one
+    # (cached encoded fragments) is kept as its value, encoded when the journal is read
+    seen.response_body = Unencoded(reply.body, len(body)) if reply.settled and body else body
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -170,9 +167,10 @@ def _now(world: Tenant | None) -> float:
 
 
 def _violations(error: MockError) -> list[Violation] | None:
-    """What a refused request got wrong: the violations of a 422, or the body a 400/413/415 refused."""
+    """What a refused request got wrong, as answered: the violations of a 422 (the first 100, each
+    cut short), or the body a 400/413/415 refused."""
     if isinstance(error, RequestInvalid):
-        return list(error.violations)
+        return error.shown()
     if isinstance(error, BadRequest | PayloadTooLarge | UnsupportedMediaType):
         return [Violation(("body",), error.message, error.code)]
     return None
@@ -265,8 +263,7 @@ class OperationEndpoint:
         media_type: str | None = None
         body_problem: RequestInvalid | None = None
         if operation.body is not None:
-            raw = await request.body(self.runtime.max_body_bytes)
-            seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
+            raw = seen.request_body = await request.body(self.runtime.max_body_bytes)
             try:
                 body, media_type = _parse_body(operation, request, raw, strict=gateway)
             except RequestInvalid as invalid:

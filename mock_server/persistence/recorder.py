@@ -37,7 +37,7 @@ class StateFileMismatch(ValueError):
 # Settings a replay does not depend on: they may change between runs on the same state file.
 FREE_SETTINGS = frozenset({
     "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
-    "journal_size", "log_format", "quiet", "store", "workers",
+    "journal_size", "journal_max_bytes", "log_format", "quiet", "store", "workers",
 })
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
 

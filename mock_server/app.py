@@ -139,6 +139,12 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             sandbox, log, anonymous=not settings.admin_token, sandbox_wide=control.is_sandbox_wide
         )
 
+    def refusal(scope: Scope, error: MockError) -> ASGIApp:
+        """A request refused before any work (its headers), in the envelope its path falls under."""
+        reply = dialect_for(answering, scope["path"]).error_reply(error, request_id_of(scope),
+                                                                   sandbox.default_world.now())
+        return render(reply)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if persistence is not None:
@@ -166,7 +172,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
-        fronted = Front(stack, tables, sandbox.new_request_id, recorder)
+        fronted = Front(stack, tables, sandbox.new_request_id, recorder, refusal)
         if node is not None:
             return ClusterMiddleware(fronted, node)
         return JournalMiddleware(fronted, persistence) if persistence is not None else fronted

@@ -11,6 +11,7 @@ import copy
 from mock_server.core.errors import (
     BadRequest,
     Conflict,
+    HeadersTooLarge,
     MethodNotAllowed,
     MockError,
     NotFound,
@@ -32,6 +33,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (Conflict, 409),
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
+    (HeadersTooLarge, 431),
     (RequestInvalid, 422),
     (ServiceUnavailable, 503),  # with a PostgreSQL store: the database cannot be reached
 )

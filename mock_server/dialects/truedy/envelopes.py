@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from mock_server.core.errors import (
     BadRequest,
     BusinessRuleViolation,
+    HeadersTooLarge,
     IdempotencyInProgress,
     MethodNotAllowed,
     MockError,
@@ -34,6 +35,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (IdempotencyInProgress, 409),
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
+    (HeadersTooLarge, 431),
     (RequestInvalid, 422),
     (BusinessRuleViolation, 422),
     (RateLimited, 429),

@@ -13,6 +13,7 @@ from typing import Any
 from mock_server.core.errors import (
     BadRequest,
     BusinessRuleViolation,
+    HeadersTooLarge,
     IdempotencyInProgress,
     InvalidState,
     MethodNotAllowed,
@@ -40,6 +41,7 @@ _KINDS: tuple[tuple[type[MockError], int, str], ...] = (
     (IdempotencyInProgress, 409, "Conflict"),
     (PayloadTooLarge, 413, "Payload too large"),
     (UnsupportedMediaType, 415, "Unsupported media type"),
+    (HeadersTooLarge, 431, "Request header fields too large"),
     (RequestInvalid, 422, "Validation error"),
     (BusinessRuleViolation, 422, "Validation error"),
     (RateLimited, 429, "Too many requests"),

@@ -155,9 +155,13 @@ class WorkspaceWorld:
         self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
 
     def start_readiness(self) -> ReadinessSession:
-        """Arm a client readiness session (again: start a new one)."""
-        receiver = self.workspace.webhook_url is not None
-        self.readiness = self.readiness_kind(self.id, time.time(), receiver_seen=receiver)
+        """Arm a client readiness session (again: start a new one): it grades what the journal records
+        from now on, and the deliveries queued from now on."""
+        earlier = frozenset(d.id for d in self.outbox.deliveries(self.id))
+        self.readiness = self.readiness_kind(
+            self.id, time.time(), self.journal, self.journal.end, earlier,
+            receiver_seen=self.workspace.webhook_url is not None,
+        )
         return self.readiness
 
     def new_fault_table(self, seed: int) -> FaultTable:

@@ -31,7 +31,6 @@ from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, 
 from mock_server.engine.front import REQUEST_ID_HEADER, with_request_id
 from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
-from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
 from mock_server.engine.seen import SEEN, Seen, Unencoded
 from mock_server.engine.spec import Operation
@@ -197,7 +196,6 @@ class OperationEndpoint:
         if seen is None:  # not through Front (a test calling the endpoint directly)
             seen = state[SEEN] = Seen()
         seen.operation_id, seen.template = operation.operation_id, self.template
-        received_at = time.time()
         gateway = self.dialect.gateway
         try:
             if gateway:  # fault rules act before auth, as a gateway's would
@@ -232,11 +230,6 @@ class OperationEndpoint:
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, seen, head_only=method == "HEAD")
-        world = seen.world  # a readiness session grades the public API's exchanges only
-        if gateway and seen.authenticated and world is not None and world.readiness is not None:
-            entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
-                                  body, received_at, time.time(), world.now())
-            world.readiness.observe(entry)
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers, operation)
@@ -248,9 +241,9 @@ class OperationEndpoint:
         if readiness is not None:  # a readiness session's deliberate 503 or 429
             challenge = readiness.challenge(request_id, request.method, operation.operation_id, now)
             if challenge is not None:
-                if operation.body is not None:  # read, so the session knows what a retry must resend
+                if operation.body is not None:  # read, so the journal shows what a retry must resend
                     with contextlib.suppress(PayloadTooLarge):
-                        await request.body(self.runtime.max_body_bytes)
+                        seen.request_body = await request.body(self.runtime.max_body_bytes)
                 raise challenge
         if gateway and world.rate_limiter is not None:
             world.rate_limiter.hit(world.workspace.id)

@@ -38,6 +38,7 @@ class Session:
     deliveries: Sequence[WebhookDelivery] = ()
     unavailable_request_id: str | None = None  # the create answered 503 by the challenge
     receiver_configured: bool = False
+    dropped_requests: int = 0  # requests of the session the request journal no longer holds
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,9 @@ def documented() -> set[tuple[str, int]]:
 
 @pytest.fixture
 def small() -> Iterator[CheckedClient]:
-    """A sandbox with a 100-byte body limit (413s) and an admin token (the sandbox-wide 401s)."""
-    with make_client(max_body_bytes=100, admin_token="t0ken") as c:
+    """A sandbox with a 100-byte body limit (413s), an admin token (the sandbox-wide 401s) and no
+    request journal (no readiness session to arm: 409)."""
+    with make_client(max_body_bytes=100, admin_token="t0ken", journal_size=0) as c:
         yield c
 
 
@@ -125,6 +126,7 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("get_readiness_report", 404, c, "GET", "/_mock/readiness", {}),
         ("start_readiness", 201, c, "POST", "/_mock/readiness/start", {}),
         ("start_readiness", 401, c, "POST", "/_mock/readiness/start", {"headers": UNKNOWN}),
+        ("start_readiness", 409, s, "POST", "/_mock/readiness/start", {"headers": ADMIN}),
         ("get_readiness_report", 200, c, "GET", "/_mock/readiness?format=md", {}),
         ("get_readiness_report", 401, c, "GET", "/_mock/readiness", {"headers": UNKNOWN}),
         ("get_readiness_report", 422, c, "GET", "/_mock/readiness?format=pdf", {}),

@@ -130,7 +130,7 @@ class Journal:
         self.max_bytes = max_bytes
         self.dropped = 0
         self.bytes = 0  # of the entries kept
-        self.first = 0  # the position of the oldest entry kept (entries before it are gone)
+        self._cleared = 0  # entries gone before the last clear, dropped or cleared
         self._entries: deque[Raw] = deque()
 
     def record(self, entry: Raw) -> None:
@@ -141,7 +141,6 @@ class Journal:
         if len(entries) == self.size:  # full: the oldest goes (the usual case, so inline)
             self.bytes -= entries.popleft()[-1]
             self.dropped += 1
-            self.first += 1
         entries.append(entry)
         self.bytes += entry[-1]
         if self.bytes > self.max_bytes:
@@ -152,16 +151,21 @@ class Journal:
         while self.bytes > self.max_bytes and len(entries) > 1:
             self.bytes -= entries.popleft()[-1]
             self.dropped += 1
-            self.first += 1
 
     def clear(self) -> None:
-        self.first += len(self._entries)
+        self._cleared = self.end
         self._entries.clear()
         self.dropped = 0
         self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def first(self) -> int:
+        """The position of the oldest entry kept (those before it are gone): counted from what was
+        dropped, so that recording pays for no counter of its own."""
+        return self._cleared + self.dropped
 
     @property
     def end(self) -> int:
@@ -171,10 +175,11 @@ class Journal:
     def since(self, position: int) -> tuple[list[Exchange], int]:
         """The entries from `position` on, oldest first, and how many of those are gone. Read from
         the newest end: the cost is the entries returned, however long the journal."""
-        wanted = len(self._entries) - (max(position, self.first) - self.first)
+        first = self.first
+        wanted = len(self._entries) - (max(position, first) - first)
         newest_first = [Exchange._make(raw) for raw in islice(reversed(self._entries), max(0, wanted))]
         newest_first.reverse()
-        return newest_first, max(0, self.first - position)
+        return newest_first, max(0, first - position)
 
     def select(self, filters: Filters) -> Iterator[Exchange]:
         """The matching entries, newest first (bodies as recorded: `entry_json` reads them)."""

@@ -16,6 +16,7 @@ caller can tell whether anything was).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -82,37 +83,31 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def _is_url_field(key: str) -> bool:
-    return key == "url" or key.endswith("_url")
-
-
 def redacted(value: Any) -> Any:
     """A JSON value with every credential field and URL credential redacted; `value` itself when
     there was none. Values of other types (encoded fragments of a cache) are left as they are."""
     if isinstance(value, dict):
-        copy: dict[Any, Any] | None = None
-        for key, item in value.items():
-            if isinstance(item, str):
-                if key in REDACTED_FIELDS:
-                    new: Any = redact(item)
-                elif isinstance(key, str) and _is_url_field(key):
-                    new = redact_url(item)
-                else:
-                    continue
-            else:
-                new = redacted(item)
-            if new is not item:
-                if copy is None:
-                    copy = dict(value)
-                copy[key] = new
-        return value if copy is None else copy
-    if isinstance(value, list):
-        items: list[Any] | None = None
-        for i, item in enumerate(value):
-            new = redacted(item)
-            if new is not item:
-                if items is None:
-                    items = list(value)
-                items[i] = new
-        return value if items is None else items
-    return value
+        pairs: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value)
+    else:
+        return value
+    copy: Any = None  # made at the first credential found: a value without any is not copied
+    for key, item in pairs:
+        new = _shown(key, item)
+        if new is not item:
+            if copy is None:
+                copy = type(value)(value)
+            copy[key] = new
+    return value if copy is None else copy
+
+
+def _shown(key: Any, item: Any) -> Any:
+    """An item of a dict (under `key`) or of a list (at index `key`), redacted if need be."""
+    if not isinstance(item, str):
+        return redacted(item)
+    if key in REDACTED_FIELDS:
+        return redact(item)
+    if isinstance(key, str) and (key == "url" or key.endswith("_url")):
+        return redact_url(item)
+    return item

@@ -137,7 +137,17 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     log = None if settings.quiet else AccessLog(settings.log_format)
     # the request journal and the access log; nothing to observe: not even the cost of looking
-    recorder = Recorder(sandbox, log) if log is not None or settings.journal_size else None
+    recorder = None
+    if log is not None or settings.journal_size:
+        recorder = Recorder(
+            sandbox, log, anonymous=not settings.admin_token, sandbox_wide=control.is_sandbox_wide
+        )
+
+    def refusal(scope: Scope, error: MockError) -> ASGIApp:
+        """A request refused before any work (its headers), in the envelope its path falls under."""
+        reply = dialect_for(answering, scope["path"]).error_reply(error, request_id_of(scope),
+                                                                   sandbox.default_world.now())
+        return render(reply)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -173,7 +183,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
-        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, recorder)
+        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, recorder, refusal)
         if node is not None:
             fronted = ClusterMiddleware(fronted, node)
         elif persistence is not None:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from mock_server import __version__, hosting_flags, readiness_command
 from mock_server.core.timefmt import EARLIEST, LATEST
+from mock_server.engine.header_limits import H11_MAX_INCOMPLETE_EVENT_SIZE
 from mock_server.engine.hosts import is_loopback
 from mock_server.engine.ratelimit import Limit
 from mock_server.fixtures import fixture_ids
@@ -263,6 +264,9 @@ def parser() -> argparse.ArgumentParser:
         help="requests kept in each workspace's journal (GET /_mock/requests), oldest dropped; "
         f"0 = no journal (default {defaults.journal_size})",
     )
+    serve.add_argument("--journal-max-bytes", type=_count, default=defaults.journal_max_bytes, metavar="N",
+                       help="bytes each workspace's journal holds, everything counted, oldest dropped "
+                       f"(default {defaults.journal_max_bytes})")
     serve.add_argument(
         "--defect",
         action="append",
@@ -311,6 +315,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         snapshot_every=args.snapshot_every,
         workers=args.workers,
         journal_size=args.journal_size,
+        journal_max_bytes=args.journal_max_bytes,
         log_format=args.log_format,
         quiet=args.quiet,
         **hosting_flags.settings_of(args),
@@ -419,8 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)
     # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
     # header scan cost every request a few microseconds. `--server-header` off: one header less.
+    # h11 (without httptools) would answer a 400 of its own past 16 KiB: let the sandbox's 431 answer
     config = uvicorn.Config(
-        app, log_level=args.log_level, access_log=False, proxy_headers=False, server_header=False
+        app, log_level=args.log_level, access_log=False, proxy_headers=False, server_header=False,
+        h11_max_incomplete_event_size=H11_MAX_INCOMPLETE_EVENT_SIZE,
     )
     tune_garbage_collector()
     if settings.workers > 1:

@@ -1,24 +1,33 @@
 """A world's client readiness session: the glue between the pure `readiness` package, the request
-pipeline (the challenges and the exchanges it saw), the webhook outbox and the control API.
+pipeline (the challenges), the world's request journal (what was answered), the webhook outbox and
+the control API.
 
 A world has at most one, armed by `POST /_mock/readiness/start` (arming again starts over; a reset
 of the world ends it). The pipeline consults it only when the request's world has one, so an
 unarmed world pays one attribute read per request.
+
+It keeps no record of its own: what the world answered is in the world's request journal (one record,
+one bound, one redaction list), and the session reads the entries from the position it was armed at.
+What the journal no longer holds (dropped past `--journal-size` or `--journal-max-bytes`, or cleared)
+is counted in the report, which is then at best `incomplete`; a sandbox without a journal
+(`--journal-size 0`) arms no session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
+from mock_server.observe.journal import Exchange as Entry
+from mock_server.observe.journal import Journal, entry_json
 from mock_server.readiness import (
     Challenges,
     DeliveryAttempt,
+    Exchange,
     Report,
     Session,
     WebhookDelivery,
@@ -28,7 +37,6 @@ from mock_server.readiness import (
 )
 from mock_server.webhooks import Delivery
 
-MAX_EXCHANGES = 10_000  # per session; past it the oldest are dropped (as the journal's default)
 CHALLENGES = [
     "One POST /batch-calls is answered 503 with Retry-After: 1 before anything is created.",
     "The first request after the first successful create is answered 429 with Retry-After: 2.",
@@ -44,18 +52,21 @@ CHALLENGES = [
 class ReadinessSession:
     workspace_id: str
     started_at: float  # wall clock
+    journal: Journal  # the world's: what it answered from position `since` on is the session's
+    since: int
+    earlier_deliveries: frozenset[str] = frozenset()  # queued before the session: not graded
     receiver_seen: bool = False  # a webhook receiver was set at some point of the session
     challenges: Challenges = field(default_factory=Challenges)
-    exchanges: list[dict[str, Any]] = field(default_factory=list)  # journal-shaped entries
-    delivery_ids: list[str] = field(default_factory=list)
+    told_up_to: int = -1  # the journal position up to which the challenges know the answers
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         return {"workspace_id": self.workspace_id, "started_at": timestamp(self.started_at),
                 "challenges": CHALLENGES}
 
     # the request pipeline ----------------------------------------------------------------------
     def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None:
         """The deliberate error this request meets, if the session has one for it."""
+        self._tell_answers()
         injected = self.challenges.before_request(request_id, method, operation_id)
         if injected is None:
             return None
@@ -67,18 +78,20 @@ class ReadinessSession:
         error.retry_after = injected.retry_after
         return error
 
-    def observe(self, entry: dict[str, Any]) -> None:
-        """One answered request of the world, in the request journal's shape."""
-        self.challenges.after_response(entry["method"], entry["operation_id"], entry["status"])
-        self.exchanges.append(entry)
-        if len(self.exchanges) > MAX_EXCHANGES:
-            del self.exchanges[0]
+    def _tell_answers(self) -> None:
+        """Tell the challenges what the journal recorded since they were last told (only the first
+        successful create matters to them: once it is known, nothing more is read)."""
+        if self.challenges.created:
+            return
+        entries, _ = self.journal.since(max(self.since, self.told_up_to))
+        for entry in entries:
+            self.challenges.after_response(entry.method, entry.operation_id, entry.status)
+        self.told_up_to = self.journal.end
 
     # the webhook outbox ------------------------------------------------------------------------
     def challenge_deliveries(self, real: Delivery) -> list[Delivery]:
         """Note a real delivery; with the first one, the two challenge deliveries to queue too."""
         self.receiver_seen = True
-        self.delivery_ids.append(real.id)
         extra: list[Delivery] = []
         for kind in self.challenges.webhook_challenges_due():
             signing = signing_for(kind, real.secret)
@@ -92,20 +105,30 @@ class ReadinessSession:
                     retry=False,
                 )
             )
-            self.delivery_ids.append(extra[-1].id)
         return extra
 
     # the report --------------------------------------------------------------------------------
     def report(self, deliveries: Iterable[Delivery], receiver_set: bool) -> Report:
         self.receiver_seen = self.receiver_seen or receiver_set
-        ids = set(self.delivery_ids)
+        entries, dropped = self.journal.since(self.since)
         graded = Session(
-            exchanges=[exchange_from_entry(e) for e in self.exchanges],
-            deliveries=[_delivery_view(d) for d in deliveries if d.id in ids],
+            exchanges=[graded_exchange(e) for e in entries if e.authenticated and e.operation_id is not None],
+            deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
+            dropped_requests=dropped,
         )
         return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
+
+
+def graded_exchange(entry: Entry) -> Exchange:
+    """A journal entry as the checks read it: as `GET /_mock/requests` shows it (redacted), its
+    validation errors those of a 422 (a 400, 413 or 415 is not a schema the client got wrong)."""
+    shown = entry_json(entry)
+    shown["received_at"] = entry.received_at
+    if entry.status != 422:
+        shown["validation_errors"] = None
+    return exchange_from_entry(shown)
 
 
 def _delivery_view(d: Delivery) -> WebhookDelivery:

@@ -41,6 +41,7 @@ def shared_settings(settings: Settings) -> SharedSettings:
         max_idempotency_keys=settings.max_idempotency_keys,
         max_idempotency_bytes=settings.max_idempotency_bytes,
         max_events=settings.max_events,
+        journal_max_bytes=settings.journal_max_bytes,
     )
 
 
@@ -178,9 +179,10 @@ class Sandbox:
             return None
         return world
 
-    def world_of(self, headers: Mapping[str, str]) -> WorkspaceWorld | None:
+    def world_of(self, headers: Mapping[str, str], *, anonymous: bool = True) -> WorkspaceWorld | None:
         """The world the request's credentials name: a Truedy Bearer key, or a Zudu key and secret;
-        the default world when the request carries none; None when they name no workspace."""
+        the default world when the request carries none (None when not `anonymous`); None when they
+        name no workspace."""
         pair_key = headers.get("x-api-key", "").strip()
         scheme, _, key = headers.get("authorization", "").partition(" ")
         if pair_key:
@@ -189,7 +191,7 @@ class Sandbox:
                 return None  # two credentials naming two workspaces name none
             return world
         if not key.strip():
-            return self.default_world if not scheme else None
+            return self.default_world if not scheme and anonymous else None
         return self.world_by_key(key.strip()) if scheme.lower() == "bearer" else None
 
     def new_request_id(self) -> str:

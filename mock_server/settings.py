@@ -59,6 +59,7 @@ class Settings:
     workers: int = 1  # processes `serve` runs on one socket (with `store` only)
     snapshot_every: int = 10_000  # state file: rows between two snapshots (a restart replays fewer)
     journal_size: int = 10_000  # request journal entries kept per workspace (0 = no journal)
+    journal_max_bytes: int = 64 * 1024 * 1024  # bytes a workspace's journal holds, everything counted
     log_format: Literal["text", "json"] = "text"  # of the access log on stderr
     quiet: bool = False  # no access log
     # who may talk to the sandbox (engine/hosts.py): the address `serve` listens on (None: an app

@@ -26,7 +26,7 @@ from mock_server.engine.idempotency import KeptRecords, Records
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
-from mock_server.observe.journal import DEFAULT_SIZE, Journal
+from mock_server.observe.journal import DEFAULT_SIZE, MAX_BYTES, Journal
 from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Store, Workspace
 from mock_server.store.memory import MemoryStore
@@ -64,6 +64,7 @@ class SharedSettings:
     max_idempotency_keys: int = 10_000
     max_idempotency_bytes: int = 16 * 1_048_576
     max_events: int = 10_000
+    journal_max_bytes: int = MAX_BYTES  # bytes each world's request journal holds, all counted
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -161,16 +162,20 @@ class WorkspaceWorld:
         self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
 
     def start_readiness(self) -> ReadinessSession:
-        """Arm a client readiness session (again: start a new one)."""
-        receiver = self.workspace.webhook_url is not None
-        self.readiness = self.readiness_kind(self.id, time.time(), receiver_seen=receiver)
+        """Arm a client readiness session (again: start a new one): it grades what the journal records
+        from now on, and the deliveries queued from now on."""
+        earlier = frozenset(d.id for d in self.outbox.deliveries(self.id))
+        self.readiness = self.readiness_kind(
+            self.id, time.time(), self.journal, self.journal.end, earlier,
+            receiver_seen=self.workspace.webhook_url is not None,
+        )
         return self.readiness
 
     def new_fault_table(self, seed: int) -> FaultTable:
         return FaultTable(seed)
 
     def new_journal(self) -> Journal:
-        return Journal(self.shared.journal_size)
+        return Journal(self.shared.journal_size, self.shared.journal_max_bytes)
 
     def reset(self) -> None:
         """Back to a fresh world with the same config and keys (webhook secret included)."""

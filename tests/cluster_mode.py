@@ -45,6 +45,7 @@ FLAGS: dict[str, Callable[[Any], list[str]]] = {
     "max_idempotency_keys": lambda n: ["--max-idempotency-keys", str(n)],
     "max_idempotency_bytes": lambda n: ["--max-idempotency-bytes", str(n)],
     "max_events": lambda n: ["--max-events", str(n)],
+    "journal_max_bytes": lambda size: ["--journal-max-bytes", str(size)],
 }
 
 

@@ -102,6 +102,7 @@ def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
         (["--admin-token", "   "], "--admin-token"),
         (["--speed", "nan"], "--speed"),
         (["--max-body-bytes", "-5"], "--max-body-bytes"),
+        (["--journal-max-bytes", "1e6"], "--journal-max-bytes"),
         (["--store", "mysql://db/x"], "--store"),
         (["--store", "postgresql://u:pw@127.0.0.1:abc/db"], "--store"),
         (["--store", "postgresql://[::1/db"], "--store"),
@@ -182,3 +183,10 @@ def test_every_serve_flag_is_in_the_readme_flags_table() -> None:
     named = {flag for row in table.splitlines() if row.startswith("| `")
              for flag in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
     assert flags - {"--help", "--defect"} == named  # --defect is test-only
+
+
+def test_the_journal_bounds_are_flags() -> None:
+    flags = ["serve", "--journal-size", "5", "--journal-max-bytes", "4096"]
+    settings = settings_from(parser().parse_args(flags))
+    assert (settings.journal_size, settings.journal_max_bytes) == (5, 4096)
+    assert settings_from(parser().parse_args(["serve"])).journal_max_bytes == 64 * 1024 * 1024

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.cluster.node import Diverged, Node, RebuildNeeded
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
 from mock_server.cluster.worlds import replaying
+from mock_server.engine.header_limits import refusal
 from mock_server.engine.incoming import changes_state
 from mock_server.persistence.replay import header_map
 
@@ -48,7 +49,8 @@ class ClusterMiddleware:
         node.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or replaying():
+        # headers over the limit: `Front` refuses the request before any work (no lock, no row)
+        if scope["type"] != "http" or replaying() or refusal(scope["headers"]):
             await self.app(scope, receive, send)
             return
         node = self.node

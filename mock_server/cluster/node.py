@@ -55,6 +55,7 @@ SANDBOX_STREAM = ""
 _CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
+_READ_THE_JOURNAL = (_JOURNAL_PATH, "/_mock/readiness")  # a readiness report grades from the journal
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
 PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
 
@@ -250,7 +251,9 @@ class Node:
                 headers.get(name, "").strip() for name in _CREDENTIALS
             ):
                 hits = await shared_log.hit(db, stream, int(time.time() // self.limit.period_seconds))
-            if world is not None and scope["path"].startswith(_JOURNAL_PATH):
+            # an armed readiness session reads the journal at every request of its world (its challenges)
+            reads = scope["path"].startswith(_READ_THE_JOURNAL)
+            if world is not None and (reads or world.readiness is not None):
                 await self.read_exchanges(db, world)
             named = self.sandbox.world_of(headers)
             trace = Trace(time.time(), named.id if named is not None else None, hits=hits)

@@ -66,8 +66,8 @@ class SharedJournal(Journal):
     """A world's request journal whose entries go to the database; what it holds locally is what
     was read back from there, in the database's order (every instance's requests)."""
 
-    def __init__(self, size: int, outgoing: Callable[[Raw], None]) -> None:
-        super().__init__(size)
+    def __init__(self, size: int, max_bytes: int, outgoing: Callable[[Raw], None]) -> None:
+        super().__init__(size, max_bytes)
         self.outgoing = outgoing
         self.read_up_to = 0  # the id of the last database entry read back
 
@@ -89,7 +89,7 @@ class ClusterWorld(RecordingWorld):
         super().__init__(*args, replaying=replaying, **kwargs)
 
     def new_journal(self) -> Journal:
-        return SharedJournal(self.shared.journal_size, self._send_exchange)
+        return SharedJournal(self.shared.journal_size, self.shared.journal_max_bytes, self._send_exchange)
 
     def new_fault_table(self, seed: int) -> FaultTable:
         return SharedFaults(seed)

@@ -12,6 +12,7 @@ from mock_server.core.errors import (
     BadRequest,
     Conflict,
     CrossOriginRequest,
+    HeadersTooLarge,
     MethodNotAllowed,
     MisdirectedRequest,
     MockError,
@@ -36,6 +37,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (MisdirectedRequest, 421),
+    (HeadersTooLarge, 431),
     (RequestInvalid, 422),
     (ServiceUnavailable, 503),  # with a PostgreSQL store: the database cannot be reached
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server import readiness
-from mock_server.core.errors import NotFound
+from mock_server.core.errors import Conflict, NotFound
 from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.world import WorkspaceWorld
 
@@ -20,6 +20,9 @@ def _not_started(world: WorkspaceWorld) -> NotFound:
 
 def handlers() -> dict[str, Handler]:
     def start_readiness(ctx: Context) -> Reply:
+        if not ctx.world.journal.size:  # a session grades what the journal records
+            raise Conflict("journal_disabled", "a readiness session grades the requests the request journal "
+                           "records, and this sandbox keeps none (--journal-size 0): start it with a journal")
         return Reply(201, ctx.world.start_readiness().as_json())
 
     def get_readiness_report(ctx: Context) -> Reply:

@@ -81,6 +81,12 @@ class UnsupportedMediaType(MockError):
     code = "unsupported_media_type"
 
 
+class HeadersTooLarge(MockError):
+    """The request's headers are over the sandbox's limits (431, before any other work)."""
+
+    code = "request_headers_too_large"
+
+
 class RateLimited(MockError):
     code = "rate_limit_exceeded"
 

@@ -25,12 +25,11 @@ class Reply:
     settled: bool = False
 
 
-class Observer(Protocol):
-    """A readiness session's view of the pipeline: its deliberate errors and the exchanges it saw."""
+class Challenger(Protocol):
+    """A readiness session as the pipeline meets it: the deliberate error a request gets, if any (what
+    was answered, the session reads from the world's request journal)."""
 
     def challenge(self, request_id: str, method: str, operation_id: str, now: float) -> MockError | None: ...
-
-    def observe(self, entry: dict[str, Any]) -> None: ...
 
 
 class Tenant(Protocol):
@@ -43,7 +42,7 @@ class Tenant(Protocol):
     def workspace(self) -> Workspace: ...
 
     @property
-    def readiness(self) -> Observer | None: ...  # the world's armed readiness session
+    def readiness(self) -> Challenger | None: ...  # the world's armed readiness session
 
     def now(self) -> float: ...
 

@@ -31,9 +31,8 @@ from mock_server.engine.context import Dialect, Reply, RequestContext, Runtime, 
 from mock_server.engine.front import REQUEST_ID_HEADER, with_request_id
 from mock_server.engine.incoming import SAFE_METHODS, Disconnected, Incoming
 from mock_server.engine.kept import exact
-from mock_server.engine.observed import journal_entry
 from mock_server.engine.router import SpecRoutes
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
+from mock_server.engine.seen import SEEN, Seen, Unencoded
 from mock_server.engine.spec import Operation
 from mock_server.engine.validation import read_parameters, schema_violations
 
@@ -67,12 +66,9 @@ async def send_reply(
     if head_only:
         body = b""
     seen.status, seen.response_headers = reply.status, headers
-    if len(body) > BODY_LIMIT:
-        seen.response_body = body[: BODY_LIMIT + 1]
-    elif reply.settled and body:
-        seen.response_body = Unencoded(reply.body, len(body))
-    else:
-        seen.response_body = body
+    # the whole body, a reference: the journal redacts a long one before it cuts it; a settled one
+    # (cached encoded fragments) is kept as its value, encoded when the journal is read
+    seen.response_body = Unencoded(reply.body, len(body)) if reply.settled and body else body
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -163,9 +159,10 @@ def _now(world: Tenant | None) -> float:
 
 
 def _violations(error: MockError) -> list[Violation] | None:
-    """What a refused request got wrong: the violations of a 422, or the body a 400/413/415 refused."""
+    """What a refused request got wrong, as answered: the violations of a 422 (the first 100, each
+    cut short), or the body a 400/413/415 refused."""
     if isinstance(error, RequestInvalid):
-        return list(error.violations)
+        return error.shown()
     if isinstance(error, BadRequest | PayloadTooLarge | UnsupportedMediaType):
         return [Violation(("body",), error.message, error.code)]
     return None
@@ -192,7 +189,6 @@ class OperationEndpoint:
         if seen is None:  # not through Front (a test calling the endpoint directly)
             seen = state[SEEN] = Seen()
         seen.operation_id, seen.template = operation.operation_id, self.template
-        received_at = time.time()
         gateway = self.dialect.gateway
         try:
             if gateway:  # fault rules act before auth, as a gateway's would
@@ -227,11 +223,6 @@ class OperationEndpoint:
             )
             body = encode(reply)
         await send_reply(reply, body, send, request_id, seen, head_only=method == "HEAD")
-        world = seen.world  # a readiness session grades the public API's exchanges only
-        if gateway and seen.authenticated and world is not None and world.readiness is not None:
-            entry = journal_entry(request, request_id, operation.operation_id, world.workspace.id, reply,
-                                  body, received_at, time.time(), world.now())
-            world.readiness.observe(entry)
 
     async def _handle(self, operation: Operation, request: Incoming, request_id: str, seen: Seen) -> Reply:
         world = seen.world = self.dialect.authenticate(request.headers, operation)
@@ -243,9 +234,9 @@ class OperationEndpoint:
         if readiness is not None:  # a readiness session's deliberate 503 or 429
             challenge = readiness.challenge(request_id, request.method, operation.operation_id, now)
             if challenge is not None:
-                if operation.body is not None:  # read, so the session knows what a retry must resend
+                if operation.body is not None:  # read, so the journal shows what a retry must resend
                     with contextlib.suppress(PayloadTooLarge):
-                        await request.body(self.runtime.max_body_bytes)
+                        seen.request_body = await request.body(self.runtime.max_body_bytes)
                 raise challenge
         if gateway and world.rate_limiter is not None:
             world.rate_limiter.hit(world.workspace.id)
@@ -258,8 +249,7 @@ class OperationEndpoint:
         media_type: str | None = None
         body_problem: RequestInvalid | None = None
         if operation.body is not None:
-            raw = await request.body(self.runtime.max_body_bytes)
-            seen.request_body = raw if len(raw) <= BODY_LIMIT else raw[: BODY_LIMIT + 1]
+            raw = seen.request_body = await request.body(self.runtime.max_body_bytes)
             try:
                 body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:

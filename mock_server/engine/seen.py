@@ -22,7 +22,7 @@ SEEN = "seen"  # the key of a request's `Seen` in its scope's state
 # start-up): the request journal and the access log leave it out.
 UNRECORDED = "unrecorded"
 NO_ANSWER = 499  # the client went away before an answer started (nginx's "client closed request")
-BODY_LIMIT = 64 * 1024  # bytes of each body noted; longer ones are cut (the journal says `truncated`)
+BODY_LIMIT = 64 * 1024  # bytes of each body the journal keeps; longer ones are cut (`truncated`)
 
 
 class Unencoded:
@@ -64,19 +64,23 @@ class Seen:
     request_body: bytes = b""  # as read by whoever read it (a GET's body is never read)
     status: int = NO_ANSWER
     response_headers: list[tuple[bytes, bytes]] | None = None
+    # the whole answer (a reference, not a copy): the journal redacts a long one before cutting it
     response_body: bytes | Unencoded = b""
+    header_bytes: int = 0  # of the request's header names and values, as `Front` counted them
+    headers_refused: bool = False  # answered 431 before anything else: its headers are not kept
 
     def keep_request_chunk(self, chunk: bytes) -> None:
         if chunk and len(self.request_body) <= BODY_LIMIT:
             self.request_body += chunk
 
     def keep_message(self, message: Any) -> None:
-        """Note an ASGI answer message as it is sent."""
+        """Note an ASGI answer message as it is sent (what Starlette answers: the sandbox's own
+        pages and documents, whose size the sandbox decides)."""
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.response_headers = message.get("headers", [])
         else:
             chunk = message.get("body", b"")
-            kept = body_bytes(self.response_body)
-            if chunk and len(kept) <= BODY_LIMIT:
-                self.response_body = kept + chunk
+            if chunk:
+                kept = self.response_body
+                self.response_body = body_bytes(kept) + chunk if kept else chunk

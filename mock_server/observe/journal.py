@@ -2,31 +2,38 @@
 
 Recording must cost next to nothing on the hot path, so an `Exchange` keeps what the recorder saw
 as it was (raw header lists, body bytes, violations as objects) and nothing is decoded, parsed or
-redacted until someone reads the journal (`entry_json`).
+redacted until someone reads the journal (`entry_json`), with one exception: a body over 64 KiB is
+redacted before it is cut (`cut`), since a cut body no longer parses and could not be redacted later.
+
+It is also the one record of what a world answered: a readiness session grades from it
+(`positions`, `since`), so what it holds is bounded once, here, and redacted once, by `redaction`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
 
 from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
-from mock_server.engine.seen import Unencoded, body_bytes
+from mock_server.engine.router import PathTable
+from mock_server.engine.seen import BODY_LIMIT, Unencoded
+from mock_server.observe.redaction import REDACTED_HEADERS, redact, redact_query, redacted
+
+__all__ = ["BODY_LIMIT", "Exchange", "Filters", "Journal", "body_json", "cut", "entry_json", "redact"]
 
 DEFAULT_SIZE = 10_000
-MAX_BYTES = 64 * 1024 * 1024  # bytes of bodies one world's journal keeps at most
-# Credentials are shown as their scheme and last 4 characters: enough to tell keys apart.
-REDACTED_HEADERS = frozenset({"authorization", "x-api-secret", "x-mock-admin-token"})
-# The same for credentials inside JSON bodies (the control API answers new workspaces' keys).
-REDACTED_FIELDS = frozenset({"api_key", "api_secret", "webhook_secret", "secret", "admin_token"})
-_KEPT_CHARACTERS = 4
-_SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters would give much away
+# Everything one world's journal holds, in bytes, as `Recorder` counts an entry: its path, query,
+# header names and values, bodies (each at most 64 KiB), violations and fault, plus the Python objects
+# that hold them (ENTRY_OVERHEAD an entry, FIELD_OVERHEAD a header).
+MAX_BYTES = 64 * 1024 * 1024
+ENTRY_OVERHEAD = 512
+FIELD_OVERHEAD = 128
 
 Headers = Sequence[tuple[bytes, bytes]]
 
@@ -48,13 +55,14 @@ class Exchange(NamedTuple):
     request_body: bytes
     status: int
     response_headers: Headers
-    response_body: bytes  # as recorded, an `Unencoded` body; encoded when the journal is read
+    response_body: bytes | Unencoded  # an `Unencoded` body is encoded (and cut) when read
     duration_ms: float
     violations: Sequence[Violation] | None
     idempotent_replay: bool
     fault: dict[str, Any] | None
     truncated: bool
-    size: int  # bytes of the two bodies kept
+    authenticated: bool = False  # the pipeline authenticated its world (an operation was handled)
+    size: int = 0  # bytes it holds, as counted against MAX_BYTES
 
 
 Raw = tuple[Any, ...]  # an Exchange's fields, as recorded
@@ -80,7 +88,9 @@ class _Matcher:
         self.filters = filters
         self.method = filters.method.upper() if filters.method else None
         path = filters.path
-        self.template = _template_pattern(path) if path and "{" in path else None
+        # A template is matched as the router matches one, segment by segment: linear in the path
+        # (a regex of `[^/]+` per {name} backtracked exponentially on a path that did not match)
+        self.template = PathTable("", {path: True}) if path and "{" in path else None
 
     def __call__(self, entry: Exchange) -> bool:
         f = self.filters
@@ -101,21 +111,17 @@ class _Matcher:
             # /batch-calls/stats is not a {batch_call_id}; else any one segment per {name}
             if entry.template is not None:
                 return entry.template == f.path
-            return self.template.fullmatch(entry.path) is not None
+            return self.template.lookup(entry.path) is not None
         return True
 
 
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^/{}]+\})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
-
-
 class Journal:
-    """The last `size` exchanges of one world, oldest dropped first (and counted).
+    """The last `size` exchanges of one world, oldest dropped first (and counted), holding at most
+    `max_bytes` (as the recorder counts each entry; past it the oldest are dropped too).
 
-    Bodies are kept as the bytes that went over the wire, so a journal of large answers (a page
-    of 50 batch calls is ~40 KB) is also bounded in bytes: past `max_bytes` of bodies, the oldest
-    entries are dropped too."""
+    Entries have positions: the n-th entry ever recorded is at position n, cleared or dropped or not,
+    so a reader (a readiness session) can ask for what came after a position and learn how many of
+    those the journal no longer holds."""
 
     def __init__(self, size: int = DEFAULT_SIZE, max_bytes: int = MAX_BYTES) -> None:
         if size < 0:
@@ -123,7 +129,8 @@ class Journal:
         self.size = size
         self.max_bytes = max_bytes
         self.dropped = 0
-        self.bytes = 0  # of the bodies kept
+        self.bytes = 0  # of the entries kept
+        self._cleared = 0  # entries gone before the last clear, dropped or cleared
         self._entries: deque[Raw] = deque()
 
     def record(self, entry: Raw) -> None:
@@ -146,6 +153,7 @@ class Journal:
             self.dropped += 1
 
     def clear(self) -> None:
+        self._cleared = self.end
         self._entries.clear()
         self.dropped = 0
         self.bytes = 0
@@ -153,10 +161,30 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def first(self) -> int:
+        """The position of the oldest entry kept (those before it are gone): counted from what was
+        dropped, so that recording pays for no counter of its own."""
+        return self._cleared + self.dropped
+
+    @property
+    def end(self) -> int:
+        """The position the next entry will have."""
+        return self.first + len(self._entries)
+
+    def since(self, position: int) -> tuple[list[Exchange], int]:
+        """The entries from `position` on, oldest first, and how many of those are gone. Read from
+        the newest end: the cost is the entries returned, however long the journal."""
+        first = self.first
+        wanted = len(self._entries) - (max(position, first) - first)
+        newest_first = [Exchange._make(raw) for raw in islice(reversed(self._entries), max(0, wanted))]
+        newest_first.reverse()
+        return newest_first, max(0, first - position)
+
     def select(self, filters: Filters) -> Iterator[Exchange]:
-        """The matching entries, newest first."""
+        """The matching entries, newest first (bodies as recorded: `entry_json` reads them)."""
         matches = filters.matcher()
-        entries = (_exchange(raw) for raw in reversed(self._entries))
+        entries = (Exchange._make(raw) for raw in reversed(self._entries))
         return (entry for entry in entries if matches(entry))
 
     def count(self, filters: Filters) -> int:
@@ -173,11 +201,19 @@ class Journal:
         return page, total
 
 
-def _exchange(raw: Raw) -> Exchange:
-    entry = Exchange._make(raw)
-    if isinstance(entry.response_body, Unencoded):
-        return entry._replace(response_body=body_bytes(entry.response_body))
-    return entry
+def cut(body: bytes) -> bytes:
+    """A body over 64 KiB as the journal keeps it: redacted first, then cut. A JSON body keeps its
+    first 64 KiB (of its redacted encoding, when it held credentials); a body that does not parse
+    cannot be redacted, so none of it is kept: a note says what it was instead."""
+    try:
+        value = orjson.loads(body)
+        shown = redacted(value)
+    except (orjson.JSONDecodeError, RecursionError):
+        return (f"(not kept: {len(body)} bytes, over the {BODY_LIMIT} bytes the journal keeps of a body, "
+                "and not JSON, so its credentials could not be redacted)").encode()
+    if shown is value:
+        return body[:BODY_LIMIT]
+    return orjson.dumps(shown)[:BODY_LIMIT]
 
 
 # reading: what the entries look like on the wire ------------------------------------------------
@@ -190,7 +226,7 @@ def entry_json(entry: Exchange) -> dict[str, Any]:
         "workspace_id": entry.workspace_id,
         "method": entry.method,
         "path": entry.path,
-        "query": entry.query.decode("latin-1"),
+        "query": redact_query(entry.query.decode("latin-1")),
         "operation_id": entry.operation_id,
         "request_headers": headers_json(entry.request_headers),
         "request_body": body_json(entry.request_body),
@@ -219,30 +255,16 @@ def headers_json(headers: Headers) -> dict[str, str]:
     return found
 
 
-def redact(value: str) -> str:
-    """`Bearer sk_test_0a1b2c3d` → `Bearer …2c3d`: the scheme, if any, and the last 4 characters."""
-    parts = value.split()
-    scheme, secret = (parts[0] if len(parts) > 1 else ""), (parts[-1] if parts else "")
-    shown = secret[-_KEPT_CHARACTERS:] if len(secret) >= _SHORTEST_SHOWN else ""
-    return f"{scheme} …{shown}" if scheme else f"…{shown}"
-
-
-def body_json(raw: bytes) -> Any:
-    """JSON when the bytes parse as JSON, else text (invalid UTF-8 replaced); None when empty."""
+def body_json(raw: bytes | Unencoded) -> Any:
+    """JSON when the bytes parse as JSON (credential fields redacted), else text (invalid UTF-8
+    replaced); None when empty. An answer kept unencoded is encoded here, and cut when over 64 KiB."""
+    if isinstance(raw, Unencoded):
+        raw = raw.encoded()
+    if len(raw) > BODY_LIMIT:  # kept whole (an answer kept unencoded, or read back from --store)
+        raw = cut(raw)
     if not raw:
         return None
     try:
-        return _redact_fields(orjson.loads(raw))
-    except orjson.JSONDecodeError:
+        return redacted(orjson.loads(raw))
+    except (orjson.JSONDecodeError, RecursionError):
         return raw.decode("utf-8", errors="replace")
-
-
-def _redact_fields(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: redact(item) if key in REDACTED_FIELDS and isinstance(item, str) else _redact_fields(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact_fields(item) for item in value]
-    return value

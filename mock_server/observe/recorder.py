@@ -5,25 +5,35 @@ engine noted of it in the
 scope's state (`engine/seen.py`: the bodies received and sent, the status and headers answered,
 the operation, the world, the violations answered, an idempotent replay, the fault that fired):
 the control API, 404s, malformed requests and 5xx included. A request belongs to the world its
-credentials name (the default world without credentials); one naming no workspace is in no
-journal (its access-log line says `-`).
+credentials name (the default world without credentials, unless the sandbox has an admin token: then
+the default workspace is a tenant like any other, and a request without credentials is nobody's);
+one naming no workspace is in no journal (its access-log line says `-`). Operations on the whole
+sandbox (creating and listing workspaces, a reset of everything) are in no journal: what they answer
+(every workspace's keys) is no tenant's to read. Neither is a request refused for the size of its
+headers (431).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from starlette.types import Scope
 
+from mock_server.core.errors import Violation
 from mock_server.engine.kept import exact
 from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
-from mock_server.observe.journal import Journal
+from mock_server.observe.journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
 from mock_server.store.base import Workspace
 
 # The journal's own reads are not journaled: a console polling it would fill it with itself.
 UNJOURNALED_PREFIX = "/_mock/requests"
+_FAULT_BYTES = 1024  # a fault rule as the entry keeps it (a dict of its fields), its path aside
+# A header of an answer: the sandbox's own (content-type, X-Request-Id, Retry-After, Location…),
+# never an echo of the request, each under 256 bytes; counted at that, plus its objects, without
+# a loop over them on every request
+ANSWER_FIELD_BYTES = FIELD_OVERHEAD + 256
 
 
 class JournaledWorld(Protocol):
@@ -41,62 +51,99 @@ class Worlds(Protocol):
     @property
     def worlds(self) -> Mapping[str, JournaledWorld]: ...
 
-    def world_of(self, headers: Mapping[str, str]) -> JournaledWorld | None: ...
+    def world_of(self, headers: Mapping[str, str], *, anonymous: bool = True) -> JournaledWorld | None: ...
+
+
+# Whether a request acts on the whole sandbox: (method, path, raw query).
+SandboxWide = Callable[[str, str, bytes], bool]
 
 
 class Recorder:
-    """The observer `Front` calls once each request is answered (not for the state file's replay)."""
+    """The observer `Front` calls once each request is answered (not for the state file's replay).
 
-    def __init__(self, worlds: Worlds, log: AccessLog | None) -> None:
+    `anonymous`: a request without credentials belongs to the default world (no admin token)."""
+
+    def __init__(self, worlds: Worlds, log: AccessLog | None, *, anonymous: bool = True,
+                 sandbox_wide: SandboxWide = lambda method, path, query: False) -> None:
         self.sandbox = worlds
         self.log = log
+        self.anonymous = anonymous
+        self.sandbox_wide = sandbox_wide
 
     def __call__(self, scope: Scope, received_at: float, duration_ms: float) -> None:
         state = scope["state"]
         seen: Seen = state[SEEN]
         operation_id = seen.operation_id
         named = seen.world
-        if operation_id is None:
-            world = self._world_of(scope)
-        else:  # the pipeline's world, by id: `reset?scope=all` renews it
-            world = self.sandbox.worlds.get(named.workspace.id) if named is not None else None
+        if seen.authenticated and named is not None:  # the pipeline's, by id: `reset?scope=all` renews it
+            world = self.sandbox.worlds.get(named.workspace.id)
+        elif seen.headers_refused or (operation_id is not None and named is None):
+            world = None  # refused before any world was named (431, credentials of no workspace)
+        else:
+            world = self._named_world(scope)
         path: str = scope["path"]
         request_id: str = state["request_id"]
         world_id = None
         if world is not None:
             world_id = world.workspace.id
             journal = world.journal
-            if journal.size and not path.startswith(UNJOURNALED_PREFIX):
+            if journal.size and (not path.startswith("/_mock/") or self._journaled_control(scope, path)):
+                # what the entry holds, and the bytes it holds (counted against the journal's bound)
                 request_body, response_body = seen.request_body, seen.response_body
                 truncated = len(request_body) > BODY_LIMIT
                 if truncated:
-                    request_body = request_body[:BODY_LIMIT]
-                if isinstance(response_body, Unencoded):  # never over the limit
+                    request_body = cut(request_body)
+                if isinstance(response_body, Unencoded):  # encoded (and cut) when read
                     response_size = response_body.size
+                    truncated = truncated or response_size > BODY_LIMIT
                 else:
                     if len(response_body) > BODY_LIMIT:
-                        truncated, response_body = True, response_body[:BODY_LIMIT]
+                        truncated, response_body = True, cut(response_body)
                     elif response_body:
                         # orjson's bytes hold its whole buffer (8 KiB for a 900-byte answer): a
                         # journal of them took 9 times the memory it counted, a fresh page a request
                         response_body = exact(response_body)
                     response_size = len(response_body)
+                request_headers = scope["headers"]
+                response_headers = seen.response_headers or ()
+                query: bytes = scope["query_string"]
+                size = (ENTRY_OVERHEAD + len(path) + len(query) + seen.header_bytes + len(request_body)
+                        + response_size + FIELD_OVERHEAD * len(request_headers)
+                        + ANSWER_FIELD_BYTES * len(response_headers))
+                violations, fault = seen.violations, seen.fault
+                if violations is not None or fault is not None:
+                    size += _held_by(violations, fault)
                 at = seen.simulated_at
                 journal.record((  # an Exchange's fields: a plain tuple is the cheapest to build
                     request_id, received_at, world.now() if at is None else at, world_id, scope["method"],
-                    path, scope["query_string"], operation_id, seen.template, scope["headers"],
-                    request_body, seen.status, seen.response_headers or (), response_body, duration_ms,
-                    seen.violations, seen.idempotent_replay, seen.fault, truncated,
-                    len(request_body) + response_size,
+                    path, query, operation_id, seen.template, request_headers, request_body, seen.status,
+                    response_headers, response_body, duration_ms, violations, seen.idempotent_replay, fault,
+                    truncated, seen.authenticated, size,
                 ))
         log = self.log
         if log is not None:
             log.note((received_at, request_id, world_id, scope["method"], path, operation_id, seen.status,
                       duration_ms))
 
-    def _world_of(self, scope: Scope) -> JournaledWorld | None:
-        """The world a request the pipeline did not handle belongs to: as its credentials name it."""
+    def _named_world(self, scope: Scope) -> JournaledWorld | None:
+        """The world the request's credentials name (none without credentials, unless `anonymous`)."""
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])
         }
-        return self.sandbox.world_of(headers)
+        return self.sandbox.world_of(headers, anonymous=self.anonymous)
+
+    def _journaled_control(self, scope: Scope, path: str) -> bool:
+        """Whether a control request is journaled: not the journal's own, nor the whole sandbox's."""
+        return not path.startswith(UNJOURNALED_PREFIX) and not self.sandbox_wide(
+            scope["method"], path, scope["query_string"]
+        )
+
+
+def _held_by(violations: Sequence[Violation] | None, fault: Mapping[str, Any] | None) -> int:
+    """Bytes an entry holds in the violations answered and the fault rule that fired."""
+    size = 0
+    for v in violations or ():
+        size += FIELD_OVERHEAD + len(v.msg) + len(v.type) + sum(len(str(part)) for part in v.loc)
+    if fault is not None:
+        size += _FAULT_BYTES + len(str(fault.get("path") or ""))
+    return size

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
+from mock_server.engine.header_limits import refusal
 from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
@@ -37,7 +38,8 @@ class StateFileMismatch(ValueError):
 # Settings a replay does not depend on: they may change between runs on the same state file.
 FREE_SETTINGS = frozenset({
     "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
-    "journal_size", "log_format", "quiet", "store", "workers", "listen_host", "allowed_hosts",
+    "journal_size", "journal_max_bytes", "log_format", "quiet", "store", "workers", "listen_host",
+    "allowed_hosts",
 })
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
 
@@ -238,7 +240,8 @@ class JournalMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         outer = CURRENT.get()
-        if scope["type"] != "http" or (outer is not None and outer.replaying):
+        # headers over the limit: `Front` refuses the request before any work, so it changed nothing
+        if scope["type"] != "http" or (outer is not None and outer.replaying) or refusal(scope["headers"]):
             await self.app(scope, receive, send)
             return
         persistence = self.persistence

@@ -7,6 +7,7 @@ that show it). Titles and advice live in `advice.py`; the verdict in `grading.py
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,12 +28,17 @@ RETRYABLE_4XX = frozenset({408, 409, 425, 429})
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What one readiness session saw, in arrival order."""
+    """What one readiness session saw, in arrival order.
+
+    Every check costs time linear in the exchanges (and deliveries) it is given, whatever they are
+    (tests/readiness/test_linear_grading.py counts it): a session of 10,000 requests is graded on
+    the event loop that serves every tenant."""
 
     exchanges: Sequence[Exchange]
     deliveries: Sequence[WebhookDelivery] = ()
     unavailable_request_id: str | None = None  # the create answered 503 by the challenge
     receiver_configured: bool = False
+    dropped_requests: int = 0  # requests of the session the request journal no longer holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,21 +92,50 @@ def retry_reuses_idempotency_key(session: Session) -> Finding:
     return Finding("passed" if same else "failed", [refused.request_id, retry.request_id])
 
 
+class _Unseen:
+    """Positions 0..n-1, each taken at most once; `next(i)` is the first not taken from i on.
+    Skipping what is taken (union-find, path halving) keeps overlapping windows from being read
+    again: every position is visited about once, however many windows cover it."""
+
+    def __init__(self, n: int) -> None:
+        self._next = list(range(n + 1))
+
+    def next(self, i: int) -> int:
+        nexts = self._next
+        while nexts[i] != i:
+            nexts[i] = nexts[nexts[i]]
+            i = nexts[i]
+        return i
+
+    def take(self, i: int) -> None:
+        self._next[i] = i + 1
+
+
 @check("honors_retry_after")
 def honors_retry_after(session: Session) -> Finding:
-    told = [(e, e.retry_after()) for e in session.exchanges if e.status in (429, 503)]
+    exchanges = sorted(session.exchanges, key=lambda e: e.received_at)  # already so: one pass
+    told = [(e, e.retry_after()) for e in exchanges if e.status in (429, 503)]
     waits = [(e, seconds) for e, seconds in told if seconds is not None]
     if not waits:
         return Finding("not_observed")
-    early: list[str] = []
+    arrivals = [e.received_at for e in exchanges]
+    unseen = _Unseen(len(exchanges))
+    early: dict[str, None] = {}  # the ids in the order first found, each once
     for refused, seconds in waits:
-        until = refused.answered_at + seconds - NETWORK_ALLOWANCE_SECONDS
-        # a request already on its way when the answer left cannot have known about it
-        too_soon = [e for e in session.exchanges if refused.answered_at <= e.received_at < until]
-        if too_soon:
-            early += [refused.request_id, *_ids(too_soon)]
+        # a request already on its way when the answer left cannot have known about it: the window
+        # is [answered, answered + Retry-After - allowance), found by bisection in arrival order
+        start = bisect_left(arrivals, refused.answered_at)
+        end = bisect_left(arrivals, refused.answered_at + seconds - NETWORK_ALLOWANCE_SECONDS)
+        if start >= end:
+            continue
+        early[refused.request_id] = None
+        i = unseen.next(start)
+        while i < end:  # those of the window not listed by an earlier one
+            early[exchanges[i].request_id] = None
+            unseen.take(i)
+            i = unseen.next(i + 1)
     if early:
-        return Finding("failed", list(dict.fromkeys(early)))
+        return Finding("failed", list(early))
     return Finding("passed", [e.request_id for e, _ in waits])
 
 
@@ -230,18 +265,32 @@ def _offset(e: Exchange) -> int:
     return int(value) if value.isdigit() else 0
 
 
+def _largest_offset_later(exchanges: Sequence[Exchange]) -> dict[int, int]:
+    """For each exchange (by `id`), the largest offset asked for strictly later (received after it)
+    with the same path and filters; -1 when none. One pass per listing, from its newest request back."""
+    listings: dict[Any, list[Exchange]] = defaultdict(list)
+    for e in sorted(exchanges, key=lambda e: e.received_at):
+        listings[_filters(e)].append(e)
+    later: dict[int, int] = {}
+    for same in listings.values():
+        best, end = -1, len(same)
+        while end > 0:  # a block of requests received at one instant is not "later" than itself
+            start = end - 1
+            while start > 0 and same[start - 1].received_at == same[end - 1].received_at:
+                start -= 1
+            block = same[start:end]
+            for e in block:
+                later[id(e)] = best
+            best = max(best, *(_offset(e) for e in block))
+            end = start
+    return later
+
+
 @check("reads_all_pages")
 def reads_all_pages(session: Session) -> Finding:
     with_more = [(e, page[0]) for e in session.exchanges if (page := _page(e)) is not None and page[1]]
     if not with_more:
         return Finding("not_observed")
-    unread: list[str] = []
-    for e, offset in with_more:
-        followed = any(
-            later.received_at > e.received_at and _filters(later) == _filters(e)
-            and _offset(later) > offset
-            for later in session.exchanges
-        )
-        if not followed:
-            unread.append(e.request_id)
+    later = _largest_offset_later(session.exchanges)
+    unread = [e.request_id for e, offset in with_more if later[id(e)] <= offset]
     return Finding("failed", unread) if unread else Finding("passed", [e.request_id for e, _ in with_more])

@@ -2,7 +2,8 @@
 
 Verdict: `not_ready` when a check failed; else `ready` when every required check was observed
 (and passed); else `incomplete`. A session that saw no create is never `ready`: without one the
-required checks have nothing to judge.
+required checks have nothing to judge; nor is one some of whose requests were dropped from the
+request journal before the report: what they showed is unknown.
 """
 
 from __future__ import annotations
@@ -57,14 +58,18 @@ class Report:
     started_at: str  # RFC 3339, wall clock
     verdict: Verdict
     checks: list[CheckResult]
+    dropped_requests: int = 0  # of the session, no longer in the request journal: not graded
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "workspace_id": self.workspace_id,
             "started_at": self.started_at,
             "verdict": self.verdict,
             "checks": [c.as_json() for c in self.checks],
         }
+        if self.dropped_requests:  # only then: a complete session's report is as it always was
+            shown["dropped_requests"] = self.dropped_requests
+        return shown
 
 
 def required_checks(session: Session) -> frozenset[str]:
@@ -77,11 +82,12 @@ def required_checks(session: Session) -> frozenset[str]:
     return frozenset(required)
 
 
-def verdict_of(results: Iterable[CheckResult], saw_create: bool) -> Verdict:
+def verdict_of(results: Iterable[CheckResult], saw_create: bool, complete: bool = True) -> Verdict:
+    """`complete`: every request of the session is still in the journal."""
     results = list(results)
     if any(r.status == "failed" for r in results):
         return "not_ready"
-    if saw_create and all(r.status == "passed" for r in results if r.required):
+    if saw_create and complete and all(r.status == "passed" for r in results if r.required):
         return "ready"
     return "incomplete"
 
@@ -97,6 +103,7 @@ def grade(session: Session, workspace_id: str, started_at: str) -> Report:
         deliveries=session.deliveries,
         unavailable_request_id=session.unavailable_request_id,
         receiver_configured=session.receiver_configured,
+        dropped_requests=session.dropped_requests,
     )
     required = required_checks(session)
     results: list[CheckResult] = []
@@ -109,7 +116,8 @@ def grade(session: Session, workspace_id: str, started_at: str) -> Report:
         title = WORDING[check_id].title
         results.append(CheckResult(check_id, title, finding.status, evidence, text, check_id in required))
     saw_create = any(e.is_create for e in session.exchanges)
-    return Report(workspace_id, started_at, verdict_of(results, saw_create), results)
+    verdict = verdict_of(results, saw_create, complete=not session.dropped_requests)
+    return Report(workspace_id, started_at, verdict, results, session.dropped_requests)
 
 
 def summary(report: Report) -> Mapping[Status, int]:

@@ -19,6 +19,12 @@ STATUS_MARK = {
 }
 
 
+def dropped_text(report: Report) -> str:
+    return (f"{report.dropped_requests} requests of this session are no longer in the request journal "
+            "(--journal-size, --journal-max-bytes, or cleared) and were not graded: arm again, and keep "
+            "a session shorter than the journal.")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -33,6 +39,7 @@ def markdown(report: Report) -> str:
         f"- Workspace: `{report.workspace_id}`",
         f"- Session started: {report.started_at}",
         "- Checks: " + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items()),
+        *([f"- {dropped_text(report)}"] if report.dropped_requests else []),
         "",
         "| Check | Required | Status | Evidence |",
         "|---|---|---|---|",
@@ -82,6 +89,9 @@ def html(report: Report) -> str:
             f"<td>{evidence}</td></tr>"
         )
     tally = ", ".join(f"{n} {escape(status.replace('_', ' '))}" for status, n in counts.items())
+    dropped = ""
+    if report.dropped_requests:
+        dropped = f'<dt>Not graded</dt><dd id="dropped">{escape(dropped_text(report))}</dd>\n'
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -98,7 +108,7 @@ def html(report: Report) -> str:
 <dt>Workspace</dt><dd><code>{escape(report.workspace_id)}</code></dd>
 <dt>Session started</dt><dd>{escape(report.started_at)}</dd>
 <dt>Checks</dt><dd>{tally}</dd>
-</dl>
+{dropped}</dl>
 <table>
 <thead><tr><th>Check</th><th>Required</th><th>Status</th><th>Evidence</th></tr></thead>
 <tbody>

@@ -4,12 +4,15 @@ here is checked against openapi.control.json by the test client."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import API, AUTH, CheckedClient, make_client, new_batch
+
+from mock_server.engine.header_limits import MAX_HEADER_FIELDS
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "openapi.control.json").read_text())
 UNKNOWN = {"Authorization": "Bearer sk_test_nobody"}
@@ -32,13 +35,27 @@ def documented() -> set[tuple[str, int]]:
 
 @pytest.fixture
 def small() -> Iterator[CheckedClient]:
-    """A sandbox with a 100-byte body limit (413s), an admin token (the sandbox-wide 401s) and no room
-    for workspaces or fault rules (their 409s)."""
-    with make_client(max_body_bytes=100, admin_token="t0ken", max_workspaces=0, max_fault_rules=0) as c:
+    """A sandbox with a 100-byte body limit (413s), an admin token (the sandbox-wide 401s), no room
+    for workspaces or fault rules (their 409s) and no request journal (no readiness session to arm:
+    409)."""
+    with make_client(max_body_bytes=100, admin_token="t0ken", max_workspaces=0, max_fault_rules=0,
+                     journal_size=0) as c:
         yield c
 
 
 Case = tuple[str, int, CheckedClient, str, str, dict[str, Any]]
+
+
+def headers_too_large(client: CheckedClient) -> list[Case]:
+    """Every operation answers 431 to too many header fields, before anything else (the edges:
+    tests/engine/test_header_limits.py)."""
+    fields = {"headers": {f"x-f{i}": "v" for i in range(MAX_HEADER_FIELDS + 1)}}
+    return [
+        (op["operationId"], 431, client, method.upper(), "/_mock" + re.sub(r"{[^}]+}", "x", path), fields)
+        for path, item in SPEC["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    ]
 
 
 def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
@@ -124,10 +141,12 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("get_readiness_report", 404, c, "GET", "/_mock/readiness", {}),
         ("start_readiness", 201, c, "POST", "/_mock/readiness/start", {}),
         ("start_readiness", 401, c, "POST", "/_mock/readiness/start", {"headers": UNKNOWN}),
+        ("start_readiness", 409, s, "POST", "/_mock/readiness/start", {"headers": ADMIN}),
         ("get_readiness_report", 200, c, "GET", "/_mock/readiness?format=md", {}),
         ("get_readiness_report", 401, c, "GET", "/_mock/readiness", {"headers": UNKNOWN}),
         ("get_readiness_report", 422, c, "GET", "/_mock/readiness?format=pdf", {}),
         ("reset_world", 200, c, "POST", "/_mock/reset", {}),
+        *headers_too_large(c),
     ]]
 
 

@@ -121,14 +121,15 @@ def test_credentials_are_redacted_to_their_scheme_and_last_4_characters() -> Non
         client.get("/batch-call", headers=ZUDU_AUTH)
         admin = {"X-Mock-Admin-Token": "admin-token-1234"}
         created = client.post("/_mock/workspaces", json={}, headers=admin)
-        workspace, zudu, truedy = entries(client, headers=admin)
+        secret = client.get("/_mock/webhooks", headers=admin).json()["secret"]
+        webhook, zudu, truedy = entries(client, headers=admin)
     assert truedy["request_headers"]["authorization"] == "Bearer …dbox"
     assert zudu["request_headers"]["x-api-secret"] == "…dbox"
     assert zudu["request_headers"]["x-api-key"] == "zk_test_sandbox"  # an id, not a secret
-    assert workspace["request_headers"]["x-mock-admin-token"] == "…1234"
-    key = created.json()["api_key"]
-    assert workspace["response_body"]["api_key"] == f"…{key[-4:]}"  # the new workspace's key too
-    assert key not in str(workspace)
+    assert webhook["request_headers"]["x-mock-admin-token"] == "…1234"
+    assert webhook["response_body"]["secret"] == f"…{secret[-4:]}"  # secrets in bodies too
+    # creating a workspace acts on the whole sandbox: in no journal (issue 20), its key nowhere
+    assert created.json()["api_key"] not in str([webhook, zudu, truedy])
 
 
 def test_a_short_secret_is_hidden_whole() -> None:
@@ -229,10 +230,10 @@ def test_a_key_sees_only_its_own_world(client: CheckedClient) -> None:
     assert own["workspace_id"] == created["workspace_id"]
     assert own["request_headers"]["authorization"] == f"Bearer …{created['api_key'][-4:]}"
     default = entries(client)
-    assert [e["operation_id"] for e in default] == ["create_batch_call", "create_workspace"]
+    assert [e["operation_id"] for e in default] == ["create_batch_call"]  # not the sandbox's operation
     assert {e["workspace_id"] for e in default} != {created["workspace_id"]}
     assert client.delete("/_mock/requests", headers=mine).status_code == 204
-    assert entries(client, headers=mine) == [] and len(entries(client)) == 2
+    assert entries(client, headers=mine) == [] and len(entries(client)) == 1
     unknown = {"Authorization": "Bearer sk_test_nobody"}
     for method, path in (("GET", "/_mock/requests"), ("GET", "/_mock/requests/count"),
                          ("DELETE", "/_mock/requests")):
@@ -276,4 +277,25 @@ def test_a_reset_empties_the_world_journal(client: CheckedClient) -> None:
     [reset] = entries(client)
     assert reset["operation_id"] == "reset_world"
     client.post("/_mock/reset?scope=all")
-    assert [e["operation_id"] for e in entries(client)] == ["reset_world"]
+    assert entries(client) == []  # a reset of everything acts on the whole sandbox: in no journal
+
+
+def test_the_journal_bound_counts_headers_too() -> None:
+    """Issue 20, defect 3: the bound counted bodies only, so requests of large headers and no body
+    were kept past it (1 MB headers: 100 requests added 186 MB). Everything an entry holds counts."""
+    with make_client(journal_max_bytes=100_000) as client:
+        other = {"Authorization": f"Bearer {client.post('/_mock/workspaces', json={}).json()['api_key']}"}
+        assert client.get("/_mock/clock", headers=other).status_code == 200
+        for _ in range(20):
+            assert client.get("/_mock/clock", headers={"X-Pad": "p" * 16_000}).status_code == 200
+        page = client.get("/_mock/requests", params={"limit": 1000}).json()
+        assert 4 <= page["total"] <= 6 and page["dropped"] == 20 - page["total"]  # ~18 KB each
+        assert len(entries(client, headers=other)) == 1  # a bound per workspace
+
+
+def test_a_filter_of_many_names_is_matched_by_segments(client: CheckedClient) -> None:
+    """Issue 20, defect 2: ten {names} against a 40-character path backtracked for 8.4 s."""
+    assert client.get("/" + "a" * 40).status_code == 404
+    many = "/" + "".join(f"{{n{i}}}" for i in range(10)) + "/x"
+    assert count(client, path=many) == 0
+    assert count(client, path="/{whole_segment}") == 1

@@ -129,3 +129,46 @@ def test_a_line_shows_the_time_to_the_millisecond_and_the_duration_to_the_hundre
         "time": "2026-12-01T03:12:00.123Z", "request_id": "req_1", "workspace_id": "ws_2", "method": "GET",
         "path": "/p", "operation_id": "get_p", "status": 200, "duration_ms": 0.042,
     }
+
+
+FORGED = "2026-12-01T03:12:00.000Z req_forged ws_forged GET /admin - 200 0.01ms"
+
+
+def test_what_the_client_sent_cannot_break_a_line() -> None:
+    """Issue 20, defect 15: a `%0a` in a path wrote a forged line into the text log. Everything that
+    comes from the client is escaped: control characters, spaces, backslashes, line separators."""
+    at = datetime(2026, 12, 1, 3, 12, 0, tzinfo=UTC).timestamp()
+    text, as_json = AccessLog("text"), AccessLog("json")
+    hostile = [
+        (f"/x\n{FORGED}", "GET"), (f"/x\r{FORGED}", "GET"), ("/a b\\c\x1b[31m\x00\x7f", "GET"),
+        ("/u\u2028v\u2029w\u0085\u202e", "GET"), ("/p", "G T\n"),
+    ]
+    for path, method in hostile:
+        fields = (at, "req_1", "ws_2", method, path, "get_p", 200, 0.5)
+        line = text.line(fields)
+        assert len(line.split(" ")) == 8, repr(line)  # eight fields, one line
+        assert line.isprintable() and line.isascii() and "\\" in line, repr(line)
+        encoded = as_json.line(fields)
+        assert encoded.isprintable() and "\u2028" not in encoded and "\u2029" not in encoded, repr(encoded)
+        parsed = json.loads(encoded)
+        assert (parsed["path"], parsed["method"]) == (path, method)  # JSON keeps the value, escaped
+    assert text.line((at, "req_1", "ws_2", "GET", "/x\ny z", None, 404, 0.5)).split()[4] == "/x\\ny\\x20z"
+    assert text.line((at, "req_1", "ws_2", "GET", "/é\\", None, 404, 0.5)).split()[4] == "/\\xe9\\\\"
+    assert text.line((at, "req_1", "ws_2", "GET", "/batch-calls/b_1?x", None, 404, 0.5)).split()[4] == (
+        "/batch-calls/b_1?x"  # what was printable ASCII is written as is
+    )
+
+
+def test_a_newline_in_a_path_writes_one_line_on_a_real_server() -> None:
+    process, base = start_server("--clock", "manual")
+    try:
+        with httpx.Client(base_url=base) as http:
+            answer = http.get("/x%0a" + FORGED.replace(" ", "%20"))
+            assert answer.status_code == 404
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    lines = [line for line in stderr.splitlines() if "req_" in line]
+    assert not any(line.startswith(FORGED[:24]) for line in lines), lines
+    [line] = [line for line in lines if answer.headers["x-request-id"] in line]
+    assert TEXT_LINE.match(line) and "/x\\n2026" in line

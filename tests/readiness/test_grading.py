@@ -81,3 +81,14 @@ def test_journal_entries_accept_query_strings_header_pairs_and_numbers() -> None
     with pytest.raises(ValueError):
         exchange_from_entry({"request_id": "r", "received_at": "soon", "method": "GET", "path": "/",
                              "status": 200})
+
+
+def test_a_session_whose_requests_were_dropped_is_at_best_incomplete() -> None:
+    """Issue 20, defect 4: the journal is the record; what it dropped is unknown, so not `ready`."""
+    careful = careful_session()
+    dropped = Session(careful.exchanges, [], careful.unavailable_request_id, dropped_requests=2)
+    report = grade(dropped, "ws_1", "t")
+    assert report.verdict == "incomplete" and report.as_json()["dropped_requests"] == 2
+    failing = Session([*careful.exchanges, create(9, key=None)], [], careful.unavailable_request_id,
+                      dropped_requests=2)
+    assert grade(failing, "ws_1", "t").verdict == "not_ready"  # a failure seen is a failure

@@ -39,3 +39,10 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert parsed.ids == [c.id for c in report.checks]
     assert parsed.external == []  # no script, stylesheet link or image: it works offline
     assert "&lt;ws&amp;1&gt;" in page and "<ws&1>" not in page
+
+
+def test_requests_the_journal_dropped_are_said_in_both() -> None:
+    report = grade(Session([create(0)], dropped_requests=3), "ws_1", "2026-12-01T09:00:00.000000Z")
+    assert "- 3 requests of this session are no longer in the request journal" in markdown(report)
+    assert '<dd id="dropped">3 requests of this session' in html(report)
+    assert "no longer" not in markdown(grade(Session([create(0)]), "ws_1", "t"))

@@ -46,10 +46,10 @@ OPERATIONS = [
 ]
 
 # Error responses each operation must document (besides its success):
-#   401, 422, 429, 500, 503 always (422 at least for a malformed `Prefer` header, which every operation
+#   401, 422, 429, 431, 500, 503 always (422 at least for a malformed `Prefer` header, which every operation
 #   declares); 400/413/415 when the operation takes a body; 409 on every POST (idempotency);
 #   404 except where no id can be unknown (lists without path ids, bulk delete, folder creation).
-ERR_BASE = {"401", "422", "429", "500", "503"}
+ERR_BASE = {"401", "422", "429", "431", "500", "503"}
 BODY = {"400", "413", "415"}
 EXPECTED_ERRORS = {
     "list_batch_calls": ERR_BASE,

@@ -29,9 +29,9 @@ OPERATIONS = [
     ("post", "/batch-call/{batch_call_id}/execute", "execute_batch_call", "200"),
     ("get", "/batch-call/{batch_call_id}/tasks", "list_batch_call_tasks", "200"),
 ]
-# Every operation: 401, 422 (at least a malformed Prefer), 429, 500, 503 (injected faults). A body:
-# 400, 413, 415. A POST: 409 (idempotency). A path id: 404. A status rule: 400.
-BASE = {"401", "422", "429", "500", "503"}
+# Every operation: 401, 422 (at least a malformed Prefer), 429, 431 (headers), 500, 503 (injected
+# faults). A body: 400, 413, 415. A POST: 409 (idempotency). A path id: 404. A status rule: 400.
+BASE = {"401", "422", "429", "431", "500", "503"}
 BODY = {"400", "413", "415"}
 EXPECTED_ERRORS = {
     "create_batch_call": BASE | BODY | {"409"},

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from mock_server.core.errors import (
     BadRequest,
     BusinessRuleViolation,
+    HeadersTooLarge,
     IdempotencyInProgress,
     MethodNotAllowed,
     MisdirectedRequest,
@@ -36,6 +37,7 @@ _STATUS: tuple[tuple[type[MockError], int], ...] = (
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (MisdirectedRequest, 421),  # a Host the sandbox does not answer (engine/hosts.py)
+    (HeadersTooLarge, 431),
     (RequestInvalid, 422),
     (BusinessRuleViolation, 422),
     (RateLimited, 429),

@@ -13,6 +13,7 @@ from typing import Any
 from mock_server.core.errors import (
     BadRequest,
     BusinessRuleViolation,
+    HeadersTooLarge,
     IdempotencyInProgress,
     InvalidState,
     MethodNotAllowed,
@@ -42,6 +43,7 @@ _KINDS: tuple[tuple[type[MockError], int, str], ...] = (
     (PayloadTooLarge, 413, "Payload too large"),
     (UnsupportedMediaType, 415, "Unsupported media type"),
     (MisdirectedRequest, 421, "Misdirected request"),  # a Host the sandbox does not answer
+    (HeadersTooLarge, 431, "Request header fields too large"),
     (RequestInvalid, 422, "Validation error"),
     (BusinessRuleViolation, 422, "Validation error"),
     (RateLimited, 429, "Too many requests"),

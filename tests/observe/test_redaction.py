@@ -1,0 +1,55 @@
+"""The one list of what the request journal never shows in clear, and how each credential is hidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.observe.redaction import names_a_credential, redact_query, redact_url, redacted
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["api_key", "apikey", "APIKEY", "x-api-key", "X-Api-Token", "access_token", "accessToken",
+     "client_secret", "password", "passwd", "pwd", "auth", "Authorization", "sig", "signature", "session_id",
+     "jwt", "privateKey", "key"],
+)
+def test_names_that_name_a_credential(name: str) -> None:
+    assert names_a_credential(name)
+
+
+@pytest.mark.parametrize("name", ["limit", "offset", "status", "q", "monkey", "keyword", "design", "folder"])
+def test_names_that_do_not(name: str) -> None:
+    assert not names_a_credential(name)
+
+
+def test_a_query_keeps_everything_but_credential_values() -> None:
+    assert redact_query("") == ""
+    assert redact_query("limit=5&offset=0") == "limit=5&offset=0"
+    sent = "a=1&api%5Fkey=sk_test_0123456789ab&api_key&token="
+    assert redact_query(sent) == "a=1&api%5Fkey=…89ab&api_key&token=…"
+    plain = "limit=5"
+    assert redact_query(plain) is plain
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://hooks.example.org/x?v=2", "https://hooks.example.org/x?v=2"),
+        ("https://u:p4ssw0rd-long-enough@h.example/x", "https://u:…ough@h.example/x"),
+        ("https://tok3n@h.example/x", "https://…@h.example/x"),
+        ("https://h.example/x?sig=0123456789abcdef&v=1", "https://h.example/x?sig=…cdef&v=1"),
+        ("not a url at all", "not a url at all"),
+        ("http://[::1/x", "http://[::1/x"),
+    ],
+)
+def test_urls_lose_their_user_information_and_credential_parameters(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_a_value_is_the_same_object_when_it_holds_no_credential() -> None:
+    clean = {"data": [{"name": "a", "url": "https://h.example/x"}], "n": 1}
+    assert redacted(clean) is clean
+    dirty = {"data": [{"secret": "whsec_0123456789ab", "webhook_url": "https://h.example/?token=0123456789abcd"}]}
+    shown = redacted(dirty)
+    assert shown == {"data": [{"secret": "…89ab", "webhook_url": "https://h.example/?token=…abcd"}]}
+    assert dirty["data"][0]["secret"] == "whsec_0123456789ab"  # the original is left as it was

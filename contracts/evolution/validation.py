@@ -1,0 +1,296 @@
+"""A document as the judge of recorded exchanges: would it accept this request, allow this answer?
+
+The same approach as the sandbox's request validation and the proxy's checks: jsonschema-rs,
+JSON Schema 2020-12 with formats checked, a parameter's text read as its schema's type (integer,
+number, boolean, arrays split by their style), the body against its media type's schema. Bodies
+that are not JSON are judged by media type only; cookie parameters are not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jsonschema_rs
+
+from contracts.evolution.document import Location, Spec
+from contracts.evolution.errors import DocumentError
+from contracts.evolution.facts import SchemaFacts
+from contracts.evolution.json_schema import as_json_schema
+from contracts.evolution.operations import (
+    OperationRef,
+    Parameter,
+    content,
+    match_media,
+    media_type,
+    operations,
+    parameters,
+    response_key,
+    schema_of,
+)
+from contracts.exchange import parse_json
+
+MAX_REASON = 160  # characters of a reason
+_INTEGER = re.compile(r"-?[0-9]{1,4000}", re.ASCII)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
+_SPLIT = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+@dataclass(slots=True)
+class Request:
+    """A recorded request, read once and judged by both documents."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes | None
+    media: str | None
+    _json: Any = field(default=None)
+    _parsed: bool = False
+
+    def json(self) -> Any:
+        if not self._parsed:
+            self._json, self._parsed = parse_json(self.body or b""), True
+        return self._json
+
+
+def _is_json(media: str) -> bool:
+    kind = media_type(media)
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def _text_type(types: frozenset[str] | None) -> str:
+    for kind in ("array", "integer", "number", "boolean", "object"):
+        if types is not None and kind in types:
+            return kind
+    return "string"
+
+
+def _read(text: str, kind: str) -> Any:
+    """The value a parameter's text stands for, or the text when it is not of the type (refused)."""
+    if kind == "integer" and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def _path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _reason(error: jsonschema_rs.ValidationError, subject: str) -> str:
+    where = _path(list(error.instance_path))
+    if type(error.kind).__name__ == "Required":
+        name = str(getattr(error.kind, "property", "?"))
+        full = f"{where}.{name}" if where else name
+        return f"`{full}` now required" + (f" ({subject})" if subject != "body" else "")
+    message = error.message if len(error.message) <= MAX_REASON else error.message[:MAX_REASON] + "…"
+    return f"`{where or subject}`: {message}" if where else f"{subject}: {message}"
+
+
+class Judge:
+    """One document's verdict on recorded requests and answers (validators compiled on first use)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.facts = SchemaFacts(spec)
+        documents = spec.load_all()
+        try:
+            self.registry = jsonschema_rs.Registry(
+                [(uri, as_json_schema(doc, spec.is_30)) for uri, doc in documents.items()]
+            )
+        except (jsonschema_rs.ReferencingError, ValueError) as exc:
+            raise DocumentError(f"{spec.name}: its schemas cannot be compiled ({str(exc)[:200]})") from None
+        self._validators: dict[Location, jsonschema_rs.Validator] = {}
+        self._routes: dict[str, list[tuple[re.Pattern[str], OperationRef]]] = {}
+        for operation in operations(spec).values():
+            pattern = re.compile(
+                "^" + re.sub(r"\\\{[^}/]*\\\}", "([^/]+)", re.escape(operation.template)) + "$"
+            )
+            self._routes.setdefault(operation.method, []).append((pattern, operation))
+        for routes in self._routes.values():
+            routes.sort(key=lambda route: route[1].template.count("{"))  # literal segments first
+        self._bases = _base_paths(spec.get(spec.root.child("servers")))
+        self._parameters: dict[Location, dict[tuple[str, str], Parameter]] = {}
+
+    def route(self, method: str, path: str) -> tuple[OperationRef, list[str]] | None:
+        """The operation a request is, under one of the servers' base paths (or the root)."""
+        routes = self._routes.get(method.upper(), [])
+        for base in self._bases:
+            if base and not path.startswith(base + "/"):
+                continue
+            rest = path[len(base) :]
+            for pattern, operation in routes:
+                found = pattern.match(rest)
+                if found:
+                    return operation, [unquote(g) for g in found.groups()]
+        return None
+
+    def validator(self, location: Location) -> jsonschema_rs.Validator:
+        known = self._validators.get(location)
+        if known is None:
+            reference = {"$ref": f"{location.uri}#{location.pointer}"}
+            try:
+                known = jsonschema_rs.validator_for(reference, registry=self.registry, validate_formats=True)
+            except (jsonschema_rs.ReferencingError, ValueError) as exc:
+                raise DocumentError(
+                    f"{self.spec.label(location)} cannot be compiled ({str(exc)[:200]})"
+                ) from None
+            self._validators[location] = known
+        return known
+
+    def _problem(self, location: Location, value: Any, subject: str, explain: bool) -> str | None:
+        validator = self.validator(location)
+        if validator.is_valid(value):
+            return None
+        if not explain:
+            return subject
+        return _reason(next(iter(validator.iter_errors(value))), subject)
+
+    def request_problem(
+        self, operation: OperationRef, path_values: list[str], request: Request, explain: bool
+    ) -> str | None:
+        """None when the document accepts the request; else why not (in a few words, when `explain`)."""
+        declared = self._parameters.get(operation.at)
+        if declared is None:
+            declared = self._parameters[operation.at] = parameters(self.spec, operation)
+        for parameter in declared.values():
+            problem = self._parameter(parameter, path_values, request, explain)
+            if problem:
+                return problem
+        return self._body(operation, request, explain)
+
+    def _parameter(
+        self, parameter: Parameter, path_values: list[str], request: Request, explain: bool
+    ) -> str | None:
+        subject = f"{parameter.name} ({parameter.location})"
+        texts: list[str] | None
+        if parameter.location == "path":
+            index = int(parameter.key[1]) if parameter.key[1].isdigit() else -1
+            texts = [path_values[index]] if 0 <= index < len(path_values) else None
+        elif parameter.location == "query":
+            texts = request.query.get(parameter.name)
+        elif parameter.location == "header":
+            header = request.headers.get(parameter.name.lower())
+            texts = None if header is None else [header]
+        else:
+            return None
+        if texts is None:
+            return f"`{parameter.name}` ({parameter.location}) now required" if parameter.required else None
+        if parameter.schema is None:
+            return None
+        facts = self.facts.of((parameter.schema,))
+        kind = _text_type(facts.types)
+        if kind == "object":
+            return None
+        if kind == "array":
+            style, explode = parameter.style
+            if not (explode and parameter.location == "query"):
+                texts = [p for t in texts for p in t.split(_SPLIT.get(style, ","))]
+            item_kind = _text_type(self.facts.of(facts.items).types) if facts.items else "string"
+            value: Any = [_read(t, item_kind) for t in texts]
+        else:
+            value = _read(texts[0], kind)
+        return self._problem(parameter.schema, value, subject, explain)
+
+    def _body(self, operation: OperationRef, request: Request, explain: bool) -> str | None:
+        if "requestBody" not in self.spec.value(operation.at):
+            return None
+        at, raw = self.spec.resolve(operation.at.child("requestBody"))
+        if not request.body:
+            return (
+                "a request body now required"
+                if isinstance(raw, dict) and raw.get("required") is True
+                else None
+            )
+        media = content(self.spec, at)
+        sent = request.media or request.headers.get("content-type") or "application/octet-stream"
+        match = match_media(sent, list(media))
+        if match is None:
+            return f"{media_type(sent)} bodies are no longer accepted"
+        schema = schema_of(self.spec, media[match])
+        if schema is None or not _is_json(sent):
+            return None
+        body = request.json()
+        if body is None:
+            return "the body is not JSON"
+        return self._problem(schema, body, "body", explain)
+
+    def response_problem(
+        self,
+        operation: OperationRef,
+        status: int,
+        headers: Mapping[str, str],
+        media: str | None,
+        body: bytes | None,
+        explain: bool,
+    ) -> str | None:
+        """None when the document allows the answer; else why not."""
+        statuses = self.spec.get(operation.at.child("responses"))
+        key = response_key([str(s) for s in statuses], str(status)) if isinstance(statuses, dict) else None
+        if key is None:
+            return f"status {status} is not documented"
+        at, _ = self.spec.resolve(operation.at.child("responses", key))
+        for name in self.spec.get(at.child("headers")) or {}:
+            if str(name).lower() == "content-type":
+                continue
+            header, raw = self.spec.resolve(at.child("headers", name))
+            value = headers.get(str(name).lower())
+            if value is None:
+                if isinstance(raw, dict) and raw.get("required") is True:
+                    return f"response {status}: header `{name}` now required"
+            elif isinstance(raw, dict) and "schema" in raw:
+                schema = header.child("schema")
+                kind = _text_type(self.facts.of((schema,)).types)
+                problem = self._problem(
+                    schema, _read(value, kind), f"response {status} header `{name}`", explain
+                )
+                if problem:
+                    return problem
+        documented = content(self.spec, at)
+        if not body or not documented:
+            return None
+        sent = media or headers.get("content-type") or "application/octet-stream"
+        match = match_media(sent, list(documented))
+        if match is None:
+            return f"response {status}: {media_type(sent)} is not documented"
+        body_schema = schema_of(self.spec, documented[match])
+        if body_schema is None or not _is_json(sent):
+            return None
+        value = parse_json(body)
+        if value is None:
+            return f"response {status}: the body is not JSON"
+        problem = self._problem(body_schema, value, "body", explain)
+        return f"response {status}: {problem}" if problem else None
+
+
+def _base_paths(servers: Any) -> list[str]:
+    """The servers' paths, longest first, then the root (a server path with `{variables}` is skipped)."""
+    bases = {""}
+    for server in servers if isinstance(servers, list) else []:
+        url = server.get("url") if isinstance(server, dict) else None
+        if isinstance(url, str):
+            path = urlsplit(url).path.rstrip("/")
+            if "{" not in path:
+                bases.add(path)
+    return sorted(bases, key=len, reverse=True)
+
+
+def request_of(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, media: str | None
+) -> Request:
+    split = urlsplit(url)
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(split.query, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    return Request(method.upper(), split.path or "/", query, dict(headers), body, media)

@@ -20,6 +20,7 @@ from contracts.evolution.source import is_remote, local_path, read_bytes, same_o
 
 MAX_DOCUMENTS = 50  # files one side may consist of (the first one and those its $refs name)
 MAX_REF_HOPS = 64  # `$ref`s followed one after another before what they name is reached
+_DATA = frozenset({"example", "examples", "default", "enum", "const"})  # values, where "$ref" is data
 
 
 def escape(token: str) -> str:
@@ -66,6 +67,7 @@ class Spec:
         self.is_30 = version.startswith("3.0")
         self.root = Location(uri, "")
         self._resolved: dict[Location, tuple[Location, Any]] = {}
+        self._check_refs()
 
     # documents -------------------------------------------------------------------------------
     def document(self, uri: str) -> Any:
@@ -83,20 +85,18 @@ class Spec:
         return value
 
     def documents(self) -> Mapping[str, Any]:
-        """Every document read so far, by URI."""
+        """Every document of this side, by URI (all of them: every `$ref` was followed when read)."""
         return self._documents
 
-    def load_all(self) -> Mapping[str, Any]:
-        """Reads every document reachable through `$ref`s (a validator may need any of them)."""
-        pending = list(self._documents)
-        while pending:
-            uri = pending.pop()
-            for ref in _refs(self._documents[uri]):
-                target = self._target_uri(Location(uri, ""), ref)
-                if target not in self._documents:
-                    self.document(target)
-                    pending.append(target)
-        return self._documents
+    def _check_refs(self) -> None:
+        """Follows every `$ref` of every document once (reading the files they name): a loop or a
+        `$ref` to nothing is refused now, whether or not the comparison would reach it."""
+        checked: set[str] = set()
+        while len(checked) < len(self._documents):
+            uri = next(u for u in self._documents if u not in checked)
+            checked.add(uri)
+            for location in _refs(Location(uri, ""), self._documents[uri]):
+                self.resolve(location)
 
     def _display(self, uri: str) -> str:
         if is_remote(uri) or is_remote(self.uri):
@@ -177,15 +177,18 @@ def _tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
-def _refs(node: Any) -> Iterator[str]:
-    """Every `$ref` string in a document, as written (relative ones included)."""
-    stack = [node]
+def _refs(at: Location, node: Any) -> Iterator[Location]:
+    """Where a document has an object with a `$ref` (the document is at most MAX_DEPTH deep)."""
+    stack = [(at, node)]
     while stack:
-        current = stack.pop()
+        location, current = stack.pop()
         if isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                yield ref
-            stack.extend(current.values())
+            if isinstance(current.get("$ref"), str):
+                yield location
+            stack.extend(
+                (location.child(k), v)
+                for k, v in current.items()
+                if isinstance(v, dict | list) and k not in _DATA
+            )
         elif isinstance(current, list):
-            stack.extend(current)
+            stack.extend((location.child(i), v) for i, v in enumerate(current) if isinstance(v, dict | list))

@@ -39,7 +39,7 @@ def parse_document(data: bytes, name: str, max_values: int) -> Any:
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        if "recursion" in str(exc):
+        if "depth limit" in str(exc) or "recursion" in str(exc):
             raise DocumentError(f"{name} is nested deeper than {MAX_DEPTH} levels") from None
         json_problem = str(exc)
     else:

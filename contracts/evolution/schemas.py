@@ -58,6 +58,11 @@ class SchemaComparison:
         self._enum(before, after, side, subject)
         self._bounds(before, after, side, subject)
         self._keywords(before, after, side, subject)
+        if (before.variants is None) != (after.variants is None):
+            # a schema became a union or stopped being one: its content is compared with the
+            # alternative it pairs with, not with the union's (empty) own keywords
+            self._variants(old, new, before, after, side, place, path, depth)
+            return
         self._properties(before, after, side, place, path, depth)
         if before.items is not None and after.items is not None:
             self.compare(before.items, after.items, side, place, f"{path}[]", depth + 1)

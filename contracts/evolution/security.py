@@ -97,8 +97,8 @@ def compare_security(recorder: Recorder, old_op: OperationRef, new_op: Operation
                     old_at,
                     new_at,
                 )
-        for new_alt in new_alts:
-            if not any(_accepts(new_alt, old_alt) for old_alt in old_alts):
+        for new_alt in new_alts:  # a way to authenticate no client of OLD had (not a scope change)
+            if not any(_accepts(new_alt, old_alt) or set(new_alt) == set(old_alt) for old_alt in old_alts):
                 recorder.add(
                     "security-alternative-added",
                     f"{_names(new_alt)} is a new way to authenticate",

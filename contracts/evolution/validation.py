@@ -104,7 +104,7 @@ class Judge:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.facts = SchemaFacts(spec)
-        documents = spec.load_all()
+        documents = spec.documents()
         try:
             self.registry = jsonschema_rs.Registry(
                 [(uri, as_json_schema(doc, spec.is_30)) for uri, doc in documents.items()]

@@ -15,7 +15,11 @@ from contracts.cli import main
 from contracts.evolution.rules import RULES, Level
 
 PAIRS = pairs()
-LEVEL = {"breaking": Level.BREAKING, "potentially-breaking": Level.POTENTIALLY_BREAKING, "compatible": Level.COMPATIBLE}
+LEVEL = {
+    "breaking": Level.BREAKING,
+    "potentially-breaking": Level.POTENTIALLY_BREAKING,
+    "compatible": Level.COMPATIBLE,
+}
 
 
 def test_the_corpus_has_20_breaking_and_20_compatible_pairs_with_known_rules() -> None:
@@ -27,7 +31,9 @@ def test_the_corpus_has_20_breaking_and_20_compatible_pairs_with_known_rules() -
     for pair in PAIRS:
         assert pair.rule is None or pair.rule in RULES, pair.id
         if pair.rule is not None:
-            assert RULES[pair.rule].level <= LEVEL[pair.verdict], f"{pair.id}: {pair.rule} is above its verdict"
+            assert RULES[pair.rule].level <= LEVEL[pair.verdict], (
+                f"{pair.id}: {pair.rule} is above its verdict"
+            )
 
 
 def _diff(old: Path, new: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -38,7 +44,9 @@ def _diff(old: Path, new: Path, capsys: pytest.CaptureFixture[str], *flags: str)
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[p.id for p in PAIRS])
-def test_each_pair_is_classified_right(pair: Pair, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_pair_is_classified_right(
+    pair: Pair, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     old, new = pair.write(tmp_path)
     code, report = _diff(old, new, capsys)
     changes = report["changes"]

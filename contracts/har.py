@@ -62,7 +62,8 @@ def read_har(path: Path) -> Iterator[RecordedExchange]:
     except OSError as exc:
         raise HarError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ijson.JSONError as exc:
-        raise HarError(f"{path} is not a HAR file: it is not JSON ({str(exc)[:120]})") from None
+        first = (str(exc).splitlines() or [""])[0][:120]
+        raise HarError(f"{path} is not a HAR file: it is not JSON ({first})") from None
 
 
 def _require_entries(file: IO[bytes], path: Path) -> None:
@@ -83,16 +84,17 @@ def _headers(raw: Any, where: str) -> Headers:
 def _body(holder: Any, where: str) -> tuple[bytes | None, str | None]:
     if not isinstance(holder, dict):
         return None, None
-    media = holder.get("mimeType")
+    found = holder.get("mimeType")
+    media = found if isinstance(found, str) and found else None
     text = holder.get("text")
     if not isinstance(text, str):
-        return None, media if isinstance(media, str) else None
+        return None, media
     if holder.get("encoding") == "base64" or holder.get("_encoding") == "base64":
         try:
-            return base64.b64decode(text, validate=True), media if isinstance(media, str) else None
+            return base64.b64decode(text, validate=True), media
         except binascii.Error:
             raise ValueError(f"{where}.text is not base64") from None
-    return text.encode("utf-8", "surrogatepass"), media if isinstance(media, str) else None
+    return text.encode("utf-8", "surrogatepass"), media
 
 
 def _exchange(entry: Any, path: Path, index: int) -> RecordedExchange:

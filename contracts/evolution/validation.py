@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import jsonschema_rs
 
@@ -81,6 +81,10 @@ def _read(text: str, kind: str) -> Any:
     return text
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [""])[0][:200]
+
+
 def _path(parts: list[str | int]) -> str:
     out = ""
     for part in parts:
@@ -110,7 +114,7 @@ class Judge:
                 [(uri, as_json_schema(doc, spec.is_30)) for uri, doc in documents.items()]
             )
         except (jsonschema_rs.ReferencingError, ValueError) as exc:
-            raise DocumentError(f"{spec.name}: its schemas cannot be compiled ({str(exc)[:200]})") from None
+            raise DocumentError(f"{spec.name}: its schemas cannot be compiled ({_first_line(exc)})") from None
         self._validators: dict[Location, jsonschema_rs.Validator] = {}
         self._routes: dict[str, list[tuple[re.Pattern[str], OperationRef]]] = {}
         for operation in operations(spec).values():
@@ -139,12 +143,12 @@ class Judge:
     def validator(self, location: Location) -> jsonschema_rs.Validator:
         known = self._validators.get(location)
         if known is None:
-            reference = {"$ref": f"{location.uri}#{location.pointer}"}
+            reference = {"$ref": f"{location.uri}#{quote(location.pointer, safe='/~')}"}
             try:
                 known = jsonschema_rs.validator_for(reference, registry=self.registry, validate_formats=True)
             except (jsonschema_rs.ReferencingError, ValueError) as exc:
                 raise DocumentError(
-                    f"{self.spec.label(location)} cannot be compiled ({str(exc)[:200]})"
+                    f"{self.spec.label(location)} cannot be compiled ({_first_line(exc)})"
                 ) from None
             self._validators[location] = known
         return known

@@ -76,9 +76,10 @@ def _require_entries(file: IO[bytes], path: Path) -> None:
 def _headers(raw: Any, where: str) -> Headers:
     if raw is None:
         return ()
-    if not isinstance(raw, list) or not all(isinstance(h, dict) for h in raw):
-        raise ValueError(f"{where} is not a list of {{name, value}}")
-    return tuple((str(h.get("name", "")), str(h.get("value", ""))) for h in raw)
+    try:
+        return tuple([(str(h["name"]), str(h["value"])) for h in raw])
+    except (TypeError, KeyError):
+        raise ValueError(f"{where} is not a list of {{name, value}}") from None
 
 
 def _body(holder: Any, where: str) -> tuple[bytes | None, str | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from contracts.evolution.errors import DocumentError
@@ -27,8 +27,9 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
+    """A place in one side's documents (a tuple: hashed at C speed, it keys every cache)."""
+
     uri: str  # the document, an absolute URI
     pointer: str  # a JSON pointer into it ('' is the whole document)
 

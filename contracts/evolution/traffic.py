@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from contracts.evolution.operations import OperationRef
 from contracts.evolution.result import Example, OperationTraffic, TrafficImpact
-from contracts.evolution.validation import Judge, request_of
+from contracts.evolution.validation import Answer, Judge, request_of
 from contracts.har import RecordedExchange, read_har
 
 MAX_REASONS = 50  # distinct reasons counted; more are counted as "other reasons"
@@ -80,15 +80,15 @@ class _Replay:
         tally: _Tally,
     ) -> None:
         headers = {n.lower(): v for n, v in exchange.response_headers}
-        args = (exchange.status, headers, exchange.response_media_type, exchange.response_body)
-        if self.new.response_problem(operation, *args, explain=False) is None:
+        answer = Answer(exchange.status, headers, exchange.response_media_type, exchange.response_body)
+        if self.new.response_problem(operation, answer, explain=False) is None:
             return
-        if self.old.response_problem(old_op, *args, explain=False) is not None:
+        if self.old.response_problem(old_op, answer, explain=False) is not None:
             self.already_out += 1
             return
         self.responses_out += 1
         tally.responses_out += 1
-        reason = self.new.response_problem(operation, *args, explain=True) or "out of contract"
+        reason = self.new.response_problem(operation, answer, explain=True) or "out of contract"
         self.first.setdefault("response", Example(operation.label, reason, index))
 
     def _tally(self, label: str) -> _Tally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -18,19 +17,10 @@ import jsonschema_rs
 
 from contracts.evolution.document import Location, Spec
 from contracts.evolution.errors import DocumentError
+from contracts.evolution.expected import BodyRule, ResponseRule, body_rule, response_rule, text_type
 from contracts.evolution.facts import SchemaFacts
 from contracts.evolution.json_schema import as_json_schema
-from contracts.evolution.operations import (
-    OperationRef,
-    Parameter,
-    content,
-    match_media,
-    media_type,
-    operations,
-    parameters,
-    response_key,
-    schema_of,
-)
+from contracts.evolution.operations import OperationRef, Parameter, media_type, operations, parameters
 from contracts.exchange import parse_json
 
 MAX_REASON = 160  # characters of a reason
@@ -39,18 +29,15 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
 _SPLIT = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
-@dataclass(slots=True)
-class Request:
-    """A recorded request, read once and judged by both documents."""
+class _Lazy:
+    """A recorded body read as JSON once, whichever document asks first."""
 
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-case names
-    body: bytes | None
-    media: str | None
-    _json: Any = field(default=None)
-    _parsed: bool = False
+    __slots__ = ("body", "_json", "_parsed")
+
+    def __init__(self, body: bytes | None) -> None:
+        self.body = body
+        self._json: Any = None
+        self._parsed = False
 
     def json(self) -> Any:
         if not self._parsed:
@@ -58,16 +45,39 @@ class Request:
         return self._json
 
 
+class Answer(_Lazy):
+    """A recorded answer: status, headers (lower-case names), media type, body."""
+
+    __slots__ = ("status", "headers", "media")
+
+    def __init__(
+        self, status: int, headers: Mapping[str, str], media: str | None, body: bytes | None
+    ) -> None:
+        super().__init__(body)
+        self.status, self.headers, self.media = status, headers, media
+
+
+class Request(_Lazy):
+    """A recorded request: its query (name → every value), headers (lower-case names), body."""
+
+    __slots__ = ("method", "path", "query", "headers", "media")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes | None,
+        media: str | None,
+    ) -> None:
+        super().__init__(body)
+        self.method, self.path, self.query, self.headers, self.media = method, path, query, headers, media
+
+
 def _is_json(media: str) -> bool:
     kind = media_type(media)
     return kind == "application/json" or kind.endswith("+json")
-
-
-def _text_type(types: frozenset[str] | None) -> str:
-    for kind in ("array", "integer", "number", "boolean", "object"):
-        if types is not None and kind in types:
-            return kind
-    return "string"
 
 
 def _read(text: str, kind: str) -> Any:
@@ -126,6 +136,8 @@ class Judge:
             routes.sort(key=lambda route: route[1].template.count("{"))  # literal segments first
         self._bases = _base_paths(spec.get(spec.root.child("servers")))
         self._parameters: dict[Location, dict[tuple[str, str], Parameter]] = {}
+        self._bodies: dict[Location, BodyRule | None] = {}
+        self._responses: dict[tuple[Location, int], ResponseRule | None] = {}
 
     def route(self, method: str, path: str) -> tuple[OperationRef, list[str]] | None:
         """The operation a request is, under one of the servers' base paths (or the root)."""
@@ -194,35 +206,30 @@ class Judge:
         if parameter.schema is None:
             return None
         facts = self.facts.of((parameter.schema,))
-        kind = _text_type(facts.types)
+        kind = text_type(facts.types)
         if kind == "object":
             return None
         if kind == "array":
             style, explode = parameter.style
             if not (explode and parameter.location == "query"):
                 texts = [p for t in texts for p in t.split(_SPLIT.get(style, ","))]
-            item_kind = _text_type(self.facts.of(facts.items).types) if facts.items else "string"
+            item_kind = text_type(self.facts.of(facts.items).types) if facts.items else "string"
             value: Any = [_read(t, item_kind) for t in texts]
         else:
             value = _read(texts[0], kind)
         return self._problem(parameter.schema, value, subject, explain)
 
     def _body(self, operation: OperationRef, request: Request, explain: bool) -> str | None:
-        if "requestBody" not in self.spec.value(operation.at):
+        rule = self._body_rule(operation)
+        if rule is None:
             return None
-        at, raw = self.spec.resolve(operation.at.child("requestBody"))
         if not request.body:
-            return (
-                "a request body now required"
-                if isinstance(raw, dict) and raw.get("required") is True
-                else None
-            )
-        media = content(self.spec, at)
+            return "a request body now required" if rule.required else None
         sent = request.media or request.headers.get("content-type") or "application/octet-stream"
-        match = match_media(sent, list(media))
+        match = rule.content.match(sent)
         if match is None:
             return f"{media_type(sent)} bodies are no longer accepted"
-        schema = schema_of(self.spec, media[match])
+        schema = rule.content.schemas[match]
         if schema is None or not _is_json(sent):
             return None
         body = request.json()
@@ -230,51 +237,43 @@ class Judge:
             return "the body is not JSON"
         return self._problem(schema, body, "body", explain)
 
-    def response_problem(
-        self,
-        operation: OperationRef,
-        status: int,
-        headers: Mapping[str, str],
-        media: str | None,
-        body: bytes | None,
-        explain: bool,
-    ) -> str | None:
+    def _body_rule(self, operation: OperationRef) -> BodyRule | None:
+        if operation.at not in self._bodies:
+            self._bodies[operation.at] = body_rule(self.spec, operation)
+        return self._bodies[operation.at]
+
+    def response_problem(self, operation: OperationRef, answer: Answer, explain: bool) -> str | None:
         """None when the document allows the answer; else why not."""
-        statuses = self.spec.get(operation.at.child("responses"))
-        key = response_key([str(s) for s in statuses], str(status)) if isinstance(statuses, dict) else None
-        if key is None:
+        key = (operation.at, answer.status)
+        if key not in self._responses:
+            self._responses[key] = response_rule(self.spec, self.facts, operation, answer.status)
+        rule = self._responses[key]
+        status = answer.status
+        if rule is None:
             return f"status {status} is not documented"
-        at, _ = self.spec.resolve(operation.at.child("responses", key))
-        for name in self.spec.get(at.child("headers")) or {}:
-            if str(name).lower() == "content-type":
-                continue
-            header, raw = self.spec.resolve(at.child("headers", name))
-            value = headers.get(str(name).lower())
+        for header in rule.headers:
+            value = answer.headers.get(header.name.lower())
             if value is None:
-                if isinstance(raw, dict) and raw.get("required") is True:
-                    return f"response {status}: header `{name}` now required"
-            elif isinstance(raw, dict) and "schema" in raw:
-                schema = header.child("schema")
-                kind = _text_type(self.facts.of((schema,)).types)
-                problem = self._problem(
-                    schema, _read(value, kind), f"response {status} header `{name}`", explain
-                )
+                if header.required:
+                    return f"response {status}: header `{header.name}` now required"
+            elif header.schema is not None:
+                subject = f"response {status} header `{header.name}`"
+                problem = self._problem(header.schema, _read(value, header.kind), subject, explain)
                 if problem:
                     return problem
-        documented = content(self.spec, at)
-        if not body or not documented:
+        if not answer.body or not rule.content.schemas:
             return None
-        sent = media or headers.get("content-type") or "application/octet-stream"
-        match = match_media(sent, list(documented))
+        sent = answer.media or answer.headers.get("content-type") or "application/octet-stream"
+        match = rule.content.match(sent)
         if match is None:
             return f"response {status}: {media_type(sent)} is not documented"
-        body_schema = schema_of(self.spec, documented[match])
-        if body_schema is None or not _is_json(sent):
+        schema = rule.content.schemas[match]
+        if schema is None or not _is_json(sent):
             return None
-        value = parse_json(body)
+        value = answer.json()
         if value is None:
             return f"response {status}: the body is not JSON"
-        problem = self._problem(body_schema, value, "body", explain)
+        problem = self._problem(schema, value, "body", explain)
         return f"response {status}: {problem}" if problem else None
 
 

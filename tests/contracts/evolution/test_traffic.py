@@ -15,7 +15,7 @@ from support import API, AUTH, make_client
 from contracts.cli import main
 from contracts.evolution.document import Limits, Spec
 from contracts.evolution.source import to_uri
-from contracts.evolution.validation import Judge, request_of
+from contracts.evolution.validation import Answer, Judge, request_of
 from contracts.har import RecordedExchange, read_har, write_har
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -139,18 +139,9 @@ def test_the_judge_agrees_with_the_sandbox(recording: Path) -> None:
             exchange.status,
             problem,
         )
-        answer = {n.lower(): v for n, v in exchange.response_headers}
-        assert (
-            judge.response_problem(
-                route[0],
-                exchange.status,
-                answer,
-                exchange.response_media_type,
-                exchange.response_body,
-                explain=True,
-            )
-            is None
-        )
+        headers = {n.lower(): v for n, v in exchange.response_headers}
+        answer = Answer(exchange.status, headers, exchange.response_media_type, exchange.response_body)
+        assert judge.response_problem(route[0], answer, explain=True) is None
     assert judged == 15
 
 

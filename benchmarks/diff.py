@@ -37,6 +37,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from diff.recording import recorded  # noqa: E402
+
 from contracts.cli import main  # noqa: E402
 from contracts.har import RecordedExchange, write_har  # noqa: E402
 
@@ -103,25 +105,13 @@ def record_session() -> list[RecordedExchange]:
     from mock_server.settings import Settings
 
     exchanges: list[RecordedExchange] = []
-    with TestClient(create_app(Settings(clock="manual", start_at=1772438400.0, seed=7))) as client:
+    with TestClient(
+        create_app(Settings(clock="manual", start_at=1772438400.0, seed=7, quiet=True))
+    ) as client:
 
         def call(method: str, path: str, **kwargs: Any) -> Any:
             response = client.request(method, path, headers={**AUTH, **kwargs.pop("headers", {})}, **kwargs)
-            request = response.request
-            exchanges.append(
-                RecordedExchange(
-                    method=request.method,
-                    url=str(request.url),
-                    request_headers=tuple(request.headers.multi_items()),
-                    request_body=request.content or None,
-                    request_media_type=request.headers.get("content-type"),
-                    status=response.status_code,
-                    response_headers=tuple(response.headers.multi_items()),
-                    response_body=response.content or None,
-                    response_media_type=response.headers.get("content-type"),
-                    started="2026-03-02T08:00:00.000000Z",
-                )
-            )
+            exchanges.append(recorded(response, "2026-03-02T08:00:00.000000Z"))
             return response
 
         for index in range(6):

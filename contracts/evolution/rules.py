@@ -37,7 +37,7 @@ class Rule:
     summary: str
 
 
-_PLAIN: tuple[tuple[str, Level, str], ...] = (
+PLAIN: tuple[tuple[str, Level, str], ...] = (
     ("operation-removed", B, "an operation is gone: clients calling it get 404 or 405"),
     ("operation-added", C, "a new operation"),
     ("operation-deprecated", C, "an operation is marked deprecated"),
@@ -135,7 +135,8 @@ BOUNDS = {
 }
 
 
-def _sided() -> list[tuple[str, Level, Level, str]]:
+def sided() -> list[tuple[str, Level, Level, str]]:
+    """(rule id without its side, request level, response level, meaning), bounds included."""
     rows = list(_SIDED)
     for keyword, family in BOUNDS.items():
         rows.append(
@@ -146,8 +147,8 @@ def _sided() -> list[tuple[str, Level, Level, str]]:
 
 
 def _table() -> dict[str, Rule]:
-    table = {rule_id: Rule(rule_id, level, summary) for rule_id, level, summary in _PLAIN}
-    for suffix, request, response, summary in _sided():
+    table = {rule_id: Rule(rule_id, level, summary) for rule_id, level, summary in PLAIN}
+    for suffix, request, response, summary in sided():
         table[f"request-{suffix}"] = Rule(f"request-{suffix}", request, f"request: {summary}")
         table[f"response-{suffix}"] = Rule(f"response-{suffix}", response, f"response: {summary}")
     return table

@@ -17,7 +17,7 @@ import jsonschema_rs
 
 from contracts.evolution.document import Location, Spec
 from contracts.evolution.errors import DocumentError
-from contracts.evolution.expected import BodyRule, ResponseRule, body_rule, response_rule, text_type
+from contracts.evolution.expected import BodyRule, Content, ResponseRule, body_rule, response_rule, text_type
 from contracts.evolution.facts import SchemaFacts
 from contracts.evolution.json_schema import as_json_schema
 from contracts.evolution.operations import OperationRef, Parameter, media_type, operations, parameters
@@ -29,13 +29,14 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", re.ASCII)
 _SPLIT = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
-class _Lazy:
-    """A recorded body read as JSON once, whichever document asks first."""
+class _Recorded:
+    """A recorded request or answer: headers (lower-case names), media type, and a body read as
+    JSON once, whichever document asks first."""
 
-    __slots__ = ("body", "_json", "_parsed")
+    __slots__ = ("headers", "media", "body", "_json", "_parsed")
 
-    def __init__(self, body: bytes | None) -> None:
-        self.body = body
+    def __init__(self, headers: Mapping[str, str], media: str | None, body: bytes | None) -> None:
+        self.headers, self.media, self.body = headers, media, body
         self._json: Any = None
         self._parsed = False
 
@@ -45,22 +46,18 @@ class _Lazy:
         return self._json
 
 
-class Answer(_Lazy):
-    """A recorded answer: status, headers (lower-case names), media type, body."""
-
-    __slots__ = ("status", "headers", "media")
+class Answer(_Recorded):
+    __slots__ = ("status",)
 
     def __init__(
         self, status: int, headers: Mapping[str, str], media: str | None, body: bytes | None
     ) -> None:
-        super().__init__(body)
-        self.status, self.headers, self.media = status, headers, media
+        super().__init__(headers, media, body)
+        self.status = status
 
 
-class Request(_Lazy):
-    """A recorded request: its query (name → every value), headers (lower-case names), body."""
-
-    __slots__ = ("method", "path", "query", "headers", "media")
+class Request(_Recorded):
+    __slots__ = ("method", "path", "query")
 
     def __init__(
         self,
@@ -71,8 +68,8 @@ class Request(_Lazy):
         body: bytes | None,
         media: str | None,
     ) -> None:
-        super().__init__(body)
-        self.method, self.path, self.query, self.headers, self.media = method, path, query, headers, media
+        super().__init__(headers, media, body)
+        self.method, self.path, self.query = method, path, query
 
 
 def _is_json(media: str) -> bool:
@@ -225,17 +222,21 @@ class Judge:
             return None
         if not request.body:
             return "a request body now required" if rule.required else None
-        sent = request.media or request.headers.get("content-type") or "application/octet-stream"
-        match = rule.content.match(sent)
+        return self._content_problem(rule.content, request, explain)
+
+    def _content_problem(self, content: Content, part: _Recorded, explain: bool) -> str | None:
+        """A body against its media type's schema; None when it matches or is not JSON to judge."""
+        sent = part.media or part.headers.get("content-type") or "application/octet-stream"
+        match = content.match(sent)
         if match is None:
-            return f"{media_type(sent)} bodies are no longer accepted"
-        schema = rule.content.schemas[match]
+            return f"{media_type(sent)} bodies are not documented"
+        schema = content.schemas[match]
         if schema is None or not _is_json(sent):
             return None
-        body = request.json()
-        if body is None:
+        value = part.json()
+        if value is None:
             return "the body is not JSON"
-        return self._problem(schema, body, "body", explain)
+        return self._problem(schema, value, "body", explain)
 
     def _body_rule(self, operation: OperationRef) -> BodyRule | None:
         if operation.at not in self._bodies:
@@ -263,17 +264,7 @@ class Judge:
                     return problem
         if not answer.body or not rule.content.schemas:
             return None
-        sent = answer.media or answer.headers.get("content-type") or "application/octet-stream"
-        match = rule.content.match(sent)
-        if match is None:
-            return f"response {status}: {media_type(sent)} is not documented"
-        schema = rule.content.schemas[match]
-        if schema is None or not _is_json(sent):
-            return None
-        value = answer.json()
-        if value is None:
-            return f"response {status}: the body is not JSON"
-        problem = self._problem(schema, value, "body", explain)
+        problem = self._content_problem(rule.content, answer, explain)
         return f"response {status}: {problem}" if problem else None
 
 

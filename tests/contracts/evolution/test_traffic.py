@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
+from diff.recording import recorded
 from support import API, AUTH, make_client
 
 from contracts.cli import main
@@ -31,21 +32,7 @@ WITHOUT_TIMEZONE = 3
 
 def _record(client: Any, exchanges: list[RecordedExchange], method: str, url: str, **kwargs: Any) -> Any:
     response = client.request(method, url, **kwargs)
-    request = response.request
-    exchanges.append(
-        RecordedExchange(
-            method=request.method,
-            url=str(request.url),
-            request_headers=tuple(request.headers.multi_items()),
-            request_body=request.content or None,
-            request_media_type=request.headers.get("content-type"),
-            status=response.status_code,
-            response_headers=tuple(response.headers.multi_items()),
-            response_body=response.content or None,
-            response_media_type=response.headers.get("content-type"),
-            started=f"2026-03-02T08:00:{len(exchanges):02d}.000000Z",
-        )
-    )
+    exchanges.append(recorded(response, f"2026-03-02T08:00:{len(exchanges):02d}.000000Z"))
     return response
 
 

@@ -107,7 +107,7 @@ def _request_body(
     if old_body is None and new_body is None:
         return
     if old_body is None and new_body is not None:
-        required = new.value(new_body).get("required") is True
+        required = new.mapping(new_body).get("required") is True
         rule = "request-body-added-required" if required else "request-body-added"
         recorder.add(
             rule, f"a request body was added{' (required)' if required else ''}", old_op.at, new_body
@@ -117,7 +117,7 @@ def _request_body(
         recorder.add("request-body-removed", "the request body was removed", old_body, new_op.at)
         return
     assert old_body is not None and new_body is not None
-    was, now = old.value(old_body).get("required") is True, new.value(new_body).get("required") is True
+    was, now = old.mapping(old_body).get("required") is True, new.mapping(new_body).get("required") is True
     if now and not was:
         recorder.add("request-body-became-required", "the request body became required", old_body, new_body)
     elif was and not now:
@@ -207,12 +207,8 @@ def _headers(
     recorder: Recorder, schemas: SchemaComparison, old_at: Location, new_at: Location, status: str
 ) -> None:
     old, new = recorder.sides.old, recorder.sides.new
-    old_h = {
-        str(n).lower(): (n, old_at.child("headers", n)) for n in (old.get(old_at.child("headers")) or {})
-    }
-    new_h = {
-        str(n).lower(): (n, new_at.child("headers", n)) for n in (new.get(new_at.child("headers")) or {})
-    }
+    old_h = {str(n).lower(): (n, old_at.child("headers", n)) for n in old.mapping(old_at.child("headers"))}
+    new_h = {str(n).lower(): (n, new_at.child("headers", n)) for n in new.mapping(new_at.child("headers"))}
     old_h.pop("content-type", None)
     new_h.pop("content-type", None)
     for key, (name, at) in old_h.items():

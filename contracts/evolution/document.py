@@ -130,6 +130,11 @@ class Spec:
         except DocumentError:
             return None
 
+    def mapping(self, location: Location) -> dict[str, Any]:
+        """The object at a location; empty when there is none or it is not an object."""
+        found = self.get(location)
+        return found if isinstance(found, dict) else {}
+
     def resolve(self, location: Location) -> tuple[Location, Any]:
         """Where a chain of `$ref`s starting at `location` ends, and the value there."""
         known = self._resolved.get(location)

@@ -74,7 +74,7 @@ def response_rule(
         return None
     at, _ = spec.resolve(operation.at.child("responses", key))
     headers = []
-    for name in spec.get(at.child("headers")) or {}:
+    for name in spec.mapping(at.child("headers")):
         if str(name).lower() == "content-type":
             continue
         header_at, raw = spec.resolve(at.child("headers", name))

@@ -126,7 +126,8 @@ class SchemaFacts:
             _merge(facts, self.node(target))
             return facts
         _own(facts, raw, location, self.spec.is_30)
-        for index, _ in enumerate(raw.get("allOf") or ()):
+        members = raw.get("allOf")
+        for index in range(len(members) if isinstance(members, list) else 0):
             _merge(facts, self.node(location.child("allOf", index)))
         for keyword in ("oneOf", "anyOf"):
             if isinstance(raw.get(keyword), list) and raw[keyword]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+import shlex
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -214,3 +216,21 @@ def test_a_remote_document_may_not_reach_outside_its_origin(
         capsys.readouterr().err
         == f"batchcalls-contract: GET {base}/absent.json answered 404, not the document\n"
     )
+
+
+def test_the_documented_command_lines_are_valid() -> None:
+    """Every `batchcalls-contract diff …` line of the README and docs/spec-diff.md parses."""
+    from contracts.cli import parser
+
+    lines = []
+    for doc in (ROOT / "README.md", ROOT / "docs" / "spec-diff.md"):
+        for block in re.findall(r"```bash\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S):
+            lines += [
+                line.split("#", 1)[0]
+                for line in block.splitlines()
+                if line.startswith("batchcalls-contract diff")
+            ]
+    assert len(lines) >= 6
+    for line in lines:
+        args = parser().parse_args(shlex.split(line)[1:])
+        assert args.command == "diff" and args.old and args.new

@@ -10,6 +10,7 @@ Layers (each imports only those above it in this list, and never `mock_server`, 
 - `errors`        two trees: `Finding` (about the API under test) and `KitError` (the kit's own)
 - `exchange`, `config`, `results`, `spec`, `curl`   values: one request and its answer, what to run,
                   what was found, the contract (with its documented error codes), reproductions
+- `har`, `evolution/`  HAR 1.2 files; `diff OLD NEW`: two OpenAPI documents compared, traffic replayed
 - `checks`        the one registry of response checks, also registered as Schemathesis checks
 - `target`, `client`, `ledger`            the server: probing, the recording client, created resources
 - `dialects/`     one `KitDialect` profile per API: every per-API fact and behaviour

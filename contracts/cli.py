@@ -1,4 +1,5 @@
-"""`batchcalls-contract run`: check a server against the Batch Calls contract.
+"""`batchcalls-contract run`: check a server against the Batch Calls contract; `proxy`: check live
+traffic; `diff OLD NEW`: which changes between two OpenAPI documents break clients.
 
 The spec says which API: openapi.json (Truedy, a Bearer --api-key) or openapi.zudu.json (Zudu,
 --api-key and --api-secret sent as X-API-KEY and X-API-SECRET).
@@ -19,6 +20,7 @@ from contracts import __version__
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError
+from contracts.evolution import command as diff_command
 from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
@@ -188,6 +190,7 @@ def parser() -> argparse.ArgumentParser:
     proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
     proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
     proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
+    diff_command.add_parser(commands)
     return root
 
 
@@ -231,6 +234,8 @@ def _quiet(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "diff":
+            return diff_command.run(args)
         if args.command == "proxy":
             return run_proxy(
                 ProxyConfig(

@@ -59,6 +59,23 @@ class Limits:
     queued_checks: int = 1000
 
 
+@dataclass
+class _InFlight:
+    """One request on its way: what the checks will need of it once answered."""
+
+    sequence: int
+    method: str
+    path: str  # as the client sent it (without the query), for the spec's operations
+    url: str  # the target's, for reproductions
+    headers: list[tuple[bytes, bytes]]  # forwarded to the target
+    sent: Copy
+    answered: Copy
+
+    def release(self) -> None:
+        self.sent.release()
+        self.answered.release()
+
+
 class _ClientSlow(Exception):
     """The client did not send its body, or take the answer, within the client timeout."""
 
@@ -182,25 +199,25 @@ class Proxy:
             target = self.base_path + target
         url = self.origin + target.decode("latin-1")
         headers = end_to_end(scope["headers"])
-        sequence = next(self.sequence)
         sent, answered = Copy(self.budget), Copy(self.budget)
+        flight = _InFlight(next(self.sequence), method, scope["path"], url, headers, sent, answered)
         body = _Body(receive, asyncio.get_running_loop().time() + self.limits.client_timeout, sent)
         try:
-            response = await self._send(method, target, headers, body, has_body(scope["headers"]))
+            response = await self._send(flight, target, body, has_body(scope["headers"]))
         except _ClientSlow:
-            sent.release()
+            flight.release()
             self._refuse("408 request body too slow")
             late = f"the request body did not arrive within {self.limits.client_timeout:g} s"
             return await _answer(send, 408, {"error": late}, close=True)
         except _ClientGone:
-            return sent.release()
+            return flight.release()
         except _NoTurn:
-            sent.release()
+            flight.release()
             self._refuse("503 no upload turn")
             busy = f"{self.limits.streaming_uploads} uploads are being forwarded; try again"
             return await _answer(send, 503, {"error": busy}, close=True)
         except httpx.HTTPError as exc:
-            sent.release()
+            flight.release()
             where = redact_url(url, self.redaction)
             self.upstream_errors.append(printable(f"{method} {where}: {type(exc).__name__}: {exc}"))
             self._refuse("502 target unreachable")
@@ -209,18 +226,14 @@ class Proxy:
         try:
             await self._answer_client(send, response, answered)
         except (_ClientSlow, httpx.HTTPError) as exc:  # the connection is closed unanswered
-            sent.release()
-            answered.release()
+            flight.release()
             self._refuse("answer not taken in time" if isinstance(exc, _ClientSlow) else "target broke off")
             return
         finally:
             await response.aclose()
-        request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
-        self._check_later(sequence, method, scope["path"], url, request_headers, sent, response, answered)
+        self._check_later(flight, response)
 
-    async def _send(
-        self, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: _Body, with_body: bool
-    ) -> httpx.Response:
+    async def _send(self, flight: _InFlight, target: bytes, body: _Body, with_body: bool) -> httpx.Response:
         """The request to the target, once the client's body is known to be on its way."""
         assert self.client is not None
         await body.read_prefix(self.limits.prefix)
@@ -233,9 +246,9 @@ class Proxy:
                 raise _NoTurn from None
             self.streaming += 1
         request = httpx.Request(
-            method,
+            flight.method,
             self.origin,
-            headers=headers,
+            headers=flight.headers,
             content=body.stream() if with_body else None,
             extensions={"target": target},  # the request target exactly as the client sent it
         )
@@ -261,63 +274,36 @@ class Proxy:
         except TimeoutError:
             raise _ClientSlow from None
 
-    def _check_later(
-        self,
-        sequence: int,
-        method: str,
-        path: str,
-        url: str,
-        request_headers: list[tuple[str, str]],
-        sent: Copy,
-        response: httpx.Response,
-        answered: Copy,
-    ) -> None:
+    def _check_later(self, flight: _InFlight, response: httpx.Response) -> None:
         """On the proxy's one checking thread, in arrival order, off the event loop: the next request
         through the proxy does not wait for the checks of this one."""
         if self.queued >= self.limits.queued_checks:
-            sent.release()
-            answered.release()
+            flight.release()
             self.observations.not_checked["the checker was behind"] += 1
             return
         self.queued += 1
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            self.checker,
-            self._observe,
-            *(sequence, method, path, url, request_headers, sent, response, answered),
-        )
+        future = asyncio.get_running_loop().run_in_executor(self.checker, self._observe, flight, response)
         future.add_done_callback(self._checked)
         self.pending = future
 
     def _checked(self, future: asyncio.Future[None]) -> None:
         self.queued -= 1
 
-    def _observe(
-        self,
-        sequence: int,
-        method: str,
-        path: str,
-        url: str,
-        request_headers: list[tuple[str, str]],
-        sent: Copy,
-        response: httpx.Response,
-        answered: Copy,
-    ) -> None:
+    def _observe(self, flight: _InFlight, response: httpx.Response) -> None:
         try:
             encoding = response.headers.get("content-encoding", "")
-            content, cut, unchecked = _decoded(encoding, answered.content())
-            body = sent.content()
-            curl = curl_command(method, url, request_headers, body, self.redaction, max_body=MAX_CURL_BODY)
+            content, cut, unchecked = _decoded(encoding, flight.answered.content())
+            body = flight.sent.content()
+            sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in flight.headers]
+            curl = curl_command(flight.method, flight.url, sent, body, self.redaction, max_body=MAX_CURL_BODY)
             headers = {k.lower(): v for k, v in response.headers.items()}
-            exchange = Exchange(method, path, response.status_code, headers, content, curl, cut)
-            headers_sent = {k.lower(): v for k, v in request_headers}
-            forwarded = Forwarded(sequence, method, path, headers_sent, body, exchange, unchecked)
-            self.observations.observe(forwarded)
+            exchange = Exchange(flight.method, flight.path, response.status_code, headers, content, curl, cut)
+            request = (flight.sequence, flight.method, flight.path, {k.lower(): v for k, v in sent}, body)
+            self.observations.observe(Forwarded(*request, exchange, unchecked))
         except Exception:  # noqa: BLE001 - a bug of a check must never reach the client
             self.check_crashes += 1
         finally:
-            sent.release()
-            answered.release()
+            flight.release()
 
     async def _report(self, send: Send) -> None:
         if self.pending is not None:  # one worker, in order: the last one done means all are

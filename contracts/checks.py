@@ -7,7 +7,9 @@ Each `ResponseCheck` is a plain function of an `Exchange` and what the spec docu
   `rules_id`.
 A dialect (`contracts.dialects`) lists the checks of its API; a run switches the others off.
 
-Both APIs: a JSON `Content-Type` on every body, and no 5xx.
+Both APIs: a JSON `Content-Type` on every body, no 5xx, and every answer whole within the kit's
+bounds (`contracts.body`: at most MAX_ANSWER bytes, complete within --timeout, in an encoding the
+kit asked for and that decodes).
 Truedy (`truedy_*`): the error envelope `{error: {code, message, details}, meta}` with a code the
 spec's `x-error-codes` lists for the status (a 422 may instead be `HTTPValidationError`
 `{detail: [{loc, msg, type}]}`); `X-Request-Id` equal to `meta.request_id`; the counter invariants.
@@ -27,6 +29,7 @@ from typing import Any
 
 import schemathesis
 
+from contracts.body import CUT_ATTRIBUTE, MAX_ANSWER
 from contracts.errors import ResponseCheckFailure
 from contracts.exchange import Exchange, parse_json
 from contracts.results import Requirement
@@ -49,6 +52,11 @@ class ResponseCheck:
 
 
 # Generic ------------------------------------------------------------------------------------------
+def complete_answer_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
+    """The reader stopped before the end of the answer (`Exchange.cut` says why)."""
+    return [exchange.cut] if exchange.cut else []
+
+
 def content_type_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
     """Every body the spec documents is application/json: the Content-Type must say so."""
     if exchange.method.upper() == "HEAD" or not exchange.content:
@@ -329,7 +337,15 @@ ZUDU_COUNTERS_CHECK = ResponseCheck(
     "Every batch read: picked_up ≤ completed ≤ total, picked_up ≤ sent ≤ total, total = total_task_count",
     lambda e, facts: zudu_counter_problems(e.content),
 )
+COMPLETE_ANSWER = ResponseCheck(
+    "complete_answer",
+    "rules/response.complete_answer",
+    f"Every answer is whole: at most {MAX_ANSWER // 2**20} MiB, complete within --timeout, and decodable "
+    "(a Content-Encoding the client asked for, valid)",
+    complete_answer_problems,
+)
 CHECKS: tuple[ResponseCheck, ...] = (
+    COMPLETE_ANSWER,
     CONTENT_TYPE,
     NO_SERVER_ERROR,
     TRUEDY_ENVELOPE,
@@ -389,7 +405,8 @@ def _as_schemathesis_check(check: ResponseCheck) -> None:
         ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
     ) -> bool | None:
         headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
-        exchange = Exchange(case.method, case.path, response.status_code, headers, response.content)
+        cut = str(getattr(response.request, CUT_ATTRIBUTE, ""))  # set by fuzz's bounded reading
+        exchange = Exchange(case.method, case.path, response.status_code, headers, response.content, cut=cut)
         problems = check.problems(exchange, _Facts.active)
         if problems:
             raise ResponseCheckFailure("; ".join(problems))

@@ -19,15 +19,16 @@ from pathlib import Path
 from contracts import __version__
 from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
-from contracts.errors import KitError, UsageError
+from contracts.errors import KitError, UsageError, internal_error
 from contracts.evolution import command as diff_command
 from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
-from contracts.runner import run
+from contracts.runner import run, unstarted
 from contracts.spec import default_spec_path
 
 DEBUG_ENV = "BATCHCALLS_CONTRACT_DEBUG"
+DEBUG_HINT = f"set {DEBUG_ENV}=1 to see the traceback"
 
 
 def _positive_int(value: str) -> int:
@@ -187,11 +188,33 @@ def parser() -> argparse.ArgumentParser:
     proxy.add_argument(
         "--timeout", type=_positive_float, default=60.0, help="seconds per forwarded request (default 60)"
     )
+    proxy.add_argument(
+        "--client-timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a client must send its whole request body, and take each part of the answer, within this "
+        "time; else 408 or its connection is closed (default 30)",
+    )
     proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
     proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
     proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
     diff_command.add_parser(commands)
     return root
+
+
+def proxy_config_from(args: argparse.Namespace) -> ProxyConfig:
+    return ProxyConfig(
+        target=args.target,
+        spec_path=args.spec or default_spec_path(),
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        client_timeout=args.client_timeout,
+        report_md=args.report,
+        junit_xml=args.junit_xml,
+        report_html=args.html,
+    )
 
 
 def config_from(args: argparse.Namespace) -> KitConfig:
@@ -237,24 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "diff":
             return diff_command.run(args)
         if args.command == "proxy":
-            return run_proxy(
-                ProxyConfig(
-                    target=args.target,
-                    spec_path=args.spec or default_spec_path(),
-                    host=args.host,
-                    port=args.port,
-                    timeout=args.timeout,
-                    report_md=args.report,
-                    junit_xml=args.junit_xml,
-                    report_html=args.html,
-                )
-            )
+            return run_proxy(proxy_config_from(args))
         config = config_from(args)
-        result = run(config, _quiet if config.quiet else _progress)
-        print(summary(result), flush=True)
-        for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
-            print(f"report: {path}")
-        return result.exit_code
     except KitError as error:
         print(f"batchcalls-contract: {error}", file=sys.stderr)
         return 2
@@ -264,12 +271,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug of the kit: one sentence, the traceback on request
         if os.environ.get(DEBUG_ENV):
             raise
-        print(
-            f"batchcalls-contract: internal error of the kit ({type(error).__name__}: {error}); "
-            f"set {DEBUG_ENV}=1 to see the traceback",
-            file=sys.stderr,
-        )
+        print(f"batchcalls-contract: {internal_error(error, DEBUG_HINT)}", file=sys.stderr)
         return 2
+    return _run(config)
+
+
+def _run(config: KitConfig) -> int:
+    """Run, print the summary, write the reports; the reports are written whatever happens (a run
+    that could not start, or stopped on a bug of the kit, says so in them)."""
+    try:
+        result = run(config, _quiet if config.quiet else _progress)
+    except UsageError as error:  # the options, the spec: no run to report on
+        print(f"batchcalls-contract: {error}", file=sys.stderr)
+        return 2
+    except KitError as error:
+        print(f"batchcalls-contract: {error}", file=sys.stderr)
+        result = unstarted(config, str(error))
+    except KeyboardInterrupt:
+        print("batchcalls-contract: interrupted", file=sys.stderr)
+        result = unstarted(config, "interrupted")
+    except Exception as error:  # a bug of the kit: one sentence, the traceback on request
+        if os.environ.get(DEBUG_ENV):
+            raise
+        message = internal_error(error, DEBUG_HINT)
+        print(f"batchcalls-contract: {message}", file=sys.stderr)
+        result = unstarted(config, message)
+    else:
+        print(summary(result), flush=True)
+    try:
+        for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
+            print(f"report: {path}")
+    except KitError as error:
+        print(f"batchcalls-contract: {error}", file=sys.stderr)
+        return 2
+    return result.exit_code
 
 
 if __name__ == "__main__":

@@ -1,16 +1,40 @@
-"""The rules suite's HTTP client: every exchange is kept as a curl command and shown to observers."""
+"""The rules suite's HTTP client: every exchange is kept as a curl command and shown to observers.
+
+Paths are built from what the target answered (ids): whatever an id holds (a newline, `?`, `/`,
+`..`, a number), it is sent percent-encoded in its place, and a path longer than MAX_PATH is not
+sent at all (a finding: no client could use such an id). Answers are read within the bounds of
+`target.fetch`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from contracts.curl import curl_command, secret_variables
 from contracts.dialects import TRUEDY, KitDialect
+from contracts.errors import RuleViolation
 from contracts.exchange import Exchange
-from contracts.target import transport_error
+from contracts.target import fetch, http_client, transport_error
+
+MAX_PATH = 8192  # characters of a path the kit sends (ids come from the target; servers refuse more)
+# what stays as it is in a path: "/" between segments, RFC 3986's unreserved and sub-delims, ":" "@"
+PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
+def safe_path(path: str) -> str:
+    """`path` with every character that is not plain in a URL path percent-encoded (ids the target
+    chose may hold anything); raises RuleViolation when it is too long to send."""
+    encoded = quote(path, safe=PATH_SAFE)
+    if len(encoded) > MAX_PATH:
+        raise RuleViolation(
+            f"the path {encoded[:80]}… is {len(encoded)} characters long: an id the target answered "
+            f"cannot be sent back (the kit sends no path over {MAX_PATH} characters)"
+        )
+    return encoded
 
 
 class _Default:
@@ -43,7 +67,7 @@ class ApiClient:
         self.dialect = dialect
         self.observers: list[Observer] = []
         self.secrets = secret_variables(api_key, api_secret, other_api_key, other_api_secret)
-        self._http = httpx.Client(timeout=timeout)
+        self._http = http_client(timeout)
 
     def close(self) -> None:
         self._http.close()
@@ -65,11 +89,11 @@ class ApiClient:
         api_secret = self.api_secret if isinstance(secret, _Default) else secret
         sent = {**(headers or {}), **self.dialect.auth_headers(api_key, api_secret)}
         request = self._http.build_request(
-            method, self.base_url + path, json=json, content=content, headers=sent, params=params
+            method, self.base_url + safe_path(path), json=json, content=content, headers=sent, params=params
         )
         curl = curl_command(method, str(request.url), request.headers, request.content, self.secrets)
         try:
-            response = self._http.send(request)
+            answer = fetch(self._http, request, self.timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, str(request.url), self.timeout) from None
         exchange = Exchange(
@@ -77,10 +101,11 @@ class ApiClient:
             path=request.url.raw_path.decode("ascii", "replace").removeprefix(
                 httpx.URL(self.base_url).raw_path.decode("ascii", "replace").rstrip("/")
             ),
-            status=response.status_code,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            content=response.content,
+            status=answer.status,
+            headers=answer.headers,
+            content=answer.content,
             curl=curl,
+            cut=answer.cut,
         )
         for observe in self.observers:
             observe(exchange)

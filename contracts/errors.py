@@ -69,3 +69,8 @@ class TargetNotApi(TargetError):
 
 class TargetRejectedKey(TargetError):
     """The target refused the API key given to the kit."""
+
+
+def internal_error(error: Exception, consequence: str) -> str:
+    """The sentence for a bug of the kit (not a problem of the target), and what it cost the run."""
+    return f"internal error of the kit ({type(error).__name__}: {error}); {consequence}"

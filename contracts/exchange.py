@@ -28,6 +28,7 @@ class Exchange:
     headers: Mapping[str, str]  # of the answer, lower-case names
     content: bytes
     curl: str = ""  # the request as a curl command (keys as environment variables)
+    cut: str = ""  # why the body is not whole (too large, too slow, badly encoded); "" when it is
 
     @property
     def body(self) -> Any:

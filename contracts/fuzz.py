@@ -4,21 +4,32 @@ schema:   the examples, coverage and fuzzing phases (positive and negative data,
 stateful: the stateful phase, sequences through the spec's links (create → get → update → schedule
           → pause → resume → delete) with use-after-free and resource-availability checks.
 Every check result becomes a requirement `<suite>/<operationId>/<check>`.
+
+Schemathesis reads every answer whole; the kit reads it for Schemathesis instead (`_read_bounded`,
+a response hook of every request it sends: its cases, its checks' own requests, its probes of the
+target), within the bounds of `contracts.body`, so a hostile answer (a gigabyte, a stream that
+never ends, a gzip bomb) is cut and reported by the `complete_answer` check.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
+import requests
 import schemathesis
 from schemathesis.engine import Status, StopReason, events, from_schema
+from schemathesis.engine import context as engine_context
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
+from schemathesis.transport.requests import REQUESTS_TRANSPORT
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
+from contracts.body import CUT_ATTRIBUTE, MAX_ANSWER, BoundedBody
 from contracts.checks import CUSTOM, checking_against
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
@@ -44,14 +55,67 @@ Progress = Callable[[str], None]
 
 
 class _Tagging:
-    """Prefixes the names of what the fuzzers create with the run's tag (valid data only).
+    """The run in progress: prefixes the names of what the fuzzers create with its tag (valid data
+    only), and reads answers within its --timeout.
 
     Schemathesis runs `before_call` hooks only from its global registry, so one hook is registered
     once and looks up the run in progress.
     """
 
     active: Ledger | None = None
+    timeout: float = 10.0
     lock = threading.Lock()
+
+
+READ_CHUNK = 65_536
+
+
+def _read_bounded(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A requests response hook: read the body within the bounds (as `target.fetch` does) before
+    Schemathesis does; an answer cut short is marked on its request (CUT_ATTRIBUTE) for the checks."""
+    if response._content_consumed:  # read already (a hook of the session and of the request)
+        return
+    body = BoundedBody(response.headers.get("content-encoding", ""), MAX_ANSWER, _Tagging.timeout)
+    try:
+        while chunk := response.raw.read1(READ_CHUNK, decode_content=False):
+            if not body.feed(chunk):
+                break
+    except ReadTimeoutError:
+        body.too_slow()
+    except ProtocolError as exc:
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    response._content = body.finish()  # what `response.content` returns from now on
+    response._content_consumed = True
+    if body.cut is None:
+        response.raw.release_conn()
+    else:
+        setattr(response.request, CUT_ATTRIBUTE, body.reason)
+        response.close()  # drops the connection: the rest of the answer is never read
+
+
+@contextmanager
+def _bounded_reading() -> Iterator[None]:
+    """For the length of a run, every request Schemathesis sends reads its answer with
+    `_read_bounded`: those of its transport (cases, and the checks that send requests of their own,
+    with sessions of their own) and those of the sessions its engine makes (its probes)."""
+    send, make_session = REQUESTS_TRANSPORT.send, engine_context.make_session
+
+    def bounded_send(case: schemathesis.Case[Any], **kwargs: Any) -> Any:
+        return send(case, **{**kwargs, "hooks": {"response": [_read_bounded]}})
+
+    def bounded_session(*args: Any, **kwargs: Any) -> requests.Session:
+        session = make_session(*args, **kwargs)
+        session.hooks["response"].append(_read_bounded)
+        return session
+
+    REQUESTS_TRANSPORT.send = bounded_send  # type: ignore[method-assign]
+    engine_context.make_session = bounded_session
+    try:
+        yield
+    finally:
+        del REQUESTS_TRANSPORT.send  # the class's method again
+        engine_context.make_session = make_session
 
 
 @schemathesis.hook
@@ -245,8 +309,8 @@ def run_engine(
     errors: list[str] = []
     elapsed: dict[str, float] = {}
     started: dict[str, float] = {}
-    with _Tagging.lock, checking_against(facts(document)):
-        _Tagging.active = ledger
+    with _Tagging.lock, checking_against(facts(document)), _bounded_reading():
+        _Tagging.active, _Tagging.timeout = ledger, config.timeout
         try:
             for event in from_schema(schema).execute():
                 _handle(event, collector, errors, started, elapsed, progress)

@@ -22,12 +22,15 @@ ZUDU_SANDBOX_PAIR = ("zk_test_sandbox", "zs_test_sandbox")  # X-API-KEY, X-API-S
 
 
 @contextmanager
-def serve(app: Any, host: str = "127.0.0.1", startup_timeout: float = 10.0, port: int = 0) -> Iterator[str]:
-    """Yield the server's origin (`http://127.0.0.1:PORT`) while it runs (`port` 0: a free one)."""
+def serve(
+    app: Any, host: str = "127.0.0.1", startup_timeout: float = 10.0, port: int = 0, **options: Any
+) -> Iterator[str]:
+    """Yield the server's origin (`http://127.0.0.1:PORT`) while it runs (`port` 0: a free one);
+    `options`: more uvicorn.Config options (e.g. `date_header=False`)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind((host, port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on", ws="none")
+    config = uvicorn.Config(app, log_level="error", access_log=False, lifespan="on", ws="none", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"sandbox-{port}"

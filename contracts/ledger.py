@@ -6,10 +6,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from contracts.client import ApiClient
 from contracts.dialects import TRUEDY, KitDialect
-from contracts.errors import TargetError
+from contracts.errors import Finding, TargetError
 from contracts.results import CleanupSummary
 
 
@@ -48,20 +47,24 @@ class Ledger:
     ) -> CleanupSummary:
         """Delete every batch call created, the dialect's way; say what stays on the target."""
         summary = CleanupSummary()
-        headers = self.dialect.auth_headers(api_key, api_secret)
         undeletable: list[str] = []
+        client = ApiClient(base_url, api_key, timeout, api_secret=api_secret, dialect=self.dialect)
         try:
-            with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as client:
-                for batch_id in self.created.get("batch_call", []):
+            for batch_id in self.created.get("batch_call", []):
+                try:
                     problem, kept = self.dialect.delete_batch(client, batch_id)
-                    if kept:
-                        undeletable.append(kept)
-                    elif problem:
-                        summary.problems.append(problem)
-                    else:
-                        summary.deleted += 1
+                except Finding as finding:  # an id that cannot be sent back
+                    problem, kept = str(finding), None
+                if kept:
+                    undeletable.append(kept)
+                elif problem:
+                    summary.problems.append(problem)
+                else:
+                    summary.deleted += 1
         except TargetError as exc:
             summary.problems.append(f"cleanup stopped: {exc}")
+        finally:
+            client.close()
         if undeletable:
             summary.left.append(
                 f"{len(undeletable)} batch calls {' or '.join(sorted(set(undeletable)))} "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from contracts.safe_text import cut
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
@@ -45,7 +47,10 @@ class Requirement:
     MAX_EVIDENCE = 5
 
     def fail(self, message: str, curl: list[str], outcome: Outcome = Outcome.FAILED) -> None:
+        """Note one way the requirement was broken; a message is kept up to `safe_text.MAX_TEXT`
+        characters (what a target wrote into it has no bound of its own)."""
         self.outcome = max(self.outcome, outcome, key=_SEVERITY.__getitem__)
+        message = cut(message)
         for known in self.evidence:
             if known.message == message:
                 known.occurrences += 1

@@ -11,7 +11,7 @@ from contracts.client import ApiClient
 from contracts.config import KitConfig
 from contracts.curl import secret_variables
 from contracts.dialects import KitDialect, dialect_of
-from contracts.errors import KitError, UsageError
+from contracts.errors import KitError, UsageError, internal_error
 from contracts.fuzz import SERVER_GONE, run_engine
 from contracts.ledger import Ledger
 from contracts.results import Requirement, RunResult
@@ -112,9 +112,21 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
             result.suite_elapsed["rules"] = time.monotonic() - rules_started
     except KitError as error:
         result.errors.append(str(error))
+    except Exception as error:  # noqa: BLE001 - a bug of the kit: report what was found before it
+        result.errors.append(internal_error(error, "the run stopped there; what it found before is reported"))
     finally:
         client.close()
         progress(f"cleanup: deleting {ledger.count('batch_call')} batch calls created by this run …")
-        result.cleanup = ledger.cleanup(info.base_url, config.api_key, config.timeout, config.api_secret)
+        try:
+            result.cleanup = ledger.cleanup(info.base_url, config.api_key, config.timeout, config.api_secret)
+        except Exception as error:  # noqa: BLE001 - as above, for the cleanup
+            result.cleanup.problems.append(internal_error(error, "the cleanup stopped there"))
         result.elapsed = time.monotonic() - started
+    return result
+
+
+def unstarted(config: KitConfig, error: str) -> RunResult:
+    """The result of a run that could not start (the target is not there, …): its one error."""
+    result = RunResult(config.run_id, config.base_url, config.seed, ("probe", *config.suites))
+    result.errors.append(error)
     return result

@@ -1,6 +1,9 @@
 """The server under test: is it there, does it speak the API, and is it the sandbox?
 
-Every transport problem becomes one `TargetError` sentence here, so no caller sees a traceback.
+Every request the kit sends itself (the probe, the rules, the cleanup; Schemathesis has its own, see
+`fuzz`) is read by `fetch`, within the bounds of `contracts.body`: at most MAX_ANSWER bytes, the
+whole answer within --timeout. Every transport problem becomes one `TargetError` sentence here, so
+no caller sees a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from contracts.body import ACCEPT_ENCODING, MAX_ANSWER, BoundedBody
 from contracts.curl import curl_command
 from contracts.errors import (
     TargetError,
@@ -23,7 +27,7 @@ from contracts.errors import (
     TargetUnreachable,
     UsageError,
 )
-from contracts.exchange import Exchange
+from contracts.exchange import Exchange, parse_json
 
 if TYPE_CHECKING:
     from contracts.dialects import KitDialect
@@ -61,6 +65,44 @@ def address(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer as the kit read it: `content` decoded, `cut` why it is not whole ("": it is)."""
+
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    content: bytes
+    cut: str = ""
+
+    def json(self) -> Any:
+        return parse_json(self.content)
+
+
+def http_client(timeout: float) -> httpx.Client:
+    """An HTTP client of the kit: it asks only for the encodings `BoundedBody` decodes."""
+    return httpx.Client(timeout=timeout, headers={"Accept-Encoding": ACCEPT_ENCODING})
+
+
+def fetch(client: httpx.Client, request: httpx.Request, timeout: float) -> Answer:
+    """Send `request`; read its answer within the bounds (MAX_ANSWER bytes, `timeout` seconds for the
+    whole answer; a read in progress may add one `timeout`). Raises httpx.HTTPError when no answer
+    came; a body cut short is an Answer whose `cut` says why."""
+    started = time.monotonic()
+    response = client.send(request, stream=True)
+    body = BoundedBody(response.headers.get("content-encoding", ""), MAX_ANSWER, timeout, started)
+    try:
+        for chunk in response.iter_raw():
+            if not body.feed(chunk):
+                break
+    except httpx.TimeoutException:
+        body.too_slow()
+    finally:
+        response.close()
+    content = body.finish()
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    return Answer(response.status_code, headers, content, body.reason)
+
+
 def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> TargetError:
     """One sentence for a transport failure of a request to `url`."""
     where = address(url)
@@ -86,14 +128,19 @@ def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> TargetErr
     return TargetError(f"the request to {where} failed: {exc}")
 
 
+def _get(client: httpx.Client, url: str, params: Mapping[str, Any], headers: Mapping[str, str]) -> Answer:
+    request = client.build_request("GET", url, params=params, headers=headers)
+    return fetch(client, request, client.timeout.read or 0)
+
+
 def _first_answer(
     client: httpx.Client, url: str, params: Mapping[str, Any], headers: Mapping[str, str], wait: float
-) -> httpx.Response:
+) -> Answer:
     """GET `url`; with `wait` > 0, retry while nothing accepts the connection (a server still starting)."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            return client.get(url, params=params, headers=headers)
+            return _get(client, url, params, headers)
         except httpx.HTTPError as exc:
             error = transport_error(exc, url, client.timeout.read or 0)
             if wait <= 0 or not isinstance(error, TargetUnreachable | TargetNotHttp):
@@ -105,13 +152,13 @@ def _first_answer(
             time.sleep(WAIT_STEP)
 
 
-def _not_the_api(response: httpx.Response) -> str | None:
+def _not_the_api(answer: Answer) -> str | None:
     """Why this answer says the URL is not the API's base (a 404, a web page); None: it claims to be."""
-    content_type = response.headers.get("content-type", "")
-    if response.status_code == 404:
+    content_type = answer.headers.get("content-type", "")
+    if answer.status == 404:
         return "404"
-    if "html" in content_type or response.content.lstrip()[:1] == b"<":
-        return f"{response.status_code} with HTML"
+    if "html" in content_type or answer.content.lstrip()[:1] == b"<":
+        return f"{answer.status} with HTML"
     return None
 
 
@@ -131,35 +178,31 @@ def probe(
     TargetError) only when nothing listens, the key is refused, or no candidate is the API."""
     refused: list[str] = []
     headers = dialect.auth_headers(api_key, api_secret)
-    with httpx.Client(timeout=timeout) as client:
+    with http_client(timeout) as client:
         for index, candidate in enumerate(candidates):
             base_url = check_base_url(candidate)
             url = base_url + dialect.probe_path
             if index == 0:
-                response = _first_answer(client, url, dialect.probe_params, headers, wait)
+                answer = _first_answer(client, url, dialect.probe_params, headers, wait)
             else:
                 try:
-                    response = client.get(url, params=dialect.probe_params, headers=headers)
+                    answer = _get(client, url, dialect.probe_params, headers)
                 except httpx.HTTPError as exc:
                     raise transport_error(exc, url, timeout) from None
-            if response.status_code == 401:
+            if answer.status == 401:
                 what = "key and secret" if dialect.needs_secret else "API key"
                 flags = "--api-key and --api-secret" if dialect.needs_secret else "--api-key"
                 raise TargetRejectedKey(
                     f"the target refused the {what} (GET {url} answered 401): check {flags}"
                 )
-            why = _not_the_api(response)
+            why = _not_the_api(answer)
             if why is not None:
                 refused.append(f"GET {url} answered {why}")
                 continue
-            request = response.request
+            request = client.build_request("GET", url, params=dialect.probe_params, headers=headers)
+            curl = curl_command("GET", str(request.url), request.headers, None, secrets or {})
             exchange = Exchange(
-                "GET",
-                dialect.probe_path,
-                response.status_code,
-                {k.lower(): v for k, v in response.headers.items()},
-                response.content,
-                curl_command("GET", str(request.url), request.headers, None, secrets or {}),
+                "GET", dialect.probe_path, answer.status, answer.headers, answer.content, curl, answer.cut
             )
             parts = urlsplit(base_url)
             origin = f"{parts.scheme}://{parts.netloc}"
@@ -171,36 +214,37 @@ def probe(
 def _sandbox_clock(origin: str, timeout: float) -> str | None:
     """The sandbox's clock mode ("" when it does not say); None when the target is not the sandbox."""
     try:
-        with httpx.Client(timeout=min(timeout, 5.0)) as client:
-            answer = client.get(origin + MOCK_HEALTH)
-        body = answer.json()
-        if answer.status_code != 200 or body.get("status") != "ok":
-            return None
-        clock = body.get("clock")
-        mode = clock.get("mode") if isinstance(clock, dict) else None
-        return mode if isinstance(mode, str) else ""
-    except (httpx.HTTPError, ValueError, AttributeError):
+        with http_client(min(timeout, 5.0)) as client:
+            answer = _get(client, origin + MOCK_HEALTH, {}, {})
+    except httpx.HTTPError:
         return None
+    body = answer.json()
+    if answer.status != 200 or not isinstance(body, dict) or body.get("status") != "ok":
+        return None
+    clock = body.get("clock")
+    mode = clock.get("mode") if isinstance(clock, dict) else None
+    return mode if isinstance(mode, str) else ""
 
 
 def advance_sandbox_clock(origin: str, seconds: float, timeout: float) -> str | None:
     """Move a manual-clock sandbox forward (every call falling due runs); None, or why it could not."""
     try:
-        with httpx.Client(timeout=timeout) as client:
-            answer = client.post(origin + MOCK_CLOCK_ADVANCE, json={"seconds": seconds})
+        with http_client(timeout) as client:
+            request = client.build_request("POST", origin + MOCK_CLOCK_ADVANCE, json={"seconds": seconds})
+            answer = fetch(client, request, timeout)
     except httpx.HTTPError as exc:
         return f"POST {MOCK_CLOCK_ADVANCE} failed: {exc}"
-    if answer.status_code != 200:
-        return f"POST {MOCK_CLOCK_ADVANCE} answered {answer.status_code} (an --admin-token sandbox?)"
+    if answer.status != 200:
+        return f"POST {MOCK_CLOCK_ADVANCE} answered {answer.status} (an --admin-token sandbox?)"
     return None
 
 
 def sandbox_workspace(origin: str, timeout: float) -> dict[str, Any] | None:
     """A new workspace from the sandbox's control API (its keys, per API), or None when it refuses."""
     try:
-        with httpx.Client(timeout=timeout) as client:
-            answer = client.post(origin + "/_mock/workspaces")
-        body = answer.json() if answer.status_code == 201 else None
-    except (httpx.HTTPError, ValueError):
+        with http_client(timeout) as client:
+            answer = fetch(client, client.build_request("POST", origin + "/_mock/workspaces"), timeout)
+    except httpx.HTTPError:
         return None
+    body = answer.json() if answer.status == 201 else None
     return body if isinstance(body, dict) else None

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_CREDENTIAL_HEADERS
 from contracts.dialects.base import KitDialect
 from contracts.dialects.schemes import bearer_scheme, header_key_schemes
 from contracts.dialects.truedy import TRUEDY
 from contracts.dialects.zudu import ZUDU
 from contracts.errors import SpecError
 
-__all__ = ["DIALECTS", "TRUEDY", "ZUDU", "KitDialect", "dialect_of"]
+__all__ = ["DIALECTS", "TRUEDY", "ZUDU", "KitDialect", "credential_headers", "dialect_of"]
 
 DIALECTS: tuple[KitDialect, ...] = (TRUEDY, ZUDU)
 
@@ -34,3 +35,15 @@ def dialect_of(document: Mapping[str, Any]) -> KitDialect:
         "the spec's security schemes are neither an HTTP bearer scheme (Truedy) nor apiKey headers "
         "X-API-KEY and X-API-SECRET (Zudu): the kit cannot authenticate"
     )
+
+
+def credential_headers() -> dict[str, str]:
+    """Lower-case name of every header that carries a credential, in any API the kit knows (each
+    profile's auth headers, asked with stand-in values) or in the sandbox (its admin token) -> the
+    environment variable that stands for it in a reproduction."""
+    key, secret = "\x00key", "\x00secret"
+    found = dict(OTHER_CREDENTIAL_HEADERS)
+    for dialect in DIALECTS:
+        for name, value in dialect.auth_headers(key, secret).items():
+            found[name.lower()] = API_SECRET_ENV if secret in value else API_KEY_ENV
+    return found

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 from contracts.checks import ResponseCheck
 
 if TYPE_CHECKING:
-    import httpx
-
     from contracts.client import ApiClient
     from contracts.config import Fixtures, KitConfig
     from contracts.target import TargetInfo
@@ -25,7 +23,7 @@ AuthHeaders = Callable[[str | None, str | None], dict[str, str]]
 SchemathesisAuth = Callable[[Mapping[str, Any], str, str | None], Any]
 Plan = Callable[["KitConfig", "TargetInfo", str], list[str]]
 # (a problem, the status that keeps the batch on the target) for one batch call the run created
-DeleteBatch = Callable[["httpx.Client", str], tuple[str | None, str | None]]
+DeleteBatch = Callable[["ApiClient", str], tuple[str | None, str | None]]
 DiscoverIds = Callable[["ApiClient", "Fixtures"], dict[str, list[str]]]
 # the sandbox's answer to POST /_mock/workspaces -> this API's credentials of that workspace
 WorkspaceCredentials = Callable[[Mapping[str, Any]], tuple[str, str | None] | None]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from contracts.checks import (
+    COMPLETE_ANSWER,
     CONTENT_TYPE,
     NO_SERVER_ERROR,
     TRUEDY_COUNTERS,
@@ -17,7 +16,6 @@ from contracts.checks import (
 )
 from contracts.dialects.base import KitDialect
 from contracts.dialects.schemes import bearer_scheme
-from contracts.target import transport_error
 
 if TYPE_CHECKING:
     from contracts.client import ApiClient
@@ -71,20 +69,17 @@ def _plan(config: KitConfig, info: TargetInfo, other_key_source: str) -> list[st
     return lines
 
 
-def _delete_batch(client: httpx.Client, batch_id: str) -> tuple[str | None, str | None]:
+def _delete_batch(client: ApiClient, batch_id: str) -> tuple[str | None, str | None]:
     path = f"/batch-calls/{batch_id}"
-    try:
-        for _ in range(2):  # a scheduled/active/paused batch is cancelled first, removed second
-            answer = client.delete(path)
-            if answer.status_code == 404:
-                return None, None
-            if answer.status_code != 204:
-                return f"DELETE {path} answered {answer.status_code}", None
-            if client.get(path).status_code == 404:
-                return None, None
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, str(client.base_url) + path, client.timeout.read or 0) from None
-    return f"batch call {batch_id} is still readable after two DELETEs", None
+    for _ in range(2):  # a scheduled/active/paused batch is cancelled first, removed second
+        answer = client.delete(path)
+        if answer.status == 404:
+            return None, None
+        if answer.status != 204:
+            return f"DELETE {answer.path} answered {answer.status}", None
+        if client.get(path).status == 404:
+            return None, None
+    return f"batch call {batch_id!r} is still readable after two DELETEs", None
 
 
 def _discover_ids(client: ApiClient, fixtures: Fixtures) -> dict[str, list[str]]:
@@ -120,6 +115,7 @@ TRUEDY = KitDialect(
     schemathesis_auth=_schemathesis_auth,
     workspace_credentials=_workspace_credentials,
     checks=(
+        COMPLETE_ANSWER,
         CONTENT_TYPE,
         NO_SERVER_ERROR,
         TRUEDY_ENVELOPE,

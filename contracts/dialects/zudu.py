@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from contracts.checks import CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_COUNTERS_CHECK, ZUDU_ENVELOPE
+from contracts.checks import (
+    COMPLETE_ANSWER,
+    CONTENT_TYPE,
+    NO_SERVER_ERROR,
+    ZUDU_COUNTERS_CHECK,
+    ZUDU_ENVELOPE,
+)
 from contracts.dialects.base import KitDialect
 from contracts.dialects.schemes import header_key_schemes
-from contracts.target import transport_error
 
 if TYPE_CHECKING:
+    from contracts.client import ApiClient
     from contracts.config import KitConfig
     from contracts.target import TargetInfo
 
@@ -68,28 +72,22 @@ def _plan(config: KitConfig, info: TargetInfo, other_key_source: str) -> list[st
     return lines
 
 
-def _delete_batch(client: httpx.Client, batch_id: str) -> tuple[str | None, str | None]:
+def _delete_batch(client: ApiClient, batch_id: str) -> tuple[str | None, str | None]:
     """(a problem, the status that keeps the batch on the target)."""
     path = f"{BATCHES}/{batch_id}"
-    try:
-        for _ in range(2):  # a scheduled batch is moved back to draft first
-            answer = client.delete(path)
-            if answer.status_code in (200, 204, 404):
-                return None, None
-            read = client.get(path)
-            body = read.json() if read.status_code == 200 else None
-            data = body.get("data") if isinstance(body, dict) else None
-            status = str(data.get("status", "")).lower() if isinstance(data, dict) else ""
-            if status in ("sent", "failed"):
-                return None, status
-            if status != "scheduled":
-                return f"DELETE {path} answered {answer.status_code} (status {status or 'unknown'})", None
-            client.patch(path, json={"status": "draft"})
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, str(client.base_url) + path, client.timeout.read or 0) from None
-    except ValueError:
-        return f"GET {path} did not answer JSON", None
-    return f"batch call {path} could not be deleted", None
+    for _ in range(2):  # a scheduled batch is moved back to draft first
+        answer = client.delete(path)
+        if answer.status in (200, 204, 404):
+            return None, None
+        read = client.get(path)
+        data = read.data if read.status == 200 else None
+        status = str(data.get("status", "")).lower() if isinstance(data, dict) else ""
+        if status in ("sent", "failed"):
+            return None, status
+        if status != "scheduled":
+            return f"DELETE {answer.path} answered {answer.status} (status {status or 'unknown'})", None
+        client.patch(path, json={"status": "draft"})
+    return f"batch call {batch_id!r} could not be deleted", None
 
 
 ZUDU = KitDialect(
@@ -105,7 +103,7 @@ ZUDU = KitDialect(
     auth_headers=_auth_headers,
     schemathesis_auth=_schemathesis_auth,
     workspace_credentials=_workspace_credentials,
-    checks=(CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_ENVELOPE, ZUDU_COUNTERS_CHECK),
+    checks=(COMPLETE_ANSWER, CONTENT_TYPE, NO_SERVER_ERROR, ZUDU_ENVELOPE, ZUDU_COUNTERS_CHECK),
     rule_modules=("zudu_access", "zudu_lifecycle", "zudu_listing"),
     # 400 `Cannot <action> batch call with status <s>` (the status rules), 422 for the cross-field
     # rules (a to_number twice or equal to from_number, an IANA zone, a trigger in the future)

@@ -7,7 +7,8 @@ and the reports are written when it stops (SIGINT or SIGTERM).
 
 - `contract`  the spec: operations by method and path, schema checks of bodies (pure)
 - `observer`  the requirements the exchanges fill in (pure)
-- `server`    the forwarding ASGI app
+- `wire`      what is forwarded (request targets, headers) and the copies the checks see (pure)
+- `server`    the forwarding ASGI app, and its bounds against slow or hostile clients
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from contracts.dialects import dialect_of
 from contracts.errors import UsageError
 from contracts.proxy.contract import Contract
 from contracts.proxy.observer import Observations
-from contracts.proxy.server import REPORT_PATH, Proxy
+from contracts.proxy.server import REPORT_PATH, Limits, Proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
 from contracts.results import RunResult
 from contracts.spec import facts, load_document
 from contracts.target import check_base_url
+
+MAX_CONNECTIONS = 1024  # connections and requests at once; uvicorn answers 503 past it
 
 
 class _Server(uvicorn.Server):
@@ -63,6 +66,7 @@ class ProxyConfig:
     host: str = "127.0.0.1"
     port: int = 8090
     timeout: float = 60.0
+    client_timeout: float = 30.0
     report_md: Path | None = None
     junit_xml: Path | None = None
     report_html: Path | None = None
@@ -71,7 +75,8 @@ class ProxyConfig:
 def build(config: ProxyConfig) -> Proxy:
     document = load_document(config.spec_path)
     observations = Observations(Contract(document), dialect_of(document), facts(document))
-    return Proxy(check_base_url(config.target), observations, config.timeout)
+    limits = Limits(client_timeout=config.client_timeout)
+    return Proxy(check_base_url(config.target), observations, config.timeout, limits)
 
 
 def result_of(proxy: Proxy, elapsed: float) -> RunResult:
@@ -99,7 +104,18 @@ def run_proxy(config: ProxyConfig) -> int:
         f"(findings so far: GET {REPORT_PATH})",
         flush=True,
     )
-    server = _Server(uvicorn.Config(proxy, log_level="warning", access_log=False, lifespan="on", ws="none"))
+    server = _Server(
+        uvicorn.Config(
+            proxy,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            ws="none",
+            server_header=False,  # the target's Server and Date are forwarded; the proxy adds none
+            date_header=False,
+            limit_concurrency=MAX_CONNECTIONS,
+        )
+    )
     started = time.monotonic()
     server.run(sockets=[sock])
     proxy.drain()

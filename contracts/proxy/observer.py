@@ -7,12 +7,14 @@ Requirements:
 - `proxy/<operationId>/status_code_conformance` the status is one the operation documents;
 - `proxy/<operationId>/response_schema_conformance` the body against the documented schema;
 - `proxy/<operationId>/<check>` every response check of the dialect (`contracts.checks`);
-- `proxy/lifecycle.transitions` no batch is seen moving against the documented lifecycle.
+- `proxy/lifecycle.transitions` no batch is seen moving against the documented lifecycle;
+- `proxy/not_checked` (skipped) how many answers' bodies were not checked, and why.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,11 @@ from contracts.results import Outcome, Requirement
 from contracts.spec import SpecFacts
 
 LIFECYCLE = "proxy/lifecycle.transitions"
+NOT_CHECKED = "proxy/not_checked"
+# batches whose last status is remembered (the least recently seen is forgotten past it), and the
+# longest id remembered: a target chooses how many ids it answers and how long they are
+MAX_BATCHES = 100_000
+MAX_ID = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,7 @@ class Forwarded:
     request_headers: Mapping[str, str]  # lower-case names
     request_body: bytes | None
     response: Exchange  # its content: b"" when not kept
+    unchecked: str = ""  # why the answer's body is not checked (too large, an encoding not decoded)
 
 
 def reachable(lifecycle: Mapping[str, frozenset[str]], start: str) -> frozenset[str]:
@@ -64,10 +72,10 @@ class Observations:
     dialect: KitDialect
     facts: SpecFacts
     requirements: dict[str, Requirement] = field(default_factory=dict)
-    batches: dict[str, _Seen] = field(default_factory=dict)
+    batches: OrderedDict[str, _Seen] = field(default_factory=OrderedDict)
     exchanges: int = 0
     unmatched: int = 0  # requests that are no operation of the spec (not checked)
-    unchecked_bodies: int = 0  # bodies too large to keep (their schema is not checked)
+    not_checked: Counter[str] = field(default_factory=Counter)  # answers whose body is not checked, by why
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -111,10 +119,12 @@ class Observations:
         if self.contract.response_pointer(operation, response.status) is None:
             documented = ", ".join(self.contract.documented_statuses(operation))
             status.fail(f"{label}: {response.status} is not documented ({documented})", curl)
-        if response.content or forwarded.response.status == 204:
+        if forwarded.unchecked:
+            self.not_checked[f"the body {forwarded.unchecked}"] += 1
+        elif response.content or response.cut or response.status == 204:
             self._response_checks(operation, forwarded, label, curl)
         else:
-            self.unchecked_bodies += 1
+            self.not_checked["no body"] += 1
 
     def _response_checks(
         self, operation: Operation, forwarded: Forwarded, label: str, curl: list[str]
@@ -153,6 +163,7 @@ class Observations:
             batch_id, status = item.get(self.dialect.id_field), item.get("status")
             if (
                 isinstance(batch_id, str)
+                and len(batch_id) <= MAX_ID
                 and isinstance(status, str)
                 and status.lower() in self.dialect.lifecycle
             ):
@@ -172,10 +183,21 @@ class Observations:
                 curl,
             )
         self.batches[batch_id] = _Seen(sequence, status, label)
+        self.batches.move_to_end(batch_id)
+        if len(self.batches) > MAX_BATCHES:
+            self.batches.popitem(last=False)
 
     def snapshot(self) -> list[Requirement]:
+        """The requirements checked so far; answers left unchecked are a skipped requirement that says
+        how many and why (the verdict does not depend on it)."""
         with self._lock:
-            return [r for r in self.requirements.values() if r.checked or r.outcome != Outcome.PASSED]
+            shown = [r for r in self.requirements.values() if r.checked or r.outcome != Outcome.PASSED]
+            if self.not_checked:
+                counts = ", ".join(f"{n} {why}" for why, n in sorted(self.not_checked.items()))
+                note = f"skipped: answers whose body was not checked: {counts}"
+                title = "Bodies the proxy did not check"
+                shown.append(Requirement(NOT_CHECKED, "proxy", title, Outcome.SKIPPED, note=note))
+            return shown
 
 
 def _text(problem: SchemaProblem) -> str:

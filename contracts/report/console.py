@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contracts.results import Outcome, Requirement, RunResult
+from contracts.safe_text import one_line, printable
 
 SUITE_ORDER = ("probe", "schema", "stateful", "rules", "proxy")
 MAX_MESSAGE = 300  # characters of a finding's first line; the reports have all of it
@@ -28,22 +29,24 @@ def summary(result: RunResult, max_listed: int = 20) -> str:
             f"\n… and {len(listed) - max_listed} more in the reports (--report, --html, --junit-xml)"
         )
     for error in result.errors:
-        lines.append(f"\nKIT ERROR {error}")
+        lines.append(f"\nKIT ERROR {one_line(error)}")
     cleanup = result.cleanup
-    tail = f"; left on the target: {', '.join(cleanup.left)}" if cleanup.left else ""
+    tail = f"; left on the target: {one_line(', '.join(cleanup.left))}" if cleanup.left else ""
     lines.append(f"\ncleanup: {cleanup.deleted} batch calls deleted{tail}")
-    lines += [f"cleanup problem: {p}" for p in cleanup.problems]
+    lines += [f"cleanup problem: {one_line(p)}" for p in cleanup.problems]
     lines += ["", result.verdict()]
     return "\n".join(lines)
 
 
 def describe(requirement: Requirement) -> list[str]:
-    lines = [f"{requirement.outcome.value.upper()}  {requirement.id} — {requirement.title}"]
+    """A requirement's lines; what a target wrote is shown escaped (`safe_text`), one line each."""
+    head = f"{one_line(requirement.id)} — {one_line(requirement.title)}"
+    lines = [f"{requirement.outcome.value.upper()}  {head}"]
     for evidence in requirement.evidence[:2]:
-        first = evidence.message.splitlines()[0] if evidence.message else ""
+        first = one_line(evidence.message.split("\n", 1)[0])
         times = f" (×{evidence.occurrences})" if evidence.occurrences > 1 else ""
         shown = first if len(first) <= MAX_MESSAGE else first[:MAX_MESSAGE] + " … (in full in the reports)"
         lines.append(f"    {shown}{times}")
         if evidence.curl:  # never cut: a cut command reproduces something else
-            lines.append(f"    reproduce: {evidence.curl[-1]}")
+            lines.append(f"    reproduce: {printable(evidence.curl[-1])}")
     return lines

@@ -3,6 +3,9 @@
 Findings first, grouped by operation (or by rule theme), with a filter box; then warnings and what
 could not be checked; every passed or skipped requirement folded away at the end. Messages keep
 their lines: schema failures say what was checked and show the offending part of the body.
+
+Every text goes through `text()`: `safe_text.printable` (no control character, no lone surrogate),
+then HTML escaping (quotes too), so nothing a target wrote becomes markup, a link or script.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from html import escape
 
 from contracts.report.console import COLUMNS, SUITE_ORDER
 from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
+from contracts.safe_text import printable
 
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:76rem;padding:0 1rem;color:#1b1f24}
@@ -49,6 +53,11 @@ CLASSES = {
 }
 
 
+def text(value: str) -> str:
+    """`value` as HTML text or attribute value: printable, every markup character escaped."""
+    return escape(printable(value), quote=True)
+
+
 def group_of(requirement: Requirement) -> str:
     """The operation a requirement is about (`schema/<operationId>/<check>`), else its rule theme."""
     parts = requirement.id.split("/")
@@ -60,22 +69,22 @@ def group_of(requirement: Requirement) -> str:
 
 def _searchable(requirement: Requirement) -> str:
     words = [requirement.id, requirement.title, *(e.message for e in requirement.evidence)]
-    return escape(" ".join(words).lower(), quote=True)
+    return text(" ".join(words).lower())
 
 
 def _requirement(requirement: Requirement, open_: bool = True) -> str:
     parts = [
         f'<details{" open" if open_ else ""} data-text="{_searchable(requirement)}">'
         f"<summary class='req {CLASSES[requirement.outcome]}'>{requirement.outcome.value}: "
-        f"<code>{escape(requirement.id)}</code> — {escape(requirement.title)}</summary>"
+        f"<code>{text(requirement.id)}</code> — {text(requirement.title)}</summary>"
     ]
     if requirement.note:
-        parts.append(f"<p><em>Expected:</em> {escape(requirement.note)}</p>")
+        parts.append(f"<p><em>Expected:</em> {text(requirement.note)}</p>")
     for evidence in requirement.evidence:
         times = f" <small>(seen {evidence.occurrences} times)</small>" if evidence.occurrences > 1 else ""
-        parts.append(f"<pre>{escape(evidence.message)}</pre>{times}")
+        parts.append(f"<pre>{text(evidence.message)}</pre>{times}")
         if evidence.curl:
-            parts.append("<p>Reproduce:</p><pre>" + escape("\n".join(evidence.curl)) + "</pre>")
+            parts.append("<p>Reproduce:</p><pre>" + text("\n".join(evidence.curl)) + "</pre>")
     parts.append("</details>")
     return "\n".join(parts)
 
@@ -88,7 +97,7 @@ def _grouped(chosen: list[Requirement], css: str) -> list[str]:
     for name in sorted(groups, key=lambda g: (-len(groups[g]), g)):
         members = groups[name]
         body += [
-            f"<section class='group {css}'><h3>{escape(name)} <span class=count>({len(members)})</span></h3>",
+            f"<section class='group {css}'><h3>{text(name)} <span class=count>({len(members)})</span></h3>",
             *[_requirement(r) for r in members],
             "</section>",
         ]
@@ -105,9 +114,9 @@ def render(result: RunResult) -> str:
         )
     body = [
         "<h1>Batch Calls API conformance report</h1>",
-        f"<p>Target <code>{escape(result.base_url)}</code> · run <code>{escape(result.run_id)}</code> · "
-        f"seed {result.seed} · suites {escape(', '.join(result.suites))} · {result.elapsed:.1f} s</p>",
-        f"<p class='verdict {verdict_class}'>{escape(result.verdict())}</p>",
+        f"<p>Target <code>{text(result.base_url)}</code> · run <code>{text(result.run_id)}</code> · "
+        f"seed {result.seed} · suites {text(', '.join(result.suites))} · {result.elapsed:.1f} s</p>",
+        f"<p class='verdict {verdict_class}'>{text(result.verdict())}</p>",
         "<table><tr><th>suite</th>" + "".join(f"<th>{o.value}</th>" for o in COLUMNS) + "</tr>",
         *rows,
         "</table>",
@@ -117,7 +126,7 @@ def render(result: RunResult) -> str:
     if result.errors:
         body += [
             "<h2>Kit errors (the run is incomplete)</h2><ul>",
-            *[f"<li>{escape(e)}</li>" for e in result.errors],
+            *[f"<li>{text(e)}</li>" for e in result.errors],
             "</ul>",
         ]
     for outcome, heading in REPORT_SECTIONS:
@@ -137,21 +146,21 @@ def render(result: RunResult) -> str:
         note = r.note if r.outcome == Outcome.SKIPPED else r.title
         body.append(
             f"<tr class='{CLASSES[r.outcome]}' data-text=\"{_searchable(r)}\"><td>{r.outcome.value}</td>"
-            f"<td><code>{escape(r.id)}</code></td><td class=n>{r.checked}</td><td>{escape(note)}</td></tr>"
+            f"<td><code>{text(r.id)}</code></td><td class=n>{r.checked}</td><td>{text(note)}</td></tr>"
         )
     body.append("</table></details>")
     cleanup = result.cleanup
     body += [
         "<h2>Cleanup</h2><ul>",
         f"<li>{cleanup.deleted} batch calls deleted</li>",
-        *[f"<li>left on the target: {escape(i)}</li>" for i in cleanup.left],
-        *[f"<li>problem: {escape(p)}</li>" for p in cleanup.problems],
+        *[f"<li>left on the target: {text(i)}</li>" for i in cleanup.left],
+        *[f"<li>problem: {text(p)}</li>" for p in cleanup.problems],
         "</ul>",
     ]
     return (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
-        f"<title>Conformance report {escape(result.run_id)}</title><style>{STYLE}</style></head>\n<body>\n"
+        f"<title>Conformance report {text(result.run_id)}</title><style>{STYLE}</style></head>\n<body>\n"
         + "\n".join(body)
         + f"\n<script>{SCRIPT}</script>\n</body></html>\n"
     )

@@ -1,4 +1,9 @@
-"""JUnit XML: one testsuite per suite, one testcase per requirement; warnings pass with system-out."""
+"""JUnit XML: one testsuite per suite, one testcase per requirement; warnings pass with system-out.
+
+XML 1.0 cannot hold most control characters nor lone surrogates, which a target's text may carry:
+every text and attribute goes through `safe_text.printable` first, so the file is always well-formed
+(ElementTree escapes `<`, `&`, `>` and quotes, so `]]>` and markup stay text).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from contracts.report.console import SUITE_ORDER
 from contracts.results import Evidence, Outcome, RunResult
+from contracts.safe_text import printable
 
 
 def _text(evidence: list[Evidence]) -> str:
@@ -13,7 +19,7 @@ def _text(evidence: list[Evidence]) -> str:
     for e in evidence:
         times = f" (seen {e.occurrences} times)" if e.occurrences > 1 else ""
         parts.append(e.message + times + "".join(f"\n  reproduce: {c}" for c in e.curl))
-    return "\n\n".join(parts)
+    return printable("\n\n".join(parts))
 
 
 def render(result: RunResult) -> str:
@@ -36,17 +42,17 @@ def render(result: RunResult) -> str:
             case = ET.SubElement(
                 element,
                 "testcase",
-                classname=classname.replace("/", "."),
-                name=name,
+                classname=printable(classname.replace("/", ".")),
+                name=printable(name),
                 time=f"{requirement.elapsed:.3f}",
             )
-            first = requirement.evidence[0].message.splitlines()[0][:500] if requirement.evidence else ""
+            first = requirement.evidence[0].message.split("\n", 1)[0][:500] if requirement.evidence else ""
             if requirement.outcome == Outcome.FAILED:
-                ET.SubElement(case, "failure", message=first).text = _text(requirement.evidence)
+                ET.SubElement(case, "failure", message=printable(first)).text = _text(requirement.evidence)
             elif requirement.outcome == Outcome.ERROR:
-                ET.SubElement(case, "error", message=first).text = _text(requirement.evidence)
+                ET.SubElement(case, "error", message=printable(first)).text = _text(requirement.evidence)
             elif requirement.outcome == Outcome.SKIPPED:
-                ET.SubElement(case, "skipped", message=requirement.note)
+                ET.SubElement(case, "skipped", message=printable(requirement.note))
             elif requirement.outcome == Outcome.WARNING:
                 ET.SubElement(case, "system-out").text = "WARNING: " + _text(requirement.evidence)
     if result.errors:
@@ -61,6 +67,6 @@ def render(result: RunResult) -> str:
         )
         for index, error in enumerate(result.errors, start=1):
             case = ET.SubElement(element, "testcase", classname="contract.kit", name=f"error-{index}")
-            ET.SubElement(case, "error", message=error[:500]).text = error
+            ET.SubElement(case, "error", message=printable(error[:500])).text = printable(error)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

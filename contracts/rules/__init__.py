@@ -21,7 +21,7 @@ from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import Fixtures
 from contracts.dialects import TRUEDY, KitDialect
-from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout
+from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout, internal_error
 from contracts.exchange import Exchange
 from contracts.ledger import Ledger
 from contracts.results import Outcome, Requirement
@@ -30,6 +30,7 @@ from contracts.target import TargetInfo
 
 RuleFunction = Callable[["RuleContext"], None]
 MAX_STEPS = 10  # requests shown to reproduce a failed rule
+MAX_TIMEOUTS = 3  # rules in a row whose target did not answer in time: the target is taken as gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ def run_rules(
     client.observers.append(checks)
     results = []
     gone: str | None = None  # set when the target stops answering: the remaining rules are not run
+    timeouts = 0  # rules in a row that ended on a timeout
     for entry in [r for r in RULES if r.module in dialect.rule_modules]:
         requirement = Requirement(f"rules/{entry.id}", "rules", entry.title, note=entry.expects)
         missing = [
@@ -194,15 +196,19 @@ def run_rules(
                 target=target,
                 other_api_secret=other_api_secret,
             )
-            gone = _run_one(entry, requirement, context)
+            gone, timed_out = _run_one(entry, requirement, context)
+            timeouts = timeouts + 1 if timed_out else 0
+            if timeouts >= MAX_TIMEOUTS and gone is None:
+                gone = f"the target did not answer {MAX_TIMEOUTS} rules in a row within --timeout"
         results.append(requirement)
         progress(f"rules: {requirement.outcome.value.upper():8} {entry.id}")
     client.observers.remove(checks)
     return [*results, *checks.requirements()]
 
 
-def _run_one(entry: Rule, requirement: Requirement, context: RuleContext) -> str | None:
-    """Run one rule; returns why the target is gone when it stopped answering altogether."""
+def _run_one(entry: Rule, requirement: Requirement, context: RuleContext) -> tuple[str | None, bool]:
+    """Run one rule; returns why the target is gone when it stopped answering altogether, and
+    whether the rule ended on a timeout."""
     started = time.monotonic()
     requirement.checked = 1
     try:
@@ -216,12 +222,16 @@ def _run_one(entry: Rule, requirement: Requirement, context: RuleContext) -> str
         requirement.fail(str(violation), _steps(context))
     except TargetTimeout as error:  # one slow answer: the next rules may still run
         requirement.fail(f"could not check: {error}", _steps(context), Outcome.ERROR)
+        return None, True
     except KitError as error:
         requirement.fail(f"could not check: {error}", _steps(context), Outcome.ERROR)
-        return f"the target stopped answering ({error})"
+        return f"the target stopped answering ({error})", False
+    except Exception as error:  # noqa: BLE001 - a bug of the kit ends this rule, not the run
+        message = internal_error(error, "the other rules went on")
+        requirement.fail(f"could not check: {message}", _steps(context), Outcome.ERROR)
     finally:
         requirement.elapsed = time.monotonic() - started
-    return None
+    return None, False
 
 
 def _steps(context: RuleContext) -> list[str]:

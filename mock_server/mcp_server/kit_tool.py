@@ -133,6 +133,14 @@ def _command(arguments: Mapping[str, Any], report: Path) -> list[str]:
     return command
 
 
+def _why(output: str) -> str:
+    """The kit's one sentence of why it could not check (its stderr line, which it prefixes with its
+    name; its stdout says where the report is)."""
+    lines = output.strip().splitlines()
+    said = [line for line in lines if line.startswith("batchcalls-contract:")]
+    return (said or lines or [""])[-1]
+
+
 class ContractKit:
     """Runs the kit for the tool, one run at a time, under a `KitPolicy`."""
 
@@ -151,10 +159,7 @@ class ContractKit:
                 status, output = await self._run(_command(arguments, report), self._environment(arguments))
                 text = report.read_text(encoding="utf-8") if report.exists() else ""
         if status not in VERDICTS:
-            raise ToolFailure(
-                "kit_could_not_check",
-                output.strip().splitlines()[-1] if output.strip() else f"the kit ended with status {status}",
-            )
+            raise ToolFailure("kit_could_not_check", _why(output) or f"the kit ended with status {status}")
         return {
             "exit_status": status,
             "verdict": VERDICTS[status],

@@ -34,8 +34,11 @@ API = "/api/public/v1"
 
 
 @contextmanager
-def proxy(target: str, *args: str) -> Iterator[tuple[str, list[str]]]:
-    """The proxy in front of `target`; yields its URL and, once stopped (SIGTERM), its output lines."""
+def proxy(
+    target: str, *args: str, processes: list[subprocess.Popen[str]] | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """The proxy in front of `target`; yields its URL and, once stopped (SIGTERM), its output lines
+    (`processes`, when given, gets the proxy's process)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "contracts", "proxy", "--target", target, "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -44,6 +47,8 @@ def proxy(target: str, *args: str) -> Iterator[tuple[str, list[str]]]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert process.stdout is not None
+    if processes is not None:
+        processes.append(process)
     first = process.stdout.readline()
     assert first.startswith("contract proxy listening on http://127.0.0.1:"), first
     url = first.split()[4]
@@ -52,7 +57,11 @@ def proxy(target: str, *args: str) -> Iterator[tuple[str, list[str]]]:
         yield url, output
     finally:
         process.send_signal(signal.SIGTERM)
-        rest, _ = process.communicate(timeout=20)
+        try:
+            rest, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:  # stuck: it must not outlive the test
+            process.kill()
+            rest, _ = process.communicate(timeout=10)
         output += rest.splitlines()
         output.append(f"exit {process.returncode}")
 

@@ -30,8 +30,10 @@ SERVER_ENV = "BATCHCALLS_PG_SERVER"  # host:port of a running PostgreSQL to use 
 # One TLS context for every client (never used: plain http), since building one costs ~50 ms
 _TLS = ssl.create_default_context()
 # Settings fields a pair's serve flags can set: each with a flag (mock_server/settings.py) but where
-# the state is kept (a pair keeps it in its PostgreSQL database); any other override cannot be given
-NOT_FOR_A_PAIR = frozenset({"state_file", "store", "workers"})
+# the state is kept (a pair keeps it in its PostgreSQL database) and whether webhooks may reach
+# private networks (a pair listens on loopback, which allows them whatever the flag says); any other
+# override cannot be given
+NOT_FOR_A_PAIR = frozenset({"state_file", "store", "workers", "allow_private_webhooks"})
 FLAGGED = frozenset(each.field for each in flag_fields(Settings)) - NOT_FOR_A_PAIR
 
 

@@ -63,12 +63,18 @@ class FlagField:
             return value
         return next(word for word, chosen in self.choices.items() if chosen == value)
 
+    def value(self, word: Any) -> Any:
+        """The value a word of a flag of choices stands for; else what was parsed."""
+        return word if self.choices is None or word is None else self.choices[word]
+
     def default_shown(self) -> str:
         """The default as the README writes it: a value in `code`, or a word (none, off)."""
         if self.flag.shown is not None:
             return self.flag.shown
+        if self.flag.repeatable:
+            return ", ".join(f"`{self.word(item)}`" for item in self.default) or "none"
         value = self.word(self.default)
-        if value is None or value == () or value == frozenset():
+        if value is None:
             return "none"
         if isinstance(value, bool):
             return "on" if value else "off"
@@ -89,7 +95,10 @@ def flag_fields(cls: type[Any]) -> Iterator[FlagField]:
         kind, *extras = get_args(hint)
         for flag in extras:
             if isinstance(flag, Flag):
-                yield FlagField(item.name, flag, _default(item), _choices(flag, kind))
+                default = _default(item)
+                if default is True:
+                    raise TypeError(f"the switch {flag.name} must be off by default: nothing turns it off")
+                yield FlagField(item.name, flag, default, _choices(flag, kind))
 
 
 def _default(item: dataclasses.Field[Any]) -> Any:
@@ -147,9 +156,9 @@ def values(cls: type[Any], args: argparse.Namespace) -> dict[str, Any]:
             continue
         value = getattr(args, each.field)
         if each.flag.repeatable:
-            value = type(each.default)(value or ())
-        elif each.choices is not None and value is not None:
-            value = each.choices[value]
+            value = type(each.default)(each.value(word) for word in value or ())
+        else:
+            value = each.value(value)
         found[each.field] = value
     return found
 
@@ -164,7 +173,7 @@ def arguments_for(cls: type[Any], chosen: Mapping[str, Any]) -> list[str]:
         if each.switch:
             arguments += [flag.name] if value else []
         elif flag.repeatable:
-            arguments += [text for item in value for text in (flag.name, flag.text(item))]
+            arguments += [text for item in value for text in (flag.name, flag.text(each.word(item)))]
         elif each.choices is not None:
             arguments += [flag.name, each.word(value)]
         elif value is not None:

@@ -114,10 +114,27 @@ def test_only_picks_some_fields() -> None:
     assert flags.values(Knobs, made.parse_args(["--loud"])) == {"loud": True}
 
 
-def test_a_flag_needs_a_default() -> None:
+def test_a_flag_needs_a_default_and_a_switch_is_off() -> None:
     @dataclass
     class NoDefault:
         size: Annotated[int, Flag("--size", "how big", count)]
 
+    @dataclass
+    class AlwaysOn:
+        on: Annotated[bool, Flag("--on", "on")] = True
+
     with pytest.raises(TypeError, match="size needs a default"):
         flags.add_flags(argparse.ArgumentParser(), NoDefault)
+    with pytest.raises(TypeError, match="--on must be off by default"):
+        flags.add_flags(argparse.ArgumentParser(), AlwaysOn)
+
+
+def test_a_repeatable_flag_of_choices_collects_values() -> None:
+    @dataclass
+    class Many:
+        levels: Annotated[tuple[int, ...], Flag("--level", "how much", choices=LEVELS, repeatable=True)] = ()
+
+    made = OneSentence(prog="many")
+    flags.add_flags(made, Many)
+    assert Many(**flags.values(Many, made.parse_args(["--level", "low", "--level", "high"]))).levels == (1, 9)
+    assert flags.arguments_for(Many, {"levels": (9,)}) == ["--level", "high"]

@@ -56,13 +56,11 @@ def sandbox(**settings: Any) -> Iterator[str]:
     (Truedy's; the origin, without /api/public/v1, is Zudu's)."""
     from mock_server.app import create_app
     from mock_server.settings import Settings
-    from mock_server.testing.defects import defect_hook
 
     # no access log: inside a test run, its lines would mix with the runner's own output; it listens
     # on loopback, so it answers loopback's Host names only, as `serve` does (DNS rebinding), and
     # its receivers may be on loopback too, as `serve --host 127.0.0.1` allows
     loopback = {"listen_host": "127.0.0.1", "allow_private_webhooks": True}
     chosen = Settings(**{"quiet": True, **loopback, **settings})
-    hook = defect_hook(chosen.defects) if chosen.defects else None
-    with serve(create_app(chosen, dialect_hook=hook)) as origin:
+    with serve(create_app(chosen)) as origin:
         yield origin + API_BASE_PATH

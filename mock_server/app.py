@@ -90,6 +90,10 @@ def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
 
 def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | None = None) -> SandboxApp:
     settings = settings or Settings()
+    if settings.defects and dialect_hook is None:  # test-only code, loaded only when a defect is named
+        from mock_server.testing.defects import defect_hook
+
+        dialect_hook = defect_hook(settings.defects)
     if settings.state_file is not None and settings.store is not None:
         raise ValueError("use either a state file or a PostgreSQL store, not both")
     node = Node(settings, settings.store) if settings.store is not None else None

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from mock_server.flag_values import positive
+
 ADMIN_HEADER = "X-Mock-Admin-Token"
 
 
@@ -26,7 +28,8 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--admin-token", default=None, help="the sandbox's admin token, if it has one")
     command.add_argument("--html", type=Path, default=None, metavar="FILE",
                          help="write the HTML report to FILE instead of printing Markdown")
-    command.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the sandbox")
+    command.add_argument("--timeout", type=positive, default=10.0, metavar="SECONDS",
+                         help="seconds to wait for the sandbox (default 10)")
 
 
 def _message(response: httpx.Response) -> str:

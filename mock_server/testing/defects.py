@@ -1,7 +1,7 @@
 """Deliberate defects of the dialects. TEST-ONLY: they exist to prove the contract kit finds bugs.
 
-`create_app(settings, dialect_hook=defect_hook(names))` (what `batchcalls-mock serve --defect NAME`
-does; `settings.defects` records the names) wraps a dialect in
+`create_app` loads this module when `settings.defects` names one (`batchcalls-mock serve --defect
+NAME`, `contracts.inprocess.sandbox(defects=…)`): `defect_hook(names)` wraps a dialect in
 `DefectiveDialect` (Truedy's `DEFECTS`) or `DefectiveZuduDialect` (Zudu's `ZUDU_DEFECTS`, named
 `zudu_…`), which break the contract in exactly the named ways (as Schemathesis's own test apps do)
 and otherwise answer like the real thing. Nothing here runs unless a defect is named.

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from mock_server.observe.journal import Journal
+from mock_server.observe.request_journal import Journal
 from mock_server.readiness import Session, grade
 from mock_server.readiness_session import ReadinessSession, graded_exchange
 

@@ -22,8 +22,8 @@ import orjson
 
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
-from mock_server.observe.journal import Exchange as Entry
-from mock_server.observe.journal import Journal, entry_json
+from mock_server.observe.request_journal import Exchange as Entry
+from mock_server.observe.request_journal import Journal, entry_json
 from mock_server.readiness import (
     Challenges,
     DeliveryAttempt,

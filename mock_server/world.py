@@ -26,7 +26,7 @@ from mock_server.engine.idempotency import KeptRecords, Records
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
-from mock_server.observe.journal import DEFAULT_SIZE, MAX_BYTES, Journal
+from mock_server.observe.request_journal import DEFAULT_SIZE, MAX_BYTES, Journal
 from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Store, Workspace
 from mock_server.store.memory import MemoryStore

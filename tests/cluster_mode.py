@@ -21,9 +21,8 @@ from typing import Any
 
 import httpx
 import pg_cluster
+from response_checker import ResponseChecker
 from round_robin import Forwarder, forwarding
-
-from mock_server.engine.conformance import ResponseChecker
 
 ENV = "BATCHCALLS_CLUSTER"  # set by `--cluster`; read by support.make_client
 SERVER_ENV = "BATCHCALLS_PG_SERVER"  # host:port of a running PostgreSQL to use instead of a new one

@@ -14,10 +14,10 @@ from typing import Any
 
 import cluster_mode
 import httpx2 as httpx
+from response_checker import ResponseChecker
 from starlette.testclient import TestClient
 
 from mock_server.app import create_app
-from mock_server.engine.conformance import ResponseChecker
 from mock_server.settings import Settings
 
 API = "/api/public/v1"

@@ -41,10 +41,10 @@ from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
 from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit
-from mock_server.observe.journal import Raw
-from mock_server.persistence.journal import Entry
+from mock_server.observe.request_journal import Raw
 from mock_server.persistence.recording import CURRENT, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
+from mock_server.persistence.state_file import Entry
 from mock_server.settings import Settings
 from mock_server.wakeups import Wakeable
 from mock_server.world import derive_seed

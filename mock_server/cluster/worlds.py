@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from mock_server.cluster import shared_log
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit
-from mock_server.observe.journal import Journal, Raw
+from mock_server.observe.request_journal import Journal, Raw
 from mock_server.persistence.recording import (
     CURRENT,
     RecordingSandbox,

@@ -20,7 +20,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Literal
 
-from mock_server.control import envelopes, files, journal, readiness, world_ops
+from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.engine.context import Handler, Reply
 from mock_server.engine.incoming import query_of
@@ -55,8 +55,8 @@ class ControlDialect:
         self.handlers: Mapping[str, Handler] = {
             **world_ops.handlers(sandbox, self.require_admin, self.is_anonymous),
             **files.handlers(spec.source),
-            **journal.handlers(),
-            **readiness.handlers(),
+            **journal_ops.handlers(),
+            **readiness_ops.handlers(),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)
         if missing:

@@ -24,7 +24,7 @@ from mock_server.core.errors import Violation
 from mock_server.engine.kept import exact
 from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
-from mock_server.observe.journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
+from mock_server.observe.request_journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
 from mock_server.store.base import Workspace
 
 # The journal's own reads are not journaled: a console polling it would fill it with itself.

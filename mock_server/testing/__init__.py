@@ -1,4 +1,4 @@
 """Test-only code, kept out of the production path: the deliberate defects (loaded only when
-`serve --defect` names one), and for clients' own test suites `journal.RequestJournal`,
+`serve --defect` names one), and for clients' own test suites `journal_client.RequestJournal`,
 `client_sandbox.ClientSandbox` with its `webhook_receiver`, and the pytest plugin that hands one
 out as the `batchcalls_sandbox` fixture."""

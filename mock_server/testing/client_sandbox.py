@@ -22,7 +22,7 @@ import httpx
 
 from mock_server.fixtures import SANDBOX_KEY, ZUDU_SANDBOX_KEY, ZUDU_SANDBOX_SECRET
 from mock_server.mcp_server.sandbox_client import Credentials
-from mock_server.testing.journal import RequestJournal
+from mock_server.testing.journal_client import RequestJournal
 from mock_server.testing.webhook_receiver import WebhookReceiver
 
 API = "/api/public/v1"

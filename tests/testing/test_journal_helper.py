@@ -10,7 +10,7 @@ import httpx
 import pytest
 from support import API, KEY, live_server
 
-from mock_server.testing.journal import JournalError, RequestJournal
+from mock_server.testing.journal_client import JournalError, RequestJournal
 
 CREATE = {
     "name": "Spring campaign",

@@ -1,6 +1,6 @@
 """Handlers of the request journal: list the world's requests, count them, clear them.
 
-The journal itself is `observe/journal.py` (recorded by `observe/recorder.py`); these only read
+The journal itself is `observe/request_journal.py` (recorded by `observe/recorder.py`); these only read
 the filters and render.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.engine.context import Handler, Reply, RequestContext
-from mock_server.observe.journal import Filters, entry_json
+from mock_server.observe.request_journal import Filters, entry_json
 from mock_server.world import WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]

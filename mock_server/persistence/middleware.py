@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
 from mock_server.engine.header_limits import refusal
-from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
+from mock_server.persistence.state_file import FORMAT, Entry, StateFile
 from mock_server.settings import Settings
 from mock_server.webhooks import Delivery
 from mock_server.world import WorkspaceWorld, derive_seed
@@ -76,7 +76,7 @@ class Persistence:
 
     def __init__(self, settings: Settings) -> None:
         assert settings.state_file is not None
-        self.journal = Journal(settings.state_file)
+        self.journal = StateFile(settings.state_file)
         expected = fingerprint(settings)
         stored = self.journal.meta("settings")
         if stored is not None and orjson.loads(stored) != expected:

@@ -1,6 +1,6 @@
 """Read a running sandbox's request journal from a client's own test suite: what did my code send?
 
-    from mock_server.testing.journal import RequestJournal
+    from mock_server.testing.journal_client import RequestJournal
 
     def test_my_client_schedules_once(sandbox_url):
         journal = RequestJournal(sandbox_url, api_key="sk_test_sandbox")

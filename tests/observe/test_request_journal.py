@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from mock_server.engine.router import PathTable
-from mock_server.observe.journal import (
+from mock_server.observe.request_journal import (
     BODY_LIMIT,
     Exchange,
     Filters,

@@ -115,9 +115,8 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             allowed = (exc.headers or {}).get("Allow", "").split(", ")
             return error_response(request, MethodNotAllowed(request.method, allowed))
         if exc.status_code == 404:
-            error: MockError = NotFound("path", request.url.path)
-            error.message = f"no operation at {request.method} {request.url.path}"
-            return error_response(request, error)
+            path = request.url.path
+            return error_response(request, NotFound("path", path, f"no operation at {request.method} {path}"))
         return error_response(request, InternalError(str(exc.detail)))
 
     def spec_file(spec: Spec) -> Endpoint:

@@ -73,10 +73,9 @@ class ReadinessSession:
         if injected.status == 429:
             reset_at = timestamp(now + injected.retry_after) or ""
             return RateLimited(100, "minute (readiness challenge)", reset_at, injected.retry_after)
-        error = ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
-                                   f"after {injected.retry_after} s with the same idempotency key")
-        error.retry_after = injected.retry_after
-        return error
+        return ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
+                                  f"after {injected.retry_after} s with the same idempotency key",
+                                  retry_after=injected.retry_after)
 
     def _tell_answers(self) -> None:
         """Tell the challenges what the journal recorded since they were last told (only the first

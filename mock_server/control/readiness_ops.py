@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from mock_server import readiness
-from mock_server.core.errors import Conflict, NotFound
+from mock_server.core.errors import Conflict, MockError, NotFound
 from mock_server.engine.context import Handler, Reply, RequestContext
 from mock_server.world import WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]
 
 
-def _not_started(world: WorkspaceWorld) -> NotFound:
-    error = NotFound("readiness", world.id)
-    error.code = "readiness_not_started"
-    error.message = "arm a session first: POST /_mock/readiness/start"
-    error.details = None
-    return error
+class ReadinessNotStarted(NotFound):
+    """A report asked of a world with no session armed (404 with its own code and no details)."""
+
+    code = "readiness_not_started"
+
+    def __init__(self) -> None:
+        MockError.__init__(self, "arm a session first: POST /_mock/readiness/start")
 
 
 def handlers() -> dict[str, Handler]:
@@ -28,7 +29,7 @@ def handlers() -> dict[str, Handler]:
     def get_readiness_report(ctx: Context) -> Reply:
         world = ctx.world
         if world.readiness is None:
-            raise _not_started(world)
+            raise ReadinessNotStarted()
         receiver_set = world.workspace.webhook_url is not None
         report = world.readiness.report(world.outbox.deliveries(world.id), receiver_set)
         fmt = ctx.params.get("format", "json")

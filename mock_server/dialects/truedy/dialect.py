@@ -42,10 +42,11 @@ class TruedyDialect:
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         scheme, _, key = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'")
+            raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'",
+                               challenge=envelopes.CHALLENGE)
         world = self.worlds.world_by_key(key.strip())
         if world is None:
-            raise Unauthorized("the API key is not valid")
+            raise Unauthorized("the API key is not valid", challenge=envelopes.CHALLENGE)
         return world
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:

@@ -20,7 +20,9 @@ from mock_server.cluster.middleware import ClusterMiddleware
 from mock_server.cluster.node import Node
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.dialects.truedy.dialect import TruedyDialect
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
@@ -92,12 +94,13 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     settings = settings or Settings()
     if settings.state_file is not None and settings.store is not None:
         raise ValueError("use either a state file or a PostgreSQL store, not both")
-    node = Node(settings, settings.store) if settings.store is not None else None
-    persistence = Persistence(settings) if settings.state_file is not None else None
+    schemes = (BEARER_KEY, KEY_AND_SECRET)  # the credentials of every API the sandbox knows
+    node = Node(settings, settings.store, schemes) if settings.store is not None else None
+    persistence = Persistence(settings, schemes) if settings.state_file is not None else None
     sandbox: Sandbox = (
         node.sandbox if node is not None
         else persistence.sandbox if persistence is not None
-        else Sandbox(settings)
+        else Sandbox(settings, schemes)
     )
     spec = load_spec(settings.spec_path)
     served = serve_dialects(settings, sandbox, spec, dialect_hook)

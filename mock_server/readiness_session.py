@@ -107,11 +107,13 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool) -> Report:
+    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
+        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
         graded = Session(
-            exchanges=[graded_exchange(e) for e in entries if e.authenticated and e.operation_id is not None],
+            exchanges=[graded_exchange(e, hidden) for e in entries
+                       if e.authenticated and e.operation_id is not None],
             deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
@@ -120,10 +122,10 @@ class ReadinessSession:
         return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
 
 
-def graded_exchange(entry: Entry) -> Exchange:
+def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:
     """A journal entry as the checks read it: as `GET /_mock/requests` shows it (redacted), its
     validation errors those of a 422 (a 400, 413 or 415 is not a schema the client got wrong)."""
-    shown = entry_json(entry)
+    shown = entry_json(entry, hidden)
     shown["received_at"] = entry.received_at
     if entry.status != 422:
         shown["validation_errors"] = None

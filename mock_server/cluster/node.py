@@ -23,7 +23,7 @@ import logging
 import pickle
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -39,6 +39,7 @@ from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJourn
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
+from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit
 from mock_server.observe.request_journal import Raw
@@ -52,7 +53,6 @@ from mock_server.world import derive_seed
 log = logging.getLogger("batchcalls.cluster")
 
 SANDBOX_STREAM = ""
-_CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 _JOURNAL_PATH = "/_mock/requests"
 _READ_THE_JOURNAL = (_JOURNAL_PATH, "/_mock/readiness")  # a readiness report grades from the journal
@@ -73,11 +73,12 @@ ErrorAnswer = Callable[[Scope, MockError], Response]
 
 
 class Node:
-    def __init__(self, settings: Settings, url: str) -> None:
+    def __init__(self, settings: Settings, url: str, schemes: Sequence[CredentialScheme]) -> None:
         start = prepare(url, settings)  # StoreUnusable: one sentence, before anything listens
         self.url = url
         self.instance = secrets.token_hex(4)
-        self.sandbox = ClusterSandbox(settings, start.origin, start.salt, start.generation, self.instance)
+        self.sandbox = ClusterSandbox(settings, schemes, start.origin, start.salt, start.generation,
+                                      self.instance)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
         self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
         self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
@@ -247,9 +248,8 @@ class Node:
                 return
             generation = self.sandbox.generation  # what this request's row belongs to
             hits = None
-            if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
-                headers.get(name, "").strip() for name in _CREDENTIALS
-            ):
+            if (self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED)
+                    and self.sandbox.carries_credentials(headers)):
                 hits = await shared_log.hit(db, stream, int(time.time() // self.limit.period_seconds))
             # an armed readiness session reads the journal at every request of its world (its challenges)
             reads = scope["path"].startswith(_READ_THE_JOURNAL)

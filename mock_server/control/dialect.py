@@ -5,7 +5,8 @@ Each operation of `openapi.control.json` has one of four scopes, read from its `
 - the whole sandbox (`[{adminToken}, {}]`): creating, listing and deleting workspaces; the admin
   token is needed when the sandbox has one;
 - a world (every other one): it acts on the world of the workspace whose credentials the request
-  carries (a Truedy Bearer key, or a Zudu key and secret), the default world when it carries none.
+  carries (in the credential scheme of any API the sandbox knows: a Truedy Bearer key, a Zudu key
+  and secret), the default world when it carries none.
   With `--admin-token` set, a workspace's own credentials are enough for its own world; without
   credentials the admin token is needed. Unknown credentials are a 401: a key never reaches
   another workspace's world;
@@ -17,18 +18,20 @@ Each operation of `openapi.control.json` has one of four scopes, read from its `
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops
+from mock_server.control.admin_token import ADMIN_HEADER
 from mock_server.core.errors import MockError, Unauthorized
 from mock_server.engine.context import Handler, Reply
+from mock_server.engine.credentials import CredentialScheme, hidden_headers
 from mock_server.engine.incoming import query_of
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
+from mock_server.observe.redaction import HTTP_CREDENTIALS
 from mock_server.sandbox import Sandbox
 from mock_server.world import WorkspaceWorld
 
-ADMIN_HEADER = "x-mock-admin-token"
 Scope = Literal["open", "sandbox", "world", "liveness"]
 
 
@@ -52,11 +55,13 @@ class ControlDialect:
         self.spec = spec
         self.sandbox = sandbox
         self.scopes = {op.operation_id: scope_of(spec, op) for op in spec.operations}
+        # what the request journal's readers redact: every credential header of every API
+        self.hidden_headers = journal_hidden_headers(sandbox.schemes)
         self.handlers: Mapping[str, Handler] = {
             **world_ops.handlers(sandbox, self.require_admin, self.is_anonymous),
             **files.handlers(spec.source),
-            **journal_ops.handlers(),
-            **readiness_ops.handlers(),
+            **journal_ops.handlers(self.hidden_headers),
+            **readiness_ops.handlers(self.hidden_headers),
         }
         missing = {op.operation_id for op in spec.operations} - set(self.handlers)
         if missing:
@@ -83,7 +88,7 @@ class ControlDialect:
     def is_anonymous(self, headers: Mapping[str, str]) -> bool:
         """Under `--admin-token`, a request with no credentials at all (no key, no token)."""
         return bool(self.sandbox.settings.admin_token) and not (
-            _carries_credentials(headers) or ADMIN_HEADER in headers
+            self.sandbox.carries_credentials(headers) or ADMIN_HEADER in headers
         )
 
     def is_admin(self, headers: Mapping[str, str]) -> bool:
@@ -106,13 +111,13 @@ class ControlDialect:
         if scope == "sandbox":
             self.require_admin(headers)
             return sandbox.default_world
-        if not _carries_credentials(headers):
+        if not sandbox.carries_credentials(headers):
             if scope == "liveness" and self.is_anonymous(headers):
                 return sandbox.default_world  # its handler shows nothing of it
             if sandbox.settings.admin_token and not self.is_admin(headers):
+                hints = ", or ".join(scheme.hint for scheme in sandbox.schemes)
                 raise Unauthorized(
-                    "send the workspace's credentials (Authorization: Bearer <key>, or X-API-KEY and "
-                    "X-API-SECRET) or the admin token in X-Mock-Admin-Token"
+                    f"send the workspace's credentials ({hints}) or the admin token in X-Mock-Admin-Token"
                 )
             return sandbox.default_world
         world = sandbox.world_of(headers)
@@ -127,5 +132,7 @@ class ControlDialect:
         return envelopes.example_reply(response, request_id, now)
 
 
-def _carries_credentials(headers: Mapping[str, str]) -> bool:
-    return bool(headers.get("authorization", "").strip() or headers.get("x-api-key", "").strip())
+def journal_hidden_headers(schemes: Iterable[CredentialScheme]) -> frozenset[str]:
+    """The headers no reader of the request journal sees in clear: HTTP's own credentials, the
+    secret ones of every scheme, the admin token."""
+    return hidden_headers(schemes, ADMIN_HEADER, *HTTP_CREDENTIALS)

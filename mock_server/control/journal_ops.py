@@ -29,11 +29,11 @@ def filters_of(params: dict[str, Any]) -> Filters:
     )
 
 
-def handlers() -> dict[str, Handler]:
+def handlers(hidden: frozenset[str]) -> dict[str, Handler]:
     def list_requests(ctx: Context) -> Reply:
         journal = ctx.world.journal
         entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
-        data = [entry_json(entry) for entry in entries]
+        data = [entry_json(entry, hidden) for entry in entries]
         return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
 
     def count_requests(ctx: Context) -> Reply:

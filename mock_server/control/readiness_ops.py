@@ -19,7 +19,7 @@ class ReadinessNotStarted(NotFound):
         MockError.__init__(self, "arm a session first: POST /_mock/readiness/start")
 
 
-def handlers() -> dict[str, Handler]:
+def handlers(hidden: frozenset[str]) -> dict[str, Handler]:
     def start_readiness(ctx: Context) -> Reply:
         if not ctx.world.journal.size:  # a session grades what the journal records
             raise Conflict("journal_disabled", "a readiness session grades the requests the request journal "
@@ -31,7 +31,7 @@ def handlers() -> dict[str, Handler]:
         if world.readiness is None:
             raise ReadinessNotStarted()
         receiver_set = world.workspace.webhook_url is not None
-        report = world.readiness.report(world.outbox.deliveries(world.id), receiver_set)
+        report = world.readiness.report(world.outbox.deliveries(world.id), receiver_set, hidden)
         fmt = ctx.params.get("format", "json")
         if fmt == "md":
             page = readiness.markdown(report).encode()

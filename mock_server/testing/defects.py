@@ -16,8 +16,10 @@ from typing import Any
 
 from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid, Unauthorized
 from mock_server.dialects.truedy import wire
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.truedy.envelopes import meta, single
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
 from mock_server.engine.spec import Operation, RequestBody, ResponseSpec, Spec, compile_schema
@@ -117,7 +119,7 @@ class DefectiveDialect:
 
     # Dialect ----------------------------------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
-        if self.on("ignored_auth") and "authorization" not in headers:
+        if self.on("ignored_auth") and BEARER_KEY.read(headers) is None:
             return self.sandbox.default_world
         return self.inner.authenticate(headers, operation)
 
@@ -243,9 +245,9 @@ class DefectiveZuduDialect:
         try:
             return self.inner.authenticate(headers, operation)
         except Unauthorized:
-            key = headers.get("x-api-key", "").strip()
-            found = [w for w in self.sandbox.worlds.values() if key and w.workspace.key_pair
-                     and w.workspace.key_pair[0] == key]
+            key = headers.get(KEY_AND_SECRET.key_header, "").strip()  # whatever its secret, or none
+            worlds = self.sandbox.worlds.values()
+            found = [w for w in worlds if key and KEY_AND_SECRET.key_of(w.workspace) == key]
             if self.on("zudu_auth_ignores_secret") and found:
                 return found[0]
             raise

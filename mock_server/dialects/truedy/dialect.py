@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mock_server.core.errors import MockError, Unauthorized
+from mock_server.core.errors import MockError
 from mock_server.core.models import Batch
 from mock_server.dialects.encoded import EncodedCache
 from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.engine.context import Handler, Reply
+from mock_server.engine.credentials import authenticate
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.engine.validation import instance_check
 from mock_server.world import WorkspaceWorld, WorldDirectory
@@ -40,14 +42,7 @@ class TruedyDialect:
             raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized("missing bearer token: send 'Authorization: Bearer <api key>'",
-                               challenge=envelopes.CHALLENGE)
-        world = self.worlds.world_by_key(key.strip())
-        if world is None:
-            raise Unauthorized("the API key is not valid", challenge=envelopes.CHALLENGE)
-        return world
+        return authenticate(BEARER_KEY, self.worlds, headers)
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
         return envelopes.error_reply(error, request_id, now)

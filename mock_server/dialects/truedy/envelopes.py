@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 from mock_server.core.errors import MockError, RequestInvalid
 from mock_server.core.timefmt import timestamp
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.engine.context import Reply
 from mock_server.engine.spec import ResponseSpec
 
 T = TypeVar("T")
-CHALLENGE = 'Bearer realm="truedy"'  # WWW-Authenticate of a 401
 
 
 def meta(request_id: str, now: float) -> dict[str, Any]:
@@ -67,8 +67,8 @@ def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:
     if isinstance(example, dict) and "meta" in example:
         example["meta"] = meta(request_id, now)
     headers: dict[str, str] = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = CHALLENGE
+    if status == 401 and BEARER_KEY.challenge:
+        headers["WWW-Authenticate"] = BEARER_KEY.challenge
     elif status in (429, 503):
         headers["Retry-After"] = "60"
     elif status == 201:

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from mock_server.core.errors import Unauthorized
 from mock_server.store.base import Workspace
 
 
-class Credential(NamedTuple):
-    """What a request presents: the key that names a workspace, and the secret that proves it
-    (None when the key is its own proof). A key of "" names no workspace (malformed)."""
-
-    key: str
-    secret: str | None = None
-
-
-MALFORMED = Credential("")  # carried, but not in the scheme's form: names no workspace
+# What a request presents: (the key that names a workspace, the secret that proves it or None
+# when the key is its own proof). A plain tuple: it is read twice a request, and a NamedTuple cost
+# a twentieth of a request's instructions. A key of "" names no workspace (malformed).
+Credential = tuple[str, str | None]
+MALFORMED: Credential = ("", None)  # carried, but not in the scheme's form: names no workspace
 
 
 class CredentialScheme(Protocol):
@@ -48,6 +44,9 @@ class CredentialScheme(Protocol):
 
     @property
     def invalid(self) -> str: ...  # the 401's words when they name no workspace
+
+    @property
+    def has_secret(self) -> bool: ...  # its credentials carry a secret besides the key
 
     def read(self, headers: Mapping[str, str]) -> Credential | None:
         """The credential the request carries (`MALFORMED` when not in this scheme's form), or None
@@ -83,6 +82,11 @@ class KeyHeader:
     invalid: str
     prefix: str | None = None
     challenge: str | None = None
+    has_secret = False
+    _prefix: str = field(init=False, repr=False)  # lower case, as it is compared
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_prefix", (self.prefix or "").lower())
 
     @property
     def secret_headers(self) -> frozenset[str]:
@@ -90,14 +94,15 @@ class KeyHeader:
 
     def read(self, headers: Mapping[str, str]) -> Credential | None:
         value = headers.get(self.header)
-        if value is None or not value.strip():
+        if not value:
             return None
         if self.prefix is None:
-            return Credential(value.strip())
+            return (value.strip(), None) if value.strip() else None
         prefix, _, key = value.partition(" ")
-        if prefix.lower() != self.prefix.lower() or not key.strip():
-            return MALFORMED
-        return Credential(key.strip())
+        key = key.strip()
+        if key and prefix.lower() == self._prefix:
+            return (key, None)
+        return MALFORMED if value.strip() else None
 
     def key_of(self, workspace: Workspace) -> str | None:
         return self.key_field(workspace)
@@ -122,6 +127,7 @@ class KeyAndSecret:
     missing: str
     invalid: str
     challenge: str | None = None
+    has_secret = True
 
     @property
     def secret_headers(self) -> frozenset[str]:
@@ -132,7 +138,7 @@ class KeyAndSecret:
         if not key:
             return None  # a secret alone names nothing: the request carries no credential of this scheme
         secret = headers.get(self.secret_header, "").strip()
-        return Credential(key, secret) if secret else MALFORMED
+        return (key, secret) if secret else MALFORMED
 
     def key_of(self, workspace: Workspace) -> str | None:
         return self.key_field(workspace)
@@ -154,19 +160,19 @@ class WorldsByCredential(Protocol[W_co]):
     def world_for(self, scheme: CredentialScheme, credential: Credential) -> W_co | None: ...
 
 
-def proves(scheme: CredentialScheme, workspace: Workspace, credential: Credential) -> bool:
-    """Whether the credential's secret is the workspace's (compared in constant time, as bytes: a
-    header with non-ASCII characters is a wrong secret, not a crash)."""
+def proves(scheme: CredentialScheme, workspace: Workspace, secret: str | None) -> bool:
+    """Whether `secret` is the workspace's in a scheme with secrets (compared in constant time, as
+    bytes: a header with non-ASCII characters is a wrong secret, not a crash)."""
     expected = scheme.secret_of(workspace)
-    if expected is None:
-        return credential.secret is None  # a secret where the workspace has none proves nothing
-    return hmac.compare_digest(expected.encode(), (credential.secret or "").encode())
+    if expected is None or secret is None:
+        return False
+    return hmac.compare_digest(expected.encode(), secret.encode())
 
 
 def authenticate(scheme: CredentialScheme, worlds: WorldsByCredential[W], headers: Mapping[str, str]) -> W:
     """The world of the request's credentials in `scheme`, or its 401."""
     credential = scheme.read(headers)
-    if credential is None or not credential.key:
+    if credential is None or not credential[0]:
         raise Unauthorized(scheme.missing, challenge=scheme.challenge)
     world = worlds.world_for(scheme, credential)
     if world is None:

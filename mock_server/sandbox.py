@@ -141,7 +141,7 @@ class Sandbox:
         self.worlds: dict[str, WorkspaceWorld] = {}
         # scheme name -> a workspace's key in that scheme -> its world
         self._by_key: dict[str, dict[str, WorkspaceWorld]] = {scheme.name: {} for scheme in self.schemes}
-        # what `world_of` goes through, looked up once: (its reader, its index, its scheme when it has secrets)
+        # what `world_of` goes through, looked up once: (reader, index, the scheme if it has secrets)
         self._lookups = [(scheme.read, self._by_key[scheme.name], scheme if scheme.has_secret else None)
                          for scheme in self.schemes]
 

@@ -18,7 +18,6 @@ from typing import Protocol, TypeVar
 from mock_server.core.errors import Unauthorized
 from mock_server.store.base import Workspace
 
-
 # What a request presents: (the key that names a workspace, the secret that proves it or None
 # when the key is its own proof). A plain tuple: it is read twice a request, and a NamedTuple cost
 # a twentieth of a request's instructions. A key of "" names no workspace (malformed).

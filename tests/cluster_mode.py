@@ -108,7 +108,6 @@ class ClusterClient(httpx.Client):
     """An httpx client on a pair's forwarder that fails the test when an answer breaks the spec."""
 
     checkers: list[ResponseChecker]
-    checker: ResponseChecker
     forwarder: Forwarder
 
     def __init__(self, pool: Pool, pair: Pair) -> None:
@@ -150,8 +149,8 @@ class Pool:
                 self._postgres = pg_cluster.start()
         return self._postgres.new_database()
 
-    def client(self, flags: tuple[str, ...], admin_token: str | None, checkers: list[ResponseChecker],
-               checker: ResponseChecker) -> ClusterClient:
+    def client(self, flags: tuple[str, ...], admin_token: str | None,
+               checkers: list[ResponseChecker]) -> ClusterClient:
         free = self._free.setdefault(flags, [])
         if free:
             pair = free.pop()
@@ -161,7 +160,7 @@ class Pool:
             self._all.append(pair)
             pair.reset(everything=False)
         client = ClusterClient(self, pair)
-        client.checkers, client.checker, client.forwarder = checkers, checker, pair.forwarder
+        client.checkers, client.forwarder = checkers, pair.forwarder
         return client
 
     def release(self, pair: Pair) -> None:

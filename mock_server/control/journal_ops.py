@@ -6,14 +6,18 @@ the filters and render.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from mock_server.control.operations import operation
 from mock_server.core.timefmt import parse_timestamp
-from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.engine.context import Reply, RequestContext
 from mock_server.observe.request_journal import Filters, entry_json
 from mock_server.world import WorkspaceWorld
 
-Context = RequestContext[WorkspaceWorld]
+if TYPE_CHECKING:
+    from mock_server.control.dialect import ControlDialect
+
+Context: TypeAlias = RequestContext[WorkspaceWorld, "ControlDialect"]
 
 
 def filters_of(params: dict[str, Any]) -> Filters:
@@ -29,22 +33,20 @@ def filters_of(params: dict[str, Any]) -> Filters:
     )
 
 
-def handlers(hidden: frozenset[str]) -> dict[str, Handler]:
-    def list_requests(ctx: Context) -> Reply:
-        journal = ctx.world.journal
-        entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
-        data = [entry_json(entry, hidden) for entry in entries]
-        return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
+@operation("list_requests")
+def list_requests(ctx: Context) -> Reply:
+    journal = ctx.world.journal
+    entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
+    data = [entry_json(entry, ctx.dialect.hidden_headers) for entry in entries]
+    return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
 
-    def count_requests(ctx: Context) -> Reply:
-        return Reply(200, {"count": ctx.world.journal.count(filters_of(ctx.params))})
 
-    def clear_requests(ctx: Context) -> Reply:
-        ctx.world.journal.clear()
-        return Reply(204)
+@operation("count_requests")
+def count_requests(ctx: Context) -> Reply:
+    return Reply(200, {"count": ctx.world.journal.count(filters_of(ctx.params))})
 
-    return {
-        "list_requests": list_requests,
-        "count_requests": count_requests,
-        "clear_requests": clear_requests,
-    }
+
+@operation("clear_requests")
+def clear_requests(ctx: Context) -> Reply:
+    ctx.world.journal.clear()
+    return Reply(204)

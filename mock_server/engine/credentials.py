@@ -70,7 +70,7 @@ WorkspaceField = Callable[[Workspace], "str | None"]
 
 @dataclass(frozen=True, slots=True)
 class KeyHeader:
-    """A workspace key in a header of its own (`X-Acme-Key: <key>`); with `prefix` the value is
+    """A workspace key in a header of its own (`X-Partner-Key: <key>`); with `prefix` the value is
     `<prefix> <key>`, the prefix read without regard to case (RFC 6750's `Authorization: Bearer`)."""
 
     name: str

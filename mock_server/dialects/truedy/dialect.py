@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from mock_server.core.errors import MockError
 from mock_server.core.models import Batch
 from mock_server.dialects.encoded import EncodedCache
-from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire
+from mock_server.dialects.truedy import batch_calls, directory, envelopes, wire  # noqa: F401 - their handlers
 from mock_server.dialects.truedy.credentials import BEARER_KEY
+from mock_server.dialects.truedy.operations import HANDLERS
 from mock_server.engine.context import Handler, Reply
 from mock_server.engine.credentials import authenticate
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
@@ -28,18 +29,12 @@ class TruedyDialect:
     def __init__(self, spec: Spec, worlds: WorldDirectory, mount: str = "") -> None:
         self.spec = spec
         self.worlds = worlds
-        base = mount + spec.base_path
+        self.base_url = mount + spec.base_path  # of the Location of what is created
         # the JSON of batch calls as read (alone or listed), kept between changes of state
         self.read_json = EncodedCache(wire.batch, batch_key)
         # a CSV row is a contact: it meets the rules of the JSON one (`InlineContact`)
-        csv_row = instance_check(spec.document["components"]["schemas"]["InlineContact"])
-        self.handlers: Mapping[str, Handler] = {
-            **batch_calls.handlers(base, self.read_json, csv_row),
-            **directory.handlers(base, csv_row),
-        }
-        missing = {op.operation_id for op in spec.operations} - set(self.handlers)
-        if missing:
-            raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
+        self.csv_row = instance_check(spec.document["components"]["schemas"]["InlineContact"])
+        self.handlers: Mapping[str, Handler] = HANDLERS.for_spec(spec)
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
         return authenticate(BEARER_KEY, self.worlds, headers)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from mock_server.core import analytics
 from mock_server.core.contact_rows import rows_from_csv, rows_from_json
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.dialects.truedy import wire
-from mock_server.dialects.truedy.envelopes import page, single
+from mock_server.dialects.truedy.envelopes import answer, page
 from mock_server.dialects.truedy.operations import operation
 from mock_server.engine.context import Reply, RequestContext
 from mock_server.services.batch_calls import BatchCalls
@@ -22,10 +22,6 @@ Context: TypeAlias = RequestContext[World, "TruedyDialect"]
 
 def _service(ctx: Context) -> BatchCalls:
     return BatchCalls(ctx.world)
-
-
-def _answer(ctx: Context, data: Any, status: int = 200, **headers: str) -> Reply:
-    return single(data, ctx.request_id, ctx.world.now(), status, headers or None)
 
 
 def _batch_id(ctx: Context) -> str:
@@ -52,13 +48,13 @@ def create_batch_call(ctx: Context) -> Reply:
     inline = rows_from_json(body.get("contacts") or [])
     batch = _service(ctx).create(settings, body.get("contact_ids") or [], inline)
     location = f"{ctx.dialect.base_url}/batch-calls/{batch.id}"
-    return _answer(ctx, wire.batch(batch), 201, Location=location)
+    return answer(ctx, wire.batch(batch), 201, Location=location)
 
 
 @operation("get_batch_call")
 def get_batch_call(ctx: Context) -> Reply:
     render = ctx.dialect.read_json.renderer(ctx.world)
-    return _settled(ctx, _answer(ctx, render(_service(ctx).get(_batch_id(ctx)))))
+    return _settled(ctx, answer(ctx, render(_service(ctx).get(_batch_id(ctx)))))
 
 
 @operation("update_batch_call")
@@ -67,7 +63,7 @@ def update_batch_call(ctx: Context) -> Reply:
     changes.pop("agent_id", None)
     changes.pop("contact_source", None)
     changes.pop("contact_folder_id", None)
-    return _answer(ctx, wire.batch(_service(ctx).update(_batch_id(ctx), changes)))
+    return answer(ctx, wire.batch(_service(ctx).update(_batch_id(ctx), changes)))
 
 
 @operation("delete_batch_call")
@@ -79,7 +75,7 @@ def delete_batch_call(ctx: Context) -> Reply:
 @operation("bulk_delete_batch_calls")
 def bulk_delete_batch_calls(ctx: Context) -> Reply:
     result = _service(ctx).bulk_delete(ctx.body["ids"])
-    return _answer(
+    return answer(
         ctx,
         {
             "deleted_count": len(result.deleted_ids),
@@ -96,17 +92,17 @@ def schedule_batch_call(ctx: Context) -> Reply:
     raw_at = body.get("scheduled_at")
     at = parse_timestamp(raw_at, ("body", "scheduled_at")) if raw_at else None
     batch = _service(ctx).schedule(_batch_id(ctx), at, body.get("timezone"))
-    return _answer(ctx, wire.batch(batch))
+    return answer(ctx, wire.batch(batch))
 
 
 @operation("pause_batch_call")
 def pause_batch_call(ctx: Context) -> Reply:
-    return _answer(ctx, wire.batch(_service(ctx).pause(_batch_id(ctx))))
+    return answer(ctx, wire.batch(_service(ctx).pause(_batch_id(ctx))))
 
 
 @operation("resume_batch_call")
 def resume_batch_call(ctx: Context) -> Reply:
-    return _answer(ctx, wire.batch(_service(ctx).resume(_batch_id(ctx))))
+    return answer(ctx, wire.batch(_service(ctx).resume(_batch_id(ctx))))
 
 
 @operation("upload_batch_call_contacts")
@@ -116,7 +112,7 @@ def upload_batch_call_contacts(ctx: Context) -> Reply:
     else:
         rows = rows_from_json(ctx.body["contacts"])
     batch, result = _service(ctx).upload_contacts(_batch_id(ctx), rows)
-    return _answer(
+    return answer(
         ctx,
         {
             "batch_call_id": batch.id,
@@ -137,4 +133,4 @@ def list_batch_call_contacts(ctx: Context) -> Reply:
 
 @operation("get_batch_call_analytics")
 def get_batch_call_analytics(ctx: Context) -> Reply:
-    return _answer(ctx, analytics.batch_analytics(_service(ctx).get(_batch_id(ctx))))
+    return answer(ctx, analytics.batch_analytics(_service(ctx).get(_batch_id(ctx))))

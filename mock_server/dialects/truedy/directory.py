@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from mock_server.core.contact_rows import ContactRow, rows_from_csv
 from mock_server.core.models import Folder
 from mock_server.dialects.truedy import wire
-from mock_server.dialects.truedy.envelopes import page, single
+from mock_server.dialects.truedy.envelopes import answer, page
 from mock_server.dialects.truedy.operations import operation
 from mock_server.engine.context import Reply, RequestContext
 from mock_server.services.directory import Directory
@@ -22,10 +22,6 @@ Context: TypeAlias = RequestContext[World, "TruedyDialect"]
 
 def _directory(ctx: Context) -> Directory:
     return Directory(ctx.world)
-
-
-def _answer(ctx: Context, data: Any, status: int = 200, **headers: str) -> Reply:
-    return single(data, ctx.request_id, ctx.world.now(), status, headers or None)
 
 
 def _listing(ctx: Context, items: list[Any], render: Callable[[Any], Any]) -> Reply:
@@ -43,7 +39,7 @@ def list_agents(ctx: Context) -> Reply:
 
 @operation("get_agent")
 def get_agent(ctx: Context) -> Reply:
-    return _answer(ctx, wire.agent(_directory(ctx).agent(ctx.params["agent_id"])))
+    return answer(ctx, wire.agent(_directory(ctx).agent(ctx.params["agent_id"])))
 
 
 @operation("list_phone_numbers")
@@ -64,12 +60,12 @@ def create_contact(ctx: Context) -> Reply:
     )
     created = _directory(ctx).create_contact(fields, body.get("folder_id"))
     location = f"{ctx.dialect.base_url}/contacts/{created.id}"
-    return _answer(ctx, wire.contact(created), 201, Location=location)
+    return answer(ctx, wire.contact(created), 201, Location=location)
 
 
 @operation("get_contact")
 def get_contact(ctx: Context) -> Reply:
-    return _answer(ctx, wire.contact(_directory(ctx).contact(ctx.params["contact_id"])))
+    return answer(ctx, wire.contact(_directory(ctx).contact(ctx.params["contact_id"])))
 
 
 @operation("list_contact_folders")
@@ -81,12 +77,12 @@ def list_contact_folders(ctx: Context) -> Reply:
 def create_contact_folder(ctx: Context) -> Reply:
     created = _directory(ctx).create_folder(ctx.body["name"], ctx.body.get("description"))
     location = f"{ctx.dialect.base_url}/contacts/folders/{created.id}"
-    return _answer(ctx, _folder_json(ctx, created), 201, Location=location)
+    return answer(ctx, _folder_json(ctx, created), 201, Location=location)
 
 
 @operation("get_contact_folder")
 def get_contact_folder(ctx: Context) -> Reply:
-    return _answer(ctx, _folder_json(ctx, _directory(ctx).folder(ctx.params["folder_id"])))
+    return answer(ctx, _folder_json(ctx, _directory(ctx).folder(ctx.params["folder_id"])))
 
 
 @operation("import_contacts")
@@ -95,7 +91,7 @@ def import_contacts(ctx: Context) -> Reply:
     if folder_id is not None:
         _directory(ctx).folder(folder_id)
     result = _directory(ctx).import_contacts(rows_from_csv(ctx.body or "", ctx.dialect.csv_row), folder_id)
-    return _answer(
+    return answer(
         ctx,
         {
             "folder_id": result.folder_id,

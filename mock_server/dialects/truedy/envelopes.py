@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from mock_server.core.errors import MockError, RequestInvalid
 from mock_server.core.timefmt import timestamp
 from mock_server.dialects.truedy.credentials import BEARER_KEY
-from mock_server.engine.context import Reply
+from mock_server.engine.context import Reply, RequestContext
 from mock_server.engine.spec import ResponseSpec
 
 T = TypeVar("T")
@@ -23,6 +23,11 @@ def single(
     data: Any, request_id: str, now: float, status: int = 200, headers: dict[str, str] | None = None
 ) -> Reply:
     return Reply(status, {"data": data, "meta": meta(request_id, now)}, headers or {})
+
+
+def answer(ctx: RequestContext[Any, Any], data: Any, status: int = 200, **headers: str) -> Reply:
+    """`data` in the `{data, meta}` envelope of the request's answer."""
+    return single(data, ctx.request_id, ctx.world.now(), status, headers or None)
 
 
 def page(

@@ -68,6 +68,11 @@ class CredentialScheme(Protocol):
 WorkspaceField = Callable[[Workspace], "str | None"]
 
 
+def api_key(workspace: Workspace) -> str | None:
+    """The workspace's key: one per workspace, whichever API's header carries it."""
+    return workspace.api_key
+
+
 @dataclass(frozen=True, slots=True)
 class KeyHeader:
     """A workspace key in a header of its own (`X-Partner-Key: <key>`); with `prefix` the value is

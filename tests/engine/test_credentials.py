@@ -10,17 +10,11 @@ from mock_server.core.errors import Unauthorized
 from mock_server.dialects.registry import BUILT_IN, credential_schemes
 from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
-from mock_server.engine.credentials import MALFORMED, KeyHeader, authenticate
+from mock_server.engine.credentials import MALFORMED, KeyHeader, api_key, authenticate
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
-from mock_server.store.base import Workspace
 
-
-def _api_key(workspace: Workspace) -> str | None:
-    return workspace.api_key
-
-
-PLAIN = KeyHeader("plain", "X-Plain-Key: <key>", "x-plain-key", _api_key, "send X-Plain-Key", "unknown key")
+PLAIN = KeyHeader("plain", "X-Plain-Key: <key>", "x-plain-key", api_key, "send X-Plain-Key", "unknown key")
 
 
 @pytest.mark.parametrize(

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from mock_server.engine.credentials import KeyHeader
-from mock_server.store.base import Workspace
-
-
-def _api_key(workspace: Workspace) -> str | None:
-    return workspace.api_key
-
+from mock_server.engine.credentials import KeyHeader, api_key
 
 BEARER_KEY = KeyHeader(
     name="truedy",
     hint="Authorization: Bearer <key>",
     header="authorization",
     prefix="Bearer",
-    key_field=_api_key,
+    key_field=api_key,
     challenge='Bearer realm="truedy"',
     missing="missing bearer token: send 'Authorization: Bearer <api key>'",
     invalid="the API key is not valid",

@@ -16,17 +16,12 @@ from extending.acme.handlers import HANDLERS  # importing it registers Acme's ha
 from mock_server.core.errors import MockError, RequestInvalid
 from mock_server.dialects.registry import DialectKind
 from mock_server.engine.context import Handler, Reply
-from mock_server.engine.credentials import KeyHeader, authenticate
+from mock_server.engine.credentials import KeyHeader, api_key, authenticate
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.settings import Settings
-from mock_server.store.base import Workspace
 from mock_server.world import WorkspaceWorld, WorldDirectory
 
 SPEC = Path(__file__).resolve().parent / "openapi.acme.json"
-
-
-def _api_key(workspace: Workspace) -> str | None:
-    return workspace.api_key
 
 
 # the workspace's key, in a header of Acme's own
@@ -34,7 +29,7 @@ ACME_TOKEN = KeyHeader(
     name="acme",
     hint="X-Acme-Token: <key>",
     header="x-acme-token",
-    key_field=_api_key,
+    key_field=api_key,
     missing="send the workspace's key in X-Acme-Token",
     invalid="X-Acme-Token names no workspace",
 )

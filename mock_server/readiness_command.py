@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
+from mock_server.control.admin_token import ADMIN_HEADER
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.flag_values import positive
-
-ADMIN_HEADER = "X-Mock-Admin-Token"
 
 
 class ReportUnavailable(Exception):
@@ -53,7 +53,7 @@ def fetch(client: httpx.Client, url: str, fmt: str) -> httpx.Response:
 
 
 def run(args: argparse.Namespace) -> int:
-    headers = {"Authorization": f"Bearer {args.api_key}"}
+    headers = BEARER_KEY.sent_as(args.api_key)
     if args.admin_token:
         headers[ADMIN_HEADER] = args.admin_token
     try:

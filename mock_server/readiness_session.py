@@ -22,8 +22,8 @@ import orjson
 
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
-from mock_server.observe.journal import Exchange as Entry
-from mock_server.observe.journal import Journal, entry_json
+from mock_server.observe.request_journal import Exchange as Entry
+from mock_server.observe.request_journal import Journal, entry_json
 from mock_server.readiness import (
     Challenges,
     DeliveryAttempt,
@@ -73,10 +73,9 @@ class ReadinessSession:
         if injected.status == 429:
             reset_at = timestamp(now + injected.retry_after) or ""
             return RateLimited(100, "minute (readiness challenge)", reset_at, injected.retry_after)
-        error = ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
-                                   f"after {injected.retry_after} s with the same idempotency key")
-        error.retry_after = injected.retry_after
-        return error
+        return ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
+                                  f"after {injected.retry_after} s with the same idempotency key",
+                                  retry_after=injected.retry_after)
 
     def _tell_answers(self) -> None:
         """Tell the challenges what the journal recorded since they were last told (only the first
@@ -108,11 +107,13 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool) -> Report:
+    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
+        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
         graded = Session(
-            exchanges=[graded_exchange(e) for e in entries if e.authenticated and e.operation_id is not None],
+            exchanges=[graded_exchange(e, hidden) for e in entries
+                       if e.authenticated and e.operation_id is not None],
             deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
@@ -121,10 +122,10 @@ class ReadinessSession:
         return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
 
 
-def graded_exchange(entry: Entry) -> Exchange:
+def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:
     """A journal entry as the checks read it: as `GET /_mock/requests` shows it (redacted), its
     validation errors those of a 422 (a 400, 413 or 415 is not a schema the client got wrong)."""
-    shown = entry_json(entry)
+    shown = entry_json(entry, hidden)
     shown["received_at"] = entry.received_at
     if entry.status != 422:
         shown["validation_errors"] = None

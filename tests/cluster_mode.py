@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import pg_cluster
+from response_checker import ResponseChecker
 from round_robin import Forwarder, forwarding
 
-from mock_server.engine.conformance import ResponseChecker
 from mock_server.flags import arguments_for, flag_fields
 from mock_server.settings import Settings
 
@@ -94,7 +94,6 @@ class ClusterClient(httpx.Client):
     """An httpx client on a pair's forwarder that fails the test when an answer breaks the spec."""
 
     checkers: list[ResponseChecker]
-    checker: ResponseChecker
     forwarder: Forwarder
 
     def __init__(self, pool: Pool, pair: Pair) -> None:
@@ -136,8 +135,8 @@ class Pool:
                 self._postgres = pg_cluster.start()
         return self._postgres.new_database()
 
-    def client(self, flags: tuple[str, ...], admin_token: str | None, checkers: list[ResponseChecker],
-               checker: ResponseChecker) -> ClusterClient:
+    def client(self, flags: tuple[str, ...], admin_token: str | None,
+               checkers: list[ResponseChecker]) -> ClusterClient:
         free = self._free.setdefault(flags, [])
         if free:
             pair = free.pop()
@@ -147,7 +146,7 @@ class Pool:
             self._all.append(pair)
             pair.reset(everything=False)
         client = ClusterClient(self, pair)
-        client.checkers, client.checker, client.forwarder = checkers, checker, pair.forwarder
+        client.checkers, client.forwarder = checkers, pair.forwarder
         return client
 
     def release(self, pair: Pair) -> None:

@@ -59,14 +59,16 @@ class HasWorkspace(Protocol):
 
 
 W = TypeVar("W", bound=HasWorkspace)
+D = TypeVar("D")
 
 
 @dataclass(slots=True)
-class RequestContext(Generic[W]):
+class RequestContext(Generic[W, D]):
     operation: Operation
     request_id: str
     now: float
     world: W  # the world of the authenticated workspace, as its dialect knows it
+    dialect: D  # the dialect serving it: what its handlers share (base URL, caches, the sandbox)
     params: dict[str, Any]  # typed path, query and header parameters, defaults applied
     headers: Mapping[str, str]  # every header, lower-case names
     body: Any  # parsed JSON, text for non-JSON media types, None when absent
@@ -77,7 +79,7 @@ class RequestContext(Generic[W]):
         return self.world.workspace
 
 
-Handler = Callable[[RequestContext[Any]], Reply]
+Handler = Callable[[RequestContext[Any, Any]], Reply]
 
 
 class Dialect(Protocol):

@@ -259,11 +259,12 @@ class OperationEndpoint:
             violations = [*violations, *body_problem.violations]
         if violations:
             raise RequestInvalid(violations)
-        context: RequestContext[Any] = RequestContext(
+        context: RequestContext[Any, Any] = RequestContext(
             operation=operation,
             request_id=request_id,
             now=now,
             world=world,
+            dialect=self.dialect,
             params=params,
             headers=request.headers,
             body=body,
@@ -277,7 +278,7 @@ class OperationEndpoint:
         return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
-        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
+        self, context: RequestContext[Any, Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
     ) -> Reply:
         records = world.idempotency_records()
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)

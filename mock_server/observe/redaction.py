@@ -2,8 +2,9 @@
 
 A credential is shown as its scheme and last 4 characters (`Bearer sk_test_sandbox` → `Bearer …dbox`),
 enough to tell keys apart; one under 12 characters shows none. Hidden wherever it travels:
-- headers: `Authorization`, `Proxy-Authorization`, `X-API-SECRET`, `X-Mock-Admin-Token`, `Cookie`
-  (`X-API-KEY` is Zudu's key id, not a secret);
+- headers: HTTP's own credentials (`Authorization`, `Proxy-Authorization`, `Cookie`), and those each
+  API's credential scheme names secret (`engine/credentials.py`: Zudu's `X-API-SECRET`, not its key
+  id; the control API's admin token), handed to the reader of the journal;
 - JSON fields of bodies: `api_key`, `api_secret`, `webhook_secret`, `secret`, `admin_token`;
 - query parameters, in the query string and in URLs a body carries (`url`, `webhook_url`…), whose
   name names a credential (`api_key`, `X-Api-Token`, `access_token`, `client_secret`, `sig`…);
@@ -20,9 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-REDACTED_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-secret", "x-mock-admin-token", "cookie"}
-)
+# credentials in HTTP itself (RFC 9110, RFC 6265), hidden whatever API a request was for
+HTTP_CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 # JSON fields that hold credentials (the control API answers new workspaces' keys and secrets)
 REDACTED_FIELDS = frozenset({"api_key", "api_secret", "webhook_secret", "secret", "admin_token"})
 _KEPT_CHARACTERS = 4

@@ -51,7 +51,7 @@ _INSERT = (
 Op = Callable[[sqlite3.Connection], Any]
 
 
-class JournalError(RuntimeError):
+class StateFileError(RuntimeError):
     """The state file cannot be written: answers would no longer survive a crash."""
 
 
@@ -65,7 +65,7 @@ _TABLES = {"meta", "requests", "delivered"}
 
 def _claim(path: Path) -> int:
     """The file opened (created when new) and locked for this process alone: an OS lock (flock),
-    held until `Journal.close` or the process ends, so a second server on it is refused."""
+    held until `StateFile.close` or the process ends, so a second server on it is refused."""
     if path.is_dir():
         raise StateFileUnusable(f"the state file {path} is a directory, not a file")
     if not path.parent.is_dir():
@@ -176,7 +176,7 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
             future.set_exception(error)
 
 
-class Journal:
+class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock_fd: int | None = _claim(path)
@@ -188,7 +188,7 @@ class Journal:
             raise
         mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode != "wal":
-            raise JournalError(f"{path}: SQLite refused WAL mode ({mode})")
+            raise StateFileError(f"{path}: SQLite refused WAL mode ({mode})")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._cv = threading.Condition()
@@ -240,7 +240,7 @@ class Journal:
     def submit(self, op: Op) -> int:
         """Queue `op` for the writer; returns its number for `durable`."""
         if self._failure is not None:
-            raise JournalError(f"the state file {self.path} cannot be written") from self._failure
+            raise StateFileError(f"the state file {self.path} cannot be written") from self._failure
         with self._cv:
             self._queue.append(op)
             self._submitted += 1
@@ -291,7 +291,7 @@ class Journal:
         future: asyncio.Future[None] = loop.create_future()
         with self._cv:
             if self._failure is not None:
-                raise JournalError(f"the state file {self.path} cannot be written") from self._failure
+                raise StateFileError(f"the state file {self.path} cannot be written") from self._failure
             if self._committed >= target:
                 return
             self._waiters.append((target, future, loop))
@@ -331,7 +331,7 @@ class Journal:
                     op(self._db)
                 self._db.execute("COMMIT")
             except BaseException as exc:  # noqa: B036 - any failure must reach the waiting answers
-                error = JournalError(f"the state file {self.path} cannot be written: {exc}")
+                error = StateFileError(f"the state file {self.path} cannot be written: {exc}")
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
             with self._cv:

@@ -23,7 +23,7 @@ from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
 from mock_server.engine.router import PathTable
 from mock_server.engine.seen import BODY_LIMIT, Unencoded
-from mock_server.observe.redaction import REDACTED_HEADERS, redact, redact_query, redacted
+from mock_server.observe.redaction import redact, redact_query, redacted
 
 __all__ = ["BODY_LIMIT", "Exchange", "Filters", "Journal", "body_json", "cut", "entry_json", "redact"]
 
@@ -217,8 +217,10 @@ def cut(body: bytes) -> bytes:
 
 
 # reading: what the entries look like on the wire ------------------------------------------------
-def entry_json(entry: Exchange) -> dict[str, Any]:
-    """The documented JournalEntry: headers decoded and redacted, bodies parsed when they are JSON."""
+def entry_json(entry: Exchange, hidden: frozenset[str]) -> dict[str, Any]:
+    """The documented JournalEntry: headers decoded (those named in `hidden` redacted: the
+    credential headers of every API, `redaction.HTTP_CREDENTIALS` among them), bodies parsed when
+    they are JSON."""
     return {
         "request_id": entry.request_id,
         "received_at": timestamp(entry.received_at),
@@ -228,10 +230,10 @@ def entry_json(entry: Exchange) -> dict[str, Any]:
         "path": entry.path,
         "query": redact_query(entry.query.decode("latin-1")),
         "operation_id": entry.operation_id,
-        "request_headers": headers_json(entry.request_headers),
+        "request_headers": headers_json(entry.request_headers, hidden),
         "request_body": body_json(entry.request_body),
         "status": entry.status,
-        "response_headers": headers_json(entry.response_headers),
+        "response_headers": headers_json(entry.response_headers, hidden),
         "response_body": body_json(entry.response_body),
         "duration_ms": round(entry.duration_ms, 3),
         "validation_errors": None if entry.violations is None else [
@@ -243,13 +245,13 @@ def entry_json(entry: Exchange) -> dict[str, Any]:
     }
 
 
-def headers_json(headers: Headers) -> dict[str, str]:
-    """Lower-case names; repeated headers joined with ", " as HTTP allows; credentials redacted."""
+def headers_json(headers: Headers, hidden: frozenset[str]) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ", " as HTTP allows; those in `hidden` redacted."""
     found: dict[str, str] = {}
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
-        if name in REDACTED_HEADERS:
+        if name in hidden:
             value = redact(value)
         found[name] = f"{found[name]}, {value}" if name in found else value
     return found

@@ -7,8 +7,11 @@ from typing import Any
 import orjson
 import pytest
 
+from mock_server.control.dialect import journal_hidden_headers
+from mock_server.dialects.truedy.credentials import BEARER_KEY
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
 from mock_server.engine.router import PathTable
-from mock_server.observe.journal import (
+from mock_server.observe.request_journal import (
     BODY_LIMIT,
     Exchange,
     Filters,
@@ -18,6 +21,8 @@ from mock_server.observe.journal import (
     entry_json,
     redact,
 )
+
+HIDDEN = journal_hidden_headers((BEARER_KEY, KEY_AND_SECRET))  # what the control API's readers hide
 
 
 def exchange(number: int, body: bytes = b"", **fields: Any) -> Exchange:
@@ -77,10 +82,13 @@ def test_headers_are_joined_and_redacted_bodies_parsed_when_json() -> None:
     entry = entry_json(exchange(
         1,
         b'{"api_key": "sk_test_0a1b2c3d4e5f", "items": [{"secret": "whsec_0a1b2c3d4e5f"}]}',
-        request_headers=[(b"Accept", b"a"), (b"accept", b"b"), (b"X-API-SECRET", b"zs_test_0a1b2c3d4e5f")],
+        request_headers=[(b"Accept", b"a"), (b"accept", b"b"), (b"X-API-SECRET", b"zs_test_0a1b2c3d4e5f"),
+                         (b"X-API-KEY", b"zk_test_0a1b2c3d4e5f"), (b"Cookie", b"session=0a1b2c3d4e5f")],
         request_body=b"\xff not utf-8",
-    ))
-    assert entry["request_headers"] == {"accept": "a, b", "x-api-secret": "…4e5f"}
+    ), HIDDEN)
+    assert entry["request_headers"] == {
+        "accept": "a, b", "x-api-secret": "…4e5f", "x-api-key": "zk_test_0a1b2c3d4e5f", "cookie": "…4e5f"
+    }
     assert entry["request_body"] == "\ufffd not utf-8"
     assert entry["response_body"] == {"api_key": "…4e5f", "items": [{"secret": "…4e5f"}]}
     assert body_json(b"") is None

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
+from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.header_limits import refusal
-from mock_server.persistence.journal import FORMAT, Entry, Journal
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
+from mock_server.persistence.state_file import FORMAT, Entry, StateFile
 from mock_server.settings import Settings
 from mock_server.webhooks import Delivery
 from mock_server.world import WorkspaceWorld, derive_seed
@@ -74,9 +76,9 @@ class ReplayReport:
 class Persistence:
     """The state file of one app: the recording sandbox, the journal, replay and the heartbeat."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, schemes: Sequence[CredentialScheme]) -> None:
         assert settings.state_file is not None
-        self.journal = Journal(settings.state_file)
+        self.journal = StateFile(settings.state_file)
         expected = fingerprint(settings)
         stored = self.journal.meta("settings")
         if stored is not None and orjson.loads(stored) != expected:
@@ -96,7 +98,7 @@ class Persistence:
         starts = int(self.journal.meta("starts") or "0") + 1
         self.journal.initialise({"settings": orjson.dumps(expected).decode(), "origin": repr(origin),
                                  "starts": str(starts), "salt": salt})
-        self.sandbox = RecordingSandbox(settings, origin, salt)
+        self.sandbox = RecordingSandbox(settings, schemes, origin, salt)
         if starts > 1:  # request ids of this run must not repeat those of the runs before
             self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", starts))
         self.sandbox.outbox.on_delivered = self._delivered

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from response_checker import ResponseChecker
 
-from mock_server.engine.conformance import ResponseChecker
 from mock_server.engine.spec import load_spec
 from mock_server.settings import default_spec_path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.persistence.journal import Entry, Journal, JournalError
+from mock_server.persistence.state_file import Entry, StateFile, StateFileError
 
 
 def entry(n: int) -> Entry:
@@ -17,7 +17,7 @@ def entry(n: int) -> Entry:
 
 
 def test_concurrent_submissions_commit_in_order(tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "j.db")
+    journal = StateFile(tmp_path / "j.db")
     journal.start()
 
     async def submit_all() -> None:
@@ -32,13 +32,13 @@ def test_concurrent_submissions_commit_in_order(tmp_path: Path) -> None:
         paths = [row[0] for row in other.execute("SELECT path FROM requests ORDER BY seq")]
     journal.close()
     assert paths == [f"/x/{n}" for n in range(300)]
-    again = Journal(tmp_path / "j.db")
+    again = StateFile(tmp_path / "j.db")
     assert [e.request_id for e in again.entries()][:3] == ["req_0", "req_1", "req_2"]
     again.close()
 
 
 def test_a_failed_write_fails_the_answers_waiting_for_it(tmp_path: Path) -> None:
-    journal = Journal(tmp_path / "j.db")
+    journal = StateFile(tmp_path / "j.db")
     journal.start()
 
     def broken(db: sqlite3.Connection) -> None:
@@ -48,8 +48,8 @@ def test_a_failed_write_fails_the_answers_waiting_for_it(tmp_path: Path) -> None
         journal.submit(broken)
         await journal.durable()
 
-    with pytest.raises(JournalError):
+    with pytest.raises(StateFileError):
         asyncio.run(attempt())
-    with pytest.raises(JournalError):
+    with pytest.raises(StateFileError):
         journal.append(entry(1))
     journal.close()

@@ -1,6 +1,6 @@
 """Rules every response obeys: the one registry of response checks.
 
-Each `ResponseCheck` is a plain function of an `Exchange` and what the spec documents (`SpecFacts`):
+Each `ResponseCheck` is a plain function of a `TargetExchange` and what the spec documents (`SpecFacts`):
 - the schema and stateful suites run it as the Schemathesis check of the same name (one marked
   `builtin` is Schemathesis' own, which the fuzz suites run instead);
 - the probe, the rules suite and the proxy apply it to every answer they see, as requirement
@@ -31,7 +31,7 @@ import schemathesis
 
 from contracts.body import CUT_ATTRIBUTE, MAX_ANSWER
 from contracts.errors import ResponseCheckFailure
-from contracts.exchange import Exchange, parse_json
+from contracts.exchange import TargetExchange, parse_json
 from contracts.results import Requirement
 from contracts.spec import NO_FACTS, SpecFacts
 
@@ -39,7 +39,7 @@ _TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 ZUDU_COUNTERS = ("total", "total_task_count", "sent", "picked_up", "completed")
 ZUDU_FIELD_LOCATIONS = frozenset({"body", "query", "path", "header"})
 JSON_MEDIA = "application/json"
-Problems = Callable[[Exchange, SpecFacts], list[str]]
+Problems = Callable[[TargetExchange, SpecFacts], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +52,12 @@ class ResponseCheck:
 
 
 # Generic ------------------------------------------------------------------------------------------
-def complete_answer_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
-    """The reader stopped before the end of the answer (`Exchange.cut` says why)."""
+def complete_answer_problems(exchange: TargetExchange, facts: SpecFacts) -> list[str]:
+    """The reader stopped before the end of the answer (`TargetExchange.cut` says why)."""
     return [exchange.cut] if exchange.cut else []
 
 
-def content_type_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
+def content_type_problems(exchange: TargetExchange, facts: SpecFacts) -> list[str]:
     """Every body the spec documents is application/json: the Content-Type must say so."""
     if exchange.method.upper() == "HEAD" or not exchange.content:
         return []
@@ -70,7 +70,7 @@ def content_type_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
     return [f"{what} with {label}; the spec documents {JSON_MEDIA}"]
 
 
-def server_error_problems(exchange: Exchange, facts: SpecFacts) -> list[str]:
+def server_error_problems(exchange: TargetExchange, facts: SpecFacts) -> list[str]:
     return [f"a server error {exchange.status}"] if exchange.status >= 500 else []
 
 
@@ -371,7 +371,7 @@ class AnswerChecks:
         self.facts = facts
         self.checks = [(check, Requirement(id_of(check), suite, check.title)) for check in checks]
 
-    def __call__(self, exchange: Exchange) -> None:
+    def __call__(self, exchange: TargetExchange) -> None:
         for check, requirement in self.checks:
             requirement.checked += 1
             for problem in check.problems(exchange, self.facts):
@@ -406,7 +406,9 @@ def _as_schemathesis_check(check: ResponseCheck) -> None:
     ) -> bool | None:
         headers = {name.lower(): values[0] for name, values in response.headers.items() if values}
         cut = str(getattr(response.request, CUT_ATTRIBUTE, ""))  # set by fuzz's bounded reading
-        exchange = Exchange(case.method, case.path, response.status_code, headers, response.content, cut=cut)
+        exchange = TargetExchange(
+            case.method, case.path, response.status_code, headers, response.content, cut=cut
+        )
         problems = check.problems(exchange, _Facts.active)
         if problems:
             raise ResponseCheckFailure("; ".join(problems))

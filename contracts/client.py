@@ -17,7 +17,7 @@ import httpx
 from contracts.curl import curl_command, secret_variables
 from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import RuleViolation
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.target import fetch, http_client, transport_error
 
 MAX_PATH = 8192  # characters of a path the kit sends (ids come from the target; servers refuse more)
@@ -44,7 +44,7 @@ class _Default:
 DEFAULT_KEY = _Default()
 
 
-Observer = Callable[[Exchange], None]
+Observer = Callable[[TargetExchange], None]
 
 
 class ApiClient:
@@ -83,7 +83,7 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         key: str | None | _Default = DEFAULT_KEY,
         secret: str | None | _Default = DEFAULT_KEY,
-    ) -> Exchange:
+    ) -> TargetExchange:
         """`key` (and Zudu's `secret`): the workspace's by default; None leaves that header out."""
         api_key = self.api_key if isinstance(key, _Default) else key
         api_secret = self.api_secret if isinstance(secret, _Default) else secret
@@ -96,7 +96,7 @@ class ApiClient:
             answer = fetch(self._http, request, self.timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, str(request.url), self.timeout) from None
-        exchange = Exchange(
+        exchange = TargetExchange(
             method=method,
             path=request.url.raw_path.decode("ascii", "replace").removeprefix(
                 httpx.URL(self.base_url).raw_path.decode("ascii", "replace").rstrip("/")
@@ -111,14 +111,14 @@ class ApiClient:
             observe(exchange)
         return exchange
 
-    def get(self, path: str, **kwargs: Any) -> Exchange:
+    def get(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> Exchange:
+    def post(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("POST", path, **kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> Exchange:
+    def patch(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("PATCH", path, **kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> Exchange:
+    def delete(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("DELETE", path, **kwargs)

@@ -21,7 +21,7 @@ from typing import Any
 
 from contracts.checks import ResponseCheck
 from contracts.dialects import KitDialect
-from contracts.exchange import Exchange, parse_json
+from contracts.exchange import TargetExchange, parse_json
 from contracts.proxy.contract import Contract, Operation, SchemaProblem
 from contracts.results import Outcome, Requirement
 from contracts.spec import SpecFacts
@@ -43,7 +43,7 @@ class Forwarded:
     path: str  # as the client sent it (without the query)
     request_headers: Mapping[str, str]  # lower-case names
     request_body: bytes | None
-    response: Exchange  # its content: b"" when not kept
+    response: TargetExchange  # its content: b"" when not kept
     unchecked: str = ""  # why the answer's body is not checked (too large, an encoding not decoded)
 
 
@@ -146,7 +146,7 @@ class Observations:
             self._transition(batch_id, batch_status, forwarded.sequence, label, curl)
 
     def _apply(
-        self, check: ResponseCheck, op: str, title: str, response: Exchange, label: str, curl: list[str]
+        self, check: ResponseCheck, op: str, title: str, response: TargetExchange, label: str, curl: list[str]
     ) -> None:
         requirement = self.requirement(f"proxy/{op}/{check.name}", f"{title} — {check.title}")
         requirement.checked += 1

@@ -22,7 +22,7 @@ from contracts.client import ApiClient
 from contracts.config import Fixtures
 from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import KitError, RuleViolation, SeedDisagreement, TargetTimeout, internal_error
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.ledger import Ledger
 from contracts.results import Outcome, Requirement
 from contracts.spec import NO_FACTS, SpecFacts
@@ -69,7 +69,7 @@ class RuleContext:
     fixtures: Fixtures
     ledger: Ledger
     other_api_key: str | None = None
-    steps: list[Exchange] = field(default_factory=list)
+    steps: list[TargetExchange] = field(default_factory=list)
     dialect: KitDialect = TRUEDY
     target: TargetInfo | None = None
     other_api_secret: str | None = None  # Zudu: the other workspace's X-API-SECRET
@@ -84,7 +84,7 @@ class RuleContext:
         return value
 
     # requests -------------------------------------------------------------------------------
-    def call(self, method: str, path: str, **kwargs: Any) -> Exchange:
+    def call(self, method: str, path: str, **kwargs: Any) -> TargetExchange:
         exchange = self.client.request(method, path, **kwargs)
         self.steps.append(exchange)
         if method == "POST" and path == self.dialect.batch_path:  # what answered 2xx was created: clean up
@@ -138,12 +138,12 @@ class RuleContext:
     def fail(self, message: str) -> NoReturn:
         raise RuleViolation(message)
 
-    def expect(self, exchange: Exchange, status: int, code: str | None = None, *, what: str) -> None:
+    def expect(self, exchange: TargetExchange, status: int, code: str | None = None, *, what: str) -> None:
         if exchange.status != status or (code is not None and exchange.error_code != code):
             wanted = f"{status}" + (f" {code}" if code else "")
             raise RuleViolation(f"{what}: expected {wanted}, but {exchange.describe()}")
 
-    def expect_status_field(self, exchange: Exchange, *allowed: str, what: str) -> None:
+    def expect_status_field(self, exchange: TargetExchange, *allowed: str, what: str) -> None:
         data = exchange.data
         status = data.get("status") if isinstance(data, dict) else None
         if status not in allowed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 MISSING_BATCH = "batch_contract_kit_missing"
@@ -20,7 +20,7 @@ BATCH_OPERATIONS = (
 )
 
 
-def _expect_unauthorized(ctx: RuleContext, answer: Exchange, what: str) -> None:
+def _expect_unauthorized(ctx: RuleContext, answer: TargetExchange, what: str) -> None:
     ctx.expect(answer, 401, "unauthorized", what=what)
     if not answer.headers.get("www-authenticate", "").lower().startswith("bearer"):
         ctx.fail(f"{what}: a 401 must carry 'WWW-Authenticate: Bearer …'")
@@ -50,7 +50,9 @@ def invalid_key(ctx: RuleContext) -> None:
     _expect_unauthorized(ctx, answer, what="GET with Basic credentials")
 
 
-def _expect_not_found(ctx: RuleContext, answer: Exchange, resource: str, resource_id: str, what: str) -> None:
+def _expect_not_found(
+    ctx: RuleContext, answer: TargetExchange, resource: str, resource_id: str, what: str
+) -> None:
     ctx.expect(answer, 404, "not_found", what=what)
     body: Any = answer.body
     details = body.get("error", {}).get("details") if isinstance(body, dict) else None

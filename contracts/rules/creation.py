@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 DEFAULTS = {
@@ -18,7 +18,7 @@ DEFAULTS = {
 }
 
 
-def _validation_locs(answer: Exchange) -> list[tuple[Any, ...]]:
+def _validation_locs(answer: TargetExchange) -> list[tuple[Any, ...]]:
     body = answer.body
     detail = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(detail, list):
@@ -28,7 +28,7 @@ def _validation_locs(answer: Exchange) -> list[tuple[Any, ...]]:
     ]
 
 
-def expect_validation(ctx: RuleContext, answer: Exchange, *locs: tuple[Any, ...], what: str) -> None:
+def expect_validation(ctx: RuleContext, answer: TargetExchange, *locs: tuple[Any, ...], what: str) -> None:
     """A 422 HTTPValidationError that lists every one of `locs`."""
     ctx.expect(answer, 422, what=what)
     found = _validation_locs(answer)

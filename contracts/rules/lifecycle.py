@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 FOLDER = ("ready_agent", "contacts_folder")
@@ -17,7 +17,7 @@ SEEDS_ON_CANCEL = (
 )
 
 
-def _expect_invalid_state(ctx: RuleContext, answer: Exchange, current: str, what: str) -> None:
+def _expect_invalid_state(ctx: RuleContext, answer: TargetExchange, current: str, what: str) -> None:
     ctx.expect(answer, 422, "invalid_state", what=what)
     body = answer.body
     message = body.get("error", {}).get("message", "") if isinstance(body, dict) else ""

@@ -1,5 +1,8 @@
 """The rules suite's HTTP client: every exchange is kept as a curl command and shown to observers.
 
+How it authenticates is the profile's (`auth`, handed in): the client sends a key, and a secret
+where the API has one, in whatever headers that function returns.
+
 Paths are built from what the target answered (ids): whatever an id holds (a newline, `?`, `/`,
 `..`, a number), it is sent percent-encoded in its place, and a path longer than MAX_PATH is not
 sent at all (a finding: no client could use such an id). Answers are read within the bounds of
@@ -15,7 +18,6 @@ from urllib.parse import quote
 import httpx
 
 from contracts.curl import curl_command, secret_variables
-from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import RuleViolation
 from contracts.exchange import TargetExchange
 from contracts.target import fetch, http_client, transport_error
@@ -45,6 +47,8 @@ DEFAULT_KEY = _Default()
 
 
 Observer = Callable[[TargetExchange], None]
+# (key, secret) -> the headers that carry them; None leaves that header out (the 401 rules)
+AuthHeaders = Callable[[str | None, str | None], dict[str, str]]
 
 
 class ApiClient:
@@ -57,14 +61,14 @@ class ApiClient:
         *,
         api_secret: str | None = None,
         other_api_secret: str | None = None,
-        dialect: KitDialect = TRUEDY,
+        auth: AuthHeaders,
     ) -> None:
         self.base_url = base_url
         self.api_key = api_key
         self.api_secret = api_secret
         self.other_api_key = other_api_key
         self.timeout = timeout
-        self.dialect = dialect
+        self.auth = auth
         self.observers: list[Observer] = []
         self.secrets = secret_variables(api_key, api_secret, other_api_key, other_api_secret)
         self._http = http_client(timeout)
@@ -84,10 +88,10 @@ class ApiClient:
         key: str | None | _Default = DEFAULT_KEY,
         secret: str | None | _Default = DEFAULT_KEY,
     ) -> TargetExchange:
-        """`key` (and Zudu's `secret`): the workspace's by default; None leaves that header out."""
+        """`key` and `secret`: the workspace's by default; None leaves that header out."""
         api_key = self.api_key if isinstance(key, _Default) else key
         api_secret = self.api_secret if isinstance(secret, _Default) else secret
-        sent = {**(headers or {}), **self.dialect.auth_headers(api_key, api_secret)}
+        sent = {**(headers or {}), **self.auth(api_key, api_secret)}
         request = self._http.build_request(
             method, self.base_url + safe_path(path), json=json, content=content, headers=sent, params=params
         )

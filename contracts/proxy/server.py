@@ -133,7 +133,7 @@ class Proxy:
         self.observations = observations
         self.timeout = timeout
         self.limits = limits or Limits()
-        self.redaction = Redaction(headers=credential_headers())
+        self.redaction = Redaction(headers=credential_headers(observations.dialect))
         self.client: httpx.AsyncClient | None = None
         self.sequence = itertools.count()
         self.budget = CopyBudget()

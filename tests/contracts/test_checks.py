@@ -5,12 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from contracts.checks import (
-    content_type_problems,
-    counter_problems,
-    error_envelope_problems,
-    request_id_problems,
-)
+from contracts.checks import content_type_problems
+from contracts.dialects.truedy.checks import counter_problems, error_envelope_problems, request_id_problems
 from contracts.exchange import TargetExchange
 from contracts.spec import NO_FACTS, default_spec_path, error_codes, load_document
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.exchange import TargetExchange
-from contracts.rules import RuleContext, rule
-from contracts.rules.zudu_support import (
+from contracts.dialects.zudu.rules.support import (
     BATCHES,
     DAY_MS,
     NEEDS,
@@ -19,6 +17,8 @@ from contracts.rules.zudu_support import (
     items,
     server_now_ms,
 )
+from contracts.exchange import TargetExchange
+from contracts.rules import RuleContext, rule
 
 LIST = f"{BATCHES}/list"
 MAX_PAGES = 8

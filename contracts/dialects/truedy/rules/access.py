@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.dialects.truedy.rules.support import batch_body, create_batch
 from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
@@ -84,7 +85,7 @@ def unknown_batch(ctx: RuleContext) -> None:
 )
 def unknown_agent(ctx: RuleContext) -> None:
     answer = ctx.call(
-        "POST", "/batch-calls", json=ctx.batch_body("unknown agent", agent_id="agt_contract_kit_missing")
+        "POST", "/batch-calls", json=batch_body(ctx, "unknown agent", agent_id="agt_contract_kit_missing")
     )
     _expect_not_found(ctx, answer, "agent", "agt_contract_kit_missing", what="create with an unknown agent")
 
@@ -97,7 +98,7 @@ def unknown_agent(ctx: RuleContext) -> None:
     needs=("ready_agent", "other_workspace"),
 )
 def foreign_batch(ctx: RuleContext) -> None:
-    batch_id = ctx.create_batch("isolation")["id"]
+    batch_id = create_batch(ctx, "isolation")["id"]
     for method, suffix in BATCH_OPERATIONS:
         answer = ctx.call(
             method,

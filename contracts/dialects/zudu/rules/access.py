@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.dialects.zudu.rules.support import BATCHES, NEEDS, body, create, path, read
 from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
-from contracts.rules.zudu_support import BATCHES, NEEDS, body, create, path, read
 
 MISSING_BATCH = "batch_call_contract_kit_missing"
 BATCH_OPERATIONS = (("GET", ""), ("PATCH", ""), ("DELETE", ""), ("POST", "/execute"), ("GET", "/tasks"))

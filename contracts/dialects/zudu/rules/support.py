@@ -1,6 +1,6 @@
 """What Zudu's rule scenarios share: request bodies, batches in a given status, citations.
 
-Zudu's rules (`zudu_access`, `zudu_lifecycle`, `zudu_listing`) follow seed 004 and the decisions in
+Zudu's rules (`access`, `lifecycle`, `listing`) follow seed 004 and the decisions in
 docs/spec-notes.md, "Zudu (seed 004)"; where Zudu's own pages disagree they warn and cite both.
 """
 

@@ -24,7 +24,7 @@ class Resources:
     """What a run may create on the target, and how it is removed: a profile's data."""
 
     creates: Mapping[str, str]  # operationId of a creating operation -> the kind it creates
-    id_field: str  # the id of what was created, in the answer's `data`
+    created_id: Callable[[Any], Any]  # a creating answer's JSON body -> the id of what it created
     removers: Mapping[str, Remove]  # kind -> how one is removed; other kinds stay on the target
     kept_because: str = ""  # said of what a remover had to leave
 
@@ -57,10 +57,10 @@ class Ledger:
     def record_response(self, operation_id: str, status: int, body: Any) -> None:
         """A 2xx answer to a creating operation names what it created."""
         kind = self.resources.creates.get(operation_id)
-        data = body.get("data") if isinstance(body, dict) else None
-        key = self.resources.id_field
-        if kind and 200 <= status < 300 and isinstance(data, dict) and isinstance(data.get(key), str):
-            self.record(kind, data[key])
+        if kind and 200 <= status < 300:
+            created = self.resources.created_id(body)
+            if isinstance(created, str):
+                self.record(kind, created)
 
     def record_request(self, method: str, path: str, status: int, body: Any) -> None:
         """The same for a request by method and path (the rules suite's), when it is a creating one."""

@@ -100,6 +100,11 @@ def _discover_ids(client: ApiClient, fixtures: Fixtures) -> dict[str, list[str]]
     return known
 
 
+def _created_id(body: Any) -> Any:
+    data = body.get("data") if isinstance(body, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
     data = body.get("data") if isinstance(body, dict) else None
     for item in data if isinstance(data, list) else [data]:
@@ -173,7 +178,7 @@ TRUEDY = KitDialect(
             "create_contact_folder": "contact_folder",
             "create_contact": "contact",
         },
-        id_field="id",
+        created_id=_created_id,
         removers={"batch_call": _delete_batch},
     ),
     tagged_fields={

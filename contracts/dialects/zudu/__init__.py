@@ -92,6 +92,11 @@ def _delete_batch(client: ApiClient, batch_id: str) -> tuple[str | None, str | N
     return f"batch call {batch_id!r} could not be deleted", None
 
 
+def _created_id(body: Any) -> Any:
+    data = body.get("data") if isinstance(body, dict) else None
+    return data.get("batch_call_id") if isinstance(data, dict) else None
+
+
 def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
     data = body.get("data") if isinstance(body, dict) else None
     if isinstance(data, dict) and isinstance(data.get("batch_calls"), list):
@@ -173,7 +178,7 @@ ZUDU = KitDialect(
     batch_states=_batch_states,
     resources=Resources(
         creates={"create_batch_call": "batch_call"},
-        id_field="batch_call_id",
+        created_id=_created_id,
         removers={"batch_call": _delete_batch},
         kept_because="Zudu deletes only draft or completed batches: delete a sent one once it has completed",
     ),

@@ -6,6 +6,8 @@ verdicts are real (each one fails where its target breaks it)."""
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +88,29 @@ def test_a_run_of_truedys_own_profile_leaves_the_extension_out(clean_sandbox: st
     )
     assert not [r.id for r in result.requirements if "extension" in r.id]
     assert result.conformant
+
+
+def test_the_readmes_example_runs_as_written(clean_sandbox: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (SPEC.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own checks, rules or API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    my_rules = types.ModuleType("my_rules")  # the example's rule module: one rule of its own
+    exec(MY_RULES, my_rules.__dict__)  # noqa: S102 - test code
+    monkeypatch.setitem(sys.modules, "my_rules", my_rules)
+    monkeypatch.chdir(SPEC.parent)
+    example: dict[str, object] = {"URL": clean_sandbox, "KEY": "sk_test_sandbox"}
+    exec(code, example)  # noqa: S102 - the README's code, as printed
+    found = outcomes(example["result"])  # type: ignore[arg-type]
+    assert found["rules/readme.agents_listed"] == Outcome.PASSED
+    assert (
+        found["rules/response.no_cookies"] == Outcome.PASSED and found["probe/no_cookies"] == Outcome.PASSED
+    )
+
+
+MY_RULES = """
+from contracts.rules import RuleContext, rule
+
+@rule("readme.agents_listed", "Agents are listed", "GET /agents answers 200.")
+def agents_listed(ctx: RuleContext) -> None:
+    ctx.expect(ctx.call("GET", "/agents"), 200, what="listing agents")
+"""

@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts.client import ApiClient, AuthHeaders
 from contracts.errors import Finding, TargetError
+from contracts.exchange import TargetExchange
 from contracts.results import CleanupSummary
 
 # (a problem, the status that keeps the resource on the target) for one resource the run created
@@ -62,11 +63,11 @@ class Ledger:
             if isinstance(created, str):
                 self.record(kind, created)
 
-    def record_request(self, method: str, path: str, status: int, body: Any) -> None:
+    def record_request(self, method: str, path: str, exchange: TargetExchange) -> None:
         """The same for a request by method and path (the rules suite's), when it is a creating one."""
         operation_id = self.creating.get((method.upper(), path))
         if operation_id is not None:
-            self.record_response(operation_id, status, body)
+            self.record_response(operation_id, exchange.status, exchange.body)
 
     def count(self, kind: str) -> int:
         return len(self.created.get(kind, []))

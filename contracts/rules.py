@@ -86,7 +86,7 @@ class RuleContext:
         exchange = self.client.request(method, path, **kwargs)
         self.steps.append(exchange)
         # what a creating request answered 2xx to was created: the ledger removes it at the end
-        self.ledger.record_request(method, path, exchange.status, exchange.body)
+        self.ledger.record_request(method, path, exchange)
         return exchange
 
     # verdicts --------------------------------------------------------------------------------
@@ -97,12 +97,6 @@ class RuleContext:
         if exchange.status != status or (code is not None and exchange.error_code != code):
             wanted = f"{status}" + (f" {code}" if code else "")
             raise RuleViolation(f"{what}: expected {wanted}, but {exchange.describe()}")
-
-    def expect_status_field(self, exchange: TargetExchange, *allowed: str, what: str) -> None:
-        data = exchange.data
-        status = data.get("status") if isinstance(data, dict) else None
-        if status not in allowed:
-            raise RuleViolation(f"{what}: expected status {' or '.join(allowed)}, got {status!r}")
 
     def disagree(self, message: str, cites: str) -> NoReturn:
         raise SeedDisagreement(message, cites)

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contracts.checks import EVERY_API, ResponseCheck
-from contracts.client import AuthHeaders
+from contracts.client import ApiClient, AuthHeaders
 from contracts.ledger import Resources
 from contracts.spec import NO_FACTS, SpecFacts
 
 if TYPE_CHECKING:
-    from contracts.client import ApiClient
     from contracts.config import KitConfig
     from contracts.fixtures import Fixtures
     from contracts.target import TargetInfo

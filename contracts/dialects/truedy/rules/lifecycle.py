@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.dialects.truedy.rules.support import at, create_batch, path, scheduled_batch
+from contracts.dialects.truedy.rules.support import at, create_batch, expect_status, path, scheduled_batch
 from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
@@ -38,7 +38,7 @@ def pause_from_draft(ctx: RuleContext) -> None:
     batch = create_batch(ctx, "pause from draft")
     _expect_invalid_state(ctx, ctx.call("POST", path(batch, "pause")), "draft", what="pausing a draft")
     read = ctx.call("GET", path(batch))
-    ctx.expect_status_field(read, "draft", what="the batch after a refused pause")
+    expect_status(ctx, read, "draft", what="the batch after a refused pause")
 
 
 @rule(
@@ -137,7 +137,7 @@ def no_contacts(ctx: RuleContext) -> None:
     batch = created.data
     answer = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, 30)})
     ctx.expect(answer, 422, "no_contacts", what="scheduling a batch without contacts")
-    ctx.expect_status_field(ctx.call("GET", path(batch)), "draft", what="the batch after a refused schedule")
+    expect_status(ctx, ctx.call("GET", path(batch)), "draft", what="the batch after a refused schedule")
 
 
 @rule(
@@ -185,15 +185,15 @@ def schedule_pause_resume(ctx: RuleContext) -> None:
     batch = create_batch(ctx, "lifecycle")
     scheduled = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, 30)})
     ctx.expect(scheduled, 200, what="scheduling a draft 30 days ahead")
-    ctx.expect_status_field(scheduled, "scheduled", what="after schedule")
+    expect_status(ctx, scheduled, "scheduled", what="after schedule")
     paused = ctx.call("POST", path(batch, "pause"))
     ctx.expect(paused, 200, what="pausing a scheduled batch")
-    ctx.expect_status_field(paused, "paused", what="after pause")
+    expect_status(ctx, paused, "paused", what="after pause")
     resumed = ctx.call("POST", path(batch, "resume"))
     ctx.expect(resumed, 200, what="resuming a paused batch")
-    ctx.expect_status_field(resumed, "scheduled", "active", what="after resume")
+    expect_status(ctx, resumed, "scheduled", "active", what="after resume")
     read = ctx.call("GET", path(batch))
-    ctx.expect_status_field(read, str(resumed.data["status"]), what="GET after resume")
+    expect_status(ctx, read, str(resumed.data["status"]), what="GET after resume")
 
 
 @rule(
@@ -225,6 +225,6 @@ def delete_running(ctx: RuleContext) -> None:
             "DELETE of a scheduled batch removed it at once instead of cancelling it", SEEDS_ON_CANCEL
         )
     ctx.expect(read, 200, what="reading a batch cancelled by DELETE")
-    ctx.expect_status_field(read, "cancelled", what="a scheduled batch after DELETE")
+    expect_status(ctx, read, "cancelled", what="a scheduled batch after DELETE")
     ctx.expect(ctx.call("DELETE", path(batch)), 204, what="deleting a cancelled batch")
     ctx.expect(ctx.call("GET", path(batch)), 404, "not_found", what="reading a removed batch")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext
 
 BATCHES = "/batch-calls"
@@ -39,6 +40,14 @@ def at(ctx: RuleContext, days: float) -> str:
     """An RFC 3339 moment `days` from the server's now (negative: in the past)."""
     moment = server_now(ctx) + timedelta(days=days)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def expect_status(ctx: RuleContext, exchange: TargetExchange, *allowed: str, what: str) -> None:
+    """The batch an answer carries (`data`) is in one of the `allowed` statuses."""
+    data = exchange.data
+    status = data.get("status") if isinstance(data, dict) else None
+    if status not in allowed:
+        ctx.fail(f"{what}: expected status {' or '.join(allowed)}, got {status!r}")
 
 
 def batch_body(ctx: RuleContext, label: str, **fields: Any) -> dict[str, Any]:

@@ -46,7 +46,7 @@ class _Default:
 DEFAULT_KEY = _Default()
 
 
-Observer = Callable[[TargetExchange], None]
+ExchangeObserver = Callable[[TargetExchange], None]  # shown every exchange (the checks of a suite)
 # (key, secret) -> the headers that carry them; None leaves that header out (the 401 rules)
 AuthHeaders = Callable[[str | None, str | None], dict[str, str]]
 
@@ -69,7 +69,7 @@ class ApiClient:
         self.other_api_key = other_api_key
         self.timeout = timeout
         self.auth = auth
-        self.observers: list[Observer] = []
+        self.observers: list[ExchangeObserver] = []
         self.secrets = secret_variables(api_key, api_secret, other_api_key, other_api_secret)
         self._http = http_client(timeout)
 

@@ -27,6 +27,8 @@ from mock_server.webhooks.delivery import (
 from mock_server.webhooks.queue import DeliveryQueue
 from mock_server.webhooks.sender import Sender
 
+ERROR_TEXT_LIMIT = 300  # characters of an attempt's error kept: an outbox bound counts bytes, not only attempts
+
 
 class Outbox:
     def __init__(self, policy: WebhookPolicy, exists: Callable[[str], bool] = lambda _: True) -> None:
@@ -121,6 +123,8 @@ class Outbox:
             error = f"name lookup failed: {exc.strerror or exc}"
         except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if error is not None and len(error) > ERROR_TEXT_LIMIT:  # a receiver's bad status line is quoted whole
+            error = error[: ERROR_TEXT_LIMIT - 1] + "…"
         self.conclude(delivery, Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
 
     def conclude(self, delivery: Delivery, attempt: Attempt) -> None:

@@ -27,7 +27,8 @@ from mock_server.webhooks.delivery import (
 from mock_server.webhooks.queue import DeliveryQueue
 from mock_server.webhooks.sender import Sender
 
-ERROR_TEXT_LIMIT = 300  # characters of an attempt's error kept: an outbox bound counts bytes, not only attempts
+# characters of an attempt's error kept: the outbox's bound counts bytes, not only attempts
+ERROR_TEXT_LIMIT = 300
 
 
 class Outbox:
@@ -123,7 +124,7 @@ class Outbox:
             error = f"name lookup failed: {exc.strerror or exc}"
         except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if error is not None and len(error) > ERROR_TEXT_LIMIT:  # a receiver's bad status line is quoted whole
+        if error is not None and len(error) > ERROR_TEXT_LIMIT:  # a bad status line is quoted whole
             error = error[: ERROR_TEXT_LIMIT - 1] + "…"
         self.conclude(delivery, Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
 

@@ -37,7 +37,15 @@ from contracts.curl import Redaction, curl_command, redact_url
 from contracts.dialects import credential_headers
 from contracts.exchange import TargetExchange
 from contracts.proxy.observer import Forwarded, Observations
-from contracts.proxy.wire import KEEP_LIMIT, Copy, CopyBudget, end_to_end, has_body, target_problem
+from contracts.proxy.wire import (
+    KEEP_LIMIT,
+    Copy,
+    CopyBudget,
+    end_to_end,
+    has_body,
+    sendable,
+    target_problem,
+)
 from contracts.results import Outcome
 from contracts.safe_text import printable
 
@@ -260,7 +268,7 @@ class Proxy:
                 self.uploads.release()
 
     async def _answer_client(self, send: Send, response: httpx.Response, answered: Copy) -> None:
-        headers = end_to_end(response.headers.raw)
+        headers = sendable(end_to_end(response.headers.raw))
         start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
         await self._to_client(send, start)
         async for chunk in response.aiter_raw():
@@ -362,8 +370,23 @@ def _decoded(encoding: str, raw: bytes | None) -> tuple[bytes, str, str]:
     if body.cut == Cut.TOO_LARGE:
         return b"", "", f"decodes to over {KEEP_LIMIT // 1024} KiB"
     if body.cut == Cut.UNSUPPORTED:
-        return b"", "", f"is encoded with {encoding!r}, not decoded here"
+        return b"", "", f"is encoded with {_coding_named(encoding)}, not decoded here"
     return content, "", ""
+
+
+# the registered codings the proxy does not decode: the count of answers not checked is kept by its
+# reason, and a target choosing any other Content-Encoding must not make a new reason per answer
+_REGISTERED_CODINGS = frozenset(
+    {"br", "zstd", "compress", "x-compress", "exi", "pack200-gzip", "aes128gcm", "dcb", "dcz"}
+)
+
+
+def _coding_named(encoding: str) -> str:
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")]
+    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
+    if unknown and unknown[0] in _REGISTERED_CODINGS:
+        return repr(unknown[0])
+    return "a coding no registry names"
 
 
 async def _answer(send: Send, status: int, body: Any, close: bool = False) -> None:

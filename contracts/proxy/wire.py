@@ -6,7 +6,9 @@
 - Headers: everything the client sent and everything the target answered, in order and as they
   were, but the hop-by-hop headers of RFC 9110 §7.6.1 (Connection, the headers it names, and the
   fields of one connection: Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade,
-  Proxy-Authenticate, Proxy-Authorization) and Host, which names the target.
+  Proxy-Authenticate, Proxy-Authorization) and Host, which names the target. A header of the
+  target's answer that HTTP forbids on the wire (a name that is not a token, a control character
+  in a value) is not relayed: uvicorn would drop the client's connection instead.
 - Copies: what the checks see of a body is at most KEEP_LIMIT bytes of it, out of a budget shared by
   every exchange in flight or waiting for the checker (COPY_BUDGET), so that many large exchanges at
   once cost at most that much memory; past either bound the exchange passes, unchecked.
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -45,6 +48,17 @@ def end_to_end(headers: Headers) -> Headers:
         for token in value.split(b",")
     }
     return [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP | named]
+
+
+# what uvicorn refuses to send (it drops the client's connection): a name that is not a token, a
+# value with a control character other than tab
+_NOT_A_TOKEN = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def sendable(headers: Headers) -> Headers:
+    """`headers` without those HTTP forbids on the wire (a target may send them; they are not relayed)."""
+    return [(n, v) for n, v in headers if n and not _NOT_A_TOKEN.search(n) and not _CONTROL.search(v)]
 
 
 def has_body(headers: Headers) -> bool:

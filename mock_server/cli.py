@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal, NoReturn
 
 from contracts import command_line
+from contracts.bounded_heads import bounded_heads
 from mock_server import flags, hosting_flags, readiness_command
-from mock_server.engine.header_limits import H11_MAX_INCOMPLETE_EVENT_SIZE
 from mock_server.engine.hosts import is_loopback
 from mock_server.fixtures import fixture_ids
 from mock_server.flags import Flag
@@ -172,10 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)
     # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
     # header scan cost every request a few microseconds. `--server-header` off: one header less.
-    # h11 (without httptools) would answer a 400 of its own past 16 KiB: let the sandbox's 431 answer
+    # Request heads bounded in time and bytes (httptools bounds neither): contracts/bounded_heads.py
     config = uvicorn.Config(
         app, log_level=listener.log_level, access_log=False, proxy_headers=False, server_header=False,
-        h11_max_incomplete_event_size=H11_MAX_INCOMPLETE_EVENT_SIZE,
+        http=bounded_heads(settings.head_timeout),
     )
     tune_garbage_collector()
     if settings.workers > 1:

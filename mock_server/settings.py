@@ -130,6 +130,10 @@ class Settings:
         "--log-format", "the access log on stderr: `text` lines or `json` lines (one object per request)",
     )] = "text"
     quiet: Annotated[bool, Flag("--quiet", "no access log")] = False
+    head_timeout: Annotated[float, Flag(  # contracts/bounded_heads.py
+        "--head-timeout", "seconds a client has to send a request's head, from connecting or from the "
+        "previous answer; past it the connection is closed (slow heads cannot hold the connections)",
+        flag_values.positive, metavar="SECONDS")] = 10.0
     # who may talk to the sandbox (engine/hosts.py): the address `serve` listens on (None: an app
     # embedded in a process, reached by no network of its own: every Host is answered), and the
     # names it is reached by besides loopback's (`--allowed-host`)

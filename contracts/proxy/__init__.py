@@ -25,6 +25,7 @@ from types import FrameType
 
 import uvicorn
 
+from contracts.bounded_heads import bounded_heads
 from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
@@ -116,6 +117,7 @@ def run_proxy(config: ProxyConfig) -> int:
             server_header=False,  # the target's Server and Date are forwarded; the proxy adds none
             date_header=False,
             limit_concurrency=MAX_CONNECTIONS,
+            http=bounded_heads(config.client_timeout),  # a head, like a body, within --client-timeout
         )
     )
     started = time.monotonic()

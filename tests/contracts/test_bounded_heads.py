@@ -1,0 +1,91 @@
+"""contracts/bounded_heads.py under `batchcalls-mock serve` and the proxy: a request head that comes
+too slowly, or never, closes its connection; one too large is a bare 431; requests go on as before."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from support import AUTH, live_server
+from test_proxy import proxy
+
+from contracts.bounded_heads import MAX_HEAD_BYTES
+
+DEADLINE = 0.5  # --head-timeout of these tests, in seconds
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[str]:
+    with live_server("--clock", "manual", "--quiet", "--head-timeout", str(DEADLINE)) as base:
+        yield base
+
+
+def connect(base: str) -> socket.socket:
+    where = urlsplit(base)
+    conn = socket.create_connection((where.hostname, where.port), timeout=10)
+    return conn
+
+
+def closed_after(conn: socket.socket) -> float:
+    """Seconds until the server closes `conn` (reading whatever it sends first)."""
+    started = time.monotonic()
+    with conn:
+        while conn.recv(65536):
+            pass
+    return time.monotonic() - started
+
+
+def test_a_head_that_never_ends_closes_its_connection(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+    assert closed_after(conn) < DEADLINE + 5
+
+
+def test_a_connection_that_sends_nothing_is_closed(sandbox: str) -> None:
+    assert closed_after(connect(sandbox)) < DEADLINE + 5
+
+
+def test_after_an_answer_the_next_head_has_its_own_deadline(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+    time.sleep(DEADLINE / 2)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\n")  # started on time, never finished
+    assert closed_after(conn) < DEADLINE + 5
+
+
+def test_a_head_past_the_bound_is_a_bare_431_before_it_is_read_on(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    answer = b""
+    with conn:
+        try:
+            for _ in range(MAX_HEAD_BYTES // 8192 + 8):  # one field at a time, past the bound
+                conn.sendall(b"X-Filler: " + b"a" * 8192 + b"\r\n")
+        except OSError:
+            pass  # closed under us: what it answered is in the socket
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+def test_requests_on_time_are_answered_as_before(sandbox: str) -> None:
+    with httpx.Client(base_url=sandbox) as client:
+        for _ in range(3):
+            assert client.get("/api/public/v1/batch-calls", headers=AUTH).status_code == 200
+            time.sleep(DEADLINE / 4)
+        # a head under the bound but over the sandbox's own limits: its documented 431
+        big = client.get("/api/public/v1/batch-calls", headers={**AUTH, "X-Big": "a" * 40_000})
+        assert big.status_code == 431 and "request_headers_too_large" in big.text
+
+
+def test_the_proxy_gives_a_head_its_client_timeout(sandbox: str) -> None:
+    with proxy(sandbox, "--client-timeout", str(DEADLINE)) as (url, _):
+        conn = connect(url)
+        conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        assert closed_after(conn) < DEADLINE + 5
+        assert httpx.get(f"{url}/_mock/health").status_code == 200

@@ -22,7 +22,7 @@ from typing import Literal
 
 from mock_server.control import envelopes, files, journal, readiness, world_ops
 from mock_server.core.errors import MockError, Unauthorized
-from mock_server.engine.context import Handler, Reply
+from mock_server.engine.context import Handler, Reply, TurnHandler
 from mock_server.engine.incoming import query_of
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.sandbox import Sandbox
@@ -52,7 +52,7 @@ class ControlDialect:
         self.spec = spec
         self.sandbox = sandbox
         self.scopes = {op.operation_id: scope_of(spec, op) for op in spec.operations}
-        self.handlers: Mapping[str, Handler] = {
+        self.handlers: Mapping[str, Handler | TurnHandler] = {
             **world_ops.handlers(sandbox, self.require_admin, self.is_anonymous),
             **files.handlers(spec.source),
             **journal.handlers(),

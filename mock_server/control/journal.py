@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from mock_server.core.timefmt import parse_timestamp
-from mock_server.engine.context import Handler, Reply, RequestContext
-from mock_server.observe.journal import Filters, entry_json
+from mock_server.engine.context import Handler, Reply, RequestContext, TurnHandler
+from mock_server.engine.turns import map_in_turns
+from mock_server.observe.journal import Exchange, Filters, entry_json
 from mock_server.world import WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]
@@ -29,11 +32,17 @@ def filters_of(params: dict[str, Any]) -> Filters:
     )
 
 
-def handlers() -> dict[str, Handler]:
-    def list_requests(ctx: Context) -> Reply:
+def encoded_entry(entry: Exchange) -> orjson.Fragment:
+    """An entry as the page carries it, encoded at once: a page of 1,000 entries can hold 64 MiB,
+    and each entry is then one turn's work, not a share of one long encoding at the end."""
+    return orjson.Fragment(orjson.dumps(entry_json(entry)))
+
+
+def handlers() -> dict[str, Handler | TurnHandler]:
+    async def list_requests(ctx: Context) -> Reply:
         journal = ctx.world.journal
         entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
-        data = [entry_json(entry) for entry in entries]
+        data = await map_in_turns(entries, encoded_entry)
         return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
 
     def count_requests(ctx: Context) -> Reply:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mock_server import readiness
 from mock_server.core.errors import Conflict, NotFound
-from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.engine.context import Handler, Reply, RequestContext, TurnHandler
+from mock_server.engine.turns import run_in_turns
 from mock_server.world import WorkspaceWorld
 
 Context = RequestContext[WorkspaceWorld]
@@ -18,19 +19,20 @@ def _not_started(world: WorkspaceWorld) -> NotFound:
     return error
 
 
-def handlers() -> dict[str, Handler]:
+def handlers() -> dict[str, Handler | TurnHandler]:
     def start_readiness(ctx: Context) -> Reply:
         if not ctx.world.journal.size:  # a session grades what the journal records
             raise Conflict("journal_disabled", "a readiness session grades the requests the request journal "
                            "records, and this sandbox keeps none (--journal-size 0): start it with a journal")
         return Reply(201, ctx.world.start_readiness().as_json())
 
-    def get_readiness_report(ctx: Context) -> Reply:
+    async def get_readiness_report(ctx: Context) -> Reply:
         world = ctx.world
         if world.readiness is None:
             raise _not_started(world)
         receiver_set = world.workspace.webhook_url is not None
-        report = world.readiness.report(world.outbox.deliveries(world.id), receiver_set)
+        steps = world.readiness.report_steps(world.outbox.deliveries(world.id), receiver_set)
+        report = await run_in_turns(steps)
         fmt = ctx.params.get("format", "json")
         if fmt == "md":
             page = readiness.markdown(report).encode()

@@ -10,8 +10,9 @@ from mock_server import __version__
 from mock_server.core.clock import ManualClock
 from mock_server.core.errors import Conflict, NotFound, RequestInvalid, Violation
 from mock_server.core.timefmt import parse_clock_start, parse_timestamp
-from mock_server.engine.context import Handler, Reply, RequestContext
+from mock_server.engine.context import Handler, Reply, RequestContext, TurnHandler
 from mock_server.engine.faults import rule_from_json
+from mock_server.engine.turns import map_in_turns
 from mock_server.fixtures import fixture_ids
 from mock_server.sandbox import Sandbox
 from mock_server.webhooks import ReceiverRefused, delivery_json
@@ -45,7 +46,7 @@ def handlers(
     sandbox: Sandbox,
     require_admin: Callable[[Mapping[str, str]], None],
     is_anonymous: Callable[[Mapping[str, str]], bool],
-) -> dict[str, Handler]:
+) -> dict[str, Handler | TurnHandler]:
     def receiver(url: str | None, loc: tuple[str, ...]) -> str | None:
         """A webhook URL the sandbox may post to (`webhooks.addresses`: the 422 says why not)."""
         if url is not None:
@@ -93,8 +94,8 @@ def handlers(
         return Reply(201, {**summary(world), "webhook_secret": world.workspace.webhook_secret,
                            "fixtures": fixture_ids()})
 
-    def list_workspaces(ctx: Context) -> Reply:
-        found = [summary(world) for world in sandbox.worlds.values()]
+    async def list_workspaces(ctx: Context) -> Reply:  # up to --max-workspaces: in turns
+        found = await map_in_turns(list(sandbox.worlds.values()), summary)
         return Reply(200, {"data": found, "total": len(found)})
 
     def delete_workspace(ctx: Context) -> Reply:
@@ -153,9 +154,9 @@ def handlers(
             workspace.webhook_secret = body["secret"]
         return Reply(200, webhook_json(ctx.world))
 
-    def list_webhook_deliveries(ctx: Context) -> Reply:
+    async def list_webhook_deliveries(ctx: Context) -> Reply:  # up to 11,000 with their attempts: in turns
         outbox, world_id = sandbox.outbox, ctx.world.id
-        found = [delivery_json(d) for d in outbox.deliveries(world_id)]
+        found = await map_in_turns(outbox.deliveries(world_id), delivery_json)
         return Reply(200, {"data": found, "total": len(found), "dropped": outbox.dropped(world_id)})
 
     def fail_next_schedule(ctx: Context) -> Reply:

@@ -273,7 +273,8 @@ class OperationEndpoint:
         if not key:
             if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
-            return self.dialect.handlers[operation.operation_id](context)
+            reply = self.dialect.handlers[operation.operation_id](context)
+            return reply if isinstance(reply, Reply) else await reply
         return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
@@ -290,7 +291,8 @@ class OperationEndpoint:
             if self.runtime.latency_seconds > 0:  # the key is in progress meanwhile: a replay gets 409
                 await asyncio.sleep(self.runtime.latency_seconds)
             try:
-                reply = self.dialect.handlers[context.operation.operation_id](context)
+                answer = self.dialect.handlers[context.operation.operation_id](context)
+                reply = answer if isinstance(answer, Reply) else await answer
             except MockError as error:
                 reply = self.dialect.error_reply(error, context.request_id, context.now)
             reply.encoded = encode(reply)

@@ -23,7 +23,14 @@ from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
 from mock_server.engine.router import PathTable
 from mock_server.engine.seen import BODY_LIMIT, Unencoded
-from mock_server.observe.redaction import REDACTED_HEADERS, redact, redact_query, redacted
+from mock_server.observe.redaction import (
+    REDACTED_HEADERS,
+    may_hold_credentials,
+    redact,
+    redact_query,
+    redacted,
+    shown_text,
+)
 
 __all__ = ["BODY_LIMIT", "Exchange", "Filters", "Journal", "body_json", "cut", "entry_json", "redact"]
 
@@ -203,17 +210,41 @@ class Journal:
 
 def cut(body: bytes) -> bytes:
     """A body over 64 KiB as the journal keeps it: redacted first, then cut. A JSON body keeps its
-    first 64 KiB (of its redacted encoding, when it held credentials); a body that does not parse
-    cannot be redacted, so none of it is kept: a note says what it was instead."""
+    first 64 KiB (of its redacted encoding, when it can hold credentials); a body that does not
+    parse cannot be redacted, so none of it is kept: a note says what it was instead."""
     try:
         value = orjson.loads(body)
-        shown = redacted(value)
     except (orjson.JSONDecodeError, RecursionError):
         return (f"(not kept: {len(body)} bytes, over the {BODY_LIMIT} bytes the journal keeps of a body, "
                 "and not JSON, so its credentials could not be redacted)").encode()
-    if shown is value:
+    if not may_hold_credentials(body):
         return body[:BODY_LIMIT]
-    return orjson.dumps(shown)[:BODY_LIMIT]
+    return redacted_prefix(value, BODY_LIMIT)[:BODY_LIMIT]
+
+
+def redacted_prefix(value: Any, budget: int) -> bytes:
+    """At least the first `budget` bytes of `orjson.dumps(redacted(value))` (all of it when it is
+    shorter), made from only as much of `value` as those bytes show: a 10 MB answer costs what its
+    first 64 KiB cost, where redacting it whole took 0.1 s of the event loop."""
+    if isinstance(value, dict):
+        opening, closing, items = b"{", b"}", value.items()
+    elif isinstance(value, list):
+        opening, closing, items = b"[", b"]", enumerate(value)  # type: ignore[assignment]
+    else:
+        return orjson.dumps(value)
+    parts, size = [opening], 1
+    for key, item in items:
+        if size > budget:
+            return b"".join(parts)  # unfinished: the caller keeps no more than its budget anyway
+        head = (b"," if size > 1 else b"") + (orjson.dumps(key) + b":" if opening == b"{" else b"")
+        encoded = (orjson.dumps(shown_text(key, item)) if isinstance(item, str)
+                   else redacted_prefix(item, budget - size - len(head)))
+        parts += (head, encoded)
+        size += len(head) + len(encoded)
+    if size > budget:
+        return b"".join(parts)  # the last item may be unfinished: so is this
+    parts.append(closing)
+    return b"".join(parts)
 
 
 # reading: what the entries look like on the wire ------------------------------------------------
@@ -265,6 +296,7 @@ def body_json(raw: bytes | Unencoded) -> Any:
     if not raw:
         return None
     try:
-        return redacted(orjson.loads(raw))
+        value = orjson.loads(raw)
+        return redacted(value) if may_hold_credentials(raw) else value
     except (orjson.JSONDecodeError, RecursionError):
         return raw.decode("utf-8", errors="replace")

@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mock_server.engine.router import PathTable
 from mock_server.observe.journal import (
@@ -17,7 +19,9 @@ from mock_server.observe.journal import (
     cut,
     entry_json,
     redact,
+    redacted_prefix,
 )
+from mock_server.observe.redaction import redacted
 
 
 def exchange(number: int, body: bytes = b"", **fields: Any) -> Exchange:
@@ -152,3 +156,35 @@ def test_a_long_body_is_redacted_before_it_is_cut() -> None:
         assert secret not in note and note.startswith("(not kept: ") and str(len(unreadable)) in note
     shown = body_json(body)  # kept whole (an answer read back from --store): cut when read, redacted first
     assert shown.startswith('{"items":[{"api_key":"…cdef"}]') and secret not in shown
+
+
+KEYS = st.sampled_from(["name", "api_key", "secret", "webhook_secret", "url", "tasks_url", "data", "id", "é"])
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.just("sk_live_0123456789abcdef"),
+    st.just("https://user:p4ssw0rd-long-enough@hooks.example/x?sig=0123456789abcdef&v=1"),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False,
+                    allow_infinity=False), TEXTS)
+JSON_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=6), st.dictionaries(KEYS, inner, max_size=6)), max_leaves=40)
+
+
+@given(value=JSON_VALUES, budget=st.integers(0, 400))
+def test_a_redacted_prefix_is_the_start_of_the_whole_redacted_encoding(value: Any, budget: int) -> None:
+    whole = orjson.dumps(redacted(value))
+    prefix = redacted_prefix(value, budget)
+    assert whole.startswith(prefix) and len(prefix) >= min(budget, len(whole))
+
+
+def test_a_long_body_cut_is_redacted_as_far_as_it_is_kept() -> None:
+    """However long the body, what is kept is the start of its redacted encoding, and nothing past it
+    is looked at: a credential early is hidden, one at the end never reaches the kept bytes."""
+    secret = "sk_live_0123456789abcdef"
+    items = [{"url": f"https://u:{secret}@h.example/{n}", "api_key": secret} for n in range(20_000)]
+    body = orjson.dumps({"data": items, "total": 20_000})
+    kept = cut(body)
+    assert kept == orjson.dumps(redacted(orjson.loads(body)))[:BODY_LIMIT]
+    assert secret not in kept.decode("utf-8", "replace") and b"\xe2\x80\xa6cdef" in kept
+    spaced = b'{"api_key": "' + secret.encode() + b'", "pad": "' + b"x" * 70_000 + b'"}'
+    assert secret not in cut(spaced).decode()  # sent with other spacing: re-encoded, redacted

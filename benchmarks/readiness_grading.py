@@ -29,12 +29,16 @@ from typing import Any
 
 import orjson
 
-from mock_server.observe.journal import Journal
+from mock_server.control.dialect import journal_hidden_headers
+from mock_server.dialects.truedy.credentials import BEARER_KEY
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
+from mock_server.observe.request_journal import Journal
 from mock_server.readiness import Session, grade
 from mock_server.readiness_session import ReadinessSession, graded_exchange
 
 API = "/api/public/v1"
 T0 = 1_800_000_000.0
+HIDDEN = journal_hidden_headers((BEARER_KEY, KEY_AND_SECRET))
 CREATE = orjson.dumps({"name": "Spring", "agent_id": "agt_sandbox_ready"})
 HEADERS = [(b"authorization", b"Bearer sk_test_sandbox"), (b"content-type", b"application/json")]
 
@@ -101,9 +105,9 @@ def main() -> int:
         for name, kind in (("mixed", mixed), ("worst", worst)):
             journal = journal_of(kind, n)
             session = ReadinessSession("ws_1", T0, journal, 0)
-            exchanges = [graded_exchange(e) for e in journal.since(0)[0]]
+            exchanges = [graded_exchange(e, HIDDEN) for e in journal.since(0)[0]]
             grading = best_of(opts.rounds, partial(grade, Session(exchanges), "ws_1", "t"))
-            whole = best_of(opts.rounds, partial(session.report, [], False))
+            whole = best_of(opts.rounds, partial(session.report, [], False, HIDDEN))
             print(f"{n:>9} {name:<7} {grading:>8.3f} {whole:>9.3f} {whole / n * 1e6:>11.1f}")
     return 0
 

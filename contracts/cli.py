@@ -9,18 +9,19 @@ Exit 0 conformant, 1 findings, 2 usage or connection problems (always one senten
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import secrets
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
-from contracts import __version__
-from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
+from contracts import command_line
+from contracts.config import SUITES, KitConfig
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError, internal_error
 from contracts.evolution import command as diff_command
+from contracts.fixtures import Fixtures, load_fixtures
 from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary
@@ -45,18 +46,12 @@ def _positive_float(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a number") from None
+        number = math.nan
+    if not math.isfinite(number):  # nan and inf too: an httpx timeout cannot be either
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number")
     if number <= 0:
         raise argparse.ArgumentTypeError("must be positive")
     return number
-
-
-def _version() -> str:
-    """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
-    try:
-        return metadata.version("batchcalls-sandbox")
-    except metadata.PackageNotFoundError:
-        return __version__
 
 
 def _seconds(value: str) -> float:
@@ -69,21 +64,11 @@ def _seconds(value: str) -> float:
     return number
 
 
-def _port(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a port number") from None
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError("must be 0-65535")
-    return number
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="batchcalls-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    command_line.add_version_flag(root)
     commands = root.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("run", help="run the contract suites against a server")
     target = cmd.add_argument_group("target")
@@ -182,7 +167,8 @@ def parser() -> argparse.ArgumentParser:
         "SIGINT/SIGTERM. Exit 0: no finding, 1: findings.",
     )
     proxy.add_argument("--target", required=True, help="the server's URL, e.g. http://127.0.0.1:8080")
-    proxy.add_argument("--port", type=_port, default=8090, help="listen port (default 8090; 0: any free)")
+    proxy.add_argument("--port", type=command_line.port, default=8090,
+                       help="listen port, 0-65535 (default 8090; 0: any free)")
     proxy.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     proxy.add_argument("--spec", type=Path, default=None, help="the OpenAPI document (default: openapi.json)")
     proxy.add_argument(

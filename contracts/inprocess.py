@@ -18,7 +18,6 @@ import uvicorn
 from contracts.errors import KitError
 
 API_BASE_PATH = "/api/public/v1"
-ZUDU_SANDBOX_PAIR = ("zk_test_sandbox", "zs_test_sandbox")  # X-API-KEY, X-API-SECRET
 
 
 @contextmanager
@@ -53,16 +52,14 @@ def serve(
 @contextmanager
 def sandbox(**settings: Any) -> Iterator[str]:
     """The Batch Calls sandbox with these Settings (e.g. `defects=...`); yields its API base URL
-    (Truedy's; the origin, without /api/public/v1, is Zudu's)."""
+    (its origin + API_BASE_PATH; an API it serves at the root is at the origin)."""
     from mock_server.app import create_app
     from mock_server.settings import Settings
-    from mock_server.testing.defects import defect_hook
 
     # no access log: inside a test run, its lines would mix with the runner's own output; it listens
     # on loopback, so it answers loopback's Host names only, as `serve` does (DNS rebinding), and
     # its receivers may be on loopback too, as `serve --host 127.0.0.1` allows
     loopback = {"listen_host": "127.0.0.1", "allow_private_webhooks": True}
     chosen = Settings(**{"quiet": True, **loopback, **settings})
-    hook = defect_hook(chosen.defects) if chosen.defects else None
-    with serve(create_app(chosen, dialect_hook=hook)) as origin:
+    with serve(create_app(chosen)) as origin:
         yield origin + API_BASE_PATH

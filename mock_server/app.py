@@ -20,13 +20,13 @@ from mock_server.cluster.middleware import ClusterMiddleware
 from mock_server.cluster.node import Node
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
-from mock_server.dialects.truedy.dialect import TruedyDialect
-from mock_server.dialects.zudu.dialect import ZuduDialect
+from mock_server.dialects.registry import BUILT_IN, DialectKind, credential_schemes
 from mock_server.engine.context import Dialect
 from mock_server.engine.front import Front, request_id_of
 from mock_server.engine.guard import Guard
 from mock_server.engine.hosts import HostPolicy
 from mock_server.engine.pipeline import build_routes, render
+from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Spec, load_spec
 from mock_server.mcp_server.endpoint import McpMount
 from mock_server.observe.access_log import AccessLog
@@ -35,7 +35,7 @@ from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from mock_server.wakeups import pump
-from mock_server.web import console_routes, docs_routes
+from mock_server.web import Contract, console_routes, docs_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -55,20 +55,20 @@ DialectHook = Callable[[Dialect, Sandbox], Dialect]
 
 
 def serve_dialects(
-    settings: Settings, sandbox: Sandbox, truedy_spec: Spec, hook: DialectHook | None = None
-) -> list[Dialect]:
-    """The dialects the settings ask for, in order: the first is the fallback of unknown paths.
-    `hook` may replace each (the test-only deliberate defects of `mock_server.testing`)."""
-    served: list[Dialect] = []
+    settings: Settings, sandbox: Sandbox, kinds: Sequence[DialectKind], hook: DialectHook | None = None
+) -> list[tuple[DialectKind, Dialect]]:
+    """The dialects the settings ask for (by name, among `kinds`), in order: the first is the
+    fallback of unknown paths. `hook` may replace each (the test-only deliberate defects of
+    `mock_server.testing`)."""
+    by_name = {kind.name: kind for kind in kinds}
+    unknown = [name for name in settings.dialects if name not in by_name]
+    if unknown:
+        raise ValueError(f"no dialect {', '.join(unknown)}; known: {', '.join(by_name)}")
+    served: list[tuple[DialectKind, Dialect]] = []
     for name in settings.dialects:
-        dialect: Dialect
-        if name == "truedy":
-            dialect = TruedyDialect(truedy_spec, sandbox)
-        elif name == "zudu":
-            dialect = ZuduDialect(load_spec(settings.zudu_spec_path), sandbox)
-        else:
-            continue
-        served.append(hook(dialect, sandbox) if hook is not None else dialect)
+        kind = by_name[name]
+        dialect = kind.build(load_spec(kind.spec_path(settings)), sandbox)
+        served.append((kind, hook(dialect, sandbox) if hook is not None else dialect))
     if not served:
         raise ValueError("serve at least one dialect")
     return served
@@ -88,20 +88,34 @@ def dialect_for(served: Sequence[Dialect], path: str) -> Dialect:
     return served[0]
 
 
-def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | None = None) -> SandboxApp:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    dialects: Sequence[DialectKind] = BUILT_IN,
+    dialect_hook: DialectHook | None = None,
+) -> SandboxApp:
+    """The sandbox app. `dialects`: the APIs it knows (their credentials name workspaces, served or
+    not); it serves those `settings.dialects` names, and the control API."""
     settings = settings or Settings()
+    if settings.defects and dialect_hook is None:  # test-only code, loaded only when a defect is named
+        from mock_server.testing.defects import defect_hook
+
+        dialect_hook = defect_hook(settings.defects)
     if settings.state_file is not None and settings.store is not None:
         raise ValueError("use either a state file or a PostgreSQL store, not both")
-    node = Node(settings, settings.store) if settings.store is not None else None
-    persistence = Persistence(settings) if settings.state_file is not None else None
+    schemes = credential_schemes(dialects)
+    control_spec = load_spec(settings.control_spec_path)
+    scopes = ScopeTable(control_spec)  # what each control request is: sandbox-wide, the journal's own…
+    node = Node(settings, settings.store, schemes, scopes) if settings.store is not None else None
+    persistence = Persistence(settings, schemes) if settings.state_file is not None else None
     sandbox: Sandbox = (
         node.sandbox if node is not None
         else persistence.sandbox if persistence is not None
-        else Sandbox(settings)
+        else Sandbox(settings, schemes)
     )
-    spec = load_spec(settings.spec_path)
-    served = serve_dialects(settings, sandbox, spec, dialect_hook)
-    control = ControlDialect(load_spec(settings.control_spec_path), sandbox)
+    kinds_served = serve_dialects(settings, sandbox, dialects, dialect_hook)
+    served = [dialect for _, dialect in kinds_served]
+    control = ControlDialect(control_spec, sandbox, scopes)
     answering = [*served, control]  # whose envelope answers an unknown path or a wrong method
 
     def error_response(request: Request, error: MockError) -> Response:
@@ -115,9 +129,8 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
             allowed = (exc.headers or {}).get("Allow", "").split(", ")
             return error_response(request, MethodNotAllowed(request.method, allowed))
         if exc.status_code == 404:
-            error: MockError = NotFound("path", request.url.path)
-            error.message = f"no operation at {request.method} {request.url.path}"
-            return error_response(request, error)
+            path = request.url.path
+            return error_response(request, NotFound("path", path, f"no operation at {request.method} {path}"))
         return error_response(request, InternalError(str(exc.detail)))
 
     def spec_file(spec: Spec) -> Endpoint:
@@ -126,12 +139,12 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
 
         return endpoint
 
-    documents = {"truedy": "/openapi.json", "zudu": "/openapi.zudu.json"}
     operations = [build_routes(dialect, sandbox) for dialect in (*served, control)]
+    contracts = {kind.name: Contract(kind.title, kind.document) for kind, _ in kinds_served}
     routes = [
         *operations,
-        *(Route(documents[d.name], spec_file(d.spec), methods=["GET"]) for d in served),
-        *docs_routes({**{d.name: documents[d.name] for d in served}, "control": "/_mock/openapi.json"}),
+        *(Route(kind.document, spec_file(d.spec), methods=["GET"]) for kind, d in kinds_served),
+        *docs_routes({**contracts, "control": Contract("Control API (/_mock)", "/_mock/openapi.json")}),
         *console_routes(),
     ]
 
@@ -139,9 +152,7 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     # the request journal and the access log; nothing to observe: not even the cost of looking
     recorder = None
     if log is not None or settings.journal_size:
-        recorder = Recorder(
-            sandbox, log, anonymous=not settings.admin_token, sandbox_wide=control.is_sandbox_wide
-        )
+        recorder = Recorder(sandbox, log, scopes, control_spec.base_path, anonymous=not settings.admin_token)
 
     def refusal(scope: Scope, error: MockError) -> ASGIApp:
         """A request refused before any work (its headers), in the envelope its path falls under."""
@@ -207,12 +218,8 @@ def create_app(settings: Settings | None = None, *, dialect_hook: DialectHook | 
     if persistence is not None:
         persistence.app = app
     if node is not None:
-        node.is_sandbox_wide = control.is_sandbox_wide
-        node.is_reset_of_everything = control.is_reset_of_everything
-        node.deleted_workspace = control.deleted_workspace
         node.answer_error = answer_error
     app.state.sandbox = sandbox
-    app.state.spec = spec  # Truedy's
     app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}
     app.state.persistence = persistence
     return app

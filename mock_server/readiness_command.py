@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 
-ADMIN_HEADER = "X-Mock-Admin-Token"
+from mock_server.control.admin_token import ADMIN_HEADER
+from mock_server.dialects.truedy.credentials import BEARER_KEY
+from mock_server.flag_values import positive
 
 
 class ReportUnavailable(Exception):
@@ -26,7 +28,8 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--admin-token", default=None, help="the sandbox's admin token, if it has one")
     command.add_argument("--html", type=Path, default=None, metavar="FILE",
                          help="write the HTML report to FILE instead of printing Markdown")
-    command.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the sandbox")
+    command.add_argument("--timeout", type=positive, default=10.0, metavar="SECONDS",
+                         help="seconds to wait for the sandbox (default 10)")
 
 
 def _message(response: httpx.Response) -> str:
@@ -50,7 +53,7 @@ def fetch(client: httpx.Client, url: str, fmt: str) -> httpx.Response:
 
 
 def run(args: argparse.Namespace) -> int:
-    headers = {"Authorization": f"Bearer {args.api_key}"}
+    headers = BEARER_KEY.sent_as(args.api_key)
     if args.admin_token:
         headers[ADMIN_HEADER] = args.admin_token
     try:

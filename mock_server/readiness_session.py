@@ -15,17 +15,15 @@ is counted in the report, which is then at best `incomplete`; a sandbox without 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 import orjson
 
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
-from mock_server.observe.journal import Exchange as Entry
-from mock_server.observe.journal import Journal, body_json, headers_json
-from mock_server.observe.redaction import redact_query
+from mock_server.observe.request_journal import Exchange as Entry
+from mock_server.observe.request_journal import Journal, entry_json
 from mock_server.readiness import (
     Challenges,
     DeliveryAttempt,
@@ -33,8 +31,8 @@ from mock_server.readiness import (
     Report,
     Session,
     WebhookDelivery,
-    at_once,
-    grading_steps,
+    exchange_from_entry,
+    grade,
     signing_for,
 )
 from mock_server.webhooks import Delivery
@@ -75,10 +73,9 @@ class ReadinessSession:
         if injected.status == 429:
             reset_at = timestamp(now + injected.retry_after) or ""
             return RateLimited(100, "minute (readiness challenge)", reset_at, injected.retry_after)
-        error = ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
-                                   f"after {injected.retry_after} s with the same idempotency key")
-        error.retry_after = injected.retry_after
-        return error
+        return ServiceUnavailable("the service is temporarily unavailable (readiness challenge); retry "
+                                  f"after {injected.retry_after} s with the same idempotency key",
+                                  retry_after=injected.retry_after)
 
     def _tell_answers(self) -> None:
         """Tell the challenges what the journal recorded since they were last told (only the first
@@ -110,58 +107,29 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool) -> Report:
-        """The report, all at once."""
-        return at_once(self.report_steps(deliveries, receiver_set))
-
-    def report_steps(
-        self, deliveries: Iterable[Delivery], receiver_set: bool
-    ) -> Generator[None, None, Report]:
-        """The report, a step an entry read and a step a check: the control API runs them in turns
-        (`engine/turns.py`), since a session of 10,000 requests took 0.4 s at once, during which
-        every tenant waited."""
+    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
+        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
-        exchanges: list[Exchange] = []
-        for entry in entries:
-            if entry.authenticated and entry.operation_id is not None:
-                exchanges.append(graded_exchange(entry))
-                yield
         graded = Session(
-            exchanges=exchanges,
+            exchanges=[graded_exchange(e, hidden) for e in entries
+                       if e.authenticated and e.operation_id is not None],
             deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
             dropped_requests=dropped,
         )
-        return (yield from grading_steps(graded, self.workspace_id, timestamp(self.started_at) or ""))
+        return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
 
 
-def graded_exchange(entry: Entry) -> Exchange:
-    """A journal entry as the checks read it: as `GET /_mock/requests` shows it (credentials
-    redacted), less what no check reads. Built from the entry itself, not from its JSON rendering
-    (which cost a report of 10,000 requests 0.3 s while every tenant waited): an answer's body is
-    read only for a successful GET (a page's `pagination`), and validation errors only for a 422 (a
-    400, 413 or 415 is not a schema the client got wrong)."""
-    status = entry.status
-    paged = entry.method == "GET" and 200 <= status < 300
-    return Exchange(
-        request_id=entry.request_id,
-        received_at=entry.received_at,
-        method=entry.method.upper(),
-        path=entry.path,
-        query=tuple(parse_qsl(redact_query(entry.query.decode("latin-1")), keep_blank_values=True)),
-        operation_id=entry.operation_id,
-        request_headers=headers_json(entry.request_headers),
-        request_body=body_json(entry.request_body),
-        status=status,
-        response_headers=headers_json(entry.response_headers),
-        response_body=body_json(entry.response_body) if paged else None,
-        duration_ms=round(entry.duration_ms, 3),
-        validation_errors=[{"loc": list(v.loc), "msg": v.msg, "type": v.type} for v in entry.violations]
-        if status == 422 and entry.violations else None,
-        idempotent_replay=entry.idempotent_replay,
-    )
+def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:
+    """A journal entry as the checks read it: as `GET /_mock/requests` shows it (redacted), its
+    validation errors those of a 422 (a 400, 413 or 415 is not a schema the client got wrong)."""
+    shown = entry_json(entry, hidden)
+    shown["received_at"] = entry.received_at
+    if entry.status != 422:
+        shown["validation_errors"] = None
+    return exchange_from_entry(shown)
 
 
 def _delivery_view(d: Delivery) -> WebhookDelivery:

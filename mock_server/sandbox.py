@@ -1,19 +1,20 @@
 """The sandbox: the registry of workspace worlds, their credentials and what they share.
 
 Each workspace is a world of its own (`world.WorkspaceWorld`). The sandbox creates them, finds the
-world a request's credentials name, hands out request ids, and owns the two things worlds share:
-the webhook outbox (with per-workspace limits) and the wake-up schedule of real-clock worlds.
+world a request's credentials name (in the credential schemes of the APIs it knows: one index of
+worlds per scheme), hands out request ids, and owns the two things worlds share: the webhook outbox
+(with per-workspace limits) and the wake-up schedule of real-clock worlds.
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from mock_server.core.ids import IdFactory
+from mock_server.engine.credentials import Credential, CredentialScheme, proves
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.wakeups import WakeSchedule
@@ -46,8 +47,13 @@ def shared_settings(settings: Settings) -> SharedSettings:
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, salt: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, schemes: Sequence[CredentialScheme], salt: str | None = None
+    ) -> None:
         self.settings = settings
+        self.schemes = tuple(schemes)  # the credentials of every API it knows, served or not
+        if len({scheme.name for scheme in self.schemes}) != len(self.schemes):
+            raise ValueError("two credential schemes share a name")
         # keys and secrets of new workspaces are drawn with a secret of this process (or of its
         # state file): one partner cannot compute another's key from the seed and the order
         self.salt = salt or secrets.token_hex(16)
@@ -73,9 +79,7 @@ class Sandbox:
         # the ids of workspaces: one seeded stream, used only when a workspace is created
         self.credentials = IdFactory(derive_seed(settings.seed, "credentials"))
         self.keys = IdFactory(derive_seed(settings.seed, "keys", self.salt))
-        self.worlds: dict[str, WorkspaceWorld] = {}
-        self._by_key: dict[str, WorkspaceWorld] = {}
-        self._by_pair_key: dict[str, WorkspaceWorld] = {}
+        self.forget_worlds()
         self.outbox.clear()
         self.wakeups.clear()
         api_key, key_pair = settings.default_credentials()
@@ -133,13 +137,22 @@ class Sandbox:
         self.register(world)
         return world
 
+    def forget_worlds(self) -> None:
+        self.worlds: dict[str, WorkspaceWorld] = {}
+        # scheme name -> a workspace's key in that scheme -> its world
+        self._by_key: dict[str, dict[str, WorkspaceWorld]] = {scheme.name: {} for scheme in self.schemes}
+        # what `world_of` goes through, looked up once: (reader, index, the scheme if it has secrets)
+        self._lookups = [(scheme.read, self._by_key[scheme.name], scheme if scheme.has_secret else None)
+                         for scheme in self.schemes]
+
     def register(self, world: WorkspaceWorld) -> None:
         """Make a world findable by its id and keys, and let the pump know when it is due."""
         workspace = world.workspace
         self.worlds[workspace.id] = world
-        self._by_key[workspace.api_key] = world
-        if workspace.key_pair is not None:
-            self._by_pair_key[workspace.key_pair[0]] = world
+        for scheme in self.schemes:
+            key = scheme.key_of(workspace)
+            if key is not None:
+                self._by_key[scheme.name][key] = world
         self.wakeups.note(world)
 
     def created_workspaces(self) -> int:
@@ -151,9 +164,10 @@ class Sandbox:
         pending deliveries and wake-ups are dropped, and nothing else refers to its world."""
         workspace = world.workspace
         del self.worlds[workspace.id]
-        self._by_key.pop(workspace.api_key, None)
-        if workspace.key_pair is not None:
-            self._by_pair_key.pop(workspace.key_pair[0], None)
+        for scheme in self.schemes:
+            key = scheme.key_of(workspace)
+            if key is not None:
+                self._by_key[scheme.name].pop(key, None)
         self.outbox.forget(workspace.id)
         self.wakeups.forget(workspace.id)
         world.readiness = None
@@ -168,31 +182,35 @@ class Sandbox:
         no start_at)."""
         return time.time()
 
-    def world_by_key(self, api_key: str) -> WorkspaceWorld | None:
-        return self._by_key.get(api_key)
-
-    def world_by_pair(self, key_id: str, secret: str) -> WorkspaceWorld | None:
-        """The world of a key-and-secret pair, or None when either is wrong."""
-        world = self._by_pair_key.get(key_id)
-        pair = world.workspace.key_pair if world is not None else None
-        if world is None or pair is None or not hmac.compare_digest(pair[1].encode(), secret.encode()):
+    def world_for(self, scheme: CredentialScheme, credential: Credential) -> WorkspaceWorld | None:
+        """The world of a credential in `scheme`, or None when it names none (or its secret is wrong)."""
+        world = self._by_key[scheme.name].get(credential[0])
+        if world is None or (scheme.has_secret and not proves(scheme, world.workspace, credential[1])):
             return None
         return world
 
     def world_of(self, headers: Mapping[str, str], *, anonymous: bool = True) -> WorkspaceWorld | None:
-        """The world the request's credentials name: a Truedy Bearer key, or a Zudu key and secret;
-        the default world when the request carries none (None when not `anonymous`); None when they
-        name no workspace."""
-        pair_key = headers.get("x-api-key", "").strip()
-        scheme, _, key = headers.get("authorization", "").partition(" ")
-        if pair_key:
-            world = self.world_by_pair(pair_key, headers.get("x-api-secret", "").strip())
-            if scheme and (scheme.lower() != "bearer" or self.world_by_key(key.strip()) is not world):
-                return None  # two credentials naming two workspaces name none
-            return world
-        if not key.strip():
-            return self.default_world if not scheme and anonymous else None
-        return self.world_by_key(key.strip()) if scheme.lower() == "bearer" else None
+        """The world the request's credentials name, in any scheme; the default world when the
+        request carries none (None when not `anonymous`); None when they name no workspace, or
+        credentials of two schemes name two workspaces."""
+        found = None
+        for read, index, with_secret in self._lookups:  # (`world_for`, inlined: it runs every request)
+            credential = read(headers)
+            if credential is None:
+                continue
+            world = index.get(credential[0])
+            if world is None or (found is not None and world is not found) or (
+                with_secret is not None and not proves(with_secret, world.workspace, credential[1])
+            ):
+                return None
+            found = world
+        if found is None:
+            return self.default_world if anonymous else None
+        return found
+
+    def carries_credentials(self, headers: Mapping[str, str]) -> bool:
+        """Whether the request carries a workspace's credentials of any scheme (valid or not)."""
+        return any(scheme.read(headers) is not None for scheme in self.schemes)
 
     def new_request_id(self) -> str:
         return self.request_ids.new("req")

@@ -21,12 +21,13 @@ from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
 from mock_server.core.timefmt import LATEST, timestamp
+from mock_server.engine.credentials import Credential, CredentialScheme
 from mock_server.engine.faults import FaultTable
 from mock_server.engine.idempotency import KeptRecords, Records
 from mock_server.engine.kept import json_to_keep
 from mock_server.engine.ratelimit import Limit, RateLimiter
 from mock_server.fixtures import seed_workspace
-from mock_server.observe.journal import DEFAULT_SIZE, MAX_BYTES, Journal
+from mock_server.observe.request_journal import DEFAULT_SIZE, MAX_BYTES, Journal
 from mock_server.readiness_session import ReadinessSession
 from mock_server.store.base import Store, Workspace
 from mock_server.store.memory import MemoryStore
@@ -270,6 +271,4 @@ class WorkspaceWorld:
 class WorldDirectory(Protocol):
     """Where a dialect finds the world of a request's credentials (the sandbox)."""
 
-    def world_by_key(self, api_key: str) -> WorkspaceWorld | None: ...
-
-    def world_by_pair(self, key_id: str, secret: str) -> WorkspaceWorld | None: ...
+    def world_for(self, scheme: CredentialScheme, credential: Credential) -> WorkspaceWorld | None: ...

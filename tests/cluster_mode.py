@@ -15,51 +15,36 @@ import contextlib
 import os
 import ssl
 import subprocess
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pg_cluster
+from response_checker import ResponseChecker
 from round_robin import Forwarder, forwarding
 
-from mock_server.engine.conformance import ResponseChecker
+from mock_server.flags import arguments_for, flag_fields
+from mock_server.settings import Settings
 
 ENV = "BATCHCALLS_CLUSTER"  # set by `--cluster`; read by support.make_client
 SERVER_ENV = "BATCHCALLS_PG_SERVER"  # host:port of a running PostgreSQL to use instead of a new one
 # One TLS context for every client (never used: plain http), since building one costs ~50 ms
 _TLS = ssl.create_default_context()
-# Settings fields that a serve flag sets; any other override cannot be given to a subprocess
-FLAGS: dict[str, Callable[[Any], list[str]]] = {
-    "live_edits": lambda on: ["--live-edits"] if on else [],
-    "rate_limit": lambda limit: ["--rate-limit", limit],
-    "dialects": lambda names: ["--dialect", "both" if len(names) == 2 else names[0]],
-    "admin_token": lambda token: ["--admin-token", token],
-    "max_body_bytes": lambda size: ["--max-body-bytes", str(size)],
-    "journal_size": lambda size: ["--journal-size", str(size)],
-    "sandbox_key": lambda key: ["--api-key", key],
-    "zudu_key": lambda key: ["--zudu-key", key],
-    "zudu_secret": lambda secret: ["--zudu-secret", secret],
-    "max_workspaces": lambda n: ["--max-workspaces", str(n)],
-    "max_fault_rules": lambda n: ["--max-fault-rules", str(n)],
-    "max_idempotency_keys": lambda n: ["--max-idempotency-keys", str(n)],
-    "max_idempotency_bytes": lambda n: ["--max-idempotency-bytes", str(n)],
-    "max_events": lambda n: ["--max-events", str(n)],
-    "journal_max_bytes": lambda size: ["--journal-max-bytes", str(size)],
-}
+# Settings fields a pair's serve flags can set: each with a flag (mock_server/settings.py) but where
+# the state is kept (a pair keeps it in its PostgreSQL database) and whether webhooks may reach
+# private networks (a pair listens on loopback, which allows them whatever the flag says); any other
+# override cannot be given
+NOT_FOR_A_PAIR = frozenset({"state_file", "store", "workers", "allow_private_webhooks"})
+FLAGGED = frozenset(each.field for each in flag_fields(Settings)) - NOT_FOR_A_PAIR
 
 
 def flags_for(start: float, seed: int, overrides: dict[str, Any]) -> tuple[str, ...]:
-    unsupported = sorted(set(overrides) - set(FLAGS))
+    unsupported = sorted(set(overrides) - FLAGGED)
     if unsupported:
         import pytest
 
         pytest.skip(f"cluster mode: no serve flag sets {', '.join(unsupported)}")
-    flags = ["--clock", "manual", "--start-at", datetime.fromtimestamp(start, UTC).isoformat(),
-             "--seed", str(seed), "--quiet"]
-    for name, value in sorted(overrides.items()):
-        flags += FLAGS[name](value)
-    return tuple(flags)
+    pinned = {"clock": "manual", "start_at": start, "seed": seed, "quiet": True}
+    return tuple(arguments_for(Settings, {**pinned, **dict(sorted(overrides.items()))}))
 
 
 class Pair:
@@ -109,7 +94,6 @@ class ClusterClient(httpx.Client):
     """An httpx client on a pair's forwarder that fails the test when an answer breaks the spec."""
 
     checkers: list[ResponseChecker]
-    checker: ResponseChecker
     forwarder: Forwarder
 
     def __init__(self, pool: Pool, pair: Pair) -> None:
@@ -151,8 +135,8 @@ class Pool:
                 self._postgres = pg_cluster.start()
         return self._postgres.new_database()
 
-    def client(self, flags: tuple[str, ...], admin_token: str | None, checkers: list[ResponseChecker],
-               checker: ResponseChecker) -> ClusterClient:
+    def client(self, flags: tuple[str, ...], admin_token: str | None,
+               checkers: list[ResponseChecker]) -> ClusterClient:
         free = self._free.setdefault(flags, [])
         if free:
             pair = free.pop()
@@ -162,7 +146,7 @@ class Pool:
             self._all.append(pair)
             pair.reset(everything=False)
         client = ClusterClient(self, pair)
-        client.checkers, client.checker, client.forwarder = checkers, checker, pair.forwarder
+        client.checkers, client.forwarder = checkers, pair.forwarder
         return client
 
     def release(self, pair: Pair) -> None:

@@ -14,10 +14,10 @@ from typing import Any
 
 import cluster_mode
 import httpx2 as httpx
+from response_checker import ResponseChecker
 from starlette.testclient import TestClient
 
 from mock_server.app import create_app
-from mock_server.engine.conformance import ResponseChecker
 from mock_server.settings import Settings
 
 API = "/api/public/v1"
@@ -64,7 +64,6 @@ class CheckedClient(TestClient):
     openapi.json for Truedy's paths, openapi.zudu.json for Zudu's (the checker whose spec has an
     operation at the method and path; the first one otherwise, which checks X-Request-Id only)."""
 
-    checker: ResponseChecker  # Truedy's
     checkers: list[ResponseChecker]
 
     def request(self, method: str, url: httpx._types.URLTypes, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
@@ -93,21 +92,20 @@ def make_client(**overrides: Any) -> CheckedClient:
     settings = Settings(clock="manual", start_at=START, seed=7, **given)
     if os.environ.get(cluster_mode.ENV):
         flags = cluster_mode.flags_for(START, 7, overrides)
-        checkers, checker = _checkers(settings.dialects)
+        checkers = _checkers(settings.dialects)
         pool = cluster_mode.pool()
-        return pool.client(flags, settings.admin_token, checkers, checker)  # type: ignore[return-value]
+        return pool.client(flags, settings.admin_token, checkers)  # type: ignore[return-value]
     app = create_app(settings)
     client = CheckedClient(app, raise_server_exceptions=True)
     client.checkers = [ResponseChecker(spec) for spec in app.state.specs.values()]
-    client.checker = ResponseChecker(app.state.spec)
     return client
 
 
 @functools.cache
-def _checkers(dialects: tuple[str, ...]) -> tuple[list[ResponseChecker], ResponseChecker]:
+def _checkers(dialects: tuple[str, ...]) -> list[ResponseChecker]:
     """The checkers of an app serving `dialects` (built once: the cluster's apps are elsewhere)."""
     app = create_app(Settings(dialects=dialects))  # type: ignore[arg-type]
-    return [ResponseChecker(spec) for spec in app.state.specs.values()], ResponseChecker(app.state.spec)
+    return [ResponseChecker(spec) for spec in app.state.specs.values()]
 
 
 # the README walk-through's campaign: the demo folder, 09:00–17:00 New York time, two lines at once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import socket
 import subprocess
@@ -13,7 +14,8 @@ import httpx2 as httpx
 import pytest
 from support import START, live_server
 
-from mock_server.cli import banner, main, parser, settings_from
+from mock_server.cli import SERVE_FLAGS, banner, main, parser, settings_from
+from mock_server.flags import table_rows
 
 
 def test_defaults_are_the_documented_ones() -> None:
@@ -174,15 +176,53 @@ def test_the_banner_says_which_keys_a_hosted_sandbox_has() -> None:
 
 
 
-def test_every_serve_flag_is_in_the_readme_flags_table() -> None:
-    commands = next(action for action in parser()._actions if action.dest == "command")
-    serve = commands.choices["serve"]  # type: ignore[index]
-    flags = {name for action in serve._actions for name in action.option_strings if name.startswith("--")}
+def _readme_flag_rows() -> list[str]:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     table = readme.split("| flag | default | meaning |", 1)[1].split("\n\n", 1)[0]
-    named = {flag for row in table.splitlines() if row.startswith("| `")
-             for flag in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
+    return [row for row in table.splitlines() if row.startswith("| `")]
+
+
+def _serve_actions() -> list[argparse.Action]:
+    commands = next(action for action in parser()._actions if action.dest == "command")
+    return list(commands.choices["serve"]._actions)  # type: ignore[index]
+
+
+def test_every_serve_flag_is_in_the_readme_flags_table() -> None:
+    flags = {name for action in _serve_actions() for name in action.option_strings if name.startswith("--")}
+    named = {flag for row in _readme_flag_rows() for flag in re.findall(r"`(--[a-z-]+)`", row.split("|")[1])}
     assert flags - {"--help", "--defect"} == named  # --defect is test-only
+
+
+# the default workspace's credentials default to the README's keys through Settings.default_credentials
+WELL_KNOWN = {"--api-key", "--zudu-key", "--zudu-secret"}
+
+
+def test_the_readme_flags_table_says_each_default_serve_has() -> None:
+    """Giving a flag the README's default changes nothing; a default the README calls none, off or
+    now is no value at all."""
+    actions = {name: action for action in _serve_actions() for name in action.option_strings}
+    bare = parser().parse_args(["serve"])
+    for row in _readme_flag_rows():
+        flag, shown = (cell.strip() for cell in row.split("|")[1:3])
+        flag = flag.strip("`")
+        if shown in ("none", "off", "now"):
+            assert actions[flag].default in (None, False), (flag, shown, actions[flag].default)
+            continue
+        assert shown.startswith("`") and shown.endswith("`"), row
+        value = shown.strip("`")
+        given = parser().parse_args(["serve", flag, value if flag not in ("--spec", "--zudu-spec") else
+                                     str(getattr(bare, actions[flag].dest).parent / value)])
+        if flag in WELL_KNOWN:
+            assert settings_from(given).default_credentials() == settings_from(bare).default_credentials()
+        else:
+            assert vars(given) == vars(bare), (flag, value)
+
+
+def test_the_readme_flags_table_is_the_generated_one() -> None:
+    """Flags, defaults, wording and order come from Settings (and serve's Listener): a new setting's
+    row is printed here to paste into the README."""
+    expected = table_rows(*SERVE_FLAGS)
+    assert _readme_flag_rows() == expected, "the README's flags table should be:\n" + "\n".join(expected)
 
 
 def test_the_journal_bounds_are_flags() -> None:

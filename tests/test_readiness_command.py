@@ -87,3 +87,14 @@ def test_an_unreachable_sandbox_is_one_sentence_and_exit_2(capsys: pytest.Captur
     assert main(["readiness", "--url", f"http://127.0.0.1:{port}", "--api-key", "k"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"cannot reach the sandbox at http://127.0.0.1:{port}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("text", ["nan", "-1", "0", "inf", "soon"])
+def test_a_timeout_that_is_no_wait_is_one_sentence_and_exit_2(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main(["readiness", "--url", "http://127.0.0.1:9", "--api-key", "k", "--timeout", text])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "argument --timeout: " in err and text in err, err

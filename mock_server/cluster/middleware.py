@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.cluster.node import Diverged, Node, RebuildNeeded
+from mock_server.cluster.node import Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
+from mock_server.cluster.replica import Diverged, RebuildNeeded
 from mock_server.cluster.worlds import replaying
 from mock_server.engine.header_limits import refusal
 from mock_server.engine.incoming import changes_state
+from mock_server.engine.scopes import RequestScope
 from mock_server.persistence.replay import header_map
 
 
@@ -56,8 +58,8 @@ class ClusterMiddleware:
         node = self.node
         await node.open()
         headers = header_map(scope["headers"])
-        query = scope.get("query_string", b"")
-        resetting = node.is_reset_of_everything(scope["method"], scope["path"], query)
+        kind = node.request_scope(scope)
+        resetting = kind.scope == "everything"
         if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
             receive = await _buffered(receive, node.sandbox.max_body_bytes)
         if node.outage.away:
@@ -72,7 +74,7 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers, resetting)
+                    await self._serve(node, scope, receive, send, headers, kind)
                     return
                 except RebuildNeeded:
                     continue
@@ -82,10 +84,10 @@ class ClusterMiddleware:
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
     async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str], resetting: bool) -> None:
+                     headers: dict[str, str], kind: RequestScope) -> None:
         for attempt in (1, 2):
             try:
-                stream = await node.stream_of(scope, headers)
+                stream = await node.stream_of(scope, headers, kind)
                 if stream is None:
                     await node.unlogged(scope, receive, send)
                     return
@@ -93,7 +95,7 @@ class ClusterMiddleware:
                     if node.outage.away:  # found away while this one queued behind others
                         await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
                         return
-                    await node.serve(stream, scope, receive, send, headers, resetting)
+                    await node.serve(stream, scope, receive, send, headers, kind)
                 return
             except DATABASE_ERRORS as exc:
                 if attempt == 2 or scope.get("state", {}).get("request_id") is not None:

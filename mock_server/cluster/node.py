@@ -2,8 +2,9 @@
 
 For each request, under an in-process lock per stream (one request of a workspace at a time here;
 `cluster/middleware.py` takes it):
-1. the stream: the workspace its credentials name, or the sandbox's own ('') for creating and
-   listing workspaces and a reset of everything;
+1. the stream: the workspace its credentials name, or the sandbox's own ('') for an operation on
+   the whole sandbox (its `x-scope` in the control spec: creating, listing and deleting workspaces,
+   a reset of everything);
 2. a request that may write takes the sandbox's advisory lock (shared; exclusive for a reset of
    everything) and the stream's, in a transaction; a plain read takes none, unless the world could
    change under it (fault rules to draw, real-clock events due);
@@ -17,80 +18,65 @@ that failed changed nothing. See docs/SCALING.md.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import pickle
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
+from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded, Replica, catch_up_row
 from mock_server.cluster.schema import prepare, where
-from mock_server.cluster.shared_log import Connection, Row
-from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal
-from mock_server.core.clock import RealClock
+from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
 from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
+from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit
-from mock_server.observe.journal import Raw
-from mock_server.persistence.journal import Entry
+from mock_server.engine.router import request_path
+from mock_server.engine.scopes import RequestScope, ScopeTable
+from mock_server.observe.request_journal import Raw
 from mock_server.persistence.recording import CURRENT, Trace, journaled
-from mock_server.persistence.replay import header_map, replay
+from mock_server.persistence.state_file import Entry
 from mock_server.settings import Settings
 from mock_server.wakeups import Wakeable
 from mock_server.world import derive_seed
 
 log = logging.getLogger("batchcalls.cluster")
 
-SANDBOX_STREAM = ""
-_CREDENTIALS = ("authorization", "x-api-key")
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
-_JOURNAL_PATH = "/_mock/requests"
-_READ_THE_JOURNAL = (_JOURNAL_PATH, "/_mock/readiness")  # a readiness report grades from the journal
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
 PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
-
-
-class RebuildNeeded(Exception):
-    """This copy must start again from its generation's beginning before it serves on: done under
-    the process's exclusive lock (`Node.rebuild`), then the request is tried again."""
-
-
-class Diverged(RuntimeError):
-    """This instance's copy no longer follows the log (a commit failed after the handler ran)."""
 
 
 ErrorAnswer = Callable[[Scope, MockError], Response]
 
 
-class Node:
-    def __init__(self, settings: Settings, url: str) -> None:
+class Node(Replica):
+    def __init__(self, settings: Settings, url: str, schemes: Sequence[CredentialScheme],
+                 scopes: ScopeTable) -> None:
+        """`scopes`: the control API's operations' (which request is sandbox-wide, resets everything
+        or removes a workspace: `engine/scopes.py`)."""
         start = prepare(url, settings)  # StoreUnusable: one sentence, before anything listens
         self.url = url
         self.instance = secrets.token_hex(4)
-        self.sandbox = ClusterSandbox(settings, start.origin, start.salt, start.generation, self.instance)
+        super().__init__(ClusterSandbox(settings, schemes, start.origin, start.salt, start.generation,
+                                        self.instance), scopes)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
         self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
         self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
         self.snapshot_every = max(1, settings.snapshot_every)
-        self.pool: AsyncConnectionPool | None = None
-        self.app: ASGIApp | None = None  # what rows are replayed through (set by the app factory)
         self.answer_error: ErrorAnswer | None = None
-        self.is_sandbox_wide: Callable[[str, str, bytes], bool] = lambda method, path, query: False
-        self.is_reset_of_everything: Callable[[str, str, bytes], bool] = lambda method, path, query: False
-        self.deleted_workspace: Callable[[str, str], str | None] = lambda method, path: None
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._stale = False  # a commit failed: rebuild from the log before the next request
         self.outage = Outage(where(url), self._pool)
         self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
 
@@ -114,109 +100,18 @@ class Node:
             await self.pool.close()
             self.pool = None
 
-    def mark_stale(self) -> None:
-        """This copy may hold what the log does not: rebuild it before the next request."""
-        self._stale = True
-
-    def lock_of(self, stream: str) -> asyncio.Lock:
-        found = self._locks.get(stream)
-        if found is None:
-            found = self._locks[stream] = asyncio.Lock()
-        return found
-
-    def _pool(self) -> AsyncConnectionPool:
-        assert self.pool is not None, "open the node first"
-        return self.pool
-
     def pool_connection(self) -> contextlib.AbstractAsyncContextManager[Connection]:
         return self._pool().connection()
 
-    # catching up -----------------------------------------------------------------------------
-    @property
-    def needs_rebuild(self) -> bool:
-        return self._stale
-
-    async def rebuild(self, db: Connection) -> None:
-        """Start this copy again from the generation's beginning (a reset of everything elsewhere,
-        or a commit that failed here). The caller holds the process's exclusive lock: no request of
-        this process holds a world of the copy being replaced."""
-        found = await shared_log.meta(db)
-        self.sandbox.restart(float(found["origin"]), found["salt"], int(found["generation"]))
-        self._stale = False
-        await self.sync_sandbox(db)
-
-    async def sync_sandbox(self, db: Connection) -> None:
-        """Apply the sandbox stream's new rows (workspaces created, a reset of everything). The
-        caller holds the sandbox stream's in-process lock: its rows are applied one at a time."""
-        sandbox = self.sandbox
-        if self._stale:
-            raise RebuildNeeded
-        behind = await shared_log.behind(db, SANDBOX_STREAM, sandbox.position)
-        if behind.generation != sandbox.generation:
-            self._stale = True  # everything was reset elsewhere
-            raise RebuildNeeded
-        for row in behind.rows:
-            await self._apply(row, None)
-            sandbox.position = row.entry.seq
-
-    async def catch_up(self, db: Connection, stream: str) -> ClusterWorld | None:
-        """The stream's world with every committed row applied (None: it no longer exists). The
-        caller holds the stream's in-process lock (and, to write, its advisory lock)."""
-        if stream == SANDBOX_STREAM:
-            await self.sync_sandbox(db)
-            return None
-        if self._stale:
-            raise RebuildNeeded
-        world = self.sandbox.worlds.get(stream)
-        if not isinstance(world, ClusterWorld):
-            return None
-        behind = await shared_log.behind(db, stream, world.position)
-        if behind.generation != self.sandbox.generation:
-            self._stale = True  # everything was reset elsewhere
-            raise RebuildNeeded
-        if any(self.deleted_workspace(row.entry.method, row.entry.path) == stream for row in behind.rows):
-            # deleted through another instance: its deletion, a row of the sandbox stream, removes it
-            async with self.lock_of(SANDBOX_STREAM):
-                await self.sync_sandbox(db)
-            return None
-        if behind.snapshot_at is not None and behind.snapshot_at > world.position:
-            found = await shared_log.snapshot(db, behind.generation, stream)
-            if found is not None:
-                world = self.sandbox.restore_world(found[1], found[0])
-        for row in behind.rows:
-            if row.entry.seq <= world.position:
-                continue
-            if row.entry.seq != world.position + 1:
-                raise Diverged(f"workspace {stream}: row {row.entry.seq} follows row {world.position}")
-            await self._apply(row, world)
-            world.position = row.entry.seq
-        return world
-
-    async def _apply(self, row: Row, world: ClusterWorld | None) -> None:
-        entry = row.entry
-        if world is not None and entry.catch_up is not None:
-            world.run_until(entry.catch_up)
-        if not entry.method:
-            return  # a catch-up only
-        assert self.app is not None
-        named = self.sandbox.world_of(header_map(entry.headers))
-        status = await replay(self.app, entry, named.id if named is not None else None, salt=row.salt)
-        if status != entry.status:
-            log.warning("row %s of %r was answered %s, now %s", entry.seq, world.id if world else "",
-                        entry.status, status)
-
-    def must_lock(self, world: ClusterWorld, now: float) -> bool:
-        """Whether a read at the world's instant `now` could change it (so it is handled under the
-        stream's lock): a fault rule may fire, or a real clock's events are due."""
-        if world.faults.rules() or world.pending_catch_up is not None:
-            return True
-        due = world.next_due() if isinstance(world.clock, RealClock) else None
-        return due is not None and due <= now
-
     # serving ---------------------------------------------------------------------------------
-    async def stream_of(self, scope: Scope, headers: dict[str, str]) -> str | None:
+    def request_scope(self, scope: Scope) -> RequestScope:
+        """What the request is (sandbox-wide, a reset of everything, removing a workspace, reading
+        the journal), as its operation declares it."""
+        return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
+
+    async def stream_of(self, scope: Scope, headers: dict[str, str], kind: RequestScope) -> str | None:
         """The stream a request belongs to (None: its credentials name no workspace)."""
-        if self.is_sandbox_wide(scope["method"], scope["path"], scope.get("query_string", b"")):
+        if kind.sandbox_wide:
             return SANDBOX_STREAM
         world = self.sandbox.world_of(headers)
         if world is None:  # perhaps created by another instance: look at the sandbox stream
@@ -226,12 +121,13 @@ class Node:
         return world.id if world is not None else None
 
     async def serve(self, stream: str, scope: Scope, receive: Receive, send: Send,
-                    headers: dict[str, str], resetting: bool) -> None:
+                    headers: dict[str, str], kind: RequestScope) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
         async with self._pool().connection() as db:
+            resetting = kind.scope == "everything"
             world = await self._begin(db, stream, locked, resetting)
-            deleting = self.deleted_workspace(method, scope["path"]) if stream == SANDBOX_STREAM else None
+            deleting = kind.removed_workspace if stream == SANDBOX_STREAM else None
             if deleting is not None:  # its writes in flight anywhere commit first; later ones see it gone
                 await shared_log.lock(db, deleting)
             at = None
@@ -247,19 +143,17 @@ class Node:
                 return
             generation = self.sandbox.generation  # what this request's row belongs to
             hits = None
-            if self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED) and any(
-                headers.get(name, "").strip() for name in _CREDENTIALS
-            ):
+            if (self.limit is not None and stream and not scope["path"].startswith(_NOT_LIMITED)
+                    and self.sandbox.carries_credentials(headers)):
                 hits = await shared_log.hit(db, stream, int(time.time() // self.limit.period_seconds))
             # an armed readiness session reads the journal at every request of its world (its challenges)
-            reads = scope["path"].startswith(_READ_THE_JOURNAL)
-            if world is not None and (reads or world.readiness is not None):
+            if world is not None and (kind.journal != "kept" or world.readiness is not None):
                 await self.read_exchanges(db, world)
             named = self.sandbox.world_of(headers)
             trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
             if at is not None and world is not None and trace.world_id == world.id:
                 trace.at = at  # a read is handled at the instant it was found to need no lock
-            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send)
+            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind)
 
     async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request whose credentials name no workspace: answered (401), nothing to log."""
@@ -281,7 +175,8 @@ class Node:
             return await self.catch_up(db, stream)
 
     async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
-                      locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send) -> None:
+                      locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send,
+                      kind: RequestScope) -> None:
         """Handle the request with its answer held back; once it is whole (and in the request
         journal), commit its row and its journal entry, then send it."""
         assert self.app is not None
@@ -315,7 +210,7 @@ class Node:
                 return
             if locked:
                 await self._commit(db, generation, stream, world, trace, scope, bytes(body), status,
-                                   exchanges)
+                                   exchanges, kind)
             elif exchanges:
                 await shared_log.add_exchanges(db, exchanges)
         except DATABASE_ERRORS + (Diverged,) as exc:
@@ -346,7 +241,7 @@ class Node:
 
     async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,
-                      exchanges: list[tuple[int, str, bytes]]) -> None:
+                      exchanges: list[tuple[int, str, bytes]], kind: RequestScope) -> None:
         sandbox = self.sandbox
         method: str = scope["method"]
         catch_up = None
@@ -374,7 +269,7 @@ class Node:
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             return
-        gone = self.deleted_workspace(method, scope["path"]) if stream == SANDBOX_STREAM else None
+        gone = kind.removed_workspace if stream == SANDBOX_STREAM else None
         if gone is not None and status == 204:  # nothing of it is written any more
             exchanges = [row for row in exchanges if row[1] != gone]
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
@@ -382,7 +277,7 @@ class Node:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
             if gone is not None and status == 204:
                 await shared_log.forget_stream(db, generation, gone, trace.wall, method, scope["path"])
-            clears = method == "DELETE" and scope["path"] == _JOURNAL_PATH
+            clears = kind.journal == "clears"
             if entry is not None and (clears or trace.world_reset):  # the journal starts again
                 await shared_log.clear_exchanges(db, generation, stream)
             if entry is not None and world is not None and (position + 1) % self.snapshot_every == 0:
@@ -460,20 +355,6 @@ class Node:
             async with self._pool().connection() as db:
                 await shared_log.add_exchanges(db, rows)
 
-    async def read_exchanges(self, db: Connection, world: ClusterWorld) -> None:
-        """Before the journal is read: every instance's entries for the world, in order (each
-        instance writes a request's entry before it answers the request)."""
-        journal = world.journal
-        assert isinstance(journal, SharedJournal)
-        for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
-                                                               journal.read_up_to):
-            journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
-            journal.read_up_to = entry_id
-
-
-def catch_up_row(wall: float, target: float) -> Entry:
-    """A row of no request: a real clock's simulation ran up to `target` (method '')."""
-    return Entry(wall, None, target, "", "", b"", [], b"", "", None, 0)
 
 
 def _exchange_rows(generation: int, taken: list[tuple[str, Raw]]) -> list[tuple[int, str, bytes]]:

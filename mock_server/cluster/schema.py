@@ -16,7 +16,7 @@ import orjson
 import psycopg
 
 from mock_server import __version__
-from mock_server.persistence.recorder import fingerprint
+from mock_server.persistence.middleware import fingerprint
 from mock_server.settings import Settings
 
 # Bumped whenever the tables or what a row means change: a database of another format is refused.

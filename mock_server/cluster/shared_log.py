@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from mock_server.persistence.journal import Entry, entry_row, row_entry
+from mock_server.persistence.state_file import Entry, entry_row, row_entry
 
 Connection = AsyncConnection[Any]
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
+from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit
-from mock_server.observe.journal import Journal, Raw
+from mock_server.observe.request_journal import Journal, Raw
 from mock_server.persistence.recording import (
     CURRENT,
     RecordingSandbox,
@@ -190,11 +191,12 @@ class ClusterSandbox(RecordingSandbox):
 
     outbox: ClusterOutbox  # type: ignore[assignment]
 
-    def __init__(self, settings: Settings, origin: float, salt: str, generation: int, instance: str) -> None:
+    def __init__(self, settings: Settings, schemes: Sequence[CredentialScheme], origin: float, salt: str,
+                 generation: int, instance: str) -> None:
         self.generation = generation
         self.claims = AttemptClaims(self, instance)
         self.exchanges: list[tuple[str, Raw]] = []  # request journal entries not yet in the database
-        super().__init__(settings, origin, salt)
+        super().__init__(settings, schemes, origin, salt)
         self.position = 0  # the last row of the sandbox's own stream ('') applied
 
     @property

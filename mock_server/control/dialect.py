@@ -1,89 +1,58 @@
 """The control API as a dialect of the engine: its spec, who may call what, and its envelope.
 
-Each operation of `openapi.control.json` has one of four scopes, read from its `security`:
-- open (`security: []`): the document itself and the console page;
-- the whole sandbox (`[{adminToken}, {}]`): creating, listing and deleting workspaces; the admin
-  token is needed when the sandbox has one;
-- a world (every other one): it acts on the world of the workspace whose credentials the request
-  carries (a Truedy Bearer key, or a Zudu key and secret), the default world when it carries none.
-  With `--admin-token` set, a workspace's own credentials are enough for its own world; without
-  credentials the admin token is needed. Unknown credentials are a 401: a key never reaches
-  another workspace's world;
-- liveness (a world operation marked `x-liveness: true`: the health check): as a world's, except
-  that a request with no credentials at all under `--admin-token` is answered too, with nothing
-  of any world in it (`is_anonymous`): what a load balancer asks.
+Each operation of `openapi.control.json` declares its scope (`x-scope`, read once at start-up by
+`engine/scopes.py`; its `security` says the same to clients):
+- open: the document itself and the console page;
+- sandbox: creating, listing and deleting workspaces (and `everything`, a reset of everything):
+  the admin token is needed when the sandbox has one;
+- world (every other one): it acts on the world of the workspace whose credentials the request
+  carries (in the credential scheme of any API the sandbox knows: a Truedy Bearer key, a Zudu key
+  and secret), the default world when it carries none. With `--admin-token` set, a workspace's own
+  credentials are enough for its own world; without credentials the admin token is needed. Unknown
+  credentials are a 401: a key never reaches another workspace's world;
+- liveness (the health check): as a world's, except that a request with no credentials at all
+  under `--admin-token` is answered too, with nothing of any world in it (`is_anonymous`): what a
+  load balancer asks.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Iterable, Mapping
 
-from mock_server.control import envelopes, files, journal, readiness, world_ops
+from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops  # noqa: F401 - handlers
+from mock_server.control.admin_token import ADMIN_HEADER
+from mock_server.control.operations import HANDLERS
 from mock_server.core.errors import MockError, Unauthorized
-from mock_server.engine.context import Handler, Reply, TurnHandler
-from mock_server.engine.incoming import query_of
+from mock_server.engine.context import Handler, Reply
+from mock_server.engine.credentials import CredentialScheme, hidden_headers
+from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
+from mock_server.observe.redaction import HTTP_CREDENTIALS
 from mock_server.sandbox import Sandbox
+from mock_server.web.console import console_page
 from mock_server.world import WorkspaceWorld
-
-ADMIN_HEADER = "x-mock-admin-token"
-Scope = Literal["open", "sandbox", "world", "liveness"]
-
-
-def scope_of(spec: Spec, operation: Operation) -> Scope:
-    """Who may call an operation, from its `security` list in the control spec."""
-    raw = spec.document["paths"][operation.path][operation.method.lower()]
-    requirements = raw.get("security", spec.document.get("security", []))
-    if not requirements:
-        return "open"
-    names = {name for requirement in requirements for name in requirement}
-    if "bearerKey" not in names:
-        return "sandbox"
-    return "liveness" if raw.get("x-liveness") is True else "world"
 
 
 class ControlDialect:
     name = "control"
     gateway = False  # no fault rules, rate limit, Prefer or idempotency keys on the control API
 
-    def __init__(self, spec: Spec, sandbox: Sandbox) -> None:
+    def __init__(self, spec: Spec, sandbox: Sandbox, scopes: ScopeTable) -> None:
+        """`scopes`: the scopes of `spec`'s operations (`ScopeTable(spec)`, shared with whoever
+        keeps records of requests: the journal's recorder, a shared store)."""
         self.spec = spec
         self.sandbox = sandbox
-        self.scopes = {op.operation_id: scope_of(spec, op) for op in spec.operations}
-        self.handlers: Mapping[str, Handler | TurnHandler] = {
-            **world_ops.handlers(sandbox, self.require_admin, self.is_anonymous),
-            **files.handlers(spec.source),
-            **journal.handlers(),
-            **readiness.handlers(),
-        }
-        missing = {op.operation_id for op in spec.operations} - set(self.handlers)
-        if missing:
-            raise ValueError(f"the control spec has operations with no handler: {sorted(missing)}")
-
-    def is_sandbox_wide(self, method: str, path: str, query: bytes) -> bool:
-        """Whether a request acts on the sandbox rather than one world: creating, listing or
-        deleting workspaces, and a reset of everything (`POST /_mock/reset?scope=all`)."""
-        return (path == "/_mock/workspaces" or self.deleted_workspace(method, path) is not None
-                or self.is_reset_of_everything(method, path, query))
-
-    def deleted_workspace(self, method: str, path: str) -> str | None:
-        """The id of the workspace `DELETE /_mock/workspaces/{workspace_id}` deletes, else None
-        (`path` decoded: an id holding `/` is no workspace's)."""
-        prefix = "/_mock/workspaces/"
-        if method != "DELETE" or not path.startswith(prefix) or "/" in path[len(prefix):]:
-            return None
-        return path[len(prefix):] or None
-
-    def is_reset_of_everything(self, method: str, path: str, query: bytes) -> bool:
-        """`POST /_mock/reset?scope=all`, read as the engine reads a query."""
-        return method == "POST" and path == "/_mock/reset" and query_of(query).get("scope") == "all"
+        self.scopes = scopes
+        # what the request journal's readers redact: every credential header of every API
+        self.hidden_headers = journal_hidden_headers(sandbox.schemes)
+        self.console_page = console_page()
+        self.handlers: Mapping[str, Handler] = HANDLERS.for_spec(spec)
 
     def is_anonymous(self, headers: Mapping[str, str]) -> bool:
         """Under `--admin-token`, a request with no credentials at all (no key, no token)."""
         return bool(self.sandbox.settings.admin_token) and not (
-            _carries_credentials(headers) or ADMIN_HEADER in headers
+            self.sandbox.carries_credentials(headers) or ADMIN_HEADER in headers
         )
 
     def is_admin(self, headers: Mapping[str, str]) -> bool:
@@ -99,20 +68,20 @@ class ControlDialect:
             )
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation) -> WorkspaceWorld:
-        scope = self.scopes[operation.operation_id]
+        scope = self.scopes.of(operation.operation_id)
         sandbox = self.sandbox
         if scope == "open":
             return sandbox.default_world
-        if scope == "sandbox":
+        if scope in ("sandbox", "everything"):
             self.require_admin(headers)
             return sandbox.default_world
-        if not _carries_credentials(headers):
+        if not sandbox.carries_credentials(headers):
             if scope == "liveness" and self.is_anonymous(headers):
                 return sandbox.default_world  # its handler shows nothing of it
             if sandbox.settings.admin_token and not self.is_admin(headers):
+                hints = ", or ".join(scheme.hint for scheme in sandbox.schemes)
                 raise Unauthorized(
-                    "send the workspace's credentials (Authorization: Bearer <key>, or X-API-KEY and "
-                    "X-API-SECRET) or the admin token in X-Mock-Admin-Token"
+                    f"send the workspace's credentials ({hints}) or the admin token in X-Mock-Admin-Token"
                 )
             return sandbox.default_world
         world = sandbox.world_of(headers)
@@ -127,5 +96,7 @@ class ControlDialect:
         return envelopes.example_reply(response, request_id, now)
 
 
-def _carries_credentials(headers: Mapping[str, str]) -> bool:
-    return bool(headers.get("authorization", "").strip() or headers.get("x-api-key", "").strip())
+def journal_hidden_headers(schemes: Iterable[CredentialScheme]) -> frozenset[str]:
+    """The headers no reader of the request journal sees in clear: HTTP's own credentials, the
+    secret ones of every scheme, the admin token."""
+    return hidden_headers(schemes, ADMIN_HEADER, *HTTP_CREDENTIALS)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from mock_server.engine.context import Handler, Reply, RequestContext
-from mock_server.web.console import console_page
+from typing import TYPE_CHECKING, TypeAlias
+
+from mock_server.control.operations import operation
+from mock_server.engine.context import Reply, RequestContext
 from mock_server.world import WorkspaceWorld
 
-Context = RequestContext[WorkspaceWorld]
+if TYPE_CHECKING:
+    from mock_server.control.dialect import ControlDialect
+
+Context: TypeAlias = RequestContext[WorkspaceWorld, "ControlDialect"]
 
 
-def handlers(document: bytes) -> dict[str, Handler]:
-    """`document`: the control spec's bytes as read at start-up (the copy the engine enforces)."""
-    page = console_page()
+@operation("get_control_openapi")
+def get_control_openapi(ctx: Context) -> Reply:
+    """The control spec's bytes as read at start-up (the copy the engine enforces)."""
+    return Reply(200, None, {"content-type": "application/json"}, encoded=ctx.dialect.spec.source)
 
-    def get_control_openapi(ctx: Context) -> Reply:
-        return Reply(200, None, {"content-type": "application/json"}, encoded=document)
 
-    def get_console(ctx: Context) -> Reply:
-        return Reply(200, None, {"content-type": "text/html; charset=utf-8"}, encoded=page)
-
-    return {"get_control_openapi": get_control_openapi, "get_console": get_console}
+@operation("get_console")
+def get_console(ctx: Context) -> Reply:
+    return Reply(200, None, {"content-type": "text/html; charset=utf-8"}, encoded=ctx.dialect.console_page)

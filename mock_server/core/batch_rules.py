@@ -1,4 +1,5 @@
-"""The rules of a batch that a JSON schema cannot say: cross-field checks and lifecycle guards."""
+"""The rules of a batch that a JSON schema cannot say: cross-field checks, lifecycle guards and every
+documented business rule (422) of a batch, raised here and nowhere else."""
 
 from __future__ import annotations
 
@@ -26,11 +27,12 @@ class Lifecycle:
     # a provider error when a batch starts: "refuse" = 422 scheduling_failed and nothing changes;
     # "fail" = the batch becomes failed (answered normally)
     start_failure: Literal["refuse", "fail"] = "refuse"
+    refused_with: int = 422  # the HTTP status of a command its status does not allow (InvalidState)
 
     def require(self, batch: Batch, action: str, allowed: Sequence[str] | None = None) -> None:
         permitted = tuple(allowed) if allowed is not None else self.allowed_from[action]
         if batch.status not in permitted:
-            raise InvalidState(action, batch.status, permitted)
+            raise InvalidState(action, batch.status, permitted, self.refused_with)
 
     def removal(self, batch: Batch) -> Literal["remove", "cancel"]:
         """What DELETE does to the batch in its status, or InvalidState when it refuses."""
@@ -38,7 +40,17 @@ class Lifecycle:
             return "remove"
         if batch.status in self.cancellable:
             return "cancel"
-        raise InvalidState("delete", batch.status, self.removable + self.cancellable)
+        raise InvalidState("delete", batch.status, self.removable + self.cancellable, self.refused_with)
+
+    def provider_failed(self, batch: Batch) -> None:
+        """The telephony provider refused to start the batch: 422 scheduling_failed (nothing
+        changes) when this lifecycle refuses; it returns when the batch is to fail instead."""
+        if self.start_failure == "refuse":
+            raise BusinessRuleViolation(
+                "scheduling_failed",
+                "the telephony provider refused to schedule the batch call; it stays in draft",
+                {"batch_call_id": batch.id, "provider_error": "simulated"},
+            )
 
 
 # Truedy's public API, the default
@@ -104,6 +116,22 @@ def settings_violations(settings: BatchSettings) -> list[Violation]:
             )
         )
     return problems
+
+
+def require_creatable(settings: BatchSettings, agent: Agent, now: float, *, timing: bool = True) -> list[str]:
+    """The business rules the settings of a created (or changed) batch meet, in the order they are
+    answered; `timing`: its start is checked too. The outbound numbers it will use."""
+    if timing and settings.schedule_type == "scheduled":
+        require_future(settings.scheduled_at, now)
+    require_ready(agent)
+    return require_numbers(settings.phone_number_ids, agent)
+
+
+def require_contacts(batch: Batch) -> None:
+    if not batch.contacts:
+        raise BusinessRuleViolation(
+            "no_contacts", "the batch call has no contacts to call", {"batch_call_id": batch.id}
+        )
 
 
 def require_future(scheduled_at: float | None, now: float) -> None:

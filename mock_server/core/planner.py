@@ -11,12 +11,12 @@ gap (02:30 → 03:00 on a 02:00→03:00 jump); an ambiguous one (fall back) take
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .models import BatchContact, BatchSettings
+from .models import BatchSettings
 
 # A window is searched for at most this many local days ahead; with at least one working day a
 # window exists within a week unless DST swallowed it whole, which only happens to one day.
@@ -112,11 +112,6 @@ class CallingCalendar:
                 return w
         raise ValueError("no calling window in the next two weeks")
 
-    def window_at(self, t: float) -> Window | None:
-        """The window open at `t`, or None."""
-        w = self.next_window(t)
-        return w if w.open <= t else None
-
     def next_window_start(self, t: float) -> float:
         """The earliest instant >= `t` inside a window (`t` itself when a window is open)."""
         w = self.next_window(t)
@@ -148,36 +143,3 @@ def plan_slots(
             remaining -= free
         t = w.close
     return runs
-
-
-def plan_contacts(
-    settings: BatchSettings,
-    contacts: Sequence[BatchContact],
-    start: float,
-    *,
-    dialled_per_day: Mapping[int, int] | None = None,
-    calendar: CallingCalendar | None = None,
-) -> None:
-    """Set each contact's `scheduled_at` (the earliest moment it may be dialled), in order."""
-    cal = calendar or CallingCalendar(settings)
-    i = 0
-    for at, n in plan_slots(cal, len(contacts), start, dialled_per_day):
-        for c in contacts[i : i + n]:
-            c.scheduled_at = at
-        i += n
-
-
-def window_at(settings: BatchSettings, t: float) -> tuple[float, float] | None:
-    """`(open, close)` of the window open at `t`, or None."""
-    w = CallingCalendar(settings).window_at(t)
-    return None if w is None else (w.open, w.close)
-
-
-def next_window_start(settings: BatchSettings, t: float) -> float:
-    """The earliest instant >= `t` at which the batch may dial."""
-    return CallingCalendar(settings).next_window_start(t)
-
-
-def local_day(settings: BatchSettings, t: float) -> int:
-    """The daily-cap key of instant `t`: the ordinal of its local date in the batch's zone."""
-    return CallingCalendar(settings).local_day(t)

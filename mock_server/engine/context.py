@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -59,14 +59,16 @@ class HasWorkspace(Protocol):
 
 
 W = TypeVar("W", bound=HasWorkspace)
+D = TypeVar("D")
 
 
 @dataclass(slots=True)
-class RequestContext(Generic[W]):
+class RequestContext(Generic[W, D]):
     operation: Operation
     request_id: str
     now: float
     world: W  # the world of the authenticated workspace, as its dialect knows it
+    dialect: D  # the dialect serving it: what its handlers share (base URL, caches, the sandbox)
     params: dict[str, Any]  # typed path, query and header parameters, defaults applied
     headers: Mapping[str, str]  # every header, lower-case names
     body: Any  # parsed JSON, text for non-JSON media types, None when absent
@@ -77,10 +79,7 @@ class RequestContext(Generic[W]):
         return self.world.workspace
 
 
-Handler = Callable[[RequestContext[Any]], Reply]
-# A handler whose work grows with what a tenant stored (a journal page, a readiness report) is a
-# coroutine that does it in turns (`engine/turns.py`), so that other requests are answered meanwhile.
-TurnHandler = Callable[[RequestContext[Any]], Awaitable[Reply]]
+Handler = Callable[[RequestContext[Any, Any]], Reply]
 
 
 class Dialect(Protocol):
@@ -88,12 +87,10 @@ class Dialect(Protocol):
 
     name: str
     spec: Spec
+    handlers: Mapping[str, Handler]
     # a public API sits behind a gateway: fault rules, the rate limit, `Prefer: code=`, simulated
     # latency and idempotency keys apply to it; the control API has none of these
     gateway: bool
-
-    @property
-    def handlers(self) -> Mapping[str, Handler | TurnHandler]: ...
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation) -> Tenant: ...
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mock_server.core.errors import BusinessRuleViolation, IdempotencyInProgress
+from mock_server.core.errors import IdempotencyInProgress
+from mock_server.core.request_rules import require_same_request
 from mock_server.store.base import Collection
 
 RETENTION_SECONDS = 24 * 3600
@@ -108,12 +109,7 @@ def begin(records: Records, key: str, print_: bytes, now: float) -> IdempotencyR
         record = IdempotencyRecord(fingerprint=print_, expires_at=now + RETENTION_SECONDS)
         records.put(key, record)
         return record
-    if record.fingerprint != print_:
-        raise BusinessRuleViolation(
-            "idempotency_key_reused",
-            "this X-Idempotency-Key was already used with a different request body",
-            {"idempotency_key": key},
-        )
+    require_same_request(key, record.fingerprint, print_)
     if record.in_progress:
         raise IdempotencyInProgress(
             "a request with this X-Idempotency-Key is still being processed",

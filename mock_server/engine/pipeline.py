@@ -259,11 +259,12 @@ class OperationEndpoint:
             violations = [*violations, *body_problem.violations]
         if violations:
             raise RequestInvalid(violations)
-        context: RequestContext[Any] = RequestContext(
+        context: RequestContext[Any, Any] = RequestContext(
             operation=operation,
             request_id=request_id,
             now=now,
             world=world,
+            dialect=self.dialect,
             params=params,
             headers=request.headers,
             body=body,
@@ -273,12 +274,11 @@ class OperationEndpoint:
         if not key:
             if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
-            reply = self.dialect.handlers[operation.operation_id](context)
-            return reply if isinstance(reply, Reply) else await reply
+            return self.dialect.handlers[operation.operation_id](context)
         return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
-        self, context: RequestContext[Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
+        self, context: RequestContext[Any, Any], world: Tenant, key: str, path: str, raw: bytes, seen: Seen
     ) -> Reply:
         records = world.idempotency_records()
         print_ = idempotency.fingerprint(context.operation.operation_id, path, raw)
@@ -291,8 +291,7 @@ class OperationEndpoint:
             if self.runtime.latency_seconds > 0:  # the key is in progress meanwhile: a replay gets 409
                 await asyncio.sleep(self.runtime.latency_seconds)
             try:
-                answer = self.dialect.handlers[context.operation.operation_id](context)
-                reply = answer if isinstance(answer, Reply) else await answer
+                reply = self.dialect.handlers[context.operation.operation_id](context)
             except MockError as error:
                 reply = self.dialect.error_reply(error, context.request_id, context.now)
             reply.encoded = encode(reply)

@@ -21,13 +21,18 @@ import httpx
 import orjson
 
 from mock_server.engine.hosts import is_loopback
+from mock_server.flags import add_flags
 from mock_server.mcp_server.endpoint import INSTRUCTIONS, PROBE
 from mock_server.mcp_server.kit_tool import ContractKit, KitPolicy
 from mock_server.mcp_server.sandbox_client import Credentials, SandboxClient
+from mock_server.settings import Settings
 
 REQUEST_TIMEOUT_SECONDS = (
     60.0  # a tool's request to the sandbox (an advance over a year of calls takes a while)
 )
+
+
+CREDENTIAL_SETTINGS = ("sandbox_key", "zudu_key", "zudu_secret", "admin_token")  # what --url may take
 
 
 class Unusable(Exception):
@@ -48,9 +53,9 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _attach_parser() -> argparse.ArgumentParser:
+    """`serve`'s credential flags, read as `serve` reads them."""
     parser = argparse.ArgumentParser(prog="batchcalls-mock mcp --url", add_help=False, exit_on_error=False)
-    for flag in ("--api-key", "--zudu-key", "--zudu-secret", "--admin-token"):
-        parser.add_argument(flag, default=None)
+    add_flags(parser, Settings, only=CREDENTIAL_SETTINGS)
     return parser
 
 
@@ -65,7 +70,7 @@ def _attach(url: str, rest: Sequence[str]) -> tuple[Credentials, dict[str, Any],
             "a sandbox this command starts, so leave out --url for that"
         )
     credentials = Credentials.of(
-        api_key=flags.api_key,
+        api_key=flags.sandbox_key,
         zudu_key=flags.zudu_key,
         zudu_secret=flags.zudu_secret,
         admin_token=flags.admin_token,

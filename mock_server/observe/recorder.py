@@ -8,27 +8,28 @@ the control API, 404s, malformed requests and 5xx included. A request belongs to
 credentials name (the default world without credentials, unless the sandbox has an admin token: then
 the default workspace is a tenant like any other, and a request without credentials is nobody's);
 one naming no workspace is in no journal (its access-log line says `-`). Operations on the whole
-sandbox (creating and listing workspaces, a reset of everything) are in no journal: what they answer
-(every workspace's keys) is no tenant's to read. Neither is a request refused for the size of its
-headers (431).
+sandbox (their `x-scope` in the control spec: creating, listing and deleting workspaces, a reset of
+everything) are in no journal: what they answer (every workspace's keys) is no tenant's to read;
+nor are the journal's own operations (`x-journal: own`, `clears`), nor a request refused for the
+size of its headers (431).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from starlette.types import Scope
 
 from mock_server.core.errors import Violation
 from mock_server.engine.kept import exact
+from mock_server.engine.router import request_path
+from mock_server.engine.scopes import RequestScope
 from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
-from mock_server.observe.journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
+from mock_server.observe.request_journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
 from mock_server.store.base import Workspace
 
-# The journal's own reads are not journaled: a console polling it would fill it with itself.
-UNJOURNALED_PREFIX = "/_mock/requests"
 _FAULT_BYTES = 1024  # a fault rule as the entry keeps it (a dict of its fields), its path aside
 # A header of an answer: the sandbox's own (content-type, X-Request-Id, Retry-After, Location…),
 # never an echo of the request, each under 256 bytes; counted at that, plus its objects, without
@@ -54,21 +55,25 @@ class Worlds(Protocol):
     def world_of(self, headers: Mapping[str, str], *, anonymous: bool = True) -> JournaledWorld | None: ...
 
 
-# Whether a request acts on the whole sandbox: (method, path, raw query).
-SandboxWide = Callable[[str, str, bytes], bool]
+class RequestScopes(Protocol):
+    """What a control request is (`engine/scopes.ScopeTable`): sandbox-wide, the journal's own."""
+
+    def classify(self, method: str, path: str, query: bytes) -> RequestScope: ...
 
 
 class Recorder:
     """The observer `Front` calls once each request is answered (not for the state file's replay).
 
-    `anonymous`: a request without credentials belongs to the default world (no admin token)."""
+    `anonymous`: a request without credentials belongs to the default world (no admin token);
+    `scopes`: the control API's (what is journaled of the paths under `control_prefix`)."""
 
-    def __init__(self, worlds: Worlds, log: AccessLog | None, *, anonymous: bool = True,
-                 sandbox_wide: SandboxWide = lambda method, path, query: False) -> None:
+    def __init__(self, worlds: Worlds, log: AccessLog | None, scopes: RequestScopes, control_prefix: str,
+                 *, anonymous: bool = True) -> None:
         self.sandbox = worlds
         self.log = log
+        self.scopes = scopes
+        self.control_prefix = control_prefix.rstrip("/") + "/"
         self.anonymous = anonymous
-        self.sandbox_wide = sandbox_wide
 
     def __call__(self, scope: Scope, received_at: float, duration_ms: float) -> None:
         state = scope["state"]
@@ -87,7 +92,7 @@ class Recorder:
         if world is not None:
             world_id = world.workspace.id
             journal = world.journal
-            if journal.size and (not path.startswith("/_mock/") or self._journaled_control(scope, path)):
+            if journal.size and (not path.startswith(self.control_prefix) or self._journaled_control(scope)):
                 # what the entry holds, and the bytes it holds (counted against the journal's bound)
                 request_body, response_body = seen.request_body, seen.response_body
                 truncated = len(request_body) > BODY_LIMIT
@@ -132,11 +137,9 @@ class Recorder:
         }
         return self.sandbox.world_of(headers, anonymous=self.anonymous)
 
-    def _journaled_control(self, scope: Scope, path: str) -> bool:
+    def _journaled_control(self, scope: Scope) -> bool:
         """Whether a control request is journaled: not the journal's own, nor the whole sandbox's."""
-        return not path.startswith(UNJOURNALED_PREFIX) and not self.sandbox_wide(
-            scope["method"], path, scope["query_string"]
-        )
+        return self.scopes.classify(scope["method"], request_path(scope), scope["query_string"]).journaled
 
 
 def _held_by(violations: Sequence[Violation] | None, fault: Mapping[str, Any] | None) -> int:

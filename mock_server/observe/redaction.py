@@ -2,8 +2,9 @@
 
 A credential is shown as its scheme and last 4 characters (`Bearer sk_test_sandbox` → `Bearer …dbox`),
 enough to tell keys apart; one under 12 characters shows none. Hidden wherever it travels:
-- headers: `Authorization`, `Proxy-Authorization`, `X-API-SECRET`, `X-Mock-Admin-Token`, `Cookie`
-  (`X-API-KEY` is Zudu's key id, not a secret);
+- headers: HTTP's own credentials (`Authorization`, `Proxy-Authorization`, `Cookie`), and those each
+  API's credential scheme names secret (`engine/credentials.py`: Zudu's `X-API-SECRET`, not its key
+  id; the control API's admin token), handed to the reader of the journal;
 - JSON fields of bodies: `api_key`, `api_secret`, `webhook_secret`, `secret`, `admin_token`;
 - query parameters, in the query string and in URLs a body carries (`url`, `webhook_url`…), whose
   name names a credential (`api_key`, `X-Api-Token`, `access_token`, `client_secret`, `sig`…);
@@ -20,9 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-REDACTED_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-secret", "x-mock-admin-token", "cookie"}
-)
+# credentials in HTTP itself (RFC 9110, RFC 6265), hidden whatever API a request was for
+HTTP_CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 # JSON fields that hold credentials (the control API answers new workspaces' keys and secrets)
 REDACTED_FIELDS = frozenset({"api_key", "api_secret", "webhook_secret", "secret", "admin_token"})
 _KEPT_CHARACTERS = 4
@@ -83,17 +83,6 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-# Each field `redacted` hides is a key written in JSON as itself and a closing quote (`…api_key"`,
-# `…url"`), unless a `\u` escape spells it: text without any of these holds nothing to hide.
-_JSON_MARKERS = (*sorted(f'{name}"'.encode() for name in REDACTED_FIELDS), b'url"', b"\\u")
-
-
-def may_hold_credentials(text: bytes) -> bool:
-    """Whether the JSON `text` can hold a field `redacted` would hide. False only when it cannot:
-    a scan of the bytes, a hundred times cheaper than walking a large parsed value for nothing."""
-    return any(marker in text for marker in _JSON_MARKERS)
-
-
 def redacted(value: Any) -> Any:
     """A JSON value with every credential field and URL credential redacted; `value` itself when
     there was none. Values of other types (encoded fragments of a cache) are left as they are."""
@@ -117,13 +106,8 @@ def _shown(key: Any, item: Any) -> Any:
     """An item of a dict (under `key`) or of a list (at index `key`), redacted if need be."""
     if not isinstance(item, str):
         return redacted(item)
-    return shown_text(key, item)
-
-
-def shown_text(key: Any, text: str) -> str:
-    """A string of a dict (under `key`) or of a list (at index `key`), redacted if need be."""
     if key in REDACTED_FIELDS:
-        return redact(text)
+        return redact(item)
     if isinstance(key, str) and (key == "url" or key.endswith("_url")):
-        return redact_url(text)
-    return text
+        return redact_url(item)
+    return item

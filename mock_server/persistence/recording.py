@@ -9,13 +9,14 @@ taken. A replay forces the noted outcome instead of drawing it again.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.core.clock import RealClock
 from mock_server.core.errors import MockError, RateLimited
+from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.idempotency import IdempotencyRecord, Records
 from mock_server.engine.incoming import changes_state
@@ -251,10 +252,12 @@ class RecordingSandbox(Sandbox):
 
     outbox: RecordingOutbox
 
-    def __init__(self, settings: Settings, origin: float, salt: str) -> None:
+    def __init__(
+        self, settings: Settings, schemes: Sequence[CredentialScheme], origin: float, salt: str
+    ) -> None:
         self.replaying = False
         self.origin = origin  # the wall-clock instant the current state began (first start or full reset)
-        super().__init__(settings, salt)
+        super().__init__(settings, schemes, salt)
 
     def new_outbox(self, policy: WebhookPolicy) -> RecordingOutbox:
         return RecordingOutbox(policy, self.has_world)
@@ -320,7 +323,7 @@ class RecordingSandbox(Sandbox):
         self.credentials = state["credentials"]
         self.salt = state["salt"]
         self.keys = state["keys"]
-        self.worlds, self._by_key, self._by_pair_key = {}, {}, {}
+        self.forget_worlds()
         self.wakeups.clear()
         self.outbox.clear()
         for world in state["worlds"]:

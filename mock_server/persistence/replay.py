@@ -11,8 +11,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Scope
 
 from mock_server.engine.seen import UNRECORDED
-from mock_server.persistence.journal import Entry
 from mock_server.persistence.recording import CURRENT, Trace
+from mock_server.persistence.state_file import Entry
 
 
 def header_map(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -153,17 +153,12 @@ def no_hammering_on_errors(session: Session) -> Finding:
         return Finding("not_observed")
     refused_at: dict[Any, Exchange] = {}
     resends: dict[Any, list[Exchange]] = defaultdict(list)
-    refused_routes: set[tuple[str, str]] = set()  # a request elsewhere resends nothing refused
     for e in session.exchanges:
-        refused = _refused_by_rule(e)
-        if not refused and (e.method, e.path) not in refused_routes:
-            continue  # its fingerprint (the body encoded) would be computed for nothing
         print_ = _fingerprint(e)
         if print_ in refused_at:
             resends[print_].append(e)
-        elif refused:
+        elif _refused_by_rule(e):
             refused_at[print_] = e
-            refused_routes.add((e.method, e.path))
     hammered = [
         [refused_at[p].request_id, *_ids(again)]
         for p, again in resends.items()
@@ -296,7 +291,6 @@ def reads_all_pages(session: Session) -> Finding:
     with_more = [(e, page[0]) for e in session.exchanges if (page := _page(e)) is not None and page[1]]
     if not with_more:
         return Finding("not_observed")
-    paths = {e.path for e, _ in with_more}  # only requests of those listings can read them on
-    later = _largest_offset_later([e for e in session.exchanges if e.path in paths])
+    later = _largest_offset_later(session.exchanges)
     unread = [e.request_id for e, offset in with_more if later[id(e)] <= offset]
     return Finding("failed", unread) if unread else Finding("passed", [e.request_id for e, _ in with_more])

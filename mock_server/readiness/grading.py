@@ -8,16 +8,15 @@ request journal before the report: what they showed is unknown.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from mock_server.readiness.advice import WORDING, advice
 from mock_server.readiness.checks import CHECKS, Session, Status
 from mock_server.readiness.exchanges import Exchange
 
 Verdict = Literal["ready", "not_ready", "incomplete"]
-T = TypeVar("T")
 
 EVIDENCE_LIMIT = 20  # ids listed per check; the rest are counted in the advice's place
 API_CHECKS = (
@@ -99,21 +98,6 @@ def api_exchanges(exchanges: Iterable[Exchange]) -> list[Exchange]:
 
 
 def grade(session: Session, workspace_id: str, started_at: str) -> Report:
-    return at_once(grading_steps(session, workspace_id, started_at))
-
-
-def at_once(steps: Generator[None, None, T]) -> T:
-    """What work done in steps returns, all its steps run in one go."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
-
-
-def grading_steps(session: Session, workspace_id: str, started_at: str) -> Generator[None, None, Report]:
-    """`grade`, a step a check: a caller that shares its time with others (the sandbox's event loop)
-    may let them run between two checks."""
     session = Session(
         exchanges=api_exchanges(session.exchanges),
         deliveries=session.deliveries,
@@ -124,7 +108,6 @@ def grading_steps(session: Session, workspace_id: str, started_at: str) -> Gener
     required = required_checks(session)
     results: list[CheckResult] = []
     for check_id, check in CHECKS.items():
-        yield
         finding = check(session)
         evidence = finding.evidence[:EVIDENCE_LIMIT]
         text = advice(check_id, finding.status)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from mock_server.core import batch_rules
 from mock_server.core.contact_rows import ContactRow
-from mock_server.core.errors import BusinessRuleViolation, NotFound, RequestInvalid
+from mock_server.core.errors import NotFound, RequestInvalid
 from mock_server.core.models import Agent, Batch, BatchSettings, PhoneNumber
 from mock_server.services.batches import Batches, UploadResult
 
@@ -49,10 +49,7 @@ class BatchCalls(Batches):
         if settings.contact_folder_id is not None:
             if self.rt.store.folders(self.ws.id).get(settings.contact_folder_id) is None:
                 raise NotFound("contact_folder", settings.contact_folder_id)
-        if timing and settings.schedule_type == "scheduled":
-            batch_rules.require_future(settings.scheduled_at, now)
-        batch_rules.require_ready(agent)
-        batch_rules.require_numbers(settings.phone_number_ids, agent)
+        batch_rules.require_creatable(settings, agent, now, timing=timing)
         return agent
 
     # commands --------------------------------------------------------------------------------
@@ -115,10 +112,7 @@ class BatchCalls(Batches):
         problems = batch_rules.settings_violations(settings)
         if problems:
             raise RequestInvalid(problems)
-        if not batch.contacts:
-            raise BusinessRuleViolation(
-                "no_contacts", "the batch call has no contacts to call", {"batch_call_id": batch.id}
-            )
+        batch_rules.require_contacts(batch)
         agent = self._agent(settings.agent_id)
         batch_rules.require_ready(agent)
         number_ids = batch_rules.require_numbers(settings.phone_number_ids, agent)

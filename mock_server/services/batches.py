@@ -14,7 +14,7 @@ from typing import Any
 from mock_server.core import batch_rules
 from mock_server.core.batch_rules import Lifecycle
 from mock_server.core.contact_rows import ContactRow
-from mock_server.core.errors import BusinessRuleViolation, NotFound
+from mock_server.core.errors import NotFound
 from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
 from mock_server.services.world import World
 
@@ -127,15 +127,10 @@ class Batches:
         batch_rules.require_future(start_at, now)
         if self.ws.fail_next_schedule:
             self.ws.fail_next_schedule = False
-            if self.lifecycle.start_failure == "fail":
-                batch.settings = settings
-                self.rt.dispatcher.fail(batch, now)
-                return
-            raise BusinessRuleViolation(
-                "scheduling_failed",
-                "the telephony provider refused to schedule the batch call; it stays in draft",
-                {"batch_call_id": batch.id, "provider_error": "simulated"},
-            )
+            self.lifecycle.provider_failed(batch)  # 422 scheduling_failed, unless the batch fails
+            batch.settings = settings
+            self.rt.dispatcher.fail(batch, now)
+            return
         batch.settings = settings
         begin = start_at if start_at is not None else now
         if batch.status == "draft":

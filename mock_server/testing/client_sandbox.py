@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
 from mock_server.fixtures import SANDBOX_KEY, ZUDU_SANDBOX_KEY, ZUDU_SANDBOX_SECRET
 from mock_server.mcp_server.sandbox_client import Credentials
 from mock_server.testing.journal import RequestJournal
@@ -41,7 +42,7 @@ class ZuduPair:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"X-API-KEY": self.api_key, "X-API-SECRET": self.api_secret}
+        return KEY_AND_SECRET.sent_as(self.api_key, self.api_secret)
 
 
 def _instant(moment: datetime | str) -> str:

@@ -1,7 +1,7 @@
 """Deliberate defects of the dialects. TEST-ONLY: they exist to prove the contract kit finds bugs.
 
-`create_app(settings, dialect_hook=defect_hook(names))` (what `batchcalls-mock serve --defect NAME`
-does; `settings.defects` records the names) wraps a dialect in
+`create_app` loads this module when `settings.defects` names one (`batchcalls-mock serve --defect
+NAME`, `contracts.inprocess.sandbox(defects=…)`): `defect_hook(names)` wraps a dialect in
 `DefectiveDialect` (Truedy's `DEFECTS`) or `DefectiveZuduDialect` (Zudu's `ZUDU_DEFECTS`, named
 `zudu_…`), which break the contract in exactly the named ways (as Schemathesis's own test apps do)
 and otherwise answer like the real thing. Nothing here runs unless a defect is named.
@@ -16,8 +16,10 @@ from typing import Any
 
 from mock_server.core.errors import InvalidState, MockError, NotFound, RequestInvalid, Unauthorized
 from mock_server.dialects.truedy import wire
+from mock_server.dialects.truedy.credentials import BEARER_KEY
 from mock_server.dialects.truedy.dialect import TruedyDialect
 from mock_server.dialects.truedy.envelopes import meta, single
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
 from mock_server.dialects.zudu.dialect import ZuduDialect
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
 from mock_server.engine.spec import Operation, RequestBody, ResponseSpec, Spec, compile_schema
@@ -117,7 +119,7 @@ class DefectiveDialect:
 
     # Dialect ----------------------------------------------------------------------------------
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
-        if self.on("ignored_auth") and "authorization" not in headers:
+        if self.on("ignored_auth") and BEARER_KEY.read(headers) is None:
             return self.sandbox.default_world
         return self.inner.authenticate(headers, operation)
 
@@ -136,14 +138,15 @@ class DefectiveDialect:
 
     # handlers ---------------------------------------------------------------------------------
     def _wrap(self, operation_id: str, handler: Handler) -> Handler:
-        special: dict[str, Callable[[RequestContext[Any], Handler], Reply]] = {
+        special: dict[str, Callable[[RequestContext[Any, Any], Handler], Reply]] = {
             "pause_batch_call": self._pause,
             "delete_batch_call": self._delete,
             "get_batch_call": self._get,
         }
         around = special.get(operation_id)
 
-        def wrapped(ctx: RequestContext[Any]) -> Reply:
+        def wrapped(ctx: RequestContext[Any, Any]) -> Reply:
+            ctx = dataclasses.replace(ctx, dialect=self.inner)  # the inner handlers read their own dialect
             self._before(operation_id, ctx)
             if self.on("ignore_limit") and operation_id.startswith("list_"):
                 asked = ctx.params["limit"]
@@ -155,13 +158,13 @@ class DefectiveDialect:
 
         return wrapped
 
-    def _before(self, operation_id: str, ctx: RequestContext[Any]) -> None:
+    def _before(self, operation_id: str, ctx: RequestContext[Any, Any]) -> None:
         if self.on("server_error_on_input") and operation_id in RANGE_BREAKING_OPERATIONS:
             name = (ctx.body or {}).get("name")
             if isinstance(name, str) and not name.isascii():
                 raise RuntimeError("deliberate defect: names are assumed to be ASCII")
 
-    def _after(self, operation_id: str, ctx: RequestContext[Any], reply: Reply) -> Reply:
+    def _after(self, operation_id: str, ctx: RequestContext[Any, Any], reply: Reply) -> Reply:
         if self.on("wrong_success_status") and operation_id == "create_batch_call" and reply.status == 201:
             reply.status = 200
         for batch in _batches_in(reply.body):
@@ -173,7 +176,7 @@ class DefectiveDialect:
             reply.body["meta"]["request_id"] = f"req_mismatch_{ctx.request_id.removeprefix('req_')}"
         return reply
 
-    def _pause(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
+    def _pause(self, ctx: RequestContext[Any, Any], handler: Handler) -> Reply:
         try:
             return handler(ctx)
         except InvalidState:
@@ -185,7 +188,7 @@ class DefectiveDialect:
             current.body["data"]["status"] = "paused"
             return current
 
-    def _delete(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
+    def _delete(self, ctx: RequestContext[Any, Any], handler: Handler) -> Reply:
         if not self.on("deleted_still_readable"):
             return handler(ctx)
         before = self.inner.handlers["get_batch_call"](ctx).body["data"]
@@ -196,7 +199,7 @@ class DefectiveDialect:
             self._ghosts[(ctx.workspace.id, before["id"])] = before
         return reply
 
-    def _get(self, ctx: RequestContext[Any], handler: Handler) -> Reply:
+    def _get(self, ctx: RequestContext[Any, Any], handler: Handler) -> Reply:
         try:
             return handler(ctx)
         except NotFound:
@@ -243,9 +246,9 @@ class DefectiveZuduDialect:
         try:
             return self.inner.authenticate(headers, operation)
         except Unauthorized:
-            key = headers.get("x-api-key", "").strip()
-            found = [w for w in self.sandbox.worlds.values() if key and w.workspace.key_pair
-                     and w.workspace.key_pair[0] == key]
+            key = headers.get(KEY_AND_SECRET.key_header, "").strip()  # whatever its secret, or none
+            worlds = self.sandbox.worlds.values()
+            found = [w for w in worlds if key and KEY_AND_SECRET.key_of(w.workspace) == key]
             if self.on("zudu_auth_ignores_secret") and found:
                 return found[0]
             raise
@@ -264,7 +267,8 @@ class DefectiveZuduDialect:
             "update_batch_call": ("zudu_patch_completed", "completed"),
         }.get(operation_id)
 
-        def wrapped(ctx: RequestContext[Any]) -> Reply:
+        def wrapped(ctx: RequestContext[Any, Any]) -> Reply:
+            ctx = dataclasses.replace(ctx, dialect=self.inner)  # the inner handlers read their own dialect
             if self.on("zudu_ignore_limit") and operation_id in ("list_batch_calls", "list_batch_call_tasks"):
                 reply = handler(dataclasses.replace(ctx, params={**ctx.params, "limit": 100}))
                 self._echo_limit(reply, ctx.params["limit"])
@@ -288,7 +292,7 @@ class DefectiveZuduDialect:
         pagination["limit"] = asked
         pagination["total_pages"] = -(-pagination["total_count"] // asked)
 
-    def _refusal_accepted(self, ctx: RequestContext[Any], handler: Handler, status: str) -> Reply:
+    def _refusal_accepted(self, ctx: RequestContext[Any, Any], handler: Handler, status: str) -> Reply:
         """A 400 for a batch in `status` becomes a 200 with the batch (and a PATCH's name, unsaved)."""
         try:
             return handler(ctx)

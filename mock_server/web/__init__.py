@@ -6,6 +6,6 @@ sandbox's runtime and `app.py` mounts it with one line.
 """
 
 from mock_server.web.console import console_routes
-from mock_server.web.docs import docs_routes
+from mock_server.web.docs import Contract, docs_routes
 
-__all__ = ["console_routes", "docs_routes"]
+__all__ = ["Contract", "console_routes", "docs_routes"]

@@ -2,7 +2,8 @@
 
 Swagger UI's files come from the `swagger-ui-bundle-v2` wheel, served from disk (works offline).
 Each page fetches its contract from the URL the sandbox serves it at and points "Try it out" at
-this sandbox (see static/docs.js), so the list of pages is only data: contract name → document URL.
+this sandbox (see static/docs.js), so the list of pages is only data: contract name → its title and
+document URL.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib.util
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,7 +21,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static" / "docs"
-TITLES = {"truedy": "Truedy API", "zudu": "Zudu API", "control": "Control API (/_mock)"}
+
+
+class Contract(NamedTuple):
+    title: str
+    url: str  # where this sandbox serves its document
 
 
 def swagger_ui_dir() -> Path:
@@ -50,11 +56,11 @@ def _page(title: str, body: str, head: str = "") -> HTMLResponse:
     )
 
 
-def _nav(contracts: Mapping[str, str], current: str | None) -> str:
+def _nav(contracts: Mapping[str, Contract], current: str | None) -> str:
     links = "".join(
         f'<a href="/docs/{html.escape(name)}"{" aria-current=page" if name == current else ""}>'
-        f"{html.escape(TITLES.get(name, name))}</a>"
-        for name in contracts
+        f"{html.escape(contract.title)}</a>"
+        for name, contract in contracts.items()
     )
     return (
         '<nav class=docs-nav><a class=home href="/docs">Batch Calls sandbox · API reference</a>'
@@ -62,15 +68,16 @@ def _nav(contracts: Mapping[str, str], current: str | None) -> str:
     )
 
 
-def docs_routes(contracts: Mapping[str, str]) -> list[BaseRoute]:
-    """`/docs` (the index) and `/docs/{name}` for each contract: name → URL its document is served at
-    by this sandbox (e.g. {"truedy": "/openapi.json"}). Adding a contract is one entry."""
+def docs_routes(contracts: Mapping[str, Contract]) -> list[BaseRoute]:
+    """`/docs` (the index) and `/docs/{name}` for each contract: name → its title and the URL its
+    document is served at by this sandbox (e.g. {"truedy": Contract("Truedy API", "/openapi.json")}).
+    Adding a contract is one entry."""
 
     async def index(request: Request) -> Response:
         items = "".join(
-            f'<li><a href="/docs/{html.escape(name)}">{html.escape(TITLES.get(name, name))}</a>'
+            f'<li><a href="/docs/{html.escape(name)}">{html.escape(title)}</a>'
             f' <code>{html.escape(url)}</code></li>'
-            for name, url in contracts.items()
+            for name, (title, url) in contracts.items()
         )
         return _page(
             "API reference · Batch Calls sandbox",
@@ -86,10 +93,10 @@ def docs_routes(contracts: Mapping[str, str]) -> list[BaseRoute]:
         if name not in contracts:
             names = ", ".join(contracts)
             return HTMLResponse(f"no contract '{html.escape(name)}' here; served: {names}", 404)
-        title = TITLES.get(name, name)
+        title, url = contracts[name]
         return _page(
             f"{title} · API reference",
-            f'{_nav(contracts, name)}<div id=swagger-ui data-spec-url="{html.escape(contracts[name])}"></div>'
+            f'{_nav(contracts, name)}<div id=swagger-ui data-spec-url="{html.escape(url)}"></div>'
             '<script src="/docs/swagger-ui/swagger-ui-bundle.js"></script>'
             '<script src="/docs/static/docs.js"></script>',
             head='<link rel=stylesheet href="/docs/swagger-ui/swagger-ui.css">',

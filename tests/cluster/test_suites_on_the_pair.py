@@ -26,7 +26,7 @@ HALVES = {
     "worlds-zudu-engine-control": (
         ["tests/dialects/zudu", "tests/test_worlds.py", "tests/engine/test_idempotency.py",
          "tests/engine/test_faults_and_limits.py", "tests/control/test_world_ops.py",
-         "tests/control/test_documented_statuses.py", "tests/control/test_journal.py"],
+         "tests/control/test_documented_statuses.py", "tests/control/test_journal_ops.py"],
         100,
     ),
 }

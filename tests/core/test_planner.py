@@ -9,15 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_server.core.models import BatchContact, BatchSettings
-from mock_server.core.planner import (
-    CallingCalendar,
-    local_day,
-    next_window_start,
-    plan_contacts,
-    plan_slots,
-    resolve_local,
-    window_at,
-)
+from mock_server.core.planner import CallingCalendar, plan_slots, resolve_local
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,6 +18,29 @@ EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
 
 def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> float:
     return datetime(y, mo, d, h, mi, tzinfo=ZoneInfo("UTC")).timestamp()
+
+
+def window_at(settings: BatchSettings, t: float) -> tuple[float, float] | None:
+    """`(open, close)` of the window open at `t`, or None."""
+    w = CallingCalendar(settings).next_window(t)
+    return (w.open, w.close) if w.open <= t else None
+
+
+def next_window_start(settings: BatchSettings, t: float) -> float:
+    return CallingCalendar(settings).next_window_start(t)
+
+
+def local_day(settings: BatchSettings, t: float) -> int:
+    return CallingCalendar(settings).local_day(t)
+
+
+def plan_contacts(settings: BatchSettings, contacts: list[BatchContact], start: float) -> None:
+    """Each contact's `scheduled_at` from the runs `plan_slots` gives, in order (as a batch run uses them)."""
+    i = 0
+    for at, n in plan_slots(CallingCalendar(settings), len(contacts), start):
+        for c in contacts[i : i + n]:
+            c.scheduled_at = at
+        i += n
 
 
 def make_settings(**kw: object) -> BatchSettings:

@@ -17,6 +17,8 @@ from openapi_spec_validator import validate as validate_openapi
 from openapi_walk import iter_operations, pointer
 from referencing import Registry
 
+from mock_server.engine.scopes import ScopeTable
+from mock_server.engine.spec import load_spec
 from mock_server.settings import default_control_spec_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -419,3 +421,36 @@ def test_readiness_report_in_three_formats(spec):
     checks = spec["components"]["schemas"]["ReadinessCheck"]["properties"]
     assert checks["status"]["enum"] == ["passed", "failed", "not_observed", "warning"]
     assert len(checks["id"]["enum"]) == 10
+
+
+# what `security` tells clients, `x-scope` tells the sandbox (engine/scopes.py reads it at start-up)
+SCOPE_OF_SECURITY = {"world": WORLD, "liveness": WORLD, "sandbox": SANDBOX, "open": OPEN}
+
+
+def test_every_operation_declares_its_scope_as_its_security_says(spec):
+    for method, path, operation in iter_operations(spec):
+        scope = operation.get("x-scope")
+        assert scope in SCOPE_OF_SECURITY, f"{method} {path}: x-scope {scope!r}"
+        assert operation.get("security", spec.get("security")) == SCOPE_OF_SECURITY[scope], f"{method} {path}"
+        for values in operation.get("x-scope-by-query", {}).values():
+            assert set(values.values()) <= {"sandbox", "everything"}, f"{method} {path}"
+
+
+def test_the_sandbox_reads_every_scope_the_document_declares():
+    """The scopes as the engine reads them: a reset of everything only with `scope=all`, the
+    workspace a deletion removes, the journal's own operations."""
+    table = ScopeTable(load_spec(SPEC_PATH))
+    assert table.classify("POST", "/_mock/reset", b"").scope == "world"
+    assert table.classify("POST", "/_mock/reset", b"scope=workspace").scope == "world"
+    everything = table.classify("POST", "/_mock/reset", b"scope=all")
+    assert everything.scope == "everything" and everything.sandbox_wide and not everything.journaled
+    assert table.classify("GET", "/_mock/workspaces", b"").sandbox_wide
+    removed = table.classify("DELETE", "/_mock/workspaces/ws_1a2b", b"")
+    assert removed.sandbox_wide and removed.removed_workspace == "ws_1a2b"
+    assert not table.classify("GET", "/_mock/requests", b"").journaled
+    assert table.classify("DELETE", "/_mock/requests", b"").journal == "clears"
+    report = table.classify("GET", "/_mock/readiness", b"")
+    assert report.journal == "reads" and report.journaled
+    assert table.classify("HEAD", "/_mock/clock", b"").operation_id == "get_clock"
+    assert table.classify("PUT", "/_mock/clock", b"").operation_id is None  # a 405: no operation
+    assert table.classify("GET", "/api/public/v1/batch-calls", b"").operation_id is None

@@ -63,6 +63,8 @@ def test_a_reset_drops_the_workspaces_pending_deliveries(client: CheckedClient) 
         client.put("/_mock/webhooks", json={"url": receiver.url("/hooks")}, headers=AUTH)
         run_campaign(client, AUTH, 5)
         assert deliveries(client)["total"] > POLICY.per_workspace
+        # every slot of the workspace holds an attempt at the receiver before the reset
+        wait_until(lambda: receiver.open.get("/hooks", 0) == POLICY.per_workspace, 10, "the slots to fill")
         assert client.post("/_mock/reset", headers=AUTH).status_code == 200
         assert deliveries(client) == {"data": [], "total": 0, "dropped": 0}
         receiver.release()  # the attempts in flight end; nothing more is sent

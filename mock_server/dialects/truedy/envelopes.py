@@ -1,4 +1,4 @@
-"""Truedy's envelopes. Every error the mock answers is mapped to its status and shape here, once."""
+"""Truedy's envelopes: `{data, meta}`, pages, and the shape of every error it answers, in one place."""
 
 from __future__ import annotations
 
@@ -6,43 +6,13 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from mock_server.core.errors import (
-    BadRequest,
-    BusinessRuleViolation,
-    HeadersTooLarge,
-    IdempotencyInProgress,
-    MethodNotAllowed,
-    MisdirectedRequest,
-    MockError,
-    NotFound,
-    PayloadTooLarge,
-    RateLimited,
-    RequestInvalid,
-    ServiceUnavailable,
-    Unauthorized,
-    UnsupportedMediaType,
-)
+from mock_server.core.errors import MockError, RequestInvalid
 from mock_server.core.timefmt import timestamp
-from mock_server.engine.context import Reply
+from mock_server.dialects.truedy.credentials import BEARER_KEY
+from mock_server.engine.context import Reply, RequestContext
 from mock_server.engine.spec import ResponseSpec
 
 T = TypeVar("T")
-
-_STATUS: tuple[tuple[type[MockError], int], ...] = (
-    (BadRequest, 400),
-    (Unauthorized, 401),
-    (NotFound, 404),
-    (MethodNotAllowed, 405),
-    (IdempotencyInProgress, 409),
-    (PayloadTooLarge, 413),
-    (UnsupportedMediaType, 415),
-    (MisdirectedRequest, 421),  # a Host the sandbox does not answer (engine/hosts.py)
-    (HeadersTooLarge, 431),
-    (RequestInvalid, 422),
-    (BusinessRuleViolation, 422),
-    (RateLimited, 429),
-    (ServiceUnavailable, 503),
-)
 
 
 def meta(request_id: str, now: float) -> dict[str, Any]:
@@ -53,6 +23,11 @@ def single(
     data: Any, request_id: str, now: float, status: int = 200, headers: dict[str, str] | None = None
 ) -> Reply:
     return Reply(status, {"data": data, "meta": meta(request_id, now)}, headers or {})
+
+
+def answer(ctx: RequestContext[Any, Any], data: Any, status: int = 200, **headers: str) -> Reply:
+    """`data` in the `{data, meta}` envelope of the request's answer."""
+    return single(data, ctx.request_id, ctx.world.now(), status, headers or None)
 
 
 def page(
@@ -76,32 +51,18 @@ def page(
     )
 
 
-def status_of(error: MockError) -> int:
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            return status
-    return 500
-
-
 def error_reply(error: MockError, request_id: str, now: float) -> Reply:
-    status = status_of(error)
+    """The error's body as Truedy shapes it (its status and headers are the error's own)."""
     if isinstance(error, RequestInvalid):
         detail = [{"loc": list(v.loc), "msg": v.msg, "type": v.type} for v in error.shown()]
         if error.cut():
-            return Reply(422, {"detail": detail, "violation_count": len(error.violations)})
-        return Reply(422, {"detail": detail})
-    headers: dict[str, str] = {}
-    if isinstance(error, Unauthorized):
-        headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
-    elif isinstance(error, MethodNotAllowed):
-        headers["Allow"] = ", ".join(error.allowed)
-    elif isinstance(error, RateLimited | ServiceUnavailable):
-        headers["Retry-After"] = str(getattr(error, "retry_after", 1))
+            return Reply(error.http_status, {"detail": detail, "violation_count": len(error.violations)})
+        return Reply(error.http_status, {"detail": detail})
     body = {
         "error": {"code": error.code, "message": error.message, "details": error.details},
         "meta": meta(request_id, now),
     }
-    return Reply(status, body, headers)
+    return Reply(error.http_status, body, error.headers())
 
 
 def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:
@@ -111,8 +72,8 @@ def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:
     if isinstance(example, dict) and "meta" in example:
         example["meta"] = meta(request_id, now)
     headers: dict[str, str] = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="truedy"'
+    if status == 401 and BEARER_KEY.challenge:
+        headers["WWW-Authenticate"] = BEARER_KEY.challenge
     elif status in (429, 503):
         headers["Retry-After"] = "60"
     elif status == 201:

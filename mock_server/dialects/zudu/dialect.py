@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mock_server.core.errors import MockError, Unauthorized
-from mock_server.dialects.zudu import batch_calls, envelopes
+from mock_server.core.errors import MockError
+from mock_server.dialects.zudu import batch_calls, envelopes  # noqa: F401 - batch_calls: its handlers
+from mock_server.dialects.zudu.credentials import KEY_AND_SECRET
+from mock_server.dialects.zudu.operations import HANDLERS
 from mock_server.engine.context import Handler, Reply
+from mock_server.engine.credentials import authenticate
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
 from mock_server.world import WorkspaceWorld, WorldDirectory
 
@@ -19,20 +22,11 @@ class ZuduDialect:
     def __init__(self, spec: Spec, worlds: WorldDirectory, mount: str = "") -> None:
         self.spec = spec
         self.worlds = worlds
-        self.handlers: Mapping[str, Handler] = batch_calls.handlers(mount + spec.base_path)
-        missing = {op.operation_id for op in spec.operations} - set(self.handlers)
-        if missing:
-            raise ValueError(f"the spec has operations with no handler: {sorted(missing)}")
+        self.base_url = mount + spec.base_path  # of the links in its answers
+        self.handlers: Mapping[str, Handler] = HANDLERS.for_spec(spec)
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation | None = None) -> WorkspaceWorld:
-        key = headers.get("x-api-key", "").strip()
-        secret = headers.get("x-api-secret", "").strip()
-        if not key or not secret:
-            raise Unauthorized("missing credentials: send both X-API-KEY and X-API-SECRET")
-        world = self.worlds.world_by_pair(key, secret)
-        if world is None:
-            raise Unauthorized("the X-API-KEY and X-API-SECRET pair is not valid")
-        return world
+        return authenticate(KEY_AND_SECRET, self.worlds, headers)
 
     def error_reply(self, error: MockError, request_id: str, now: float) -> Reply:
         return envelopes.error_reply(error, request_id, now)

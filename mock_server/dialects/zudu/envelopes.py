@@ -1,4 +1,4 @@
-"""Zudu's envelopes. Every error the mock answers over Zudu's API gets its status and shape here, once.
+"""Zudu's envelopes: the shape of every answer over Zudu's API, errors included, in one place.
 
 Success: `{"message", "status": "success", "error": null, "data"}`. Error: `{"message", "status":
 "error", "error": "<sentence>"}`; a request-validation 422 adds `errors`, every violation listed.
@@ -11,44 +11,34 @@ from collections.abc import Sequence
 from typing import Any
 
 from mock_server.core.errors import (
-    BadRequest,
     BusinessRuleViolation,
-    HeadersTooLarge,
-    IdempotencyInProgress,
     InvalidState,
-    MethodNotAllowed,
-    MisdirectedRequest,
     MockError,
     NotFound,
-    PayloadTooLarge,
-    RateLimited,
     RequestInvalid,
-    ServiceUnavailable,
-    Unauthorized,
-    UnsupportedMediaType,
     Violation,
 )
 from mock_server.dialects.zudu import rules
 from mock_server.engine.context import Reply
 from mock_server.engine.spec import ResponseSpec
 
-# kind -> (status, message); the first match wins, so InvalidState precedes BusinessRuleViolation
-_KINDS: tuple[tuple[type[MockError], int, str], ...] = (
-    (BadRequest, 400, "Bad request"),
-    (InvalidState, 400, "Validation error"),  # Zudu's pages: a refused status change is a 400
-    (Unauthorized, 401, "Unauthorized"),
-    (NotFound, 404, "Not found"),
-    (MethodNotAllowed, 405, "Method not allowed"),
-    (IdempotencyInProgress, 409, "Conflict"),
-    (PayloadTooLarge, 413, "Payload too large"),
-    (UnsupportedMediaType, 415, "Unsupported media type"),
-    (MisdirectedRequest, 421, "Misdirected request"),  # a Host the sandbox does not answer
-    (HeadersTooLarge, 431, "Request header fields too large"),
-    (RequestInvalid, 422, "Validation error"),
-    (BusinessRuleViolation, 422, "Validation error"),
-    (RateLimited, 429, "Too many requests"),
-    (ServiceUnavailable, 503, "Service unavailable"),
-)
+# the `message` of an error body: the words of its status ("Validation error" for every 422, and
+# for a refused status change, which Zudu answers 400)
+_WORDS = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    421: "Misdirected request",
+    422: "Validation error",
+    429: "Too many requests",
+    431: "Request header fields too large",
+    503: "Service unavailable",
+}
 _FIELD_NAMES = {"scheduled_at": "trigger_timestamp"}  # core setting -> Zudu field, in field paths
 _SHOWN_VIOLATIONS = 3
 
@@ -91,26 +81,16 @@ def _violations_sentence(violations: Sequence[Violation], total: int) -> str:
     return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
 
 
-def status_of(error: MockError) -> tuple[int, str]:
-    for kind, status, message in _KINDS:
-        if isinstance(error, kind):
-            return status, message
-    return 500, "Internal server error"
-
-
 def error_reply(error: MockError, request_id: str, now: float) -> Reply:
-    status, message = status_of(error)
+    """The error's body as Zudu shapes it (its status and headers are the error's own)."""
+    validation = isinstance(error, BusinessRuleViolation | RequestInvalid)
+    message = "Validation error" if validation else _WORDS.get(error.http_status, "Internal server error")
     body: dict[str, Any] = {"message": message, "status": "error", "error": _sentence(error)}
     if isinstance(error, RequestInvalid):
         body["errors"] = [field_of(v) for v in error.shown()]
         if error.cut():
             body["violation_count"] = len(error.violations)
-    headers: dict[str, str] = {}
-    if isinstance(error, MethodNotAllowed):
-        headers["Allow"] = ", ".join(error.allowed)
-    elif isinstance(error, RateLimited | ServiceUnavailable):
-        headers["Retry-After"] = str(error.retry_after)
-    return Reply(status, body, headers)
+    return Reply(error.http_status, body, error.headers())
 
 
 def example_reply(response: ResponseSpec, request_id: str, now: float) -> Reply:

@@ -19,6 +19,7 @@ LIFECYCLE = Lifecycle(
     removable=("draft", "completed"),
     cancellable=(),
     start_failure="fail",  # the provider fault leaves the batch failed (Zudu's `failed` status)
+    refused_with=400,  # Zudu's pages: a refused status change is a 400 "Validation error"
 )
 
 # core status -> Zudu status

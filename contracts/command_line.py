@@ -1,0 +1,35 @@
+"""What the two command lines share: the version they print, and how they read a port.
+
+`batchcalls-contract` (the kit) and `batchcalls-mock` (the sandbox) both use it. It lives in the
+kit because the sandbox may import the kit and the kit never imports the sandbox; it imports the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import metadata
+
+from contracts import __version__
+
+DISTRIBUTION = "batchcalls-sandbox"  # pyproject.toml's name: both commands ship in it
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), the package's own when run uninstalled."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def add_version_flag(parser: argparse.ArgumentParser) -> None:
+    """`--version`: prints `PROG VERSION` and exits 0."""
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+
+
+def port(value: str) -> int:
+    """A TCP port to listen on: digits only, 0 to 65535 (0: any free port)."""
+    if not value.isascii() or not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
+    return int(value)

@@ -1,0 +1,52 @@
+"""Handlers of the request journal: list the world's requests, count them, clear them.
+
+The journal itself is `observe/request_journal.py` (recorded by `observe/recorder.py`); these only read
+the filters and render.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from mock_server.control.operations import operation
+from mock_server.core.timefmt import parse_timestamp
+from mock_server.engine.context import Reply, RequestContext
+from mock_server.observe.request_journal import Filters, entry_json
+from mock_server.world import WorkspaceWorld
+
+if TYPE_CHECKING:
+    from mock_server.control.dialect import ControlDialect
+
+Context: TypeAlias = RequestContext[WorkspaceWorld, "ControlDialect"]
+
+
+def filters_of(params: dict[str, Any]) -> Filters:
+    """The filters of a request's query (typed and checked against the spec by the engine)."""
+    since = params.get("since")
+    return Filters(
+        method=params.get("method"),
+        path=params.get("path"),
+        operation_id=params.get("operation_id"),
+        status=params.get("status"),
+        request_id=params.get("request_id"),
+        since=parse_timestamp(since, ("query", "since")) if since is not None else None,
+    )
+
+
+@operation("list_requests")
+def list_requests(ctx: Context) -> Reply:
+    journal = ctx.world.journal
+    entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
+    data = [entry_json(entry, ctx.dialect.hidden_headers) for entry in entries]
+    return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
+
+
+@operation("count_requests")
+def count_requests(ctx: Context) -> Reply:
+    return Reply(200, {"count": ctx.world.journal.count(filters_of(ctx.params))})
+
+
+@operation("clear_requests")
+def clear_requests(ctx: Context) -> Reply:
+    ctx.world.journal.clear()
+    return Reply(204)

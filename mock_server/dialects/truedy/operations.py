@@ -1,0 +1,8 @@
+"""Truedy's handler table: each handler module registers its functions here, for their operationId."""
+
+from __future__ import annotations
+
+from mock_server.engine.handlers import HandlerTable
+
+HANDLERS = HandlerTable("truedy")
+operation = HANDLERS.operation

@@ -103,7 +103,8 @@ class Chaos:
         self.hostile_tenant = HostileTenant(self)
 
     # -- sending and the per-answer invariants ---------------------------------------------
-    def send(self, method: str, path: str, *, odd_headers: bool = True, **kwargs: Any) -> httpx.Response | None:
+    def send(self, method: str, path: str, *, odd_headers: bool = True,
+             **kwargs: Any) -> httpx.Response | None:
         """`odd_headers`: now and then a header of the catalogue in place of the request's own (off
         where the test wants the status the request itself must get)."""
         self.sent += 1
@@ -118,7 +119,8 @@ class Chaos:
             self.violate(f"{method} {path[:80]}: no answer ({type(exc).__name__})")
             return None
         self.check(method, response.request.url.path, response)  # as sent: a client folds `..`
-        if self.secrets is not None and (leaked := self.secrets.foreign_in(response.request.headers, response.text)):
+        leaked = self.secrets.foreign_in(response.request.headers, response.text) if self.secrets else []
+        if leaked:
             self.violate(f"{method} {path[:80]}: another workspace's credentials in the answer: {leaked}")
         return response
 
@@ -453,9 +455,9 @@ def main() -> int:
         flags = ["--clock", "manual", "--start-at", START, "--seed", str(opts.seed)]
         flags += [f"--defect={name}" for name in opts.defect]
         if opts.hosted:
-            default = opts.default
+            default, zudu = opts.default, opts.default["zudu"]
             flags += ["--admin-token", opts.admin["X-Mock-Admin-Token"], "--api-key", default["api_key"],
-                      "--zudu-key", default["zudu"]["api_key"], "--zudu-secret", default["zudu"]["api_secret"]]
+                      "--zudu-key", zudu["api_key"], "--zudu-secret", zudu["api_secret"]]
         if opts.state_file:
             flags += ["--state-file", str(Path(scratch) / "chaos.db")]
         server = Server(flags)

@@ -96,7 +96,8 @@ class HostileTenant:
         query = chaos.rng.choice([f"limit=1000&path={quote(LONG_TEMPLATE)}", "limit=1000",
                                   "limit=1000&method=POST&status=422", f"path={quote('/{a}' * 300)}"])
         path = chaos.rng.choice(["/_mock/requests", "/_mock/requests/count"])
-        self.expect(chaos.send_exact("GET", f"{path}?{query}", headers=chaos.auth(ws)), (200, 422), "journal read")
+        answer = chaos.send_exact("GET", f"{path}?{query}", headers=chaos.auth(ws))
+        self.expect(answer, (200, 422), "journal read")
 
     def readiness(self, ws: dict[str, Any]) -> None:
         chaos = self.chaos
@@ -104,8 +105,8 @@ class HostileTenant:
             self.expect(chaos.send_exact("POST", "/_mock/readiness/start", headers=chaos.auth(ws)), (201,),
                         "readiness start")
         fmt = chaos.rng.choice(["json", "md", "html"])
-        self.expect(chaos.send_exact("GET", f"/_mock/readiness?format={fmt}", headers=chaos.auth(ws)), (200, 404),
-                    "readiness report")
+        answer = chaos.send_exact("GET", f"/_mock/readiness?format={fmt}", headers=chaos.auth(ws))
+        self.expect(answer, (200, 404), "readiness report")
 
     def big_head(self, ws: dict[str, Any]) -> None:
         """Headers past the limit (by size or by count): 431 in the envelope, before any work."""
@@ -115,7 +116,8 @@ class HostileTenant:
         else:
             pad = {f"X-Pad-{n}": "p" for n in range(120)}
         path = chaos.rng.choice([f"{API}/batch-calls", "/batch-call/list", "/_mock/requests"])
-        self.expect(chaos.send_exact("GET", path, headers={**chaos.auth(ws), **pad}), (431,), "oversized head")
+        answer = chaos.send_exact("GET", path, headers={**chaos.auth(ws), **pad})
+        self.expect(answer, (431,), "oversized head")
 
     def big_body(self, ws: dict[str, Any]) -> None:
         chaos = self.chaos

@@ -36,7 +36,8 @@ from mock_server.settings import Settings  # noqa: E402
 
 
 @contextmanager
-def hosted(seed: int, requests: int = 0, defects: frozenset[str] = frozenset()) -> Iterator[chaos_self_check.Chaos]:
+def hosted(seed: int, requests: int = 0,
+           defects: frozenset[str] = frozenset()) -> Iterator[chaos_self_check.Chaos]:
     """The chaos self-check set up for a `--hosted` run, against the app in this process."""
     opts = chaos_self_check.options(["--hosted", "--requests", str(requests), "--seed", str(seed)])
     default = opts.default
@@ -75,5 +76,6 @@ def test_an_answer_holding_another_workspaces_credentials_is_found() -> None:
     theirs = {"api_key": "sk_test_theirs_0123", "webhook_secret": "whsec_theirs_0123", "default": True}
     found = Secrets([mine, theirs])
     assert found.foreign_in({"Authorization": "Bearer sk_test_mine_0123"}, "… zs_mine_0123 …") == []
-    assert found.foreign_in({"X-API-KEY": "zk_mine_0123"}, '{"secret": "whsec_theirs_0123"}') == ["whsec_theirs…"]
+    leaked = found.foreign_in({"X-API-KEY": "zk_mine_0123"}, '{"secret": "whsec_theirs_0123"}')
+    assert leaked == ["whsec_theirs…"]
     assert found.foreign_in({}, "sk_test_mine_0123") == ["sk_test_mine…"]  # no key: the default world's

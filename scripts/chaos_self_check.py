@@ -435,7 +435,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
                         help="serve with --admin-token (and drawn default credentials), as a host would")
     parser.add_argument("--defect", action="append", default=[],
                         help="TEST-ONLY: serve with this deliberate defect, to prove the check finds it")
-    parser.add_argument("--without", action="append", default=[], choices=["clock-extremes"],
+    parser.add_argument("--without", action="append", default=[], choices=["clock-extremes", "readiness"],
                         help="leave a group of the catalogue out")
     opts = parser.parse_args(argv)
     opts.default = {"api_key": "sk_test_sandbox", "zudu": {"api_key": "zk_test_sandbox",

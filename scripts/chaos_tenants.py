@@ -61,6 +61,8 @@ class HostileTenant:
             self.foreign_batch, self.journal, self.readiness, self.big_head, self.big_body,
             self.disguised_webhook, self.sandbox_wide,
         ]
+        if "readiness" in chaos.opts.without:
+            self.moves.remove(self.readiness)
 
     def expect(self, answer: Any, wanted: tuple[int, ...], what: str) -> None:
         """A status of `wanted`, or a fault the workspace's own rules injected."""

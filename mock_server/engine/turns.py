@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -31,6 +31,17 @@ async def map_in_turns(items: Iterable[T], convert: Callable[[T], U]) -> list[U]
             await asyncio.sleep(0)
             turn_ends = clock() + TURN_SECONDS
     return done
+
+
+async def in_turns(items: Iterable[T]) -> AsyncIterator[T]:
+    """The items of `items`, handing the event loop back between turns (a scan of a journal)."""
+    clock = time.perf_counter
+    turn_ends = clock() + TURN_SECONDS
+    for item in items:
+        yield item
+        if clock() > turn_ends:
+            await asyncio.sleep(0)
+            turn_ends = clock() + TURN_SECONDS
 
 
 async def run_in_turns(steps: Generator[None, None, U]) -> U:

@@ -14,8 +14,7 @@ from support import API, START
 
 from mock_server import readiness_session
 from mock_server.app import create_app
-from mock_server.control import journal_ops
-from mock_server.control import world_ops
+from mock_server.control import journal_ops, world_ops
 from mock_server.engine import turns
 from mock_server.settings import Settings
 
@@ -86,3 +85,33 @@ def test_another_tenant_is_answered_while_a_long_read_goes_on(
     under_way, long_status, quiet_status = asyncio.run(scenario())
     assert (long_status, quiet_status) == (200, 200)
     assert under_way, "the quiet tenant waited for the whole long read"
+
+
+@pytest.mark.parametrize("read", ["/_mock/requests?limit=1000", "/_mock/requests/count"])
+def test_a_journal_read_in_turns_sees_the_journal_as_it_was_asked(
+    read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tenant's own requests are recorded while its journal is read in turns: the read answers
+    what the journal held when it began (a scan of the live journal failed: mutated meanwhile)."""
+    monkeypatch.setattr(turns, "TURN_SECONDS", 0.0)
+    app = create_app(Settings(clock="manual", start_at=START, quiet=True))
+    auth = {"Authorization": "Bearer sk_test_sandbox"}
+
+    async def scenario() -> tuple[int, Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            for _ in range(200):
+                await http.get(f"{API}/batch-calls?limit=1", headers=auth)
+            reading = asyncio.ensure_future(http.get(read, headers=auth))
+            await asyncio.sleep(0)  # the read begins: its first turn
+            for _ in range(1_000):  # a request recorded between each two of its turns
+                if reading.done():
+                    break
+                await http.get(f"{API}/batch-calls?limit=1", headers=auth)
+                await asyncio.sleep(0)
+            answer = await reading
+            return answer.status_code, answer.json()
+
+    status, body = asyncio.run(scenario())
+    assert status == 200
+    assert body.get("count", body.get("total")) == 200

@@ -1,6 +1,6 @@
 """Noisy neighbour: a quiet tenant's latency while another tenant does the worst things allowed.
 
-    python benchmarks/noisy_neighbour.py [--rate 200] [--seconds 20] [--warmup 5] [--rounds 1]
+    python benchmarks/noisy_neighbour.py [--rate 200] [--seconds 8] [--warmup 3] [--rounds 1]
                                          [--noise heads,bodies,journal,readiness,faults,...]
 
 Starts `batchcalls-mock serve --port 0 --admin-token T` (a host's flags; every cap at its default)
@@ -240,10 +240,10 @@ def show(rounds: list[dict[str, Any]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200, help="quiet requests a second (default 200)")
-    parser.add_argument("--seconds", type=float, default=20, help="each measured phase (default 20)")
-    parser.add_argument("--warmup", type=float, default=5, help="noise before it is measured (default 5)")
+    parser.add_argument("--seconds", type=float, default=8, help="each measured phase (default 8)")
+    parser.add_argument("--warmup", type=float, default=3, help="noise before it is measured (default 3)")
     parser.add_argument("--rounds", type=int, default=1, help="a fresh server each round")
-    parser.add_argument("--fill", type=int, default=10_000,
+    parser.add_argument("--fill", type=int, default=3_000,
                         help="small requests that fill the noisy tenant's second journal first")
     parser.add_argument("--noise", type=lambda text: text.split(","), default=list(Noise.ACTORS),
                         help=f"actors, comma-separated (default all: {','.join(Noise.ACTORS)})")

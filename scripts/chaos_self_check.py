@@ -25,12 +25,7 @@ Exit 0 only with zero violations. Bounded by --requests and --time-limit.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
-import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,44 +42,13 @@ from chaos_catalogue import (
     HOSTILE_HEADERS,
     TEXT_PARTS,
 )
+from chaos_server import Server, serve_flags
+from chaos_server import options as parse_options
 from chaos_tenants import HostileTenant, Secrets
 
 API = "/api/public/v1"
 START = "2026-03-02T08:00:00Z"
 START_MS = 1772438400000
-
-
-class Server:
-    def __init__(self, flags: list[str]) -> None:
-        self.flags = flags
-        self.process: subprocess.Popen[str] | None = None
-        self.base = ""
-
-    def start(self) -> str:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", "0", *self.flags],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None
-        match = re.search(r"listening on (http://\S+)", self.process.stdout.readline())
-        if match is None:
-            raise SystemExit("the sandbox did not start")
-        self.base = match.group(1)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/_mock/health", timeout=2).status_code == 200:
-                    return self.base
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise SystemExit("the sandbox did not answer its health check")
-
-    def kill(self, hard: bool) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
-            self.process.communicate(timeout=30)
-            self.process = None
 
 
 class Chaos:
@@ -294,29 +258,11 @@ class Chaos:
             url = self.rng.choice(["http://127.0.0.1:9/hooks", None, "notaurl", "http://[::1", "x" * 5000])
             self.send("PUT", "/_mock/webhooks", json=self.mutate({"url": url}), headers=headers)
         elif roll < 0.85:
-            self.cross_site(headers)
+            self.hostile_tenant.cross_site(headers)
         else:
             path = self.rng.choice(["/_mock/events", "/_mock/webhooks/deliveries", "/_mock/clock",
                                     "/_mock/faults"])
             self.send("GET", path, headers=headers)
-
-    def cross_site(self, headers: dict[str, str]) -> None:
-        """What a page of another site can make a developer's browser send: a write with a foreign
-        Origin, a form's body, or a Host it rebound to the sandbox. Each is refused (403, 415, 421)
-        before it reaches a world (the sentinel would show a reset)."""
-        method, path = self.rng.choice([("POST", "/_mock/reset"), ("POST", "/_mock/clock/advance"),
-                                        ("POST", "/_mock/faults"), ("DELETE", "/_mock/faults"),
-                                        ("POST", "/_mock/faults/scheduling"), ("PUT", "/_mock/webhooks")])
-        extra = self.rng.choice([
-            {"Origin": self.rng.choice(["https://evil.example", "null", "http://localhost:1"]),
-             "Content-Type": "application/json"},
-            {"Content-Type": self.rng.choice(["text/plain", "application/x-www-form-urlencoded",
-                                              "multipart/form-data; boundary=x"])},
-            {"Host": self.rng.choice(["evil.example", "127.0.0.1.nip.io", "localhost.evil.example:80"])},
-        ])
-        answer = self.send(method, path, headers={**headers, **extra}, content=b'{"seconds": 60}')
-        if answer is not None and answer.status_code not in (403, 415, 421):
-            self.violate(f"cross-site {method} {path} {extra} answered {answer.status_code}")
 
     # -- the cross-request invariants ------------------------------------------------------
     def health(self) -> None:
@@ -420,47 +366,14 @@ class Chaos:
 
 
 def options(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--state-file", action="store_true", help="journal to a state file; kill -9 and restart"
-    )
-    parser.add_argument("--restarts", type=int, default=5, help="kill -9 and restarts (with --state-file)")
-    parser.add_argument("--snapshot-batches", type=int, default=200, help="batches per workspace compared")
-    parser.add_argument("--time-limit", type=float, default=1200, help="seconds for the whole run")
-    parser.add_argument("--hosted", action="store_true",
-                        help="serve with --admin-token (and drawn default credentials), as a host would")
-    parser.add_argument("--defect", action="append", default=[],
-                        help="TEST-ONLY: serve with this deliberate defect, to prove the check finds it")
-    parser.add_argument("--without", action="append", default=[], choices=["clock-extremes", "readiness"],
-                        help="leave a group of the catalogue out")
-    opts = parser.parse_args(argv)
-    opts.default = {"api_key": "sk_test_sandbox", "zudu": {"api_key": "zk_test_sandbox",
-                                                           "api_secret": "zs_test_sandbox"}}
-    opts.admin = {}
-    if opts.hosted:  # a host's flags: no well-known key, the admin token for sandbox-wide operations
-        opts.default = {"api_key": f"sk_test_{secrets.token_hex(12)}", "zudu": {
-            "api_key": f"zk_{secrets.token_hex(12)}", "api_secret": f"zs_{secrets.token_hex(12)}"}}
-        opts.admin = {"X-Mock-Admin-Token": secrets.token_urlsafe(16)}
-    return opts
+    return parse_options(argv, __doc__ or "")
 
 
 def main() -> int:
     opts = options()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
-        flags = ["--clock", "manual", "--start-at", START, "--seed", str(opts.seed)]
-        flags += [f"--defect={name}" for name in opts.defect]
-        if opts.hosted:
-            default, zudu = opts.default, opts.default["zudu"]
-            flags += ["--admin-token", opts.admin["X-Mock-Admin-Token"], "--api-key", default["api_key"],
-                      "--zudu-key", zudu["api_key"], "--zudu-secret", zudu["api_secret"]]
-        if opts.state_file:
-            flags += ["--state-file", str(Path(scratch) / "chaos.db")]
-        server = Server(flags)
+        server = Server(serve_flags(opts, START, Path(scratch) / "chaos.db"))
         server.start()
         chaos = Chaos(opts, httpx.Client(base_url=server.base, timeout=30), server)
         try:

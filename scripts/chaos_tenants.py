@@ -151,6 +151,25 @@ class HostileTenant:
         answer = chaos.send_exact(method, path, headers={**headers, "Content-Type": "application/json"})
         self.expect(answer, (401,), f"{method} {path} as a tenant")
 
+    def cross_site(self, headers: dict[str, str]) -> None:
+        """What a page of another site can make a developer's browser send: a write with a foreign
+        Origin, a form's body, or a Host it rebound to the sandbox. Each is refused (403, 415, 421)
+        before it reaches a world (the sentinel would show a reset)."""
+        rng = self.chaos.rng
+        method, path = rng.choice([("POST", "/_mock/reset"), ("POST", "/_mock/clock/advance"),
+                                   ("POST", "/_mock/faults"), ("DELETE", "/_mock/faults"),
+                                   ("POST", "/_mock/faults/scheduling"), ("PUT", "/_mock/webhooks")])
+        extra = rng.choice([
+            {"Origin": rng.choice(["https://evil.example", "null", "http://localhost:1"]),
+             "Content-Type": "application/json"},
+            {"Content-Type": rng.choice(["text/plain", "application/x-www-form-urlencoded",
+                                         "multipart/form-data; boundary=x"])},
+            {"Host": rng.choice(["evil.example", "127.0.0.1.nip.io", "localhost.evil.example:80"])},
+        ])
+        answer = self.chaos.send(method, path, headers={**headers, **extra}, content=b'{"seconds": 60}')
+        if answer is not None and answer.status_code not in (403, 415, 421):
+            self.chaos.violate(f"cross-site {method} {path} {extra} answered {answer.status_code}")
+
     def fault_flood(self, ws: dict[str, Any]) -> None:
         """Rules that never fire, added until the cap refuses one (409), then all cleared."""
         chaos = self.chaos

@@ -15,7 +15,7 @@ is counted in the report, which is then at best `incomplete`; a sandbox without 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 
 import orjson
@@ -32,7 +32,7 @@ from mock_server.readiness import (
     Session,
     WebhookDelivery,
     exchange_from_entry,
-    grade,
+    grading_steps,
     signing_for,
 )
 from mock_server.webhooks import Delivery
@@ -107,19 +107,27 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
-        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
+    def report_steps(
+        self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]
+    ) -> Generator[None, None, Report]:
+        """The report, a step an entry read and a step a check: the control API runs them in turns
+        (`engine/turns.py`), since a report over a full journal held every tenant for 0.1-0.2 s.
+        `hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
+        exchanges: list[Exchange] = []
+        for entry in entries:
+            if entry.authenticated and entry.operation_id is not None:
+                exchanges.append(graded_exchange(entry, hidden))
+                yield
         graded = Session(
-            exchanges=[graded_exchange(e, hidden) for e in entries
-                       if e.authenticated and e.operation_id is not None],
+            exchanges=exchanges,
             deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
             dropped_requests=dropped,
         )
-        return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
+        return (yield from grading_steps(graded, self.workspace_id, timestamp(self.started_at) or ""))
 
 
 def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:

@@ -24,7 +24,7 @@ from mock_server.control import envelopes, files, journal_ops, readiness_ops, wo
 from mock_server.control.admin_token import ADMIN_HEADER
 from mock_server.control.operations import HANDLERS
 from mock_server.core.errors import MockError, Unauthorized
-from mock_server.engine.context import Handler, Reply
+from mock_server.engine.context import Handler, Reply, TurnHandler
 from mock_server.engine.credentials import CredentialScheme, hidden_headers
 from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
@@ -47,7 +47,8 @@ class ControlDialect:
         # what the request journal's readers redact: every credential header of every API
         self.hidden_headers = journal_hidden_headers(sandbox.schemes)
         self.console_page = console_page()
-        self.handlers: Mapping[str, Handler] = HANDLERS.for_spec(spec)
+        # the long reads among them work in turns (`TurnHandler`)
+        self.handlers: Mapping[str, Handler | TurnHandler] = HANDLERS.for_spec(spec)
 
     def is_anonymous(self, headers: Mapping[str, str]) -> bool:
         """Under `--admin-token`, a request with no credentials at all (no key, no token)."""

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import orjson
+
 from mock_server.control.operations import operation
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.engine.context import Reply, RequestContext
-from mock_server.observe.request_journal import Filters, entry_json
+from mock_server.engine.turns import in_turns, map_in_turns
+from mock_server.observe.request_journal import Exchange, Filters, entry_json
 from mock_server.world import WorkspaceWorld
 
 if TYPE_CHECKING:
@@ -34,16 +37,27 @@ def filters_of(params: dict[str, Any]) -> Filters:
 
 
 @operation("list_requests")
-def list_requests(ctx: Context) -> Reply:
-    journal = ctx.world.journal
-    entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
-    data = [entry_json(entry, ctx.dialect.hidden_headers) for entry in entries]
+async def list_requests(ctx: Context) -> Reply:
+    """In turns: the scan of a full journal, then a page of 1,000 entries of 64 KiB bodies, held
+    every tenant for 0.04 s and 0.1 s at once."""
+    journal, offset = ctx.world.journal, ctx.params["offset"]
+    matching = [entry async for entry in in_turns(journal.select(filters_of(ctx.params)))]  # newest first
+    entries, total = matching[offset : offset + ctx.params["limit"]], len(matching)
+    hidden = ctx.dialect.hidden_headers
+
+    def encoded(entry: Exchange) -> orjson.Fragment:  # encoded here, a turn's work, not all at the end
+        return orjson.Fragment(orjson.dumps(entry_json(entry, hidden)))
+
+    data = await map_in_turns(entries, encoded)
     return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
 
 
 @operation("count_requests")
-def count_requests(ctx: Context) -> Reply:
-    return Reply(200, {"count": ctx.world.journal.count(filters_of(ctx.params))})
+async def count_requests(ctx: Context) -> Reply:  # the scan of a full journal: in turns
+    count = 0
+    async for _ in in_turns(ctx.world.journal.select(filters_of(ctx.params))):
+        count += 1
+    return Reply(200, {"count": count})
 
 
 @operation("clear_requests")

@@ -182,9 +182,10 @@ class Journal:
         return newest_first, max(0, first - position)
 
     def select(self, filters: Filters) -> Iterator[Exchange]:
-        """The matching entries, newest first (bodies as recorded: `entry_json` reads them)."""
+        """The matching entries, newest first (bodies as recorded: `entry_json` reads them), as they
+        were when asked: the control API reads them in turns while requests are recorded."""
         matches = filters.matcher()
-        entries = (Exchange._make(raw) for raw in reversed(self._entries))
+        entries = (Exchange._make(raw) for raw in reversed(self._entries.copy()))
         return (entry for entry in entries if matches(entry))
 
     def count(self, filters: Filters) -> int:

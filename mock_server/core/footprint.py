@@ -17,7 +17,7 @@ from typing import Any
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.models import Batch
 
-ROW_BYTES = 576  # a batch's contact: the object, its id and number, its calls' state, its plan entry
+ROW_BYTES = 640  # a batch's contact: the object, its id and number, its calls' state, its retry entry
 CONTACT_BYTES = 384  # a directory contact: the object, its id, number, creation time, its slot in the store
 FOLDER_BYTES = 384  # a folder: the object, its id and creation time
 BATCH_BYTES = 4096  # a batch: its settings at their largest, counters, attributes, the dispatcher's state

@@ -88,6 +88,32 @@ def test_a_cancelled_batch_call_counts_until_it_is_removed() -> None:
         assert create(client).status_code == 201
 
 
+def test_a_refusal_is_replayed_under_its_idempotency_key_and_a_new_key_is_judged_afresh() -> None:
+    with make_client(max_batches=1) as client:
+        first = create(client).json()["data"]["id"]
+        keyed = {**AUTH, "X-Idempotency-Key": "quota-1"}
+        body = batch_body("+14155550100")
+        refused(client.post(f"{API}/batch-calls", json=body, headers=keyed), "batch_calls", 1, 1, 1)
+        client.delete(f"{API}/batch-calls/{first}", headers=AUTH)
+        again = client.post(f"{API}/batch-calls", json=body, headers=keyed)
+        assert again.status_code == 409 and again.headers["idempotent-replayed"] == "true"
+        fresh = client.post(f"{API}/batch-calls", json=body, headers={**AUTH, "X-Idempotency-Key": "quota-2"})
+        assert fresh.status_code == 201, fresh.text
+
+
+def test_deleting_a_batch_call_gives_back_its_rows_and_bytes() -> None:
+    rows = [ContactRow(n) for n in numbers(0, 4)]
+    needed = footprint.BATCH_BYTES + sum(footprint.row_bytes(row) for row in rows)
+    with make_client(max_contacts=FIXTURE_CONTACTS + 4, max_stored_bytes=fixture_bytes() + needed) as client:
+        batch_id = create(client, *numbers(0, 4)).json()["data"]["id"]
+        refused(client.post(f"{API}/contacts/folders", json={"name": "x"}, headers=AUTH), "stored_bytes",
+                fixture_bytes() + needed, fixture_bytes() + needed, footprint.folder_bytes("x", None))
+        refused(client.post(f"{API}/contacts", json={"phone_number": "+14155550199"}, headers=AUTH),
+                "contacts", FIXTURE_CONTACTS + 4, FIXTURE_CONTACTS + 4, 1)
+        assert client.delete(f"{API}/batch-calls/{batch_id}", headers=AUTH).status_code == 204
+        assert create(client, *numbers(10, 4)).status_code == 201  # the same room again, to the byte
+
+
 def test_a_reset_of_the_workspace_gives_the_room_back() -> None:
     with make_client(max_batches=1) as client:
         create(client)

@@ -20,7 +20,8 @@ FIXTURE_FOLDERS = 2
 
 
 def batch_body(*numbers: str) -> dict[str, Any]:
-    return {"name": "Quota", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": n} for n in numbers]}
+    return {"name": "Quota", "agent_id": "agt_sandbox_ready",
+            "contacts": [{"phone_number": n} for n in numbers]}
 
 
 def create(client: CheckedClient, *numbers: str) -> Any:

@@ -46,7 +46,8 @@ def test_the_last_batch_call_that_fits_is_created_and_the_next_is_refused() -> N
 
 def test_both_apis_batch_calls_share_one_count() -> None:
     with make_client(max_batches=2) as client:
-        truedy = {"name": "T", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+14155550100"}]}
+        truedy = {"name": "T", "agent_id": "agt_sandbox_ready",
+                  "contacts": [{"phone_number": "+14155550100"}]}
         assert client.post(f"{API}/batch-calls", json=truedy, headers=AUTH).status_code == 201
         assert create(client).status_code == 201
         refused(create(client), "batch_calls", 2, 2, 1)

@@ -1,10 +1,13 @@
 """The bytes a workspace's stored things are counted for, against `--max-stored-bytes`.
 
 Each count is an upper bound of what the thing holds in this process's memory, measured with
-tracemalloc (tests/core/test_footprint.py holds the counts above the measure): a fixed part for
-the objects a thing always has (its own, its id, a contact's phone number and the state of its calls,
-the dispatcher's entry for it) plus the text and variables the client gave, each at what Python
-keeps of it (`sys.getsizeof`: one astral character makes every character of a string 4 bytes).
+tracemalloc (tests/core/test_footprint.py holds the counts above the measure of each thing;
+tests/services/test_quota.py above that of running batch calls, their largest settings, calls in
+flight and run state included, through HTTP): a fixed part for the objects a thing always has (its
+own, its id, a contact's phone number, the state of its calls and its call in flight; a batch's
+settings and its run: calendar, two random streams, the dispatcher's entries) plus the text and
+variables the client gave, each at what Python keeps of it (`sys.getsizeof`: one astral character
+makes every character of a string 4 bytes).
 Pure: no I/O.
 """
 
@@ -17,10 +20,10 @@ from typing import Any
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.models import Batch
 
-ROW_BYTES = 640  # a batch's contact: the object, its id and number, its calls' state, its retry entry
+ROW_BYTES = 800  # a batch's contact: the object, its id and number, its calls' state, its call in flight
 CONTACT_BYTES = 384  # a directory contact: the object, its id, number, creation time, its slot in the store
 FOLDER_BYTES = 384  # a folder: the object, its id and creation time
-BATCH_BYTES = 4096  # a batch: its settings at their largest, counters, attributes, the dispatcher's state
+BATCH_BYTES = 20_480  # a batch: its settings at their largest, counters, attributes, its run's state
 DAY_BYTES = 256  # one day of a batch's analytics (`by_day`), added as its calls are placed
 VARIABLES_BYTES = 256  # a contact's variables: the dict itself
 ENTRY_BYTES = 64  # one variable: its slot in the dict (its key and value are counted as they are)

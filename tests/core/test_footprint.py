@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 
 from mock_server.core import footprint
+from mock_server.core.batch_run import Call
 from mock_server.core.contact_rows import ContactRow
 from mock_server.core.ids import IdFactory
-from mock_server.core.models import BatchContact, Contact, Folder
+from mock_server.core.models import BatchContact, Contact, Folder, PhoneNumber
+from mock_server.core.outcomes import CallResult
 
 ASTRAL = "é" * 99 + "𝔸"
 IDS = IdFactory(7)
 PHONE = "+14155550100"
+NUMBER = PhoneNumber("num_sandbox_1", "+18005550101", "Sandbox line 1", "agt_sandbox_ready", 0.0)  # shared
 
 
 def measured(make: Callable[[], Any], count: int = 200) -> float:
@@ -46,7 +49,7 @@ def called(contact: BatchContact) -> BatchContact:
     contact.call_status, contact.attempts, contact.outcome = "completed", 3, "completed"
     contact.scheduled_at, contact.called_at = 1_772_438_400.5, 1_772_438_460.5
     contact.call_id, contact.duration_seconds, contact.cost_usd = IDS.new("call"), 100_000, 12.34
-    contact.from_number, contact.from_phone_number_id = fresh("+18005550101"), fresh("num_sandbox_1")
+    contact.from_number, contact.from_phone_number_id = NUMBER.phone_number, NUMBER.id  # the line's own
     return contact
 
 
@@ -65,16 +68,19 @@ def test_a_batch_contact_is_counted_for_at_least_what_it_holds(shape: str) -> No
     rows = [ROWS[shape]() for _ in range(200)]
     counted = footprint.row_bytes(rows[0])
     pending, indexes = iter(rows), itertools.count()
-    retries: list[tuple[float, int]] = []
+    heap: list[tuple[float, int, str, Call | None, int]] = []  # the dispatcher's
 
     def make() -> BatchContact:
         row = next(pending)
         variables = dict(row.variables) if row.variables is not None else None
         contact = called(BatchContact(IDS.new("ctc"), row.phone_number, row.first_name, row.last_name,
                                       variables=variables))
-        # with the most its batch's run keeps for it: its entry in the retry heap (due, index)
+        # with the most its batch's run keeps for it: its call in flight in the dispatcher's heap
+        # (more than its entry in the retry heap, which it has only between two calls)
         index = next(indexes)
-        retries.append((1_772_438_400.5 + index, 100_000 + index))
+        result = CallResult("completed", None, 100_000 + index, 12.34 + index)
+        call = Call(100_000 + index, contact.call_id or "", NUMBER, result, "2026-03-02")  # the window's day
+        heap.append((1_772_438_400.5 + index, 100_000 + index, "batch_1", call, 0))
         return contact
 
     # the row's own text was made before the measure: it is what the row adds, counted too (the

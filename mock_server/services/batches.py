@@ -13,7 +13,7 @@ from typing import Any
 
 from mock_server.core import batch_rules, footprint
 from mock_server.core.batch_rules import Lifecycle
-from mock_server.core.contact_rows import ContactRow
+from mock_server.core.contact_rows import ContactRow, new_numbers
 from mock_server.core.errors import NotFound
 from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
 from mock_server.core.quotas import Usage
@@ -37,14 +37,7 @@ class _Fresh:
 
     @classmethod
     def of(cls, rows: Iterable[ContactRow], held_numbers: set[str]) -> _Fresh:
-        kept: list[ContactRow] = []
-        duplicates = 0
-        for row in rows:
-            if row.phone_number in held_numbers:
-                duplicates += 1
-                continue
-            held_numbers.add(row.phone_number)
-            kept.append(row)
+        kept, duplicates = new_numbers(rows, held_numbers)
         return cls(kept, duplicates, sum(footprint.row_bytes(row) for row in kept))
 
 

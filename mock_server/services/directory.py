@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mock_server.core import footprint
-from mock_server.core.contact_rows import ContactRow
+from mock_server.core.contact_rows import ContactRow, new_numbers
 from mock_server.core.errors import NotFound
 from mock_server.core.models import Agent, Contact, Folder, PhoneNumber
 from mock_server.core.quotas import Usage
@@ -86,14 +86,7 @@ class Directory:
         """Add rows as contacts, all of them or none (when the workspace has no room for them); a
         number already in the target folder is a duplicate."""
         existing = {c.phone_number for c in self.contacts(folder_id)} if folder_id else set()
-        kept: list[ContactRow] = []
-        duplicates = 0
-        for row in rows:
-            if row.phone_number in existing:
-                duplicates += 1
-                continue
-            existing.add(row.phone_number)
-            kept.append(row)
+        kept, duplicates = new_numbers(rows, existing)
         adding = Usage(contacts=len(kept), stored_bytes=sum(footprint.contact_bytes(row) for row in kept))
         quota.require_room(self.rt, adding)
         created = [self._store_contact(row, folder_id).id for row in kept]

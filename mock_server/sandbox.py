@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from mock_server.core.ids import IdFactory
+from mock_server.core.quotas import Quotas
 from mock_server.engine.credentials import Credential, CredentialScheme, proves
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
@@ -43,6 +44,12 @@ def shared_settings(settings: Settings) -> SharedSettings:
         max_idempotency_bytes=settings.max_idempotency_bytes,
         max_events=settings.max_events,
         journal_max_bytes=settings.journal_max_bytes,
+        quotas=Quotas(
+            batch_calls=settings.max_batches,
+            contacts=settings.max_contacts,
+            contact_folders=settings.max_folders,
+            stored_bytes=settings.max_stored_bytes,
+        ),
     )
 
 

@@ -157,6 +157,20 @@ class Settings:
     max_events: Annotated[int, Flag(  # event log entries kept per workspace, oldest dropped
         "--max-events", "events kept in each workspace's event log (`GET /_mock/events`), oldest dropped",
         flag_values.count, metavar="N")] = 10_000
+    max_batches: Annotated[int, Flag(  # batch calls a workspace holds, both APIs' together
+        "--max-batches", "batch calls each workspace holds, Truedy's and Zudu's together (a cancelled "
+        "one until it is deleted); past it `409 quota_exceeded`", flag_values.count, metavar="N")] = 1_000
+    max_contacts: Annotated[int, Flag(  # contact rows a workspace holds, wherever they are
+        "--max-contacts", "contact rows each workspace holds: every batch call's contacts and tasks, and "
+        "the contact directory's (fixtures included); past it `409 quota_exceeded`", flag_values.count,
+        metavar="N")] = 50_000
+    max_folders: Annotated[int, Flag(  # contact folders a workspace holds
+        "--max-folders", "contact folders each workspace holds (fixtures included); past it "
+        "`409 quota_exceeded`", flag_values.count, metavar="N")] = 1_000
+    max_stored_bytes: Annotated[int, Flag(  # and the bytes all of those hold, as core.footprint counts
+        "--max-stored-bytes", "bytes each workspace's batch calls, contacts and folders may hold (64 MiB), "
+        "each counted at what it holds ([bounds](#browsers-hosts-and-bounds)); past it "
+        "`409 quota_exceeded`", flag_values.count, metavar="N")] = 64 * 1_048_576
 
     def default_credentials(self) -> tuple[str | None, tuple[str, str] | None]:
         """The default workspace's Truedy key and Zudu pair; None: drawn like a new workspace's."""

@@ -166,6 +166,7 @@ class Batch:
     # values a dialect records with the batch and renders back; the core never reads them
     attributes: dict[str, Any] = field(default_factory=dict)
     error_reason: str | None = None  # why it failed, when its simulation broke
+    rows_bytes: int = 0  # what its contacts are counted for against the workspace's byte quota
 
     @property
     def total_contacts(self) -> int:

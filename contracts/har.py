@@ -190,17 +190,55 @@ def har_entry(exchange: RecordedExchange) -> dict[str, Any]:
     }
 
 
+def _head(creator: str, version: str) -> dict[str, Any]:
+    return {"version": "1.2", "creator": {"name": creator, "version": version}}
+
+
+def har_log(entries: list[dict[str, Any]], creator: str, version: str, **extra: Any) -> dict[str, Any]:
+    """A whole HAR 1.2 document of `entries` (from `har_entry`); `extra`: fields of `log` of one's
+    own (HAR 1.2 wants their names to start with `_`)."""
+    return {"log": {**_head(creator, version), **extra, "entries": entries}}
+
+
+class HarWriter:
+    """A HAR 1.2 file written entry by entry as exchanges come (memory: one entry); `close` ends it.
+    HarError names the file when it cannot be written."""
+
+    def __init__(self, path: Path, creator: str, version: str) -> None:
+        self.path = path
+        self.count = 0
+        self.bytes = 0
+        try:
+            self._file: IO[bytes] = path.open("wb")
+            self._write(b'{"log": ' + orjson.dumps(_head(creator, version))[:-1] + b', "entries": [\n')
+        except OSError as exc:
+            raise HarError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def _write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self.bytes += len(chunk)
+
+    def add(self, exchange: RecordedExchange) -> None:
+        try:
+            self._write((b",\n" if self.count else b"") + orjson.dumps(har_entry(exchange)))
+        except OSError as exc:
+            raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self.count += 1
+
+    def close(self) -> None:
+        try:
+            with self._file:
+                self._write(b"\n]}}\n")
+        except OSError as exc:
+            raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+
 def write_har(path: Path, exchanges: Iterable[RecordedExchange], creator: str, version: str) -> int:
     """Writes a HAR 1.2 file entry by entry (memory: one entry); returns how many were written."""
-    count = 0
+    writer = HarWriter(path, creator, version)
     try:
-        with path.open("wb") as file:
-            head = {"version": "1.2", "creator": {"name": creator, "version": version}}
-            file.write(b'{"log": ' + orjson.dumps(head)[:-1] + b', "entries": [\n')
-            for exchange in exchanges:
-                file.write((b",\n" if count else b"") + orjson.dumps(har_entry(exchange)))
-                count += 1
-            file.write(b"\n]}}\n")
-    except OSError as exc:
-        raise HarError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return count
+        for exchange in exchanges:
+            writer.add(exchange)
+    finally:
+        writer.close()
+    return writer.count

@@ -1,14 +1,17 @@
-"""Handlers of the request journal: list the world's requests, count them, clear them.
+"""Handlers of the request journal: list the world's requests (as JSON or HAR), count them, clear
+them; and, for the admin, any workspace's requests.
 
 The journal itself is `observe/request_journal.py` (recorded by `observe/recorder.py`); these only read
-the filters and render.
+the filters and render (HAR: `journal_har.py`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from mock_server.control.journal_har import har_page
 from mock_server.control.operations import operation
+from mock_server.core.errors import NotFound
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.engine.context import Reply, RequestContext
 from mock_server.observe.request_journal import Filters, entry_json
@@ -33,12 +36,29 @@ def filters_of(params: dict[str, Any]) -> Filters:
     )
 
 
-@operation("list_requests")
-def list_requests(ctx: Context) -> Reply:
-    journal = ctx.world.journal
+def _page(ctx: Context, world: WorkspaceWorld) -> Reply:
+    """One page of the world's journal, as JSON or (`format=har`) as HAR 1.2."""
+    journal = world.journal
     entries, total = journal.page(filters_of(ctx.params), ctx.params["limit"], ctx.params["offset"])
     data = [entry_json(entry, ctx.dialect.hidden_headers) for entry in entries]
+    if ctx.params.get("format") == "har":  # URLs at the sandbox as this reader reached it
+        return Reply(200, har_page(data, f"http://{ctx.headers.get('host', 'localhost')}", total,
+                                   journal.dropped))
     return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})
+
+
+@operation("list_requests")
+def list_requests(ctx: Context) -> Reply:
+    return _page(ctx, ctx.world)
+
+
+@operation("list_workspace_requests")
+def list_workspace_requests(ctx: Context) -> Reply:
+    workspace_id = str(ctx.params["workspace_id"])
+    world = ctx.dialect.sandbox.worlds.get(workspace_id)
+    if world is None:
+        raise NotFound("workspace", workspace_id)
+    return _page(ctx, world)
 
 
 @operation("count_requests")

@@ -200,13 +200,19 @@ def har_log(entries: list[dict[str, Any]], creator: str, version: str, **extra: 
     return {"log": {**_head(creator, version), **extra, "entries": entries}}
 
 
+_TAIL = b"\n]}}\n"
+
+
 class HarWriter:
     """A HAR 1.2 file written entry by entry as exchanges come (memory: one entry); `close` ends it.
-    HarError names the file when it cannot be written."""
+    With `max_bytes`, an entry that would take the file past it is not written (`skipped` counts
+    them) and the file stays a whole HAR document. HarError names the file when it cannot be written."""
 
-    def __init__(self, path: Path, creator: str, version: str) -> None:
+    def __init__(self, path: Path, creator: str, version: str, max_bytes: int | None = None) -> None:
         self.path = path
+        self.max_bytes = max_bytes
         self.count = 0
+        self.skipped = 0
         self.bytes = 0
         try:
             self._file: IO[bytes] = path.open("wb")
@@ -218,17 +224,24 @@ class HarWriter:
         self._file.write(chunk)
         self.bytes += len(chunk)
 
-    def add(self, exchange: RecordedExchange) -> None:
+    def add(self, exchange: RecordedExchange, **extra: Any) -> bool:
+        """Writes one entry (`extra`: fields of its own, named `_…`); False: not written, the file
+        would pass `max_bytes`."""
+        chunk = (b",\n" if self.count else b"") + orjson.dumps({**har_entry(exchange), **extra})
+        if self.max_bytes is not None and self.bytes + len(chunk) + len(_TAIL) > self.max_bytes:
+            self.skipped += 1
+            return False
         try:
-            self._write((b",\n" if self.count else b"") + orjson.dumps(har_entry(exchange)))
+            self._write(chunk)
         except OSError as exc:
             raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         self.count += 1
+        return True
 
     def close(self) -> None:
         try:
             with self._file:
-                self._write(b"\n]}}\n")
+                self._write(_TAIL)
         except OSError as exc:
             raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,7 +227,11 @@ class HarWriter:
     def add(self, exchange: RecordedExchange, **extra: Any) -> bool:
         """Writes one entry (`extra`: fields of its own, named `_…`); False: not written, the file
         would pass `max_bytes`."""
-        chunk = (b",\n" if self.count else b"") + orjson.dumps({**har_entry(exchange), **extra})
+        return self.add_entry({**har_entry(exchange), **extra})
+
+    def add_entry(self, entry: Mapping[str, Any]) -> bool:
+        """Writes an entry already in HAR's shape (one read from another HAR document), as `add`."""
+        chunk = (b",\n" if self.count else b"") + orjson.dumps(entry)
         if self.max_bytes is not None and self.bytes + len(chunk) + len(_TAIL) > self.max_bytes:
             self.skipped += 1
             return False

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import KitConfig
+from contracts.coverage import CoverageRecorder
 from contracts.curl import secret_variables
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import KitError, UsageError, internal_error
@@ -92,12 +93,15 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         other_api_secret=other_secret,
         auth=dialect.auth_headers,
     )
+    coverage = CoverageRecorder(document, selected)
+    client.observers.append(coverage.observe)
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
         if fuzz_suites:
             known_ids = dialect.discover_ids(client, fixtures)
             requirements, errors, elapsed, cases = run_engine(
-                config, document, selected, fuzz_suites, ledger, progress, known_ids, dialect, spec_facts
+                config, document, selected, fuzz_suites, ledger, progress, known_ids, dialect, spec_facts,
+                coverage.record,
             )
             result.requirements += requirements
             result.errors += errors
@@ -132,6 +136,7 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         except Exception as error:  # noqa: BLE001 - as above, for the cleanup
             result.cleanup.problems.append(internal_error(error, "the cleanup stopped there"))
         result.elapsed = time.monotonic() - started
+        result.coverage = coverage.coverage()
     return result
 
 

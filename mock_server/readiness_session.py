@@ -16,10 +16,11 @@ is counted in the report, which is then at best `incomplete`; a sandbox without 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
+from contracts.coverage import CoverageRecorder
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
 from mock_server.observe.request_journal import Exchange as Entry
@@ -35,6 +36,7 @@ from mock_server.readiness import (
     grade,
     signing_for,
 )
+from mock_server.readiness.grading import client_coverage
 from mock_server.webhooks import Delivery
 
 CHALLENGES = [
@@ -107,8 +109,10 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
-        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
+    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str],
+               coverage: CoverageRecorder | None = None) -> Report:
+        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`);
+        `coverage`: a fresh recorder of the API's contract, for the report's coverage section."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
         graded = Session(
@@ -119,7 +123,10 @@ class ReadinessSession:
             receiver_configured=self.receiver_seen,
             dropped_requests=dropped,
         )
-        return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
+        report = grade(graded, self.workspace_id, timestamp(self.started_at) or "")
+        if coverage is None:
+            return report
+        return replace(report, coverage=client_coverage(graded.exchanges, coverage))
 
 
 def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:

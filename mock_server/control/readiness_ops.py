@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from contracts.coverage import CoverageRecorder
 from mock_server import readiness
 from mock_server.control.operations import operation
 from mock_server.core.errors import Conflict, MockError, NotFound
@@ -40,7 +41,8 @@ def get_readiness_report(ctx: Context) -> Reply:
         raise ReadinessNotStarted()
     receiver_set = world.workspace.webhook_url is not None
     deliveries = world.outbox.deliveries(world.id)
-    report = world.readiness.report(deliveries, receiver_set, ctx.dialect.hidden_headers)
+    report = world.readiness.report(deliveries, receiver_set, ctx.dialect.hidden_headers,
+                                    CoverageRecorder(ctx.dialect.api_document))
     fmt = ctx.params.get("format", "json")
     if fmt == "md":
         page = readiness.markdown(report).encode()

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from contracts.coverage import CoverageRecorder
+from contracts.report.coverage import coverage_json
+from contracts.results import Coverage
 from mock_server.readiness.advice import WORDING, advice
 from mock_server.readiness.checks import CHECKS, Session, Status
 from mock_server.readiness.exchanges import Exchange
@@ -59,6 +62,8 @@ class Report:
     verdict: Verdict
     checks: list[CheckResult]
     dropped_requests: int = 0  # of the session, no longer in the request journal: not graded
+    coverage: Coverage | None = None  # what the client exercised of the API's contract
+
 
     def as_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -69,6 +74,8 @@ class Report:
         }
         if self.dropped_requests:  # only then: a complete session's report is as it always was
             shown["dropped_requests"] = self.dropped_requests
+        if self.coverage is not None:
+            shown["coverage"] = coverage_json(self.coverage)
         return shown
 
 
@@ -90,6 +97,14 @@ def verdict_of(results: Iterable[CheckResult], saw_create: bool, complete: bool 
     if saw_create and complete and all(r.status == "passed" for r in results if r.required):
         return "ready"
     return "incomplete"
+
+
+def client_coverage(exchanges: Iterable[Exchange], recorder: CoverageRecorder) -> Coverage:
+    """What the client's API requests exercised of the contract `recorder` was made from."""
+    for exchange in api_exchanges(exchanges):
+        if exchange.operation_id is not None:
+            recorder.record(exchange.operation_id, exchange.status, exchange.response_body)
+    return recorder.coverage()
 
 
 def api_exchanges(exchanges: Iterable[Exchange]) -> list[Exchange]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import orjson
 
 from contracts.coverage import CoverageRecorder
+from contracts.results import Coverage
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
 from mock_server.observe.request_journal import Exchange as Entry
@@ -36,7 +37,7 @@ from mock_server.readiness import (
     grade,
     signing_for,
 )
-from mock_server.readiness.grading import client_coverage
+from mock_server.readiness.grading import api_exchanges
 from mock_server.webhooks import Delivery
 
 CHALLENGES = [
@@ -143,3 +144,11 @@ def _delivery_view(d: Delivery) -> WebhookDelivery:
     attempts = tuple(DeliveryAttempt(a.status_code, a.at, a.answered_in_seconds) for a in d.attempts)
     kind = d.kind if d.kind in ("bad_signature", "stale_timestamp") else "real"
     return WebhookDelivery(d.id, kind, attempts)  # type: ignore[arg-type]
+
+
+def client_coverage(exchanges: Iterable[Exchange], recorder: CoverageRecorder) -> Coverage:
+    """What the client's API requests exercised of the contract `recorder` was made from."""
+    for exchange in api_exchanges(exchanges):
+        if exchange.operation_id is not None:
+            recorder.record(exchange.operation_id, exchange.status, exchange.response_body)
+    return recorder.coverage()

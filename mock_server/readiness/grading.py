@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from contracts.coverage import CoverageRecorder
 from contracts.report.coverage import coverage_json
 from contracts.results import Coverage
 from mock_server.readiness.advice import WORDING, advice
@@ -97,14 +96,6 @@ def verdict_of(results: Iterable[CheckResult], saw_create: bool, complete: bool 
     if saw_create and complete and all(r.status == "passed" for r in results if r.required):
         return "ready"
     return "incomplete"
-
-
-def client_coverage(exchanges: Iterable[Exchange], recorder: CoverageRecorder) -> Coverage:
-    """What the client's API requests exercised of the contract `recorder` was made from."""
-    for exchange in api_exchanges(exchanges):
-        if exchange.operation_id is not None:
-            recorder.record(exchange.operation_id, exchange.status, exchange.response_body)
-    return recorder.coverage()
 
 
 def api_exchanges(exchanges: Iterable[Exchange]) -> list[Exchange]:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import KitConfig
+from contracts.consistency import ExchangeObserver
 from contracts.coverage import CoverageRecorder
 from contracts.curl import secret_variables
 from contracts.dialects import KitDialect, dialect_of
@@ -94,7 +95,8 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         auth=dialect.auth_headers,
     )
     coverage = CoverageRecorder(document, selected)
-    client.observers.append(coverage.observe)
+    reads = ExchangeObserver(document, dialect, "rules")
+    client.observers += [coverage.observe, reads]
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
         if fuzz_suites:
@@ -123,6 +125,8 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
                 other_api_secret=other_secret,
                 facts=spec_facts,
             )
+            if dialect.read_after_write is not None:
+                result.requirements.append(reads.requirement)
             result.suite_elapsed["rules"] = time.monotonic() - rules_started
     except KitError as error:
         result.errors.append(str(error))

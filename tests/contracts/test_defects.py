@@ -79,6 +79,7 @@ CASES: dict[str, tuple[tuple[Suite, ...], tuple[str, ...], set[str]]] = {
         {"rules/auth.missing_key", "schema/list_batch_calls/ignored_auth"},
     ),
     "foreign_ids_visible": (RULES, (), {"rules/isolation.foreign_batch"}),
+    "stale_read_after_patch": (RULES, (), {"rules/read_after_write"}),
 }
 
 

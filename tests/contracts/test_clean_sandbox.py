@@ -53,6 +53,7 @@ def test_every_suite_is_clean_against_the_sandbox(
     assert all(s.get("failures") == "0" and s.get("errors") == "0" for s in suites.values())
     rules = {case.get("name") for case in suites["contract.rules"]}
     assert {"invalid_state.pause_from_draft", "idempotency.replay", "isolation.foreign_batch"} <= rules
+    assert {"read_after_write", "consistency.reads_after_writes"} <= rules  # reads agreed with writes
     stateful = {str(case.get("classname")) for case in suites["contract.stateful"]}
     linked = {"schedule", "pause", "resume", "update", "delete", "get"}
     assert "stateful.create_batch_call" in stateful  # sequences start with a create and follow its links

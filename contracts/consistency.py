@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contracts.exchange import TargetExchange
-from contracts.proxy.contract import Contract
 from contracts.results import Outcome, Requirement
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the proxy's package imports this module: its router is handed in)
     from contracts.dialects.base import KitDialect, ReadAfterWrite
+    from contracts.proxy.contract import Contract
 
 REQUIREMENT_TITLE = "Every read of a batch shows what the last write answered (fields, status, deletion)"
 MAX_REMEMBERED = 100_000  # batches remembered (the least recently written is forgotten past it)
@@ -64,6 +64,7 @@ class ReadsAfterWrites:
         self.profile = profile
         self.lifecycle = {k: reachable(lifecycle, k) for k in lifecycle}
         self.written: OrderedDict[str, _Written] = OrderedDict()
+        self.concerned = profile.writes | profile.deletes | profile.reads  # the operations it reads
 
     def _items(self, body: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
         for item in self.profile.items(body):
@@ -132,8 +133,8 @@ class ExchangeObserver:
     """The check on every exchange of a client (the rules suite's): routes it to its operation and
     keeps one requirement, `<suite>/read_after_write`."""
 
-    def __init__(self, document: Mapping[str, Any], dialect: KitDialect, suite: str) -> None:
-        self.router = Contract(document)
+    def __init__(self, router: Contract, dialect: KitDialect, suite: str) -> None:
+        self.router = router  # the spec's operations by method and path
         self.requirement = Requirement(f"{suite}/read_after_write", suite, REQUIREMENT_TITLE)
         profile = dialect.read_after_write
         self.memory = ReadsAfterWrites(profile, dialect.lifecycle) if profile is not None else None
@@ -141,7 +142,7 @@ class ExchangeObserver:
 
     def __call__(self, exchange: TargetExchange) -> None:
         operation = self.router.operation(exchange.method, exchange.path.split("?", 1)[0])
-        if self.memory is None or operation is None:
+        if self.memory is None or operation is None or operation.operation_id not in self.memory.concerned:
             return
         self.sequence += 1
         found = self.memory.observe(

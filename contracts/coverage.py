@@ -21,8 +21,13 @@ BUSINESS_STATUS = 422
 
 
 class CoverageRecorder:
-    def __init__(self, document: Mapping[str, Any], selected: list[OperationInfo] | None = None) -> None:
-        self._router = Contract(document)
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        selected: list[OperationInfo] | None = None,
+        router: Contract | None = None,
+    ) -> None:
+        self._router = router or Contract(document)  # the spec's operations by method and path
         self._ops = operations(document) if selected is None else selected
         self._statuses = {
             op.operation_id: frozenset(
@@ -48,8 +53,9 @@ class CoverageRecorder:
     def observe(self, exchange: TargetExchange) -> None:
         """An answer the rules suite got (its path relative to the base URL)."""
         operation = self._router.operation(exchange.method, exchange.path.split("?", 1)[0])
-        if operation is not None:
-            self.record(operation.operation_id, exchange.status, exchange.body)
+        if operation is not None:  # (only a 422's body is read: its error code)
+            body = exchange.body if exchange.status == BUSINESS_STATUS else None
+            self.record(operation.operation_id, exchange.status, body)
 
     def coverage(self) -> Coverage:
         with self._lock:

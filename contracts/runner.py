@@ -17,6 +17,7 @@ from contracts.errors import KitError, UsageError, internal_error
 from contracts.fixtures import Fixtures
 from contracts.fuzz import SERVER_GONE, run_engine
 from contracts.ledger import Ledger
+from contracts.proxy.contract import Contract
 from contracts.results import Requirement, RunResult
 from contracts.rules import rules_of, run_rules
 from contracts.spec import SpecFacts, candidate_base_urls, facts, load_document, operations, select
@@ -94,8 +95,9 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         other_api_secret=other_secret,
         auth=dialect.auth_headers,
     )
-    coverage = CoverageRecorder(document, selected)
-    reads = ExchangeObserver(document, dialect, "rules")
+    router = Contract(document)
+    coverage = CoverageRecorder(document, selected, router)
+    reads = ExchangeObserver(router, dialect, "rules")
     client.observers += [coverage.observe, reads]
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))

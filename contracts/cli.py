@@ -23,6 +23,7 @@ from contracts.errors import KitError, UsageError, internal_error
 from contracts.evolution import command as diff_command
 from contracts.fixtures import Fixtures, load_fixtures
 from contracts.proxy import ProxyConfig, run_proxy
+from contracts.proxy.har_file import DEFAULT_MAX_BYTES
 from contracts.report import write_reports
 from contracts.report.console import summary
 from contracts.runner import run, unstarted
@@ -185,6 +186,15 @@ def parser() -> argparse.ArgumentParser:
     proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
     proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
     proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
+    proxy.add_argument(
+        "--har", type=Path, metavar="FILE",
+        help="write every exchange to this HAR 1.2 file, credentials redacted (for diff --traffic)",
+    )
+    proxy.add_argument(
+        "--har-max-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="BYTES",
+        help=f"the HAR file's bound; exchanges past it are counted, not written (default {DEFAULT_MAX_BYTES})"
+        "",
+    )
     diff_command.add_parser(commands)
     return root
 
@@ -200,6 +210,8 @@ def proxy_config_from(args: argparse.Namespace) -> ProxyConfig:
         report_md=args.report,
         junit_xml=args.junit_xml,
         report_html=args.html,
+        har=args.har,
+        har_max_bytes=args.har_max_bytes,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, NoReturn
 
 from contracts import command_line
 from contracts.bounded_heads import bounded_heads
-from mock_server import flags, hosting_flags, readiness_command
+from mock_server import flags, hosting_flags, impact_command, readiness_command
 from mock_server.engine.hosts import is_loopback
 from mock_server.fixtures import fixture_ids
 from mock_server.flags import Flag
@@ -57,6 +57,13 @@ def parser() -> argparse.ArgumentParser:
         flags.add_flags(serve, flagged)
     readiness = commands.add_parser("readiness", help="print a workspace's client readiness report")
     readiness_command.add_arguments(readiness)
+    impact = commands.add_parser(
+        "impact",
+        help="which requests in every workspace's journal a changed document would break (admin)",
+        description=impact_command.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    impact_command.add_arguments(impact)
     mcp = commands.add_parser(
         "mcp",
         help="an MCP server on stdio for a coding assistant: a sandbox of its own (every serve flag "
@@ -143,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "readiness":
         return readiness_command.run(args)
+    if args.command == "impact":
+        return impact_command.run(args)
     settings, listener = settings_from(args), Listener(**flags.values(Listener, args))
     refused = hosting_flags.refusal(settings) or _refusal(settings)
     if refused is not None:

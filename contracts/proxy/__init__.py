@@ -9,6 +9,7 @@ and the reports are written when it stops (SIGINT or SIGTERM).
 - `observer`  the requirements the exchanges fill in (pure)
 - `wire`      what is forwarded (request targets, headers) and the copies the checks see (pure)
 - `server`    the forwarding ASGI app, and its bounds against slow or hostile clients
+- `har_file`  `--har FILE`: the exchanges written as HAR 1.2, bounded
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
 from contracts.proxy.contract import Contract
+from contracts.proxy.har_file import DEFAULT_MAX_BYTES, HarRecording
 from contracts.proxy.observer import Observations
 from contracts.proxy.server import REPORT_PATH, Limits, Proxy
 from contracts.report import write_reports
@@ -72,6 +74,8 @@ class ProxyConfig:
     junit_xml: Path | None = None
     report_html: Path | None = None
     dialect: KitDialect | None = None  # the API's profile; None: the kit's profile the spec names
+    har: Path | None = None
+    har_max_bytes: int = DEFAULT_MAX_BYTES
 
 
 def build(config: ProxyConfig) -> Proxy:
@@ -79,7 +83,11 @@ def build(config: ProxyConfig) -> Proxy:
     dialect = config.dialect or dialect_of(document)
     observations = Observations(Contract(document), dialect, facts(document))
     limits = Limits(client_timeout=config.client_timeout)
-    return Proxy(check_base_url(config.target), observations, config.timeout, limits)
+    target = check_base_url(config.target)
+    proxy = Proxy(target, observations, config.timeout, limits)
+    if config.har is not None:
+        proxy.har = HarRecording(config.har, proxy.redaction, config.har_max_bytes)
+    return proxy
 
 
 def result_of(proxy: Proxy, elapsed: float) -> RunResult:
@@ -125,6 +133,8 @@ def run_proxy(config: ProxyConfig) -> int:
     proxy.drain()
     result = result_of(proxy, time.monotonic() - started)
     print(summary(result), flush=True)
+    if proxy.har is not None:
+        print(proxy.har.summary(), flush=True)
     for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
         print(f"report: {path}", flush=True)
     sys.stdout.flush()

@@ -14,7 +14,8 @@ A client may be slow or hostile; these bounds keep it from holding what other cl
   so a stalled small upload holds none; at most `streaming_uploads` (32) larger bodies are streamed
   to the target at once, a further one waits for its turn within its client timeout (then 503), so
   stalled large uploads hold at most 32 of the `upstream_connections` (200);
-- at most `queued_checks` (1,000) exchanges wait for the checker; past it, exchanges pass unchecked.
+- at most `queued_checks` (1,000) exchanges wait for the checker; past it, exchanges pass unchecked
+  (and unrecorded by `--har`, whose file is bounded by `har_file.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from contracts.body import BoundedBody, Cut
 from contracts.curl import Redaction, curl_command, redact_url
 from contracts.dialects import credential_headers
 from contracts.exchange import TargetExchange
+from contracts.proxy.har_file import HarRecording
 from contracts.proxy.observer import Forwarded, Observations
 from contracts.proxy.wire import (
     KEEP_LIMIT,
@@ -78,6 +80,7 @@ class _InFlight:
     headers: list[tuple[bytes, bytes]]  # forwarded to the target
     sent: Copy
     answered: Copy
+    started: float  # the event loop's clock when it arrived
 
     def release(self) -> None:
         self.sent.release()
@@ -132,13 +135,19 @@ class _Body:
 
 class Proxy:
     def __init__(
-        self, target: str, observations: Observations, timeout: float = 60.0, limits: Limits | None = None
+        self,
+        target: str,
+        observations: Observations,
+        timeout: float = 60.0,
+        limits: Limits | None = None,
+        har: HarRecording | None = None,
     ) -> None:
         self.target = target.rstrip("/")
         parts = urlsplit(self.target)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.encode("ascii")
         self.observations = observations
+        self.har = har
         self.timeout = timeout
         self.limits = limits or Limits()
         self.redaction = Redaction(headers=credential_headers(observations.dialect))
@@ -158,6 +167,8 @@ class Proxy:
     def drain(self) -> None:
         """Wait for every exchange handed to the checker (before the reports are written)."""
         self.checker.shutdown(wait=True)
+        if self.har is not None:
+            self.har.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -208,7 +219,8 @@ class Proxy:
         url = self.origin + target.decode("latin-1")
         headers = end_to_end(scope["headers"])
         sent, answered = Copy(self.budget), Copy(self.budget)
-        flight = _InFlight(next(self.sequence), method, scope["path"], url, headers, sent, answered)
+        now = asyncio.get_running_loop().time()
+        flight = _InFlight(next(self.sequence), method, scope["path"], url, headers, sent, answered, now)
         body = _Body(receive, asyncio.get_running_loop().time() + self.limits.client_timeout, sent)
         try:
             response = await self._send(flight, target, body, has_body(scope["headers"]))
@@ -290,14 +302,16 @@ class Proxy:
             self.observations.not_checked["the checker was behind"] += 1
             return
         self.queued += 1
-        future = asyncio.get_running_loop().run_in_executor(self.checker, self._observe, flight, response)
+        loop = asyncio.get_running_loop()
+        elapsed_ms = (loop.time() - flight.started) * 1000
+        future = loop.run_in_executor(self.checker, self._observe, flight, response, elapsed_ms)
         future.add_done_callback(self._checked)
         self.pending = future
 
     def _checked(self, future: asyncio.Future[None]) -> None:
         self.queued -= 1
 
-    def _observe(self, flight: _InFlight, response: httpx.Response) -> None:
+    def _observe(self, flight: _InFlight, response: httpx.Response, elapsed_ms: float) -> None:
         try:
             encoding = response.headers.get("content-encoding", "")
             content, cut, unchecked = _decoded(encoding, flight.answered.content())
@@ -310,6 +324,10 @@ class Proxy:
             )
             request = (flight.sequence, flight.method, flight.path, {k.lower(): v for k, v in sent}, body)
             self.observations.observe(Forwarded(*request, exchange, unchecked))
+            if self.har is not None:
+                kept = None if unchecked else content  # a body not decoded or too large is left out
+                self.har.record(flight.method, flight.url, sent, body, response.status_code,
+                                response.headers.multi_items(), kept, elapsed_ms)
         except Exception:  # noqa: BLE001 - a bug of a check must never reach the client
             self.check_crashes += 1
         finally:

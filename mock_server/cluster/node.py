@@ -110,7 +110,13 @@ class Node(Replica):
         return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
 
     async def stream_of(self, scope: Scope, headers: dict[str, str], kind: RequestScope) -> str | None:
-        """The stream a request belongs to (None: its credentials name no workspace)."""
+        """The stream a request belongs to (None: its credentials name no workspace). An admin's read
+        of a workspace (`x-workspace`) is served on that workspace's stream, caught up like its own."""
+        if kind.workspace is not None:
+            if kind.workspace not in self.sandbox.worlds:  # perhaps created by another instance
+                async with self.lock_of(SANDBOX_STREAM), self._pool().connection() as db:
+                    await self.sync_sandbox(db)
+            return kind.workspace if kind.workspace in self.sandbox.worlds else SANDBOX_STREAM
         if kind.sandbox_wide:
             return SANDBOX_STREAM
         world = self.sandbox.world_of(headers)

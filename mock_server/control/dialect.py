@@ -17,8 +17,12 @@ Each operation of `openapi.control.json` declares its scope (`x-scope`, read onc
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
 
 from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops  # noqa: F401 - handlers
 from mock_server.control.admin_token import ADMIN_HEADER
@@ -49,6 +53,13 @@ class ControlDialect:
         self.console_page = console_page()
         # the long reads among them work in turns (`TurnHandler`)
         self.handlers: Mapping[str, Handler | TurnHandler] = HANDLERS.for_spec(spec)
+
+    @functools.cached_property
+    def api_document(self) -> Mapping[str, Any]:
+        """The public API's contract as written (`--spec`): what a readiness report's coverage
+        counts a partner's client against."""
+        parsed: Mapping[str, Any] = orjson.loads(self.sandbox.settings.spec_path.read_bytes())
+        return parsed
 
     def is_anonymous(self, headers: Mapping[str, str]) -> bool:
         """Under `--admin-token`, a request with no credentials at all (no key, no token)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from contracts.coverage import CoverageRecorder
 from mock_server import readiness
 from mock_server.control.operations import operation
 from mock_server.core.errors import Conflict, MockError, NotFound
@@ -41,7 +42,8 @@ async def get_readiness_report(ctx: Context) -> Reply:
         raise ReadinessNotStarted()
     receiver_set = world.workspace.webhook_url is not None
     deliveries = world.outbox.deliveries(world.id)
-    steps = world.readiness.report_steps(deliveries, receiver_set, ctx.dialect.hidden_headers)
+    steps = world.readiness.report_steps(deliveries, receiver_set, ctx.dialect.hidden_headers,
+                                         CoverageRecorder(ctx.dialect.api_document))
     report = await run_in_turns(steps)
     fmt = ctx.params.get("format", "json")
     if fmt == "md":

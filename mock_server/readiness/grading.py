@@ -12,6 +12,8 @@ from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from contracts.report.coverage import coverage_json
+from contracts.results import Coverage
 from mock_server.readiness.advice import WORDING, advice
 from mock_server.readiness.checks import CHECKS, Session, Status
 from mock_server.readiness.exchanges import Exchange
@@ -59,6 +61,8 @@ class Report:
     verdict: Verdict
     checks: list[CheckResult]
     dropped_requests: int = 0  # of the session, no longer in the request journal: not graded
+    coverage: Coverage | None = None  # what the client exercised of the API's contract
+
 
     def as_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -69,6 +73,8 @@ class Report:
         }
         if self.dropped_requests:  # only then: a complete session's report is as it always was
             shown["dropped_requests"] = self.dropped_requests
+        if self.coverage is not None:
+            shown["coverage"] = coverage_json(self.coverage)
         return shown
 
 

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dialects",),
     ("fixtures",),
     ("fuzz",),
-    ("runner", "proxy"),
+    ("coverage", "consistency", "runner", "proxy"),
     ("cli", "pytest_plugin", "inprocess", "__main__"),
 )
 PROFILES = ("truedy", "zudu")

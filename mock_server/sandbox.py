@@ -66,6 +66,9 @@ class Sandbox:
         self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
+        self.worlds: dict[str, WorkspaceWorld] = {}
+        # worlds dropped from memory: deleted, or replaced by a reset of everything (GET /_mock/metrics)
+        self.evicted = 0
         self._start()
 
     def new_outbox(self, policy: WebhookPolicy) -> Outbox:
@@ -138,7 +141,8 @@ class Sandbox:
         return world
 
     def forget_worlds(self) -> None:
-        self.worlds: dict[str, WorkspaceWorld] = {}
+        self.evicted += len(self.worlds)
+        self.worlds = {}
         # scheme name -> a workspace's key in that scheme -> its world
         self._by_key: dict[str, dict[str, WorkspaceWorld]] = {scheme.name: {} for scheme in self.schemes}
         # what `world_of` goes through, looked up once: (reader, index, the scheme if it has secrets)
@@ -164,6 +168,7 @@ class Sandbox:
         pending deliveries and wake-ups are dropped, and nothing else refers to its world."""
         workspace = world.workspace
         del self.worlds[workspace.id]
+        self.evicted += 1
         for scheme in self.schemes:
             key = scheme.key_of(workspace)
             if key is not None:

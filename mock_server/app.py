@@ -32,7 +32,7 @@ from mock_server.mcp_server.endpoint import McpMount
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.metrics_export import SandboxCollector, exposition, metrics_registry
 from mock_server.observe.recorder import Recorder
-from mock_server.observe.request_metrics import RequestMetrics, answered_statuses, dialects_of_templates
+from mock_server.observe.request_metrics import RequestMetrics, answered_statuses, operations_of
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -120,7 +120,7 @@ def create_app(
     answering: list[Dialect] = []  # whose envelope answers an unknown path or a wrong method
     # GET /_mock/metrics: counted by the observer of every request, read by a registry of this app's
     specs = {**{dialect.name: dialect.spec for dialect in served}, ControlDialect.name: control_spec}
-    counts = RequestMetrics(dialects_of_templates(specs), lambda path: dialect_for(answering, path).name,
+    counts = RequestMetrics(operations_of(specs), lambda path: dialect_for(answering, path).name,
                             answered_statuses(specs.values()))
     registry = metrics_registry(SandboxCollector(counts, sandbox, node))
     control = ControlDialect(control_spec, sandbox, scopes, lambda: exposition(registry))

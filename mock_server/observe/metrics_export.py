@@ -87,21 +87,25 @@ class SandboxCollector(Collector):
         requests = CounterMetricFamily("batchcalls_requests", "Requests answered, by dialect, operation "
                                        "(operationId, or unmatched) and status.",
                                        labels=["dialect", "operation", "status"])
-        for (dialect, operation, status), count in list(self.requests.requests.items()):
-            requests.add_metric([dialect, operation, "other" if status == OTHER_STATUS else str(status)],
-                                count)
-        yield requests
         latency = HistogramMetricFamily("batchcalls_request_duration_seconds", "Time from a request's "
                                         "arrival to its answer sent, by dialect and operation.",
                                         labels=["dialect", "operation"])
-        for (dialect, operation), timings in list(self.requests.latency.items()):
-            buckets: list[tuple[str, float]] = []
-            total = 0.0
-            bounds: tuple[float, ...] = (*LATENCY_BUCKETS_MS, float("inf"))
-            for bound, observed in zip(bounds, timings[:-1], strict=True):
-                total += observed
-                buckets.append(("+Inf" if bound == float("inf") else repr(bound / 1000), total))
-            latency.add_metric([dialect, operation], buckets, timings[-1] / 1000)
+        bounds: tuple[float, ...] = (*LATENCY_BUCKETS_MS, float("inf"))
+        for counts in self.requests.counts():
+            labels = [counts.dialect, counts.operation]
+            for status, answered in counts.statuses.items():
+                if answered:  # a series only once there is something to count
+                    shown = "other" if status == OTHER_STATUS else str(status)
+                    requests.add_metric([*labels, shown], answered)
+            timings = counts.timings
+            if timings[-1] or any(timings[:-1]):
+                buckets: list[tuple[str, float]] = []
+                total = 0.0
+                for bound, observed in zip(bounds, timings[:-1], strict=True):
+                    total += observed
+                    buckets.append(("+Inf" if bound == float("inf") else repr(bound / 1000), total))
+                latency.add_metric(labels, buckets, timings[-1] / 1000)
+        yield requests
         yield latency
 
     def _worlds(self) -> Iterator[Metric]:

@@ -37,9 +37,24 @@ def answered_statuses(specs: Iterable[Spec]) -> frozenset[int]:
     return frozenset(documented | UNDOCUMENTED_STATUSES)
 
 
-def dialects_of_templates(specs: Mapping[str, Spec]) -> dict[str, str]:
-    """Each full path template (as `Seen.template` holds it) → the name of the dialect serving it."""
-    return {spec.base_path + op.path: name for name, spec in specs.items() for op in spec.operations}
+def operations_of(specs: Mapping[str, Spec]) -> dict[tuple[str, str], str]:
+    """Each (full path template, as `Seen.template` holds it; operationId) → the dialect serving it."""
+    return {(spec.base_path + op.path, op.operation_id): name
+            for name, spec in specs.items() for op in spec.operations}
+
+
+class Counts:
+    """One operation's (or a dialect's unmatched requests') counts: requests by status (every status
+    counted by its number is there from the start, at 0), and latency: a count per bucket (the last
+    one past every bound), then the sum of the durations in milliseconds."""
+
+    __slots__ = ("dialect", "operation", "statuses", "timings")
+
+    def __init__(self, dialect: str, operation: str, statuses: frozenset[int]) -> None:
+        self.dialect = dialect
+        self.operation = operation
+        self.statuses = dict.fromkeys((*statuses, OTHER_STATUS), 0)
+        self.timings = [0.0] * (len(LATENCY_BUCKETS_MS) + 2)
 
 
 def fault_kind(fault: Mapping[str, object]) -> str:
@@ -50,51 +65,47 @@ def fault_kind(fault: Mapping[str, object]) -> str:
 
 
 class RequestMetrics:
-    """The observer of answered requests that counts them. `dialect_of_template`: see
-    `dialects_of_templates`; `dialect_of_path`: the dialect an unmatched path falls under (whose
-    envelope answered it); `statuses`: those counted by their number (see `answered_statuses`);
-    `then`: the next observer (the request journal and access log), called first."""
+    """The observer of answered requests that counts them. `operations`: see `operations_of`;
+    `dialect_of_path`: the dialect an unmatched path falls under (whose envelope answered it);
+    `statuses`: those counted by their number (see `answered_statuses`); `then`: the next observer
+    (the request journal and access log), called first."""
 
     def __init__(
         self,
-        dialect_of_template: Mapping[str, str],
+        operations: Mapping[tuple[str, str], str],
         dialect_of_path: Callable[[str], str],
         statuses: frozenset[int],
         then: Observer | None = None,
     ) -> None:
-        self.dialect_of_template = dict(dialect_of_template)
+        # every key made up front: a request only adds to what is there (one lookup for its
+        # operation, one for its status), and nothing a request brings makes a new one
+        self.operations: dict[tuple[str | None, str | None], Counts] = {
+            key: Counts(dialect, key[1], statuses) for key, dialect in operations.items()
+        }
+        self.unmatched = {name: Counts(name, UNMATCHED, statuses) for name in set(operations.values())}
         self.dialect_of_path = dialect_of_path
-        self.statuses = statuses
         self.then = then
-        # (dialect, operation, status) -> requests
-        self.requests: dict[tuple[str, str, int], int] = {}
-        # (dialect, operation) -> a count per latency bucket (the last one: past every bound), then
-        # the sum of the durations in milliseconds
-        self.latency: dict[tuple[str, str], list[float]] = {}
         self.faults = dict.fromkeys(FAULT_KINDS, 0)
+
+    def counts(self) -> list[Counts]:
+        return [*self.operations.values(), *self.unmatched.values()]
 
     def __call__(self, scope: Scope, received_at: float, duration_ms: float) -> None:
         then = self.then
         if then is not None:
             then(scope, received_at, duration_ms)
         seen: Seen = scope["state"][SEEN]
-        operation = seen.operation_id
-        if operation is None:
-            dialect, operation = self.dialect_of_path(scope["path"]), UNMATCHED
-        else:
-            dialect = self.dialect_of_template.get(seen.template or "") or self.dialect_of_path(scope["path"])
+        counts = self.operations.get((seen.template, seen.operation_id))
+        if counts is None:
+            counts = self.unmatched[self.dialect_of_path(scope["path"])]
+        statuses = counts.statuses
         status = seen.status
-        if status not in self.statuses:
-            status = OTHER_STATUS
-        key = (dialect, operation, status)
-        requests = self.requests
-        requests[key] = requests.get(key, 0) + 1
-        timed = (dialect, operation)
-        timings = self.latency.get(timed)
-        if timings is None:
-            timings = self.latency[timed] = [0.0] * (len(LATENCY_BUCKETS_MS) + 2)
+        if status in statuses:
+            statuses[status] += 1
+        else:
+            statuses[OTHER_STATUS] += 1
+        timings = counts.timings
         timings[bisect_left(LATENCY_BUCKETS_MS, duration_ms)] += 1
         timings[-1] += duration_ms
-        fault = seen.fault
-        if fault is not None:
-            self.faults[fault_kind(fault)] += 1
+        if seen.fault is not None:
+            self.faults[fault_kind(seen.fault)] += 1

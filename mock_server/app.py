@@ -203,7 +203,7 @@ def create_app(
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
         counts.then = recorder  # the journal and the access log, then the counts: one observer
-        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, counts, refusal)
+        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, counts.observe, refusal)
         if node is not None:
             fronted = ClusterMiddleware(fronted, node)
         elif persistence is not None:

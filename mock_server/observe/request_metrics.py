@@ -1,12 +1,13 @@
 """Counts of the requests answered, for `GET /_mock/metrics`: by dialect, operation and status, their
 latency, and the fault rules that fired.
 
-Called by `Front` once each request is answered, like the recorder (and ahead of it: `then`). It
-reads what the engine noted in the request's `engine/seen.Seen` and adds to plain dicts: no lock, no
-label lookup, no object per request (the exposition, `metrics_export.py`, turns the dicts into
-Prometheus families when scraped). Every key is the sandbox's own: a dialect, an operationId of its
-specs or `unmatched`, a status among those it answers. Nothing a tenant chooses (a path, a
-workspace id, a method) becomes a key, so the number of keys is bounded by the specs.
+`RequestMetrics.observe` is `Front`'s observer: it calls the recorder (the request journal and the
+access log, `then`), reads what the engine noted in the request's `engine/seen.Seen` and adds to
+counts made at start-up: no lock, no label lookup, no object per request (the exposition,
+`metrics_export.py`, turns the counts into Prometheus families when scraped). Every key is the
+sandbox's own: a dialect, an operationId of its specs or `unmatched`, a status among those it
+answers (`other` for any other). Nothing a tenant chooses (a path, a workspace id, a method) becomes
+a key, so the number of series is bounded by the specs.
 """
 
 from __future__ import annotations

@@ -66,8 +66,8 @@ class Sandbox:
         self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
-        self.worlds: dict[str, WorkspaceWorld] = {}
-        # worlds dropped from memory: deleted, or replaced by a reset of everything (GET /_mock/metrics)
+        # worlds dropped from memory: deleted, or replaced by a reset of everything (GET /_mock/metrics;
+        # not a copy rebuilt, nor the world a state file's snapshot replaces at start-up)
         self.evicted = 0
         self._start()
 
@@ -93,6 +93,7 @@ class Sandbox:
     def reset_all(self) -> None:
         """Back to a fresh start with the same settings: every world but the default is gone, and
         so are their keys (a new salt: a key of before never opens a workspace of after)."""
+        self.evicted += len(self.worlds)
         self.salt = self.new_salt()
         self._start()
 
@@ -141,8 +142,7 @@ class Sandbox:
         return world
 
     def forget_worlds(self) -> None:
-        self.evicted += len(self.worlds)
-        self.worlds = {}
+        self.worlds: dict[str, WorkspaceWorld] = {}
         # scheme name -> a workspace's key in that scheme -> its world
         self._by_key: dict[str, dict[str, WorkspaceWorld]] = {scheme.name: {} for scheme in self.schemes}
         # what `world_of` goes through, looked up once: (reader, index, the scheme if it has secrets)

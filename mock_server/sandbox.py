@@ -73,6 +73,9 @@ class Sandbox:
         self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
+        # worlds dropped from memory: deleted, or replaced by a reset of everything (GET /_mock/metrics;
+        # not a copy rebuilt, nor the world a state file's snapshot replaces at start-up)
+        self.evicted = 0
         self._start()
 
     def new_outbox(self, policy: WebhookPolicy) -> Outbox:
@@ -97,6 +100,7 @@ class Sandbox:
     def reset_all(self) -> None:
         """Back to a fresh start with the same settings: every world but the default is gone, and
         so are their keys (a new salt: a key of before never opens a workspace of after)."""
+        self.evicted += len(self.worlds)
         self.salt = self.new_salt()
         self._start()
 
@@ -171,6 +175,7 @@ class Sandbox:
         pending deliveries and wake-ups are dropped, and nothing else refers to its world."""
         workspace = world.workspace
         del self.worlds[workspace.id]
+        self.evicted += 1
         for scheme in self.schemes:
             key = scheme.key_of(workspace)
             if key is not None:

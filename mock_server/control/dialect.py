@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
 
-from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops  # noqa: F401 - handlers
+from mock_server.control import (  # noqa: F401 - handlers
+    envelopes,
+    files,
+    journal_ops,
+    metrics_ops,
+    readiness_ops,
+    world_ops,
+)
 from mock_server.control.admin_token import ADMIN_HEADER
 from mock_server.control.operations import HANDLERS
 from mock_server.core.errors import MockError, Unauthorized
@@ -42,12 +49,15 @@ class ControlDialect:
     name = "control"
     gateway = False  # no fault rules, rate limit, Prefer or idempotency keys on the control API
 
-    def __init__(self, spec: Spec, sandbox: Sandbox, scopes: ScopeTable) -> None:
+    def __init__(self, spec: Spec, sandbox: Sandbox, scopes: ScopeTable,
+                 metrics: Callable[[], bytes] = lambda: b"") -> None:
         """`scopes`: the scopes of `spec`'s operations (`ScopeTable(spec)`, shared with whoever
-        keeps records of requests: the journal's recorder, a shared store)."""
+        keeps records of requests: the journal's recorder, a shared store); `metrics`: the text
+        `GET /_mock/metrics` answers (`observe/metrics_export.py`)."""
         self.spec = spec
         self.sandbox = sandbox
         self.scopes = scopes
+        self.metrics = metrics
         # what the request journal's readers redact: every credential header of every API
         self.hidden_headers = journal_hidden_headers(sandbox.schemes)
         self.console_page = console_page()

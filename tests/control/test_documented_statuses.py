@@ -134,6 +134,8 @@ def cases(client: CheckedClient, small: CheckedClient) -> list[Case]:
         ("clear_faults", 401, c, "DELETE", "/_mock/faults", {"headers": UNKNOWN}),
         ("get_control_openapi", 200, c, "GET", "/_mock/openapi.json", {}),
         ("get_console", 200, c, "GET", "/_mock/console", {}),
+        ("get_metrics", 200, c, "GET", "/_mock/metrics", {}),
+        ("get_metrics", 401, s, "GET", "/_mock/metrics", {}),
         ("list_requests", 200, c, "GET", "/_mock/requests?limit=5", {}),
         ("list_requests", 401, c, "GET", "/_mock/requests", {"headers": UNKNOWN}),
         ("list_requests", 422, c, "GET", "/_mock/requests?limit=0", {}),

@@ -53,6 +53,7 @@ OPERATIONS = [
     ("delete", "/requests", "clear_requests", "Request journal", "204", WORLD),
     ("post", "/readiness/start", "start_readiness", "Readiness", "201", WORLD),
     ("get", "/readiness", "get_readiness_report", "Readiness", "200", WORLD),
+    ("get", "/metrics", "get_metrics", "Sandbox", "200", SANDBOX),
     ("get", "/openapi.json", "get_control_openapi", "Sandbox", "200", OPEN),
     ("get", "/console", "get_console", "Sandbox", "200", OPEN),
 ]
@@ -85,6 +86,7 @@ EXPECTED_ERRORS = {
     "clear_requests": {"401"} | WRITE,
     "start_readiness": {"401", "409"} | WRITE,
     "get_readiness_report": {"401", "404", "422"},
+    "get_metrics": {"401"},
     "get_control_openapi": set(),
     "get_console": set(),
 }

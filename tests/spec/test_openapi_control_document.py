@@ -49,6 +49,7 @@ OPERATIONS = [
     ("delete", "/faults", "clear_faults", "Faults", "204", WORLD),
     ("delete", "/faults/{fault_id}", "remove_fault", "Faults", "204", WORLD),
     ("get", "/requests", "list_requests", "Request journal", "200", WORLD),
+    ("get", "/workspaces/{workspace_id}/requests", "list_workspace_requests", "Request journal", "200", SANDBOX),
     ("get", "/requests/count", "count_requests", "Request journal", "200", WORLD),
     ("delete", "/requests", "clear_requests", "Request journal", "204", WORLD),
     ("post", "/readiness/start", "start_readiness", "Readiness", "201", WORLD),
@@ -82,6 +83,7 @@ EXPECTED_ERRORS = {
     "clear_faults": {"401"} | WRITE,
     "remove_fault": {"401", "404"} | WRITE,
     "list_requests": {"401", "422"},
+    "list_workspace_requests": {"401", "404", "422"},
     "count_requests": {"401", "422"},
     "clear_requests": {"401"} | WRITE,
     "start_readiness": {"401", "409"} | WRITE,
@@ -400,7 +402,7 @@ def test_journal_query_bounds(spec, registry):
 
     params = names("/requests")
     filters = {"method", "path", "operation_id", "status", "request_id", "since"}
-    assert set(params) == filters | {"limit", "offset"}
+    assert set(params) == filters | {"limit", "offset", "format"}
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
     assert params["offset"]["schema"]["minimum"] == 0
     assert params["status"]["schema"] == {"type": "integer", "minimum": 100, "maximum": 599}

@@ -2,9 +2,10 @@
 them, checked against what every module of `mock_server` imports when it runs (its syntax tree:
 imports under `if TYPE_CHECKING:` are annotations only); and no production module past 400 lines.
 
-The block's lines are `subject  allowed…` (an indented line goes on with the one above). A subject is a module (`world`, `observe/recorder`) or a
-folder (`engine/`); a module follows the most specific line that names it or a folder holding it, and
-every module must be named by one. It may import the standard library, its own folder (a top-level
+The block's lines are `subject  allowed…` (an indented line goes on with the one above). A
+subject is a module (`world`, `observe/recorder`) or a folder (`engine/`); a module follows the most
+specific line that names it or a folder holding it, and every module must be named by one. It may
+import the standard library, its own folder (a top-level
 module: itself only), `mock_server.__version__`, and what its line allows: a module or package of the
 sandbox (`engine/seen`, `readiness`), every module of a folder (`core/`), a module of the kit
 (`contracts.spec`), a distribution's top-level name (`starlette`); `-` is nothing more, `*` anything.
@@ -19,6 +20,8 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SANDBOX = REPO / "mock_server"
@@ -145,7 +148,8 @@ def _violations(path: Path, rules: dict[str, frozenset[str]]) -> Iterator[str]:
 
 def test_every_module_imports_only_what_the_documented_rules_allow() -> None:
     rules = _rules()
-    modules = [path for path in sorted(SANDBOX.rglob("*.py")) if path != SANDBOX / "__init__.py"]  # the version
+    # the package's own __init__ holds its version only
+    modules = [path for path in sorted(SANDBOX.rglob("*.py")) if path != SANDBOX / "__init__.py"]
     offences = [v for path in modules for v in _violations(path, rules)]
     assert not offences, "imports docs/ARCHITECTURE.md does not allow:\n" + "\n".join(offences)
 
@@ -175,3 +179,23 @@ def test_no_production_module_is_past_400_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"modules past {MAX_LINES} lines (split them by job): {long}"
+
+
+def _files() -> set[str]:
+    folders = (*PRODUCTION, "tests", "benchmarks", "scripts", "examples")
+    return {str(path.relative_to(REPO)) for folder in folders for path in (REPO / folder).rglob("*.py")}
+
+
+@pytest.mark.parametrize("document", ["ARCHITECTURE.md", "SCALING.md"])
+def test_every_file_and_test_the_document_names_exists(document: str) -> None:
+    """A recipe that names a renamed module, or a test that is gone, fails here (a name is a path
+    ending a file of the repository, `a.py::test_b` a test function of such a file)."""
+    text = (REPO / "docs" / document).read_text(encoding="utf-8")
+    files = _files()
+    named = set(re.findall(r"`([\w/]+\.py)`", text)) | set(re.findall(r"([\w/]+\.py)::", text))
+    missing = [name for name in sorted(named) if not any(f == name or f.endswith("/" + name) for f in files)]
+    for name, function in sorted(set(re.findall(r"([\w/]+\.py)::(\w+)", text))):
+        holders = [REPO / file for file in files if file == name or file.endswith("/" + name)]
+        if holders and not any(f"def {function}(" in path.read_text(encoding="utf-8") for path in holders):
+            missing.append(f"{name}::{function}")
+    assert not missing, f"docs/{document} names what does not exist: {missing}"

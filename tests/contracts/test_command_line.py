@@ -60,8 +60,9 @@ def test_both_commands_refuse_a_taken_port_in_the_same_words(capsys: pytest.Capt
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         number = taken.getsockname()[1]
-        for main, argv in ((kit_cli.main, ["proxy", "--target", "http://127.0.0.1:9", "--port", str(number)]),
-                           (sandbox_cli.main, ["serve", "--clock", "manual", "--start-at", START_AT, "--port", str(number)])):
+        kit = ["proxy", "--target", "http://127.0.0.1:9", "--port", str(number)]
+        sandbox = ["serve", "--clock", "manual", "--start-at", START_AT, "--port", str(number)]
+        for main, argv in ((kit_cli.main, kit), (sandbox_cli.main, sandbox)):
             assert main(argv) == 2
             assert f"cannot listen on 127.0.0.1:{number}: " in capsys.readouterr().err
 

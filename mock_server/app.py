@@ -94,12 +94,12 @@ def create_app(
     settings: Settings | None = None,
     *,
     dialects: Sequence[DialectKind] = BUILT_IN,
-    dialect_hook: DialectHook | None = None,
 ) -> SandboxApp:
     """The sandbox app. `dialects`: the APIs it knows (their credentials name workspaces, served or
     not); it serves those `settings.dialects` names, and the control API."""
     settings = settings or Settings()
-    if settings.defects and dialect_hook is None:  # test-only code, loaded only when a defect is named
+    dialect_hook: DialectHook | None = None
+    if settings.defects:  # test-only code, loaded only when a defect is named
         from mock_server.testing.defects import defect_hook
 
         dialect_hook = defect_hook(settings.defects)

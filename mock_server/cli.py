@@ -168,16 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # StateFileMismatch, StoreUnusable, an unknown defect name: one sentence
         print(exc, file=sys.stderr)
         return 2
-    family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((listener.host, listener.port))
+        sock = command_line.bound_socket(listener.host, listener.port)
     except OSError as exc:
         print(f"cannot listen on {listener.host}:{listener.port}: {exc.strerror}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
     print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)
     # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
     # header scan cost every request a few microseconds. `--server-header` off: one header less.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from types import FrameType
 import uvicorn
 
 from contracts.bounded_heads import bounded_heads
+from contracts.command_line import bound_socket
 from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
@@ -102,10 +102,8 @@ def result_of(proxy: Proxy, elapsed: float) -> RunResult:
 def run_proxy(config: ProxyConfig) -> int:
     """Serve until SIGINT/SIGTERM; then write the reports. 0: no finding, 1: findings."""
     proxy = build(config)
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((config.host, config.port))
+        sock = bound_socket(config.host, config.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
     sock.listen(2048)  # connections wait in the backlog until uvicorn accepts: none is refused

@@ -16,12 +16,6 @@ Outcome = Literal["completed", "voicemail", "no_answer", "failed"]
 ErrorReason = Literal["busy", "invalid_number", "carrier_error"]
 RotationStrategy = Literal["random", "sequential", "round_robin"]
 
-RUNNING_STATUSES: frozenset[str] = frozenset({"scheduled", "active", "paused"})
-TERMINAL_CONTACT_STATUSES: frozenset[str] = frozenset(
-    {"completed", "voicemail", "no_answer", "failed", "cancelled"}
-)
-
-
 @dataclass(slots=True)
 class Agent:
     id: str

@@ -57,8 +57,8 @@ RANGE_BREAKING_OPERATIONS = ("create_batch_call", "update_batch_call")
 
 
 def defect_hook(defects: frozenset[str]) -> Callable[[Dialect, Sandbox], Dialect]:
-    """The app factory's dialect hook that switches on the named defects (`create_app(settings,
-    dialect_hook=defect_hook(names))`). Zudu's defects are the names starting with `zudu_`."""
+    """What wraps each served dialect to switch on the named defects (`create_app` applies it when
+    `Settings.defects` names one). Zudu's defects are the names starting with `zudu_`."""
     unknown = sorted(defects - set(DEFECTS) - set(ZUDU_DEFECTS))
     if unknown:
         raise ValueError(f"unknown defects {unknown}; known: {sorted({*DEFECTS, *ZUDU_DEFECTS})}")

@@ -257,7 +257,7 @@ class Node(Replica):
         entry: Entry | None = None
         if journaled(method, trace) or trace.reset:
             assert trace.request_id is not None
-            entry = Entry(trace.wall, trace.at, catch_up, method, scope["path"],
+            entry = Entry(trace.wall, trace.at, catch_up, method, request_path(scope),
                           scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id,
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
@@ -282,7 +282,8 @@ class Node(Replica):
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
             if gone is not None and status == 204:
-                await shared_log.forget_stream(db, generation, gone, trace.wall, method, scope["path"])
+                await shared_log.forget_stream(db, generation, gone, trace.wall, method,
+                                              request_path(scope))
             clears = kind.journal == "clears"
             if entry is not None and (clears or trace.world_reset):  # the journal starts again
                 await shared_log.clear_exchanges(db, generation, stream)

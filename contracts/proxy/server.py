@@ -33,16 +33,15 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from contracts.body import BoundedBody, Cut
 from contracts.curl import Redaction, curl_command, redact_url
 from contracts.dialects import credential_headers
 from contracts.exchange import TargetExchange
 from contracts.proxy.har_file import HarRecording
 from contracts.proxy.observer import Forwarded, Observations
 from contracts.proxy.wire import (
-    KEEP_LIMIT,
     Copy,
     CopyBudget,
+    decoded_for_checks,
     end_to_end,
     has_body,
     sendable,
@@ -314,7 +313,7 @@ class Proxy:
     def _observe(self, flight: _InFlight, response: httpx.Response, elapsed_ms: float) -> None:
         try:
             encoding = response.headers.get("content-encoding", "")
-            content, cut, unchecked = _decoded(encoding, flight.answered.content())
+            content, cut, unchecked = decoded_for_checks(encoding, flight.answered.content())
             body = flight.sent.content()
             sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in flight.headers]
             curl = curl_command(flight.method, flight.url, sent, body, self.redaction, max_body=MAX_CURL_BODY)
@@ -374,37 +373,6 @@ class Proxy:
 
 class _NoTurn(Exception):
     """No upload turn came within the client timeout."""
-
-
-def _decoded(encoding: str, raw: bytes | None) -> tuple[bytes, str, str]:
-    """(the body the checks see, why it is a finding that it could not be read, why it is not checked)."""
-    if raw is None:
-        return b"", "", f"is over {KEEP_LIMIT // 1024} KiB (or the copy budget was used up)"
-    body = BoundedBody(encoding, KEEP_LIMIT)
-    body.feed(raw)
-    content = body.finish()
-    if body.cut == Cut.BROKEN:
-        return content, body.reason, ""
-    if body.cut == Cut.TOO_LARGE:
-        return b"", "", f"decodes to over {KEEP_LIMIT // 1024} KiB"
-    if body.cut == Cut.UNSUPPORTED:
-        return b"", "", f"is encoded with {_coding_named(encoding)}, not decoded here"
-    return content, "", ""
-
-
-# the registered codings the proxy does not decode: the count of answers not checked is kept by its
-# reason, and a target choosing any other Content-Encoding must not make a new reason per answer
-_REGISTERED_CODINGS = frozenset(
-    {"br", "zstd", "compress", "x-compress", "exi", "pack200-gzip", "aes128gcm", "dcb", "dcz"}
-)
-
-
-def _coding_named(encoding: str) -> str:
-    codings = [c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")]
-    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
-    if unknown and unknown[0] in _REGISTERED_CODINGS:
-        return repr(unknown[0])
-    return "a coding no registry names"
 
 
 async def _answer(send: Send, status: int, body: Any, close: bool = False) -> None:

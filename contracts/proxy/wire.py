@@ -11,7 +11,8 @@
   in a value) is not relayed: uvicorn would drop the client's connection instead.
 - Copies: what the checks see of a body is at most KEEP_LIMIT bytes of it, out of a budget shared by
   every exchange in flight or waiting for the checker (COPY_BUDGET), so that many large exchanges at
-  once cost at most that much memory; past either bound the exchange passes, unchecked.
+  once cost at most that much memory; past either bound the exchange passes, unchecked. What the
+  checks see of a kept body is it decoded (`decoded_for_checks`), or why it is not checked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+
+from contracts.body import BoundedBody, Cut
 
 KEEP_LIMIT = 1024 * 1024  # bytes of a body kept for the checks; larger ones pass but are not checked
 COPY_BUDGET = 128 * 1024 * 1024  # bytes of copies held at once, for every exchange together
@@ -128,3 +131,34 @@ class Copy:
         self.parts = []
         self.budget.give_back(self.held)
         self.held = 0
+
+
+def decoded_for_checks(encoding: str, raw: bytes | None) -> tuple[bytes, str, str]:
+    """(the body the checks see, why it is a finding that it could not be read, why it is not checked)."""
+    if raw is None:
+        return b"", "", f"is over {KEEP_LIMIT // 1024} KiB (or the copy budget was used up)"
+    body = BoundedBody(encoding, KEEP_LIMIT)
+    body.feed(raw)
+    content = body.finish()
+    if body.cut == Cut.BROKEN:
+        return content, body.reason, ""
+    if body.cut == Cut.TOO_LARGE:
+        return b"", "", f"decodes to over {KEEP_LIMIT // 1024} KiB"
+    if body.cut == Cut.UNSUPPORTED:
+        return b"", "", f"is encoded with {_coding_named(encoding)}, not decoded here"
+    return content, "", ""
+
+
+# the registered codings the proxy does not decode: the count of answers not checked is kept by its
+# reason, and a target choosing any other Content-Encoding must not make a new reason per answer
+_REGISTERED_CODINGS = frozenset(
+    {"br", "zstd", "compress", "x-compress", "exi", "pack200-gzip", "aes128gcm", "dcb", "dcz"}
+)
+
+
+def _coding_named(encoding: str) -> str:
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")]
+    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
+    if unknown and unknown[0] in _REGISTERED_CODINGS:
+        return repr(unknown[0])
+    return "a coding no registry names"

@@ -29,6 +29,9 @@ from contracts.errors import UsageError
 Headers = tuple[tuple[str, str], ...]
 
 
+# the bound of a HAR file the proxy writes (`--har-max-bytes`): past it exchanges are counted, not written
+HAR_FILE_MAX_BYTES = 512 * 1024 * 1024
+
 class HarError(UsageError):
     """A HAR file cannot be read or written; the message names the file and, if one, the entry."""
 

@@ -30,8 +30,9 @@ from contracts.command_line import bound_socket
 from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
+from contracts.har import HAR_FILE_MAX_BYTES
 from contracts.proxy.contract import Contract
-from contracts.proxy.har_file import DEFAULT_MAX_BYTES, HarRecording
+from contracts.proxy.har_file import HarRecording
 from contracts.proxy.observer import Observations
 from contracts.proxy.server import REPORT_PATH, Limits, Proxy
 from contracts.report import write_reports
@@ -75,7 +76,7 @@ class ProxyConfig:
     report_html: Path | None = None
     dialect: KitDialect | None = None  # the API's profile; None: the kit's profile the spec names
     har: Path | None = None
-    har_max_bytes: int = DEFAULT_MAX_BYTES
+    har_max_bytes: int = HAR_FILE_MAX_BYTES
 
 
 def build(config: ProxyConfig) -> Proxy:

@@ -17,14 +17,13 @@ from pathlib import Path
 
 from contracts import __version__
 from contracts.curl import Redaction, redact_header, redact_url
-from contracts.har import HarError, HarWriter, RecordedExchange
+from contracts.har import HAR_FILE_MAX_BYTES, HarError, HarWriter, RecordedExchange
 
 CREATOR = "batchcalls-contract proxy"
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
 class HarRecording:
-    def __init__(self, path: Path, redaction: Redaction, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, path: Path, redaction: Redaction, max_bytes: int = HAR_FILE_MAX_BYTES) -> None:
         self.path = path
         self.redaction = redaction
         self.error: str | None = None

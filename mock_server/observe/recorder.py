@@ -25,7 +25,7 @@ from mock_server.core.errors import Violation
 from mock_server.engine.kept import exact
 from mock_server.engine.router import request_path
 from mock_server.engine.scopes import RequestScope
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
+from mock_server.engine.seen import BODY_LIMIT, CROSS_SITE, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.request_journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
 from mock_server.store.base import Workspace
@@ -131,11 +131,13 @@ class Recorder:
                       duration_ms))
 
     def _named_world(self, scope: Scope) -> JournaledWorld | None:
-        """The world the request's credentials name (none without credentials, unless `anonymous`)."""
+        """The world the request's credentials name (none without credentials, unless `anonymous` and
+        the request is not from a page of another origin)."""
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])
         }
-        return self.sandbox.world_of(headers, anonymous=self.anonymous)
+        anonymous = self.anonymous and CROSS_SITE not in scope.get("state", {})
+        return self.sandbox.world_of(headers, anonymous=anonymous)
 
     def _journaled_control(self, scope: Scope) -> bool:
         """Whether a control request is journaled: not the journal's own, nor the whole sandbox's."""

@@ -1,7 +1,7 @@
 """HTTP throughput of the sandbox against a bare Starlette app and Prism, one run, same load client.
 
-    python benchmarks/http.py [--duration 10] [--connections 32] [--rounds 1] [--observers]
-                              [--growth 60] [--before PATH] [--no-prism]
+    python benchmarks/http.py [--duration 10] [--connections 32] [--rounds 1] [--growth 60]
+                              [--before PATH] [--no-prism]
 
 Needs `wrk` (Debian: apt-get install wrk). Each server runs pinned to CPU 0 and wrk to CPU 1 when
 the machine has two cores; Prism (`npx @stoplight/prism-cli`) is measured when npx is present.
@@ -10,10 +10,11 @@ Every server binds 127.0.0.1 on a port the OS picks; every run is bounded by --d
 The bare app answers the very bytes the sandbox answers (recorded from it first: see
 benchmarks/bare_app.py), so a ratio compares the work of answering, not the length of the answers.
 All servers run at once and each endpoint is measured on each server in turn, `--rounds` times
-(medians reported), so that ratios come from neighbouring runs on a shared machine. `--observers`
-adds the sandbox without its observers (`--quiet --journal-size 0`); `--before PATH` adds the
-sandbox of another checkout (a `git worktree` of an older commit), with the same flags;
-`--growth S` ends with a create run of S seconds on each sandbox (its state growing all along).
+(medians reported), so that ratios come from neighbouring runs on a shared machine. The sandbox runs
+twice: with its default flags (request journal and access log on) and without its observers
+(`--quiet --journal-size 0`), to show what they cost; `--before PATH` adds the sandbox of another
+checkout (`git archive main | tar -x -C DIR` of an older commit), with the same flags; `--growth S` ends
+with a create run of S seconds on each sandbox (its state growing all along).
 """
 
 from __future__ import annotations
@@ -204,9 +205,8 @@ def main() -> int:
     args.add_argument("--connections", type=int, default=32)
     args.add_argument("--rounds", type=int, default=1, help="runs of each endpoint on each server (median)")
     args.add_argument("--no-prism", action="store_true")
-    args.add_argument("--observers", action="store_true",
-                      help="also measure the sandbox with --quiet --journal-size 0 (no access log, no "
-                           "request journal), to show what those cost")
+    # measured always now: the flag of older runs (docs/performance.md) is accepted and does nothing
+    args.add_argument("--observers", action="store_true", help=argparse.SUPPRESS)
     args.add_argument("--before", type=Path, help="also measure the sandbox of this checkout")
     args.add_argument("--growth", type=int, default=0,
                       help="then a create run of this many seconds on each sandbox (default: none)")
@@ -214,9 +214,8 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
-    sandboxes: dict[str, tuple[Path, list[str]]] = {"sandbox": (ROOT, [])}
-    if opts.observers:
-        sandboxes["sandbox, no log"] = (ROOT, ["--quiet", "--journal-size", "0"])
+    sandboxes: dict[str, tuple[Path, list[str]]] = {
+        "sandbox": (ROOT, []), "sandbox, no log": (ROOT, ["--quiet", "--journal-size", "0"])}
     if opts.before is not None:
         for name, (_, flags) in list(sandboxes.items()):
             sandboxes[f"before: {name}"] = (opts.before.resolve(), flags)

@@ -66,41 +66,44 @@ class AccessLog:
         self._queued_bytes = 0
         self._taken_bytes = 0
         self._reported_dropped = 0
-        self._wake = threading.Event()
         self._closing = threading.Event()
         self._writer_lock = threading.Lock()  # whether a writer runs, decided under it
         self._writing = threading.Lock()  # one batch taken and written at a time
         self._writer: threading.Thread | None = None
 
     def note(self, fields: Fields) -> None:
-        """Log one request: queue its fields (the writer thread formats and writes them)."""
+        """Log one request: queue its fields (the writer thread formats and writes them). No signal
+        to the writer: it looks every FLUSH_SECONDS (a wake-up per request cost more than the line)."""
         size = LINE_BYTES + len(fields[3]) + len(fields[4])
         if self._queued_bytes + size - self._taken_bytes > self.max_pending_bytes:
             self.dropped += 1
             return
         self._queued_bytes += size
-        queue = self._queue
-        queue.append(fields)
-        if len(queue) == 1:  # the writer may be waiting for a first line, or gone
+        self._queue.append(fields)
+        if self._writer is None:  # (read after the append: see `_run`)
             with self._writer_lock:
                 if self._writer is None:
                     self._writer = threading.Thread(target=self._run, name="access-log", daemon=True)
                     self._writer.start()
-                else:
-                    self._wake.set()
 
     def _run(self) -> None:
         queue = self._queue
+        idle = 0.0
         while True:
-            if not queue:
-                self._wake.wait(IDLE_SECONDS)
-            with self._writer_lock:
-                self._wake.clear()
-                if not queue:  # idle: `note` starts another writer when a line comes
+            closing = self._closing.wait(FLUSH_SECONDS)  # lines gather, to be written together
+            if queue or self.dropped != self._reported_dropped:
+                self.flush()
+                idle = 0.0
+                continue
+            idle += FLUSH_SECONDS
+            if closing or idle >= IDLE_SECONDS:
+                with self._writer_lock:
                     self._writer = None
-                    return
-            self._closing.wait(FLUSH_SECONDS)  # lines gather, to be written together
-            self.flush()
+                # a line queued after the look above whose `note` still saw this writer: carry on
+                with self._writer_lock:
+                    if not queue or self._writer is not None:
+                        return
+                    self._writer = threading.current_thread()
 
     def flush(self) -> None:
         """Format and write every line queued (the writer's work; `close` does it a last time)."""
@@ -123,9 +126,7 @@ class AccessLog:
     def close(self) -> None:
         """Write every line queued, before a clean exit (the writer ends)."""
         self._closing.set()
-        with self._writer_lock:
-            writer = self._writer
-            self._wake.set()
+        writer = self._writer
         if writer is not None:
             writer.join(CLOSE_SECONDS)
             if writer.is_alive():  # stuck on a stream that takes nothing: the lines cannot go

@@ -55,7 +55,8 @@ class AccessLog:
         # looked up per write: a test runner may swap sys.stderr after the app is built
         self.stream = stream
         self.max_pending_bytes = max_pending_bytes
-        self.dropped = 0  # lines dropped because the stream did not keep up
+        self.dropped = 0  # lines dropped because the stream did not keep up (counted by `note`)
+        self.lost = 0  # lines a write failed to write (counted by the writer)
         self._second = -1
         self._second_text = ""
         self._durations: dict[int, str] = {}  # hundredths of a ms -> their text
@@ -73,7 +74,8 @@ class AccessLog:
 
     def note(self, fields: Fields) -> None:
         """Log one request: queue its fields (the writer thread formats and writes them). No signal
-        to the writer: it looks every FLUSH_SECONDS (a wake-up per request cost more than the line)."""
+        to the writer: it looks every FLUSH_SECONDS (waking it whenever the queue had emptied cost,
+        requests one at a time, more than formatting the line)."""
         size = LINE_BYTES + len(fields[3]) + len(fields[4])
         if self._queued_bytes + size - self._taken_bytes > self.max_pending_bytes:
             self.dropped += 1
@@ -119,9 +121,12 @@ class AccessLog:
             if dropped != self._reported_dropped:
                 lines.append(self.dropped_line(dropped - self._reported_dropped))
                 self._reported_dropped = dropped
-            stream = self.stream()
-            stream.write("\n".join(lines) + "\n")
-            stream.flush()
+            try:
+                stream = self.stream()
+                stream.write("\n".join(lines) + "\n")
+                stream.flush()
+            except (OSError, ValueError):  # a stream closed or gone (the process ending without
+                self.lost += len(taken)  # `close`): counted, not a thread's traceback
 
     def close(self) -> None:
         """Write every line queued, before a clean exit (the writer ends)."""

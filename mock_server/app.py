@@ -187,7 +187,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if log is not None:
-                log.flush()  # the last lines, not left waiting for a timer that will not run
+                log.close()  # the last lines, written before the process exits
             if persistence is not None:
                 persistence.close()
             if node is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -13,7 +12,7 @@ from typing import Annotated, Literal, NoReturn
 
 from contracts import command_line
 from contracts.bounded_heads import bounded_heads
-from mock_server import flags, hosting_flags, impact_command, readiness_command
+from mock_server import flags, heap, hosting_flags, impact_command, readiness_command
 from mock_server.engine.hosts import is_loopback
 from mock_server.fixtures import fixture_ids
 from mock_server.flags import Flag
@@ -114,12 +113,10 @@ def clock_lines(settings: Settings, wall_now: float) -> list[str]:
 
 
 def tune_garbage_collector() -> None:
-    """The sandbox keeps every batch and contact in memory: with the default thresholds, full
-    collections over that growing heap stall requests (POST p99 95 ms → 18 ms with these, measured
-    with benchmarks/http.py). Start-up objects are frozen out of collections altogether."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    """The sandbox keeps every batch and contact in memory: with the default thresholds, collections
+    over that growing heap stall requests. `mock_server.heap` freezes the start-up heap and what
+    survives each young collection (measured with benchmarks/http.py --growth)."""
+    heap.install()
 
 
 def _refusal(settings: Settings) -> str | None:

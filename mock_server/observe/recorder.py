@@ -109,8 +109,11 @@ class Recorder:
                         # journal of them took 9 times the memory it counted, a fresh page a request
                         response_body = exact(response_body)
                     response_size = len(response_body)
-                request_headers = scope["headers"]
-                response_headers = seen.response_headers or ()
+                # tuples, not the server's lists: an entry of atoms and tuples of atoms leaves the
+                # garbage collector's lists at its first collection, instead of being traversed by
+                # every young collection for as long as the journal keeps it
+                request_headers = tuple(scope["headers"])
+                response_headers = tuple(seen.response_headers or ())
                 query: bytes = scope["query_string"]
                 size = (ENTRY_OVERHEAD + len(path) + len(query) + seen.header_bytes + len(request_body)
                         + response_size + FIELD_OVERHEAD * len(request_headers)

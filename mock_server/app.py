@@ -156,7 +156,7 @@ def create_app(
         *console_routes(),
     ]
 
-    log = None if settings.quiet else AccessLog(settings.log_format)
+    log = None if settings.quiet else AccessLog(settings.log_format, threaded=settings.access_log_thread)
     # the request journal and the access log; nothing to observe: not even the cost of looking
     recorder = None
     if log is not None or settings.journal_size:

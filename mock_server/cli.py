@@ -79,7 +79,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     send webhooks to private networks when that is loopback."""
     given = flags.values(Settings, args)
     given["allow_private_webhooks"] = given["allow_private_webhooks"] or is_loopback(args.host)
-    return Settings(**given, listen_host=args.host)
+    return Settings(**given, listen_host=args.host, access_log_thread=True)
 
 
 def banner(base_url: str, settings: Settings, wall_now: float) -> str:

@@ -138,6 +138,10 @@ class Settings:
     # embedded in a process, reached by no network of its own: every Host is answered), and the
     # names it is reached by besides loopback's (`--allowed-host`)
     listen_host: str | None = None  # `serve --host`
+    # `serve`'s access log is written by a thread of its own (a stream that does not keep up never
+    # blocks a request); an app embedded in a process (tests, the pytest fixture) writes each line as
+    # its request ends, where the test that made it captures it
+    access_log_thread: bool = False
     allowed_hosts: Annotated[tuple[str, ...], Flag(
         "--allowed-host", "a name the sandbox is reached by (any port), besides loopback's; repeatable. "
         "Any other `Host` is `421` ([browsers and hosts](#browsers-hosts-and-bounds))",

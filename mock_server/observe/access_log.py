@@ -10,7 +10,8 @@ Off the request path: a request only appends its fields to a queue; a writer thr
 lines and writes them, together, about every 50 ms. A stream that does not keep up (a full pipe)
 never blocks a request: the queue holds at most MAX_PENDING_BYTES (the client's text counted whole),
 past that lines are dropped and counted (`dropped`), and the next write says how many. `close()`
-writes every line queued before a clean exit.
+writes every line queued before a clean exit. (That is `serve`'s log; an app embedded in a process,
+`threaded=False`, writes each line as its request ends, where the test that sent it captures it.)
 
 What comes from the client (the method and the path, decoded) cannot split or forge a line: in text,
 everything but printable ASCII is escaped (a newline is written `\n`, a space `\x20`, `é` `\xe9`, a
@@ -50,8 +51,10 @@ Fields = tuple[float, str, "str | None", str, str, "str | None", int, float]
 
 class AccessLog:
     def __init__(self, fmt: LogFormat = "text", stream: Callable[[], TextIO] = lambda: sys.stderr,
-                 max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
+                 max_pending_bytes: int = MAX_PENDING_BYTES, threaded: bool = True) -> None:
+        """`threaded`: lines written by a writer thread; else each as its request ends."""
         self.format = fmt
+        self.threaded = threaded
         # looked up per write: a test runner may swap sys.stderr after the app is built
         self.stream = stream
         self.max_pending_bytes = max_pending_bytes
@@ -82,6 +85,9 @@ class AccessLog:
             return
         self._queued_bytes += size
         self._queue.append(fields)
+        if not self.threaded:
+            self.flush()
+            return
         if self._writer is None:  # (read after the append: see `_run`)
             with self._writer_lock:
                 if self._writer is None:

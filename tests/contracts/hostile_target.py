@@ -177,11 +177,15 @@ async def gigabyte(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def endless(scope: Scope, receive: Receive, send: Send) -> None:
-    """200 and a chunked body that never ends, sent as fast as it is read."""
+    """200 and a chunked body that never ends: 4 times the kit's bound sent as fast as it is read,
+    then nothing more, never the end. (Sending for ever spun this server's loop once the client had
+    gone, uvicorn dropping each send at once: the target stopped answering anything else.)"""
     await _start(send, [(b"content-type", b"application/json")])
     chunk = b" " * 65_536
-    while True:
+    for _ in range(4 * 8 * 1024 * 1024 // len(chunk)):
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await asyncio.sleep(0)
+    await asyncio.Event().wait()
 
 
 async def trickle(scope: Scope, receive: Receive, send: Send) -> None:

@@ -33,6 +33,7 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
     class BoundedHeadsProtocol(HttpToolsProtocol):
         _head_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
+        _refused = False  # a head went past max_bytes: nothing more of this connection is run
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -50,9 +51,20 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
             if self._within(len(name) + len(value)):
                 super().on_header(name, value)
 
+        # httptools parses on to the end of what it was handed: once a head is refused, no callback
+        # may start the request it began (a DELETE after its 431 ran, its last headers dropped)
         def on_headers_complete(self) -> None:
             self._stop_waiting()
-            super().on_headers_complete()
+            if not self._refused:
+                super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if not self._refused:
+                super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -65,8 +77,9 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
 
         def _within(self, size: int) -> bool:
             self._head_bytes += size
-            if self._head_bytes <= max_bytes:
+            if self._head_bytes <= max_bytes and not self._refused:
                 return True
+            self._refused = True
             if not self.transport.is_closing():
                 self.transport.write(TOO_LARGE)
                 self.transport.close()

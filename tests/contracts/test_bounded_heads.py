@@ -91,3 +91,25 @@ def test_the_proxy_gives_a_head_its_client_timeout(sandbox: str) -> None:
         conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         assert closed_after(conn) < DEADLINE + 5
         assert httpx.get(f"{url}/_mock/health").status_code == 200
+
+
+def test_a_request_whose_head_is_refused_is_never_run(sandbox: str) -> None:
+    """Its credentials first, then a header past the bound: the 431 is all that happens (httptools
+    parsed on to the end of the head, and the request ran without its last headers)."""
+    with httpx.Client(base_url=sandbox) as client:
+        created = client.post("/api/public/v1/batch-calls", headers=AUTH,
+                              json={"name": "kept", "agent_id": "agt_sandbox_ready"})
+        assert created.status_code == 201, created.text
+        batch = created.json()["data"]["id"]
+        conn = connect(sandbox)
+        head = f"DELETE /api/public/v1/batch-calls/{batch} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        head += f"Authorization: {AUTH['Authorization']}\r\n"
+        head += "X-Filler: " + "a" * (MAX_HEAD_BYTES + 100) + "\r\n\r\n"
+        with conn:
+            try:
+                conn.sendall(head.encode())
+                while conn.recv(65536):
+                    pass
+            except (ConnectionResetError, BrokenPipeError):
+                pass
+        assert client.get(f"/api/public/v1/batch-calls/{batch}", headers=AUTH).status_code == 200

@@ -10,7 +10,8 @@ connection opened, or the previous answer ended), or the connection is closed wi
 and past `max_bytes` of request target and header fields it is answered a bare 431 and closed,
 before it is read on. (Under that size the sandbox answers its own documented 431 for heads over
 its header limits, `mock_server/engine/header_limits.py`.) A request whose head arrived is not
-timed here: its body and its answer have bounds of their own.
+timed here, but for its body when `body_seconds` is given (`serve`: three times the head's
+deadline); its answer has bounds of its own.
 """
 
 from __future__ import annotations
@@ -26,14 +27,19 @@ TOO_LARGE = (
 )
 
 
-def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpToolsProtocol]:
+def bounded_heads(
+    seconds: float, max_bytes: int = MAX_HEAD_BYTES, body_seconds: float | None = None
+) -> type[HttpToolsProtocol]:
     """The httptools protocol (uvicorn's, with uvicorn[standard]) with its request heads bounded:
-    complete within `seconds`, at most `max_bytes` of target and fields."""
+    complete within `seconds`, at most `max_bytes` of target and fields; and, with `body_seconds`,
+    each request's body complete within that long after its head (else the connection is closed:
+    a body sent a byte at a time held its connection for good)."""
 
     class BoundedHeadsProtocol(HttpToolsProtocol):
         _head_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
         _refused = False  # a head went past max_bytes: nothing more of this connection is run
+        _body_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -57,12 +63,15 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
             self._stop_waiting()
             if not self._refused:
                 super().on_headers_complete()
+                if body_seconds is not None:
+                    self._body_timer = self.loop.call_later(body_seconds, self._body_late)
 
         def on_body(self, body: bytes) -> None:
             if not self._refused:
                 super().on_body(body)
 
         def on_message_complete(self) -> None:
+            self._body_done()
             if not self._refused:
                 super().on_message_complete()
 
@@ -73,6 +82,7 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._stop_waiting()
+            self._body_done()
             super().connection_lost(exc)
 
         def _within(self, size: int) -> bool:
@@ -93,6 +103,16 @@ def bounded_heads(seconds: float, max_bytes: int = MAX_HEAD_BYTES) -> type[HttpT
             if self._head_timer is not None:
                 self._head_timer.cancel()
                 self._head_timer = None
+
+        def _body_done(self) -> None:
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
+
+        def _body_late(self) -> None:
+            self._body_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
 
         def _head_late(self) -> None:
             self._head_timer = None

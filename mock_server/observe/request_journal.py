@@ -268,6 +268,10 @@ def body_json(raw: bytes | Unencoded) -> Any:
     if not raw:
         return None
     try:
-        return redacted(orjson.loads(raw))
-    except (orjson.JSONDecodeError, RecursionError):
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return raw.decode("utf-8", errors="replace")
+    try:
+        return redacted(value)
+    except RecursionError:  # JSON nested too deep to walk: its credentials cannot be hidden
+        return f"(not shown: {len(raw)} bytes of JSON nested too deeply for its credentials to be redacted)"

@@ -113,3 +113,21 @@ def test_a_request_whose_head_is_refused_is_never_run(sandbox: str) -> None:
             except (ConnectionResetError, BrokenPipeError):
                 pass
         assert client.get(f"/api/public/v1/batch-calls/{batch}", headers=AUTH).status_code == 200
+
+
+def test_a_body_sent_a_byte_at_a_time_closes_its_connection(sandbox: str) -> None:
+    """A key holder's body, a byte every tenth of a second for ever: closed three deadlines after
+    its head, where it held its connection for good."""
+    conn = connect(sandbox)
+    head = "POST /api/public/v1/batch-calls HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += f"Authorization: {AUTH['Authorization']}"
+    conn.sendall((head + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode())
+    started = time.monotonic()
+    with conn:
+        try:
+            while time.monotonic() - started < 3 * DEADLINE + 5:
+                conn.sendall(b" ")
+                time.sleep(0.1)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    assert time.monotonic() - started < 3 * DEADLINE + 5

@@ -160,3 +160,11 @@ def test_a_long_body_is_redacted_before_it_is_cut() -> None:
         assert secret not in note and note.startswith("(not kept: ") and str(len(unreadable)) in note
     shown = body_json(body)  # kept whole (an answer read back from --store): cut when read, redacted first
     assert shown.startswith('{"items":[{"api_key":"…cdef"}]') and secret not in shown
+
+
+def test_json_too_deep_to_redact_is_not_shown() -> None:
+    """900 levels parse (orjson allows 1,024) but are too deep to walk: shown as sent, the credentials
+    beside them were in clear."""
+    deep = b'{"api_key": "sk_test_0a1b2c3d4e5f", "x": ' + b"[" * 900 + b"]" * 900 + b"}"
+    shown = body_json(deep)
+    assert isinstance(shown, str) and "nested too deeply" in shown and "sk_test" not in shown

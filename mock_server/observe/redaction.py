@@ -31,7 +31,7 @@ HTTP_CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
 REDACTED_FIELDS = frozenset({
     "apikey", "apisecret", "webhooksecret", "secret", "admintoken", "password", "passwd", "token",
     "accesstoken", "refreshtoken", "idtoken", "authtoken", "clientsecret", "privatekey", "authorization",
-    "sessionid", "cookie",
+    "sessionid", "cookie", "otp",
 })
 _SEPARATORS = str.maketrans("", "", "_-")
 # an authentication scheme (RFC 9110 §11.1: a token; never holds `=` or `;`, which a cookie does)
@@ -43,7 +43,7 @@ _SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters 
 _CREDENTIAL_STEMS = ("token", "secret", "passw", "apikey", "auth", "credential", "signature", "session",
                      "cookie", "jwt", "bearer", "hmac")
 # ...or has one of these as a word of its own (`api_key`, `privateKey`, `sig`; not `monkey`)
-_CREDENTIAL_WORDS = frozenset({"key", "sig", "pwd", "otp"})
+_CREDENTIAL_WORDS = frozenset({"key", "sig", "pwd", "otp", "pass"})
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
@@ -117,11 +117,13 @@ def redacted(value: Any) -> Any:
 
 def _shown(key: Any, item: Any) -> Any:
     """An item of a dict (under `key`) or of a list (at index `key`), redacted if need be."""
+    credential = isinstance(key, str) and key.lower().translate(_SEPARATORS) in REDACTED_FIELDS
     if not isinstance(item, str):
-        return redacted(item)
-    if isinstance(key, str) and key.lower().translate(_SEPARATORS) in REDACTED_FIELDS:
+        # a credential given as a number, a list or an object: hidden whole
+        return "…" if credential and item is not None else redacted(item)
+    if credential:
         return redact(item)
-    if item.startswith(("http://", "https://", "HTTP://", "HTTPS://")) or (
+    if item[:8].lower().startswith(("http://", "https://")) or (
         isinstance(key, str) and (key == "url" or key.endswith("_url"))
     ):
         return redact_url(item)

@@ -82,3 +82,16 @@ def test_credential_fields_in_any_spelling_and_urls_under_any_field() -> None:
     assert shown["token"] == shown["Client-Secret"] == "…cdef"
     assert shown["callback"] == "https://h.example/cb?token=…abcd"
     assert (shown["name"], shown["keyword"]) == ("key rotation", "k")
+
+
+def test_credentials_that_are_not_text_and_urls_in_any_case() -> None:
+    body = {
+        "password": ["hunter2-long-enough"], "token": {"v": "0123456789abcdef"},
+        "api_key": 123456789012345678,
+        "cb": "Https://user:p4ssw0rd-long-enough@h.example/", "variables": {"otp": "123456"}, "secret": None,
+    }
+    shown = redacted(body)
+    assert shown["password"] == shown["token"] == shown["api_key"] == "…"
+    assert shown["cb"] == "https://user:…ough@h.example/" and shown["variables"]["otp"] == "…"
+    assert shown["secret"] is None
+    assert names_a_credential("pass") and not names_a_credential("passenger")

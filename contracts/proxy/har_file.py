@@ -4,7 +4,9 @@
 Bounded: the file stops growing at `max_bytes` (the entries past it are counted, not written; the
 file stays a whole HAR document), and each body is the copy the checks keep (up to 1 MiB; a larger
 one is left out, `_body_omitted` says so). Credentials are written as the reproductions write them:
-`Authorization: Bearer $BATCHCALLS_API_KEY`, credential query parameters likewise. Bodies are
+`Authorization: Bearer $BATCHCALLS_API_KEY`, credential query parameters likewise; then whatever
+the sandbox's journal hides (`contracts/redaction.py`: credential fields of JSON bodies, in any
+spelling, and credential parameters of every URL) is hidden the same way. A body that is not JSON is
 written as sent. A file that cannot be written stops the recording, never the proxy.
 """
 
@@ -15,7 +17,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from contracts import __version__
+import orjson
+
+from contracts import __version__, redaction
 from contracts.curl import Redaction, redact_header, redact_url
 from contracts.har import HAR_FILE_MAX_BYTES, HarError, HarWriter, RecordedExchange
 
@@ -50,12 +54,12 @@ class HarRecording:
         omitted = [side for side, body in bodies if body is None]
         exchange = RecordedExchange(
             method=method,
-            url=redact_url(url, self.redaction),
+            url=redaction.redact_url(redact_url(url, self.redaction)),
             request_headers=self._headers(request_headers),
-            request_body=request_body or None,
+            request_body=_redacted(request_body) or None,
             status=status,
             response_headers=self._headers(response_headers),
-            response_body=response_body,
+            response_body=_redacted(response_body),
             started=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             time_ms=round(elapsed_ms, 3),
         )
@@ -88,3 +92,18 @@ class HarRecording:
         if skipped:
             line += f"; {skipped} more not written: the file reached --har-max-bytes"
         return line + ")" + (f"; recording stopped: {self.error}" if self.error else "")
+
+
+def _redacted(body: bytes | None) -> bytes | None:
+    """A JSON body with its credential fields hidden (as the sandbox's journal hides them); any
+    other body as it is."""
+    if not body:
+        return body
+    try:
+        value = orjson.loads(body)
+        shown = redaction.redacted(value)
+    except orjson.JSONDecodeError:
+        return body
+    except RecursionError:  # too deep to walk: its credentials cannot be hidden
+        return b"(not kept: JSON nested too deeply for its credentials to be redacted)"
+    return body if shown is value else orjson.dumps(shown)

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from contracts.redaction import HTTP_CREDENTIALS
 from mock_server.control import (  # noqa: F401 - handlers
     envelopes,
     files,
@@ -39,7 +40,6 @@ from mock_server.engine.context import Handler, Reply, TurnHandler
 from mock_server.engine.credentials import CredentialScheme, hidden_headers
 from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
-from mock_server.observe.redaction import HTTP_CREDENTIALS
 from mock_server.sandbox import Sandbox
 from mock_server.web.console import console_page
 from mock_server.world import WorkspaceWorld

@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from contracts.redaction import redact, redact_query, redacted
 from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
 from mock_server.engine.router import PathTable
 from mock_server.engine.seen import BODY_LIMIT, Unencoded
-from mock_server.observe.redaction import redact, redact_query, redacted
 
 __all__ = ["BODY_LIMIT", "Exchange", "Filters", "Journal", "body_json", "cut", "entry_json", "redact"]
 

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "contracts"
 # top to bottom, as the architecture's diagram lists them (a prefix names a package's modules)
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "exchange", "results", "config", "curl", "safe_text", "body", "integer_formats",
+    ("errors", "exchange", "results", "config", "curl", "safe_text", "body", "integer_formats", "redaction",
      "bounded_heads"),
     ("command_line",),
     ("har", "report"),

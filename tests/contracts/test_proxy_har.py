@@ -76,3 +76,18 @@ def test_the_har_file_stops_growing_at_its_bound_and_stays_whole(tmp_path: Path)
     )
     with pytest.raises(HarError, match="cannot write"):  # the command's one sentence, exit 2
         HarRecording(tmp_path, Redaction())
+
+
+def test_the_har_file_hides_what_the_sandboxs_journal_hides(tmp_path: Path) -> None:
+    """A webhook's secret in a body, credential parameters the reproductions do not name, a
+    workspace's keys in an answer: hidden as the journal hides them (they were written in clear)."""
+    har = tmp_path / "proxy.har"
+    secret, signed = "whsec_proxy_har_0123456789", "sig_value_0123456789abcdef"
+    with serve(hostile.sandbox()) as origin, proxy(origin, "--har", str(har)) as (url, _):
+        hook = {"url": f"https://hooks.example.org/x?signature={signed}", "secret": secret}
+        assert httpx.put(f"{url}/_mock/webhooks", json=hook, headers=AUTH, timeout=10).status_code == 200
+        query = {"client_secret": signed, "password": signed}
+        httpx.get(f"{url}{API}/batch-calls", params=query, headers=AUTH, timeout=10)
+    text = har.read_text(encoding="utf-8")
+    assert secret not in text and signed not in text
+    assert len(list(read_har(har))) == 2

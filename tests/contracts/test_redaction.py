@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.observe.redaction import names_a_credential, redact, redact_query, redact_url, redacted
+from contracts.redaction import names_a_credential, redact, redact_query, redact_url, redacted
 
 
 @pytest.mark.parametrize(

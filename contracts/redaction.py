@@ -36,6 +36,8 @@ REDACTED_FIELDS = frozenset({
 _SEPARATORS = str.maketrans("", "", "_-")
 # an authentication scheme (RFC 9110 §11.1: a token; never holds `=` or `;`, which a cookie does)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^`|~-]*")
+# a shell variable's name, which the kit's reproductions write in a credential's place: not a secret
+_VARIABLE = re.compile(r"\$[A-Z_][A-Z0-9_]*")
 _KEPT_CHARACTERS = 4
 _SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters would give much away
 
@@ -50,6 +52,8 @@ _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 def redact(value: str) -> str:
     """`Bearer sk_test_0a1b2c3d` → `Bearer …2c3d`: the scheme, if any, and the last 4 characters.
     Only `scheme credential` shows its first word; any other value (a cookie, words) shows none."""
+    if _VARIABLE.fullmatch(value):
+        return value
     parts = value.split()
     scheme = parts[0] if len(parts) == 2 and _SCHEME.fullmatch(parts[0]) else ""
     secret = parts[-1] if scheme else value.strip()

@@ -53,16 +53,20 @@ def recorded(entry: Mapping[str, Any], origin: str) -> RecordedExchange:
     )
 
 
-def har_page(entries: Iterable[Mapping[str, Any]], origin: str, total: int, dropped: int) -> dict[str, Any]:
-    """A page of journal entries (newest first, as the list pages them) as one HAR 1.2 document,
-    oldest first as HAR lists them; `log._total` and `log._dropped` are the list's `total` and
-    `dropped`, and each entry names its request, workspace and operation (`_request_id`…)."""
-    found = []
-    for entry in entries:
-        shown = har_entry(recorded(entry, origin))
-        shown["_request_id"] = entry["request_id"]
-        shown["_workspace_id"] = entry["workspace_id"]
-        shown["_operation_id"] = entry["operation_id"]
-        found.append(shown)
+def har_page_entry(entry: Mapping[str, Any], origin: str) -> orjson.Fragment:
+    """One journal entry (as `entry_json` shows it) as a HAR entry, encoded (a turn's work of a
+    page: `har_page` only gathers them); it names its request, workspace and operation
+    (`_request_id`…)."""
+    shown = har_entry(recorded(entry, origin))
+    shown["_request_id"] = entry["request_id"]
+    shown["_workspace_id"] = entry["workspace_id"]
+    shown["_operation_id"] = entry["operation_id"]
+    return orjson.Fragment(orjson.dumps(shown))
+
+
+def har_page(entries: Iterable[orjson.Fragment], total: int, dropped: int) -> dict[str, Any]:
+    """A page of HAR entries (newest first, as the list pages them) as one HAR 1.2 document, oldest
+    first as HAR lists them; `log._total` and `log._dropped` are the list's `total` and `dropped`."""
+    found: list[Any] = list(entries)
     found.reverse()
     return har_log(found, CREATOR, __version__, _total=total, _dropped=dropped)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import orjson
 
-from mock_server.control.journal_har import har_page
+from mock_server.control.journal_har import har_page, har_page_entry
 from mock_server.control.operations import operation
 from mock_server.core.errors import NotFound
 from mock_server.core.timefmt import parse_timestamp
@@ -48,9 +48,9 @@ async def _page(ctx: Context, world: WorkspaceWorld) -> Reply:
     entries, total = matching[offset : offset + ctx.params["limit"]], len(matching)
     hidden = ctx.dialect.hidden_headers
     if ctx.params.get("format") == "har":  # URLs at the sandbox as this reader reached it
-        shown = await map_in_turns(entries, lambda entry: entry_json(entry, hidden))
-        return Reply(200, har_page(shown, f"http://{ctx.headers.get('host', 'localhost')}", total,
-                                   journal.dropped))
+        origin = f"http://{ctx.headers.get('host', 'localhost')}"
+        shown = await map_in_turns(entries, lambda entry: har_page_entry(entry_json(entry, hidden), origin))
+        return Reply(200, har_page(shown, total, journal.dropped))
 
     def encoded(entry: Exchange) -> orjson.Fragment:  # encoded here, a turn's work, not all at the end
         return orjson.Fragment(orjson.dumps(entry_json(entry, hidden)))

@@ -48,6 +48,7 @@ async def quiet_during(long_read: str, tenant: dict[str, str], started: asyncio.
 
 LONG_READS = [  # the read, and the module and function of the work it does an item at a time
     ("/_mock/requests?limit=1000", journal_ops, "entry_json"),
+    ("/_mock/requests?limit=1000&format=har", journal_ops, "har_page_entry"),
     ("/_mock/readiness?format=md", readiness_session, "graded_exchange"),
     ("/_mock/webhooks/deliveries", world_ops, "delivery_json"),
     ("/_mock/workspaces", world_ops, "summary"),

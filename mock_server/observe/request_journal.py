@@ -188,18 +188,6 @@ class Journal:
         entries = (Exchange._make(raw) for raw in reversed(self._entries.copy()))
         return (entry for entry in entries if matches(entry))
 
-    def count(self, filters: Filters) -> int:
-        return sum(1 for _ in self.select(filters))
-
-    def page(self, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Exchange], int]:
-        """One page of matching entries, newest first, and how many match in all."""
-        page: list[Exchange] = []
-        total = 0
-        for entry in self.select(filters):
-            if offset <= total < offset + limit:
-                page.append(entry)
-            total += 1
-        return page, total
 
 
 def cut(body: bytes) -> bytes:

@@ -250,6 +250,8 @@ class WorkspaceWorld:
             "timestamp": timestamp(event.at),
             "data": event.data,
         }
+        if event.type == "call.started":  # a call may open a day of the batch's analytics
+            self._weigh_again(event.data["batch_id"])
         log = self.events()
         if len(log) == log.maxlen:
             self.events_dropped += 1
@@ -269,6 +271,13 @@ class WorkspaceWorld:
             if self.readiness is not None:  # with the first real delivery, the forged ones
                 for challenge in self.readiness.challenge_deliveries(delivery):
                     self.outbox.enqueue(challenge)
+
+
+    def _weigh_again(self, batch_id: str) -> None:
+        batches = self.store.batches(self.workspace.id)
+        batch = batches.get(batch_id)
+        if batch is not None:
+            batches.put(batch_id, batch)
 
 
 class WorldDirectory(Protocol):

@@ -63,16 +63,14 @@ class Batches:
             raise NotFound("batch_call", batch_id)
         return batch
 
-    def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
-        """Newest first."""
-        namespace = self.namespace
-        everything = [b for b in self.batches.values() if b.namespace == namespace]
-        everything.reverse()
+    def find(self, agent_id: str | None, status: str | None) -> Sequence[Batch]:
+        """Newest first; unfiltered, read in place (a page costs its own length)."""
+        newest = self.batches.newest(self.namespace)
         if agent_id is None and status is None:
-            return everything
+            return newest
         return [
             b
-            for b in everything
+            for b in newest
             if (agent_id is None or b.settings.agent_id == agent_id)
             and (status is None or b.status == status)
         ]
@@ -117,6 +115,7 @@ class Batches:
         fresh = _Fresh.of(new, {c.phone_number for c in batch.contacts})
         quota.require_room(self.rt, Usage(contacts=len(fresh.rows), stored_bytes=fresh.bytes))
         self._append(batch, fresh, contact_prefix)
+        self.batches.put(batch.id, batch)  # grown in place: weighed again
         return UploadResult(len(fresh.rows), fresh.duplicates)
 
     def _append(self, batch: Batch, fresh: _Fresh, contact_prefix: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -42,6 +42,15 @@ class WeighedCollection(Collection[T], Protocol):
     def held_bytes(self) -> int: ...
 
 
+class BatchCollection(Collection[Batch], Protocol):
+    """Batch calls, with the contact rows and bytes they hold summed (a batch grown in place is put
+    again to be weighed again), and each namespace's batches newest first, read in place."""
+
+    def held_rows(self) -> int: ...
+    def held_bytes(self) -> int: ...
+    def newest(self, namespace: str) -> Sequence[Batch]: ...
+
+
 class Store(Protocol):
     """What one world holds, by workspace (a world's store holds its own workspace only; the
     sandbox finds a workspace's world by its keys)."""
@@ -52,5 +61,5 @@ class Store(Protocol):
     def numbers(self, workspace_id: str) -> Collection[PhoneNumber]: ...
     def folders(self, workspace_id: str) -> WeighedCollection[Folder]: ...
     def contacts(self, workspace_id: str) -> WeighedCollection[Contact]: ...
-    def batches(self, workspace_id: str) -> Collection[Batch]: ...
+    def batches(self, workspace_id: str) -> BatchCollection: ...
     def events(self, workspace_id: str) -> deque[dict[str, Any]]: ...  # the newest, oldest first

@@ -6,6 +6,7 @@ request journal and the event log, bounded on their own, are off."""
 from __future__ import annotations
 
 import gc
+import random
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 from support import API, AUTH, START, ZUDU_AUTH
 
 from mock_server.app import create_app
+from mock_server.core import footprint
 from mock_server.services.quota import held
 from mock_server.settings import Settings
 
@@ -72,3 +74,47 @@ def test_a_running_batch_call_is_counted_for_at_least_what_it_holds(
         assert in_flight >= BATCHES + 1  # the costliest state: every batch call has calls in flight
         per_batch = f"{used / BATCHES:.0f} bytes held per batch call, {counted / BATCHES:.0f} counted"
         assert used <= counted, per_batch
+
+
+def counted_by_walking(world: Any) -> tuple[int, int, int]:
+    """What the quota held before it kept running sums: every batch walked."""
+    batches = list(world.store.batches(world.workspace.id).values())
+    rows, weight = sum(len(b.contacts) for b in batches), sum(footprint.batch_bytes(b) for b in batches)
+    return len(batches), rows, weight
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_running_sums_equal_a_walk_of_every_batch_after_each_step(seed: int) -> None:
+    """Batches grow in place (uploads, days of calls opened as the clock moves), are cancelled and
+    deleted, in both APIs: after every step the quota's sums are those of a walk of the store."""
+    rng = random.Random(seed)
+    app = create_app(Settings(clock="manual", start_at=START, seed=7))
+    world: Any = app.state.sandbox.default_world
+    ids: list[str] = []
+    with TestClient(app) as client:
+        for step in range(80):
+            action = rng.choice(["create", "zudu", "upload", "schedule", "advance", "delete"])
+            target = rng.choice(ids) if ids else None
+            if action == "zudu":
+                zudu(client, step, rng.randrange(1, 4))
+            elif action == "create" or target is None:
+                body = {"name": f"b{step}", "agent_id": "agt_sandbox_ready", "retry_failed": True,
+                        "contacts": [{"phone_number": number(step, j)} for j in range(rng.randrange(1, 4))]}
+                ids.append(client.post(f"{API}/batch-calls", json=body, headers=AUTH).json()["data"]["id"])
+            elif action == "upload":
+                rows = [{"phone_number": number(step, j)} for j in range(rng.randrange(1, 4))]
+                client.post(f"{API}/batch-calls/{target}/contacts", json={"contacts": rows}, headers=AUTH)
+            elif action == "schedule":
+                client.post(f"{API}/batch-calls/{target}/schedule", headers=AUTH)
+            elif action == "advance":
+                client.post("/_mock/clock/advance", json={"seconds": rng.choice([60, 3600, 86_400])})
+            elif client.delete(f"{API}/batch-calls/{target}", headers=AUTH).status_code == 204:
+                ids.remove(target)
+            usage = held(world.store, world.workspace.id)
+            directory = world.store.contacts(world.workspace.id)
+            folders = world.store.folders(world.workspace.id)
+            in_batches = usage.stored_bytes - directory.held_bytes() - folders.held_bytes()
+            summed = (usage.batch_calls, usage.contacts - len(directory), in_batches)
+            assert summed == counted_by_walking(world)
+        days = sum(len(b.by_day) for b in world.store.batches(world.workspace.id).values())
+        assert days > 0  # the steps opened days of calls, which the sums followed

@@ -32,7 +32,17 @@ import tempfile
 from collections.abc import Callable
 
 from benchmarks.bare_app import ANSWERS_VARIABLE
-from benchmarks.http import BODY, ENDPOINTS, KEY, ROOT, free_port, record_answers, seed_batches, server
+from benchmarks.http import (
+    BODY,
+    ENDPOINTS,
+    KEY,
+    ROOT,
+    UNBOUNDED,
+    free_port,
+    record_answers,
+    seed_batches,
+    server,
+)
 
 WARM_UP = 300
 Sender = Callable[[http.client.HTTPConnection, int], None]
@@ -116,7 +126,7 @@ def main() -> int:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             command = [*VALGRIND, sys.executable, "-m", "mock_server", "serve", "--port", str(port),
-                       "--clock", "manual", *flags]
+                       "--clock", "manual", *UNBOUNDED, *flags]
             with server(command, f"{base}/_mock/health", timeout=300, pin=False, cwd=checkout) as pid:
                 batch_id = seed_batches(base)
                 if not answers.exists():

@@ -122,7 +122,8 @@ def create_app(
     specs = {**{dialect.name: dialect.spec for dialect in served}, ControlDialect.name: control_spec}
     counts = RequestMetrics(operations_of(specs), lambda path: dialect_for(answering, path).name,
                             answered_statuses(specs.values()))
-    registry = metrics_registry(SandboxCollector(counts, sandbox, node))
+    log = None if settings.quiet else AccessLog(settings.log_format, threaded=settings.access_log_thread)
+    registry = metrics_registry(SandboxCollector(counts, sandbox, node, log))
     control = ControlDialect(control_spec, sandbox, scopes, lambda: exposition(registry))
     answering += [*served, control]
 
@@ -156,7 +157,6 @@ def create_app(
         *console_routes(),
     ]
 
-    log = None if settings.quiet else AccessLog(settings.log_format, threaded=settings.access_log_thread)
     # the request journal and the access log; nothing to observe: not even the cost of looking
     recorder = None
     if log is not None or settings.journal_size:

@@ -2,7 +2,8 @@
 
 Nothing is computed on the request path here: `SandboxCollector` reads, when scraped, the counts of
 `request_metrics.RequestMetrics`, the worlds in memory and their request journals, the webhook
-outbox's attempts and, with `--store`, this instance's catch-up with the shared log. Each app has
+outbox's attempts, the access log's lines dropped or lost and, with `--store`, this instance's
+catch-up with the shared log. Each app has
 its own `CollectorRegistry` (several apps live in one test process; the global registry is shared
 by all of them). Label values are the sandbox's own words (dialects, operationIds, statuses,
 results, kinds): never a workspace id or anything a tenant chose.
@@ -57,14 +58,25 @@ class CatchUp(Protocol):
     def lag_seconds(self) -> float: ...
 
 
+class CountedLog(Protocol):
+    """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
+
+    @property
+    def dropped(self) -> int: ...  # the stream did not keep up: never queued
+
+    @property
+    def lost(self) -> int: ...  # a write failed
+
+
 class SandboxCollector(Collector):
     """What `GET /_mock/metrics` reports, read from where it is counted at each scrape."""
 
-    def __init__(self, requests: RequestMetrics, sandbox: CountedSandbox, catch_up: CatchUp | None = None
-                 ) -> None:
+    def __init__(self, requests: RequestMetrics, sandbox: CountedSandbox, catch_up: CatchUp | None = None,
+                 log: CountedLog | None = None) -> None:
         self.requests = requests
         self.sandbox = sandbox
         self.catch_up = catch_up
+        self.log = log
 
     def collect(self) -> Iterator[Metric]:
         yield from self._requests()
@@ -82,6 +94,12 @@ class SandboxCollector(Collector):
         yield faults
         if self.catch_up is not None:
             yield from self._catch_up(self.catch_up)
+        if self.log is not None:
+            yield CounterMetricFamily("batchcalls_access_log_lines_dropped", "Access-log lines dropped "
+                                      "because the stream did not keep up (a request never waits for "
+                                      "it).", value=self.log.dropped)
+            yield CounterMetricFamily("batchcalls_access_log_lines_lost", "Access-log lines a failed "
+                                      "write lost.", value=self.log.lost)
 
     def _requests(self) -> Iterator[Metric]:
         requests = CounterMetricFamily("batchcalls_requests", "Requests answered, by dialect, operation "

@@ -4,6 +4,8 @@ created and deleted). The counts are per instance: these tests need an app of th
 
 from __future__ import annotations
 
+import io
+import sys
 from typing import Any
 
 import pytest
@@ -131,3 +133,27 @@ def test_each_app_counts_its_own_requests() -> None:
         new_batch(busy)
         assert requests(scrape(busy), "truedy", "create_batch_call", "201") == 1
         assert requests(scrape(idle), "truedy", "create_batch_call", "201") == 0
+
+
+class FailingStream(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(5, "Input/output error")
+
+
+def test_access_log_lines_a_failed_write_lost_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The requests are answered all the same; the operator sees what the log could not write."""
+    with make_client() as c:
+        assert value(scrape(c), "batchcalls_access_log_lines_lost_total") == 0
+        monkeypatch.setattr(sys, "stderr", FailingStream())  # the log looks its stream up per write
+        for _ in range(3):
+            assert c.get(f"{API}/agents", headers=AUTH).status_code == 200
+        samples = scrape(c)  # its own line is written after its answer: not counted yet
+        monkeypatch.undo()
+    assert value(samples, "batchcalls_access_log_lines_lost_total") == 3
+    assert value(samples, "batchcalls_access_log_lines_dropped_total") == 0
+
+
+def test_a_quiet_sandbox_reports_no_access_log() -> None:
+    with make_client(quiet=True) as c:
+        names = {name for name, _ in scrape(c)}
+    assert not any(name.startswith("batchcalls_access_log") for name in names)

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 import orjson
+from anyio import CancelScope
 from anyio.abc import TaskGroup, TaskStatus
 from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.mcp_server.sandbox_client import Credentials, SandboxClient
 
@@ -69,13 +70,24 @@ class McpMount:
         self._group: TaskGroup | None = None  # the app's lifespan, where the SDK's tasks live
         self._manager: StreamableHTTPSessionManager | None = None
         self._building = anyio.Lock()
+        self._running: tuple[CancelScope, anyio.Event] | None = None  # the SDK's tasks: stop, stopped
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
+
+            async def stopped_first(message: Message) -> None:
+                # the SDK's tasks end before the server hears that shutdown is complete: after it,
+                # the server's loop closes and cancels what still runs (a traceback on every exit)
+                if message["type"] == "lifespan.shutdown.complete" and self._running is not None:
+                    scope, stopped = self._running
+                    scope.cancel()
+                    await stopped.wait()
+                await send(message)
+
             async with anyio.create_task_group() as group:
                 self._group = group
                 try:
-                    await self.app(scope, receive, send)
+                    await self.app(scope, receive, stopped_first)
                 finally:
                     self._group = None
                     group.cancel_scope.cancel()
@@ -128,8 +140,14 @@ class McpMount:
                 self._manager = manager
             return self._manager
 
-    @staticmethod
-    async def _run(manager: StreamableHTTPSessionManager, *, task_status: TaskStatus[None]) -> None:
-        async with manager.run():
-            task_status.started()
-            await anyio.sleep_forever()
+    async def _run(self, manager: StreamableHTTPSessionManager, *, task_status: TaskStatus[None]) -> None:
+        stopped = anyio.Event()
+        try:
+            with CancelScope() as scope:
+                self._running = scope, stopped
+                async with manager.run():
+                    task_status.started()
+                    await anyio.sleep_forever()
+        finally:
+            self._running = None
+            stopped.set()

@@ -224,3 +224,26 @@ def test_the_webhook_and_readiness_tools(local: str) -> None:
         await a.call("set_webhook", body={"url": None})
 
     converse(partial(over_http, local), talk)
+
+
+def test_a_server_stopped_after_mcp_calls_exits_cleanly_and_deep_arguments_are_refused(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A sandbox in this process (as the client developers' fixture runs one) stopped after the
+    endpoint's SDK tasks started: no traceback on its way out (they used to be cancelled once the
+    server's loop had closed). Arguments nested past the JSON-RPC parser's depth are a parse error,
+    and the server goes on."""
+    with sandbox(clock="manual", start_at=START) as api:
+        base = api.removesuffix(API)
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+        assert httpx.post(f"{base}/_mock/mcp", json=init, headers=ACCEPT).status_code == 200
+        deep = "[" * 10_000 + "]" * 10_000
+        params = '{"name":"get_clock","arguments":{"x":' + deep + "}}"
+        call = '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":' + params + "}"
+        refused = httpx.post(f"{base}/_mock/mcp", content=call,
+                             headers={**ACCEPT, "Content-Type": "application/json"})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == -32700
+        assert httpx.get(f"{base}/_mock/health").status_code == 200
+    stderr = capfd.readouterr().err
+    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr[-2000:]

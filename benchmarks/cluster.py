@@ -64,8 +64,8 @@ def cpu(pids: list[int]) -> float:
 def serve(*flags: str) -> Iterator[tuple[str, int]]:
     port = bench.free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet", *bench.UNBOUNDED,
-               *flags]
+    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet",
+               *bench.LIFTED_FLAGS, *flags]
     # not pinned: the servers, PostgreSQL and wrk share both cores (CPU per request is the figure)
     with bench.server(command, f"{base}/_mock/health", pin=False) as pid:
         yield base, pid

@@ -47,12 +47,9 @@ from dataclasses import dataclass
 import httpx
 
 from benchmarks.bare_app import ANSWERS_VARIABLE, answer_json
+from benchmarks.lifted_quotas import LIFTED_FLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
-# every create of a run is stored (by default a workspace holds 1,000 batch calls, and the rest of a
-# run would measure 409 quota_exceeded answers)
-UNBOUNDED = ["--max-batches", "100000000", "--max-contacts", "100000000",
-             "--max-stored-bytes", "1000000000000000"]
 KEY = "sk_test_sandbox"
 BODY = '{"name":"Bench","agent_id":"agt_sandbox_ready","contacts":[{"phone_number":"+14155550101"}]}'
 POST_LUA = """
@@ -231,7 +228,7 @@ def main() -> int:
             base = f"http://127.0.0.1:{port}"
             pid = running.enter_context(server(
                 [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--clock", "manual",
-                 *UNBOUNDED, *flags], f"{base}/_mock/health", cwd=checkout))
+                 *LIFTED_FLAGS, *flags], f"{base}/_mock/health", cwd=checkout))
             targets.append(target(name, base, "/api/public/v1", seed_batches(base), pid, work))
         answers = work / "answers.json"
         record_answers(targets[0].base, targets[0].batch_id, answers)

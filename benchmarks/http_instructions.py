@@ -37,12 +37,12 @@ from benchmarks.http import (
     ENDPOINTS,
     KEY,
     ROOT,
-    UNBOUNDED,
     free_port,
     record_answers,
     seed_batches,
     server,
 )
+from benchmarks.lifted_quotas import LIFTED_FLAGS
 
 WARM_UP = 300
 Sender = Callable[[http.client.HTTPConnection, int], None]
@@ -126,7 +126,7 @@ def main() -> int:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             command = [*VALGRIND, sys.executable, "-m", "mock_server", "serve", "--port", str(port),
-                       "--clock", "manual", *UNBOUNDED, *flags]
+                       "--clock", "manual", *LIFTED_FLAGS, *flags]
             with server(command, f"{base}/_mock/health", timeout=300, pin=False, cwd=checkout) as pid:
                 batch_id = seed_batches(base)
                 if not answers.exists():

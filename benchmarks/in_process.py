@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks.lifted_quotas import LIFTED
 from mock_server.app import create_app
 from mock_server.cli import tune_garbage_collector
 from mock_server.settings import Settings
@@ -66,7 +67,7 @@ async def call(app: Any, request: Any, body: bytes = b"") -> list[dict[str, Any]
 
 
 async def measure(requests: int) -> dict[str, float]:
-    app = create_app(Settings(clock="manual"))
+    app = create_app(Settings(clock="manual", **LIFTED))
     ids = []
     for i in range(50):
         sent = await call(app, post_scope(f"seed-{i}"), BODY)

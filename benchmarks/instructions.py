@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks.lifted_quotas import LIFTED
 from mock_server.app import create_app
 from mock_server.cli import tune_garbage_collector
 from mock_server.settings import Settings
@@ -104,7 +105,7 @@ def main() -> int:
     given: dict[str, Any] = {"quiet": True} if opts.quiet else {}
     if opts.journal_size is not None:
         given["journal_size"] = opts.journal_size
-    settings = Settings(clock="manual", **given)
+    settings = Settings(clock="manual", **LIFTED, **given)
     if opts.child:
         asyncio.run(child(opts.child, opts.requests, settings))
         return 0

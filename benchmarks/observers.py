@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 
 from benchmarks.in_process import API, BODY, call, post_scope, scope
+from benchmarks.lifted_quotas import LIFTED
 from mock_server.app import create_app
 from mock_server.cli import tune_garbage_collector
 from mock_server.settings import Settings
@@ -51,8 +52,8 @@ async def cases_of(app: Any, label: str) -> dict[str, Case]:
 
 async def measure(rounds: int, requests: int) -> dict[str, dict[str, float]]:
     apps = {
-        "observed": create_app(Settings(clock="manual")),
-        "bare": create_app(Settings(clock="manual", quiet=True, journal_size=0)),
+        "observed": create_app(Settings(clock="manual", **LIFTED)),
+        "bare": create_app(Settings(clock="manual", quiet=True, journal_size=0, **LIFTED)),
     }
     cases = {name: await cases_of(app, name) for name, app in apps.items()}
     tune_garbage_collector()

@@ -112,18 +112,19 @@ class ReadinessSession:
     # the report --------------------------------------------------------------------------------
     def report_steps(
         self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str],
-        coverage: CoverageRecorder | None = None,
+        coverage: CoverageRecorder | None = None, whole: frozenset[str] = frozenset(),
     ) -> Generator[None, None, Report]:
         """The report, a step an entry read and a step a check: the control API runs them in turns
         (`engine/turns.py`), since a report over a full journal held every tenant for 0.1-0.2 s.
-        `hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`);
+        `hidden`, `whole`: the credential headers the journal's readers redact, and those they see
+        none of (as `GET /_mock/requests`);
         `coverage`: a fresh recorder of the API's contract, for the report's coverage section."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
         exchanges: list[Exchange] = []
         for entry in entries:
             if entry.authenticated and entry.operation_id is not None:
-                exchanges.append(graded_exchange(entry, hidden))
+                exchanges.append(graded_exchange(entry, hidden, whole))
                 yield
         graded = Session(
             exchanges=exchanges,
@@ -138,10 +139,10 @@ class ReadinessSession:
         return replace(report, coverage=client_coverage(graded.exchanges, coverage))
 
 
-def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:
+def graded_exchange(entry: Entry, hidden: frozenset[str], whole: frozenset[str] = frozenset()) -> Exchange:
     """A journal entry as the checks read it: as `GET /_mock/requests` shows it (redacted), its
     validation errors those of a 422 (a 400, 413 or 415 is not a schema the client got wrong)."""
-    shown = entry_json(entry, hidden)
+    shown = entry_json(entry, hidden, whole)
     shown["received_at"] = entry.received_at
     if entry.status != 422:
         shown["validation_errors"] = None

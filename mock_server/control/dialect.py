@@ -60,6 +60,9 @@ class ControlDialect:
         self.metrics = metrics
         # what the request journal's readers redact: every credential header of every API
         self.hidden_headers = journal_hidden_headers(sandbox.schemes)
+        # ...and what they see none of: the admin token (a tenant reads the journal of the default
+        # workspace, where the admin's requests on it are; its last characters are not theirs)
+        self.hidden_whole = frozenset({ADMIN_HEADER})
         self.console_page = console_page()
         # the long reads among them work in turns (`TurnHandler`)
         self.handlers: Mapping[str, Handler | TurnHandler] = HANDLERS.for_spec(spec)

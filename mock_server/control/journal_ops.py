@@ -46,14 +46,15 @@ async def _page(ctx: Context, world: WorkspaceWorld) -> Reply:
     journal, offset = world.journal, ctx.params["offset"]
     matching = [entry async for entry in in_turns(journal.select(filters_of(ctx.params)))]  # newest first
     entries, total = matching[offset : offset + ctx.params["limit"]], len(matching)
-    hidden = ctx.dialect.hidden_headers
+    hidden, whole = ctx.dialect.hidden_headers, ctx.dialect.hidden_whole
     if ctx.params.get("format") == "har":  # URLs at the sandbox as this reader reached it
         origin = f"http://{ctx.headers.get('host', 'localhost')}"
-        shown = await map_in_turns(entries, lambda entry: har_page_entry(entry_json(entry, hidden), origin))
+        shown = await map_in_turns(
+            entries, lambda entry: har_page_entry(entry_json(entry, hidden, whole), origin))
         return Reply(200, har_page(shown, total, journal.dropped))
 
     def encoded(entry: Exchange) -> orjson.Fragment:  # encoded here, a turn's work, not all at the end
-        return orjson.Fragment(orjson.dumps(entry_json(entry, hidden)))
+        return orjson.Fragment(orjson.dumps(entry_json(entry, hidden, whole)))
 
     data = await map_in_turns(entries, encoded)
     return Reply(200, {"data": data, "total": total, "dropped": journal.dropped})

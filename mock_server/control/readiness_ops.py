@@ -43,7 +43,7 @@ async def get_readiness_report(ctx: Context) -> Reply:
     receiver_set = world.workspace.webhook_url is not None
     deliveries = world.outbox.deliveries(world.id)
     steps = world.readiness.report_steps(deliveries, receiver_set, ctx.dialect.hidden_headers,
-                                         CoverageRecorder(ctx.dialect.api_document))
+                                         CoverageRecorder(ctx.dialect.api_document), ctx.dialect.hidden_whole)
     report = await run_in_turns(steps)
     fmt = ctx.params.get("format", "json")
     if fmt == "md":

@@ -206,10 +206,12 @@ def cut(body: bytes) -> bytes:
 
 
 # reading: what the entries look like on the wire ------------------------------------------------
-def entry_json(entry: Exchange, hidden: frozenset[str]) -> dict[str, Any]:
+def entry_json(
+    entry: Exchange, hidden: frozenset[str], whole: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The documented JournalEntry: headers decoded (those named in `hidden` redacted: the
-    credential headers of every API, `redaction.HTTP_CREDENTIALS` among them), bodies parsed when
-    they are JSON."""
+    credential headers of every API, `redaction.HTTP_CREDENTIALS` among them; those in `whole`
+    hidden whole, not even their last characters shown), bodies parsed when they are JSON."""
     return {
         "request_id": entry.request_id,
         "received_at": timestamp(entry.received_at),
@@ -219,7 +221,7 @@ def entry_json(entry: Exchange, hidden: frozenset[str]) -> dict[str, Any]:
         "path": entry.path,
         "query": redact_query(entry.query.decode("latin-1")),
         "operation_id": entry.operation_id,
-        "request_headers": headers_json(entry.request_headers, hidden),
+        "request_headers": headers_json(entry.request_headers, hidden, whole),
         "request_body": body_json(entry.request_body),
         "status": entry.status,
         "response_headers": headers_json(entry.response_headers, hidden),
@@ -234,13 +236,18 @@ def entry_json(entry: Exchange, hidden: frozenset[str]) -> dict[str, Any]:
     }
 
 
-def headers_json(headers: Headers, hidden: frozenset[str]) -> dict[str, str]:
-    """Lower-case names; repeated headers joined with ", " as HTTP allows; those in `hidden` redacted."""
+def headers_json(
+    headers: Headers, hidden: frozenset[str], whole: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ", " as HTTP allows; those in `hidden` redacted,
+    those in `whole` shown as `…`."""
     found: dict[str, str] = {}
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
-        if name in hidden:
+        if name in whole:
+            value = "…"
+        elif name in hidden:
             value = redact(value)
         found[name] = f"{found[name]}, {value}" if name in found else value
     return found

@@ -29,6 +29,7 @@ from schemathesis.engine.run import PhaseName
 from schemathesis.transport.requests import REQUESTS_TRANSPORT
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
+from contracts import redaction
 from contracts.body import CUT_ATTRIBUTE, MAX_ANSWER, BoundedBody
 from contracts.checks import checking_against, registered_names, schemathesis_names
 from contracts.config import KitConfig
@@ -260,16 +261,22 @@ def _failure_text(failure: Any) -> str:
     schema_path = getattr(failure, "schema_path", None)
     instance_path = getattr(failure, "instance_path", None)
     if schema_path is not None and instance_path is not None and hasattr(failure, "instance"):
+        # what the sandbox's journal hides is not shown here either (a report is read by others)
+        field = instance_path[-1] if instance_path else 0
+        instance = redaction.redacted({field: failure.instance})[field]
         try:
-            shown = orjson.dumps(failure.instance).decode()
+            shown = orjson.dumps(instance).decode()
         except TypeError:
-            shown = repr(failure.instance)
+            shown = repr(instance)
         if len(shown) > MAX_SHOWN:
             shown = shown[:MAX_SHOWN] + " …"
         first, _, rest = text.partition("\n")
+        keyword = schema_path[-1] if schema_path else "?"
+        if instance is not failure.instance:  # Schemathesis' message quotes the value: not shown
+            first = f"{failure.title}: a value holding a credential fails the schema's `{keyword}` keyword"
+            rest = ""
         located = re.search(r"^Schema at (\S+):", rest, flags=re.M)
         against = re.search(r"^Validated against (.+?)\.?$", rest, flags=re.M)
-        keyword = schema_path[-1] if schema_path else "?"
         where = "".join(f"[{p!r}]" for p in instance_path) or " (the whole body)"
         checked = (against.group(1) if against else "the documented schema") + (
             f", at {located.group(1)}" if located else ""

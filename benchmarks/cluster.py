@@ -20,10 +20,10 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # pg_cluster: the tests'
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.http, as a package's module
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -34,11 +34,7 @@ from collections.abc import Iterator
 import httpx
 import pg_cluster
 
-HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("bench_http", HERE / "http.py")
-assert _spec is not None and _spec.loader is not None
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+from benchmarks import http as bench
 
 KEY = bench.KEY
 API = "/api/public/v1"

@@ -48,6 +48,7 @@ import httpx
 
 from benchmarks.bare_app import ANSWERS_VARIABLE, answer_json
 from benchmarks.lifted_quotas import LIFTED_FLAGS
+from benchmarks.processes import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk_test_sandbox"
@@ -102,15 +103,6 @@ def server(command: list[str], health: str, timeout: float = 60, pin: bool = Tru
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time the process has used (user + system), from /proc; nan where there is none."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(url: str, duration: int, connections: int, script: str | None = None,

@@ -46,6 +46,7 @@ import time
 from typing import Any
 
 from noisy_tenant import Noise, run_noise
+from processes import cpu_seconds
 from raw_http import Connection
 
 HERE = Path(__file__).resolve().parent
@@ -57,11 +58,6 @@ CREATE = json.dumps({"name": "quiet", "agent_id": "agt_sandbox_ready", "contacts
 
 def pinned(cpu: int) -> list[str]:
     return ["taskset", "-c", str(cpu)] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(admin: str, extra: list[str], command: list[str]) -> tuple[subprocess.Popen[str], str, int]:

@@ -17,16 +17,18 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import time
 
+# benchmarks/http.py must not shadow the standard http: this folder off the path, the project's root on it
 sys.path = [p for p in sys.path if os.path.abspath(p) != os.path.dirname(os.path.abspath(__file__))]
-import httpx  # noqa: E402 - after the line above: benchmarks/http.py must not shadow the standard http
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import httpx  # noqa: E402
+
+from benchmarks.processes import cpu_seconds, start_sandbox  # noqa: E402
 
 API = "/api/public/v1"
 AUTH = {"Authorization": "Bearer sk_test_sandbox"}
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def dead_port() -> int:
@@ -34,29 +36,6 @@ def dead_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def start_server(receiver: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual",
-         "--start-at", "2026-03-02T08:00:00Z", "--quiet", "--webhook-url", receiver],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert process.stdout is not None
-    base = process.stdout.readline().rsplit(" ", 1)[1].strip()
-    for _ in range(500):
-        try:
-            httpx.get(f"{base}/_mock/health", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.02)
-    raise SystemExit("the server did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 def queue_deliveries(base: str, wanted: int) -> int:
@@ -84,7 +63,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before the window opens")
     args = parser.parse_args()
-    process, base = start_server(f"http://127.0.0.1:{dead_port()}/hooks")
+    process, base = start_sandbox("--clock", "manual", "--start-at", "2026-03-02T08:00:00Z", "--quiet",
+                                  "--webhook-url", f"http://127.0.0.1:{dead_port()}/hooks")
     try:
         queued = queue_deliveries(base, args.deliveries)
         time.sleep(args.warmup)

@@ -23,8 +23,12 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+# benchmarks/http.py must not shadow the standard http: this folder off the path, the project's root on it
 sys.path = [p for p in sys.path if os.path.abspath(p) != os.path.dirname(os.path.abspath(__file__))]
-import httpx  # noqa: E402 - after the line above: benchmarks/http.py must not shadow the standard http
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import httpx  # noqa: E402
+
+from benchmarks.processes import cpu_seconds, start_sandbox  # noqa: E402
 
 API = "/api/public/v1"
 CAMPAIGN = {
@@ -35,22 +39,6 @@ CAMPAIGN = {
     "working_days": [1, 2, 3, 4, 5, 6, 7],
     "contacts": [{"phone_number": f"+1415555{n:04d}"} for n in range(100)],
 }
-
-
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "real", "--speed", "3600"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert process.stdout is not None
-    base = process.stdout.readline().rsplit(" ", 1)[1].strip()
-    for _ in range(500):
-        try:
-            httpx.get(f"{base}/_mock/health", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.02)
-    raise SystemExit("the server did not start")
 
 
 def campaign(base: str, n: int) -> str:
@@ -79,12 +67,6 @@ def wrk(url: str, seconds: int) -> dict[str, float]:
     return {"req_s": float(rate.group(1)), "p50_ms": ms("50"), "p99_ms": ms("99")}
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspaces", type=int, default=1000)
@@ -92,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    process, base = start_server()
+    process, base = start_sandbox("--clock", "real", "--speed", "3600")
     try:
         with httpx.Client(base_url=base) as http:
             auth = {"Authorization": "Bearer sk_test_sandbox"}

@@ -55,7 +55,9 @@ def test_a_command_that_finds_the_batch_completed_at_its_instant_answers_for_tha
     assert answer.status_code == expected, answer.text
 
 
-def test_a_provider_error_on_a_batch_that_completes_at_its_instant_is_refused(busy_client: CheckedClient) -> None:
+def test_a_provider_error_on_a_batch_that_completes_at_its_instant_is_refused(
+    busy_client: CheckedClient,
+) -> None:
     batch_id = scheduled_to_end_now(busy_client)
     answer = busy_client.post("/_mock/faults/provider-error", json={"batch_call_id": batch_id})
     assert answer.status_code == 409, answer.text

@@ -196,6 +196,7 @@ def inject_provider_error(ctx: Context) -> Reply:
     """A simulated provider error fails a batch call that is scheduled, active or paused."""
     world = ctx.world
     batch_id = ctx.body["batch_call_id"]
+    world.run_until(world.now())  # judged as it is at this instant (services.batches.as_of_now)
     batch = world.store.batches(world.id).get(batch_id)
     if batch is None:
         raise NotFound("batch_call", batch_id)

@@ -85,7 +85,7 @@ class BatchCalls(Batches):
         return batch, result
 
     def update(self, batch_id: str, changes: dict[str, object]) -> Batch:
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         live = self.rt.live_edits
         self.lifecycle.require(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
         now = self.rt.now()
@@ -101,7 +101,7 @@ class BatchCalls(Batches):
         return batch
 
     def schedule(self, batch_id: str, scheduled_at: float | None, timezone: str | None) -> Batch:
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         self.lifecycle.require(batch, "schedule")
         now = self.rt.now()
         settings = batch.settings
@@ -122,13 +122,13 @@ class BatchCalls(Batches):
         return batch
 
     def pause(self, batch_id: str) -> Batch:
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         self.lifecycle.require(batch, "pause")
         self.rt.dispatcher.pause(batch, self.rt.now())
         return batch
 
     def resume(self, batch_id: str) -> Batch:
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         self.lifecycle.require(batch, "resume")
         self.rt.dispatcher.resume(batch, self.rt.now())
         return batch

@@ -63,6 +63,14 @@ class Batches:
             raise NotFound("batch_call", batch_id)
         return batch
 
+    def as_of_now(self, batch_id: str) -> Batch:
+        """The batch a command acts on, as it is at this instant: the simulated events due by now run
+        first (a call due now that ends at once may complete the batch), so that the command's
+        lifecycle check judges the status the dispatcher will find. Reads do not run them (a read
+        changes nothing, and is not replayed)."""
+        self.rt.run_until(self.rt.now())
+        return self.get(batch_id)
+
     def find(self, agent_id: str | None, status: str | None) -> Sequence[Batch]:
         """Newest first; unfiltered, read in place (a page costs its own length)."""
         newest = self.batches.newest(self.namespace)
@@ -163,7 +171,7 @@ class Batches:
     # deletion --------------------------------------------------------------------------------
     def delete(self, batch_id: str) -> None:
         """Remove the batch, or stop it and keep it as cancelled, as the lifecycle says."""
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         if self.lifecycle.removal(batch) == "remove":
             self.batches.delete(batch.id)
             self.rt.dispatcher.forget(batch.id)

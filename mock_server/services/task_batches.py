@@ -72,7 +72,7 @@ class TaskBatches(Batches):
 
     def execute(self, batch_id: str) -> Batch:
         """Start dialling now."""
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         self.lifecycle.require(batch, "execute")
         self._move(batch, "execute", self.rt.now())
         return batch
@@ -83,7 +83,7 @@ class TaskBatches(Batches):
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable here: {sorted(unknown)}")
-        batch = self.get(batch_id)
+        batch = self.as_of_now(batch_id)
         self.lifecycle.require(batch, "update")
         if "scheduled_at" in changes:
             self.lifecycle.require(batch, "reschedule")

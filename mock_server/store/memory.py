@@ -78,6 +78,10 @@ class NewestFirst(Sequence[Batch]):
         items = self._items
         return (items[i] for i in list(reversed(self._ids)))
 
+    def __reversed__(self) -> Iterator[Batch]:  # oldest first (Sequence's own indexes each: quadratic)
+        items = self._items
+        return (items[i] for i in list(self._ids))
+
     @overload
     def __getitem__(self, index: int) -> Batch: ...
     @overload

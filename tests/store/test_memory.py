@@ -66,6 +66,7 @@ def test_each_namespace_reads_newest_first_a_page_at_a_time() -> None:
     assert [b.id for b in newest[7:50]] == ["t1", "t0"] and newest[20:30] == []
     assert (newest[0].id, newest[-1].id, newest[6].id) == ("t8", "t0", "t2")
     assert [b.id for b in newest] == [f"t{i}" for i in range(8, -1, -1)]
+    assert [b.id for b in reversed(newest)] == [f"t{i}" for i in range(9)]
     with pytest.raises(IndexError):
         newest[9]
 

@@ -28,6 +28,15 @@ from .planner import CallingCalendar, Window
 _Entry = tuple[float, int, str, Call | None, int]
 
 
+class Overtaken(Exception):
+    """A command found its batch moved on by the events due at its own instant, which it runs first:
+    the caller refuses the command as the batch's status now says (`services.batches`)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the batch is {status} by now")
+        self.status = status
+
+
 class Dispatcher:
     def __init__(self, *, seed: int, config: SimulationConfig, emit: EventSink, ids: IdFactory) -> None:
         self._seed = seed
@@ -70,16 +79,14 @@ class Dispatcher:
     def pause(self, batch: Batch, now: float) -> None:
         """scheduled|active → paused: no new calls; calls in progress finish."""
         now = self._catch_up(now)
-        rt = self._runs[batch.id]
-        assert batch.status in ("scheduled", "active"), batch.status
+        rt = self._still(batch, ("scheduled", "active"))
         self._wake(rt, None)
         self._set_status(rt, "paused", now)
 
     def resume(self, batch: Batch, now: float) -> None:
         """paused → scheduled|active: pending contacts re-planned from now (or the start, if later)."""
         now = self._catch_up(now)
-        rt = self._runs[batch.id]
-        assert batch.status == "paused", batch.status
+        rt = self._still(batch, ("paused",))
         rt.replan_pending(now)
         if rt.open_contacts == 0:
             self._complete(rt, now)
@@ -95,8 +102,7 @@ class Dispatcher:
 
     def _stop(self, batch: Batch, now: float, final: BatchStatus) -> None:
         now = self._catch_up(now)
-        assert batch.status in ("scheduled", "active", "paused"), batch.status
-        rt = self._runs[batch.id]
+        rt = self._still(batch, ("scheduled", "active", "paused"))
         rt.drop_pending()
         self._wake(rt, None)
         self._set_status(rt, final, now)
@@ -114,8 +120,7 @@ class Dispatcher:
         Before the first dial a new start moment applies: `start_at` if given, else the settings'.
         """
         now = self._catch_up(now)
-        rt = self._runs[batch.id]
-        assert batch.status in ("scheduled", "active", "paused"), batch.status
+        rt = self._still(batch, ("scheduled", "active", "paused"))
         s = batch.settings
         rt.cal = CallingCalendar(s)
         if numbers:
@@ -133,7 +138,9 @@ class Dispatcher:
     def unschedule(self, batch: Batch, now: float) -> None:
         """scheduled → draft before the first dial: the plan is dropped, the contacts wait again."""
         now = self._catch_up(now)
-        assert batch.status == "scheduled" and batch.counters.calls_placed == 0, batch.status
+        if batch.counters.calls_placed:
+            raise Overtaken(batch.status)
+        self._still(batch, ("scheduled",))
         self.forget(batch.id)
         for c in batch.contacts:
             c.call_status = "pending"
@@ -203,6 +210,14 @@ class Dispatcher:
     def _catch_up(self, now: float) -> float:
         self.run_until(now)
         return max(now, self._now)
+
+    def _still(self, batch: Batch, statuses: tuple[BatchStatus, ...]) -> Run:
+        """The batch's run, once a command's catch-up ran the events due by now: they may have moved
+        it on (a call due now that ended at once completed it), and the command does not apply."""
+        rt = self._runs.get(batch.id)
+        if rt is None or batch.status not in statuses:
+            raise Overtaken(batch.status)
+        return rt
 
     def _push(self, at: float, batch_id: str, call: Call | None, gen: int) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), batch_id, call, gen))

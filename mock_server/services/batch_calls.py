@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from mock_server.core import batch_rules
 from mock_server.core.contact_rows import ContactRow
-from mock_server.core.errors import NotFound, RequestInvalid
+from mock_server.core.errors import InvalidState, NotFound, RequestInvalid
 from mock_server.core.models import Agent, Batch, BatchSettings, PhoneNumber
 from mock_server.services.batches import Batches, UploadResult
 
@@ -85,7 +85,7 @@ class BatchCalls(Batches):
         return batch, result
 
     def update(self, batch_id: str, changes: dict[str, object]) -> Batch:
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         live = self.rt.live_edits
         self.lifecycle.require(batch, "update", batch_rules.EDITABLE_LIVE if live else None)
         now = self.rt.now()
@@ -93,15 +93,23 @@ class BatchCalls(Batches):
         agent = self._check_settings(
             merged, now, timing=bool({"scheduled_at", "schedule_type"} & changes.keys())
         )
-        batch.settings = merged
-        batch.updated_at = now
+        numbers = None
         if batch.status in ("scheduled", "paused"):
             numbers = self._numbers(batch_rules.require_numbers(merged.phone_number_ids, agent))
-            self.rt.dispatcher.replan(batch, now, numbers)
+        previous = batch.settings, batch.updated_at
+        batch.settings = merged
+        batch.updated_at = now
+        if numbers is not None:
+            try:
+                with self.on_time(batch, "update", batch_rules.EDITABLE_LIVE if live else None):
+                    self.rt.dispatcher.replan(batch, now, numbers)
+            except InvalidState:
+                batch.settings, batch.updated_at = previous
+                raise
         return batch
 
     def schedule(self, batch_id: str, scheduled_at: float | None, timezone: str | None) -> Batch:
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         self.lifecycle.require(batch, "schedule")
         now = self.rt.now()
         settings = batch.settings
@@ -122,15 +130,17 @@ class BatchCalls(Batches):
         return batch
 
     def pause(self, batch_id: str) -> Batch:
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         self.lifecycle.require(batch, "pause")
-        self.rt.dispatcher.pause(batch, self.rt.now())
+        with self.on_time(batch, "pause"):
+            self.rt.dispatcher.pause(batch, self.rt.now())
         return batch
 
     def resume(self, batch_id: str) -> Batch:
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         self.lifecycle.require(batch, "resume")
-        self.rt.dispatcher.resume(batch, self.rt.now())
+        with self.on_time(batch, "resume"):
+            self.rt.dispatcher.resume(batch, self.rt.now())
         return batch
 
     def bulk_delete(self, batch_ids: Sequence[str]) -> BulkDeleteResult:

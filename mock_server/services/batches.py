@@ -7,14 +7,16 @@ passed in: the lifecycle table and the namespace that keeps each dialect's batch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.core import batch_rules, footprint
 from mock_server.core.batch_rules import Lifecycle
 from mock_server.core.contact_rows import ContactRow, new_numbers
-from mock_server.core.errors import NotFound
+from mock_server.core.dispatcher import Overtaken
+from mock_server.core.errors import InvalidState, NotFound
 from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
 from mock_server.core.quotas import Usage
 from mock_server.services import quota
@@ -64,12 +66,23 @@ class Batches:
         return batch
 
     def as_of_now(self, batch_id: str) -> Batch:
-        """The batch a command acts on, as it is at this instant: the simulated events due by now run
-        first (a call due now that ends at once may complete the batch), so that the command's
-        lifecycle check judges the status the dispatcher will find. Reads do not run them (a read
-        changes nothing, and is not replayed)."""
+        """The batch as it is at this instant, the simulated events due by now run first, for a
+        command whose answer does not depend on which status it finds (a delete, a provider fault).
+        Reads do not run them (a read changes nothing, and is not replayed)."""
         self.rt.run_until(self.rt.now())
         return self.get(batch_id)
+
+    @contextmanager
+    def on_time(self, batch: Batch, action: str, allowed: Sequence[str] | None = None) -> Iterator[None]:
+        """Around a dispatcher command, which first runs the events due by now: they may move the
+        batch on (a call due now that ended at once completes it), and the command is then refused
+        as the lifecycle refuses it in the batch's new status (it changed nothing of the batch;
+        what the caller changed before, it puts back on `InvalidState`)."""
+        try:
+            yield
+        except Overtaken:
+            self.lifecycle.require(batch, action, allowed)
+            raise InvalidState(action, batch.status, (), self.lifecycle.refused_with) from None
 
     def find(self, agent_id: str | None, status: str | None) -> Sequence[Batch]:
         """Newest first; unfiltered, read in place (a page costs its own length)."""
@@ -159,14 +172,16 @@ class Batches:
             self.ws.fail_next_schedule = False
             self.lifecycle.provider_failed(batch)  # 422 scheduling_failed, unless the batch fails
             batch.settings = settings
-            self.rt.dispatcher.fail(batch, now)
+            with self.on_time(batch, "schedule"):
+                self.rt.dispatcher.fail(batch, now)
             return
         batch.settings = settings
         begin = start_at if start_at is not None else now
         if batch.status == "draft":
             self.rt.dispatcher.schedule(batch, numbers, begin, now)
         else:
-            self.rt.dispatcher.replan(batch, now, numbers, start_at=begin)
+            with self.on_time(batch, "schedule"):
+                self.rt.dispatcher.replan(batch, now, numbers, start_at=begin)
 
     # deletion --------------------------------------------------------------------------------
     def delete(self, batch_id: str) -> None:

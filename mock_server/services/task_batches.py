@@ -14,7 +14,7 @@ from typing import Any
 from mock_server.core import batch_rules
 from mock_server.core.batch_rules import Lifecycle
 from mock_server.core.contact_rows import ContactRow
-from mock_server.core.errors import RequestInvalid, Violation
+from mock_server.core.errors import InvalidState, RequestInvalid, Violation
 from mock_server.core.models import Batch, BatchSettings, BatchStatus, PhoneNumber
 from mock_server.services.batches import Batches
 from mock_server.services.world import World
@@ -72,7 +72,7 @@ class TaskBatches(Batches):
 
     def execute(self, batch_id: str) -> Batch:
         """Start dialling now."""
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         self.lifecycle.require(batch, "execute")
         self._move(batch, "execute", self.rt.now())
         return batch
@@ -83,7 +83,7 @@ class TaskBatches(Batches):
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable here: {sorted(unknown)}")
-        batch = self.as_of_now(batch_id)
+        batch = self.get(batch_id)
         self.lifecycle.require(batch, "update")
         if "scheduled_at" in changes:
             self.lifecycle.require(batch, "reschedule")
@@ -95,12 +95,18 @@ class TaskBatches(Batches):
         now = self.rt.now()
         if action == "schedule":
             self._require_start(merged.scheduled_at, now)
+        previous = batch.settings, batch.updated_at
         batch.settings = merged
         batch.updated_at = now
-        if action is not None:
-            self._move(batch, action, now)
-        elif batch.status == "scheduled" and "scheduled_at" in changes:
-            self.rt.dispatcher.replan(batch, now)
+        try:
+            with self.on_time(batch, action or "reschedule"):
+                if action is not None:
+                    self._move(batch, action, now)
+                elif batch.status == "scheduled" and "scheduled_at" in changes:
+                    self.rt.dispatcher.replan(batch, now)
+        except InvalidState:
+            batch.settings, batch.updated_at = previous
+            raise
         return batch
 
     # internals -------------------------------------------------------------------------------
@@ -147,6 +153,7 @@ class TaskBatches(Batches):
             settings = replace(batch.settings, schedule_type="scheduled")
             self._launch(batch, settings, self._caller(batch), at, now)
         elif action == "unschedule":
-            self.rt.dispatcher.unschedule(batch, now)
+            with self.on_time(batch, "unschedule"):
+                self.rt.dispatcher.unschedule(batch, now)
             batch.settings = replace(batch.settings, schedule_type="immediate")
         batch.updated_at = max(batch.updated_at, now)

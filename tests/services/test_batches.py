@@ -4,7 +4,8 @@ On a manual clock, `schedule` plans the first call at `now` without dialling it;
 dispatcher catches up to `now` first, and a call that fails at once (the magic busy number: 0 to 5
 seconds, 0 under seed 3) completes the batch there. The lifecycle check made before that catch-up
 saw `scheduled`: the command then met a completed batch (an AssertionError or a KeyError in the
-dispatcher, answered 500). What it must answer is what the batch's real status calls for.
+dispatcher, answered 500). What it must answer is what the batch's real status calls for: a
+command is refused as in that status, and keeps nothing; a delete removes the completed batch.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def test_a_command_that_finds_the_batch_completed_at_its_instant_answers_for_tha
     batch_id = scheduled_to_end_now(busy_client)
     answer = busy_client.request(method, f"{API}/batch-calls/{batch_id}{path}", json=body, headers=AUTH)
     assert answer.status_code == expected, answer.text
+    read = busy_client.get(f"{API}/batch-calls/{batch_id}", headers=AUTH)
+    if expected == 204:
+        assert read.status_code == 404
+    else:  # refused as the batch now is, and nothing of the command kept
+        assert answer.json()["error"]["details"]["status"] == "completed"
+        assert read.json()["data"]["status"] == "completed"
+        assert read.json()["data"]["max_concurrent_calls"] != 2
 
 
 def test_a_provider_error_on_a_batch_that_completes_at_its_instant_is_refused(

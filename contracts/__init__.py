@@ -11,11 +11,12 @@ Layers (each imports only those above it in this list, and never `mock_server`, 
 - `exchange`, `config`, `results`, `spec`, `curl`   values: one request and its answer, what to run,
                   what was found, the contract (with its documented error codes), reproductions
 - `har`, `evolution/`  HAR 1.2 files; `diff OLD NEW`: two OpenAPI documents compared, traffic replayed
-- `checks`        the one registry of response checks, also registered as Schemathesis checks
+- `checks`        `ResponseCheck`, the checks of every API, their Schemathesis registration
 - `target`, `client`, `ledger`            the server: probing, the recording client, created resources
-- `dialects/`     one `KitDialect` profile per API: every per-API fact and behaviour
+- `rules`         the rules suite: `@rule`, `RuleContext`, running rules (which API: none of its business)
+- `dialects/`     one `KitDialect` profile per API, in its own folder with its checks and rules:
+                  every per-API fact and behaviour; `fixtures`: the ids the profiles' rules need
 - `fuzz`          the schema and stateful suites (Schemathesis 4's engine)
-- `rules/`        the documented rules, deterministic scenarios (one module per theme; `zudu_*` Zudu's)
 - `runner`        one run: probe, plan, suites, cleanup
 - `proxy/`        the validation proxy: forwards traffic unchanged, checks every exchange
 - `report/`       console summary, JUnit XML, Markdown and HTML

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 MAX_ANSWER = 8 * 1024 * 1024  # bytes of one answer the kit reads (raw and decoded); the API's are KiBs
 ACCEPT_ENCODING = "gzip, deflate"  # what the kit asks for: the codings BoundedBody decodes
+PREVIEW_OF_CUT = 64 * 1024  # what is kept of an answer cut for its size or its time: enough to show, not MiBs
 CUT_ATTRIBUTE = "contract_kit_cut"  # set on a Schemathesis request whose answer was cut (fuzz → checks)
 
 
@@ -109,7 +110,21 @@ class BoundedBody:
         return self._stop(Cut.TOO_SLOW, f"the answer did not end within {self.timeout:g} s (not read on)")
 
     def finish(self) -> bytes:
-        """The decoded body (what was kept of it when cut). Call once the raw body has ended."""
+        """The decoded body; of one cut for its size or its time, its first PREVIEW_OF_CUT bytes. Call once,
+        when the raw body has ended."""
         if self.cut is None and not all(layer.complete for layer in self.layers):
             self._stop(Cut.BROKEN, f"the body ends in the middle of its {self.encoding} stream")
-        return b"".join(self.parts)
+        parts, self.parts = self.parts, []  # read once: nothing of the answer stays here
+        if self.cut in (Cut.TOO_LARGE, Cut.TOO_SLOW):  # a finding already: a preview is all anyone reads
+            return _prefix(parts, PREVIEW_OF_CUT)
+        return b"".join(parts)
+
+
+def _prefix(parts: list[bytes], size: int) -> bytes:
+    kept: list[bytes] = []
+    for part in parts:
+        if size <= 0:
+            break
+        kept.append(part[:size])
+        size -= len(kept[-1])
+    return b"".join(kept)

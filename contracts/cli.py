@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contracts import command_line
-from contracts.config import SUITES, Fixtures, KitConfig, load_fixtures
+from contracts.config import SUITES, KitConfig
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError, internal_error
 from contracts.evolution import command as diff_command
+from contracts.fixtures import Fixtures, load_fixtures
 from contracts.proxy import ProxyConfig, run_proxy
 from contracts.report import write_reports
 from contracts.report.console import summary

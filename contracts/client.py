@@ -1,5 +1,8 @@
 """The rules suite's HTTP client: every exchange is kept as a curl command and shown to observers.
 
+How it authenticates is the profile's (`auth`, handed in): the client sends a key, and a secret
+where the API has one, in whatever headers that function returns.
+
 Paths are built from what the target answered (ids): whatever an id holds (a newline, `?`, `/`,
 `..`, a number), it is sent percent-encoded in its place, and a path longer than MAX_PATH is not
 sent at all (a finding: no client could use such an id). Answers are read within the bounds of
@@ -15,9 +18,8 @@ from urllib.parse import quote
 import httpx
 
 from contracts.curl import curl_command, secret_variables
-from contracts.dialects import TRUEDY, KitDialect
 from contracts.errors import RuleViolation
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.target import fetch, http_client, transport_error
 
 MAX_PATH = 8192  # characters of a path the kit sends (ids come from the target; servers refuse more)
@@ -44,7 +46,9 @@ class _Default:
 DEFAULT_KEY = _Default()
 
 
-Observer = Callable[[Exchange], None]
+ExchangeObserver = Callable[[TargetExchange], None]  # shown every exchange (the checks of a suite)
+# (key, secret) -> the headers that carry them; None leaves that header out (the 401 rules)
+AuthHeaders = Callable[[str | None, str | None], dict[str, str]]
 
 
 class ApiClient:
@@ -57,15 +61,15 @@ class ApiClient:
         *,
         api_secret: str | None = None,
         other_api_secret: str | None = None,
-        dialect: KitDialect = TRUEDY,
+        auth: AuthHeaders,
     ) -> None:
         self.base_url = base_url
         self.api_key = api_key
         self.api_secret = api_secret
         self.other_api_key = other_api_key
         self.timeout = timeout
-        self.dialect = dialect
-        self.observers: list[Observer] = []
+        self.auth = auth
+        self.observers: list[ExchangeObserver] = []
         self.secrets = secret_variables(api_key, api_secret, other_api_key, other_api_secret)
         self._http = http_client(timeout)
 
@@ -83,11 +87,11 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         key: str | None | _Default = DEFAULT_KEY,
         secret: str | None | _Default = DEFAULT_KEY,
-    ) -> Exchange:
-        """`key` (and Zudu's `secret`): the workspace's by default; None leaves that header out."""
+    ) -> TargetExchange:
+        """`key` and `secret`: the workspace's by default; None leaves that header out."""
         api_key = self.api_key if isinstance(key, _Default) else key
         api_secret = self.api_secret if isinstance(secret, _Default) else secret
-        sent = {**(headers or {}), **self.dialect.auth_headers(api_key, api_secret)}
+        sent = {**(headers or {}), **self.auth(api_key, api_secret)}
         request = self._http.build_request(
             method, self.base_url + safe_path(path), json=json, content=content, headers=sent, params=params
         )
@@ -96,7 +100,7 @@ class ApiClient:
             answer = fetch(self._http, request, self.timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, str(request.url), self.timeout) from None
-        exchange = Exchange(
+        exchange = TargetExchange(
             method=method,
             path=request.url.raw_path.decode("ascii", "replace").removeprefix(
                 httpx.URL(self.base_url).raw_path.decode("ascii", "replace").rstrip("/")
@@ -111,14 +115,14 @@ class ApiClient:
             observe(exchange)
         return exchange
 
-    def get(self, path: str, **kwargs: Any) -> Exchange:
+    def get(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> Exchange:
+    def post(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("POST", path, **kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> Exchange:
+    def patch(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("PATCH", path, **kwargs)
 
-    def delete(self, path: str, **kwargs: Any) -> Exchange:
+    def delete(self, path: str, **kwargs: Any) -> TargetExchange:
         return self.request("DELETE", path, **kwargs)

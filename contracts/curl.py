@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 API_KEY_ENV = "BATCHCALLS_API_KEY"
-API_SECRET_ENV = "BATCHCALLS_API_SECRET"  # Zudu's X-API-SECRET
+API_SECRET_ENV = "BATCHCALLS_API_SECRET"  # the secret sent with the key (e.g. Zudu's X-API-SECRET)
 OTHER_API_KEY_ENV = "BATCHCALLS_OTHER_API_KEY"
 OTHER_API_SECRET_ENV = "BATCHCALLS_OTHER_API_SECRET"
 ADMIN_TOKEN_ENV = "BATCHCALLS_ADMIN_TOKEN"
@@ -109,7 +109,7 @@ def _header(name: str, value: str, redaction: Redaction) -> list[str]:
         variable = redaction.secrets.get(key) or redaction.headers.get(lower)
         if variable is not None:
             return [f"{name}: " + (f"{scheme} " if has_scheme else ""), _Variable(variable)]
-    elif value in redaction.secrets:  # Zudu's X-API-KEY / X-API-SECRET, when known
+    elif value in redaction.secrets:  # a key or secret in a header of its own, when known
         return [f"{name}: ", _Variable(redaction.secrets[value])]
     return [f"{name}: {value}"]
 

@@ -1,5 +1,9 @@
-"""One request and its answer, as every check of the kit sees it (the rules suite's client, the
-probe, the Schemathesis suites and the proxy all build these)."""
+"""`TargetExchange`: one request to the target and its answer, as every check of the kit sees it
+(the rules suite's client, the probe, the Schemathesis suites and the proxy all build these).
+
+It reads a body by its JSON shape only (a `data` member, an `error` object with a `code`, or an
+`error` sentence), never by which API answered: what an API's envelopes must look like is its
+profile's checks' business (`contracts.dialects`)."""
 
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ def parse_json(content: bytes) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class Exchange:
+class TargetExchange:
+    """A request the kit sent or saw, and the target's answer."""
+
     method: str
     path: str  # relative to the base URL
     status: int
@@ -41,6 +47,7 @@ class Exchange:
 
     @property
     def error_code(self) -> str | None:
+        """`error.code`, when the body's `error` is an object with a string code."""
         body = self.body
         error = body.get("error") if isinstance(body, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
@@ -48,7 +55,7 @@ class Exchange:
 
     @property
     def error_sentence(self) -> str | None:
-        """Zudu's `error` (one sentence), when the body has one."""
+        """The body's `error`, when it is a sentence rather than an object."""
         body = self.body
         error = body.get("error") if isinstance(body, dict) else None
         return error if isinstance(error, str) else None

@@ -30,14 +30,14 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from contracts.body import CUT_ATTRIBUTE, MAX_ANSWER, BoundedBody
-from contracts.checks import CUSTOM, checking_against
+from contracts.checks import checking_against, registered_names, schemathesis_names
 from contracts.config import KitConfig
 from contracts.curl import unfilter_schemathesis_curl
-from contracts.dialects import KitDialect, dialect_of
+from contracts.dialects import KitDialect
 from contracts.exchange import parse_json
 from contracts.ledger import Ledger, tagged
 from contracts.results import Outcome, Requirement
-from contracts.spec import OperationInfo, facts, fuzzable, operations
+from contracts.spec import OperationInfo, SpecFacts, fuzzable, operations
 
 SCHEMA_PHASES = ("examples", "coverage", "fuzzing")
 SUITE_OF_PHASE = {
@@ -63,6 +63,7 @@ class _Tagging:
     """
 
     active: Ledger | None = None
+    tagged_fields: Mapping[str, tuple[str, int]] = {}  # the profile's: operationId -> field, maxLength
     timeout: float = 10.0
     lock = threading.Lock()
 
@@ -123,7 +124,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case[Any],
     _drop_framing_headers(case)
     ledger = _Tagging.active
     operation_id = case.operation.definition.raw.get("operationId")
-    spec = ledger.dialect.tagged_fields.get(str(operation_id)) if ledger is not None else None
+    spec = _Tagging.tagged_fields.get(str(operation_id)) if ledger is not None else None
     if ledger is None or spec is None or not isinstance(case.body, dict):
         return
     field, max_length = spec
@@ -169,17 +170,18 @@ def engine_config(
     selected: list[OperationInfo],
     phases: set[str],
     known_ids: Mapping[str, list[str]],
+    dialect: KitDialect,
+    spec_facts: SpecFacts,
 ) -> schemathesis.Config:
-    dialect = dialect_of(document)
     expected = {
         op.operation_id: statuses
         for op in selected
-        if (statuses := dialect.expected_statuses(op.operation_id)) is not None
+        if (statuses := dialect.expected_statuses(op.operation_id, spec_facts)) is not None
     }
     dictionaries, parameters = _bindings(dialect, known_ids)
-    # the other dialects' custom checks do not apply to this API's responses
-    mine = {check.name for check in dialect.checks}
-    checks = {name: {"enabled": False} for name in CUSTOM if name not in mine}
+    # the checks other profiles registered do not apply to this API's responses
+    mine = schemathesis_names(dialect.answer_checks)
+    checks = {name: {"enabled": False} for name in sorted(registered_names() - mine)}
     return schemathesis.Config.from_dict(
         {
             "dictionaries": dictionaries,
@@ -286,13 +288,15 @@ def run_engine(
     ledger: Ledger,
     progress: Progress,
     known_ids: Mapping[str, list[str]],
+    dialect: KitDialect,
+    spec_facts: SpecFacts,
 ) -> tuple[list[Requirement], list[str], dict[str, float], dict[str, int]]:
     """Run the Schemathesis phases of `suites`: requirements, the kit's errors, seconds and test
     cases per suite."""
     phases = ({*SCHEMA_PHASES} if "schema" in suites else set()) | (
         {"stateful"} if "stateful" in suites else set()
     )
-    engine = engine_config(config, document, selected, phases, known_ids)
+    engine = engine_config(config, document, selected, phases, known_ids, dialect, spec_facts)
     schema: schemathesis.BaseSchema = schemathesis.openapi.from_dict(fuzzable(document), config=engine)
     labels = {op.label for op in selected}
     if len(labels) < len(operations(document)):
@@ -309,13 +313,17 @@ def run_engine(
     errors: list[str] = []
     elapsed: dict[str, float] = {}
     started: dict[str, float] = {}
-    with _Tagging.lock, checking_against(facts(document)), _bounded_reading():
-        _Tagging.active, _Tagging.timeout = ledger, config.timeout
+    with _Tagging.lock, checking_against(spec_facts), _bounded_reading():
+        _Tagging.active, _Tagging.timeout, _Tagging.tagged_fields = (
+            ledger,
+            config.timeout,
+            dialect.tagged_fields,
+        )
         try:
             for event in from_schema(schema).execute():
                 _handle(event, collector, errors, started, elapsed, progress)
         finally:
-            _Tagging.active = None
+            _Tagging.active, _Tagging.tagged_fields = None, {}
     return list(collector.requirements.values()), errors, elapsed, collector.cases
 
 

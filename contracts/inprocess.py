@@ -18,7 +18,6 @@ import uvicorn
 from contracts.errors import KitError
 
 API_BASE_PATH = "/api/public/v1"
-ZUDU_SANDBOX_PAIR = ("zk_test_sandbox", "zs_test_sandbox")  # X-API-KEY, X-API-SECRET
 
 
 @contextmanager
@@ -53,7 +52,7 @@ def serve(
 @contextmanager
 def sandbox(**settings: Any) -> Iterator[str]:
     """The Batch Calls sandbox with these Settings (e.g. `defects=...`); yields its API base URL
-    (Truedy's; the origin, without /api/public/v1, is Zudu's)."""
+    (its origin + API_BASE_PATH; an API it serves at the root is at the origin)."""
     from mock_server.app import create_app
     from mock_server.settings import Settings
 

@@ -45,14 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contract-api-secret",
         default=None,
-        help="Zudu only: its X-API-SECRET (default: $BATCHCALLS_API_SECRET, or the sandbox's)",
+        help="its secret, for an API with a key and a secret (Zudu's X-API-SECRET; default: "
+        "$BATCHCALLS_API_SECRET, or the sandbox's)",
     )
     group.addoption("--contract-other-api-key", default=None, help="a second workspace's key")
-    group.addoption("--contract-other-api-secret", default=None, help="Zudu only: its secret")
+    group.addoption("--contract-other-api-secret", default=None, help="the second workspace's secret")
     group.addoption("--contract-fixtures", default=None, help="YAML with the target's fixture ids")
-    group.addoption(
-        "--contract-spec", default=None, help="the OpenAPI document (openapi.zudu.json: a Zudu server)"
-    )
+    group.addoption("--contract-spec", default=None, help="the OpenAPI document (default: openapi.json)")
     group.addoption("--contract-max-examples", type=int, default=10, help="fuzzing cases per operation")
     group.addoption("--contract-seed", type=int, default=0, help="seed of the generated data")
 
@@ -91,7 +90,10 @@ def _missing_credentials(config: pytest.Config) -> str | None:
         )
         return f"--contract-base-url needs {needs} (or ${API_KEY_ENV})"
     if dialect.needs_secret and not (option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)):
-        return f"--contract-base-url with a Zudu spec needs --contract-api-secret (or ${API_SECRET_ENV})"
+        return (
+            f"--contract-base-url with a spec of {dialect.api} needs --contract-api-secret "
+            f"(or ${API_SECRET_ENV}): its {dialect.secret_name}"
+        )
     return None
 
 
@@ -104,7 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def contract_base_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The target: --contract-base-url, or the origin of a sandbox started for the session (the kit
-    finds either API under it: Truedy's at the spec's /api/public/v1, Zudu's at the root)."""
+    finds each API under it: at the spec's server path, else at the root)."""
     given = request.config.getoption("--contract-base-url")
     if given:
         yield given
@@ -128,10 +130,10 @@ def contract_sandbox() -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> KitConfig:
-    from contracts.config import Fixtures, KitConfig, load_fixtures
+    from contracts.config import KitConfig
     from contracts.curl import API_KEY_ENV, API_SECRET_ENV
     from contracts.dialects import dialect_of
-    from contracts.inprocess import ZUDU_SANDBOX_PAIR
+    from contracts.fixtures import load_fixtures
     from contracts.spec import default_spec_path, load_document
 
     option = request.config.getoption
@@ -141,7 +143,7 @@ def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> K
     api_key = option("--contract-api-key") or os.environ.get(API_KEY_ENV)
     api_secret = option("--contract-api-secret") or os.environ.get(API_SECRET_ENV)
     if api_key is None or (dialect.needs_secret and api_secret is None):  # own targets: pytest_configure
-        api_key, api_secret = ZUDU_SANDBOX_PAIR if dialect.needs_secret else ("sk_test_sandbox", None)
+        api_key, api_secret = dialect.sandbox_credentials
     fixtures_file = option("--contract-fixtures")
     return KitConfig(
         base_url=base_url,
@@ -150,7 +152,7 @@ def contract_config(request: pytest.FixtureRequest, contract_base_url: str) -> K
         other_api_key=option("--contract-other-api-key"),
         other_api_secret=option("--contract-other-api-secret"),
         spec_path=spec_path,
-        fixtures=load_fixtures(Path(fixtures_file)) if fixtures_file else Fixtures(),
+        fixtures=load_fixtures(Path(fixtures_file)) if fixtures_file else None,
         max_examples=option("--contract-max-examples"),
         seed=option("--contract-seed"),
         quiet=True,

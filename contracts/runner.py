@@ -12,11 +12,12 @@ from contracts.config import KitConfig
 from contracts.curl import secret_variables
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import KitError, UsageError, internal_error
+from contracts.fixtures import Fixtures
 from contracts.fuzz import SERVER_GONE, run_engine
 from contracts.ledger import Ledger
 from contracts.results import Requirement, RunResult
-from contracts.rules import run_rules
-from contracts.spec import SpecFacts, candidate_base_urls, facts, load_document, select
+from contracts.rules import rules_of, run_rules
+from contracts.spec import SpecFacts, candidate_base_urls, facts, load_document, operations, select
 from contracts.target import TargetInfo, check_base_url, probe, sandbox_workspace
 
 Progress = Callable[[str], None]
@@ -28,7 +29,7 @@ def _silent(line: str) -> None:
 
 def probe_requirements(info: TargetInfo, dialect: KitDialect, spec_facts: SpecFacts) -> list[Requirement]:
     """The probe's answer, checked like every other: a 5xx or a wrong content type there is a finding."""
-    checks = AnswerChecks(dialect.checks, spec_facts, "probe", lambda check: f"probe/{check.name}")
+    checks = AnswerChecks(dialect.answer_checks, spec_facts, "probe", lambda check: f"probe/{check.name}")
     if info.probe is not None:
         checks(info.probe)
     return checks.requirements()
@@ -39,9 +40,11 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
     started = time.monotonic()
     check_base_url(config.base_url)
     document = load_document(config.spec_path)
-    dialect = dialect_of(document)
+    dialect = config.dialect or dialect_of(document)
     if dialect.needs_secret and not config.api_secret:
-        raise UsageError(f"{config.spec_path.name} is {dialect.api}: give the X-API-SECRET with --api-secret")
+        raise UsageError(
+            f"{config.spec_path.name} is {dialect.api}: give the {dialect.secret_name} with --api-secret"
+        )
     selected = select(document, config.include_tags, config.include_operations)
     info = probe(
         candidate_base_urls(config.base_url, document),
@@ -52,7 +55,8 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         wait=config.wait,
         secrets=secret_variables(config.api_key, config.api_secret),
     )
-    config = dataclasses.replace(config, base_url=info.base_url)
+    fixtures = (config.fixtures or Fixtures()).for_profile(dialect)
+    config = dataclasses.replace(config, base_url=info.base_url, fixtures=fixtures)
     spec_facts = facts(document)
     other_key, other_secret = config.other_api_key, config.other_api_secret
     source = "a second workspace from --other-api-key"
@@ -68,12 +72,17 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
             else "skipped: no second workspace (give --other-api-key"
             + (" and --other-api-secret)" if dialect.needs_secret else ")")
         )
-    for line in dialect.plan(config, info, source):
+    for line in dialect.plan(config, info, fixtures, source):
         progress(line)
 
     result = RunResult(config.run_id, info.base_url, config.seed, ("probe", *config.suites))
     result.requirements += probe_requirements(info, dialect, spec_facts)
-    ledger = Ledger(config.tag, dialect=dialect)
+    creating = {
+        (op.method, op.path): op.operation_id
+        for op in operations(document)
+        if op.operation_id in dialect.resources.creates
+    }
+    ledger = Ledger(config.tag, dialect.resources, dialect.auth_headers, creating)
     client = ApiClient(
         info.base_url,
         config.api_key,
@@ -81,14 +90,14 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         other_key,
         api_secret=config.api_secret,
         other_api_secret=other_secret,
-        dialect=dialect,
+        auth=dialect.auth_headers,
     )
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
         if fuzz_suites:
-            known_ids = dialect.discover_ids(client, config.fixtures)
+            known_ids = dialect.discover_ids(client, fixtures)
             requirements, errors, elapsed, cases = run_engine(
-                config, document, selected, fuzz_suites, ledger, progress, known_ids
+                config, document, selected, fuzz_suites, ledger, progress, known_ids, dialect, spec_facts
             )
             result.requirements += requirements
             result.errors += errors
@@ -100,11 +109,12 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
             rules_started = time.monotonic()
             result.requirements += run_rules(
                 client,
-                config.fixtures,
+                fixtures,
                 ledger,
                 other_key,
                 progress,
-                dialect=dialect,
+                rules=rules_of(dialect.rule_modules),
+                checks=dialect.answer_checks,
                 target=info,
                 other_api_secret=other_secret,
                 facts=spec_facts,
@@ -116,7 +126,7 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         result.errors.append(internal_error(error, "the run stopped there; what it found before is reported"))
     finally:
         client.close()
-        progress(f"cleanup: deleting {ledger.count('batch_call')} batch calls created by this run …")
+        progress(f"cleanup: deleting {ledger.removable()} created by this run …")
         try:
             result.cleanup = ledger.cleanup(info.base_url, config.api_key, config.timeout, config.api_secret)
         except Exception as error:  # noqa: BLE001 - as above, for the cleanup

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ class SpecFacts:
 
     # status -> the documented `error.code`s (`x-error-codes` of the error code schema); empty: any
     error_codes: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    # operationId -> the statuses whose error codes its description names (`business_statuses`)
+    business_statuses: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 NO_FACTS = SpecFacts()
@@ -57,8 +60,39 @@ def error_codes(document: Mapping[str, Any]) -> dict[int, frozenset[str]]:
     return {status: frozenset(names) for status, names in codes.items()}
 
 
+_CODE = re.compile(r"`([A-Za-z0-9_.-]+)`")
+
+
+def _named_codes(text: Any) -> set[str]:
+    return set(_CODE.findall(text)) if isinstance(text, str) else set()
+
+
+def business_statuses(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """operationId -> the documented statuses a schema-valid request may get because of a rule a
+    schema cannot state: those whose `x-error-codes` include a code the operation's description
+    names (in backticks; the spec's error responses say each operation's description lists its
+    codes), leaving out codes that only a header the fuzzers never send can cause (that header's
+    own description names them: a reused `X-Idempotency-Key`, say)."""
+    codes = error_codes(document)
+    unreachable: set[str] = set()
+    for parameter in (document.get("components") or {}).get("parameters", {}).values():
+        if isinstance(parameter, dict) and str(parameter.get("name", "")).lower() in UNFUZZED_HEADERS:
+            unreachable |= _named_codes(parameter.get("description"))
+    found: dict[str, frozenset[str]] = {}
+    for item in (document.get("paths") or {}).values():
+        for method, op in item.items():
+            if method not in HTTP_METHODS or not isinstance(op, dict) or "operationId" not in op:
+                continue
+            named = _named_codes(op.get("description")) - unreachable
+            documented = {int(s) for s in (op.get("responses") or {}) if str(s).isdigit()}
+            statuses = {str(s) for s in documented if named & codes.get(s, frozenset())}
+            if statuses:
+                found[op["operationId"]] = frozenset(statuses)
+    return found
+
+
 def facts(document: Mapping[str, Any]) -> SpecFacts:
-    return SpecFacts(error_codes=error_codes(document))
+    return SpecFacts(error_codes=error_codes(document), business_statuses=business_statuses(document))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from contracts.errors import (
     TargetUnreachable,
     UsageError,
 )
-from contracts.exchange import Exchange, parse_json
+from contracts.exchange import TargetExchange, parse_json
 
 if TYPE_CHECKING:
     from contracts.dialects import KitDialect
@@ -43,7 +43,7 @@ class TargetInfo:
     origin: str  # scheme://host:port
     is_sandbox: bool  # the target is this project's mock: its control API is there
     clock: str | None = None  # the sandbox's clock mode ("real" or "manual"); None when not the sandbox
-    probe: Exchange | None = None  # the probe's answer, checked like every other one
+    probe: TargetExchange | None = None  # the probe's answer, checked like every other one
 
 
 def check_base_url(base_url: str) -> str:
@@ -201,7 +201,7 @@ def probe(
                 continue
             request = client.build_request("GET", url, params=dialect.probe_params, headers=headers)
             curl = curl_command("GET", str(request.url), request.headers, None, secrets or {})
-            exchange = Exchange(
+            exchange = TargetExchange(
                 "GET", dialect.probe_path, answer.status, answer.headers, answer.content, curl, answer.cut
             )
             parts = urlsplit(base_url)

@@ -12,7 +12,7 @@ from typing import Any
 from contracts.evolution.document import Location
 from contracts.evolution.facts import MISSING, UPPER, Facts, Locations
 from contracts.evolution.rules import BOUNDS
-from contracts.evolution.walk import Recorder
+from contracts.evolution.walk import OperationChanges
 
 MAX_NESTING = 64  # schemas inside schemas, along one path (recursion ends earlier: pairs repeat)
 
@@ -39,9 +39,9 @@ def _show(value: Any) -> str:
 
 
 class SchemaComparison:
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
-        self.sides = recorder.sides
+    def __init__(self, noted: OperationChanges) -> None:
+        self.noted = noted
+        self.sides = noted.sides
         self._compared: set[tuple[Locations, Locations, str]] = set()
 
     def compare(
@@ -73,7 +73,7 @@ class SchemaComparison:
         self._variants(old, new, before, after, side, place, path, depth)
 
     def _add(self, rule: str, message: str, old: Location | None, new: Location | None) -> None:
-        self.recorder.add(rule, message, old, new)
+        self.noted.add(rule, message, old, new)
 
     def _type(self, before: Facts, after: Facts, side: str, subject: str) -> None:
         old_t, new_t = before.types, after.types

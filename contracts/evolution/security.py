@@ -12,7 +12,7 @@ from typing import Any
 
 from contracts.evolution.document import Location, Spec
 from contracts.evolution.operations import OperationRef
-from contracts.evolution.walk import Recorder
+from contracts.evolution.walk import OperationChanges
 
 Alternative = dict[str, frozenset[str]]
 # what of a security scheme decides how a client sends its credentials
@@ -69,29 +69,27 @@ def _shape(raw: dict[str, Any]) -> dict[str, Any]:
     return shape
 
 
-def compare_security(recorder: Recorder, old_op: OperationRef, new_op: OperationRef) -> None:
-    sides = recorder.sides
+def compare_security(noted: OperationChanges, old_op: OperationRef, new_op: OperationRef) -> None:
+    sides = noted.sides
     old_alts, old_at = _requirement(sides.old, old_op)
     new_alts, new_at = _requirement(sides.new, new_op)
     old_open = not old_alts or {} in old_alts
     new_open = not new_alts or {} in new_alts
     if new_open and not old_open:
-        recorder.add("security-removed", "no credentials are needed any more", old_at, new_at)
+        noted.add("security-removed", "no credentials are needed any more", old_at, new_at)
     elif old_open and not new_open:
         needed = " or ".join(_names(a) for a in new_alts)
-        recorder.add("security-requirement-added", f"credentials are now needed: {needed}", old_at, new_at)
+        noted.add("security-requirement-added", f"credentials are now needed: {needed}", old_at, new_at)
     elif not new_open:
         for old_alt in old_alts:
             if any(_accepts(new_alt, old_alt) for new_alt in new_alts):
                 continue
             same = [n for n in new_alts if set(n) <= set(old_alt)]
             if same:
-                recorder.add(
-                    "security-scope-added", f"{_names(old_alt)} now needs more scopes", old_at, new_at
-                )
+                noted.add("security-scope-added", f"{_names(old_alt)} now needs more scopes", old_at, new_at)
             else:
                 needed = " or ".join(_names(a) for a in new_alts)
-                recorder.add(
+                noted.add(
                     "security-requirement-changed",
                     f"clients that send {_names(old_alt)} are refused: NEW needs {needed}",
                     old_at,
@@ -99,7 +97,7 @@ def compare_security(recorder: Recorder, old_op: OperationRef, new_op: Operation
                 )
         for new_alt in new_alts:  # a way to authenticate no client of OLD had (not a scope change)
             if not any(_accepts(new_alt, old_alt) or set(new_alt) == set(old_alt) for old_alt in old_alts):
-                recorder.add(
+                noted.add(
                     "security-alternative-added",
                     f"{_names(new_alt)} is a new way to authenticate",
                     old_at,
@@ -109,7 +107,7 @@ def compare_security(recorder: Recorder, old_op: OperationRef, new_op: Operation
     for name in sorted(used):
         before, after = _scheme(sides.old, name), _scheme(sides.new, name)
         if before is not None and after is not None and _shape(before[1]) != _shape(after[1]):
-            recorder.add(
+            noted.add(
                 "security-scheme-changed",
                 f"the security scheme {name} changed how credentials are sent",
                 before[0],

@@ -39,7 +39,7 @@ class Sides:
 
 
 @dataclass(slots=True)
-class Recorder:
+class OperationChanges:
     """The changes found for one operation, each reported once."""
 
     sides: Sides

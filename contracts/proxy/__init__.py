@@ -1,7 +1,7 @@
 """`batchcalls-contract proxy`: a validation proxy (Prism's `proxy`, with state).
 
 Put it between any client (a partner's integration tests, a staging app) and the server: it
-forwards every request unchanged and checks each exchange against the spec, the dialect's response
+forwards every request unchanged and checks each exchange against the spec, the profile's response
 checks and the batches' documented lifecycle; `GET /_contract/report` answers the findings so far,
 and the reports are written when it stops (SIGINT or SIGTERM).
 
@@ -26,7 +26,7 @@ from types import FrameType
 import uvicorn
 
 from contracts.config import new_run_id
-from contracts.dialects import dialect_of
+from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
 from contracts.proxy.contract import Contract
 from contracts.proxy.observer import Observations
@@ -70,11 +70,13 @@ class ProxyConfig:
     report_md: Path | None = None
     junit_xml: Path | None = None
     report_html: Path | None = None
+    dialect: KitDialect | None = None  # the API's profile; None: the kit's profile the spec names
 
 
 def build(config: ProxyConfig) -> Proxy:
     document = load_document(config.spec_path)
-    observations = Observations(Contract(document), dialect_of(document), facts(document))
+    dialect = config.dialect or dialect_of(document)
+    observations = Observations(Contract(document), dialect, facts(document))
     limits = Limits(client_timeout=config.client_timeout)
     return Proxy(check_base_url(config.target), observations, config.timeout, limits)
 

@@ -6,7 +6,7 @@ Requirements:
   warning: the client, not the target, broke the contract);
 - `proxy/<operationId>/status_code_conformance` the status is one the operation documents;
 - `proxy/<operationId>/response_schema_conformance` the body against the documented schema;
-- `proxy/<operationId>/<check>` every response check of the dialect (`contracts.checks`);
+- `proxy/<operationId>/<check>` every response check of the profile (`contracts.checks`);
 - `proxy/lifecycle.transitions` no batch is seen moving against the documented lifecycle;
 - `proxy/not_checked` (skipped) how many answers' bodies were not checked, and why.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 from contracts.checks import ResponseCheck
 from contracts.dialects import KitDialect
-from contracts.exchange import Exchange, parse_json
+from contracts.exchange import TargetExchange, parse_json
 from contracts.proxy.contract import Contract, Operation, SchemaProblem
 from contracts.results import Outcome, Requirement
 from contracts.spec import SpecFacts
@@ -43,7 +43,7 @@ class Forwarded:
     path: str  # as the client sent it (without the query)
     request_headers: Mapping[str, str]  # lower-case names
     request_body: bytes | None
-    response: Exchange  # its content: b"" when not kept
+    response: TargetExchange  # its content: b"" when not kept
     unchecked: str = ""  # why the answer's body is not checked (too large, an encoding not decoded)
 
 
@@ -140,13 +140,13 @@ class Observations:
         if body is not None:
             for problem in self.contract.response_problems(operation, response.status, body):
                 schema.fail(f"{label}: the response {_text(problem)}", curl)
-        for check in self.dialect.checks:
+        for check in self.dialect.answer_checks:
             self._apply(check, op, title, response, label, curl)
         for batch_id, batch_status in self._batches(body):
             self._transition(batch_id, batch_status, forwarded.sequence, label, curl)
 
     def _apply(
-        self, check: ResponseCheck, op: str, title: str, response: Exchange, label: str, curl: list[str]
+        self, check: ResponseCheck, op: str, title: str, response: TargetExchange, label: str, curl: list[str]
     ) -> None:
         requirement = self.requirement(f"proxy/{op}/{check.name}", f"{title} — {check.title}")
         requirement.checked += 1
@@ -154,13 +154,8 @@ class Observations:
             requirement.fail(f"{label}: {problem}", curl)
 
     def _batches(self, body: Any) -> Iterator[tuple[str, str]]:
-        data = body.get("data") if isinstance(body, dict) else None
-        if isinstance(data, dict) and isinstance(data.get("batch_calls"), list):
-            data = data["batch_calls"]  # Zudu's list
-        for item in data if isinstance(data, list) else [data]:
-            if not isinstance(item, dict):
-                continue
-            batch_id, status = item.get(self.dialect.id_field), item.get("status")
+        """(id, status) of every batch the body shows (where is the profile's), within bounds."""
+        for batch_id, status in self.dialect.batch_states(body):
             if (
                 isinstance(batch_id, str)
                 and len(batch_id) <= MAX_ID

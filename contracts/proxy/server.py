@@ -35,7 +35,7 @@ import orjson
 from contracts.body import BoundedBody, Cut
 from contracts.curl import Redaction, curl_command, redact_url
 from contracts.dialects import credential_headers
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.proxy.observer import Forwarded, Observations
 from contracts.proxy.wire import KEEP_LIMIT, Copy, CopyBudget, end_to_end, has_body, target_problem
 from contracts.results import Outcome
@@ -133,7 +133,7 @@ class Proxy:
         self.observations = observations
         self.timeout = timeout
         self.limits = limits or Limits()
-        self.redaction = Redaction(headers=credential_headers())
+        self.redaction = Redaction(headers=credential_headers(observations.dialect))
         self.client: httpx.AsyncClient | None = None
         self.sequence = itertools.count()
         self.budget = CopyBudget()
@@ -297,7 +297,9 @@ class Proxy:
             sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in flight.headers]
             curl = curl_command(flight.method, flight.url, sent, body, self.redaction, max_body=MAX_CURL_BODY)
             headers = {k.lower(): v for k, v in response.headers.items()}
-            exchange = Exchange(flight.method, flight.path, response.status_code, headers, content, curl, cut)
+            exchange = TargetExchange(
+                flight.method, flight.path, response.status_code, headers, content, curl, cut
+            )
             request = (flight.sequence, flight.method, flight.path, {k.lower(): v for k, v in sent}, body)
             self.observations.observe(Forwarded(*request, exchange, unchecked))
         except Exception:  # noqa: BLE001 - a bug of a check must never reach the client

@@ -5,13 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from contracts.checks import (
-    content_type_problems,
-    counter_problems,
-    error_envelope_problems,
-    request_id_problems,
-)
-from contracts.exchange import Exchange
+from contracts.checks import content_type_problems
+from contracts.dialects.truedy.checks import counter_problems, error_envelope_problems, request_id_problems
+from contracts.exchange import TargetExchange
 from contracts.spec import NO_FACTS, default_spec_path, error_codes, load_document
 
 CODES = error_codes(load_document(default_spec_path()))  # the spec's x-error-codes
@@ -123,5 +119,5 @@ def test_the_code_tables_come_from_the_spec() -> None:
 )
 def test_content_type(content_type: str, body: bytes, expected: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    problems = content_type_problems(Exchange("GET", "/batch-calls", 200, headers, body), NO_FACTS)
+    problems = content_type_problems(TargetExchange("GET", "/batch-calls", 200, headers, body), NO_FACTS)
     assert problems == ([] if expected is None else [f"{expected}; the spec documents application/json"])

@@ -22,11 +22,12 @@ from typing import Any
 import orjson
 import pytest
 
-from contracts.checks import zudu_counter_problems, zudu_envelope_problems
 from contracts.cli import main
-from contracts.config import Fixtures, KitConfig, Suite, load_fixtures
+from contracts.config import KitConfig, Suite
 from contracts.dialects import TRUEDY, ZUDU, dialect_of
+from contracts.dialects.zudu.checks import zudu_counter_problems, zudu_envelope_problems
 from contracts.errors import FixturesError, SpecError
+from contracts.fixtures import Fixtures, load_fixtures
 from contracts.inprocess import API_BASE_PATH, serve
 from contracts.results import Outcome, RunResult
 from contracts.runner import run

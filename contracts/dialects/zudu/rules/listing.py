@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.exchange import Exchange
-from contracts.rules import RuleContext, rule
-from contracts.rules.zudu_support import (
+from contracts.dialects.zudu.rules.support import (
     BATCHES,
     DAY_MS,
     NEEDS,
@@ -19,6 +17,8 @@ from contracts.rules.zudu_support import (
     items,
     server_now_ms,
 )
+from contracts.exchange import TargetExchange
+from contracts.rules import RuleContext, rule
 
 LIST = f"{BATCHES}/list"
 MAX_PAGES = 8
@@ -27,7 +27,7 @@ ORDER = {"sort_by": "created_at", "sort_order": "descending"}
 
 
 def _check_page(
-    ctx: RuleContext, answer: Exchange, where: str, page: int, limit: int, total: int | None
+    ctx: RuleContext, answer: TargetExchange, where: str, page: int, limit: int, total: int | None
 ) -> tuple[list[Any], int]:
     """The page's batch calls and total_count, after checking its pagination adds up."""
     ctx.expect(answer, 200, what=where)
@@ -78,7 +78,7 @@ def _walk(ctx: RuleContext, fetch: Any, label: str, size: int, total: int) -> li
 def batch_call_pages(ctx: RuleContext) -> None:
     mine = [create(ctx, f"page {n}")["batch_call_id"] for n in range(3)]
 
-    def get(page: int, limit: int) -> Exchange:
+    def get(page: int, limit: int) -> TargetExchange:
         return ctx.call("GET", LIST, params={**ORDER, "page": page, "limit": limit})
 
     everything, total = _check_page(ctx, get(0, 100), "GET /batch-call/list limit=100", 0, 100, None)
@@ -92,7 +92,7 @@ def batch_call_pages(ctx: RuleContext) -> None:
     if total <= size * MAX_PAGES and len(seen) != total:
         ctx.fail(f"GET /batch-call/list: the pages hold {len(seen)} batch calls but total_count says {total}")
 
-    def search(page: int, limit: int) -> Exchange:
+    def search(page: int, limit: int) -> TargetExchange:
         criteria = {
             "filter_criteria": {"name": [f"{ctx.tag} page"]},
             "pagination": {"page": page, "limit": limit},

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.dialects.truedy.rules.support import batch_body, create_batch
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 MISSING_BATCH = "batch_contract_kit_missing"
@@ -20,7 +21,7 @@ BATCH_OPERATIONS = (
 )
 
 
-def _expect_unauthorized(ctx: RuleContext, answer: Exchange, what: str) -> None:
+def _expect_unauthorized(ctx: RuleContext, answer: TargetExchange, what: str) -> None:
     ctx.expect(answer, 401, "unauthorized", what=what)
     if not answer.headers.get("www-authenticate", "").lower().startswith("bearer"):
         ctx.fail(f"{what}: a 401 must carry 'WWW-Authenticate: Bearer …'")
@@ -50,7 +51,9 @@ def invalid_key(ctx: RuleContext) -> None:
     _expect_unauthorized(ctx, answer, what="GET with Basic credentials")
 
 
-def _expect_not_found(ctx: RuleContext, answer: Exchange, resource: str, resource_id: str, what: str) -> None:
+def _expect_not_found(
+    ctx: RuleContext, answer: TargetExchange, resource: str, resource_id: str, what: str
+) -> None:
     ctx.expect(answer, 404, "not_found", what=what)
     body: Any = answer.body
     details = body.get("error", {}).get("details") if isinstance(body, dict) else None
@@ -82,7 +85,7 @@ def unknown_batch(ctx: RuleContext) -> None:
 )
 def unknown_agent(ctx: RuleContext) -> None:
     answer = ctx.call(
-        "POST", "/batch-calls", json=ctx.batch_body("unknown agent", agent_id="agt_contract_kit_missing")
+        "POST", "/batch-calls", json=batch_body(ctx, "unknown agent", agent_id="agt_contract_kit_missing")
     )
     _expect_not_found(ctx, answer, "agent", "agt_contract_kit_missing", what="create with an unknown agent")
 
@@ -95,7 +98,7 @@ def unknown_agent(ctx: RuleContext) -> None:
     needs=("ready_agent", "other_workspace"),
 )
 def foreign_batch(ctx: RuleContext) -> None:
-    batch_id = ctx.create_batch("isolation")["id"]
+    batch_id = create_batch(ctx, "isolation")["id"]
     for method, suffix in BATCH_OPERATIONS:
         answer = ctx.call(
             method,

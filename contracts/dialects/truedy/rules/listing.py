@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from contracts.dialects.truedy.rules.creation import expect_validation
+from contracts.dialects.truedy.rules.support import create_batch
 from contracts.rules import RuleContext, rule
-from contracts.rules.creation import expect_validation
 
 MAX_PAGES = 8
 
@@ -96,7 +97,7 @@ def batch_call_pages(ctx: RuleContext) -> None:
     needs=("ready_agent", "contacts_folder"),
 )
 def batch_contact_pages(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("contact pages")
+    batch = create_batch(ctx, "contact pages")
     walk(ctx, f"/batch-calls/{batch['id']}/contacts", {})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from contracts.dialects.truedy.rules.support import batch_body
 from contracts.rules import RuleContext, rule
 
 
@@ -16,7 +17,7 @@ from contracts.rules import RuleContext, rule
 )
 def replay(ctx: RuleContext) -> None:
     headers = {"X-Idempotency-Key": f"contract-kit-{uuid.uuid4()}"}
-    body = ctx.batch_body("idempotent")
+    body = batch_body(ctx, "idempotent")
     first = ctx.call("POST", "/batch-calls", json=body, headers=headers)
     ctx.expect(first, 201, what="the first POST with an idempotency key")
     again = ctx.call("POST", "/batch-calls", json=body, headers=headers)
@@ -39,7 +40,7 @@ def replay(ctx: RuleContext) -> None:
 )
 def key_reused(ctx: RuleContext) -> None:
     headers = {"X-Idempotency-Key": f"contract-kit-{uuid.uuid4()}"}
-    first = ctx.call("POST", "/batch-calls", json=ctx.batch_body("key one"), headers=headers)
+    first = ctx.call("POST", "/batch-calls", json=batch_body(ctx, "key one"), headers=headers)
     ctx.expect(first, 201, what="the first POST with an idempotency key")
-    other = ctx.call("POST", "/batch-calls", json=ctx.batch_body("key two"), headers=headers)
+    other = ctx.call("POST", "/batch-calls", json=batch_body(ctx, "key two"), headers=headers)
     ctx.expect(other, 422, "idempotency_key_reused", what="the same key with another body")

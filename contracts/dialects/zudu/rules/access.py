@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.dialects.zudu.rules.support import BATCHES, NEEDS, body, create, path, read
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
-from contracts.rules.zudu_support import BATCHES, NEEDS, body, create, path, read
 
 MISSING_BATCH = "batch_call_contract_kit_missing"
 BATCH_OPERATIONS = (("GET", ""), ("PATCH", ""), ("DELETE", ""), ("POST", "/execute"), ("GET", "/tasks"))
 LIST = f"{BATCHES}/list"
 
 
-def _expect_unauthorized(ctx: RuleContext, answer: Exchange, what: str) -> None:
+def _expect_unauthorized(ctx: RuleContext, answer: TargetExchange, what: str) -> None:
     ctx.expect(answer, 401, what=what)
     if not (answer.error_sentence or "").strip():
         ctx.fail(f"{what}: the 401 must say why in 'error'")
@@ -56,7 +56,7 @@ def invalid_credentials(ctx: RuleContext) -> None:
         _expect_unauthorized(ctx, answer, what=f"GET {LIST} with {what}")
 
 
-def _expect_not_found(ctx: RuleContext, answer: Exchange, what: str) -> None:
+def _expect_not_found(ctx: RuleContext, answer: TargetExchange, what: str) -> None:
     ctx.expect(answer, 404, what=what)
     if not (answer.error_sentence or "").strip():
         ctx.fail(f"{what}: the 404 must say what was not found in 'error'")
@@ -149,7 +149,7 @@ def create_validation(ctx: RuleContext) -> None:
     _expect_fields(ctx, empty, {"tasks"}, what="create with no tasks")
 
 
-def _expect_fields(ctx: RuleContext, answer: Exchange, fields: set[str], what: str) -> None:
+def _expect_fields(ctx: RuleContext, answer: TargetExchange, fields: set[str], what: str) -> None:
     ctx.expect(answer, 422, what=what)
     found = answer.body.get("errors") if isinstance(answer.body, dict) else None
     named = {e.get("field") for e in found or [] if isinstance(e, dict) and e.get("location") == "body"}

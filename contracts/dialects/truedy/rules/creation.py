@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.dialects.truedy.rules.support import at, batch_body, create_batch
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 DEFAULTS = {
@@ -18,7 +19,7 @@ DEFAULTS = {
 }
 
 
-def _validation_locs(answer: Exchange) -> list[tuple[Any, ...]]:
+def _validation_locs(answer: TargetExchange) -> list[tuple[Any, ...]]:
     body = answer.body
     detail = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(detail, list):
@@ -28,7 +29,7 @@ def _validation_locs(answer: Exchange) -> list[tuple[Any, ...]]:
     ]
 
 
-def expect_validation(ctx: RuleContext, answer: Exchange, *locs: tuple[Any, ...], what: str) -> None:
+def expect_validation(ctx: RuleContext, answer: TargetExchange, *locs: tuple[Any, ...], what: str) -> None:
     """A 422 HTTPValidationError that lists every one of `locs`."""
     ctx.expect(answer, 422, what=what)
     found = _validation_locs(answer)
@@ -74,7 +75,7 @@ def created(ctx: RuleContext) -> None:
 )
 def unicode_name(ctx: RuleContext) -> None:
     name = f"{ctx.tag} Café de l'Été — 夏 ☕"
-    batch = ctx.create_batch("unused", name=name)
+    batch = create_batch(ctx, "unused", name=name)
     if batch.get("name") != name:
         ctx.fail(f"the name came back as {batch.get('name')!r}, not {name!r}")
     patched = ctx.call("PATCH", f"/batch-calls/{batch['id']}", json={"name": name + " ✓"})
@@ -90,12 +91,12 @@ def unicode_name(ctx: RuleContext) -> None:
 )
 def max_concurrent_calls(ctx: RuleContext) -> None:
     for value in (0, 101):
-        answer = ctx.call("POST", "/batch-calls", json=ctx.batch_body("range", max_concurrent_calls=value))
+        answer = ctx.call("POST", "/batch-calls", json=batch_body(ctx, "range", max_concurrent_calls=value))
         expect_validation(
             ctx, answer, ("body", "max_concurrent_calls"), what=f"create with max_concurrent_calls {value}"
         )
     for value in (1, 100):
-        batch = ctx.create_batch("range", max_concurrent_calls=value)
+        batch = create_batch(ctx, "range", max_concurrent_calls=value)
         if batch.get("max_concurrent_calls") != value:
             ctx.fail(f"max_concurrent_calls {value} came back as {batch.get('max_concurrent_calls')!r}")
 
@@ -107,7 +108,7 @@ def max_concurrent_calls(ctx: RuleContext) -> None:
     needs=("ready_agent",),
 )
 def every_violation(ctx: RuleContext) -> None:
-    body = ctx.batch_body("violations", name="", max_concurrent_calls=0, max_retry_attempts=9)
+    body = batch_body(ctx, "violations", name="", max_concurrent_calls=0, max_retry_attempts=9)
     answer = ctx.call("POST", "/batch-calls", json=body)
     expect_validation(
         ctx,
@@ -127,7 +128,9 @@ def every_violation(ctx: RuleContext) -> None:
 )
 def agent_not_ready(ctx: RuleContext) -> None:
     for fixture in ("not_ready_agent", "inactive_agent"):
-        answer = ctx.call("POST", "/batch-calls", json=ctx.batch_body(fixture, agent_id=ctx.fixture(fixture)))
+        answer = ctx.call(
+            "POST", "/batch-calls", json=batch_body(ctx, fixture, agent_id=ctx.fixture(fixture))
+        )
         ctx.expect(answer, 422, "agent_not_ready", what=f"create with the {fixture.replace('_', ' ')}")
 
 
@@ -138,7 +141,7 @@ def agent_not_ready(ctx: RuleContext) -> None:
     needs=("no_numbers_agent",),
 )
 def no_phone_numbers(ctx: RuleContext) -> None:
-    body = ctx.batch_body("no numbers", agent_id=ctx.fixture("no_numbers_agent"))
+    body = batch_body(ctx, "no numbers", agent_id=ctx.fixture("no_numbers_agent"))
     answer = ctx.call("POST", "/batch-calls", json=body)
     ctx.expect(answer, 422, "no_phone_numbers", what="create with an agent that has no numbers")
 
@@ -151,6 +154,6 @@ def no_phone_numbers(ctx: RuleContext) -> None:
 )
 def create_in_past(ctx: RuleContext) -> None:
     ctx.call("GET", "/batch-calls", params={"limit": 1})  # learn the server's clock
-    body = ctx.batch_body("past", schedule_type="scheduled", scheduled_at=ctx.at(-2))
+    body = batch_body(ctx, "past", schedule_type="scheduled", scheduled_at=at(ctx, -2))
     answer = ctx.call("POST", "/batch-calls", json=body)
     ctx.expect(answer, 422, "scheduled_at_in_past", what="create with scheduled_at two days ago")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 
-from contracts.rules import RuleContext, rule
-from contracts.rules.zudu_support import (
+from contracts.dialects.zudu.rules.support import (
     BATCHES,
     NEEDS,
     ON_CASE,
@@ -23,6 +22,7 @@ from contracts.rules.zudu_support import (
     status_of,
     tasks,
 )
+from contracts.rules import RuleContext, rule
 from contracts.target import advance_sandbox_clock
 
 # the fields of seed 004's answer, in its order
@@ -200,7 +200,7 @@ def delete_draft(ctx: RuleContext) -> None:
 def _completed_batch(ctx: RuleContext) -> str:
     """A completed batch: the fixture's, or one run to completion on a manual-clock sandbox."""
     if ctx.fixtures.completed_batch:
-        return ctx.fixtures.completed_batch
+        return ctx.fixture("completed_batch")
     target = ctx.target
     if target is None or not target.is_sandbox or target.clock != "manual":
         ctx.skip(

@@ -1,36 +1,31 @@
-"""The profile of Truedy's Batch Calls API (openapi.json): every per-API fact the kit uses."""
+"""The profile of Truedy's Batch Calls API (openapi.json): every per-API fact the kit uses.
+
+Its response checks are in `checks.py`, its rules in `rules/`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from contracts.checks import (
-    COMPLETE_ANSWER,
-    CONTENT_TYPE,
-    NO_SERVER_ERROR,
-    TRUEDY_COUNTERS,
-    TRUEDY_ENVELOPE,
-    TRUEDY_REQUEST_ID,
-    TRUEDY_SUCCESS_ENVELOPE,
-)
-from contracts.dialects.base import KitDialect
+from contracts.client import ApiClient
+from contracts.dialects.base import FixtureField, KitDialect
 from contracts.dialects.schemes import bearer_scheme
+from contracts.dialects.truedy.checks import CHECKS
+from contracts.ledger import Resources
 
 if TYPE_CHECKING:
-    from contracts.client import ApiClient
-    from contracts.config import Fixtures, KitConfig
+    from contracts.config import KitConfig
+    from contracts.fixtures import Fixtures
     from contracts.target import TargetInfo
 
-# Operations that answer schema-valid requests with a documented 422 that a JSON schema cannot
-# predict: business rules (invalid_state, agent_not_ready, …), cross-field rules (start/end time,
-# IANA zone) and CSV rows checked line by line. Their 422s are expected, not findings.
-BUSINESS_RULE_422 = (
+# Operations whose schema-valid requests may still fail validation with a 422 HTTPValidationError:
+# cross-field rules (start/end time, IANA zone, the whole batch re-validated) and CSV rows checked
+# line by line. The business-rule 422s (invalid_state, agent_not_ready, …) need no entry: each
+# operation's description names its codes, read from the spec (`spec.business_statuses`).
+VALIDATED_BEYOND_SCHEMA = (
     "create_batch_call",
     "update_batch_call",
-    "schedule_batch_call",
-    "pause_batch_call",
-    "resume_batch_call",
     "upload_batch_call_contacts",
     "import_contacts",
 )
@@ -44,12 +39,16 @@ def _schemathesis_auth(document: Mapping[str, Any], key: str, secret: str | None
     return {bearer_scheme(document): {"bearer": key}}
 
 
+def _recognizes(document: Mapping[str, Any]) -> bool:
+    return bearer_scheme(document) is not None
+
+
 def _workspace_credentials(answer: Mapping[str, Any]) -> tuple[str, str | None] | None:
     key = answer.get("api_key")
     return (key, None) if isinstance(key, str) else None
 
 
-def _plan(config: KitConfig, info: TargetInfo, other_key_source: str) -> list[str]:
+def _plan(config: KitConfig, info: TargetInfo, fixtures: Fixtures, other_key_source: str) -> list[str]:
     lines = [
         f"Contract kit run {config.run_id} against {info.base_url}"
         f" ({'the sandbox' if info.is_sandbox else 'not the sandbox'}), seed {config.seed},"
@@ -84,14 +83,14 @@ def _delete_batch(client: ApiClient, batch_id: str) -> tuple[str | None, str | N
 
 def _discover_ids(client: ApiClient, fixtures: Fixtures) -> dict[str, list[str]]:
     """The fixtures' agents and folders, plus numbers and contacts read from the target."""
-    f = fixtures
+    agent, folder = fixtures.get("ready_agent"), fixtures.get("contacts_folder")
     known: dict[str, list[str]] = {
-        "agents": [a for a in (f.ready_agent,) if a],
-        "folders": [x for x in (f.contacts_folder, f.empty_folder) if x],
+        "agents": [a for a in (agent,) if a],
+        "folders": [x for x in (folder, fixtures.get("empty_folder")) if x],
     }
     for name, path, params in (
-        ("numbers", "/telephony/numbers", {"agent_id": f.ready_agent}),
-        ("contacts", "/contacts", {"folder_id": f.contacts_folder}),
+        ("numbers", "/telephony/numbers", {"agent_id": agent}),
+        ("contacts", "/contacts", {"folder_id": folder}),
     ):
         if not all(params.values()):
             continue
@@ -101,30 +100,66 @@ def _discover_ids(client: ApiClient, fixtures: Fixtures) -> dict[str, list[str]]
     return known
 
 
+def _created_id(body: Any) -> Any:
+    data = body.get("data") if isinstance(body, dict) else None
+    return data.get("id") if isinstance(data, dict) else None
+
+
+def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    for item in data if isinstance(data, list) else [data]:
+        if isinstance(item, dict):
+            yield item.get("id"), item.get("status")
+
+
+# the sandbox's ids are the defaults: every workspace starts with them
+FIXTURES = (
+    FixtureField(
+        "ready_agent",
+        "agents",
+        "ready",
+        "agt_sandbox_ready",
+        note="active, voice ready, with outbound numbers",
+    ),
+    FixtureField(
+        "no_numbers_agent",
+        "agents",
+        "no_numbers",
+        "agt_sandbox_no_numbers",
+        note="ready, no outbound number (null: skip that rule)",
+    ),
+    FixtureField(
+        "not_ready_agent", "agents", "not_ready", "agt_sandbox_not_ready", note="active, voice not synced"
+    ),
+    FixtureField("inactive_agent", "agents", "inactive", "agt_sandbox_inactive", note="not active"),
+    FixtureField(
+        "contacts_folder",
+        "folders",
+        "with_contacts",
+        "folder_sandbox_demo",
+        note="at least one contact ('demo' is accepted too)",
+        aliases=("demo",),
+    ),
+    FixtureField("empty_folder", "folders", "empty", "folder_sandbox_empty", note="no contacts"),
+)
+
 TRUEDY = KitDialect(
     name="truedy",
     api="the Truedy Batch Calls API",
+    recognizes=_recognizes,
+    scheme_text="an HTTP bearer scheme (Truedy)",
     probe_path="/batch-calls",
     probe_params={"limit": 1},
     base_path_hint="give --base-url as the API's base URL, e.g. http://HOST/api/public/v1 (or the origin "
     "of a server that serves the API at its root)",
-    batch_path="/batch-calls",
-    id_field="id",
-    needs_secret=False,
+    secret_name=None,
     auth_headers=_auth_headers,
     schemathesis_auth=_schemathesis_auth,
+    sandbox_credentials=("sk_test_sandbox", None),
     workspace_credentials=_workspace_credentials,
-    checks=(
-        COMPLETE_ANSWER,
-        CONTENT_TYPE,
-        NO_SERVER_ERROR,
-        TRUEDY_ENVELOPE,
-        TRUEDY_SUCCESS_ENVELOPE,
-        TRUEDY_REQUEST_ID,
-        TRUEDY_COUNTERS,
-    ),
-    rule_modules=("access", "creation", "idempotency", "lifecycle", "listing"),
-    business_statuses={op: ("422",) for op in BUSINESS_RULE_422},
+    checks=CHECKS,
+    rule_modules=("contracts.dialects.truedy.rules",),
+    business_statuses={op: ("422",) for op in VALIDATED_BEYOND_SCHEMA},
     # BatchCallStatus: draft → scheduled → active → completed; scheduled|active → paused →
     # scheduled|active; scheduled|active|paused → cancelled; active → failed
     lifecycle={
@@ -136,19 +171,23 @@ TRUEDY = KitDialect(
         "failed": frozenset(),
         "cancelled": frozenset(),
     },
-    creates={
-        "create_batch_call": "batch_call",
-        "create_contact_folder": "contact_folder",
-        "create_contact": "contact",
-    },
+    batch_states=_batch_states,
+    resources=Resources(
+        creates={
+            "create_batch_call": "batch_call",
+            "create_contact_folder": "contact_folder",
+            "create_contact": "contact",
+        },
+        created_id=_created_id,
+        removers={"batch_call": _delete_batch},
+    ),
     tagged_fields={
         "create_batch_call": ("name", 255),
         "create_contact_folder": ("name", 255),
         "create_contact": ("last_name", 100),
     },
-    delete_batch=_delete_batch,
-    undeletable="",
     plan=_plan,
+    fixtures=FIXTURES,
     id_bindings={
         "agents": ("body.agent_id", "query.agent_id", "path.agent_id"),
         "folders": ("body.contact_folder_id", "body.folder_id", "query.folder_id", "path.folder_id"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contracts.exchange import Exchange
+from contracts.dialects.truedy.rules.support import at, create_batch, expect_status, path, scheduled_batch
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext, rule
 
 FOLDER = ("ready_agent", "contacts_folder")
@@ -17,7 +18,7 @@ SEEDS_ON_CANCEL = (
 )
 
 
-def _expect_invalid_state(ctx: RuleContext, answer: Exchange, current: str, what: str) -> None:
+def _expect_invalid_state(ctx: RuleContext, answer: TargetExchange, current: str, what: str) -> None:
     ctx.expect(answer, 422, "invalid_state", what=what)
     body = answer.body
     message = body.get("error", {}).get("message", "") if isinstance(body, dict) else ""
@@ -27,10 +28,6 @@ def _expect_invalid_state(ctx: RuleContext, answer: Exchange, current: str, what
         )
 
 
-def _path(batch: dict[str, object], action: str = "") -> str:
-    return f"/batch-calls/{batch['id']}" + (f"/{action}" if action else "")
-
-
 @rule(
     "invalid_state.pause_from_draft",
     "Pause a draft: 422 invalid_state",
@@ -38,10 +35,10 @@ def _path(batch: dict[str, object], action: str = "") -> str:
     needs=FOLDER,
 )
 def pause_from_draft(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("pause from draft")
-    _expect_invalid_state(ctx, ctx.call("POST", _path(batch, "pause")), "draft", what="pausing a draft")
-    read = ctx.call("GET", _path(batch))
-    ctx.expect_status_field(read, "draft", what="the batch after a refused pause")
+    batch = create_batch(ctx, "pause from draft")
+    _expect_invalid_state(ctx, ctx.call("POST", path(batch, "pause")), "draft", what="pausing a draft")
+    read = ctx.call("GET", path(batch))
+    expect_status(ctx, read, "draft", what="the batch after a refused pause")
 
 
 @rule(
@@ -51,8 +48,8 @@ def pause_from_draft(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def resume_from_draft(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("resume from draft")
-    _expect_invalid_state(ctx, ctx.call("POST", _path(batch, "resume")), "draft", what="resuming a draft")
+    batch = create_batch(ctx, "resume from draft")
+    _expect_invalid_state(ctx, ctx.call("POST", path(batch, "resume")), "draft", what="resuming a draft")
 
 
 @rule(
@@ -62,8 +59,8 @@ def resume_from_draft(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def schedule_twice(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("schedule twice")
-    answer = ctx.call("POST", _path(batch, "schedule"), json={"scheduled_at": ctx.at(31)})
+    batch = scheduled_batch(ctx, "schedule twice")
+    answer = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, 31)})
     _expect_invalid_state(ctx, answer, str(batch["status"]), what="scheduling a scheduled batch")
 
 
@@ -74,8 +71,8 @@ def schedule_twice(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def resume_while_scheduled(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("resume scheduled")
-    answer = ctx.call("POST", _path(batch, "resume"))
+    batch = scheduled_batch(ctx, "resume scheduled")
+    answer = ctx.call("POST", path(batch, "resume"))
     _expect_invalid_state(ctx, answer, str(batch["status"]), what="resuming a scheduled batch")
 
 
@@ -86,10 +83,10 @@ def resume_while_scheduled(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def pause_twice(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("pause twice")
-    ctx.expect(ctx.call("POST", _path(batch, "pause")), 200, what="pausing a scheduled batch")
+    batch = scheduled_batch(ctx, "pause twice")
+    ctx.expect(ctx.call("POST", path(batch, "pause")), 200, what="pausing a scheduled batch")
     _expect_invalid_state(
-        ctx, ctx.call("POST", _path(batch, "pause")), "paused", what="pausing a paused batch"
+        ctx, ctx.call("POST", path(batch, "pause")), "paused", what="pausing a paused batch"
     )
 
 
@@ -101,8 +98,8 @@ def pause_twice(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def patch_after_schedule(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("patch scheduled")
-    answer = ctx.call("PATCH", _path(batch), json={"name": f"{ctx.tag} renamed"})
+    batch = scheduled_batch(ctx, "patch scheduled")
+    answer = ctx.call("PATCH", path(batch), json={"name": f"{ctx.tag} renamed"})
     if answer.status == 200:
         ctx.disagree("PATCH of a scheduled batch answered 200 (live edit)", SEEDS_ON_LIVE_EDITS)
     _expect_invalid_state(ctx, answer, str(batch["status"]), what="PATCH of a scheduled batch")
@@ -116,9 +113,9 @@ def patch_after_schedule(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def patch_while_paused(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("patch paused")
-    ctx.expect(ctx.call("POST", _path(batch, "pause")), 200, what="pausing a scheduled batch")
-    answer = ctx.call("PATCH", _path(batch), json={"max_concurrent_calls": 3})
+    batch = scheduled_batch(ctx, "patch paused")
+    ctx.expect(ctx.call("POST", path(batch, "pause")), 200, what="pausing a scheduled batch")
+    answer = ctx.call("PATCH", path(batch), json={"max_concurrent_calls": 3})
     if answer.status == 200:
         ctx.disagree("PATCH of a paused batch answered 200 (live edit)", SEEDS_ON_LIVE_EDITS)
     _expect_invalid_state(ctx, answer, "paused", what="PATCH of a paused batch")
@@ -138,9 +135,9 @@ def no_contacts(ctx: RuleContext) -> None:
     )
     ctx.expect(created, 201, what="creating a batch without contacts")
     batch = created.data
-    answer = ctx.call("POST", _path(batch, "schedule"), json={"scheduled_at": ctx.at(30)})
+    answer = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, 30)})
     ctx.expect(answer, 422, "no_contacts", what="scheduling a batch without contacts")
-    ctx.expect_status_field(ctx.call("GET", _path(batch)), "draft", what="the batch after a refused schedule")
+    expect_status(ctx, ctx.call("GET", path(batch)), "draft", what="the batch after a refused schedule")
 
 
 @rule(
@@ -150,8 +147,8 @@ def no_contacts(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def schedule_in_past(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("schedule in past")
-    answer = ctx.call("POST", _path(batch, "schedule"), json={"scheduled_at": ctx.at(-1)})
+    batch = create_batch(ctx, "schedule in past")
+    answer = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, -1)})
     ctx.expect(answer, 422, "scheduled_at_in_past", what="scheduling with scheduled_at a day ago")
 
 
@@ -162,8 +159,8 @@ def schedule_in_past(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def patch_draft(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("patch draft", max_concurrent_calls=7)
-    answer = ctx.call("PATCH", _path(batch), json={"name": f"{ctx.tag} patched", "retry_failed": True})
+    batch = create_batch(ctx, "patch draft", max_concurrent_calls=7)
+    answer = ctx.call("PATCH", path(batch), json={"name": f"{ctx.tag} patched", "retry_failed": True})
     ctx.expect(answer, 200, what="PATCH of a draft")
     data = answer.data
     expected = {
@@ -185,18 +182,18 @@ def patch_draft(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def schedule_pause_resume(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("lifecycle")
-    scheduled = ctx.call("POST", _path(batch, "schedule"), json={"scheduled_at": ctx.at(30)})
+    batch = create_batch(ctx, "lifecycle")
+    scheduled = ctx.call("POST", path(batch, "schedule"), json={"scheduled_at": at(ctx, 30)})
     ctx.expect(scheduled, 200, what="scheduling a draft 30 days ahead")
-    ctx.expect_status_field(scheduled, "scheduled", what="after schedule")
-    paused = ctx.call("POST", _path(batch, "pause"))
+    expect_status(ctx, scheduled, "scheduled", what="after schedule")
+    paused = ctx.call("POST", path(batch, "pause"))
     ctx.expect(paused, 200, what="pausing a scheduled batch")
-    ctx.expect_status_field(paused, "paused", what="after pause")
-    resumed = ctx.call("POST", _path(batch, "resume"))
+    expect_status(ctx, paused, "paused", what="after pause")
+    resumed = ctx.call("POST", path(batch, "resume"))
     ctx.expect(resumed, 200, what="resuming a paused batch")
-    ctx.expect_status_field(resumed, "scheduled", "active", what="after resume")
-    read = ctx.call("GET", _path(batch))
-    ctx.expect_status_field(read, str(resumed.data["status"]), what="GET after resume")
+    expect_status(ctx, resumed, "scheduled", "active", what="after resume")
+    read = ctx.call("GET", path(batch))
+    expect_status(ctx, read, str(resumed.data["status"]), what="GET after resume")
 
 
 @rule(
@@ -206,10 +203,10 @@ def schedule_pause_resume(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def delete_draft(ctx: RuleContext) -> None:
-    batch = ctx.create_batch("delete draft")
-    ctx.expect(ctx.call("DELETE", _path(batch)), 204, what="deleting a draft")
-    ctx.expect(ctx.call("GET", _path(batch)), 404, "not_found", what="reading a deleted draft")
-    ctx.expect(ctx.call("DELETE", _path(batch)), 404, "not_found", what="deleting a deleted draft")
+    batch = create_batch(ctx, "delete draft")
+    ctx.expect(ctx.call("DELETE", path(batch)), 204, what="deleting a draft")
+    ctx.expect(ctx.call("GET", path(batch)), 404, "not_found", what="reading a deleted draft")
+    ctx.expect(ctx.call("DELETE", path(batch)), 404, "not_found", what="deleting a deleted draft")
 
 
 @rule(
@@ -220,14 +217,14 @@ def delete_draft(ctx: RuleContext) -> None:
     needs=FOLDER,
 )
 def delete_running(ctx: RuleContext) -> None:
-    batch = ctx.scheduled_batch("cancel")
-    ctx.expect(ctx.call("DELETE", _path(batch)), 204, what="deleting a scheduled batch")
-    read = ctx.call("GET", _path(batch))
+    batch = scheduled_batch(ctx, "cancel")
+    ctx.expect(ctx.call("DELETE", path(batch)), 204, what="deleting a scheduled batch")
+    read = ctx.call("GET", path(batch))
     if read.status == 404:
         ctx.disagree(
             "DELETE of a scheduled batch removed it at once instead of cancelling it", SEEDS_ON_CANCEL
         )
     ctx.expect(read, 200, what="reading a batch cancelled by DELETE")
-    ctx.expect_status_field(read, "cancelled", what="a scheduled batch after DELETE")
-    ctx.expect(ctx.call("DELETE", _path(batch)), 204, what="deleting a cancelled batch")
-    ctx.expect(ctx.call("GET", _path(batch)), 404, "not_found", what="reading a removed batch")
+    expect_status(ctx, read, "cancelled", what="a scheduled batch after DELETE")
+    ctx.expect(ctx.call("DELETE", path(batch)), 204, what="deleting a cancelled batch")
+    ctx.expect(ctx.call("GET", path(batch)), 404, "not_found", what="reading a removed batch")

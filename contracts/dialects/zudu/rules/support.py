@@ -1,6 +1,6 @@
 """What Zudu's rule scenarios share: request bodies, batches in a given status, citations.
 
-Zudu's rules (`zudu_access`, `zudu_lifecycle`, `zudu_listing`) follow seed 004 and the decisions in
+Zudu's rules (`access`, `lifecycle`, `listing`) follow seed 004 and the decisions in
 docs/spec-notes.md, "Zudu (seed 004)"; where Zudu's own pages disagree they warn and cite both.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from contracts.exchange import Exchange
+from contracts.exchange import TargetExchange
 from contracts.rules import RuleContext
 
 BATCHES = "/batch-call"
@@ -63,7 +63,7 @@ def body(ctx: RuleContext, label: str, *, count: int = 2, **fields: Any) -> dict
     return created | fields
 
 
-def data_of(ctx: RuleContext, exchange: Exchange, what: str) -> dict[str, Any]:
+def data_of(ctx: RuleContext, exchange: TargetExchange, what: str) -> dict[str, Any]:
     data = exchange.data
     if not isinstance(data, dict):
         ctx.fail(f"{what}: {exchange.describe()} without an object in data")
@@ -99,7 +99,7 @@ def read(ctx: RuleContext, batch: dict[str, Any] | str, what: str) -> dict[str, 
     return data_of(ctx, answer, what)
 
 
-def expect_refused(ctx: RuleContext, answer: Exchange, what: str) -> None:
+def expect_refused(ctx: RuleContext, answer: TargetExchange, what: str) -> None:
     """Zudu's answer to a status that does not allow the request: 400 with a sentence."""
     ctx.expect(answer, 400, what=what)
     if not (answer.error_sentence or "").strip():
@@ -118,7 +118,7 @@ def server_now_ms(ctx: RuleContext) -> int:
     return round(time.time() * 1000)
 
 
-def items(ctx: RuleContext, answer: Exchange, key: str, what: str) -> tuple[list[Any], dict[str, Any]]:
+def items(ctx: RuleContext, answer: TargetExchange, key: str, what: str) -> tuple[list[Any], dict[str, Any]]:
     """The list under data[key] and data.pagination of a list answer."""
     data = data_of(ctx, answer, what)
     found, pagination = data.get(key), data.get("pagination")

@@ -1,0 +1,5 @@
+"""Zudu's documented rules (seed 004 and the decisions in docs/spec-notes.md), one module per theme.
+
+Every module here is the profile's (`rule_modules` names the package): a new module needs no other
+edit. `support` holds what the scenarios share.
+"""

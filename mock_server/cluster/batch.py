@@ -4,7 +4,8 @@ as one statement (one round trip, one transaction, one flush of the WAL).
 Each stream in it is fenced: its rows, snapshot and summary are written only if this instance still
 holds its lease under the epoch they were handled in, and its log's head is where this instance
 left it (so nothing of a stream whose earlier commit failed follows). A stream that fails the fence
-is simply not written: the statement answers the streams that passed.
+is simply not written (nor its request journal entries: a stream with entries and no rows is in
+the batch all the same, its head unchanged): the statement answers the streams that passed.
 """
 
 from __future__ import annotations
@@ -72,20 +73,23 @@ WITH fence AS (
 ), journaled AS (
   INSERT INTO batchcalls_journal (generation, stream, entry)
   SELECT %(gen)s, e.stream, e.entry FROM unnest(%(j_stream)s::text[], %(j_entry)s::bytea[])
-    WITH ORDINALITY AS e(stream, entry, k) ORDER BY e.k
+    WITH ORDINALITY AS e(stream, entry, k)
+  WHERE e.stream IN (SELECT stream FROM fence) ORDER BY e.k
 ), covered AS (
   DELETE FROM batchcalls_log l USING batchcalls_snapshot p
   WHERE p.generation = %(gen)s AND l.generation = %(gen)s AND p.stream = ANY(%(s_stream)s::text[])
     AND l.stream = p.stream AND l.n <= p.n AND p.stream IN (SELECT stream FROM fence)
 ), snapped AS (
   INSERT INTO batchcalls_snapshot (generation, stream, n, state)
-  SELECT %(gen)s, p.stream, p.n, p.state FROM unnest(%(s_stream)s::text[], %(s_n)s::bigint[], %(s_state)s::bytea[])
+  SELECT %(gen)s, p.stream, p.n, p.state
+  FROM unnest(%(s_stream)s::text[], %(s_n)s::bigint[], %(s_state)s::bytea[])
     AS p(stream, n, state)
   WHERE p.stream IN (SELECT stream FROM fence)
   ON CONFLICT (generation, stream) DO UPDATE SET n = excluded.n, state = excluded.state
 ), created AS (
   INSERT INTO batchcalls_stream (stream, generation, origin)
-  SELECT c.stream, %(gen)s, c.origin FROM unnest(%(c_stream)s::text[], %(c_origin)s::bytea[]) AS c(stream, origin)
+  SELECT c.stream, %(gen)s, c.origin
+  FROM unnest(%(c_stream)s::text[], %(c_origin)s::bytea[]) AS c(stream, origin)
   WHERE '' IN (SELECT stream FROM fence)
 ), keyed AS (
   INSERT INTO batchcalls_key (key, stream)

@@ -62,11 +62,13 @@ async def leave(db: Connection, me: str) -> None:
     """This instance stops: whatever it still holds is free at once, and it is no longer alive."""
     async with db.transaction():
         await db.execute("UPDATE batchcalls_stream SET owner = '' WHERE owner = %s", (me,))
-        await db.execute("DELETE FROM batchcalls_instance WHERE id = %s OR expires_at < now() - interval '1 day'",
-                         (me,))
+        await db.execute("DELETE FROM batchcalls_instance"
+                         " WHERE id = %s OR expires_at < now() - interval '1 day'", (me,))
 
 
-async def acquire(db: Connection, stream: str, me: str, generation: int, *, inherent: bool) -> Acquired | Held:
+async def acquire(
+    db: Connection, stream: str, me: str, generation: int, *, inherent: bool
+) -> Acquired | Held:
     """Take the stream's lease when nobody alive holds it (or this instance did: a new epoch all
     the same, so what it appended under the old one is fenced out). `inherent`: the sandbox's own
     stream and the default workspace's, which exist in every generation (created on first use)."""

@@ -20,7 +20,7 @@ from mock_server.persistence.middleware import fingerprint
 from mock_server.settings import Settings
 
 # Bumped whenever the tables or what a row means change: a database of another format is refused.
-FORMAT = "2"  # 2: streams owned by one instance at a time (leases), instances, keys; no hits table
+FORMAT = "1"
 SCHEMA_LOCK = 0x6261_7463  # advisory lock key serialising schema creation and first initialisation
 
 SCHEMA = """
@@ -63,9 +63,15 @@ CREATE TABLE IF NOT EXISTS batchcalls_attempt (
     claimed_at double precision NOT NULL,
     outcome bytea                  -- JSON of the attempt once made
 );
+CREATE TABLE IF NOT EXISTS batchcalls_hits (
+    stream text NOT NULL,
+    window_start bigint NOT NULL,
+    hits integer NOT NULL,
+    PRIMARY KEY (stream, window_start)
+);
 CREATE TABLE IF NOT EXISTS batchcalls_instance (
     id text PRIMARY KEY,           -- an instance (a process) serving the sandbox
-    url text NOT NULL,             -- where the other instances reach it (`--advertise-url`)
+    url text NOT NULL,             -- where the other instances reach it
     expires_at timestamptz NOT NULL  -- renewed by its heartbeat; past it, its leases are free
 );
 CREATE TABLE IF NOT EXISTS batchcalls_stream (
@@ -100,7 +106,6 @@ class Origin:
     origin: float  # the wall-clock instant the current state began
     salt: str  # the secret of workspace keys
     generation: int
-    secret: str  # what an instance shows another it forwards a request to (never a client's)
 
 
 def where(url: str) -> str:
@@ -119,8 +124,6 @@ def settings_of(settings: Settings) -> dict[str, Any]:
     # real clocks would disagree on the time, and the limit would depend on the instance
     found["speed"] = settings.speed
     found["rate_limit"] = settings.rate_limit
-    # an instance checks the Host of a request another one forwarded it, as that one did
-    found["allowed_hosts"] = sorted(settings.allowed_hosts)
     found["store_format"] = FORMAT
     return found
 
@@ -137,14 +140,13 @@ def prepare(url: str, settings: Settings) -> Origin:
                 expected = orjson.dumps(settings_of(settings)).decode()
                 if not meta:
                     meta = {"version": __version__, "settings": expected, "origin": repr(time.time()),
-                            "salt": secrets.token_hex(16), "generation": "1",
-                            "instance_secret": secrets.token_urlsafe(32)}
+                            "salt": secrets.token_hex(16), "generation": "1"}
                     with db.cursor() as cursor:
                         cursor.executemany("INSERT INTO batchcalls_meta VALUES (%s, %s)", list(meta.items()))
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreUnusable(f"cannot use the PostgreSQL store at {where(url)}: {reason}") from None
-    missing = sorted({"version", "settings", "origin", "salt", "generation", "instance_secret"} - set(meta))
+    missing = sorted({"version", "settings", "origin", "salt", "generation"} - set(meta))
     if missing:
         raise StoreUnusable(
             f"the PostgreSQL store at {where(url)} is not a sandbox's store as this version writes it "
@@ -165,4 +167,4 @@ def prepare(url: str, settings: Settings) -> Origin:
             f"the PostgreSQL store at {where(url)} was written with other settings ({differences}); "
             "start with the same flags, or use another database"
         )
-    return Origin(float(meta["origin"]), meta["salt"], int(meta["generation"]), meta["instance_secret"])
+    return Origin(float(meta["origin"]), meta["salt"], int(meta["generation"]))

@@ -1,6 +1,4 @@
-"""The SQL of a shared sandbox's log: reading a stream's rows and snapshot, its request journal, a
-new generation, a deleted workspace, and webhook attempt claims. (Appends go in a group commit:
-`cluster/batch.py`; leases and instances: `cluster/leases.py`.)"""
+"""The SQL of a shared sandbox: each statement one instance runs against the shared database."""
 
 from __future__ import annotations
 
@@ -22,14 +20,46 @@ class Row:
     salt: str | None
 
 
-async def rows_after(db: Connection, generation: int, stream: str, after: int, head: int) -> list[Row]:
-    """The stream's rows after position `after`, up to `head` (its last, as its lease said)."""
-    cursor = await db.execute(
-        f"SELECT n, {_COLUMNS}, salt FROM batchcalls_log"
-        " WHERE generation = %s AND stream = %s AND n > %s AND n <= %s ORDER BY n",
-        (generation, stream, after, head),
+@dataclass(frozen=True, slots=True)
+class Behind:
+    """What an instance has not applied of a stream yet."""
+
+    generation: int  # the database's current generation
+    snapshot_at: int | None  # the position of the stream's latest snapshot, if it has one
+    rows: list[Row]
+
+
+SANDBOX_LOCK = 0x62617463  # with 0: the sandbox's own advisory lock (two keys: apart from streams')
+
+
+async def lock(db: Connection, stream: str, *, everything: bool = False) -> None:
+    """Until the transaction ends: the stream's advisory lock (one writer per workspace at a time),
+    after the sandbox's lock, shared — or exclusive, for a reset of everything, which so waits for
+    every write in flight in the cluster and holds new ones until it is committed."""
+    take = "pg_advisory_xact_lock" if everything else "pg_advisory_xact_lock_shared"
+    await db.execute(
+        f"SELECT {take}(%s, 0), pg_advisory_xact_lock(hashtextextended(%s, 0))", (SANDBOX_LOCK, stream)
     )
-    return [Row(_entry(record[:12]), record[12]) for record in await cursor.fetchall()]
+
+
+async def behind(db: Connection, stream: str, after: int) -> Behind:
+    """The rows of `stream` after position `after` in the current generation (one statement: a
+    snapshot of the database taken after the lock, when the caller holds it)."""
+    cursor = await db.execute(
+        f"SELECT m.generation, s.n, l.n, {', '.join('l.' + c for c in _COLUMNS.split(', '))}, l.salt"
+        " FROM (SELECT value::integer AS generation FROM batchcalls_meta WHERE key = 'generation') m"
+        " LEFT JOIN batchcalls_snapshot s ON s.generation = m.generation AND s.stream = %(stream)s"
+        " LEFT JOIN batchcalls_log l ON l.generation = m.generation AND l.stream = %(stream)s"
+        "  AND l.n > %(after)s"
+        " ORDER BY l.n",
+        {"stream": stream, "after": after},
+    )
+    records = await cursor.fetchall()
+    if not records:
+        raise RuntimeError("the shared store has no generation: its batchcalls_meta table was emptied")
+    generation, snapshot_at = records[0][0], records[0][1]
+    rows = [Row(_entry(record[2:14]), record[14]) for record in records if record[2] is not None]
+    return Behind(generation, snapshot_at, rows)
 
 
 async def snapshot(db: Connection, generation: int, stream: str) -> tuple[int, bytes] | None:
@@ -43,7 +73,7 @@ async def snapshot(db: Connection, generation: int, stream: str) -> tuple[int, b
 async def append(
     db: Connection, generation: int, stream: str, n: int, entry: Entry, salt: str | None
 ) -> None:
-    """Row `n` of the stream; the primary key refuses a second row `n`."""
+    """Row `n` of the stream; the primary key refuses a second row `n` (a lost lock can't fork it)."""
     await db.execute(
         f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -64,14 +94,44 @@ def _entry(record: tuple[Any, ...]) -> Entry:
     return row_entry(*fields)
 
 
-async def forget_stream(db: Connection, generation: int, stream: str) -> None:
-    """A deleted workspace: its rows, snapshot, journal, lease and keys go. The caller holds its
-    lease (no instance serves it any more), in the transaction of the deletion's row."""
-    for table in ("batchcalls_log", "batchcalls_snapshot", "batchcalls_journal"):
+async def write_snapshot(db: Connection, generation: int, stream: str, n: int, state: bytes) -> None:
+    """The world after row `n`; the rows the previous snapshot covered are no longer needed (an
+    instance further behind than that restores this snapshot)."""
+    await db.execute(
+        "DELETE FROM batchcalls_log WHERE generation = %s AND stream = %s AND n <= coalesce("
+        " (SELECT n FROM batchcalls_snapshot WHERE generation = %s AND stream = %s), 0)",
+        (generation, stream, generation, stream),
+    )
+    await db.execute(
+        "INSERT INTO batchcalls_snapshot VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (generation, stream) DO UPDATE SET n = excluded.n, state = excluded.state",
+        (generation, stream, n, state),
+    )
+
+
+async def forget_stream(
+    db: Connection, generation: int, stream: str, wall: float, method: str, path: str
+) -> None:
+    """A deleted workspace: its rows, snapshot, journal and rate-limit window go, and one row stays
+    in its stream, its deletion (method and path, nothing else: it is recognised, never replayed),
+    so that an instance still holding its world learns of it when it next catches the stream up.
+    The caller holds the stream's advisory lock."""
+    tombstone = Entry(wall, None, None, method, path, b"", [], b"", "", None, 204)
+    await db.execute(
+        f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
+        " SELECT %s, %s, coalesce(max(n), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL"
+        " FROM batchcalls_log WHERE generation = %s AND stream = %s",
+        (generation, stream, *entry_columns(tombstone), generation, stream),
+    )
+    await db.execute(
+        "DELETE FROM batchcalls_log WHERE generation = %s AND stream = %s AND n < ("
+        " SELECT max(n) FROM batchcalls_log WHERE generation = %s AND stream = %s)",
+        (generation, stream, generation, stream),
+    )
+    for table in ("batchcalls_snapshot", "batchcalls_journal"):
         await db.execute(f"DELETE FROM {table} WHERE generation = %s AND stream = %s",  # noqa: S608
                          (generation, stream))
-    await db.execute("DELETE FROM batchcalls_stream WHERE stream = %s", (stream,))
-    await db.execute("DELETE FROM batchcalls_key WHERE stream = %s", (stream,))
+    await db.execute("DELETE FROM batchcalls_hits WHERE stream = %s", (stream,))
 
 
 async def meta(db: Connection) -> dict[str, str]:
@@ -79,10 +139,8 @@ async def meta(db: Connection) -> dict[str, str]:
     return {key: value for key, value in await cursor.fetchall()}
 
 
-async def new_generation(db: Connection, origin: float, salt: str, me: str) -> int:
-    """A reset of everything: a new generation with its origin and salt; everything older goes, and
-    the sandbox stream starts again, held by this instance, its row 1 the reset (appended next).
-    The caller holds every lease (no instance serves anything of the old generation)."""
+async def new_generation(db: Connection, origin: float, salt: str) -> int:
+    """A reset of everything: a new generation with its origin and salt; everything older goes."""
     cursor = await db.execute(
         "UPDATE batchcalls_meta SET value = (value::integer + 1)::text WHERE key = 'generation'"
         " RETURNING value::integer"
@@ -97,21 +155,30 @@ async def new_generation(db: Connection, origin: float, salt: str, me: str) -> i
     )
     for table in ("batchcalls_log", "batchcalls_snapshot", "batchcalls_journal"):
         await db.execute(f"DELETE FROM {table} WHERE generation < %s", (generation,))  # noqa: S608
-    await db.execute("DELETE FROM batchcalls_stream")
-    await db.execute("DELETE FROM batchcalls_key")
-    await db.execute("INSERT INTO batchcalls_stream (stream, generation, owner, epoch, head)"
-                     " VALUES ('', %s, %s, 1, 1)", (generation, me))
+    await db.execute("DELETE FROM batchcalls_hits")
     return generation
 
 
-# the request journal ---------------------------------------------------------------------------
-async def latest_exchanges(db: Connection, generation: int, stream: str, keep: int) -> list[bytes]:
-    """The newest `keep` entries of a workspace's request journal, oldest first."""
+async def hit(db: Connection, stream: str, window_start: int) -> int:
+    """Count one request of the workspace in its rate-limit window; returns the count so far."""
     cursor = await db.execute(
-        "SELECT entry FROM batchcalls_journal WHERE generation = %s AND stream = %s ORDER BY id DESC LIMIT %s",
-        (generation, stream, keep),
+        "INSERT INTO batchcalls_hits VALUES (%s, %s, 1) ON CONFLICT (stream, window_start)"
+        " DO UPDATE SET hits = batchcalls_hits.hits + 1 RETURNING hits",
+        (stream, window_start),
     )
-    return [bytes(row[0]) for row in reversed(await cursor.fetchall())]
+    found = await cursor.fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+# the request journal ---------------------------------------------------------------------------
+async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> None:
+    """One statement (almost always one row: each request writes its own entry)."""
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    await db.execute(
+        f"INSERT INTO batchcalls_journal (generation, stream, entry) VALUES {values}",  # noqa: S608
+        [value for row in rows for value in row],
+    )
 
 
 async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
@@ -121,6 +188,23 @@ async def prune_exchanges(db: Connection, generation: int, stream: str, keep: in
         " SELECT id FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s"
         " ORDER BY id DESC OFFSET %(keep)s LIMIT 1)",
         {"g": generation, "s": stream, "keep": keep},
+    )
+
+
+async def exchanges_after(
+    db: Connection, generation: int, stream: str, after: int
+) -> list[tuple[int, bytes]]:
+    cursor = await db.execute(
+        "SELECT id, entry FROM batchcalls_journal WHERE generation = %s AND stream = %s AND id > %s"
+        " ORDER BY id",
+        (generation, stream, after),
+    )
+    return [(int(i), bytes(entry)) for i, entry in await cursor.fetchall()]
+
+
+async def clear_exchanges(db: Connection, generation: int, stream: str) -> None:
+    await db.execute(
+        "DELETE FROM batchcalls_journal WHERE generation = %s AND stream = %s", (generation, stream)
     )
 
 

@@ -1,10 +1,8 @@
 """The sandbox as an instance of a shared sandbox sees it.
 
-Its worlds are those of the state file (pinned instants, traced outcomes) with these differences: a
-replayed request is one of the log (applied again as a world is restored on the instance that takes
-its lease), the request journal's entries are also written to the database (so they outlive a
-handover), each webhook attempt is claimed in the database first, and the worlds it does not serve
-are dormant (`cluster/dormant.py`): their keys and what `GET /_mock/workspaces` shows, no state.
+Its worlds are those of the state file (pinned instants, traced outcomes) with three differences:
+a replayed request is one of the trace (another instance's row applied while this one serves), the
+request journal is shared through the database, and each webhook attempt is made by one instance.
 """
 
 from __future__ import annotations
@@ -66,15 +64,15 @@ class SharedFaults(TracedFaults):
 
 
 class SharedJournal(Journal):
-    """A world's request journal, served from memory by its owner, each entry also handed to the
-    group commit (written behind, with the next commit); a new owner reads them back (`absorb`)."""
+    """A world's request journal whose entries go to the database; what it holds locally is what
+    was read back from there, in the database's order (every instance's requests)."""
 
     def __init__(self, size: int, max_bytes: int, outgoing: Callable[[Raw], None]) -> None:
         super().__init__(size, max_bytes)
         self.outgoing = outgoing
+        self.read_up_to = 0  # the id of the last database entry read back
 
     def record(self, entry: Raw) -> None:
-        super().record(entry)
         self.outgoing(entry)
 
     def absorb(self, entry: Raw) -> None:
@@ -82,14 +80,13 @@ class SharedJournal(Journal):
 
 
 class ClusterWorld(RecordingWorld):
-    """A world served by this instance, which holds its stream's lease; `origin` is what it was
-    created with (`cluster/dormant.py`), kept to leave it dormant again."""
+    """A world whose log lives in PostgreSQL: `position` is the last row of its stream applied."""
 
     _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing")
 
-    def __init__(self, *args: Any, outgoing: Callable[[str, Raw], None], origin: bytes, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, outgoing: Callable[[str, Raw], None], **kwargs: Any) -> None:
         self.outgoing = outgoing
-        self.origin = origin
+        self.position = 0
         super().__init__(*args, replaying=replaying, **kwargs)
 
     def new_journal(self) -> Journal:
@@ -108,14 +105,8 @@ class ClusterWorld(RecordingWorld):
         self.outgoing(self.id, entry)
 
     def snapshot(self) -> bytes:
-        """This world and its deliveries, as they stand (between two requests' handlers)."""
+        """This world and its deliveries, after row `position` (between requests)."""
         return pickle.dumps((self, self.outbox.deliveries(self.id)), protocol=pickle.HIGHEST_PROTOCOL)
-
-    def summary(self) -> bytes:
-        """What `GET /_mock/workspaces` shows of it, for the sandbox stream's owner
-        (`DormantWorld.show`)."""
-        return pickle.dumps((self.workspace.webhook_url, self.clock, self.next_due()),
-                            protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class ClusterOutbox(Outbox):

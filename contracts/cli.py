@@ -15,18 +15,20 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contracts import command_line
 from contracts.config import SUITES, KitConfig
 from contracts.curl import API_KEY_ENV, API_SECRET_ENV, OTHER_API_KEY_ENV, OTHER_API_SECRET_ENV
 from contracts.errors import KitError, UsageError, internal_error
 from contracts.evolution import command as diff_command
-from contracts.fixtures import Fixtures, load_fixtures
-from contracts.proxy import ProxyConfig, run_proxy
-from contracts.report import write_reports
-from contracts.report.console import summary
-from contracts.runner import run, unstarted
+from contracts.har import HAR_FILE_MAX_BYTES
 from contracts.spec import default_spec_path
+
+# `run` and `proxy` import Schemathesis, the checks and the reports when they are the command: `diff`
+# (and --help) start in half the time without them
+if TYPE_CHECKING:
+    from contracts.proxy import ProxyConfig
 
 DEBUG_ENV = "BATCHCALLS_CONTRACT_DEBUG"
 DEBUG_HINT = f"set {DEBUG_ENV}=1 to see the traceback"
@@ -185,11 +187,22 @@ def parser() -> argparse.ArgumentParser:
     proxy.add_argument("--report", type=Path, help="write the Markdown report here on exit")
     proxy.add_argument("--junit-xml", type=Path, help="write JUnit XML here on exit")
     proxy.add_argument("--html", type=Path, help="write the HTML report here on exit")
+    proxy.add_argument(
+        "--har", type=Path, metavar="FILE",
+        help="write every exchange to this HAR 1.2 file, credentials redacted (for diff --traffic)",
+    )
+    proxy.add_argument(
+        "--har-max-bytes", type=_positive_int, default=HAR_FILE_MAX_BYTES, metavar="BYTES",
+        help="the HAR file's bound; exchanges past it are counted, not written "
+        f"(default {HAR_FILE_MAX_BYTES})",
+    )
     diff_command.add_parser(commands)
     return root
 
 
 def proxy_config_from(args: argparse.Namespace) -> ProxyConfig:
+    from contracts.proxy import ProxyConfig  # noqa: PLC0415 - see the imports
+
     return ProxyConfig(
         target=args.target,
         spec_path=args.spec or default_spec_path(),
@@ -200,12 +213,16 @@ def proxy_config_from(args: argparse.Namespace) -> ProxyConfig:
         report_md=args.report,
         junit_xml=args.junit_xml,
         report_html=args.html,
+        har=args.har,
+        har_max_bytes=args.har_max_bytes,
     )
 
 
 def config_from(args: argparse.Namespace) -> KitConfig:
     if not args.api_key:
         raise UsageError(f"give the API key with --api-key or ${API_KEY_ENV}")
+    from contracts.fixtures import Fixtures, load_fixtures  # noqa: PLC0415 - see the imports
+
     spec = args.spec or default_spec_path()
     fixtures = load_fixtures(args.fixtures) if args.fixtures else Fixtures()
     suites = tuple(s for s in SUITES if s in (args.suites or SUITES))
@@ -246,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "diff":
             return diff_command.run(args)
         if args.command == "proxy":
+            from contracts.proxy import run_proxy  # noqa: PLC0415 - see the imports
+
             return run_proxy(proxy_config_from(args))
         config = config_from(args)
     except KitError as error:
@@ -265,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(config: KitConfig) -> int:
     """Run, print the summary, write the reports; the reports are written whatever happens (a run
     that could not start, or stopped on a bug of the kit, says so in them)."""
+    from contracts.report import write_reports  # noqa: PLC0415 - see the imports
+    from contracts.report.console import summary  # noqa: PLC0415
+    from contracts.runner import run, unstarted  # noqa: PLC0415
+
     try:
         result = run(config, _quiet if config.quiet else _progress)
     except UsageError as error:  # the options, the spec: no run to report on

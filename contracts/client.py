@@ -31,6 +31,9 @@ def safe_path(path: str) -> str:
     """`path` with every character that is not plain in a URL path percent-encoded (ids the target
     chose may hold anything); raises RuleViolation when it is too long to send."""
     encoded = quote(path, safe=PATH_SAFE)
+    # a segment of dots is one an id made (no path of the specs has one): sent as such, the HTTP
+    # client would resolve it (`/batch-calls/..` is `/`), and the request would reach another operation
+    encoded = "/".join("%2E" * len(part) if part in (".", "..") else part for part in encoded.split("/"))
     if len(encoded) > MAX_PATH:
         raise RuleViolation(
             f"the path {encoded[:80]}… is {len(encoded)} characters long: an id the target answered "

@@ -1,4 +1,5 @@
-"""What the two command lines share: the version they print, and how they read a port.
+"""What the two command lines share: the version they print, how they read a port, the socket they
+listen on.
 
 `batchcalls-contract` (the kit) and `batchcalls-mock` (the sandbox) both use it. It lives in the
 kit because the sandbox may import the kit and the kit never imports the sandbox; it imports the
@@ -8,6 +9,7 @@ standard library only.
 from __future__ import annotations
 
 import argparse
+import socket
 from importlib import metadata
 
 from contracts import __version__
@@ -33,3 +35,16 @@ def port(value: str) -> int:
     if not value.isascii() or not value.isdigit() or int(value) > 65535:
         raise argparse.ArgumentTypeError(f"'{value}' is not a port number (0 to 65535)")
     return int(value)
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` (IPv6 when the host holds a colon), for uvicorn to serve on.
+    Raises OSError when the address cannot be taken."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

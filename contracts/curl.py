@@ -136,6 +136,12 @@ def redact_url(url: str, redaction: Redaction) -> str:
     return "".join(f"${part}" if isinstance(part, _Variable) else part for part in _url(url, redaction))
 
 
+def redact_header(name: str, value: str, redaction: Redaction) -> str:
+    """A header's value with its credential written `$VARIABLE` (for files that keep traffic)."""
+    parts = _header(name, value, redaction)
+    return "".join(f"${part}" if isinstance(part, _Variable) else part for part in parts)[len(name) + 2:]
+
+
 def curl_command(
     method: str,
     url: str,

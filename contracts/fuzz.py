@@ -290,9 +290,10 @@ def run_engine(
     known_ids: Mapping[str, list[str]],
     dialect: KitDialect,
     spec_facts: SpecFacts,
+    answered: Callable[[str, int, Any], None] | None = None,
 ) -> tuple[list[Requirement], list[str], dict[str, float], dict[str, int]]:
     """Run the Schemathesis phases of `suites`: requirements, the kit's errors, seconds and test
-    cases per suite."""
+    cases per suite. `answered` is shown each answer (operationId, status, parsed body)."""
     phases = ({*SCHEMA_PHASES} if "schema" in suites else set()) | (
         {"stateful"} if "stateful" in suites else set()
     )
@@ -307,7 +308,10 @@ def run_engine(
         context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
     ) -> None:
         operation_id = str(case.operation.definition.raw.get("operationId"))
-        ledger.record_response(operation_id, response.status_code, parse_json(response.content))
+        body = parse_json(response.content)
+        ledger.record_response(operation_id, response.status_code, body)
+        if answered is not None:
+            answered(operation_id, response.status_code, body)
 
     collector = _Collector(selected)
     errors: list[str] = []

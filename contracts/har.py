@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,9 @@ from contracts.errors import UsageError
 
 Headers = tuple[tuple[str, str], ...]
 
+
+# the bound of a HAR file the proxy writes (`--har-max-bytes`): past it exchanges are counted, not written
+HAR_FILE_MAX_BYTES = 512 * 1024 * 1024
 
 class HarError(UsageError):
     """A HAR file cannot be read or written; the message names the file and, if one, the entry."""
@@ -190,17 +193,72 @@ def har_entry(exchange: RecordedExchange) -> dict[str, Any]:
     }
 
 
+def _head(creator: str, version: str) -> dict[str, Any]:
+    return {"version": "1.2", "creator": {"name": creator, "version": version}}
+
+
+def har_log(entries: list[dict[str, Any]], creator: str, version: str, **extra: Any) -> dict[str, Any]:
+    """A whole HAR 1.2 document of `entries` (from `har_entry`); `extra`: fields of `log` of one's
+    own (HAR 1.2 wants their names to start with `_`)."""
+    return {"log": {**_head(creator, version), **extra, "entries": entries}}
+
+
+_TAIL = b"\n]}}\n"
+
+
+class HarWriter:
+    """A HAR 1.2 file written entry by entry as exchanges come (memory: one entry); `close` ends it.
+    With `max_bytes`, an entry that would take the file past it is not written (`skipped` counts
+    them) and the file stays a whole HAR document. HarError names the file when it cannot be written."""
+
+    def __init__(self, path: Path, creator: str, version: str, max_bytes: int | None = None) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.count = 0
+        self.skipped = 0
+        self.bytes = 0
+        try:
+            self._file: IO[bytes] = path.open("wb")
+            self._write(b'{"log": ' + orjson.dumps(_head(creator, version))[:-1] + b', "entries": [\n')
+        except OSError as exc:
+            raise HarError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def _write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self.bytes += len(chunk)
+
+    def add(self, exchange: RecordedExchange, **extra: Any) -> bool:
+        """Writes one entry (`extra`: fields of its own, named `_…`); False: not written, the file
+        would pass `max_bytes`."""
+        return self.add_entry({**har_entry(exchange), **extra})
+
+    def add_entry(self, entry: Mapping[str, Any]) -> bool:
+        """Writes an entry already in HAR's shape (one read from another HAR document), as `add`."""
+        chunk = (b",\n" if self.count else b"") + orjson.dumps(entry)
+        if self.max_bytes is not None and self.bytes + len(chunk) + len(_TAIL) > self.max_bytes:
+            self.skipped += 1
+            return False
+        try:
+            self._write(chunk)
+        except OSError as exc:
+            raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self.count += 1
+        return True
+
+    def close(self) -> None:
+        try:
+            with self._file:
+                self._write(_TAIL)
+        except OSError as exc:
+            raise HarError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+
 def write_har(path: Path, exchanges: Iterable[RecordedExchange], creator: str, version: str) -> int:
     """Writes a HAR 1.2 file entry by entry (memory: one entry); returns how many were written."""
-    count = 0
+    writer = HarWriter(path, creator, version)
     try:
-        with path.open("wb") as file:
-            head = {"version": "1.2", "creator": {"name": creator, "version": version}}
-            file.write(b'{"log": ' + orjson.dumps(head)[:-1] + b', "entries": [\n')
-            for exchange in exchanges:
-                file.write((b",\n" if count else b"") + orjson.dumps(har_entry(exchange)))
-                count += 1
-            file.write(b"\n]}}\n")
-    except OSError as exc:
-        raise HarError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return count
+        for exchange in exchanges:
+            writer.add(exchange)
+    finally:
+        writer.close()
+    return writer.count

@@ -69,6 +69,43 @@ class CleanupSummary:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class OperationCoverage:
+    """What a run exercised of one operation (`coverage.CoverageRecorder` fills it in)."""
+
+    operation_id: str
+    label: str  # "POST /batch-calls"
+    statuses: tuple[str, ...]  # documented, sorted
+    statuses_seen: tuple[str, ...]  # of those, answered in the run
+    codes: tuple[str, ...]  # documented 422 error codes
+    codes_seen: tuple[str, ...]
+    exercised: bool  # answered at all (perhaps only with undocumented statuses)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What a run exercised of the spec: operations, documented statuses, documented 422 codes."""
+
+    operations: tuple[OperationCoverage, ...]
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """What was exercised of what is documented: (exercised, documented) for each measure."""
+        ops = self.operations
+        return {
+            "operations": (sum(o.exercised for o in ops), len(ops)),
+            "statuses": (sum(len(o.statuses_seen) for o in ops), sum(len(o.statuses) for o in ops)),
+            "codes_422": (sum(len(o.codes_seen) for o in ops), sum(len(o.codes) for o in ops)),
+        }
+
+    def line(self) -> str:
+        c = self.counts()
+        return (
+            f"coverage: {c['operations'][0]} of {c['operations'][1]} operations, {c['statuses'][0]} of "
+            f"{c['statuses'][1]} documented statuses, {c['codes_422'][0]} of {c['codes_422'][1]} "
+            "documented 422 codes exercised"
+        )
+
+
 @dataclass(slots=True)
 class RunResult:
     run_id: str
@@ -81,6 +118,7 @@ class RunResult:
     elapsed: float = 0.0
     suite_elapsed: dict[str, float] = field(default_factory=dict)
     suite_cases: dict[str, int] = field(default_factory=dict)  # Schemathesis test cases sent
+    coverage: Coverage | None = None  # None: the run does not say (the proxy's, one not started)
 
     def __repr__(self) -> str:
         """What `assert result.conformant` shows: the verdict and what failed, not every field."""

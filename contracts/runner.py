@@ -9,12 +9,15 @@ from collections.abc import Callable
 from contracts.checks import AnswerChecks
 from contracts.client import ApiClient
 from contracts.config import KitConfig
+from contracts.consistency import ExchangeObserver
+from contracts.coverage import CoverageRecorder
 from contracts.curl import secret_variables
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import KitError, UsageError, internal_error
 from contracts.fixtures import Fixtures
 from contracts.fuzz import SERVER_GONE, run_engine
 from contracts.ledger import Ledger
+from contracts.proxy.contract import Contract
 from contracts.results import Requirement, RunResult
 from contracts.rules import rules_of, run_rules
 from contracts.spec import SpecFacts, candidate_base_urls, facts, load_document, operations, select
@@ -92,12 +95,17 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         other_api_secret=other_secret,
         auth=dialect.auth_headers,
     )
+    router = Contract(document)
+    coverage = CoverageRecorder(document, selected, router)
+    reads = ExchangeObserver(router, dialect, "rules")
+    client.observers += [coverage.observe, reads]
     try:
         fuzz_suites = tuple(s for s in config.suites if s in ("schema", "stateful"))
         if fuzz_suites:
             known_ids = dialect.discover_ids(client, fixtures)
             requirements, errors, elapsed, cases = run_engine(
-                config, document, selected, fuzz_suites, ledger, progress, known_ids, dialect, spec_facts
+                config, document, selected, fuzz_suites, ledger, progress, known_ids, dialect, spec_facts,
+                coverage.record,
             )
             result.requirements += requirements
             result.errors += errors
@@ -119,6 +127,8 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
                 other_api_secret=other_secret,
                 facts=spec_facts,
             )
+            if dialect.read_after_write is not None:
+                result.requirements.append(reads.requirement)
             result.suite_elapsed["rules"] = time.monotonic() - rules_started
     except KitError as error:
         result.errors.append(str(error))
@@ -132,6 +142,7 @@ def run(config: KitConfig, progress: Progress = _silent) -> RunResult:
         except Exception as error:  # noqa: BLE001 - as above, for the cleanup
             result.cleanup.problems.append(internal_error(error, "the cleanup stopped there"))
         result.elapsed = time.monotonic() - started
+        result.coverage = coverage.coverage()
     return result
 
 

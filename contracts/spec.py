@@ -91,6 +91,19 @@ def business_statuses(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     return found
 
 
+def named_error_codes(document: Mapping[str, Any], status: int) -> dict[str, frozenset[str]]:
+    """operationId -> the error codes of `status` its description names, for each operation that
+    documents `status` (the spec's error responses say each description lists its codes)."""
+    documented = error_codes(document).get(status, frozenset())
+    found: dict[str, frozenset[str]] = {}
+    for item in (document.get("paths") or {}).values():
+        for method, op in item.items():
+            if method in HTTP_METHODS and isinstance(op, dict) and "operationId" in op:
+                if str(status) in (op.get("responses") or {}):
+                    found[op["operationId"]] = frozenset(_named_codes(op.get("description")) & documented)
+    return found
+
+
 def facts(document: Mapping[str, Any]) -> SpecFacts:
     return SpecFacts(error_codes=error_codes(document), business_statuses=business_statuses(document))
 

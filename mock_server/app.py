@@ -30,7 +30,9 @@ from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Spec, load_spec
 from mock_server.mcp_server.endpoint import McpMount
 from mock_server.observe.access_log import AccessLog
+from mock_server.observe.metrics_export import SandboxCollector, exposition, metrics_registry
 from mock_server.observe.recorder import Recorder
+from mock_server.observe.request_metrics import RequestMetrics, answered_statuses, operations_of
 from mock_server.persistence import JournalMiddleware, Persistence
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -92,12 +94,12 @@ def create_app(
     settings: Settings | None = None,
     *,
     dialects: Sequence[DialectKind] = BUILT_IN,
-    dialect_hook: DialectHook | None = None,
 ) -> SandboxApp:
     """The sandbox app. `dialects`: the APIs it knows (their credentials name workspaces, served or
     not); it serves those `settings.dialects` names, and the control API."""
     settings = settings or Settings()
-    if settings.defects and dialect_hook is None:  # test-only code, loaded only when a defect is named
+    dialect_hook: DialectHook | None = None
+    if settings.defects:  # test-only code, loaded only when a defect is named
         from mock_server.testing.defects import defect_hook
 
         dialect_hook = defect_hook(settings.defects)
@@ -115,8 +117,14 @@ def create_app(
     )
     kinds_served = serve_dialects(settings, sandbox, dialects, dialect_hook)
     served = [dialect for _, dialect in kinds_served]
-    control = ControlDialect(control_spec, sandbox, scopes)
-    answering = [*served, control]  # whose envelope answers an unknown path or a wrong method
+    answering: list[Dialect] = []  # whose envelope answers an unknown path or a wrong method
+    # GET /_mock/metrics: counted by the observer of every request, read by a registry of this app's
+    specs = {**{dialect.name: dialect.spec for dialect in served}, ControlDialect.name: control_spec}
+    counts = RequestMetrics(operations_of(specs), lambda path: dialect_for(answering, path).name,
+                            answered_statuses(specs.values()))
+    registry = metrics_registry(SandboxCollector(counts, sandbox, node))
+    control = ControlDialect(control_spec, sandbox, scopes, lambda: exposition(registry))
+    answering += [*served, control]
 
     def error_response(request: Request, error: MockError) -> Response:
         dialect = dialect_for(answering, request.url.path)
@@ -148,7 +156,7 @@ def create_app(
         *console_routes(),
     ]
 
-    log = None if settings.quiet else AccessLog(settings.log_format)
+    log = None if settings.quiet else AccessLog(settings.log_format, threaded=settings.access_log_thread)
     # the request journal and the access log; nothing to observe: not even the cost of looking
     recorder = None
     if log is not None or settings.journal_size:
@@ -179,7 +187,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if log is not None:
-                log.flush()  # the last lines, not left waiting for a timer that will not run
+                log.close()  # the last lines, written before the process exits
             if persistence is not None:
                 persistence.close()
             if node is not None:
@@ -194,7 +202,8 @@ def create_app(
 
     def front(stack: ASGIApp) -> ASGIApp:
         tables = [spec_routes.table for spec_routes in operations]
-        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, recorder, refusal)
+        counts.then = recorder  # the journal and the access log, then the counts: one observer
+        fronted: ASGIApp = Front(stack, tables, sandbox.new_request_id, counts.observe, refusal)
         if node is not None:
             fronted = ClusterMiddleware(fronted, node)
         elif persistence is not None:

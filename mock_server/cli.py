@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -12,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal, NoReturn
 
 from contracts import command_line
-from mock_server import flags, hosting_flags, readiness_command
-from mock_server.engine.header_limits import H11_MAX_INCOMPLETE_EVENT_SIZE
+from contracts.bounded_heads import bounded_heads
+from mock_server import flags, heap, hosting_flags, impact_command, readiness_command
 from mock_server.engine.hosts import is_loopback
 from mock_server.fixtures import fixture_ids
 from mock_server.flags import Flag
@@ -57,6 +56,13 @@ def parser() -> argparse.ArgumentParser:
         flags.add_flags(serve, flagged)
     readiness = commands.add_parser("readiness", help="print a workspace's client readiness report")
     readiness_command.add_arguments(readiness)
+    impact = commands.add_parser(
+        "impact",
+        help="which requests in every workspace's journal a changed document would break (admin)",
+        description=impact_command.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    impact_command.add_arguments(impact)
     mcp = commands.add_parser(
         "mcp",
         help="an MCP server on stdio for a coding assistant: a sandbox of its own (every serve flag "
@@ -73,7 +79,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     send webhooks to private networks when that is loopback."""
     given = flags.values(Settings, args)
     given["allow_private_webhooks"] = given["allow_private_webhooks"] or is_loopback(args.host)
-    return Settings(**given, listen_host=args.host)
+    return Settings(**given, listen_host=args.host, access_log_thread=True)
 
 
 def banner(base_url: str, settings: Settings, wall_now: float) -> str:
@@ -107,12 +113,10 @@ def clock_lines(settings: Settings, wall_now: float) -> list[str]:
 
 
 def tune_garbage_collector() -> None:
-    """The sandbox keeps every batch and contact in memory: with the default thresholds, full
-    collections over that growing heap stall requests (POST p99 95 ms → 18 ms with these, measured
-    with benchmarks/http.py). Start-up objects are frozen out of collections altogether."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    """The sandbox keeps every batch and contact in memory: with the default thresholds, collections
+    over that growing heap stall requests. `mock_server.heap` freezes the start-up heap and what
+    survives each young collection (measured with benchmarks/http.py --growth)."""
+    heap.install()
 
 
 def _refusal(settings: Settings) -> str | None:
@@ -143,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "readiness":
         return readiness_command.run(args)
+    if args.command == "impact":
+        return impact_command.run(args)
     settings, listener = settings_from(args), Listener(**flags.values(Listener, args))
     refused = hosting_flags.refusal(settings) or _refusal(settings)
     if refused is not None:
@@ -159,23 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # StateFileMismatch, StoreUnusable, an unknown defect name: one sentence
         print(exc, file=sys.stderr)
         return 2
-    family = socket.AF_INET6 if ":" in listener.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((listener.host, listener.port))
+        sock = command_line.bound_socket(listener.host, listener.port)
     except OSError as exc:
         print(f"cannot listen on {listener.host}:{listener.port}: {exc.strerror}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
     print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)
     # No X-Forwarded-* rewriting: the sandbox never reads the client's address or scheme, and the
     # header scan cost every request a few microseconds. `--server-header` off: one header less.
-    # h11 (without httptools) would answer a 400 of its own past 16 KiB: let the sandbox's 431 answer
+    # Request heads bounded in time and bytes (httptools bounds neither): contracts/bounded_heads.py
     config = uvicorn.Config(
         app, log_level=listener.log_level, access_log=False, proxy_headers=False, server_header=False,
-        h11_max_incomplete_event_size=H11_MAX_INCOMPLETE_EVENT_SIZE,
+        http=bounded_heads(settings.head_timeout, body_seconds=3 * settings.head_timeout),
     )
     tune_garbage_collector()
     if settings.workers > 1:

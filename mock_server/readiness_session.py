@@ -15,11 +15,13 @@ is counted in the report, which is then at best `incomplete`; a sandbox without 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field, replace
 
 import orjson
 
+from contracts.coverage import CoverageRecorder
+from contracts.results import Coverage
 from mock_server.core.errors import MockError, RateLimited, ServiceUnavailable
 from mock_server.core.timefmt import timestamp
 from mock_server.observe.request_journal import Exchange as Entry
@@ -32,9 +34,10 @@ from mock_server.readiness import (
     Session,
     WebhookDelivery,
     exchange_from_entry,
-    grade,
+    grading_steps,
     signing_for,
 )
+from mock_server.readiness.grading import api_exchanges
 from mock_server.webhooks import Delivery
 
 CHALLENGES = [
@@ -107,19 +110,32 @@ class ReadinessSession:
         return extra
 
     # the report --------------------------------------------------------------------------------
-    def report(self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str]) -> Report:
-        """`hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`)."""
+    def report_steps(
+        self, deliveries: Iterable[Delivery], receiver_set: bool, hidden: frozenset[str],
+        coverage: CoverageRecorder | None = None,
+    ) -> Generator[None, None, Report]:
+        """The report, a step an entry read and a step a check: the control API runs them in turns
+        (`engine/turns.py`), since a report over a full journal held every tenant for 0.1-0.2 s.
+        `hidden`: the credential headers the journal's readers redact (as `GET /_mock/requests`);
+        `coverage`: a fresh recorder of the API's contract, for the report's coverage section."""
         self.receiver_seen = self.receiver_seen or receiver_set
         entries, dropped = self.journal.since(self.since)
+        exchanges: list[Exchange] = []
+        for entry in entries:
+            if entry.authenticated and entry.operation_id is not None:
+                exchanges.append(graded_exchange(entry, hidden))
+                yield
         graded = Session(
-            exchanges=[graded_exchange(e, hidden) for e in entries
-                       if e.authenticated and e.operation_id is not None],
+            exchanges=exchanges,
             deliveries=[_delivery_view(d) for d in deliveries if d.id not in self.earlier_deliveries],
             unavailable_request_id=self.challenges.unavailable_request_id,
             receiver_configured=self.receiver_seen,
             dropped_requests=dropped,
         )
-        return grade(graded, self.workspace_id, timestamp(self.started_at) or "")
+        report = yield from grading_steps(graded, self.workspace_id, timestamp(self.started_at) or "")
+        if coverage is None:
+            return report
+        return replace(report, coverage=client_coverage(graded.exchanges, coverage))
 
 
 def graded_exchange(entry: Entry, hidden: frozenset[str]) -> Exchange:
@@ -136,3 +152,11 @@ def _delivery_view(d: Delivery) -> WebhookDelivery:
     attempts = tuple(DeliveryAttempt(a.status_code, a.at, a.answered_in_seconds) for a in d.attempts)
     kind = d.kind if d.kind in ("bad_signature", "stale_timestamp") else "real"
     return WebhookDelivery(d.id, kind, attempts)  # type: ignore[arg-type]
+
+
+def client_coverage(exchanges: Iterable[Exchange], recorder: CoverageRecorder) -> Coverage:
+    """What the client's API requests exercised of the contract `recorder` was made from."""
+    for exchange in api_exchanges(exchanges):
+        if exchange.operation_id is not None:
+            recorder.record(exchange.operation_id, exchange.status, exchange.response_body)
+    return recorder.coverage()

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from mock_server.core.ids import IdFactory
+from mock_server.core.quotas import Quotas
 from mock_server.engine.credentials import Credential, CredentialScheme, proves
 from mock_server.settings import Settings
 from mock_server.store.base import Workspace
@@ -43,6 +44,12 @@ def shared_settings(settings: Settings) -> SharedSettings:
         max_idempotency_bytes=settings.max_idempotency_bytes,
         max_events=settings.max_events,
         journal_max_bytes=settings.journal_max_bytes,
+        quotas=Quotas(
+            batch_calls=settings.max_batches,
+            contacts=settings.max_contacts,
+            contact_folders=settings.max_folders,
+            stored_bytes=settings.max_stored_bytes,
+        ),
     )
 
 
@@ -66,6 +73,9 @@ class Sandbox:
         self.wakeups = WakeSchedule()
         # request ids have their own stream: reading the API never shifts the ids of what it creates
         self.request_ids = IdFactory(derive_seed(settings.seed, "requests"))
+        # worlds dropped from memory: deleted, or replaced by a reset of everything (GET /_mock/metrics;
+        # not a copy rebuilt, nor the world a state file's snapshot replaces at start-up)
+        self.evicted = 0
         self._start()
 
     def new_outbox(self, policy: WebhookPolicy) -> Outbox:
@@ -90,6 +100,7 @@ class Sandbox:
     def reset_all(self) -> None:
         """Back to a fresh start with the same settings: every world but the default is gone, and
         so are their keys (a new salt: a key of before never opens a workspace of after)."""
+        self.evicted += len(self.worlds)
         self.salt = self.new_salt()
         self._start()
 
@@ -164,6 +175,7 @@ class Sandbox:
         pending deliveries and wake-ups are dropped, and nothing else refers to its world."""
         workspace = world.workspace
         del self.worlds[workspace.id]
+        self.evicted += 1
         for scheme in self.schemes:
             key = scheme.key_of(workspace)
             if key is not None:

@@ -130,10 +130,19 @@ class Settings:
         "--log-format", "the access log on stderr: `text` lines or `json` lines (one object per request)",
     )] = "text"
     quiet: Annotated[bool, Flag("--quiet", "no access log")] = False
+    head_timeout: Annotated[float, Flag(  # contracts/bounded_heads.py
+        "--head-timeout", "seconds a client has to send a request's head, from connecting or from the "
+        "previous answer, and three times that for its body; past it the connection is closed (slow "
+        "requests cannot hold the connections)",
+        flag_values.positive, metavar="SECONDS")] = 10.0
     # who may talk to the sandbox (engine/hosts.py): the address `serve` listens on (None: an app
     # embedded in a process, reached by no network of its own: every Host is answered), and the
     # names it is reached by besides loopback's (`--allowed-host`)
     listen_host: str | None = None  # `serve --host`
+    # `serve`'s access log is written by a thread of its own (a stream that does not keep up never
+    # blocks a request); an app embedded in a process (tests, the pytest fixture) writes each line as
+    # its request ends, where the test that made it captures it
+    access_log_thread: bool = False
     allowed_hosts: Annotated[tuple[str, ...], Flag(
         "--allowed-host", "a name the sandbox is reached by (any port), besides loopback's; repeatable. "
         "Any other `Host` is `421` ([browsers and hosts](#browsers-hosts-and-bounds))",
@@ -153,6 +162,20 @@ class Settings:
     max_events: Annotated[int, Flag(  # event log entries kept per workspace, oldest dropped
         "--max-events", "events kept in each workspace's event log (`GET /_mock/events`), oldest dropped",
         flag_values.count, metavar="N")] = 10_000
+    max_batches: Annotated[int, Flag(  # batch calls a workspace holds, both APIs' together
+        "--max-batches", "batch calls each workspace holds, Truedy's and Zudu's together (a cancelled "
+        "one until it is deleted); past it `409 quota_exceeded`", flag_values.count, metavar="N")] = 1_000
+    max_contacts: Annotated[int, Flag(  # contact rows a workspace holds, wherever they are
+        "--max-contacts", "contact rows each workspace holds: every batch call's contacts and tasks, and "
+        "the contact directory's (fixtures included); past it `409 quota_exceeded`", flag_values.count,
+        metavar="N")] = 50_000
+    max_folders: Annotated[int, Flag(  # contact folders a workspace holds
+        "--max-folders", "contact folders each workspace holds (fixtures included); past it "
+        "`409 quota_exceeded`", flag_values.count, metavar="N")] = 1_000
+    max_stored_bytes: Annotated[int, Flag(  # and the bytes all of those hold, as core.footprint counts
+        "--max-stored-bytes", "bytes each workspace's batch calls, contacts and folders may hold (64 MiB), "
+        "each counted at what it holds ([bounds](#browsers-hosts-and-bounds)); past it "
+        "`409 quota_exceeded`", flag_values.count, metavar="N")] = 64 * 1_048_576
 
     def default_credentials(self) -> tuple[str | None, tuple[str, str] | None]:
         """The default workspace's Truedy key and Zudu pair; None: drawn like a new workspace's."""

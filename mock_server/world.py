@@ -20,6 +20,7 @@ from mock_server.core.dispatcher import Dispatcher
 from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
 from mock_server.core.outcomes import SimulationConfig
+from mock_server.core.quotas import Quotas
 from mock_server.core.timefmt import LATEST, timestamp
 from mock_server.engine.credentials import Credential, CredentialScheme
 from mock_server.engine.faults import FaultTable
@@ -66,6 +67,7 @@ class SharedSettings:
     max_idempotency_bytes: int = 16 * 1_048_576
     max_events: int = 10_000
     journal_max_bytes: int = MAX_BYTES  # bytes each world's request journal holds, all counted
+    quotas: Quotas = Quotas()  # the most each world's public store holds
 
 
 def start_instant(config: WorldConfig, created_at: float) -> float:
@@ -104,6 +106,7 @@ class WorkspaceWorld:
         self.wall_clock = wall_clock  # when the world is created or reset (pinned by the state file)
         self.on_change = on_change  # told when the world's next due event may have moved
         self.live_edits = shared.live_edits
+        self.quotas = shared.quotas
         self.writes = 0  # requests that may have changed this world; never reset: versions never repeat
         self.incarnation = 0  # resets so far: what was sent before a reset is not what is sent after
         self.events_run = 0
@@ -247,6 +250,8 @@ class WorkspaceWorld:
             "timestamp": timestamp(event.at),
             "data": event.data,
         }
+        if event.type == "call.started":  # a call may open a day of the batch's analytics
+            self._weigh_again(event.data["batch_id"])
         log = self.events()
         if len(log) == log.maxlen:
             self.events_dropped += 1
@@ -266,6 +271,13 @@ class WorkspaceWorld:
             if self.readiness is not None:  # with the first real delivery, the forged ones
                 for challenge in self.readiness.challenge_deliveries(delivery):
                     self.outbox.enqueue(challenge)
+
+
+    def _weigh_again(self, batch_id: str) -> None:
+        batches = self.store.batches(self.workspace.id)
+        batch = batches.get(batch_id)
+        if batch is not None:
+            batches.put(batch_id, batch)
 
 
 class WorldDirectory(Protocol):

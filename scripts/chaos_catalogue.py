@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# the 5xx the sandbox answers on purpose: a fault rule's, and a readiness session's challenge
+DELIBERATE_5XX = re.compile(r"injected fault|\(readiness challenge\)")
 
 # the catalogue of hostile values: one is put in place of a field, or added beside them
 HOSTILE: list[Any] = [

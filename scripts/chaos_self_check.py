@@ -13,19 +13,19 @@ at random points and starts it again on the same file. Invariants, each break co
   - `GET /_mock/health` stays 200;
   - a write to the control API that a page of another site can send (a foreign Origin, a form's
     body, a rebound Host) is refused: 403, 415 or 421;
+  - hostile tenants (`chaos_tenants.py`) reach nothing of another: no answer carries another
+    workspace's credentials, another's batch is a 404, every bound is a JSON 4xx at its edge;
   - a sentinel workspace nobody writes to answers the same throughout;
   - after every restart, every batch (lists, GET, the per-contact view, analytics) is what it was.
+With --hosted the sandbox runs as a host would run it (`--admin-token`): setup is the admin's, and a
+tenant's attempts at sandbox-wide operations must be 401s.
 Exit 0 only with zero violations. Bounded by --requests and --time-limit.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,62 +33,46 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from chaos_catalogue import AGENTS, CLOCK_EXTREMES, CSV_ODDITIES, HOSTILE, HOSTILE_HEADERS, TEXT_PARTS
+from chaos_catalogue import (
+    AGENTS,
+    CLOCK_EXTREMES,
+    CSV_ODDITIES,
+    DELIBERATE_5XX,
+    HOSTILE,
+    HOSTILE_HEADERS,
+    TEXT_PARTS,
+)
+from chaos_server import Server, serve_flags
+from chaos_server import options as parse_options
+from chaos_tenants import HostileTenant, Secrets
 
 API = "/api/public/v1"
 START = "2026-03-02T08:00:00Z"
 START_MS = 1772438400000
 
 
-class Server:
-    def __init__(self, flags: list[str]) -> None:
-        self.flags = flags
-        self.process: subprocess.Popen[str] | None = None
-        self.base = ""
-
-    def start(self) -> str:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", "0", *self.flags],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None
-        match = re.search(r"listening on (http://\S+)", self.process.stdout.readline())
-        if match is None:
-            raise SystemExit("the sandbox did not start")
-        self.base = match.group(1)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/_mock/health", timeout=2).status_code == 200:
-                    return self.base
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise SystemExit("the sandbox did not answer its health check")
-
-    def kill(self, hard: bool) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
-            self.process.communicate(timeout=30)
-            self.process = None
-
-
 class Chaos:
-    def __init__(self, opts: argparse.Namespace, server: Server) -> None:
+    def __init__(self, opts: argparse.Namespace, http: httpx.Client, server: Server | None = None) -> None:
+        """`http`: a client of the sandbox; `server`: the process it runs in, for restarts."""
         self.opts = opts
         self.rng = random.Random(opts.seed)
         self.server = server
-        self.http = httpx.Client(base_url=server.base, timeout=30)
+        self.http = http
         self.sent = 0
         self.violations: list[str] = []
         self.workspaces: list[dict[str, Any]] = []
         self.sentinel: dict[str, Any] = {}
         self.sentinel_view: Any = None
+        self.secrets: Secrets | None = None
+        self.hostile_tenant = HostileTenant(self)
 
     # -- sending and the per-answer invariants ---------------------------------------------
-    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+    def send(self, method: str, path: str, *, odd_headers: bool = True,
+             **kwargs: Any) -> httpx.Response | None:
+        """`odd_headers`: now and then a header of the catalogue in place of the request's own (off
+        where the test wants the status the request itself must get)."""
         self.sent += 1
-        if self.rng.random() < 0.05:
+        if odd_headers and self.rng.random() < 0.05:
             name, value = self.rng.choice(HOSTILE_HEADERS)
             kwargs["headers"] = {**kwargs.get("headers", {}), name: value}
         try:
@@ -99,7 +83,16 @@ class Chaos:
             self.violate(f"{method} {path[:80]}: no answer ({type(exc).__name__})")
             return None
         self.check(method, response.request.url.path, response)  # as sent: a client folds `..`
+        leaked = self.secrets.foreign_in(response.request.headers, response.text) if self.secrets else []
+        if leaked:
+            self.violate(f"{method} {path[:80]}: another workspace's credentials in the answer: {leaked}")
         return response
+
+    def send_exact(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        return self.send(method, path, odd_headers=False, **kwargs)
+
+    def auth(self, ws: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {ws['api_key']}"}
 
     def violate(self, what: str) -> None:
         self.violations.append(what)
@@ -110,6 +103,9 @@ class Chaos:
         where = f"{method} {path[:80]} -> {response.status_code}"
         if response.status_code == 204 or method == "HEAD":
             return
+        if path == "/_mock/readiness" and response.status_code == 200 and response.headers.get(
+                "content-type", "").startswith(("text/markdown", "text/html")):
+            return  # a report asked for as Markdown or HTML (`?format=`)
         if "json" not in response.headers.get("content-type", ""):
             kind = response.headers.get("content-type")
             self.violate(f"{where}: not JSON ({kind}): {response.text[:120]!r}")
@@ -119,7 +115,7 @@ class Chaos:
         except ValueError:
             self.violate(f"{where}: a body that does not parse")
             return
-        if response.status_code >= 500 and "injected fault" not in response.text:
+        if response.status_code >= 500 and not DELIBERATE_5XX.search(response.text):
             self.violate(f"{where}: {response.text[:200]}")
         if not isinstance(body, dict):
             self.violate(f"{where}: not an object")
@@ -238,18 +234,21 @@ class Chaos:
             self.send("GET", path, params=params if self.rng.random() < 0.4 else None, headers=headers)
 
     def control(self, ws: dict[str, Any]) -> None:
-        headers = {"Authorization": f"Bearer {ws['api_key']}"}
+        headers = self.auth(ws)
+        # without credentials: the default world's, which only the admin may reach when hosted
+        anyone = headers if self.opts.hosted else {}
         roll = self.rng.random()
         if roll < 0.35:
             jump = {"seconds": self.rng.choice([0, 60, 3600, 3.5, 86_400, 3 * 86_400])}
             if "clock-extremes" not in self.opts.without and self.rng.random() < 0.1:
                 jump = self.rng.choice(CLOCK_EXTREMES)
-            self.send("POST", "/_mock/clock/advance", json=jump)
+            self.send("POST", "/_mock/clock/advance", json=jump, headers=anyone)
         elif roll < 0.5:
             rule = {"path": self.rng.choice([f"{API}/batch-calls*", "/batch-call*", f"{API}/*"]),
                     "status": self.rng.choice([500, 503, 429]), "count": self.rng.randint(1, 3),
                     "latency_ms": self.rng.choice([0, 0, 20])}
-            self.send("POST", "/_mock/faults", json=self.mutate(rule) if self.rng.random() < 0.3 else rule)
+            body = self.mutate(rule) if self.rng.random() < 0.3 else rule
+            self.send("POST", "/_mock/faults", json=body, headers=anyone)
         elif roll < 0.6:
             self.send("POST", "/_mock/faults/scheduling", headers=headers)
         elif roll < 0.7:
@@ -259,39 +258,21 @@ class Chaos:
             url = self.rng.choice(["http://127.0.0.1:9/hooks", None, "notaurl", "http://[::1", "x" * 5000])
             self.send("PUT", "/_mock/webhooks", json=self.mutate({"url": url}), headers=headers)
         elif roll < 0.85:
-            self.cross_site(headers)
+            self.hostile_tenant.cross_site(headers)
         else:
             path = self.rng.choice(["/_mock/events", "/_mock/webhooks/deliveries", "/_mock/clock",
                                     "/_mock/faults"])
             self.send("GET", path, headers=headers)
 
-    def cross_site(self, headers: dict[str, str]) -> None:
-        """What a page of another site can make a developer's browser send: a write with a foreign
-        Origin, a form's body, or a Host it rebound to the sandbox. Each is refused (403, 415, 421)
-        before it reaches a world (the sentinel would show a reset)."""
-        method, path = self.rng.choice([("POST", "/_mock/reset"), ("POST", "/_mock/clock/advance"),
-                                        ("POST", "/_mock/faults"), ("DELETE", "/_mock/faults"),
-                                        ("POST", "/_mock/faults/scheduling"), ("PUT", "/_mock/webhooks")])
-        extra = self.rng.choice([
-            {"Origin": self.rng.choice(["https://evil.example", "null", "http://localhost:1"]),
-             "Content-Type": "application/json"},
-            {"Content-Type": self.rng.choice(["text/plain", "application/x-www-form-urlencoded",
-                                              "multipart/form-data; boundary=x"])},
-            {"Host": self.rng.choice(["evil.example", "127.0.0.1.nip.io", "localhost.evil.example:80"])},
-        ])
-        answer = self.send(method, path, headers={**headers, **extra}, content=b'{"seconds": 60}')
-        if answer is not None and answer.status_code not in (403, 415, 421):
-            self.violate(f"cross-site {method} {path} {extra} answered {answer.status_code}")
-
     # -- the cross-request invariants ------------------------------------------------------
     def health(self) -> None:
-        answer = self.send("GET", "/_mock/health")
+        answer = self.send_exact("GET", "/_mock/health")
         if answer is not None and answer.status_code != 200:
             self.violate(f"health answered {answer.status_code}")
 
     def sentinel_check(self) -> None:
         headers = {"Authorization": f"Bearer {self.sentinel['api_key']}"}
-        answer = self.send("GET", f"{API}/batch-calls/{self.sentinel['batch']}", headers=headers)
+        answer = self.send_exact("GET", f"{API}/batch-calls/{self.sentinel['batch']}", headers=headers)
         if answer is None or answer.status_code != 200:
             return  # an injected fault, or a failure check() has already counted
         if answer.json().get("data") != self.sentinel_view:
@@ -299,6 +280,8 @@ class Chaos:
 
     def read(self, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
         answer = self.http.get(path, headers=headers, **kwargs)
+        if DELIBERATE_5XX.search(answer.text):  # a readiness session's challenge: asked again, as told
+            answer = self.http.get(path, headers=headers, **kwargs)
         try:
             body = answer.json()
         except ValueError:
@@ -307,10 +290,10 @@ class Chaos:
 
     def snapshot(self) -> dict[str, Any]:
         """Every batch of every workspace as the API shows it (faults cleared first)."""
-        self.http.delete("/_mock/faults")
         seen: dict[str, Any] = {}
         for ws in [*self.workspaces, self.sentinel]:
-            headers = {"Authorization": f"Bearer {ws['api_key']}"}
+            headers = self.auth(ws)
+            self.http.delete("/_mock/faults", headers=headers)
             listed, offset = [], 0
             while True:
                 page = self.read(f"{API}/batch-calls", headers, params={"limit": 100, "offset": offset})
@@ -330,6 +313,7 @@ class Chaos:
         return seen
 
     def restart(self) -> None:
+        assert self.server is not None, "restarts need a server process"
         before = self.snapshot()
         self.server.kill(hard=True)
         self.http.close()
@@ -341,9 +325,11 @@ class Chaos:
         self.health()
 
     # -- the run ---------------------------------------------------------------------------
-    def setup(self) -> None:
+    def setup(self, default: dict[str, Any]) -> None:
+        """Three workspaces (the last the sentinel) and the default one, whose credentials are
+        `default`'s."""
         for _ in range(3):
-            answer = self.http.post("/_mock/workspaces")
+            answer = self.http.post("/_mock/workspaces", headers=self.opts.admin)
             self.workspaces.append({**answer.json(), "truedy": [], "zudu_ids": []})
         self.sentinel = self.workspaces.pop()
         headers = {"Authorization": f"Bearer {self.sentinel['api_key']}"}
@@ -352,9 +338,8 @@ class Chaos:
         created = self.http.post(f"{API}/batch-calls", headers=headers, json=draft)
         self.sentinel["batch"] = created.json()["data"]["id"]
         self.sentinel_view = created.json()["data"]
-        default = {"api_key": "sk_test_sandbox", "zudu": {"api_key": "zk_test_sandbox",
-                                                          "api_secret": "zs_test_sandbox"}}
-        self.workspaces.append({**default, "truedy": [], "zudu_ids": []})
+        self.workspaces.append({**default, "default": True, "truedy": [], "zudu_ids": []})
+        self.secrets = Secrets([*self.workspaces, self.sentinel])
 
     def run(self, deadline: float) -> None:
         restarts_at = sorted(self.rng.sample(range(100, self.opts.requests), self.opts.restarts)) if (
@@ -362,7 +347,14 @@ class Chaos:
         while self.sent < self.opts.requests and time.monotonic() < deadline:
             ws = self.rng.choice(self.workspaces)
             roll = self.rng.random()
-            (self.truedy if roll < 0.5 else self.zudu if roll < 0.8 else self.control)(ws)
+            if roll < 0.45:
+                self.truedy(ws)
+            elif roll < 0.72:
+                self.zudu(ws)
+            elif roll < 0.9:
+                self.control(ws)
+            else:
+                self.hostile_tenant.move(ws)
             if self.sent % 200 < 1:
                 self.health()
                 self.sentinel_check()
@@ -373,37 +365,26 @@ class Chaos:
         self.sentinel_check()
 
 
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    return parse_options(argv, __doc__ or "")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--state-file", action="store_true", help="journal to a state file; kill -9 and restart"
-    )
-    parser.add_argument("--restarts", type=int, default=5, help="kill -9 and restarts (with --state-file)")
-    parser.add_argument("--snapshot-batches", type=int, default=200, help="batches per workspace compared")
-    parser.add_argument("--time-limit", type=float, default=1200, help="seconds for the whole run")
-    parser.add_argument("--without", action="append", default=[], choices=["clock-extremes"],
-                        help="leave a group of the catalogue out")
-    opts = parser.parse_args()
+    opts = options()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
-        flags = ["--clock", "manual", "--start-at", START, "--seed", str(opts.seed)]
-        if opts.state_file:
-            flags += ["--state-file", str(Path(scratch) / "chaos.db")]
-        server = Server(flags)
+        server = Server(serve_flags(opts, START, Path(scratch) / "chaos.db"))
         server.start()
-        chaos = Chaos(opts, server)
+        chaos = Chaos(opts, httpx.Client(base_url=server.base, timeout=30), server)
         try:
-            chaos.setup()
+            chaos.setup(opts.default)
             chaos.run(started + opts.time_limit)
         finally:
             chaos.http.close()
             server.kill(hard=False)
     took = time.monotonic() - started
     kills = f", state file with {opts.restarts} kill -9" if opts.state_file else ""
+    kills += ", hosted" if opts.hosted else ""
     print(f"chaos self-check: {chaos.sent} requests, {len(chaos.violations)} violations in {took:.0f} s "
           f"(seed {opts.seed}{kills})")
     return 1 if chaos.violations else 0

@@ -27,8 +27,12 @@ def test_a_sped_up_real_clock_runs_a_campaign_without_requests() -> None:
         started = client.get("/_mock/clock").json()["now"]
         assert client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH).status_code == 200
         # no request in between (a request would run what is due itself): the background pump alone
-        # must place and end the calls; 1.5 s is 1.5 simulated hours
-        time.sleep(1.5)
+        # must place and end the calls; the wait watches the sandbox's state, bounded (30 simulated hours)
+        world = client.app.state.sandbox.default_world  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 30
+        while world.store.batches(world.id).get(batch_id).status != "completed":
+            assert time.monotonic() < deadline, "the pump did not complete the batch in 30 s"
+            time.sleep(0.05)
         events = client.get("/_mock/events", headers=AUTH).json()["data"]
         assert [e["event"] for e in events if e["event"].startswith("batch.")][-1] == "batch.completed"
         batch = client.get(f"{API}/batch-calls/{batch_id}", headers=AUTH).json()["data"]

@@ -35,6 +35,20 @@ BatchStates = Callable[[Any], Iterable[tuple[Any, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
+class ReadAfterWrite:
+    """What `contracts.consistency` needs to know of an API to check that reads agree with writes."""
+
+    writes: frozenset[str]  # operationIds whose 2xx answer shows the batch as written
+    deletes: frozenset[str]  # operationIds that delete the batch their path names
+    reads: frozenset[str]  # operationIds whose answer shows batches (one, or a page)
+    path_id: str  # the path parameter naming the batch
+    id_field: str  # the batch's id in an answer
+    fields: tuple[str, ...]  # what a client writes: a later read shows the same values
+    deleted_from: frozenset[str]  # statuses in which a 2xx delete removes the batch (then reads 404)
+    items: Callable[[Any], Iterable[Mapping[str, Any]]]  # the batches an answer's JSON body shows
+
+
+@dataclass(frozen=True, slots=True)
 class FixtureField:
     """An id (or list of numbers) a profile's rules need on the target, and its place in the
     fixtures file (`section.key`). Rules ask for it by `name` (`needs=`, `ctx.fixture(name)`)."""
@@ -86,6 +100,7 @@ class KitDialect:
     id_bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     discover_ids: DiscoverIds = _no_ids  # the ids of `id_bindings`, read from the target
     every_api_checks: bool = True  # apply `checks.EVERY_API` too
+    read_after_write: ReadAfterWrite | None = None  # None: reads are not checked against writes
 
     @property
     def needs_secret(self) -> bool:

@@ -101,14 +101,14 @@ def run(args: argparse.Namespace) -> int:
         old_judge, new_judge = Judge(old), Judge(new)
         impacts = tuple(replay(path, old_judge, new_judge, str(path)) for path in args.traffic)
     result = DiffResult(args.old, args.new, tuple(changes), FAIL_ON[args.fail_on], impacts)
-    print(_render(result, args.format, new), end="", flush=True)
+    print(render(result, args.format, new), end="", flush=True)
     for path, fmt in ((args.report, "markdown"), (args.json_file, "json"), (args.junit_xml, "junit")):
         if path is not None:
-            _write(path, _render(result, fmt, new))
+            _write(path, render(result, fmt, new))
     return result.exit_code
 
 
-def _render(result: DiffResult, fmt: str, new: Spec) -> str:
+def render(result: DiffResult, fmt: str, new: Spec) -> str:
     if fmt == "markdown":
         return markdown.render(result)
     if fmt == "json":

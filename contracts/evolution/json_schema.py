@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-INTEGER_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+from contracts.integer_formats import with_integer_range
 
 
 def as_json_schema(value: Any, is_30: bool) -> Any:
@@ -21,12 +21,7 @@ def as_json_schema(value: Any, is_30: bool) -> Any:
     node = {key: as_json_schema(item, is_30) for key, item in value.items()}
     if is_30:
         node = _from_30(node)
-    declared = node.get("type")
-    bounds = INTEGER_RANGES.get(str(node.get("format")))
-    if bounds and (declared == "integer" or (isinstance(declared, list) and "integer" in declared)):
-        node.setdefault("minimum", bounds[0])
-        node.setdefault("maximum", bounds[1])
-    return node
+    return with_integer_range(node)
 
 
 def _from_30(node: dict[str, Any]) -> dict[str, Any]:

@@ -9,13 +9,13 @@ and the reports are written when it stops (SIGINT or SIGTERM).
 - `observer`  the requirements the exchanges fill in (pure)
 - `wire`      what is forwarded (request targets, headers) and the copies the checks see (pure)
 - `server`    the forwarding ASGI app, and its bounds against slow or hostile clients
+- `har_file`  `--har FILE`: the exchanges written as HAR 1.2, bounded
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -25,10 +25,14 @@ from types import FrameType
 
 import uvicorn
 
+from contracts.bounded_heads import bounded_heads
+from contracts.command_line import bound_socket
 from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
+from contracts.har import HAR_FILE_MAX_BYTES
 from contracts.proxy.contract import Contract
+from contracts.proxy.har_file import HarRecording
 from contracts.proxy.observer import Observations
 from contracts.proxy.server import REPORT_PATH, Limits, Proxy
 from contracts.report import write_reports
@@ -71,6 +75,8 @@ class ProxyConfig:
     junit_xml: Path | None = None
     report_html: Path | None = None
     dialect: KitDialect | None = None  # the API's profile; None: the kit's profile the spec names
+    har: Path | None = None
+    har_max_bytes: int = HAR_FILE_MAX_BYTES
 
 
 def build(config: ProxyConfig) -> Proxy:
@@ -78,7 +84,11 @@ def build(config: ProxyConfig) -> Proxy:
     dialect = config.dialect or dialect_of(document)
     observations = Observations(Contract(document), dialect, facts(document))
     limits = Limits(client_timeout=config.client_timeout)
-    return Proxy(check_base_url(config.target), observations, config.timeout, limits)
+    target = check_base_url(config.target)
+    proxy = Proxy(target, observations, config.timeout, limits)
+    if config.har is not None:
+        proxy.har = HarRecording(config.har, proxy.redaction, config.har_max_bytes)
+    return proxy
 
 
 def result_of(proxy: Proxy, elapsed: float) -> RunResult:
@@ -93,10 +103,8 @@ def result_of(proxy: Proxy, elapsed: float) -> RunResult:
 def run_proxy(config: ProxyConfig) -> int:
     """Serve until SIGINT/SIGTERM; then write the reports. 0: no finding, 1: findings."""
     proxy = build(config)
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((config.host, config.port))
+        sock = bound_socket(config.host, config.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
     sock.listen(2048)  # connections wait in the backlog until uvicorn accepts: none is refused
@@ -116,6 +124,7 @@ def run_proxy(config: ProxyConfig) -> int:
             server_header=False,  # the target's Server and Date are forwarded; the proxy adds none
             date_header=False,
             limit_concurrency=MAX_CONNECTIONS,
+            http=bounded_heads(config.client_timeout),  # a head, like a body, within --client-timeout
         )
     )
     started = time.monotonic()
@@ -123,6 +132,8 @@ def run_proxy(config: ProxyConfig) -> int:
     proxy.drain()
     result = result_of(proxy, time.monotonic() - started)
     print(summary(result), flush=True)
+    if proxy.har is not None:
+        print(proxy.har.summary(), flush=True)
     for path in write_reports(result, config.junit_xml, config.report_md, config.report_html):
         print(f"report: {path}", flush=True)
     sys.stdout.flush()

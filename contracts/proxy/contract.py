@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from contracts import redaction
 from contracts.spec import HTTP_METHODS
 
 SPEC_URI = "urn:batchcalls:spec"
@@ -171,13 +172,18 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[int, str]]:
 
 def _describe(error: ValidationError, checked: str) -> SchemaProblem:
     where = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in error.path) or "(the body)"
+    # what the sandbox's journal hides is not shown here either (a report is read by others)
+    field = error.path[-1] if error.path else 0
+    instance = redaction.redacted({field: error.instance})[field]
     try:
-        shown = orjson.dumps(error.instance).decode()
+        shown = orjson.dumps(instance).decode()
     except TypeError:
-        shown = repr(error.instance)
+        shown = repr(instance)
     if len(shown) > MAX_SHOWN:
         shown = shown[:MAX_SHOWN] + " …"
     message = error.message if len(error.message) <= MAX_SHOWN else error.message[:MAX_SHOWN] + " …"
+    if instance is not error.instance:  # the message quotes the value: say what failed without it
+        message = f"a value holding a credential fails the schema's `{error.validator}` keyword"
     return SchemaProblem(
         message=f"body{where}: {message}", checked=f"the schema at {checked}", offending=shown
     )

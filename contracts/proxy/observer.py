@@ -8,6 +8,8 @@ Requirements:
 - `proxy/<operationId>/response_schema_conformance` the body against the documented schema;
 - `proxy/<operationId>/<check>` every response check of the profile (`contracts.checks`);
 - `proxy/lifecycle.transitions` no batch is seen moving against the documented lifecycle;
+- `proxy/read_after_write` every read of a batch shows what the last write answered
+  (`contracts.consistency`, when the profile says what its writes and reads are);
 - `proxy/not_checked` (skipped) how many answers' bodies were not checked, and why.
 """
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.checks import ResponseCheck
+from contracts.consistency import REQUIREMENT_TITLE, ReadsAfterWrites, reachable
 from contracts.dialects import KitDialect
 from contracts.exchange import TargetExchange, parse_json
 from contracts.proxy.contract import Contract, Operation, SchemaProblem
@@ -27,6 +30,7 @@ from contracts.results import Outcome, Requirement
 from contracts.spec import SpecFacts
 
 LIFECYCLE = "proxy/lifecycle.transitions"
+READ_AFTER_WRITE = "proxy/read_after_write"
 NOT_CHECKED = "proxy/not_checked"
 # batches whose last status is remembered (the least recently seen is forgotten past it), and the
 # longest id remembered: a target chooses how many ids it answers and how long they are
@@ -47,18 +51,6 @@ class Forwarded:
     unchecked: str = ""  # why the answer's body is not checked (too large, an encoding not decoded)
 
 
-def reachable(lifecycle: Mapping[str, frozenset[str]], start: str) -> frozenset[str]:
-    """Every status a batch in `start` may be seen in later (snapshots skip steps), itself included."""
-    seen = {start}
-    todo = [start]
-    while todo:
-        for following in lifecycle.get(todo.pop(), frozenset()):
-            if following not in seen:
-                seen.add(following)
-                todo.append(following)
-    return frozenset(seen)
-
-
 @dataclass
 class _Seen:
     sequence: int
@@ -77,6 +69,7 @@ class Observations:
     unmatched: int = 0  # requests that are no operation of the spec (not checked)
     not_checked: Counter[str] = field(default_factory=Counter)  # answers whose body is not checked, by why
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    reads: ReadsAfterWrites | None = None
 
     def __post_init__(self) -> None:
         self.requirement(
@@ -84,6 +77,10 @@ class Observations:
             "Every batch is seen moving only as the documented lifecycle allows (a completed batch "
             "never becomes active again, …)",
         )
+        profile = self.dialect.read_after_write
+        if profile is not None:
+            self.reads = ReadsAfterWrites(profile, self.dialect.lifecycle)
+            self.requirement(READ_AFTER_WRITE, REQUIREMENT_TITLE)
 
     def requirement(self, key: str, title: str) -> Requirement:
         if key not in self.requirements:
@@ -144,6 +141,13 @@ class Observations:
             self._apply(check, op, title, response, label, curl)
         for batch_id, batch_status in self._batches(body):
             self._transition(batch_id, batch_status, forwarded.sequence, label, curl)
+        if self.reads is not None:
+            reads = self.requirements[READ_AFTER_WRITE]
+            reads.checked += 1
+            found = self.reads.observe(forwarded.sequence, op, operation.template, forwarded.path,
+                                       response.status, body)
+            for finding in found:
+                reads.fail(finding, curl)
 
     def _apply(
         self, check: ResponseCheck, op: str, title: str, response: TargetExchange, label: str, curl: list[str]

@@ -14,7 +14,8 @@ A client may be slow or hostile; these bounds keep it from holding what other cl
   so a stalled small upload holds none; at most `streaming_uploads` (32) larger bodies are streamed
   to the target at once, a further one waits for its turn within its client timeout (then 503), so
   stalled large uploads hold at most 32 of the `upstream_connections` (200);
-- at most `queued_checks` (1,000) exchanges wait for the checker; past it, exchanges pass unchecked.
+- at most `queued_checks` (1,000) exchanges wait for the checker; past it, exchanges pass unchecked
+  (and unrecorded by `--har`, whose file is bounded by `har_file.py`).
 """
 
 from __future__ import annotations
@@ -32,12 +33,20 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from contracts.body import BoundedBody, Cut
 from contracts.curl import Redaction, curl_command, redact_url
 from contracts.dialects import credential_headers
 from contracts.exchange import TargetExchange
+from contracts.proxy.har_file import HarRecording
 from contracts.proxy.observer import Forwarded, Observations
-from contracts.proxy.wire import KEEP_LIMIT, Copy, CopyBudget, end_to_end, has_body, target_problem
+from contracts.proxy.wire import (
+    Copy,
+    CopyBudget,
+    decoded_for_checks,
+    end_to_end,
+    has_body,
+    sendable,
+    target_problem,
+)
 from contracts.results import Outcome
 from contracts.safe_text import printable
 
@@ -70,6 +79,7 @@ class _InFlight:
     headers: list[tuple[bytes, bytes]]  # forwarded to the target
     sent: Copy
     answered: Copy
+    started: float  # the event loop's clock when it arrived
 
     def release(self) -> None:
         self.sent.release()
@@ -124,13 +134,19 @@ class _Body:
 
 class Proxy:
     def __init__(
-        self, target: str, observations: Observations, timeout: float = 60.0, limits: Limits | None = None
+        self,
+        target: str,
+        observations: Observations,
+        timeout: float = 60.0,
+        limits: Limits | None = None,
+        har: HarRecording | None = None,
     ) -> None:
         self.target = target.rstrip("/")
         parts = urlsplit(self.target)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.encode("ascii")
         self.observations = observations
+        self.har = har
         self.timeout = timeout
         self.limits = limits or Limits()
         self.redaction = Redaction(headers=credential_headers(observations.dialect))
@@ -150,6 +166,8 @@ class Proxy:
     def drain(self) -> None:
         """Wait for every exchange handed to the checker (before the reports are written)."""
         self.checker.shutdown(wait=True)
+        if self.har is not None:
+            self.har.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -200,7 +218,8 @@ class Proxy:
         url = self.origin + target.decode("latin-1")
         headers = end_to_end(scope["headers"])
         sent, answered = Copy(self.budget), Copy(self.budget)
-        flight = _InFlight(next(self.sequence), method, scope["path"], url, headers, sent, answered)
+        now = asyncio.get_running_loop().time()
+        flight = _InFlight(next(self.sequence), method, scope["path"], url, headers, sent, answered, now)
         body = _Body(receive, asyncio.get_running_loop().time() + self.limits.client_timeout, sent)
         try:
             response = await self._send(flight, target, body, has_body(scope["headers"]))
@@ -260,7 +279,7 @@ class Proxy:
                 self.uploads.release()
 
     async def _answer_client(self, send: Send, response: httpx.Response, answered: Copy) -> None:
-        headers = end_to_end(response.headers.raw)
+        headers = sendable(end_to_end(response.headers.raw))
         start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
         await self._to_client(send, start)
         async for chunk in response.aiter_raw():
@@ -282,17 +301,19 @@ class Proxy:
             self.observations.not_checked["the checker was behind"] += 1
             return
         self.queued += 1
-        future = asyncio.get_running_loop().run_in_executor(self.checker, self._observe, flight, response)
+        loop = asyncio.get_running_loop()
+        elapsed_ms = (loop.time() - flight.started) * 1000
+        future = loop.run_in_executor(self.checker, self._observe, flight, response, elapsed_ms)
         future.add_done_callback(self._checked)
         self.pending = future
 
     def _checked(self, future: asyncio.Future[None]) -> None:
         self.queued -= 1
 
-    def _observe(self, flight: _InFlight, response: httpx.Response) -> None:
+    def _observe(self, flight: _InFlight, response: httpx.Response, elapsed_ms: float) -> None:
         try:
             encoding = response.headers.get("content-encoding", "")
-            content, cut, unchecked = _decoded(encoding, flight.answered.content())
+            content, cut, unchecked = decoded_for_checks(encoding, flight.answered.content())
             body = flight.sent.content()
             sent = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in flight.headers]
             curl = curl_command(flight.method, flight.url, sent, body, self.redaction, max_body=MAX_CURL_BODY)
@@ -302,6 +323,10 @@ class Proxy:
             )
             request = (flight.sequence, flight.method, flight.path, {k.lower(): v for k, v in sent}, body)
             self.observations.observe(Forwarded(*request, exchange, unchecked))
+            if self.har is not None:
+                kept = None if unchecked else content  # a body not decoded or too large is left out
+                self.har.record(flight.method, flight.url, sent, body, response.status_code,
+                                response.headers.multi_items(), kept, elapsed_ms)
         except Exception:  # noqa: BLE001 - a bug of a check must never reach the client
             self.check_crashes += 1
         finally:
@@ -348,22 +373,6 @@ class Proxy:
 
 class _NoTurn(Exception):
     """No upload turn came within the client timeout."""
-
-
-def _decoded(encoding: str, raw: bytes | None) -> tuple[bytes, str, str]:
-    """(the body the checks see, why it is a finding that it could not be read, why it is not checked)."""
-    if raw is None:
-        return b"", "", f"is over {KEEP_LIMIT // 1024} KiB (or the copy budget was used up)"
-    body = BoundedBody(encoding, KEEP_LIMIT)
-    body.feed(raw)
-    content = body.finish()
-    if body.cut == Cut.BROKEN:
-        return content, body.reason, ""
-    if body.cut == Cut.TOO_LARGE:
-        return b"", "", f"decodes to over {KEEP_LIMIT // 1024} KiB"
-    if body.cut == Cut.UNSUPPORTED:
-        return b"", "", f"is encoded with {encoding!r}, not decoded here"
-    return content, "", ""
 
 
 async def _answer(send: Send, status: int, body: Any, close: bool = False) -> None:

@@ -6,16 +6,22 @@
 - Headers: everything the client sent and everything the target answered, in order and as they
   were, but the hop-by-hop headers of RFC 9110 §7.6.1 (Connection, the headers it names, and the
   fields of one connection: Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade,
-  Proxy-Authenticate, Proxy-Authorization) and Host, which names the target.
+  Proxy-Authenticate, Proxy-Authorization) and Host, which names the target. A header of the
+  target's answer that HTTP forbids on the wire (a name that is not a token, a control character
+  in a value) is not relayed: uvicorn would drop the client's connection instead.
 - Copies: what the checks see of a body is at most KEEP_LIMIT bytes of it, out of a budget shared by
   every exchange in flight or waiting for the checker (COPY_BUDGET), so that many large exchanges at
-  once cost at most that much memory; past either bound the exchange passes, unchecked.
+  once cost at most that much memory; past either bound the exchange passes, unchecked. What the
+  checks see of a kept body is it decoded (`decoded_for_checks`), or why it is not checked.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
+
+from contracts.body import BoundedBody, Cut
 
 KEEP_LIMIT = 1024 * 1024  # bytes of a body kept for the checks; larger ones pass but are not checked
 COPY_BUDGET = 128 * 1024 * 1024  # bytes of copies held at once, for every exchange together
@@ -45,6 +51,17 @@ def end_to_end(headers: Headers) -> Headers:
         for token in value.split(b",")
     }
     return [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP | named]
+
+
+# what uvicorn refuses to send (it drops the client's connection): a name that is not a token, a
+# value with a control character other than tab
+_NOT_A_TOKEN = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def sendable(headers: Headers) -> Headers:
+    """`headers` without those HTTP forbids on the wire (a target may send them; they are not relayed)."""
+    return [(n, v) for n, v in headers if n and not _NOT_A_TOKEN.search(n) and not _CONTROL.search(v)]
 
 
 def has_body(headers: Headers) -> bool:
@@ -114,3 +131,34 @@ class Copy:
         self.parts = []
         self.budget.give_back(self.held)
         self.held = 0
+
+
+def decoded_for_checks(encoding: str, raw: bytes | None) -> tuple[bytes, str, str]:
+    """(the body the checks see, why it is a finding that it could not be read, why it is not checked)."""
+    if raw is None:
+        return b"", "", f"is over {KEEP_LIMIT // 1024} KiB (or the copy budget was used up)"
+    body = BoundedBody(encoding, KEEP_LIMIT)
+    body.feed(raw)
+    content = body.finish()
+    if body.cut == Cut.BROKEN:
+        return content, body.reason, ""
+    if body.cut == Cut.TOO_LARGE:
+        return b"", "", f"decodes to over {KEEP_LIMIT // 1024} KiB"
+    if body.cut == Cut.UNSUPPORTED:
+        return b"", "", f"is encoded with {_coding_named(encoding)}, not decoded here"
+    return content, "", ""
+
+
+# the registered codings the proxy does not decode: the count of answers not checked is kept by its
+# reason, and a target choosing any other Content-Encoding must not make a new reason per answer
+_REGISTERED_CODINGS = frozenset(
+    {"br", "zstd", "compress", "x-compress", "exi", "pack200-gzip", "aes128gcm", "dcb", "dcz"}
+)
+
+
+def _coding_named(encoding: str) -> str:
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")]
+    unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
+    if unknown and unknown[0] in _REGISTERED_CODINGS:
+        return repr(unknown[0])
+    return "a coding no registry names"

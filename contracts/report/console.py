@@ -18,6 +18,8 @@ def summary(result: RunResult, max_listed: int = 20) -> str:
         lines.append(f"{suite:10}" + "".join(f"{counts[o]:>9}" for o in COLUMNS) + f"{took:>8.1f}s")
     total = result.counts()
     lines.append(f"{'total':10}" + "".join(f"{total[o]:>9}" for o in COLUMNS) + f"{result.elapsed:>8.1f}s")
+    if result.coverage is not None:
+        lines.append(result.coverage.line())
     if result.suite_cases:
         sent = ", ".join(f"{suite} {n}" for suite, n in sorted(result.suite_cases.items()))
         lines.append(f"test cases sent: {sum(result.suite_cases.values())} ({sent})")

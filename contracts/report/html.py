@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from html import escape
 
+from contracts.report import coverage as coverage_section
 from contracts.report.console import COLUMNS, SUITE_ORDER
-from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
+from contracts.results import REPORT_SECTIONS, Coverage, Outcome, Requirement, RunResult
 from contracts.safe_text import printable
 
 STYLE = """
@@ -104,6 +105,16 @@ def _grouped(chosen: list[Requirement], css: str) -> list[str]:
     return body
 
 
+def _coverage(coverage: Coverage) -> list[str]:
+    head = "".join(f"<th>{text(h)}</th>" for h in coverage_section.HEADERS)
+    table = coverage_section.rows(coverage)
+    cells = ["<tr>" + "".join(f"<td>{text(c)}</td>" for c in row) + "</tr>" for row in table]
+    return [
+        f"<h2>Coverage</h2><p>{text(coverage.line())}.</p>",
+        f"<details><summary>Per operation</summary><table><tr>{head}</tr>", *cells, "</table></details>",
+    ]
+
+
 def render(result: RunResult) -> str:
     verdict_class = "ok" if result.conformant else ("bad" if result.findings else "warn")
     rows = []
@@ -123,6 +134,8 @@ def render(result: RunResult) -> str:
         "<p>Reproductions read the key from <code>$BATCHCALLS_API_KEY</code>.</p>",
         "<input id=filter type=search placeholder='Filter: an operation, a check, any word of a message'>",
     ]
+    if result.coverage is not None:
+        body += _coverage(result.coverage)
     if result.errors:
         body += [
             "<h2>Kit errors (the run is incomplete)</h2><ul>",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from contracts.report import coverage as coverage_section
 from contracts.report.console import SUITE_ORDER
 from contracts.results import Evidence, Outcome, RunResult
 from contracts.safe_text import printable
@@ -37,6 +38,10 @@ def render(result: RunResult) -> str:
             skipped=str(counts[Outcome.SKIPPED]),
             time=f"{result.suite_elapsed.get(suite, 0.0):.3f}",
         )
+        if result.coverage is not None:  # the run's, on each suite (JUnit has properties per suite)
+            found = ET.SubElement(element, "properties")
+            for name, value in coverage_section.properties(result.coverage):
+                ET.SubElement(found, "property", name=name, value=value)
         for requirement in selected:
             classname, _, name = requirement.id.rpartition("/")
             case = ET.SubElement(

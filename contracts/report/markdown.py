@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
+from contracts.report import coverage as coverage_section
 from contracts.report.console import COLUMNS, SUITE_ORDER
-from contracts.results import REPORT_SECTIONS, Outcome, Requirement, RunResult
+from contracts.results import REPORT_SECTIONS, Coverage, Outcome, Requirement, RunResult
 from contracts.safe_text import one_line, printable
 
 ICONS = {
@@ -60,6 +61,14 @@ def _detail(requirement: Requirement) -> list[str]:
     return lines
 
 
+def _coverage(coverage: Coverage) -> list[str]:
+    headers = coverage_section.HEADERS
+    lines = ["## Coverage", "", f"{coverage.line()}.", ""]
+    lines += ["| " + " | ".join(headers) + " |", "|---" * len(headers) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in coverage_section.rows(coverage)]
+    return [*lines, ""]
+
+
 def render(result: RunResult) -> str:
     lines = [
         "# Batch Calls API conformance report",
@@ -79,6 +88,8 @@ def render(result: RunResult) -> str:
         counts = result.counts(suite)
         lines.append(f"| {suite} | " + " | ".join(str(counts[o]) for o in COLUMNS) + " |")
     lines.append("")
+    if result.coverage is not None:
+        lines += _coverage(result.coverage)
     if result.errors:
         lines += ["## Kit errors (the run is incomplete)", "", *[f"- {code(e)}" for e in result.errors], ""]
     for outcome, heading in REPORT_SECTIONS:

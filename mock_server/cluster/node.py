@@ -110,7 +110,13 @@ class Node(Replica):
         return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
 
     async def stream_of(self, scope: Scope, headers: dict[str, str], kind: RequestScope) -> str | None:
-        """The stream a request belongs to (None: its credentials name no workspace)."""
+        """The stream a request belongs to (None: its credentials name no workspace). An admin's read
+        of a workspace (`x-workspace`) is served on that workspace's stream, caught up like its own."""
+        if kind.workspace is not None:
+            if kind.workspace not in self.sandbox.worlds:  # perhaps created by another instance
+                async with self.lock_of(SANDBOX_STREAM), self._pool().connection() as db:
+                    await self.sync_sandbox(db)
+            return kind.workspace if kind.workspace in self.sandbox.worlds else SANDBOX_STREAM
         if kind.sandbox_wide:
             return SANDBOX_STREAM
         world = self.sandbox.world_of(headers)
@@ -251,7 +257,7 @@ class Node(Replica):
         entry: Entry | None = None
         if journaled(method, trace) or trace.reset:
             assert trace.request_id is not None
-            entry = Entry(trace.wall, trace.at, catch_up, method, scope["path"],
+            entry = Entry(trace.wall, trace.at, catch_up, method, request_path(scope),
                           scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id,
                           trace.fault, status)
         elif catch_up is not None:  # a read ran the real clock's events: they are the log's too
@@ -276,7 +282,8 @@ class Node(Replica):
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
             if gone is not None and status == 204:
-                await shared_log.forget_stream(db, generation, gone, trace.wall, method, scope["path"])
+                await shared_log.forget_stream(db, generation, gone, trace.wall, method,
+                                              request_path(scope))
             clears = kind.journal == "clears"
             if entry is not None and (clears or trace.world_reset):  # the journal starts again
                 await shared_log.clear_exchanges(db, generation, stream)

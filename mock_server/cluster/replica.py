@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pickle
+import time
 
 from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp
@@ -49,6 +50,10 @@ class Replica:
         self.app: ASGIApp | None = None  # what rows are replayed through (set by ClusterMiddleware)
         self._locks: dict[str, asyncio.Lock] = {}
         self._stale = False  # a commit failed: rebuild from the log before the next request
+        # rows applied after another instance (or an earlier copy) wrote them, and the seconds
+        # between each one's commit and its application here, summed (GET /_mock/metrics)
+        self.rows_applied = 0
+        self.lag_seconds = 0.0
 
     def mark_stale(self) -> None:
         """This copy may hold what the log does not: rebuild it before the next request."""
@@ -127,6 +132,8 @@ class Replica:
 
     async def _apply(self, row: Row, world: ClusterWorld | None) -> None:
         entry = row.entry
+        self.rows_applied += 1
+        self.lag_seconds += max(0.0, time.time() - entry.wall)
         if world is not None and entry.catch_up is not None:
             world.run_until(entry.catch_up)
         if not entry.method:

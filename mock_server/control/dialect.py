@@ -17,18 +17,29 @@ Each operation of `openapi.control.json` declares its scope (`x-scope`, read onc
 
 from __future__ import annotations
 
+import functools
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from mock_server.control import envelopes, files, journal_ops, readiness_ops, world_ops  # noqa: F401 - handlers
+import orjson
+
+from contracts.redaction import HTTP_CREDENTIALS
+from mock_server.control import (  # noqa: F401 - handlers
+    envelopes,
+    files,
+    journal_ops,
+    metrics_ops,
+    readiness_ops,
+    world_ops,
+)
 from mock_server.control.admin_token import ADMIN_HEADER
 from mock_server.control.operations import HANDLERS
 from mock_server.core.errors import MockError, Unauthorized
-from mock_server.engine.context import Handler, Reply
+from mock_server.engine.context import Handler, Reply, TurnHandler
 from mock_server.engine.credentials import CredentialScheme, hidden_headers
 from mock_server.engine.scopes import ScopeTable
 from mock_server.engine.spec import Operation, ResponseSpec, Spec
-from mock_server.observe.redaction import HTTP_CREDENTIALS
 from mock_server.sandbox import Sandbox
 from mock_server.web.console import console_page
 from mock_server.world import WorkspaceWorld
@@ -38,16 +49,27 @@ class ControlDialect:
     name = "control"
     gateway = False  # no fault rules, rate limit, Prefer or idempotency keys on the control API
 
-    def __init__(self, spec: Spec, sandbox: Sandbox, scopes: ScopeTable) -> None:
+    def __init__(self, spec: Spec, sandbox: Sandbox, scopes: ScopeTable,
+                 metrics: Callable[[], bytes] = lambda: b"") -> None:
         """`scopes`: the scopes of `spec`'s operations (`ScopeTable(spec)`, shared with whoever
-        keeps records of requests: the journal's recorder, a shared store)."""
+        keeps records of requests: the journal's recorder, a shared store); `metrics`: the text
+        `GET /_mock/metrics` answers (`observe/metrics_export.py`)."""
         self.spec = spec
         self.sandbox = sandbox
         self.scopes = scopes
+        self.metrics = metrics
         # what the request journal's readers redact: every credential header of every API
         self.hidden_headers = journal_hidden_headers(sandbox.schemes)
         self.console_page = console_page()
-        self.handlers: Mapping[str, Handler] = HANDLERS.for_spec(spec)
+        # the long reads among them work in turns (`TurnHandler`)
+        self.handlers: Mapping[str, Handler | TurnHandler] = HANDLERS.for_spec(spec)
+
+    @functools.cached_property
+    def api_document(self) -> Mapping[str, Any]:
+        """The public API's contract as written (`--spec`): what a readiness report's coverage
+        counts a partner's client against."""
+        parsed: Mapping[str, Any] = orjson.loads(self.sandbox.settings.spec_path.read_bytes())
+        return parsed
 
     def is_anonymous(self, headers: Mapping[str, str]) -> bool:
         """Under `--admin-token`, a request with no credentials at all (no key, no token)."""

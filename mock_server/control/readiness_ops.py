@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeAlias
 
+from contracts.coverage import CoverageRecorder
 from mock_server import readiness
 from mock_server.control.operations import operation
 from mock_server.core.errors import Conflict, MockError, NotFound
 from mock_server.engine.context import Reply, RequestContext
+from mock_server.engine.turns import run_in_turns
 from mock_server.world import WorkspaceWorld
 
 if TYPE_CHECKING:
@@ -34,13 +36,15 @@ def start_readiness(ctx: Context) -> Reply:
 
 
 @operation("get_readiness_report")
-def get_readiness_report(ctx: Context) -> Reply:
+async def get_readiness_report(ctx: Context) -> Reply:
     world = ctx.world
     if world.readiness is None:
         raise ReadinessNotStarted()
     receiver_set = world.workspace.webhook_url is not None
     deliveries = world.outbox.deliveries(world.id)
-    report = world.readiness.report(deliveries, receiver_set, ctx.dialect.hidden_headers)
+    steps = world.readiness.report_steps(deliveries, receiver_set, ctx.dialect.hidden_headers,
+                                         CoverageRecorder(ctx.dialect.api_document))
+    report = await run_in_turns(steps)
     fmt = ctx.params.get("format", "json")
     if fmt == "md":
         page = readiness.markdown(report).encode()

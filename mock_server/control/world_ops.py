@@ -12,6 +12,7 @@ from mock_server.core.errors import Conflict, NotFound, RequestInvalid, Violatio
 from mock_server.core.timefmt import parse_clock_start, parse_timestamp
 from mock_server.engine.context import Reply, RequestContext
 from mock_server.engine.faults import rule_from_json
+from mock_server.engine.turns import map_in_turns
 from mock_server.fixtures import fixture_ids
 from mock_server.webhooks import ReceiverRefused, delivery_json
 from mock_server.world import ClockLimitExceeded, WorkspaceWorld
@@ -100,9 +101,9 @@ def create_workspace(ctx: Context) -> Reply:
 
 
 @operation("list_workspaces")
-def list_workspaces(ctx: Context) -> Reply:
+async def list_workspaces(ctx: Context) -> Reply:  # up to --max-workspaces: in turns
     sandbox = ctx.dialect.sandbox
-    found = [summary(world) for world in sandbox.worlds.values()]
+    found = await map_in_turns(list(sandbox.worlds.values()), summary)
     return Reply(200, {"data": found, "total": len(found)})
 
 
@@ -177,10 +178,10 @@ def set_webhook(ctx: Context) -> Reply:
 
 
 @operation("list_webhook_deliveries")
-def list_webhook_deliveries(ctx: Context) -> Reply:
+async def list_webhook_deliveries(ctx: Context) -> Reply:  # thousands, with their attempts: in turns
     sandbox = ctx.dialect.sandbox
     outbox, world_id = sandbox.outbox, ctx.world.id
-    found = [delivery_json(d) for d in outbox.deliveries(world_id)]
+    found = await map_in_turns(outbox.deliveries(world_id), delivery_json)
     return Reply(200, {"data": found, "total": len(found), "dropped": outbox.dropped(world_id)})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,3 +98,17 @@ def rows_from_csv(text: str, check: RowCheck) -> list[ContactRow]:
 def rows_from_json(items: Sequence[Mapping[str, Any]]) -> list[ContactRow]:
     """Inline contacts already validated by the schema (E.164 included)."""
     return [_row(item) for item in items]
+
+
+def new_numbers(rows: Iterable[ContactRow], held: set[str]) -> tuple[list[ContactRow], int]:
+    """The first row of each phone number not in `held` (which gains them), in order, and how many
+    rows were left out as duplicates."""
+    kept: list[ContactRow] = []
+    duplicates = 0
+    for row in rows:
+        if row.phone_number in held:
+            duplicates += 1
+            continue
+        held.add(row.phone_number)
+        kept.append(row)
+    return kept, duplicates

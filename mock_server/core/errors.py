@@ -94,6 +94,21 @@ class Conflict(MockError):
         self.code = code
 
 
+class QuotaExceeded(MockError):
+    """The workspace holds as much of something as its quota allows, and the request would add more
+    (409: valid, and accepted once room is made by deleting)."""
+
+    code = "quota_exceeded"
+    http_status = 409
+
+    def __init__(self, quota: str, what: str, limit: int, in_use: int, requested: int) -> None:
+        super().__init__(
+            f"quota exceeded ({quota}): the workspace holds {in_use} of its {limit} {what}, and this "
+            f"request would add {requested}; delete some to make room",
+            {"quota": quota, "limit": limit, "in_use": in_use, "requested": requested},
+        )
+
+
 class IdempotencyInProgress(MockError):
     code = "idempotency_request_in_progress"
     http_status = 409

@@ -16,12 +16,6 @@ Outcome = Literal["completed", "voicemail", "no_answer", "failed"]
 ErrorReason = Literal["busy", "invalid_number", "carrier_error"]
 RotationStrategy = Literal["random", "sequential", "round_robin"]
 
-RUNNING_STATUSES: frozenset[str] = frozenset({"scheduled", "active", "paused"})
-TERMINAL_CONTACT_STATUSES: frozenset[str] = frozenset(
-    {"completed", "voicemail", "no_answer", "failed", "cancelled"}
-)
-
-
 @dataclass(slots=True)
 class Agent:
     id: str
@@ -166,6 +160,7 @@ class Batch:
     # values a dialect records with the batch and renders back; the core never reads them
     attributes: dict[str, Any] = field(default_factory=dict)
     error_reason: str | None = None  # why it failed, when its simulation broke
+    rows_bytes: int = 0  # what its contacts are counted for against the workspace's byte quota
 
     @property
     def total_contacts(self) -> int:

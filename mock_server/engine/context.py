@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -80,6 +80,9 @@ class RequestContext(Generic[W, D]):
 
 
 Handler = Callable[[RequestContext[Any, Any]], Reply]
+# A handler whose work grows with what a tenant stored (a journal page, a readiness report) is a
+# coroutine that does it in turns (`engine/turns.py`), so that other requests are answered meanwhile.
+TurnHandler = Callable[[RequestContext[Any, Any]], Awaitable[Reply]]
 
 
 class Dialect(Protocol):
@@ -87,10 +90,12 @@ class Dialect(Protocol):
 
     name: str
     spec: Spec
-    handlers: Mapping[str, Handler]
     # a public API sits behind a gateway: fault rules, the rate limit, `Prefer: code=`, simulated
     # latency and idempotency keys apply to it; the control API has none of these
     gateway: bool
+
+    @property
+    def handlers(self) -> Mapping[str, Handler | TurnHandler]: ...
 
     def authenticate(self, headers: Mapping[str, str], operation: Operation) -> Tenant: ...
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any
 
-FaultStatus = Literal[429, 500, 503]
 FAULT_STATUSES = (429, 500, 503)
 
 

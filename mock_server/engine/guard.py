@@ -9,6 +9,9 @@
   body and without a content type (`curl -X POST`) is fine: a page cannot send one cross-site
   without its browser adding an `Origin`.
 
+Any other request with a foreign `Origin` is marked (`seen.CROSS_SITE`): without credentials it is in
+no journal (a page must not fill the default workspace's journal with requests it sent unasked).
+
 Refused here, a request reaches nothing behind: no world, no journal, no state file, no database.
 A request fed back by a replay (marked `UNRECORDED`) was checked when it first came.
 """
@@ -23,14 +26,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.core.errors import CrossOriginRequest, MisdirectedRequest, MockError, UnsupportedMediaType
 from mock_server.engine.hosts import HostPolicy
 from mock_server.engine.incoming import changes_state
-from mock_server.engine.seen import UNRECORDED
+from mock_server.engine.seen import CROSS_SITE, UNRECORDED
 
 ErrorAnswer = Callable[[Scope, MockError], Response]
 JSON_TYPES = ("application/json",)
 
 
 def refusal(scope: Scope, policy: HostPolicy, control_prefix: str) -> MockError | None:
-    """Why a request must not be answered, or None."""
+    """Why a request must not be answered, or None (a request from a foreign origin is marked)."""
     headers: dict[bytes, str] = {}
     for name, value in scope["headers"]:  # the first of repeated headers, as the engine reads them
         headers.setdefault(name.lower(), value.decode("latin-1"))
@@ -42,6 +45,9 @@ def refusal(scope: Scope, policy: HostPolicy, control_prefix: str) -> MockError 
             "[::1]) and the names given with --allowed-host",
             {"host": shown},
         )
+    origin = headers.get(b"origin")
+    if origin is not None and not policy.is_own_origin(origin, host):
+        scope.setdefault("state", {})[CROSS_SITE] = True
     path: str = scope["path"]
     if changes_state(scope["method"]) and (path == control_prefix or path.startswith(control_prefix + "/")):
         return _cross_site(headers, policy, host)

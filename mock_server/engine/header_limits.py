@@ -6,8 +6,8 @@ is answered 431 `request_headers_too_large` in the envelope of the dialect its p
 is kept in no journal (the access log has its line). Every other bound of the sandbox (the request
 journal's bytes, the state file's rows) can then count on headers this size at most.
 
-uvicorn does not limit headers with httptools (its default parser); with h11 it is told to allow
-more than this limit (`H11_MAX_INCOMPLETE_EVENT_SIZE`), so that this 431 is what a client meets.
+uvicorn's httptools protocol limits no head: `serve` runs it with contracts/bounded_heads.py, which
+closes a head over 1 MiB with a bare 431 before reading on; under that, this 431 is what a client meets.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from mock_server.core.errors import HeadersTooLarge
 
 MAX_HEADER_FIELDS = 100  # as Apache's LimitRequestFields
 MAX_HEADER_BYTES = 32 * 1024  # names and values together
-# h11 counts the whole request head (request line, framing) against its own limit: leave room
-H11_MAX_INCOMPLETE_EVENT_SIZE = MAX_HEADER_BYTES + 64 * 1024
 
 
 def header_bytes(headers: Sequence[tuple[bytes, bytes]]) -> int:

@@ -8,6 +8,7 @@ manual clock that never moves, time alone would keep every key forever.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -45,12 +46,14 @@ class Records(Collection[IdempotencyRecord], Protocol):
 class KeptRecords:
     """A workspace's records, bounded by count and bytes: the oldest are dropped first. Records are
     kept in the order they were taken, which is also the order they expire in (a world's clock
-    never goes back), so expired ones are dropped from the front, each once."""
+    never goes back), so expired ones are dropped from the front, each once. An OrderedDict: the
+    oldest of a plain dict is found by skipping the slots its dropped keys left (`next(iter(...))`
+    cost 20 µs a create at 10,000 keys, up to the dict's next resize), an OrderedDict's in O(1)."""
 
     def __init__(self, max_keys: int, max_bytes: int) -> None:
         self.max_keys = max_keys
         self.max_bytes = max_bytes
-        self._items: dict[str, tuple[IdempotencyRecord, int]] = {}  # key -> (record, its size)
+        self._items: OrderedDict[str, tuple[IdempotencyRecord, int]] = OrderedDict()  # key -> (record, size)
         self.bytes = 0
 
     def get(self, item_id: str) -> IdempotencyRecord | None:

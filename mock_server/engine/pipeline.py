@@ -274,7 +274,7 @@ class OperationEndpoint:
         if not key:
             if gateway and self.runtime.latency_seconds > 0:
                 await asyncio.sleep(self.runtime.latency_seconds)
-            return self.dialect.handlers[operation.operation_id](context)
+            return await _answer(self.dialect, context)
         return await self._idempotent(context, world, key, request.path, raw, seen)
 
     async def _idempotent(
@@ -291,7 +291,7 @@ class OperationEndpoint:
             if self.runtime.latency_seconds > 0:  # the key is in progress meanwhile: a replay gets 409
                 await asyncio.sleep(self.runtime.latency_seconds)
             try:
-                reply = self.dialect.handlers[context.operation.operation_id](context)
+                reply = await _answer(self.dialect, context)
             except MockError as error:
                 reply = self.dialect.error_reply(error, context.request_id, context.now)
             reply.encoded = encode(reply)
@@ -301,6 +301,12 @@ class OperationEndpoint:
         headers = {**reply.headers, "X-Request-Id": context.request_id}
         idempotency.finish(records, key, record, reply.status, exact(reply.encoded), headers)
         return reply
+
+
+async def _answer(dialect: Dialect, context: RequestContext[Any, Any]) -> Reply:
+    """The handler's reply; a handler that works in turns is awaited (`engine/turns.py`)."""
+    reply = dialect.handlers[context.operation.operation_id](context)
+    return reply if isinstance(reply, Reply) else await reply
 
 
 def build_routes(dialect: Dialect, runtime: Runtime, mount: str = "") -> SpecRoutes:

@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
 RECENT_PATHS = 4096  # templated paths remembered per table; past it the memory starts over
+RECENT_PATH_LENGTH = 256  # longer paths are not remembered: the memory is bounded in bytes, before any
+# authentication (a client's ids are short; a 64 KiB path costs its lookup each time, nothing kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +94,10 @@ class PathTable(Generic[T]):
                         break
                 else:
                     params = {name: parts[i] for i, name in entry.params}
-                    if len(self._recent) >= RECENT_PATHS:
-                        self._recent.clear()
-                    self._recent[path] = (entry.value, params)
+                    if len(path) <= RECENT_PATH_LENGTH:
+                        if len(self._recent) >= RECENT_PATHS:
+                            self._recent.clear()
+                        self._recent[path] = (entry.value, params)
                     return entry.value, dict(params)
         return None
 

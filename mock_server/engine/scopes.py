@@ -10,6 +10,8 @@
   scope (`POST /_mock/reset?scope=all` is `everything`).
 - `x-removes-workspace`: the path parameter naming the workspace the operation removes (a shared
   store forgets its stream).
+- `x-workspace`: the path parameter naming the workspace a sandbox-wide operation reads (an admin
+  reading any workspace's journal): a shared store serves it on that workspace's stream.
 - `x-journal`: what it does with the world's request journal: `reads` (its answer is made from it:
   a shared store reads every instance's entries first), `own` (the journal's own reads: not
   journaled themselves, or a console polling them would fill it), `clears` (as `own`, and emptied).
@@ -39,6 +41,7 @@ class RequestScope:
     scope: Scope = "world"
     removed_workspace: str | None = None  # the id `x-removes-workspace` names in its path
     journal: JournalUse = "kept"
+    workspace: str | None = None  # the id `x-workspace` names in its path
 
     @property
     def sandbox_wide(self) -> bool:
@@ -60,6 +63,7 @@ class OperationScope:
     by_query: Mapping[str, Mapping[str, Scope]]
     removes_workspace: str | None
     journal: JournalUse
+    workspace: str | None = None  # the path parameter `x-workspace` names
 
     def of(self, query: bytes, path_params: Mapping[str, str]) -> RequestScope:
         scope = self.scope
@@ -68,7 +72,8 @@ class OperationScope:
             for name, values in self.by_query.items():
                 scope = values.get(given.get(name, ""), scope)
         removed = path_params.get(self.removes_workspace) if self.removes_workspace else None
-        return RequestScope(self.operation_id, scope, removed or None, self.journal)
+        named = path_params.get(self.workspace) if self.workspace else None
+        return RequestScope(self.operation_id, scope, removed or None, self.journal, named or None)
 
 
 def operation_scope(spec: Spec, operation: Operation) -> OperationScope:
@@ -82,8 +87,9 @@ def operation_scope(spec: Spec, operation: Operation) -> OperationScope:
         for name, values in raw.get("x-scope-by-query", {}).items()
     }
     journal = _one_of(raw.get("x-journal", "kept"), JOURNAL_USES, operation, "x-journal")
-    removes = raw.get("x-removes-workspace")
-    return OperationScope(operation.operation_id, scope, by_query, str(removes) if removes else None, journal)
+    removes, named = raw.get("x-removes-workspace"), raw.get("x-workspace")
+    return OperationScope(operation.operation_id, scope, by_query, str(removes) if removes else None, journal,
+                          str(named) if named else None)
 
 
 def _one_of(value: Any, allowed: tuple[str, ...], operation: Operation, field: str) -> Any:

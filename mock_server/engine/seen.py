@@ -21,6 +21,10 @@ SEEN = "seen"  # the key of a request's `Seen` in its scope's state
 # A request marked so in its scope's state is not one a client sent (the state file's replay at
 # start-up): the request journal and the access log leave it out.
 UNRECORDED = "unrecorded"
+# A request marked so carries an `Origin` that is not the sandbox's own (`engine/guard.py`): a page of
+# another site may have sent it unasked, so it belongs to no world its credentials do not name (it
+# is never journaled in the default world for want of credentials).
+CROSS_SITE = "cross_site"
 NO_ANSWER = 499  # the client went away before an answer started (nginx's "client closed request")
 BODY_LIMIT = 64 * 1024  # bytes of each body the journal keeps; longer ones are cut (`truncated`)
 

@@ -11,28 +11,20 @@ from urllib.parse import urlparse
 
 import jsonschema_rs
 
+from contracts.integer_formats import with_integer_range
 from mock_server.engine.whole_numbers import IntegerShape, integer_shape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 # OpenAPI's integer formats are ranges (signed 32 and 64 bits); JSON Schema alone ignores them
-INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-
-
 def _with_integer_ranges(node: Any) -> Any:
     """A copy of the schema where `format: int32|int64` on an integer also bounds its value."""
     if isinstance(node, list):
         return [_with_integer_ranges(item) for item in node]
     if not isinstance(node, dict):
         return node
-    copied = {key: _with_integer_ranges(value) for key, value in node.items()}
-    bounds = INTEGER_FORMATS.get(str(copied.get("format")))
-    types = copied.get("type")
-    if bounds and (types == "integer" or (isinstance(types, list) and "integer" in types)):
-        copied.setdefault("minimum", bounds[0])
-        copied.setdefault("maximum", bounds[1])
-    return copied
+    return with_integer_range({key: _with_integer_ranges(value) for key, value in node.items()})
 
 
 def compile_schema(schema: Mapping[str, Any]) -> jsonschema_rs.Validator:

@@ -47,8 +47,16 @@ def schema_violations(
 ) -> list[Violation]:
     if validator.is_valid(instance):
         return []
+    try:
+        errors = list(validator.iter_errors(instance))
+    except ValueError as exc:  # jsonschema_rs's recursion limit, describing an error deep in the instance
+        if "Recursion limit" not in str(exc):
+            raise
+        # (no schema of the specs nests: whatever nests this deep is invalid where it starts)
+        message = "Input nests too deeply to be checked (no field of this body nests)"
+        return [Violation(root, message, "value_error")]
     violations = []
-    for error in validator.iter_errors(instance):
+    for error in errors:
         kind = type(error.kind).__name__
         loc = (*root, *error.instance_path)
         if kind == "Required":

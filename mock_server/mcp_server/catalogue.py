@@ -29,7 +29,6 @@ CREDENTIALS: Mapping[str, Mapping[str, str]] = {
         "zudu_secret": "The secret of `zudu_key` (X-API-SECRET).",
     },
 }
-CREDENTIAL_NAMES = frozenset(name for names in CREDENTIALS.values() for name in names)
 
 
 @dataclass(frozen=True, slots=True)

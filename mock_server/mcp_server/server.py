@@ -171,10 +171,13 @@ class Toolbox:
         tool = self.tools.get(name)
         if tool is None:
             raise MCPError(types.INVALID_PARAMS, f"no tool named '{name}': list the tools")
-        problems = [
-            f"{'.'.join(map(str, e.instance_path)) or 'arguments'}: {e.message}"
-            for e in tool.validator.iter_errors(dict(arguments))
-        ]
+        try:
+            problems = [
+                f"{'.'.join(map(str, e.instance_path)) or 'arguments'}: {e.message}"
+                for e in tool.validator.iter_errors(dict(arguments))
+            ]
+        except (ValueError, RecursionError):  # the validator's recursion limit: no tool's input nests
+            problems = ["arguments: they nest too deeply (no tool's input nests)"]
         if problems:
             return _error(ToolFailure("invalid_arguments", "; ".join(problems[:10])))
         try:

@@ -25,7 +25,7 @@ from mock_server.core.errors import Violation
 from mock_server.engine.kept import exact
 from mock_server.engine.router import request_path
 from mock_server.engine.scopes import RequestScope
-from mock_server.engine.seen import BODY_LIMIT, SEEN, Seen, Unencoded
+from mock_server.engine.seen import BODY_LIMIT, CROSS_SITE, SEEN, Seen, Unencoded
 from mock_server.observe.access_log import AccessLog
 from mock_server.observe.request_journal import ENTRY_OVERHEAD, FIELD_OVERHEAD, Journal, cut
 from mock_server.store.base import Workspace
@@ -109,8 +109,11 @@ class Recorder:
                         # journal of them took 9 times the memory it counted, a fresh page a request
                         response_body = exact(response_body)
                     response_size = len(response_body)
-                request_headers = scope["headers"]
-                response_headers = seen.response_headers or ()
+                # tuples, not the server's lists: an entry of atoms and tuples of atoms leaves the
+                # garbage collector's lists at its first collection, instead of being traversed by
+                # every young collection for as long as the journal keeps it
+                request_headers = tuple(scope["headers"])
+                response_headers = tuple(seen.response_headers or ())
                 query: bytes = scope["query_string"]
                 size = (ENTRY_OVERHEAD + len(path) + len(query) + seen.header_bytes + len(request_body)
                         + response_size + FIELD_OVERHEAD * len(request_headers)
@@ -131,11 +134,13 @@ class Recorder:
                       duration_ms))
 
     def _named_world(self, scope: Scope) -> JournaledWorld | None:
-        """The world the request's credentials name (none without credentials, unless `anonymous`)."""
+        """The world the request's credentials name (none without credentials, unless `anonymous` and
+        the request is not from a page of another origin)."""
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])
         }
-        return self.sandbox.world_of(headers, anonymous=self.anonymous)
+        anonymous = self.anonymous and CROSS_SITE not in scope.get("state", {})
+        return self.sandbox.world_of(headers, anonymous=anonymous)
 
     def _journaled_control(self, scope: Scope) -> bool:
         """Whether a control request is journaled: not the journal's own, nor the whole sandbox's."""

@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from contracts.redaction import redact, redact_query, redacted
 from mock_server.core.errors import Violation
 from mock_server.core.timefmt import timestamp
 from mock_server.engine.router import PathTable
 from mock_server.engine.seen import BODY_LIMIT, Unencoded
-from mock_server.observe.redaction import redact, redact_query, redacted
 
 __all__ = ["BODY_LIMIT", "Exchange", "Filters", "Journal", "body_json", "cut", "entry_json", "redact"]
 
@@ -182,23 +182,12 @@ class Journal:
         return newest_first, max(0, first - position)
 
     def select(self, filters: Filters) -> Iterator[Exchange]:
-        """The matching entries, newest first (bodies as recorded: `entry_json` reads them)."""
+        """The matching entries, newest first (bodies as recorded: `entry_json` reads them), as they
+        were when asked: the control API reads them in turns while requests are recorded."""
         matches = filters.matcher()
-        entries = (Exchange._make(raw) for raw in reversed(self._entries))
+        entries = (Exchange._make(raw) for raw in reversed(self._entries.copy()))
         return (entry for entry in entries if matches(entry))
 
-    def count(self, filters: Filters) -> int:
-        return sum(1 for _ in self.select(filters))
-
-    def page(self, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Exchange], int]:
-        """One page of matching entries, newest first, and how many match in all."""
-        page: list[Exchange] = []
-        total = 0
-        for entry in self.select(filters):
-            if offset <= total < offset + limit:
-                page.append(entry)
-            total += 1
-        return page, total
 
 
 def cut(body: bytes) -> bytes:
@@ -267,6 +256,10 @@ def body_json(raw: bytes | Unencoded) -> Any:
     if not raw:
         return None
     try:
-        return redacted(orjson.loads(raw))
-    except (orjson.JSONDecodeError, RecursionError):
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return raw.decode("utf-8", errors="replace")
+    try:
+        return redacted(value)
+    except RecursionError:  # JSON nested too deep to walk: its credentials cannot be hidden
+        return f"(not shown: {len(raw)} bytes of JSON nested too deeply for its credentials to be redacted)"

@@ -25,6 +25,7 @@ from mock_server.core.clock import RealClock
 from mock_server.core.ids import IdFactory
 from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.header_limits import refusal
+from mock_server.engine.router import request_path
 from mock_server.persistence.recording import CURRENT, RecordingSandbox, RecordingWorld, Trace, journaled
 from mock_server.persistence.replay import header_map, replay
 from mock_server.persistence.state_file import FORMAT, Entry, StateFile
@@ -194,9 +195,10 @@ class Persistence:
             catch_up, world.pending_catch_up = world.pending_catch_up, None
         assert trace.request_id is not None
         self.rows_since_snapshot += 1
-        self.journal.append(Entry(
-            trace.wall, trace.at, catch_up, scope["method"], scope["path"], scope.get("query_string", b""),
-            list(scope["headers"]), body, trace.request_id, trace.fault, status,
+        self.journal.append(Entry(  # the path as sent: the router splits it before decoding (`%2F`)
+            trace.wall, trace.at, catch_up, scope["method"], request_path(scope),
+            scope.get("query_string", b""), list(scope["headers"]), body, trace.request_id, trace.fault,
+            status,
         ))
         if self.rows_since_snapshot >= self.snapshot_every and self.in_flight <= 1:
             self.take_snapshot()

@@ -7,6 +7,7 @@ rows other instances appended to a workspace's shared log the same way (`mock_se
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Scope
 
@@ -22,9 +23,10 @@ def header_map(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 async def replay(app: ASGIApp, entry: Entry, world_id: str | None, **trace: Any) -> int:
     """Handle `entry` again as it was handled the first time; returns the status it got now."""
+    # `entry.path` is the path as the client sent it; `path` is it decoded, as the server decodes it
     scope: Scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-        "method": entry.method, "scheme": "http", "path": entry.path,
+        "method": entry.method, "scheme": "http", "path": unquote(entry.path),
         "raw_path": entry.path.encode(), "query_string": entry.query, "root_path": "",
         "headers": entry.headers, "client": None, "server": ("replay", 0),
         "state": {UNRECORDED: True},  # rebuilding state, not a request: no journal, no log line

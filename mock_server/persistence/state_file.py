@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS requests (
     at REAL,                 -- the simulated instant of its workspace's world it was handled at
     catch_up REAL,           -- real clock: run the simulation up to here before this request
     method TEXT NOT NULL,
-    path TEXT NOT NULL,
+    path TEXT NOT NULL,      -- as the client sent it, percent-encoded (routing splits it first)
     query BLOB NOT NULL,
     headers BLOB NOT NULL,   -- JSON [[name, value], ...]
     body BLOB NOT NULL,
@@ -140,7 +140,7 @@ class Entry:
     at: float | None
     catch_up: float | None
     method: str
-    path: str
+    path: str  # as the client sent it (percent-encoded): an encoded slash stays in its segment
     query: bytes
     headers: list[tuple[bytes, bytes]]
     body: bytes

@@ -14,7 +14,7 @@ from mock_server.readiness.exchanges import (
     delivery_from_json,
     exchange_from_entry,
 )
-from mock_server.readiness.grading import Report, grade
+from mock_server.readiness.grading import Report, grade, grading_steps
 from mock_server.readiness.render import html, markdown
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "delivery_from_json",
     "exchange_from_entry",
     "grade",
+    "grading_steps",
     "html",
     "markdown",
     "signing_for",

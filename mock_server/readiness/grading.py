@@ -8,10 +8,12 @@ request journal before the report: what they showed is unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from contracts.report.coverage import coverage_json
+from contracts.results import Coverage
 from mock_server.readiness.advice import WORDING, advice
 from mock_server.readiness.checks import CHECKS, Session, Status
 from mock_server.readiness.exchanges import Exchange
@@ -59,6 +61,8 @@ class Report:
     verdict: Verdict
     checks: list[CheckResult]
     dropped_requests: int = 0  # of the session, no longer in the request journal: not graded
+    coverage: Coverage | None = None  # what the client exercised of the API's contract
+
 
     def as_json(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -69,6 +73,8 @@ class Report:
         }
         if self.dropped_requests:  # only then: a complete session's report is as it always was
             shown["dropped_requests"] = self.dropped_requests
+        if self.coverage is not None:
+            shown["coverage"] = coverage_json(self.coverage)
         return shown
 
 
@@ -98,6 +104,17 @@ def api_exchanges(exchanges: Iterable[Exchange]) -> list[Exchange]:
 
 
 def grade(session: Session, workspace_id: str, started_at: str) -> Report:
+    steps = grading_steps(session, workspace_id, started_at)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+def grading_steps(session: Session, workspace_id: str, started_at: str) -> Generator[None, None, Report]:
+    """`grade`, a step a check: a caller sharing its time with others (the sandbox's event loop,
+    `engine/turns.py`) lets them run between two checks."""
     session = Session(
         exchanges=api_exchanges(session.exchanges),
         deliveries=session.deliveries,
@@ -108,6 +125,7 @@ def grade(session: Session, workspace_id: str, started_at: str) -> Report:
     required = required_checks(session)
     results: list[CheckResult] = []
     for check_id, check in CHECKS.items():
+        yield
         finding = check(session)
         evidence = finding.evidence[:EVIDENCE_LIMIT]
         text = advice(check_id, finding.status)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from contracts.report import coverage as coverage_section
+from contracts.results import Coverage
 from mock_server.readiness.grading import Report, summary
 
 VERDICT_TEXT = {
@@ -53,7 +55,28 @@ def markdown(report: Report) -> str:
     lines += ["", "## Advice", ""]
     for c in report.checks:
         lines.append(f"- **{c.title}** ({STATUS_MARK[c.status]}): {c.advice}")
+    if report.coverage is not None:
+        lines += ["", *_coverage_markdown(report.coverage)]
     return "\n".join(lines) + "\n"
+
+
+def _coverage_markdown(coverage: Coverage) -> list[str]:
+    headers = coverage_section.HEADERS
+    return [
+        "## Coverage", "", f"What the client's requests exercised of the contract: {coverage.line()}.", "",
+        "| " + " | ".join(headers) + " |", "|---" * len(headers) + "|",
+        *["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in coverage_section.rows(coverage)],
+    ]
+
+
+def _coverage_html(coverage: Coverage | None) -> str:
+    if coverage is None:
+        return ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in coverage_section.HEADERS)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row in coverage_section.rows(coverage))
+    return (f'<h2>Coverage</h2>\n<p id="coverage">{escape(coverage.line())}.</p>\n'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>\n")
 
 
 _CSS = """
@@ -115,6 +138,6 @@ def html(report: Report) -> str:
 {chr(10).join(rows)}
 </tbody>
 </table>
-</body>
+{_coverage_html(report.coverage)}</body>
 </html>
 """

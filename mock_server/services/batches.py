@@ -11,11 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.core import batch_rules
+from mock_server.core import batch_rules, footprint
 from mock_server.core.batch_rules import Lifecycle
-from mock_server.core.contact_rows import ContactRow
+from mock_server.core.contact_rows import ContactRow, new_numbers
 from mock_server.core.errors import NotFound
 from mock_server.core.models import Batch, BatchContact, BatchSettings, PhoneNumber
+from mock_server.core.quotas import Usage
+from mock_server.services import quota
 from mock_server.services.world import World
 
 
@@ -23,6 +25,20 @@ from mock_server.services.world import World
 class UploadResult:
     added: int
     duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fresh:
+    """The rows a batch would gain: the first of each phone number it does not hold yet."""
+
+    rows: list[ContactRow]
+    duplicates: int
+    bytes: int  # what they are counted for (core.footprint)
+
+    @classmethod
+    def of(cls, rows: Iterable[ContactRow], held_numbers: set[str]) -> _Fresh:
+        kept, duplicates = new_numbers(rows, held_numbers)
+        return cls(kept, duplicates, sum(footprint.row_bytes(row) for row in kept))
 
 
 class Batches:
@@ -47,16 +63,14 @@ class Batches:
             raise NotFound("batch_call", batch_id)
         return batch
 
-    def find(self, agent_id: str | None, status: str | None) -> list[Batch]:
-        """Newest first."""
-        namespace = self.namespace
-        everything = [b for b in self.batches.values() if b.namespace == namespace]
-        everything.reverse()
+    def find(self, agent_id: str | None, status: str | None) -> Sequence[Batch]:
+        """Newest first; unfiltered, read in place (a page costs its own length)."""
+        newest = self.batches.newest(self.namespace)
         if agent_id is None and status is None:
-            return everything
+            return newest
         return [
             b
-            for b in everything
+            for b in newest
             if (agent_id is None or b.settings.agent_id == agent_id)
             and (status is None or b.status == status)
         ]
@@ -71,6 +85,13 @@ class Batches:
         contact_prefix: str = "ctc",
         attributes: dict[str, Any] | None = None,
     ) -> Batch:
+        """A draft batch with `rows` (the first of each phone number), stored if the workspace has
+        room for it; nothing is stored, and no id drawn, when it has not."""
+        fresh = _Fresh.of(rows, set())
+        quota.require_room(
+            self.rt,
+            Usage(batch_calls=1, contacts=len(fresh.rows), stored_bytes=footprint.BATCH_BYTES + fresh.bytes),
+        )
         now = self.rt.now()
         batch = Batch(
             id=self.rt.new_id(id_prefix),
@@ -82,21 +103,23 @@ class Batches:
             namespace=self.namespace,
             attributes=attributes or {},
         )
-        self._add_contacts(batch, rows, contact_prefix)
+        self._append(batch, fresh, contact_prefix)
         self.batches.put(batch.id, batch)
         return batch
 
     def _add_contacts(
         self, batch: Batch, new: Iterable[ContactRow], contact_prefix: str = "ctc"
     ) -> UploadResult:
-        """Append contacts not already in the batch (by phone number), in the order given."""
-        seen = {c.phone_number for c in batch.contacts}
-        added = duplicates = 0
-        for contact in new:
-            if contact.phone_number in seen:
-                duplicates += 1
-                continue
-            seen.add(contact.phone_number)
+        """Append contacts not already in the batch (by phone number), in the order given: all of
+        them, or none when the workspace has no room for them."""
+        fresh = _Fresh.of(new, {c.phone_number for c in batch.contacts})
+        quota.require_room(self.rt, Usage(contacts=len(fresh.rows), stored_bytes=fresh.bytes))
+        self._append(batch, fresh, contact_prefix)
+        self.batches.put(batch.id, batch)  # grown in place: weighed again
+        return UploadResult(len(fresh.rows), fresh.duplicates)
+
+    def _append(self, batch: Batch, fresh: _Fresh, contact_prefix: str) -> None:
+        for contact in fresh.rows:
             batch.contacts.append(
                 BatchContact(
                     contact_id=contact.contact_id or self.rt.new_id(contact_prefix),
@@ -107,8 +130,7 @@ class Batches:
                     max_retries=contact.max_retries,
                 )
             )
-            added += 1
-        return UploadResult(added, duplicates)
+        batch.rows_bytes += fresh.bytes
 
     # the start ---------------------------------------------------------------------------------
     def _launch(

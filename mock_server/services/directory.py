@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mock_server.core.contact_rows import ContactRow
+from mock_server.core import footprint
+from mock_server.core.contact_rows import ContactRow, new_numbers
 from mock_server.core.errors import NotFound
 from mock_server.core.models import Agent, Contact, Folder, PhoneNumber
+from mock_server.core.quotas import Usage
+from mock_server.services import quota
 from mock_server.services.world import World
 
 
@@ -51,6 +54,9 @@ class Directory:
         return sum(1 for c in self.store.contacts(self.ws.id).values() if c.folder_id == folder_id)
 
     def create_folder(self, name: str, description: str | None) -> Folder:
+        quota.require_room(
+            self.rt, Usage(contact_folders=1, stored_bytes=footprint.folder_bytes(name, description))
+        )
         folder = Folder(self.rt.new_id("folder"), name, description, self.rt.now())
         self.store.folders(self.ws.id).put(folder.id, folder)
         return folder
@@ -73,6 +79,20 @@ class Directory:
     def create_contact(self, fields: ContactRow, folder_id: str | None) -> Contact:
         if folder_id is not None:
             self.folder(folder_id)
+        quota.require_room(self.rt, Usage(contacts=1, stored_bytes=footprint.contact_bytes(fields)))
+        return self._store_contact(fields, folder_id)
+
+    def import_contacts(self, rows: Sequence[ContactRow], folder_id: str | None) -> ImportResult:
+        """Add rows as contacts, all of them or none (when the workspace has no room for them); a
+        number already in the target folder is a duplicate."""
+        existing = {c.phone_number for c in self.contacts(folder_id)} if folder_id else set()
+        kept, duplicates = new_numbers(rows, existing)
+        adding = Usage(contacts=len(kept), stored_bytes=sum(footprint.contact_bytes(row) for row in kept))
+        quota.require_room(self.rt, adding)
+        created = [self._store_contact(row, folder_id).id for row in kept]
+        return ImportResult(folder_id, created, duplicates)
+
+    def _store_contact(self, fields: ContactRow, folder_id: str | None) -> Contact:
         contact = Contact(
             id=self.rt.new_id("ctc"),
             phone_number=fields.phone_number,
@@ -84,16 +104,3 @@ class Directory:
         )
         self.store.contacts(self.ws.id).put(contact.id, contact)
         return contact
-
-    def import_contacts(self, rows: Sequence[ContactRow], folder_id: str | None) -> ImportResult:
-        """Add rows as contacts; a number already in the target folder is a duplicate."""
-        existing = {c.phone_number for c in self.contacts(folder_id)} if folder_id else set()
-        created: list[str] = []
-        duplicates = 0
-        for row in rows:
-            if row.phone_number in existing:
-                duplicates += 1
-                continue
-            existing.add(row.phone_number)
-            created.append(self.create_contact(row, folder_id).id)
-        return ImportResult(folder_id, created, duplicates)

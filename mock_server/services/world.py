@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mock_server.core.dispatcher import Dispatcher
+from mock_server.core.quotas import Quotas
 from mock_server.store.base import Store, Workspace
 
 
@@ -12,6 +13,7 @@ class World(Protocol):
     store: Store
     dispatcher: Dispatcher
     live_edits: bool
+    quotas: Quotas  # the most its store may hold
 
     @property
     def workspace(self) -> Workspace: ...

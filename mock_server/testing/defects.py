@@ -40,6 +40,7 @@ DEFECTS: Mapping[str, str] = {
     "broken_counters": "batch calls report completed_contacts = successful + failed + 1",
     "ignored_auth": "requests without an Authorization header act in the sandbox workspace",
     "foreign_ids_visible": "GET of another workspace's batch call answers it instead of 404",
+    "stale_read_after_patch": "PATCH answers the new values, but GET still shows the batch as it was before",
 }
 ZUDU_DEFECTS: Mapping[str, str] = {
     "zudu_execute_twice": "executing a sent batch answers 200 (the batch as it is) instead of 400",
@@ -56,8 +57,8 @@ RANGE_BREAKING_OPERATIONS = ("create_batch_call", "update_batch_call")
 
 
 def defect_hook(defects: frozenset[str]) -> Callable[[Dialect, Sandbox], Dialect]:
-    """The app factory's dialect hook that switches on the named defects (`create_app(settings,
-    dialect_hook=defect_hook(names))`). Zudu's defects are the names starting with `zudu_`."""
+    """What wraps each served dialect to switch on the named defects (`create_app` applies it when
+    `Settings.defects` names one). Zudu's defects are the names starting with `zudu_`."""
     unknown = sorted(defects - set(DEFECTS) - set(ZUDU_DEFECTS))
     if unknown:
         raise ValueError(f"unknown defects {unknown}; known: {sorted({*DEFECTS, *ZUDU_DEFECTS})}")
@@ -110,6 +111,7 @@ class DefectiveDialect:
         self.sandbox = sandbox
         self.spec = _relaxed(inner.spec) if "accept_out_of_range" in defects else inner.spec
         self._ghosts: dict[tuple[str, str], Any] = {}  # (workspace, id) -> the JSON of a deleted batch
+        self._stale: dict[tuple[str, str], Any] = {}  # (workspace, id) -> the JSON before its last PATCH
         self.handlers: Mapping[str, Handler] = {
             op_id: self._wrap(op_id, handler) for op_id, handler in inner.handlers.items()
         }
@@ -142,6 +144,7 @@ class DefectiveDialect:
             "pause_batch_call": self._pause,
             "delete_batch_call": self._delete,
             "get_batch_call": self._get,
+            "update_batch_call": self._update,
         }
         around = special.get(operation_id)
 
@@ -199,7 +202,19 @@ class DefectiveDialect:
             self._ghosts[(ctx.workspace.id, before["id"])] = before
         return reply
 
+    def _update(self, ctx: RequestContext[Any, Any], handler: Handler) -> Reply:
+        if not self.on("stale_read_after_patch"):
+            return handler(ctx)
+        before = self.inner.handlers["get_batch_call"](ctx).body["data"]
+        reply = handler(ctx)
+        self._stale.setdefault((ctx.workspace.id, before["id"]), before)  # the first version stays
+        return reply
+
     def _get(self, ctx: RequestContext[Any, Any], handler: Handler) -> Reply:
+        stale = self._stale.get((ctx.workspace.id, str(ctx.params["batch_call_id"])))
+        if stale is not None:
+            handler(ctx)  # still there (a 404 otherwise)
+            return single(stale, ctx.request_id, ctx.now)
         try:
             return handler(ctx)
         except NotFound:

@@ -50,6 +50,7 @@ _REFUSED: tuple[tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
 _PRIVATE = _nets("fec0::/10", "64:ff9b:1::/48")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _COMPATIBLE = ipaddress.ip_network("::/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated (RFC 2765, SIIT)
 
 # cloud metadata services by name (GCP, AWS, Tencent): refused, and every name under them
 METADATA_NAMES = (
@@ -85,7 +86,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address
     """The IPv4 addresses an IPv6 address carries (the one it reaches through a translator)."""
     low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     found: list[ipaddress.IPv4Address] = []
-    if address in _NAT64 or address in _PRIVATE[1]:
+    if address in _NAT64 or address in _PRIVATE[1] or address in _TRANSLATED:
         found.append(low32)
     elif address in _COMPATIBLE and int(address) > 1:  # ::a.b.c.d (not :: nor ::1)
         found.append(low32)

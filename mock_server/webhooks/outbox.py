@@ -27,6 +27,11 @@ from mock_server.webhooks.delivery import (
 from mock_server.webhooks.queue import DeliveryQueue
 from mock_server.webhooks.sender import Sender
 
+# characters of an attempt's error kept: the outbox's bound counts bytes, not only attempts
+ERROR_TEXT_LIMIT = 300
+# what became of an attempt: delivered (a 2xx), rejected (another status), failed (no answer)
+ATTEMPT_RESULTS = ("delivered", "rejected", "failed")
+
 
 class Outbox:
     def __init__(self, policy: WebhookPolicy, exists: Callable[[str], bool] = lambda _: True) -> None:
@@ -34,6 +39,8 @@ class Outbox:
         self.exists = exists  # whether a workspace is still there: a removed one's deliveries go
         self._queue = DeliveryQueue(policy)
         self._wake = asyncio.Event()
+        # attempts this process made, by result (GET /_mock/metrics); never cleared
+        self.attempts = dict.fromkeys(ATTEMPT_RESULTS, 0)
 
     def enqueue(self, delivery: Delivery) -> None:
         self._queue.add(delivery)
@@ -121,6 +128,10 @@ class Outbox:
             error = f"name lookup failed: {exc.strerror or exc}"
         except Exception as exc:  # noqa: BLE001 (any receiver failure is this attempt's, recorded)
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if error is not None and len(error) > ERROR_TEXT_LIMIT:  # a bad status line is quoted whole
+            error = error[: ERROR_TEXT_LIMIT - 1] + "…"
+        result = "failed" if status is None else "delivered" if 200 <= status < 300 else "rejected"
+        self.attempts[result] += 1
         self.conclude(delivery, Attempt(len(delivery.attempts) + 1, sent_at, status, error, took))
 
     def conclude(self, delivery: Delivery, attempt: Attempt) -> None:

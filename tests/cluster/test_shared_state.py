@@ -94,6 +94,17 @@ def test_the_journal_on_b_lists_requests_sent_to_a(shared: Pair) -> None:
     assert entry["status"] == 201 and entry["request_body"] == CREATE
 
 
+def test_a_workspace_journal_written_on_a_is_read_on_b_as_har(shared: Pair) -> None:
+    """`GET /_mock/workspaces/{id}/requests` (the admin's read, `x-workspace`) is served on that
+    workspace's stream: B reads what A journaled, even for a workspace B has not served yet."""
+    p = shared
+    made = httpx.post(f"{p.a.base}/_mock/workspaces").json()
+    sent = httpx.post(f"{p.a.base}{API}/batch-calls", json=CREATE, headers=bearer(made["api_key"]))
+    har = httpx.get(f"{p.b.base}/_mock/workspaces/{made['workspace_id']}/requests", params={"format": "har"})
+    assert har.status_code == 200, har.text
+    assert [e["_request_id"] for e in har.json()["log"]["entries"]] == [sent.headers["x-request-id"]]
+
+
 def test_the_journal_on_b_lists_a_request_acknowledged_by_a_at_once(shared: Pair) -> None:
     p, key = shared, workspace(shared.a.base)
     with httpx.Client() as http:

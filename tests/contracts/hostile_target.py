@@ -177,11 +177,15 @@ async def gigabyte(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def endless(scope: Scope, receive: Receive, send: Send) -> None:
-    """200 and a chunked body that never ends, sent as fast as it is read."""
+    """200 and a chunked body that never ends: 4 times the kit's bound sent as fast as it is read,
+    then nothing more, never the end. (Sending for ever spun this server's loop once the client had
+    gone, uvicorn dropping each send at once: the target stopped answering anything else.)"""
     await _start(send, [(b"content-type", b"application/json")])
     chunk = b" " * 65_536
-    while True:
+    for _ in range(4 * 8 * 1024 * 1024 // len(chunk)):
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await asyncio.sleep(0)
+    await asyncio.Event().wait()
 
 
 async def trickle(scope: Scope, receive: Receive, send: Send) -> None:
@@ -245,9 +249,10 @@ def bomb(decoded_size: int = 256 * 1024 * 1024) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
-def answering_bytes(body: bytes, encoding: bytes | None = None) -> App:
+def answering_bytes(body: bytes, encoding: bytes | Callable[[], bytes] | None = None) -> App:
     """An API whose every answer is 200 `body` as given, with a JSON content type and, when given,
-    a Content-Encoding (the body is then already encoded that way, or claims to be)."""
+    a Content-Encoding (the body is then already encoded that way, or claims to be; a callable
+    names one per answer)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -258,7 +263,7 @@ def answering_bytes(body: bytes, encoding: bytes | None = None) -> App:
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
             (b"x-request-id", b"req_1"),
-            *([(b"content-encoding", encoding)] if encoding else []),
+            *([(b"content-encoding", encoding() if callable(encoding) else encoding)] if encoding else []),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})

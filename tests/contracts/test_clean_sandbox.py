@@ -46,18 +46,23 @@ def test_every_suite_is_clean_against_the_sandbox(
     assert code == 0, out
     assert "CONFORMANT" in out and "NOT CONFORMANT" not in out
     assert "creates batch calls named 'contract-kit r" in out  # the plan, said before starting
+    assert "coverage: 22 of 22 operations, " in out  # every suite together reaches every operation
 
     suites = {s.get("name"): s for s in ET.parse(junit).getroot()}
     assert set(suites) == {"contract.probe", "contract.schema", "contract.stateful", "contract.rules"}
     assert all(s.get("failures") == "0" and s.get("errors") == "0" for s in suites.values())
     rules = {case.get("name") for case in suites["contract.rules"]}
     assert {"invalid_state.pause_from_draft", "idempotency.replay", "isolation.foreign_batch"} <= rules
+    assert {"read_after_write", "consistency.reads_after_writes"} <= rules  # reads agreed with writes
     stateful = {str(case.get("classname")) for case in suites["contract.stateful"]}
     linked = {"schedule", "pause", "resume", "update", "delete", "get"}
     assert "stateful.create_batch_call" in stateful  # sequences start with a create and follow its links
     assert len({name for name in stateful if name.removesuffix("_batch_call").split(".")[-1] in linked}) >= 3
 
+    properties = {p.get("name"): int(p.get("value") or 0) for p in suites["contract.rules"].iter("property")}
+    assert properties["coverage.codes_422.exercised"] >= 5  # the rules suite's business rules
     report = markdown.read_text(encoding="utf-8")
+    assert "## Coverage" in report
     assert "**CONFORMANT" in report and "`schema/create_batch_call/response_schema_conformance`" in report
     page = html.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and " src=" not in page

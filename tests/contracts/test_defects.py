@@ -79,6 +79,7 @@ CASES: dict[str, tuple[tuple[Suite, ...], tuple[str, ...], set[str]]] = {
         {"rules/auth.missing_key", "schema/list_batch_calls/ignored_auth"},
     ),
     "foreign_ids_visible": (RULES, (), {"rules/isolation.foreign_batch"}),
+    "stale_read_after_patch": (RULES, (), {"rules/read_after_write"}),
 }
 
 
@@ -122,4 +123,6 @@ def test_the_cli_names_the_broken_requirement(
     assert code == 1
     assert "FAILED  rules/invalid_state.pause_from_draft" in out
     assert "reproduce: curl" in out and "$BATCHCALLS_API_KEY" in out and "sk_test_sandbox" not in out
-    assert "NOT CONFORMANT: 1 of" in out
+    # the pause answered `paused` while the next read showed the draft: reads disagree with writes too
+    assert "FAILED  rules/read_after_write" in out
+    assert "NOT CONFORMANT: 2 of" in out

@@ -111,6 +111,7 @@ def test_in_front_of_the_sandbox_it_finds_nothing(tmp_path: Path) -> None:
     suites = ET.parse(junit).getroot()
     assert all(s.get("failures") == "0" for s in suites)
     assert "proxy/lifecycle.transitions" in md.read_text(encoding="utf-8")
+    assert "proxy/read_after_write" in md.read_text(encoding="utf-8")  # checked, and passed
     assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
 
 

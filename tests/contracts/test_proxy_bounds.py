@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -141,3 +142,37 @@ def test_an_encoding_the_proxy_cannot_decode_is_counted_not_guessed() -> None:
         seen = report(url)
     assert seen["not_checked"] == {"the body is encoded with 'br', not decoded here": 1}, seen
     assert seen["findings"] == []
+
+
+def test_a_target_s_own_codings_make_one_reason_not_one_per_answer() -> None:
+    """A target naming a new 4,000-character Content-Encoding on every answer: the count of answers
+    not checked stays one line (it grew by the target's text per answer)."""
+    codings = (f"x-{n}-{'A' * 4000}".encode() for n in range(1000))
+    with serve(hostile.answering_bytes(b"\x00", lambda: next(codings))) as origin, proxy(origin) as (url, _):
+        for _ in range(3):
+            listed(url)
+        seen = report(url)
+    assert seen["not_checked"] == {"the body is encoded with a coding no registry names, not decoded here": 3}
+
+
+def test_a_header_http_forbids_is_not_relayed_and_the_client_gets_its_answer() -> None:
+    """A target answering a header with an escape character in its value: uvicorn would refuse to
+    send it and drop the client's connection (a traceback on the proxy's console)."""
+    answer = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Note: a\x1b[31mb\r\nX-Fine: yes\r\n'
+    answer += b'Content-Length: 2\r\nConnection: close\r\n\r\n{}'
+    target = socket.create_server(("127.0.0.1", 0))
+
+    def serve_raw() -> None:
+        with target:
+            conn, _ = target.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    thread = threading.Thread(target=serve_raw, daemon=True)
+    thread.start()
+    with proxy(f"http://127.0.0.1:{target.getsockname()[1]}") as (url, _):
+        response = httpx.get(f"{url}/_mock/health", timeout=10)
+    thread.join(timeout=5)
+    assert response.status_code == 200 and response.headers["x-fine"] == "yes"
+    assert "x-note" not in response.headers

@@ -76,3 +76,11 @@ def test_a_hostile_client_cannot_put_a_command_into_a_reproduction(tmp_path: Pat
         url.replace(f"$(touch {owned})", "KEY"),
     ]
     assert not owned.exists()
+
+
+def test_the_offending_part_of_a_body_hides_credentials_as_the_journal_does() -> None:
+    body = b'{"data": {"api_key": "sk_live_LEAKED_7_long", "webhook_secret": "whsec_LEAKED_8_long"}}'
+    with serve(hostile.answering_bytes(body)) as origin, proxy(origin) as (url, _):
+        httpx.get(url + API + "/batch-calls", headers={"Authorization": "Bearer k"}, timeout=10)
+        seen = httpx.get(url + "/_contract/report", timeout=10).text
+    assert "offending part" in seen and "LEAKED" not in seen

@@ -13,7 +13,6 @@ from mock_server.core.dispatcher import Dispatcher
 from mock_server.core.events import DomainEvent
 from mock_server.core.ids import IdFactory
 from mock_server.core.models import (
-    TERMINAL_CONTACT_STATUSES,
     Batch,
     BatchContact,
     BatchSettings,
@@ -22,6 +21,8 @@ from mock_server.core.models import (
 )
 from mock_server.core.outcomes import SimulationConfig
 from mock_server.core.planner import CallingCalendar
+
+TERMINAL_CONTACT_STATUSES = frozenset({"completed", "voicemail", "no_answer", "failed", "cancelled"})
 
 UTC = ZoneInfo("UTC")
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC).timestamp()

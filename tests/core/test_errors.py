@@ -4,6 +4,7 @@ shaping only the body. A `Conflict` is a 409 under Truedy and Zudu too (it was a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from mock_server.core.errors import (
     MockError,
     NotFound,
     PayloadTooLarge,
+    QuotaExceeded,
     RateLimited,
     RequestInvalid,
     ServiceUnavailable,
@@ -36,12 +38,14 @@ from mock_server.core.errors import (
     Violation,
 )
 from mock_server.core.models import Batch, BatchSettings
+from mock_server.dialects.registry import BUILT_IN, DialectKind
 from mock_server.dialects.truedy import envelopes as truedy_envelopes
 from mock_server.dialects.zudu import envelopes as zudu_envelopes
 from mock_server.dialects.zudu.rules import LIFECYCLE as ZUDU_LIFECYCLE
 from mock_server.engine.context import Dialect, Handler, Reply, RequestContext
-from mock_server.sandbox import Sandbox
+from mock_server.engine.spec import Spec
 from mock_server.settings import Settings
+from mock_server.world import WorldDirectory
 
 KINDS: list[tuple[MockError, int]] = [
     (BadRequest("not JSON"), 400),
@@ -51,6 +55,7 @@ KINDS: list[tuple[MockError, int]] = [
     (MethodNotAllowed("PUT", ["GET"]), 405),
     (Conflict("clock_not_manual", "real clock"), 409),
     (IdempotencyInProgress("in flight"), 409),
+    (QuotaExceeded("batch_calls", "batch calls", 1, 1, 1), 409),
     (PayloadTooLarge("too big"), 413),
     (UnsupportedMediaType("text/plain"), 415),
     (MisdirectedRequest("evil.example"), 421),
@@ -124,8 +129,13 @@ class _Conflicting:
         raise Conflict("batch_limit_reached", "this workspace holds enough batches", {"limit": 1})
 
 
-def _conflicting(dialect: Dialect, sandbox: Sandbox) -> Dialect:
-    return _Conflicting(dialect)
+def _conflicting(kind: DialectKind) -> DialectKind:
+    """`kind`, its dialect built as before and then wrapped (the app factory takes any `DialectKind`)."""
+
+    def build(spec: Spec, worlds: WorldDirectory) -> Dialect:
+        return _Conflicting(kind.build(spec, worlds))
+
+    return replace(kind, build=build)
 
 
 CREATES = [
@@ -139,7 +149,8 @@ CREATES = [
 def test_a_conflict_is_a_409_in_every_public_api(
     path: str, headers: dict[str, str], body: dict[str, Any]
 ) -> None:
-    app = create_app(Settings(clock="manual", start_at=START), dialect_hook=_conflicting)
+    kinds = [_conflicting(kind) for kind in BUILT_IN]
+    app = create_app(Settings(clock="manual", start_at=START), dialects=kinds)
     checkers = [ResponseChecker(spec) for spec in app.state.specs.values()]
     with TestClient(app) as client:
         response = client.post(path, json=body, headers=headers)

@@ -119,3 +119,16 @@ def test_curl_json_is_a_write_and_a_plain_curl_d_is_a_form(base: str) -> None:
     for line in README.read_text(encoding="utf-8").splitlines():  # the README's examples are the first
         if line.lstrip().startswith("curl") and "/_mock" in line:
             assert " -d " not in line or "application/json" in line, line
+
+
+def test_a_page_of_another_site_fills_no_journal_for_want_of_credentials(base: str) -> None:
+    """A form POST to the public API from another site carries no credentials (a page cannot add
+    them unasked): a 401, kept in no journal. The same request from a client that is not a page
+    stays in the default workspace's journal, where its developer looks for it."""
+    httpx.delete(f"{base}/_mock/requests", timeout=5)
+    for origin in ("https://evil.example", None):
+        headers = {"Content-Type": "text/plain", **({"Origin": origin} if origin else {})}
+        answer = httpx.post(f"{base}{API}/batch-calls", headers=headers, content=b"x", timeout=5)
+        assert answer.status_code == 401
+    journaled = httpx.get(f"{base}/_mock/requests", params={"path": f"{API}/batch-calls"}, timeout=5).json()
+    assert [entry["request_headers"].get("origin") for entry in journaled["data"]] == [None]

@@ -59,3 +59,25 @@ def test_a_422_lists_at_most_100_violations_and_counts_them_all(client: CheckedC
     tasks = [{"to_number": f"bad{n}"} for n in range(250)]
     zudu = client.post("/batch-call", json={"from_number": "x", "tasks": tasks}, headers=ZUDU_AUTH).json()
     assert len(zudu["errors"]) == 100 and zudu["violation_count"] == 251
+
+
+DEEP = '{"a":' * 256 + "1" + "}" * 256  # past jsonschema_rs's recursion limit when it describes errors
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("POST", f"{API}/batch-calls", AUTH),
+        ("POST", "/batch-call", ZUDU_AUTH),
+        ("POST", "/_mock/faults", AUTH),
+        ("PUT", "/_mock/webhooks", AUTH),
+        ("POST", "/_mock/clock/advance", AUTH),
+    ],
+)
+def test_a_deeply_nested_body_is_a_422_not_a_500(
+    client: CheckedClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    sent = {**headers, "Content-Type": "application/json"}
+    response = client.request(method, path, content=DEEP, headers=sent)
+    assert response.status_code == 422, response.text
+    assert "nests too deeply" in response.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Match
 
-from mock_server.engine.router import RECENT_PATHS, PathTable, SpecRoutes
+from mock_server.engine.router import RECENT_PATH_LENGTH, RECENT_PATHS, PathTable, SpecRoutes
 
 
 async def endpoint(scope: object, receive: object, send: object) -> None:  # pragma: no cover
@@ -59,3 +59,15 @@ def test_a_remembered_path_is_found_alike_and_its_parameters_are_the_caller_s_ow
     assert table.lookup("/api/x//y") is None and table.lookup("/api/x/1/z") is None
     for number in range(RECENT_PATHS + 10):  # past the bound the memory starts over, answers alike
         assert table.lookup(f"/api/batch-calls/b_{number}") == ("one", {"id": f"b_{number}"})
+
+
+def test_a_long_path_is_answered_but_not_remembered() -> None:
+    """What the lookup remembers is bounded in bytes, not only in paths: it runs before any
+    authentication, and a request target may be 64 KiB."""
+    table = PathTable("/api", {"/batch-calls/{id}": "one"})
+    long_id = "x" * RECENT_PATH_LENGTH
+    for _ in range(2):
+        assert table.lookup(f"/api/batch-calls/{long_id}") == ("one", {"id": long_id})
+    assert table._recent == {}
+    table.lookup("/api/batch-calls/b_1")
+    assert list(table._recent) == ["/api/batch-calls/b_1"]

@@ -162,3 +162,22 @@ def test_a_receiver_that_fails_real_deliveries_fails_the_acknowledgement() -> No
             client.put("/_mock/webhooks", json={"url": None}, headers=AUTH)
     finally:
         receiver.close()
+
+
+def test_the_report_shows_what_the_client_exercised_of_the_contract(client: CheckedClient) -> None:
+    arm(client)
+    batch = create_through_the_challenges(client)
+    client.get(f"{API}/batch-calls/{batch}", headers=AUTH)
+    client.post(f"{API}/batch-calls/{batch}/resume", headers=AUTH)  # a draft: 422 invalid_state
+    coverage = report(client)["coverage"]
+    rows = {row["operation"]: row for row in coverage["by_operation"]}
+    assert coverage["operations"]["exercised"] == 4  # create, list (429), get, resume
+    assert coverage["operations"]["documented"] == len(rows) == 22
+    assert rows["POST /batch-calls"]["statuses_answered"] == ["201", "503"]
+    assert rows["POST /batch-calls/{batch_call_id}/resume"]["codes_422_answered"] == ["invalid_state"]
+    assert "agent_not_ready" in rows["POST /batch-calls"]["codes_422_not_answered"]
+    assert coverage["codes_422"]["exercised"] == 1 and coverage["statuses"]["exercised"] == 5
+    md = client.get("/_mock/readiness?format=md", headers=AUTH).text
+    assert "## Coverage" in md and "4 of 22 operations, 5 of" in md
+    page = client.get("/_mock/readiness?format=html", headers=AUTH).text
+    assert '<p id="coverage">coverage: 4 of 22 operations' in page and "<td>invalid_state</td>" in page

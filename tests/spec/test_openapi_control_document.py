@@ -49,10 +49,13 @@ OPERATIONS = [
     ("delete", "/faults", "clear_faults", "Faults", "204", WORLD),
     ("delete", "/faults/{fault_id}", "remove_fault", "Faults", "204", WORLD),
     ("get", "/requests", "list_requests", "Request journal", "200", WORLD),
+    ("get", "/workspaces/{workspace_id}/requests", "list_workspace_requests", "Request journal", "200",
+     SANDBOX),
     ("get", "/requests/count", "count_requests", "Request journal", "200", WORLD),
     ("delete", "/requests", "clear_requests", "Request journal", "204", WORLD),
     ("post", "/readiness/start", "start_readiness", "Readiness", "201", WORLD),
     ("get", "/readiness", "get_readiness_report", "Readiness", "200", WORLD),
+    ("get", "/metrics", "get_metrics", "Sandbox", "200", SANDBOX),
     ("get", "/openapi.json", "get_control_openapi", "Sandbox", "200", OPEN),
     ("get", "/console", "get_console", "Sandbox", "200", OPEN),
 ]
@@ -81,10 +84,12 @@ EXPECTED_ERRORS = {
     "clear_faults": {"401"} | WRITE,
     "remove_fault": {"401", "404"} | WRITE,
     "list_requests": {"401", "422"},
+    "list_workspace_requests": {"401", "404", "422"},
     "count_requests": {"401", "422"},
     "clear_requests": {"401"} | WRITE,
     "start_readiness": {"401", "409"} | WRITE,
     "get_readiness_report": {"401", "404", "422"},
+    "get_metrics": {"401"},
     "get_control_openapi": set(),
     "get_console": set(),
 }
@@ -398,7 +403,7 @@ def test_journal_query_bounds(spec, registry):
 
     params = names("/requests")
     filters = {"method", "path", "operation_id", "status", "request_id", "since"}
-    assert set(params) == filters | {"limit", "offset"}
+    assert set(params) == filters | {"limit", "offset", "format"}
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
     assert params["offset"]["schema"]["minimum"] == 0
     assert params["status"]["schema"] == {"type": "integer", "minimum": 100, "maximum": 599}

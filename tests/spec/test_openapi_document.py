@@ -176,6 +176,13 @@ def test_operations_match_contract_outline(spec):
     assert found == {(m, p, oid) for m, p, oid, _, _ in OPERATIONS}
 
 
+# operations that store something: their 409 documents `quota_exceeded` beside the idempotency conflict
+QUOTA_OPERATIONS = {
+    "create_batch_call", "upload_batch_call_contacts", "create_contact", "create_contact_folder",
+    "import_contacts",
+}
+
+
 @pytest.mark.parametrize("method,path,operation_id,tag,success", OPERATIONS, ids=[o[2] for o in OPERATIONS])
 def test_operation_shape(spec, registry, method, path, operation_id, tag, success):
     op = spec["paths"][path][method]
@@ -187,6 +194,8 @@ def test_operation_shape(spec, registry, method, path, operation_id, tag, succes
     responses = op["responses"]
     assert set(responses) == {success} | EXPECTED_ERRORS[operation_id]
     for code, component in ERROR_COMPONENTS.items():
+        if code == "409" and operation_id in QUOTA_OPERATIONS:
+            component = "ConflictOrQuotaExceeded"
         if code in responses:
             assert responses[code] == {"$ref": f"#/components/responses/{component}"}
 
@@ -263,3 +272,14 @@ def test_every_link_targets_a_real_operation(spec, registry):
     all_ids = {op["operationId"] for _, _, op in iter_operations(spec)}
     for name, link in spec["components"].get("links", {}).items():
         assert link["operationId"] in all_ids, name
+
+
+def test_quota_exceeded_is_a_documented_409(spec, registry):
+    code = spec["components"]["schemas"]["ErrorResponse"]["properties"]["error"]["properties"]["code"]
+    assert "quota_exceeded" in code["x-error-codes"]["409"]
+    response = spec["components"]["responses"]["ConflictOrQuotaExceeded"]
+    examples = response["content"]["application/json"]["examples"]
+    error = examples["quota_exceeded"]["value"]["error"]
+    assert error["code"] == "quota_exceeded"
+    assert set(error["details"]) == {"quota", "limit", "in_use", "requested"}
+    assert "idempotency_request_in_progress" in examples  # the conflict every POST may meet stays

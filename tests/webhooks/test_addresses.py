@@ -26,6 +26,7 @@ METADATA_SPELLINGS = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::ffff:169.254.169.254]/",
     "http://[::ffff:a9fe:a9fe]/",
+    "http://[::ffff:0:a9fe:a9fe]/",  # IPv4-translated
     "http://[2002:a9fe:a9fe::1]/",
     "http://[fe80::1]/",
     "http://[fe80::1%25eth0]/",
@@ -38,7 +39,7 @@ METADATA_SPELLINGS = [
 ]
 PRIVATE = [
     "http://127.0.0.1:9000/hooks", "http://127.1/", "http://0x7f000001/", "http://[::1]/",
-    "http://[::ffff:127.0.0.1]/", "http://10.0.0.5/", "http://192.168.1.1/", "http://172.16.0.1/",
+    "http://[::ffff:127.0.0.1]/", "http://[::ffff:0:7f00:1]/", "http://10.0.0.5/", "http://192.168.1.1/", "http://172.16.0.1/",
     "http://100.64.0.1/", "http://[fd12:3456::1]/", "http://[fec0::1]/",
 ]
 PUBLIC = ["https://partner.example.org/hooks", "http://8.8.8.8/", "http://[2606:4700::1111]/",

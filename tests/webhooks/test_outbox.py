@@ -12,6 +12,7 @@ import pytest
 from receiver import receiving
 
 from mock_server.webhooks import Delivery, Outbox, WebhookPolicy
+from mock_server.webhooks.outbox import ERROR_TEXT_LIMIT
 
 
 def delivery(workspace: str, n: int, url: str) -> Delivery:
@@ -103,6 +104,33 @@ def endless() -> Iterator[str]:
     stop.set()
     thread.join(timeout=5)
     server.close()
+
+
+@pytest.fixture
+def garbled() -> Iterator[str]:
+    """A receiver whose status line is 16,000 control characters: the client's error quotes it."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 2000 " + b"\x01" * 16000 + b"\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    thread.join(timeout=5)
+    server.close()
+
+
+def test_what_an_attempt_keeps_of_a_receiver_s_error_is_bounded(garbled: str) -> None:
+    outbox = Outbox(WebhookPolicy(allow_private=True))
+    outbox.enqueue(delivery("a", 0, garbled))
+    run(outbox, lambda: bool(outbox.deliveries("a")[0].attempts), seconds=4)
+    (attempt,) = outbox.deliveries("a")[0].attempts
+    assert attempt.status_code is None and attempt.error
+    assert len(attempt.error) <= ERROR_TEXT_LIMIT  # (about 64,000 characters before)
 
 
 def test_an_answer_that_never_ends_is_not_read_to_its_end(endless: str) -> None:

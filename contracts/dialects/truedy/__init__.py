@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from contracts.client import ApiClient
-from contracts.dialects.base import FixtureField, KitDialect
+from contracts.dialects.base import FixtureField, KitDialect, ReadAfterWrite
 from contracts.dialects.schemes import bearer_scheme
 from contracts.dialects.truedy.checks import CHECKS
 from contracts.ledger import Resources
@@ -105,11 +105,31 @@ def _created_id(body: Any) -> Any:
     return data.get("id") if isinstance(data, dict) else None
 
 
-def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
+def _batches(body: Any) -> Iterator[Mapping[str, Any]]:
     data = body.get("data") if isinstance(body, dict) else None
     for item in data if isinstance(data, list) else [data]:
         if isinstance(item, dict):
-            yield item.get("id"), item.get("status")
+            yield item
+
+
+def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
+    for item in _batches(body):
+        yield item.get("id"), item.get("status")
+
+
+READ_AFTER_WRITE = ReadAfterWrite(
+    writes=frozenset({"create_batch_call", "update_batch_call", "schedule_batch_call", "pause_batch_call",
+                      "resume_batch_call", "upload_batch_call_contacts"}),
+    deletes=frozenset({"delete_batch_call"}),
+    reads=frozenset({"get_batch_call", "list_batch_calls"}),
+    path_id="batch_call_id",
+    id_field="id",
+    fields=("name", "phone_number_ids", "phone_rotation_strategy", "schedule_type", "scheduled_at",
+            "timezone", "start_time", "end_time", "working_days", "max_concurrent_calls",
+            "max_calls_per_day", "retry_failed", "max_retry_attempts", "total_contacts"),
+    deleted_from=frozenset({"draft"}),  # a scheduled, active or paused batch is cancelled first
+    items=_batches,
+)
 
 
 # the sandbox's ids are the defaults: every workspace starts with them
@@ -172,6 +192,7 @@ TRUEDY = KitDialect(
         "cancelled": frozenset(),
     },
     batch_states=_batch_states,
+    read_after_write=READ_AFTER_WRITE,
     resources=Resources(
         creates={
             "create_batch_call": "batch_call",

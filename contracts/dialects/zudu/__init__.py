@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from contracts.client import ApiClient
-from contracts.dialects.base import FixtureField, KitDialect
+from contracts.dialects.base import FixtureField, KitDialect, ReadAfterWrite
 from contracts.dialects.schemes import header_key_schemes
 from contracts.dialects.zudu.checks import CHECKS
 from contracts.ledger import Resources
@@ -97,13 +97,30 @@ def _created_id(body: Any) -> Any:
     return data.get("batch_call_id") if isinstance(data, dict) else None
 
 
-def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
+def _batches(body: Any) -> Iterator[Mapping[str, Any]]:
     data = body.get("data") if isinstance(body, dict) else None
     if isinstance(data, dict) and isinstance(data.get("batch_calls"), list):
         data = data["batch_calls"]  # a list page
     for item in data if isinstance(data, list) else [data]:
         if isinstance(item, dict):
-            yield item.get("batch_call_id"), item.get("status")
+            yield item
+
+
+def _batch_states(body: Any) -> Iterator[tuple[Any, Any]]:
+    for item in _batches(body):
+        yield item.get("batch_call_id"), item.get("status")
+
+
+READ_AFTER_WRITE = ReadAfterWrite(
+    writes=frozenset({"create_batch_call", "update_batch_call", "execute_batch_call"}),
+    deletes=frozenset({"delete_batch_call"}),
+    reads=frozenset({"get_batch_call", "list_batch_calls", "search_batch_calls"}),
+    path_id="batch_call_id",
+    id_field="batch_call_id",
+    fields=("name", "timezone", "scheduled_timestamp"),
+    deleted_from=frozenset({"draft", "completed"}),  # Zudu deletes only those (400 otherwise)
+    items=_batches,
+)
 
 
 # the batches the rules create: their caller number and agent, the numbers their tasks call
@@ -176,6 +193,7 @@ ZUDU = KitDialect(
         "failed": frozenset(),
     },
     batch_states=_batch_states,
+    read_after_write=READ_AFTER_WRITE,
     resources=Resources(
         creates={"create_batch_call": "batch_call"},
         created_id=_created_id,

@@ -80,8 +80,11 @@ def test_a_reset_empties_the_list(client: CheckedClient) -> None:
 
 @pytest.mark.real_clock
 def test_the_list_follows_a_campaign_run_by_the_real_clock_alone() -> None:
-    """The list is read while the batch runs; then simulated calls end with no request at all (the
-    background pump runs them), and the next list must show the batch completed."""
+    """The list is read before the batch starts; then the simulated calls run and end with no request
+    at all (the background pump runs them), and the next list must show the batch completed.
+
+    The start is two simulated hours away (2 s at x3600), so the first read sees it scheduled however
+    slow the machine; the wait for completion watches the sandbox's state, not the API, bounded."""
     with TestClient(create_app(Settings(clock="real", speed=3600, start_at=START))) as client:
         body = {
             "name": "Real time",
@@ -90,9 +93,14 @@ def test_the_list_follows_a_campaign_run_by_the_real_clock_alone() -> None:
             "contacts": [{"phone_number": "+15550100001"}, {"phone_number": "+15550100003"}],
         }
         batch_id = client.post(f"{API}/batch-calls", json=body, headers=AUTH).json()["data"]["id"]
-        assert client.post(f"{API}/batch-calls/{batch_id}/schedule", headers=AUTH).status_code == 200
-        first = client.get(f"{API}/batch-calls", headers=AUTH).json()["data"][0]
-        assert first["status"] in ("scheduled", "active")
-        time.sleep(1.5)
+        at = {"scheduled_at": "2026-03-02T10:00:00Z", "timezone": "UTC"}
+        scheduled = client.post(f"{API}/batch-calls/{batch_id}/schedule", json=at, headers=AUTH)
+        assert scheduled.status_code == 200
+        assert client.get(f"{API}/batch-calls", headers=AUTH).json()["data"][0]["status"] == "scheduled"
+        world = client.app.state.sandbox.default_world  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 30
+        while world.store.batches(world.id).get(batch_id).status != "completed":
+            assert time.monotonic() < deadline, "the pump did not complete the batch in 30 s"
+            time.sleep(0.05)
         listed = client.get(f"{API}/batch-calls", headers=AUTH).json()["data"][0]
         assert listed["status"] == "completed" and listed["completed_contacts"] == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.observe.redaction import names_a_credential, redact_query, redact_url, redacted
+from contracts.redaction import names_a_credential, redact, redact_query, redact_url, redacted
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,45 @@ def test_a_value_is_the_same_object_when_it_holds_no_credential() -> None:
     shown = redacted(dirty)
     assert shown == {"data": [{"secret": "…89ab", "webhook_url": "https://h.example/?token=…abcd"}]}
     assert dirty["data"][0]["secret"] == "whsec_0123456789ab"  # the original is left as it was
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("Bearer sk_test_0123456789ab", "Bearer …89ab"),
+        ("sk_test_0123456789ab", "…89ab"),
+        # a cookie has no scheme: its first pair is a secret like the rest
+        ("sessionid=S3CRETsessionVALUE0123456789; csrftoken=abcdefghijkl", "…ijkl"),
+        ("tok tok2 ABCDEFGHIJKLMN", "…KLMN"),  # words: none of them is a scheme
+        ("Bearer short", "Bearer …"),
+    ],
+)
+def test_only_a_scheme_is_shown_of_a_credential_header(value: str, shown: str) -> None:
+    assert redact(value) == shown
+    assert "S3CRET" not in redact(value) and "tok2" not in redact(value)
+
+
+def test_credential_fields_in_any_spelling_and_urls_under_any_field() -> None:
+    body = {
+        "API_KEY": "sk_test_0123456789ab", "apiKey": "sk_test_0123456789ab", "password": "hunter2-but-long",
+        "token": "0123456789abcdef", "Client-Secret": "0123456789abcdef",
+        "callback": "https://h.example/cb?token=0123456789abcd", "name": "key rotation", "keyword": "k",
+    }
+    shown = redacted(body)
+    assert shown["API_KEY"] == shown["apiKey"] == "…89ab" and shown["password"] == "…long"
+    assert shown["token"] == shown["Client-Secret"] == "…cdef"
+    assert shown["callback"] == "https://h.example/cb?token=…abcd"
+    assert (shown["name"], shown["keyword"]) == ("key rotation", "k")
+
+
+def test_credentials_that_are_not_text_and_urls_in_any_case() -> None:
+    body = {
+        "password": ["hunter2-long-enough"], "token": {"v": "0123456789abcdef"},
+        "api_key": 123456789012345678,
+        "cb": "Https://user:p4ssw0rd-long-enough@h.example/", "variables": {"otp": "123456"}, "secret": None,
+    }
+    shown = redacted(body)
+    assert shown["password"] == shown["token"] == shown["api_key"] == "…"
+    assert shown["cb"] == "https://user:…ough@h.example/" and shown["variables"]["otp"] == "…"
+    assert shown["secret"] is None
+    assert names_a_credential("pass") and not names_a_credential("passenger")

@@ -5,8 +5,11 @@ enough to tell keys apart; one under 12 characters shows none. Hidden wherever i
 - headers: HTTP's own credentials (`Authorization`, `Proxy-Authorization`, `Cookie`), and those each
   API's credential scheme names secret (`engine/credentials.py`: Zudu's `X-API-SECRET`, not its key
   id; the control API's admin token), handed to the reader of the journal;
-- JSON fields of bodies: `api_key`, `api_secret`, `webhook_secret`, `secret`, `admin_token`;
-- query parameters, in the query string and in URLs a body carries (`url`, `webhook_url`…), whose
+- JSON fields of bodies whose name, in any case and with or without `_`/`-`, is a credential's:
+  `api_key` (`apiKey`, `API_KEY`), `api_secret`, `webhook_secret`, `secret`, `admin_token`,
+  `password`, `token`, `access_token`, `client_secret`, `private_key`…;
+- query parameters, in the query string and in URLs a body carries (any string that is an http(s)
+  URL, whatever its field), whose
   name names a credential (`api_key`, `X-Api-Token`, `access_token`, `client_secret`, `sig`…);
 - the user information of those URLs (`https://user:token@host/…`).
 
@@ -23,8 +26,18 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 # credentials in HTTP itself (RFC 9110, RFC 6265), hidden whatever API a request was for
 HTTP_CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
-# JSON fields that hold credentials (the control API answers new workspaces' keys and secrets)
-REDACTED_FIELDS = frozenset({"api_key", "api_secret", "webhook_secret", "secret", "admin_token"})
+# JSON fields that hold credentials (the control API answers new workspaces' keys and secrets), by
+# their name lowered and without `_` and `-` (`apiKey`, `API_KEY` and `api-key` are `apikey`)
+REDACTED_FIELDS = frozenset({
+    "apikey", "apisecret", "webhooksecret", "secret", "admintoken", "password", "passwd", "token",
+    "accesstoken", "refreshtoken", "idtoken", "authtoken", "clientsecret", "privatekey", "authorization",
+    "sessionid", "cookie", "otp",
+})
+_SEPARATORS = str.maketrans("", "", "_-")
+# an authentication scheme (RFC 9110 §11.1: a token; never holds `=` or `;`, which a cookie does)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9!#$%&'*+.^`|~-]*")
+# a shell variable's name, which the kit's reproductions write in a credential's place: not a secret
+_VARIABLE = re.compile(r"\$[A-Z_][A-Z0-9_]*")
 _KEPT_CHARACTERS = 4
 _SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters would give much away
 
@@ -32,14 +45,18 @@ _SHORTEST_SHOWN = 12  # a shorter secret is hidden whole: its last 4 characters 
 _CREDENTIAL_STEMS = ("token", "secret", "passw", "apikey", "auth", "credential", "signature", "session",
                      "cookie", "jwt", "bearer", "hmac")
 # ...or has one of these as a word of its own (`api_key`, `privateKey`, `sig`; not `monkey`)
-_CREDENTIAL_WORDS = frozenset({"key", "sig", "pwd", "otp"})
+_CREDENTIAL_WORDS = frozenset({"key", "sig", "pwd", "otp", "pass"})
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def redact(value: str) -> str:
-    """`Bearer sk_test_0a1b2c3d` → `Bearer …2c3d`: the scheme, if any, and the last 4 characters."""
+    """`Bearer sk_test_0a1b2c3d` → `Bearer …2c3d`: the scheme, if any, and the last 4 characters.
+    Only `scheme credential` shows its first word; any other value (a cookie, words) shows none."""
+    if _VARIABLE.fullmatch(value):
+        return value
     parts = value.split()
-    scheme, secret = (parts[0] if len(parts) > 1 else ""), (parts[-1] if parts else "")
+    scheme = parts[0] if len(parts) == 2 and _SCHEME.fullmatch(parts[0]) else ""
+    secret = parts[-1] if scheme else value.strip()
     shown = secret[-_KEPT_CHARACTERS:] if len(secret) >= _SHORTEST_SHOWN else ""
     return f"{scheme} …{shown}" if scheme else f"…{shown}"
 
@@ -104,10 +121,14 @@ def redacted(value: Any) -> Any:
 
 def _shown(key: Any, item: Any) -> Any:
     """An item of a dict (under `key`) or of a list (at index `key`), redacted if need be."""
+    credential = isinstance(key, str) and key.lower().translate(_SEPARATORS) in REDACTED_FIELDS
     if not isinstance(item, str):
-        return redacted(item)
-    if key in REDACTED_FIELDS:
+        # a credential given as a number, a list or an object: hidden whole
+        return "…" if credential and item is not None else redacted(item)
+    if credential:
         return redact(item)
-    if isinstance(key, str) and (key == "url" or key.endswith("_url")):
+    if item[:8].lower().startswith(("http://", "https://")) or (
+        isinstance(key, str) and (key == "url" or key.endswith("_url"))
+    ):
         return redact_url(item)
     return item

@@ -1,0 +1,124 @@
+"""uvicorn's HTTP protocol with bounds on every request head, for the sandbox and the proxy.
+
+uvicorn's httptools protocol bounds neither the size of a request head nor the time it takes:
+- a connection that opens and sends its head slowly, or never, is held for good, and enough of them
+  exhaust a server's connections (the proxy's bound then answers 503 to everyone);
+- the request target and the header fields are kept whole however large (and the target is
+  gathered by concatenation, a cost that grows with the square of its size).
+Here a head must be complete within `seconds` of the moment the server begins to wait for it (the
+connection opened, or the previous answer ended), or the connection is closed without an answer;
+and past `max_bytes` of request target and header fields it is answered a bare 431 and closed,
+before it is read on. (Under that size the sandbox answers its own documented 431 for heads over
+its header limits, `mock_server/engine/header_limits.py`.) A request whose head arrived is not
+timed here, but for its body when `body_seconds` is given (`serve`: three times the head's
+deadline); its answer has bounds of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+MAX_HEAD_BYTES = 1024 * 1024  # request target, names and values: far over any limit an app answers
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"connection: close\r\ncontent-length: 40\r\n\r\nthe request head is larger than 1 MiB.\n\n"
+)
+
+
+def bounded_heads(
+    seconds: float, max_bytes: int = MAX_HEAD_BYTES, body_seconds: float | None = None
+) -> type[HttpToolsProtocol]:
+    """The httptools protocol (uvicorn's, with uvicorn[standard]) with its request heads bounded:
+    complete within `seconds`, at most `max_bytes` of target and fields; and, with `body_seconds`,
+    each request's body complete within that long after its head (else the connection is closed:
+    a body sent a byte at a time held its connection for good)."""
+
+    class BoundedHeadsProtocol(HttpToolsProtocol):
+        _head_timer: asyncio.TimerHandle | None = None
+        _head_bytes = 0
+        _refused = False  # a head went past max_bytes: nothing more of this connection is run
+        _body_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._wait_for_head()
+
+        def on_message_begin(self) -> None:
+            self._head_bytes = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            if self._within(len(url)):
+                super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            if self._within(len(name) + len(value)):
+                super().on_header(name, value)
+
+        # httptools parses on to the end of what it was handed: once a head is refused, no callback
+        # may start the request it began (a DELETE after its 431 ran, its last headers dropped)
+        def on_headers_complete(self) -> None:
+            self._stop_waiting()
+            if not self._refused:
+                super().on_headers_complete()
+                if body_seconds is not None:
+                    self._body_timer = self.loop.call_later(body_seconds, self._body_late)
+
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            self._body_done()
+            if not self._refused:
+                super().on_message_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._wait_for_head()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_waiting()
+            self._body_done()
+            super().connection_lost(exc)
+
+        def _within(self, size: int) -> bool:
+            self._head_bytes += size
+            if self._head_bytes <= max_bytes and not self._refused:
+                return True
+            self._refused = True
+            if not self.transport.is_closing():
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+            return False
+
+        def _wait_for_head(self) -> None:
+            self._stop_waiting()
+            self._head_timer = self.loop.call_later(seconds, self._head_late)
+
+        def _stop_waiting(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _body_done(self) -> None:
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
+
+        def _body_late(self) -> None:
+            self._body_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def _head_late(self) -> None:
+            self._head_timer = None
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # a request is being answered: its head came
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return BoundedHeadsProtocol

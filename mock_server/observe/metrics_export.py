@@ -1,0 +1,142 @@
+"""`GET /_mock/metrics`: what the sandbox counted, in Prometheus' text format (`prometheus-client`).
+
+Nothing is computed on the request path here: `SandboxCollector` reads, when scraped, the counts of
+`request_metrics.RequestMetrics`, the worlds in memory and their request journals, the webhook
+outbox's attempts and, with `--store`, this instance's catch-up with the shared log. Each app has
+its own `CollectorRegistry` (several apps live in one test process; the global registry is shared
+by all of them). Label values are the sandbox's own words (dialects, operationIds, statuses,
+results, kinds): never a workspace id or anything a tenant chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
+from prometheus_client.registry import Collector
+
+from mock_server.observe.recorder import JournaledWorld
+from mock_server.observe.request_metrics import LATENCY_BUCKETS_MS, OTHER_STATUS, RequestMetrics
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class CountedOutbox(Protocol):
+    @property
+    def attempts(self) -> Mapping[str, int]: ...  # webhook attempts made here, by result
+
+
+class CountedSandbox(Protocol):
+    """What the collector reads of the sandbox (`sandbox.Sandbox`)."""
+
+    @property
+    def worlds(self) -> Mapping[str, JournaledWorld]: ...
+
+    @property
+    def evicted(self) -> int: ...
+
+    @property
+    def outbox(self) -> CountedOutbox: ...
+
+
+class CatchUp(Protocol):
+    """This instance's catch-up with a shared log (`cluster/replica.Replica`)."""
+
+    @property
+    def rows_applied(self) -> int: ...
+
+    @property
+    def lag_seconds(self) -> float: ...
+
+
+class SandboxCollector(Collector):
+    """What `GET /_mock/metrics` reports, read from where it is counted at each scrape."""
+
+    def __init__(self, requests: RequestMetrics, sandbox: CountedSandbox, catch_up: CatchUp | None = None
+                 ) -> None:
+        self.requests = requests
+        self.sandbox = sandbox
+        self.catch_up = catch_up
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._requests()
+        yield from self._worlds()
+        attempts = CounterMetricFamily("batchcalls_webhook_attempts", "Webhook delivery attempts this "
+                                       "instance made, by result: delivered (2xx), rejected (another "
+                                       "status), failed (no answer).", labels=["result"])
+        for result, count in self.sandbox.outbox.attempts.items():
+            attempts.add_metric([result], count)
+        yield attempts
+        faults = CounterMetricFamily("batchcalls_faults_fired", "Fault rules that fired, by what they "
+                                     "did.", labels=["kind"])
+        for kind, count in self.requests.faults.items():
+            faults.add_metric([kind], count)
+        yield faults
+        if self.catch_up is not None:
+            yield from self._catch_up(self.catch_up)
+
+    def _requests(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily("batchcalls_requests", "Requests answered, by dialect, operation "
+                                       "(operationId, or unmatched) and status.",
+                                       labels=["dialect", "operation", "status"])
+        latency = HistogramMetricFamily("batchcalls_request_duration_seconds", "Time from a request's "
+                                        "arrival to its answer sent, by dialect and operation.",
+                                        labels=["dialect", "operation"])
+        bounds: tuple[float, ...] = (*LATENCY_BUCKETS_MS, float("inf"))
+        for counts in self.requests.counts():
+            labels = [counts.dialect, counts.operation]
+            for status, answered in counts.statuses.items():
+                if answered:  # a series only once there is something to count
+                    shown = "other" if status == OTHER_STATUS else str(status)
+                    requests.add_metric([*labels, shown], answered)
+            timings = counts.timings
+            if timings[-1] or any(timings[:-1]):
+                buckets: list[tuple[str, float]] = []
+                total = 0.0
+                for bound, observed in zip(bounds, timings[:-1], strict=True):
+                    total += observed
+                    buckets.append(("+Inf" if bound == float("inf") else repr(bound / 1000), total))
+                latency.add_metric(labels, buckets, timings[-1] / 1000)
+        yield requests
+        yield latency
+
+    def _worlds(self) -> Iterator[Metric]:
+        worlds = list(self.sandbox.worlds.values())
+        yield GaugeMetricFamily("batchcalls_worlds", "Worlds (workspaces) in this instance's memory.",
+                                value=len(worlds))
+        yield CounterMetricFamily("batchcalls_worlds_evicted", "Worlds dropped from memory: deleted "
+                                  "workspaces, and every world a reset of everything replaced.",
+                                  value=self.sandbox.evicted)
+        yield GaugeMetricFamily("batchcalls_journal_entries", "Entries held by the request journals "
+                                "of every world.", value=sum(len(world.journal) for world in worlds))
+        yield GaugeMetricFamily("batchcalls_journal_bytes", "Bytes held by the request journals of "
+                                "every world, as they count against --journal-max-bytes.",
+                                value=sum(world.journal.bytes for world in worlds))
+
+    def _catch_up(self, catch_up: CatchUp) -> Iterator[Metric]:
+        yield CounterMetricFamily("batchcalls_cluster_catchup_rows", "Rows of the shared log this "
+                                  "instance applied after another wrote them (--store).",
+                                  value=catch_up.rows_applied)
+        yield SummaryMetricFamily("batchcalls_cluster_catchup_lag_seconds", "How long after its commit "
+                                  "each row was applied here (--store).", count_value=catch_up.rows_applied,
+                                  sum_value=catch_up.lag_seconds)
+
+
+def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:
+    """A registry of this app's own (not the process-wide one)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return registry
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The text a scrape is answered (`CONTENT_TYPE`)."""
+    return generate_latest(registry)

@@ -1,0 +1,133 @@
+"""contracts/bounded_heads.py under `batchcalls-mock serve` and the proxy: a request head that comes
+too slowly, or never, closes its connection; one too large is a bare 431; requests go on as before."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from support import AUTH, live_server
+from test_proxy import proxy
+
+from contracts.bounded_heads import MAX_HEAD_BYTES
+
+DEADLINE = 0.5  # --head-timeout of these tests, in seconds
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[str]:
+    with live_server("--clock", "manual", "--quiet", "--head-timeout", str(DEADLINE)) as base:
+        yield base
+
+
+def connect(base: str) -> socket.socket:
+    where = urlsplit(base)
+    conn = socket.create_connection((where.hostname, where.port), timeout=10)
+    return conn
+
+
+def closed_after(conn: socket.socket) -> float:
+    """Seconds until the server closes `conn` (reading whatever it sends first)."""
+    started = time.monotonic()
+    with conn:
+        while conn.recv(65536):
+            pass
+    return time.monotonic() - started
+
+
+def test_a_head_that_never_ends_closes_its_connection(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+    assert closed_after(conn) < DEADLINE + 5
+
+
+def test_a_connection_that_sends_nothing_is_closed(sandbox: str) -> None:
+    assert closed_after(connect(sandbox)) < DEADLINE + 5
+
+
+def test_after_an_answer_the_next_head_has_its_own_deadline(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+    time.sleep(DEADLINE / 2)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\n")  # started on time, never finished
+    assert closed_after(conn) < DEADLINE + 5
+
+
+def test_a_head_past_the_bound_is_a_bare_431_before_it_is_read_on(sandbox: str) -> None:
+    conn = connect(sandbox)
+    conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    answer, ended = b"", False
+    with conn:
+        try:
+            for _ in range(4 * MAX_HEAD_BYTES // 8192):  # one field at a time, far past the bound
+                conn.sendall(b"X-Filler: " + b"a" * 8192 + b"\r\n")
+            while chunk := conn.recv(65536):
+                answer += chunk
+            ended = True
+        except (ConnectionResetError, BrokenPipeError):  # closed with our fields unread (its 431 may be lost)
+            ended = True
+    assert ended
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 431"), answer[:100]
+
+
+def test_requests_on_time_are_answered_as_before(sandbox: str) -> None:
+    with httpx.Client(base_url=sandbox) as client:
+        for _ in range(3):
+            assert client.get("/api/public/v1/batch-calls", headers=AUTH).status_code == 200
+            time.sleep(DEADLINE / 4)
+        # a head under the bound but over the sandbox's own limits: its documented 431
+        big = client.get("/api/public/v1/batch-calls", headers={**AUTH, "X-Big": "a" * 40_000})
+        assert big.status_code == 431 and "request_headers_too_large" in big.text
+
+
+def test_the_proxy_gives_a_head_its_client_timeout(sandbox: str) -> None:
+    with proxy(sandbox, "--client-timeout", str(DEADLINE)) as (url, _):
+        conn = connect(url)
+        conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        assert closed_after(conn) < DEADLINE + 5
+        assert httpx.get(f"{url}/_mock/health").status_code == 200
+
+
+def test_a_request_whose_head_is_refused_is_never_run(sandbox: str) -> None:
+    """Its credentials first, then a header past the bound: the 431 is all that happens (httptools
+    parsed on to the end of the head, and the request ran without its last headers)."""
+    with httpx.Client(base_url=sandbox) as client:
+        created = client.post("/api/public/v1/batch-calls", headers=AUTH,
+                              json={"name": "kept", "agent_id": "agt_sandbox_ready"})
+        assert created.status_code == 201, created.text
+        batch = created.json()["data"]["id"]
+        conn = connect(sandbox)
+        head = f"DELETE /api/public/v1/batch-calls/{batch} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        head += f"Authorization: {AUTH['Authorization']}\r\n"
+        head += "X-Filler: " + "a" * (MAX_HEAD_BYTES + 100) + "\r\n\r\n"
+        with conn:
+            try:
+                conn.sendall(head.encode())
+                while conn.recv(65536):
+                    pass
+            except (ConnectionResetError, BrokenPipeError):
+                pass
+        assert client.get(f"/api/public/v1/batch-calls/{batch}", headers=AUTH).status_code == 200
+
+
+def test_a_body_sent_a_byte_at_a_time_closes_its_connection(sandbox: str) -> None:
+    """A key holder's body, a byte every tenth of a second for ever: closed three deadlines after
+    its head, where it held its connection for good."""
+    conn = connect(sandbox)
+    head = "POST /api/public/v1/batch-calls HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += f"Authorization: {AUTH['Authorization']}"
+    conn.sendall((head + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode())
+    started = time.monotonic()
+    with conn:
+        try:
+            while time.monotonic() - started < 3 * DEADLINE + 5:
+                conn.sendall(b" ")
+                time.sleep(0.1)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+    assert time.monotonic() - started < 3 * DEADLINE + 5

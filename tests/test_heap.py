@@ -1,0 +1,56 @@
+"""The garbage collector's policy of `serve`: survivors frozen, cycles still reclaimed."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from mock_server.heap import HeapPolicy
+
+
+class Node:
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+@pytest.fixture
+def policy() -> Iterator[HeapPolicy]:
+    previous = gc.get_threshold()
+    # a full collection once frozen survivors reach a fifth of what the last one left
+    installed = HeapPolicy(young=1000, growth=0.2)
+    installed.install()
+    try:
+        yield installed
+    finally:
+        installed.uninstall()
+        gc.set_threshold(*previous)
+
+
+def test_survivors_are_frozen_and_a_cycle_that_dies_frozen_is_still_collected(policy: HeapPolicy) -> None:
+    frozen = gc.get_freeze_count()
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    cycle = weakref.ref(a)
+    kept = [[n] for n in range(5000)]  # survivors: five young collections' worth
+    if policy.collector is not None:  # (a full collection unfreezes while it runs)
+        policy.collector.join(10)
+    assert gc.get_freeze_count() >= frozen + 4000
+    young = gc.get_objects(0)
+    assert not any(o is a for o in young)  # frozen, out of the young generation
+    del young
+    del a, b
+    if policy.collector is not None:  # one that may have started before the cycle died
+        policy.collector.join(10)
+    assert cycle() is not None  # a cycle: no reference count frees it, and no young collection sees it
+    before = policy.full_collections
+    survivors = []
+    while policy.full_collections == before:
+        survivors.append([len(survivors)])
+        if policy.collector is not None:
+            policy.collector.join(10)
+        assert len(survivors) < 10_000_000
+    assert cycle() is None  # the full collection found it
+    assert len(kept) == 5000 and survivors

@@ -9,6 +9,7 @@ head it follows (`cluster/batch.py`), so an instance that lost a lease can never
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from mock_server.cluster.shared_log import Connection
@@ -58,6 +59,20 @@ async def heartbeat(db: Connection, me: str, url: str, lease_seconds: float) -> 
     return Beat({str(i): str(u) for i, u, _, _ in records if i}, generation)
 
 
+async def instance_secret(db: Connection) -> str:
+    """What proves a request was forwarded by an instance of this sandbox: drawn by the first
+    instance that asks, kept in the database (whoever reads it could read everything anyway)."""
+    cursor = await db.execute(
+        "WITH drawn AS (INSERT INTO batchcalls_meta VALUES ('instance_secret', %s)"
+        "  ON CONFLICT (key) DO NOTHING RETURNING value)"
+        " SELECT value FROM drawn UNION ALL SELECT value FROM batchcalls_meta WHERE key = 'instance_secret'",
+        (secrets.token_urlsafe(32),),
+    )
+    found = await cursor.fetchone()
+    assert found is not None
+    return str(found[0])
+
+
 async def leave(db: Connection, me: str) -> None:
     """This instance stops: whatever it still holds is free at once, and it is no longer alive."""
     async with db.transaction():
@@ -70,16 +85,18 @@ async def acquire(
     db: Connection, stream: str, me: str, generation: int, *, inherent: bool
 ) -> Acquired | Held:
     """Take the stream's lease when nobody alive holds it (or this instance did: a new epoch all
-    the same, so what it appended under the old one is fenced out). `inherent`: the sandbox's own
-    stream and the default workspace's, which exist in every generation (created on first use)."""
+    the same, so what it appended under the old one is fenced out). `inherent`: a stream created
+    on first use (the sandbox's own, and every workspace's while the log is the record), and taken
+    whoever held it in a generation that a reset of everything ended."""
     params = {"stream": stream, "me": me, "gen": generation}
     if inherent:
         take = (
             "INSERT INTO batchcalls_stream AS s (stream, generation, owner, epoch)"
             " SELECT %(stream)s, %(gen)s, %(me)s, 1"
             "  WHERE (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s"
-            f" ON CONFLICT (stream) DO UPDATE SET owner = %(me)s, epoch = s.epoch + 1"
-            f"  WHERE s.generation = %(gen)s AND {_FREE}"
+            " ON CONFLICT (stream) DO UPDATE SET owner = %(me)s, epoch = s.epoch + 1, generation = %(gen)s,"
+            "  head = CASE WHEN s.generation < %(gen)s THEN 0 ELSE s.head END"  # a reset left it behind
+            f"  WHERE s.generation < %(gen)s OR (s.generation = %(gen)s AND {_FREE})"
             " RETURNING s.epoch, s.head, s.origin"
         )
     else:

@@ -167,3 +167,27 @@ def test_handing_over_taking_what_is_free_and_what_owners_wrote_of_their_workspa
         assert await commit(db, untouched, A, 1) == {""}  # moving ws1 left the sandbox stream's epoch
 
     run(database, body)
+
+
+def test_every_instance_reads_the_one_instance_secret(database: str) -> None:
+    async def body(db: shared_log.Connection) -> None:
+        first = await leases.instance_secret(db)
+        assert len(first) >= 32 and await leases.instance_secret(db) == first
+
+    run(database, body)
+
+
+def test_a_lease_a_reset_of_everything_left_behind_is_taken_in_the_new_generation(database: str) -> None:
+    async def body(db: shared_log.Connection) -> None:
+        await leases.heartbeat(db, A, A_URL, 30)
+        held = await leases.acquire(db, "ws_default", A, 1, inherent=True)
+        assert isinstance(held, leases.Acquired)
+        await leases.heartbeat(db, B, B_URL, 30)
+        assert await leases.acquire(db, "ws_default", B, 1, inherent=True) == leases.Held(A, A_URL, 1)
+        await db.execute("UPDATE batchcalls_meta SET value = '2' WHERE key = 'generation'")  # a reset
+        taken = await leases.acquire(db, "ws_default", B, 2, inherent=True)
+        assert isinstance(taken, leases.Acquired) and taken.head == 0 and taken.epoch == held.epoch + 1
+        # A, still in generation 1, neither takes it back nor is told it is its own
+        assert await leases.acquire(db, "ws_default", A, 1, inherent=True) == leases.Held(B, B_URL, 2)
+
+    run(database, body)

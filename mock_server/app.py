@@ -231,4 +231,5 @@ def create_app(
     app.state.sandbox = sandbox
     app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}
     app.state.persistence = persistence
+    app.state.node = node  # `serve` tells it where it listens (ownership's advertised URL)
     return app

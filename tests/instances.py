@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from round_robin import Forwarder, forwarding
@@ -101,3 +102,15 @@ def pair_on(store: str, *flags: str) -> Iterator[Pair]:
     finally:
         a.stop()
         b.stop()
+
+
+REQUEST_ID_FIELDS = {"request_id", "session_id"}  # each instance draws its own request ids
+
+
+def without_request_ids(value: Any) -> Any:
+    """An answer's JSON without what differs between instances by design."""
+    if isinstance(value, dict):
+        return {k: without_request_ids(v) for k, v in value.items() if k not in REQUEST_ID_FIELDS}
+    if isinstance(value, list):
+        return [without_request_ids(v) for v in value]
+    return value

@@ -32,7 +32,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
+from mock_server.cluster.forwarding import Forwarder
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
+from mock_server.cluster.ownership import Owners
+from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded, Replica, catch_up_row
 from mock_server.cluster.schema import prepare, where
 from mock_server.cluster.shared_log import Connection
@@ -79,6 +82,11 @@ class Node(Replica):
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self.outage = Outage(where(url), self._pool)
         self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
+        # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
+        self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
+                         if settings.ownership else None)
+        self.owners = Owners(self.registry) if self.registry is not None else None
+        self.forwarder: Forwarder | None = None
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -89,10 +97,18 @@ class Node(Replica):
             )
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
+            if self.registry is not None and self.registry.url:
+                await self.registry.start(pool)
+                self.forwarder = Forwarder(self.registry.secret)
 
     async def close(self) -> None:
         await self.outage.close()
+        if self.forwarder is not None:
+            await self.forwarder.close()
+            self.forwarder = None
         if self.pool is not None:
+            if self.registry is not None:
+                await self.registry.stop(self.pool)
             try:
                 await self.flush_exchanges()
             except DATABASE_ERRORS:

@@ -1,0 +1,176 @@
+"""`serve --store … --ownership`: every instance registers its URL and renews a heartbeat, and is
+dead to the others once it lapses; a workspace is owned by the instance that served it first; a
+request reaching another instance is forwarded to the owner and answered with its bytes, so two
+instances answer as one process; an owner killed with kill -9 loses its workspaces to the others.
+Leases are short (`--lease-seconds 0.5`): every wait is bounded by a few of them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from instances import Instance, launch, start_all, wait_until_up, without_request_ids
+from support import API, AUTH, CAMPAIGN
+
+from mock_server.cluster.forwarding import packed
+
+LEASE = 0.5
+FLAGS = ("--clock", "manual", "--seed", "11", "--start-at", "2026-03-02T08:00:00Z")
+OWNED = (*FLAGS, "--ownership", "--lease-seconds", str(LEASE))
+
+
+def live(database: str) -> dict[str, str]:
+    """The live instances' URLs and ids, as the database sees them."""
+    with psycopg.connect(database, autocommit=True) as db:
+        rows = db.execute("SELECT url, id FROM batchcalls_instance WHERE expires_at > clock_timestamp()")
+        return {str(url): str(id_) for url, id_ in rows.fetchall()}
+
+
+def workspace_leases(database: str) -> list[tuple[str, str, int]]:
+    """(stream, owner, epoch) of every workspace's lease."""
+    with psycopg.connect(database, autocommit=True) as db:
+        rows = db.execute("SELECT stream, owner, epoch FROM batchcalls_stream"
+                          " WHERE stream <> '' ORDER BY stream")
+        return [(str(s), str(o), int(e)) for s, o, e in rows.fetchall()]
+
+
+def until(condition: Callable[[], bool], seconds: float = 4 * LEASE) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def two(database: str) -> Iterator[tuple[Instance, Instance]]:
+    a, b = start_all(("--store", database, *OWNED), ("--store", database, *OWNED))
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_each_instance_registers_its_address_and_is_dead_once_its_heartbeat_lapses(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    assert set(live(database)) == {a.base, b.base}
+    a.kill()
+    until(lambda: set(live(database)) == {b.base})
+    time.sleep(LEASE)  # b renews: still alive a whole lease later
+    assert set(live(database)) == {b.base}
+    b.stop()  # leaving removes its row at once (the killed one's stays, dead, until a day old)
+    with psycopg.connect(database, autocommit=True) as db:
+        assert db.execute("SELECT url FROM batchcalls_instance").fetchall() == [(a.base,)]
+
+
+def test_a_workspace_is_owned_where_it_is_first_served_and_taken_over_when_its_owner_dies(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    ids = live(database)
+    created = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH)
+    assert created.status_code == 201
+    [(stream, owner, epoch)] = workspace_leases(database)
+    assert owner == ids[a.base]
+    batch = created.json()["data"]["id"]
+    assert httpx.get(f"{b.base}{API}/batch-calls/{batch}", headers=AUTH).status_code == 200
+    assert workspace_leases(database) == [(stream, ids[a.base], epoch)]  # b forwarded, a still owns it
+    a.kill()
+    until(lambda: set(live(database)) == {b.base})
+    read = httpx.get(f"{b.base}{API}/batch-calls/{batch}", headers=AUTH)  # nothing acknowledged is lost
+    assert read.status_code == 200 and read.json()["data"] == created.json()["data"]
+    assert workspace_leases(database) == [(stream, ids[b.base], epoch + 1)]
+
+
+def handled(base: str) -> int:
+    """How many API requests the instance handled itself (its own metrics: a forwarder counts none)."""
+    metrics = httpx.get(f"{base}/_mock/metrics").text.splitlines()
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in metrics
+               if line.startswith('batchcalls_requests_total{dialect="truedy"'))
+
+
+def steps(ids: dict[str, str]) -> list[tuple[str, str, Any]]:
+    """Writes and reads of one workspace (`{a}`: the first create's id)."""
+    return [
+        ("POST", f"{API}/batch-calls", CAMPAIGN),
+        ("GET", f"{API}/batch-calls/{{a}}", None),
+        ("POST", f"{API}/batch-calls/{{a}}/schedule", None),
+        ("GET", f"{API}/batch-calls/{{a}}", None),
+        ("POST", f"{API}/batch-calls/{{a}}/pause", None),
+        ("GET", f"{API}/batch-calls?limit=10", None),
+        ("POST", f"{API}/batch-calls/{{a}}/pause", None),  # an outcome that is an error
+        ("GET", f"{API}/batch-calls/nope", None),
+        ("POST", f"{API}/batch-calls", CAMPAIGN),
+        ("GET", f"{API}/batch-calls?limit=10", None),
+    ]
+
+
+def play(bases: list[str]) -> list[tuple[int, Any, bytes, list[tuple[str, str]]]]:
+    """Request i to bases[i % len(bases)]; what each answered (status, JSON without request ids,
+    raw body with its request id blanked, headers but the request id's and the date)."""
+    answers = []
+    ids: dict[str, str] = {}
+    with httpx.Client(timeout=10) as http:
+        for i, (method, path, body) in enumerate(steps(ids)):
+            answer = http.request(method, bases[i % len(bases)] + path.format(**ids), json=body, headers=AUTH)
+            payload = answer.json()
+            if method == "POST" and answer.status_code == 201:
+                ids.setdefault("a", payload["data"]["id"])
+            headers = [(k, v) for k, v in answer.headers.multi_items() if k not in ("date", "x-request-id")]
+            raw = answer.content.replace(answer.headers["x-request-id"].encode(), b"req_")
+            answers.append((answer.status_code, without_request_ids(payload), raw, headers))
+    return answers
+
+
+def test_writes_on_one_instance_and_reads_on_the_other_answer_as_one_process(
+    database: str, serve: Callable[..., Instance], two: tuple[Instance, Instance]
+) -> None:
+    single = serve(*FLAGS)
+    alone = play([single.base])
+    a, b = two
+    split = play([a.base, b.base])
+    assert [s for s, *_ in split] == [201, 200, 200, 200, 200, 200, 422, 404, 201, 200]
+    for one, two_ in zip(alone, split, strict=True):
+        assert one[:2] == two_[:2] and one[3] == two_[3]
+    # the owner's exact bytes (but for the request id each instance draws)
+    assert [one[2] for one in alone] == [two_[2] for two_ in split]
+    ids = live(database)
+    assert [owner for _, owner, _ in workspace_leases(database)] == [ids[a.base]]
+    assert (handled(a.base), handled(b.base)) == (len(split), 0)  # b forwarded each request it got
+    journal = httpx.get(f"{b.base}/_mock/requests", params={"limit": 50}, headers=AUTH).text.lower()
+    assert "authorization" in journal and "x-batchcalls" not in journal  # as the client sent them
+
+
+def test_a_forwarded_request_is_trusted_only_with_the_instance_secret(
+    two: tuple[Instance, Instance]
+) -> None:
+    a, _ = two
+    path = f"{API}/batch-calls"
+    authorised = packed({"headers": [(b"authorization", AUTH["Authorization"].encode())], "path": path})
+    for secret in ("guess", ""):  # the packed request is authorised; without the secret it is ignored
+        forged = httpx.get(f"{a.base}{path}", headers={"x-batchcalls-instance": secret,
+                                                       "x-batchcalls-forwarded": authorised.decode()})
+        assert forged.status_code == 401
+
+
+def test_each_worker_advertises_a_loopback_port_of_its_own(database: str) -> None:
+    process = launch("--store", database, *OWNED, "--workers", "2")
+    instance = Instance(process, wait_until_up(process))
+    try:
+        until(lambda: len(live(database)) == 2, seconds=10)
+        urls = set(live(database))
+        assert instance.base not in urls and all(u.startswith("http://127.0.0.1:") for u in urls)
+        with httpx.Client(timeout=10) as http:
+            for _ in range(6):  # whichever worker the kernel picks, the owner answers
+                created = http.post(f"{instance.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH)
+                assert created.status_code == 201
+            assert len(http.get(f"{instance.base}{API}/batch-calls", headers=AUTH).json()["data"]) == 6
+        assert len({owner for _, owner, _ in workspace_leases(database)}) == 1
+    finally:
+        instance.stop()

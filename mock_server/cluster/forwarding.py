@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 import orjson
-from starlette.types import Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server.cluster.registry import Registry
 
 SECRET_HEADER = b"x-batchcalls-instance"
 REQUEST_HEADER = b"x-batchcalls-forwarded"
@@ -74,6 +76,23 @@ def received(scope: Scope, secret: str) -> bool:
         return False  # not what an instance sends: served as the request it is
     scope.update(sent_as)
     return True
+
+
+FORWARDED = "cluster_forwarded"  # scope state: an instance forwarded the request (serve it here)
+
+
+class Receiving:
+    """The outermost layer of an instance with `--ownership`: a forwarded request becomes the request
+    as its client sent it before any layer reads it (the host and cross-site checks included)."""
+
+    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and received(scope, self.registry.secret):
+            scope.setdefault("state", {})[FORWARDED] = True
+        await self.app(scope, receive, send)
 
 
 class Forwarder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.cluster.forwarding import OwnerFailed, OwnerUnreachable, received
+from mock_server.cluster.forwarding import FORWARDED, OwnerFailed, OwnerUnreachable
 from mock_server.cluster.node import ANSWERED, Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded
@@ -58,8 +58,8 @@ class ClusterMiddleware:
             return
         node = self.node
         await node.open()
-        # a request another instance forwarded is served here, as its client sent it (ownership)
-        forwarded = node.registry is not None and received(scope, node.registry.secret)
+        # a request another instance forwarded is served here (`Receiving` made it as its client sent it)
+        forwarded = bool(scope.get("state", {}).get(FORWARDED))
         if refusal(scope["headers"]):
             await self.app(scope, receive, send)
             return

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pg_cluster
+from instances import ownership
 from response_checker import ResponseChecker
 from round_robin import Forwarder, forwarding
 
@@ -27,7 +28,6 @@ from mock_server.settings import Settings
 
 ENV = "BATCHCALLS_CLUSTER"  # set by `--cluster`; read by support.make_client
 SERVER_ENV = "BATCHCALLS_PG_SERVER"  # host:port of a running PostgreSQL to use instead of a new one
-OWNERSHIP_ENV = "BATCHCALLS_CLUSTER_OWNERSHIP"  # "1": the pairs serve with `--ownership` (issue 23)
 # One TLS context for every client (never used: plain http), since building one costs ~50 ms
 _TLS = ssl.create_default_context()
 # Settings fields a pair's serve flags can set: each with a flag (mock_server/settings.py) but where
@@ -59,8 +59,7 @@ class Pair:
         self.bases: list[str] = []
         try:
             for _ in range(2):  # one after the other: the first creates the schema
-                owned = ("--ownership",) if os.environ.get(OWNERSHIP_ENV) == "1" else ()
-                process, base = start_server("--store", database, *owned, *flags)
+                process, base = start_server("--store", database, *ownership(), *flags)
                 self._stack.callback(_stop, process)
                 self.bases.append(base)
             self.url, self.forwarder = self._stack.enter_context(forwarding(self.bases))

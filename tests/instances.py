@@ -40,6 +40,14 @@ class Instance:
                 self.kill()
 
 
+OWNERSHIP_ENV = "BATCHCALLS_CLUSTER_OWNERSHIP"  # "1": pairs serve with `--ownership` (issue 23)
+
+
+def ownership() -> tuple[str, ...]:
+    """The flag a pair adds when OWNERSHIP_ENV asks for it (to run the suites in that mode)."""
+    return ("--ownership",) if os.environ.get(OWNERSHIP_ENV) == "1" else ()
+
+
 def launch(*flags: str) -> subprocess.Popen[str]:
     """A `serve` process (its clock starting at tests/support.py's START unless `flags` pin one)."""
     return subprocess.Popen(
@@ -95,7 +103,7 @@ def start_all(*commands: tuple[str, ...]) -> list[Instance]:
 @contextlib.contextmanager
 def pair_on(store: str, *flags: str) -> Iterator[Pair]:
     """Two `serve --store STORE FLAGS` instances behind a round-robin forwarder, for the block."""
-    a, b = start_all(("--store", store, *flags), ("--store", store, *flags))
+    a, b = start_all(("--store", store, *ownership(), *flags), ("--store", store, *ownership(), *flags))
     try:
         with forwarding([a.base, b.base]) as (url, forwarder):
             yield Pair(a, b, url, forwarder)

@@ -85,7 +85,7 @@ class Node(Replica):
         # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
         self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
                          if settings.ownership else None)
-        self.owners = Owners(self.registry) if self.registry is not None else None
+        self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
         self.forwarder: Forwarder | None = None
 
     # life ------------------------------------------------------------------------------------
@@ -99,13 +99,13 @@ class Node(Replica):
             self.pool = self.sandbox.claims.pool = pool
             if self.registry is not None and self.registry.url:
                 await self.registry.start(pool)
-                self.forwarder = Forwarder(self.registry.secret)
+                self.owners, self.forwarder = Owners(self.registry), Forwarder(self.registry.secret)
 
     async def close(self) -> None:
         await self.outage.close()
         if self.forwarder is not None:
             await self.forwarder.close()
-            self.forwarder = None
+            self.owners = self.forwarder = None
         if self.pool is not None:
             if self.registry is not None:
                 await self.registry.stop(self.pool)

@@ -6,6 +6,9 @@ Leases are short (`--lease-seconds 0.5`): every wait is bounded by a few of them
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -176,3 +179,40 @@ def test_each_worker_advertises_a_loopback_port_of_its_own(database: str) -> Non
         assert len({owner for _, owner, _ in workspace_leases(database)}) == 1
     finally:
         instance.stop()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def lease_to(database: str, workspace: str, instance: str, url: str) -> None:
+    """`workspace`'s lease held by a live `instance` at `url` (one that is not a sandbox)."""
+    with psycopg.connect(database, autocommit=True) as db:
+        db.execute("INSERT INTO batchcalls_instance VALUES (%s, %s, clock_timestamp() + interval '1 minute')",
+                   (instance, url))
+        db.execute("INSERT INTO batchcalls_stream (stream, generation, owner, epoch) VALUES (%s, 1, %s, 1)",
+                   (workspace, instance))
+
+
+def test_an_owner_that_drops_the_request_is_a_503_and_one_that_refuses_the_connection_is_served_here(
+    database: str, serve: Callable[..., Instance]
+) -> None:
+    b = serve("--store", database, *OWNED)
+    dropped, refused = (httpx.post(f"{b.base}/_mock/workspaces").json() for _ in range(2))
+    with socket.create_server(("127.0.0.1", 0)) as dropping, socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))  # bound, never listening: the connection is refused
+
+        def drop() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    dropping.accept()[0].close()
+
+        threading.Thread(target=drop, daemon=True).start()
+        for workspace, name, listening in ((dropped, "dropper", dropping), (refused, "refuser", refusing)):
+            lease_to(database, workspace["workspace_id"], name, f"http://127.0.0.1:{listening.getsockname()[1]}")
+        lost = httpx.get(f"{b.base}{API}/batch-calls", headers=bearer(dropped["api_key"]))
+        assert lost.status_code == 503 and lost.json()["error"]["code"]
+        here = httpx.get(f"{b.base}{API}/batch-calls", headers=bearer(refused["api_key"]))
+        assert here.status_code == 200
+    owners = {stream: owner for stream, owner, _ in workspace_leases(database)}
+    assert (owners[dropped["workspace_id"]], owners[refused["workspace_id"]]) == ("dropper", "refuser")

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -122,3 +123,28 @@ def without_request_ids(value: Any) -> Any:
     if isinstance(value, list):
         return [without_request_ids(v) for v in value]
     return value
+
+
+def workers(parent: int) -> set[int]:
+    """The processes `serve --workers` forked (Linux: /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{parent}/task").glob("*"):
+        try:
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
+def listening_on(port: int, pids: set[int]) -> int:
+    """Which of `pids` listens on loopback `port` (Linux: /proc/net/tcp, then each one's sockets)."""
+    sockets = (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    inodes = {fields[9] for fields in sockets if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A"}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                if fd.readlink().name.removeprefix("socket:[").removesuffix("]") in inodes:
+                    return pid
+            except OSError:
+                continue
+    raise AssertionError(f"nothing of {sorted(pids)} listens on port {port}")

@@ -7,6 +7,8 @@ Leases are short (`--lease-seconds 0.5`): every wait is bounded by a few of them
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import threading
 import time
@@ -16,7 +18,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from instances import Instance, launch, start_all, wait_until_up, without_request_ids
+from instances import Instance, launch, listening_on, start_all, wait_until_up, without_request_ids, workers
 from support import API, AUTH, CAMPAIGN
 
 from mock_server.cluster.forwarding import packed
@@ -216,3 +218,30 @@ def test_an_owner_that_drops_the_request_is_a_503_and_one_that_refuses_the_conne
         assert here.status_code == 200
     owners = {stream: owner for stream, owner, _ in workspace_leases(database)}
     assert (owners[dropped["workspace_id"]], owners[refused["workspace_id"]]) == ("dropper", "refuser")
+
+
+def test_a_killed_owner_worker_s_workspace_answers_through_the_other_worker(database: str) -> None:
+    process = launch("--store", database, *OWNED, "--workers", "2")
+    instance = Instance(process, wait_until_up(process))
+    try:
+        until(lambda: len(live(database)) == 2, seconds=10)
+        with httpx.Client(timeout=10) as http:
+            created = http.post(f"{instance.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH)
+            assert created.status_code == 201
+            [(stream, owner, epoch)] = workspace_leases(database)
+            url = {id_: url for url, id_ in live(database).items()}[owner]
+            os.kill(listening_on(int(url.rsplit(":", 1)[1]), workers(process.pid)), signal.SIGKILL)
+            reads = []
+
+            def moved() -> bool:  # meanwhile every read (a new connection) is answered, whichever worker
+                reads.append(httpx.get(f"{instance.base}{API}/batch-calls/{created.json()['data']['id']}",
+                                       headers=AUTH))
+                return workspace_leases(database)[0][1] != owner
+
+            until(moved, seconds=4 * LEASE + 2)  # a lapsed lease, or a replacement worker's start
+        assert {read.status_code for read in reads} == {200}
+        assert all(read.json()["data"] == created.json()["data"] for read in reads)
+        [(_, successor, again)] = workspace_leases(database)
+        assert successor in live(database).values() and again == epoch + 1
+    finally:
+        instance.stop()

@@ -98,7 +98,7 @@ class Node(Replica):
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
             if self.registry is not None and self.registry.url:
-                await self.registry.start(pool)
+                await self.registry.start(self.url)
                 self.owners, self.forwarder = Owners(self.registry), Forwarder(self.registry.secret)
 
     async def close(self) -> None:
@@ -108,7 +108,7 @@ class Node(Replica):
             self.owners = self.forwarder = None
         if self.pool is not None:
             if self.registry is not None:
-                await self.registry.stop(self.pool)
+                await self.registry.stop(self.url)
             try:
                 await self.flush_exchanges()
             except DATABASE_ERRORS:

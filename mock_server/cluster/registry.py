@@ -16,10 +16,11 @@ import logging
 import secrets
 import time
 
-from psycopg_pool import AsyncConnectionPool
+import psycopg
 
 from mock_server.cluster import leases
 from mock_server.cluster.outage import DATABASE_ERRORS
+from mock_server.cluster.shared_log import Connection
 
 log = logging.getLogger("batchcalls.cluster")
 
@@ -35,47 +36,65 @@ class Registry:
         self.peers: dict[str, str] = {}  # the other live instances' ids and URLs, as last seen
         self._valid_until = 0.0  # monotonic: this instance's own row is alive until then
         self._task: asyncio.Task[None] | None = None
+        self._db: Connection | None = None
 
     def alive(self) -> bool:
         """Whether this instance's leases are surely still its own (its last beat is recent)."""
         return time.monotonic() < self._valid_until
 
-    async def start(self, pool: AsyncConnectionPool) -> None:
+    async def start(self, database: str) -> None:
         """Register (before the first request is served), then beat in the background."""
         self.member = secrets.token_hex(8)
-        async with pool.connection() as db:
-            self.secret = await leases.instance_secret(db)
-        await self.beat(pool)
-        self._task = asyncio.create_task(self._run(pool))
+        self.secret = await leases.instance_secret(await self._connection(database))
+        await self.beat(database)
+        self._task = asyncio.create_task(self._run(database))
 
-    async def beat(self, pool: AsyncConnectionPool) -> None:
+    async def _connection(self, database: str) -> Connection:
+        """The registry's own connection (a pool busy with requests never delays a beat), opened
+        again after a failure."""
+        if self._db is None or self._db.closed:
+            self._db = await psycopg.AsyncConnection.connect(database, autocommit=True, connect_timeout=2)
+        return self._db
+
+    async def beat(self, database: str) -> None:
         sent = time.monotonic()  # the lease runs from before the database renewed it
-        async with pool.connection() as db:
+        try:
+            db = await self._connection(database)
             found = await leases.heartbeat(db, self.member, self.url, self.lease_seconds)
+        except DATABASE_ERRORS:
+            await self._drop()
+            raise
         self.peers = found.peers
         self._valid_until = sent + self.lease_seconds
 
-    async def _run(self, pool: AsyncConnectionPool) -> None:
+    async def _run(self, database: str) -> None:
         failing = False
         while True:
             await asyncio.sleep(self.lease_seconds / BEATS_PER_LEASE)
             try:
-                await self.beat(pool)
+                await self.beat(database)
                 failing = False
             except DATABASE_ERRORS as exc:
                 if not failing:  # once per outage, not at every beat
                     log.warning("heartbeat not renewed: %s", " ".join(str(exc).split()))
                 failing = True
 
-    async def stop(self, pool: AsyncConnectionPool) -> None:
+    async def stop(self, database: str) -> None:
         """Stop beating and leave: what this instance held is free for the others at once."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self._drop()  # a beat cancelled mid-statement may have left it busy: leave on a new one
         if self.member:
             with contextlib.suppress(*DATABASE_ERRORS):
-                async with pool.connection(timeout=1.0) as db:
-                    await leases.leave(db, self.member)
+                await leases.leave(await self._connection(database), self.member)
+            await self._drop()
         self._valid_until = 0.0
+
+    async def _drop(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                await self._db.close()
+            self._db = None

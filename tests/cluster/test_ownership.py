@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pg_cluster
 import psycopg
 import pytest
 from instances import Instance, launch, listening_on, start_all, wait_until_up, without_request_ids, workers
@@ -245,3 +246,20 @@ def test_a_killed_owner_worker_s_workspace_answers_through_the_other_worker(data
         assert successor in live(database).values() and again == epoch + 1
     finally:
         instance.stop()
+
+
+def test_the_heartbeat_is_renewed_again_after_a_database_restart(
+    own_postgres: pg_cluster.Postgres, serve: Callable[..., Instance]
+) -> None:
+    database = own_postgres.new_database()
+    a = serve("--store", database, *OWNED)
+    own_postgres.restart()  # the registry's connection breaks with it
+    with psycopg.connect(database, autocommit=True) as db:
+        back = db.execute("SELECT clock_timestamp() + make_interval(secs => %s)", (LEASE,)).fetchone()
+
+        def renewed() -> bool:  # a beat made after the restart (one of before expires earlier)
+            found = db.execute("SELECT expires_at > %s FROM batchcalls_instance WHERE url = %s",
+                               (back[0] if back else None, a.base)).fetchone()
+            return bool(found and found[0])
+
+        until(renewed)

@@ -99,7 +99,8 @@ class Node(Replica):
             self.pool = self.sandbox.claims.pool = pool
             if self.registry is not None and self.registry.url:
                 await self.registry.start(self.url)
-                self.owners, self.forwarder = Owners(self.registry), Forwarder(self.registry.secret)
+                self.owners = Owners(self.registry, lambda: self.sandbox.worlds)
+                self.forwarder = Forwarder(self.registry.secret)
 
     async def close(self) -> None:
         await self.outage.close()

@@ -13,14 +13,21 @@ workspace during a handover serve it correctly, only slower.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from mock_server.cluster import leases
 from mock_server.cluster.registry import Registry
 from mock_server.cluster.shared_log import Connection
 
+SLACK = 64  # streams remembered beyond twice the workspaces that exist before the gone ones are dropped
+
 
 class Owners:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, workspaces: Callable[[], Collection[str]]) -> None:
+        """`workspaces`: those that exist now (what is remembered of the others is dropped, so it
+        stays within a few times their number however many come and go)."""
         self.registry = registry
+        self.workspaces = workspaces
         self._known: dict[str, str | None] = {}  # stream -> its owner's URL (None: this instance)
 
     async def owner_url(self, db: Connection, stream: str, generation: int) -> str | None:
@@ -34,13 +41,19 @@ class Owners:
                 return url
         found = await leases.acquire(db, stream, registry.member, generation, inherent=True)
         if isinstance(found, leases.Acquired):
-            self._known[stream] = None
+            self._remember(stream, None)
             return None
         if found.url is None or found.generation != generation:  # gone, or this copy is behind
             self._known.pop(stream, None)
             return None
-        self._known[stream] = found.url
+        self._remember(stream, found.url)
         return found.url
+
+    def _remember(self, stream: str, url: str | None) -> None:
+        self._known[stream] = url
+        workspaces = self.workspaces()
+        if len(self._known) > 2 * len(workspaces) + SLACK:  # amortised: at most once per that many
+            self._known = {known: at for known, at in self._known.items() if known in workspaces}
 
     def unreachable(self, url: str) -> None:
         """An owner did not answer the connection: ask the database again next time."""

@@ -97,7 +97,9 @@ class ClusterMiddleware:
                 if stream is None:
                     await node.unlogged(scope, receive, send)
                     return
-                if not forwarded and stream != SANDBOX_STREAM and node.owners is not None:
+                # a health check is about the instance it reaches: never forwarded
+                if (not forwarded and stream != SANDBOX_STREAM and node.owners is not None
+                        and kind.scope != "liveness"):
                     receive, answered = await self._to_owner(node, stream, scope, receive, send)
                     if answered:
                         return
@@ -133,6 +135,7 @@ class ClusterMiddleware:
             tried.add(owner)
             receive, answered = await self._forward(node, owner, scope, receive, send)
             if answered:
+                node.forwarded += 1
                 return receive, True
 
     async def _forward(self, node: Node, owner: str, scope: Scope, receive: Receive,

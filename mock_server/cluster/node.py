@@ -87,6 +87,7 @@ class Node(Replica):
                          if settings.ownership else None)
         self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
         self.forwarder: Forwarder | None = None
+        self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:

@@ -151,6 +151,9 @@ def test_writes_on_one_instance_and_reads_on_the_other_answer_as_one_process(
     assert [owner for _, owner, _ in workspace_leases(database)] == [ids[a.base]]
     api_requests = sum(1 for _, path, _ in steps() if path.startswith(API))
     assert (handled(a.base), handled(b.base)) == (api_requests, 0)  # b forwarded each request it got
+    forwarded = [line for line in httpx.get(f"{b.base}/_mock/metrics").text.splitlines()
+                 if line.startswith("batchcalls_cluster_forwarded_total ")]
+    assert forwarded == [f"batchcalls_cluster_forwarded_total {len(steps()) // 2}.0"]  # not its health checks
     journal = httpx.get(f"{b.base}/_mock/requests", params={"limit": 50}, headers=AUTH).text.lower()
     assert "authorization" in journal and "x-batchcalls" not in journal  # as the client sent them
 

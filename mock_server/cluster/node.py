@@ -32,7 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
-from mock_server.cluster.forwarding import Forwarder
+from mock_server.cluster.forwarding import Forwarder, OwnerFailed
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
 from mock_server.cluster.ownership import Owners
 from mock_server.cluster.registry import Registry
@@ -317,10 +317,15 @@ class Node(Replica):
                 sandbox.position = position + 1
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
-        """503 in the envelope of the API the request was for: the database is away."""
+        """503 in the envelope of the API the request was for: the database is away (or the owner
+        a request was forwarded to failed to answer it)."""
         reason = " ".join(str(exc).split())
+        message = "the sandbox's database is unavailable; retry in a moment"
         if isinstance(exc, DATABASE_ERRORS):
             self.outage.found_away(reason)
+        elif isinstance(exc, OwnerFailed):
+            log.warning("the owner of a workspace failed to answer a forwarded request: %s", reason)
+            message = "the instance serving this workspace did not answer; retry in a moment"
         elif not isinstance(exc, StoreAway):
             log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
         state = scope.setdefault("state", {})
@@ -328,7 +333,7 @@ class Node(Replica):
             return  # the answer was sent before the failure: nothing left to tell the client
         state[ANSWERED] = True
         assert self.answer_error is not None
-        error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
+        error = ServiceUnavailable(message)
         await self.answer_error(scope, error)(scope, receive, send)
 
     # the pump, the request journal ---------------------------------------------------------

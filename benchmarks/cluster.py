@@ -1,13 +1,19 @@
 """Throughput of the sandbox in memory, on PostgreSQL, and as two processes on PostgreSQL, and how
 long an instance takes to catch up on a workspace another instance wrote 10,000 requests to.
 
-    python benchmarks/cluster.py [--duration 5] [--connections 32] [--writes 10000]
+    python benchmarks/cluster.py [--duration 5] [--connections 32] [--writes 10000] [--workspaces 1]
 
 Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL's server binaries (apt-get install
 postgresql): a throwaway cluster is started as the cluster tests start it (tests/pg_cluster.py), on
 a free loopback port, and deleted at the end. "2 processes" is `serve --store … --workers 2` on one
 port. On a 2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the
 table gives the CPU time per request of the servers and of PostgreSQL (from /proc, user + system).
+
+`--workspaces N` (N > 1) spreads every run over N workspaces created for it (`POST
+/_mock/workspaces`, each seeded with `SPREAD_SEED` batches): each request picks one at random, its
+key and its batch (issue 23's goals are figures over 100). The last lines compare each setup with
+the one in memory: its throughput, and its CPU per request (servers and PostgreSQL) over the
+memory process's. `--writes 0` leaves out the catch-up.
 """
 
 from __future__ import annotations
@@ -67,14 +73,63 @@ def serve(*flags: str) -> Iterator[tuple[str, int]]:
         yield base, pid
 
 
-def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration: int,
-            connections: int, work: Path) -> dict[str, dict[str, float]]:
+SPREAD_SEED = 10  # batches created in each workspace of `--workspaces` before the runs
+SPREAD_LUA = """
+local spread = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local pick = spread[math.random(#spread)]
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. pick[1]
+  %s
+end
+"""
+SPREAD_REQUESTS = {
+    "GET /batch-calls/{id}": f'return wrk.format("GET", "{API}/batch-calls/" .. pick[2], headers, nil)',
+    "GET /batch-calls?limit=50": f'return wrk.format("GET", "{API}/batch-calls?limit=50", headers, nil)',
+    "POST /batch-calls": 'headers["Content-Type"] = "application/json"\n'
+                         '  headers["X-Idempotency-Key"] = "bench-" .. counter .. "-"'
+                         ' .. math.random(1, 1000000000)\n'
+                         f'  return wrk.format("POST", "{API}/batch-calls", headers, \'{bench.BODY}\')',
+}
+
+
+def spread_over(base: str, workspaces: int) -> list[tuple[str, str]]:
+    """`workspaces` new workspaces, `SPREAD_SEED` batches in each: (key, one batch id) of each."""
+    picked = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for _ in range(workspaces):
+            key = client.post("/_mock/workspaces").raise_for_status().json()["api_key"]
+            headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            ids = [client.post(f"{API}/batch-calls", content=bench.BODY, headers=headers)
+                   .raise_for_status().json()["data"]["id"] for _ in range(SPREAD_SEED)]
+            picked.append((key, str(ids[0])))
+    return picked
+
+
+def runs_of(base: str, workspaces: int, work: Path) -> dict[str, tuple[str, str | None]]:
+    """Each run's URL and wrk script: on the default workspace, or spread over `workspaces`."""
+    tag = abs(hash(base))
+    if workspaces > 1:
+        table = ", ".join(f'{{"{key}", "{batch}"}}' for key, batch in spread_over(base, workspaces))
+        runs: dict[str, tuple[str, str | None]] = {}
+        for n, (name, request) in enumerate(SPREAD_REQUESTS.items()):
+            lua = work / f"spread-{tag}-{n}.lua"
+            lua.write_text(SPREAD_LUA % (table, request))
+            runs[name] = (f"{base}{API}/batch-calls", str(lua))
+        return runs
     batch_id = bench.seed_batches(base)
-    lua = work / f"post-{abs(hash(base))}.lua"
+    lua = work / f"post-{tag}.lua"
     lua.write_text(bench.POST_LUA % (KEY, f"{API}/batch-calls", bench.BODY))
-    runs = {"GET /batch-calls/{id}": (f"{base}{API}/batch-calls/{batch_id}", None),
+    return {"GET /batch-calls/{id}": (f"{base}{API}/batch-calls/{batch_id}", None),
             "GET /batch-calls?limit=50": (f"{base}{API}/batch-calls?limit=50", None),
             "POST /batch-calls": (f"{base}{API}/batch-calls", str(lua))}
+
+
+def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration: int,
+            connections: int, work: Path, workspaces: int) -> dict[str, dict[str, float]]:
+    runs = runs_of(base, workspaces, work)
     results = {}
     for name, (url, script) in runs.items():
         servers = descendants(server_pid)
@@ -128,7 +183,10 @@ def main() -> int:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
     args.add_argument("--connections", type=int, default=32)
-    args.add_argument("--writes", type=int, default=10_000, help="requests A writes before B catches up")
+    args.add_argument("--writes", type=int, default=10_000,
+                      help="requests A writes before B catches up (0: no catch-up)")
+    args.add_argument("--workspaces", type=int, default=1,
+                      help="spread each run over this many new workspaces (default 1: the default one)")
     opts = args.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -146,8 +204,8 @@ def main() -> int:
                 store = ("--store", pg.new_database()) if on_pg else ()
                 with serve(*store, *flags) as (base, pid):
                     results[name] = measure(base, pid, pg if on_pg else None, opts.duration,
-                                            opts.connections, work)
-            caught = catch_up(pg, opts.writes, work)
+                                            opts.connections, work, opts.workspaces)
+            caught = catch_up(pg, opts.writes, work) if opts.writes > 0 else None
     finally:
         pg.destroy()
     print(f"{'setup':<24} {'endpoint':<26} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
@@ -156,9 +214,18 @@ def main() -> int:
         for endpoint, r in rows.items():
             print(f"{name:<24} {endpoint:<26} {r['rps']:>8.0f} {r['p50']:>7.2f} {r['p99']:>7.2f} "
                   f"{r['non2xx']:>7.0f} {r['server_us']:>13.0f} {r['postgres_us']:>15.0f}")
-    print(f"catch-up: A wrote {caught['writes']:.0f} creates ({caught['write_rps']:.0f}/s); B's next read "
-          f"took {caught['catch_up_ms']:.0f} ms, the one after {caught['then_ms']:.1f} ms")
-    print(json.dumps({"throughput": results, "catch_up": caught}))
+    memory = results["1 process, memory"]
+    for name, rows in results.items():
+        if rows is memory:
+            continue
+        print(f"{name} vs memory: " + "; ".join(
+            f"{endpoint} {r['rps'] / memory[endpoint]['rps']:.2f}x throughput, "
+            f"{(r['server_us'] + r['postgres_us']) / memory[endpoint]['server_us']:.1f}x CPU/request"
+            for endpoint, r in rows.items()))
+    if caught is not None:
+        print(f"catch-up: A wrote {caught['writes']:.0f} creates ({caught['write_rps']:.0f}/s); B's next "
+              f"read took {caught['catch_up_ms']:.0f} ms, the one after {caught['then_ms']:.1f} ms")
+    print(json.dumps({"workspaces": opts.workspaces, "throughput": results, "catch_up": caught}))
     return 0
 
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
+from mock_server.cluster.forwarding import Receiving
 from mock_server.cluster.middleware import ClusterMiddleware
 from mock_server.cluster.node import Node
 from mock_server.control.dialect import ControlDialect
@@ -217,7 +218,10 @@ def create_app(
             max_body_bytes=settings.max_body_bytes,
         )
         hosts = HostPolicy(settings.listen_host, settings.allowed_hosts)
-        return Guard(mcp, hosts, control.spec.base_path, answer_error)
+        guarded = Guard(mcp, hosts, control.spec.base_path, answer_error)
+        if node is not None and node.registry is not None:  # `--ownership`: see cluster/forwarding.py
+            return Receiving(guarded, node.registry)
+        return guarded
 
     app = SandboxApp(
         front=front, routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
@@ -231,4 +235,5 @@ def create_app(
     app.state.sandbox = sandbox
     app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}
     app.state.persistence = persistence
+    app.state.node = node  # `serve` tells it where it listens (ownership's advertised URL)
     return app

@@ -129,6 +129,10 @@ def _refusal(settings: Settings) -> str | None:
         return "use either --state-file or --store, not both"
     if settings.workers > 1 and settings.store is None:
         return "--workers needs --store: separate processes share state only through PostgreSQL"
+    if settings.ownership and settings.store is None:
+        return "--ownership needs --store: workspaces are owned through PostgreSQL"
+    if settings.advertise_url is not None and settings.workers > 1:
+        return "--advertise-url names one process: with --workers each advertises a loopback port of its own"
     if settings.webhook_url is not None:
         from mock_server.webhooks import ReceiverPolicy, ReceiverRefused
 
@@ -181,10 +185,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         http=bounded_heads(settings.head_timeout, body_seconds=3 * settings.head_timeout),
     )
     tune_garbage_collector()
+    from mock_server.cluster.advertised import advertise, worker_sockets
+
+    registry = app.state.node.registry if app.state.node is not None else None
     if settings.workers > 1:
         from mock_server import workers
 
-        return workers.run(settings.workers, lambda: uvicorn.Server(config).run(sockets=[sock]))
+        return workers.run(settings.workers,
+                           lambda: uvicorn.Server(config).run(sockets=worker_sockets(registry, sock)))
+    advertise(registry, sock)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

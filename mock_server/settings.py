@@ -117,6 +117,15 @@ class Settings:
     workers: Annotated[int, Flag(  # processes `serve` runs on one socket (with `store` only)
         "--workers", "with `--store`: run N processes on the one port (a killed one is replaced)",
         flag_values.workers, metavar="N")] = 1
+    ownership: Annotated[bool, Flag(  # issue 23: each workspace served by the instance holding its lease
+        "--ownership", "with `--store`: each workspace is owned by one live instance, and a request that "
+        "reaches another is forwarded to it (opt-in, see docs/SCALING.md)")] = False
+    advertise_url: Annotated[str | None, Flag(  # None: this process's own listening address
+        "--advertise-url", "with `--ownership`: where the other instances reach this one (`--workers` "
+        "gives each process a loopback address of its own)", flag_values.web_url, metavar="URL")] = None
+    lease_seconds: Annotated[float, Flag(  # an owner whose heartbeat is older than this is dead
+        "--lease-seconds", "with `--ownership`: an instance that has not renewed its heartbeat for this "
+        "long is dead, and its workspaces go to others", flag_values.positive, metavar="S")] = 3.0
     snapshot_every: Annotated[int, Flag(  # state file: rows between two snapshots (a restart replays fewer)
         "--snapshot-every", "with `--state-file` or `--store`: a snapshot every N journaled requests (per "
         "workspace with `--store`)", flag_values.at_least_one, metavar="N")] = 10_000

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pg_cluster
+from instances import ownership
 from response_checker import ResponseChecker
 from round_robin import Forwarder, forwarding
 
@@ -58,7 +59,7 @@ class Pair:
         self.bases: list[str] = []
         try:
             for _ in range(2):  # one after the other: the first creates the schema
-                process, base = start_server("--store", database, *flags)
+                process, base = start_server("--store", database, *ownership(), *flags)
                 self._stack.callback(_stop, process)
                 self.bases.append(base)
             self.url, self.forwarder = self._stack.enter_context(forwarding(self.bases))

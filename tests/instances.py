@@ -10,6 +10,8 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import httpx
 from round_robin import Forwarder, forwarding
@@ -37,6 +39,14 @@ class Instance:
                 self.output += self.process.communicate(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+OWNERSHIP_ENV = "BATCHCALLS_CLUSTER_OWNERSHIP"  # "1": pairs serve with `--ownership` (issue 23)
+
+
+def ownership() -> tuple[str, ...]:
+    """The flag a pair adds when OWNERSHIP_ENV asks for it (to run the suites in that mode)."""
+    return ("--ownership",) if os.environ.get(OWNERSHIP_ENV) == "1" else ()
 
 
 def launch(*flags: str) -> subprocess.Popen[str]:
@@ -94,10 +104,47 @@ def start_all(*commands: tuple[str, ...]) -> list[Instance]:
 @contextlib.contextmanager
 def pair_on(store: str, *flags: str) -> Iterator[Pair]:
     """Two `serve --store STORE FLAGS` instances behind a round-robin forwarder, for the block."""
-    a, b = start_all(("--store", store, *flags), ("--store", store, *flags))
+    a, b = start_all(("--store", store, *ownership(), *flags), ("--store", store, *ownership(), *flags))
     try:
         with forwarding([a.base, b.base]) as (url, forwarder):
             yield Pair(a, b, url, forwarder)
     finally:
         a.stop()
         b.stop()
+
+
+REQUEST_ID_FIELDS = {"request_id", "session_id"}  # each instance draws its own request ids
+
+
+def without_request_ids(value: Any) -> Any:
+    """An answer's JSON without what differs between instances by design."""
+    if isinstance(value, dict):
+        return {k: without_request_ids(v) for k, v in value.items() if k not in REQUEST_ID_FIELDS}
+    if isinstance(value, list):
+        return [without_request_ids(v) for v in value]
+    return value
+
+
+def workers(parent: int) -> set[int]:
+    """The processes `serve --workers` forked (Linux: /proc)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{parent}/task").glob("*"):
+        try:
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
+def listening_on(port: int, pids: set[int]) -> int:
+    """Which of `pids` listens on loopback `port` (Linux: /proc/net/tcp, then each one's sockets)."""
+    sockets = (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    inodes = {fields[9] for fields in sockets if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A"}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                if fd.readlink().name.removeprefix("socket:[").removesuffix("]") in inodes:
+                    return pid
+            except OSError:
+                continue
+    raise AssertionError(f"nothing of {sorted(pids)} listens on port {port}")

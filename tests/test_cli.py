@@ -111,6 +111,11 @@ def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
         (["--workers", "0"], "--workers"),
         (["--workers", "2"], "--workers"),  # without --store: processes would share nothing
         (["--snapshot-every", "0"], "--snapshot-every"),
+        (["--ownership"], "--ownership"),  # without --store: nothing to own through
+        (["--store", "postgresql://u@127.0.0.1:1/db", "--ownership", "--workers", "2",
+          "--advertise-url", "http://10.0.0.5:8000"], "--advertise-url"),  # one URL for many processes
+        (["--advertise-url", "ftp://x"], "--advertise-url"),
+        (["--lease-seconds", "0"], "--lease-seconds"),
         (["--store", "postgresql://u@127.0.0.1:1/db", "--state-file", "x.db"], "--store"),
         (["--admin-token", "t", "--zudu-key", "zk_mine"], "--zudu-secret"),  # a well-known secret
         (["--max-workspaces", "-1"], "--max-workspaces"),

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.cluster.node import Node
+from mock_server.cluster.forwarding import FORWARDED, OwnerFailed, OwnerUnreachable
+from mock_server.cluster.node import ANSWERED, Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
-from mock_server.cluster.replica import Diverged, RebuildNeeded
+from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded
 from mock_server.cluster.worlds import replaying
 from mock_server.engine.header_limits import refusal
 from mock_server.engine.incoming import changes_state
@@ -52,11 +53,16 @@ class ClusterMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # headers over the limit: `Front` refuses the request before any work (no lock, no row)
-        if scope["type"] != "http" or replaying() or refusal(scope["headers"]):
+        if scope["type"] != "http" or replaying():
             await self.app(scope, receive, send)
             return
         node = self.node
         await node.open()
+        # a request another instance forwarded is served here (`Receiving` made it as its client sent it)
+        forwarded = bool(scope.get("state", {}).get(FORWARDED))
+        if refusal(scope["headers"]):
+            await self.app(scope, receive, send)
+            return
         headers = header_map(scope["headers"])
         kind = node.request_scope(scope)
         resetting = kind.scope == "everything"
@@ -74,7 +80,7 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers, kind)
+                    await self._serve(node, scope, receive, send, headers, kind, forwarded)
                     return
                 except RebuildNeeded:
                     continue
@@ -84,13 +90,19 @@ class ClusterMiddleware:
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
     async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str], kind: RequestScope) -> None:
+                     headers: dict[str, str], kind: RequestScope, forwarded: bool) -> None:
         for attempt in (1, 2):
             try:
                 stream = await node.stream_of(scope, headers, kind)
                 if stream is None:
                     await node.unlogged(scope, receive, send)
                     return
+                # a health check is about the instance it reaches: never forwarded
+                if (not forwarded and stream != SANDBOX_STREAM and node.owners is not None
+                        and kind.scope != "liveness"):
+                    receive, answered = await self._to_owner(node, stream, scope, receive, send)
+                    if answered:
+                        return
                 async with node.lock_of(stream):
                     if node.outage.away:  # found away while this one queued behind others
                         await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
@@ -106,3 +118,47 @@ class ClusterMiddleware:
                 node.mark_stale()
                 await node.refuse(scope, receive, send, exc)
                 return
+
+    async def _to_owner(self, node: Node, stream: str, scope: Scope, receive: Receive,
+                        send: Send) -> tuple[Receive, bool]:
+        """Forward the request to its workspace's owner when that is another instance; False (and
+        the body to read again) when it is to be served here: this instance owns the workspace, or
+        its owner is unreachable (once its lease lapsed, asking again takes it over; until then the
+        request is served here all the same, catching up from the log keeps it right)."""
+        assert node.owners is not None
+        tried: set[str] = set()
+        while True:
+            async with node.pool_connection() as db:
+                owner = await node.owners.owner_url(db, stream, node.sandbox.generation)
+            if owner is None or owner in tried:
+                return receive, False
+            tried.add(owner)
+            receive, answered = await self._forward(node, owner, scope, receive, send)
+            if answered:
+                node.forwarded += 1
+                return receive, True
+
+    async def _forward(self, node: Node, owner: str, scope: Scope, receive: Receive,
+                       send: Send) -> tuple[Receive, bool]:
+        """Answer with what the owner answers; False (and the body to read again) when the owner
+        did not take the connection."""
+        assert node.forwarder is not None and node.owners is not None
+        receive = await _buffered(receive, node.sandbox.max_body_bytes)
+        first = await receive()
+        again: list[Message] = [first]
+
+        async def replay() -> Message:
+            return again.pop() if again else await receive()
+
+        async def answering(message: Message) -> None:
+            scope.setdefault("state", {})[ANSWERED] = True
+            await send(message)
+
+        try:
+            await node.forwarder.forward(owner, scope, first.get("body", b""), answering)
+        except OwnerUnreachable:
+            node.owners.unreachable(owner)
+            return replay, False
+        except OwnerFailed as exc:
+            await node.refuse(scope, replay, send, exc)
+        return replay, True

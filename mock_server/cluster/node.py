@@ -32,7 +32,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
+from mock_server.cluster.forwarding import Forwarder, OwnerFailed
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
+from mock_server.cluster.ownership import Owners
+from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded, Replica, catch_up_row
 from mock_server.cluster.schema import prepare, where
 from mock_server.cluster.shared_log import Connection
@@ -79,6 +82,12 @@ class Node(Replica):
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self.outage = Outage(where(url), self._pool)
         self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
+        # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
+        self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
+                         if settings.ownership else None)
+        self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
+        self.forwarder: Forwarder | None = None
+        self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -89,10 +98,19 @@ class Node(Replica):
             )
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
+            if self.registry is not None and self.registry.url:
+                await self.registry.start(self.url)
+                self.owners = Owners(self.registry, lambda: self.sandbox.worlds)
+                self.forwarder = Forwarder(self.registry.secret)
 
     async def close(self) -> None:
         await self.outage.close()
+        if self.forwarder is not None:
+            await self.forwarder.close()
+            self.owners = self.forwarder = None
         if self.pool is not None:
+            if self.registry is not None:
+                await self.registry.stop(self.url)
             try:
                 await self.flush_exchanges()
             except DATABASE_ERRORS:
@@ -299,10 +317,15 @@ class Node(Replica):
                 sandbox.position = position + 1
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: BaseException) -> None:
-        """503 in the envelope of the API the request was for: the database is away."""
+        """503 in the envelope of the API the request was for: the database is away (or the owner
+        a request was forwarded to failed to answer it)."""
         reason = " ".join(str(exc).split())
+        message = "the sandbox's database is unavailable; retry in a moment"
         if isinstance(exc, DATABASE_ERRORS):
             self.outage.found_away(reason)
+        elif isinstance(exc, OwnerFailed):
+            log.warning("the owner of a workspace failed to answer a forwarded request: %s", reason)
+            message = "the instance serving this workspace did not answer; retry in a moment"
         elif not isinstance(exc, StoreAway):
             log.warning("PostgreSQL store at %s: %s", where(self.url), reason)
         state = scope.setdefault("state", {})
@@ -310,7 +333,7 @@ class Node(Replica):
             return  # the answer was sent before the failure: nothing left to tell the client
         state[ANSWERED] = True
         assert self.answer_error is not None
-        error = ServiceUnavailable("the sandbox's database is unavailable; retry in a moment")
+        error = ServiceUnavailable(message)
         await self.answer_error(scope, error)(scope, receive, send)
 
     # the pump, the request journal ---------------------------------------------------------

@@ -77,11 +77,12 @@ async def append(
     await db.execute(
         f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (generation, stream, n, *_columns(entry), salt),
+        (generation, stream, n, *entry_columns(entry), salt),
     )
 
 
-def _columns(entry: Entry) -> tuple[Any, ...]:
+def entry_columns(entry: Entry) -> tuple[Any, ...]:
+    """A row's columns (`_COLUMNS`) of an entry; its path as UTF-8 bytes (a path may hold a NUL)."""
     columns = list(entry_row(entry))
     columns[4] = entry.path.encode("utf-8", "surrogatepass")
     return tuple(columns)
@@ -120,7 +121,7 @@ async def forget_stream(
         f"INSERT INTO batchcalls_log (generation, stream, n, {_COLUMNS}, salt)"
         " SELECT %s, %s, coalesce(max(n), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL"
         " FROM batchcalls_log WHERE generation = %s AND stream = %s",
-        (generation, stream, *_columns(tombstone), generation, stream),
+        (generation, stream, *entry_columns(tombstone), generation, stream),
     )
     await db.execute(
         "DELETE FROM batchcalls_log WHERE generation = %s AND stream = %s AND n < ("

@@ -57,6 +57,9 @@ class CatchUp(Protocol):
     @property
     def lag_seconds(self) -> float: ...
 
+    @property
+    def forwarded(self) -> int: ...
+
 
 class CountedLog(Protocol):
     """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
@@ -146,6 +149,8 @@ class SandboxCollector(Collector):
         yield SummaryMetricFamily("batchcalls_cluster_catchup_lag_seconds", "How long after its commit "
                                   "each row was applied here (--store).", count_value=catch_up.rows_applied,
                                   sum_value=catch_up.lag_seconds)
+        yield CounterMetricFamily("batchcalls_cluster_forwarded", "Requests this instance forwarded to "
+                                  "their workspace's owner (--ownership).", value=catch_up.forwarded)
 
 
 def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from instances import Instance, Pair
+from instances import Instance, Pair, without_request_ids
 from support import API, AUTH, CAMPAIGN, ZUDU_AUTH
 from test_webhooks import Receiver
 
@@ -53,17 +53,6 @@ def requests(receiver_url: str) -> list[tuple[str, str, Any, dict[str, str]]]:
         ("GET", "/_mock/clock", None, {}),
     ]
     return steps
-
-
-REQUEST_ID_FIELDS = {"request_id", "session_id"}
-
-
-def without_request_ids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_request_ids(v) for k, v in value.items() if k not in REQUEST_ID_FIELDS}
-    if isinstance(value, list):
-        return [without_request_ids(v) for v in value]
-    return value
 
 
 def play(bases: list[str], receiver: Receiver) -> tuple[list[Any], list[Any]]:

@@ -7,23 +7,12 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
-from instances import Instance, launch, wait_until_up
+from instances import Instance, launch, wait_until_up, workers
 from support import API, AUTH
 
 CREATE = {"name": "Workers", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+14155550101"}]}
-
-
-def workers(parent: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{parent}/task").glob("*"):
-        try:
-            found |= {int(pid) for pid in (task / "children").read_text().split()}
-        except OSError:
-            continue
-    return found
 
 
 def until(condition: Callable[[], bool], seconds: float = 15) -> None:

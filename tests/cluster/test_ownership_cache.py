@@ -1,0 +1,86 @@
+"""What an instance remembers of who owns each workspace (cluster/ownership.py), with the lease SQL
+replaced by a table: asked once per workspace, asked again once its owner is no longer a live peer
+or this instance's own heartbeat is old, and never more than a few times the workspaces that exist."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from mock_server.cluster import leases
+from mock_server.cluster.ownership import SLACK, Owners
+from mock_server.cluster.registry import Registry
+
+PEER = "http://127.0.0.1:2"
+
+
+class Leases:
+    """`leases.acquire` as a table: stream -> its holder's URL (None: free, taken by the asker)."""
+
+    def __init__(self) -> None:
+        self.holders: dict[str, str | None] = {}
+        self.asked: list[str] = []
+
+    async def acquire(self, db: Any, stream: str, me: str, generation: int, *, inherent: bool) -> Any:
+        self.asked.append(stream)
+        holder = self.holders.get(stream)
+        if holder is None:
+            return leases.Acquired(1, 0, None)
+        return leases.Held("peer", holder, generation)
+
+
+def registry(alive: bool = True) -> Registry:
+    found = Registry("http://127.0.0.1:1", 3.0)
+    found.peers = {"peer": PEER}
+    found.alive = lambda: alive  # type: ignore[method-assign]
+    return found
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> Leases:
+    found = Leases()
+    monkeypatch.setattr(leases, "acquire", found.acquire)
+    return found
+
+
+def test_asked_once_per_workspace_while_owners_are_alive(table: Leases) -> None:
+    table.holders = {"theirs": PEER}
+    owners = Owners(registry(), lambda: {"mine", "theirs"})
+
+    async def main() -> list[str | None]:
+        return [await owners.owner_url(None, stream, 1)  # type: ignore[arg-type]
+                for stream in ("mine", "theirs", "mine", "theirs")]
+
+    assert asyncio.run(main()) == [None, PEER, None, PEER]
+    assert table.asked == ["mine", "theirs"]
+
+
+def test_asked_again_when_the_owner_left_the_peers_or_this_instance_s_beat_is_old(table: Leases) -> None:
+    table.holders = {"theirs": PEER}
+    live = registry()
+    owners = Owners(live, lambda: {"mine", "theirs"})
+
+    async def ask(stream: str) -> str | None:
+        return await owners.owner_url(None, stream, 1)  # type: ignore[arg-type]
+
+    asyncio.run(ask("theirs"))
+    live.peers = {}  # its heartbeat lapsed: the next request takes the lease over
+    table.holders = {}
+    assert asyncio.run(ask("theirs")) is None
+    live.alive = lambda: False  # type: ignore[method-assign]
+    asyncio.run(ask("theirs"))
+    assert table.asked == ["theirs", "theirs", "theirs"]
+
+
+def test_what_is_remembered_stays_within_a_few_times_the_workspaces_that_exist(table: Leases) -> None:
+    existing = {"kept"}
+    owners = Owners(registry(), lambda: existing)
+
+    async def main() -> None:
+        for n in range(10 * SLACK):  # workspaces created, served once, deleted
+            await owners.owner_url(None, f"gone-{n}", 1)  # type: ignore[arg-type]
+            assert len(owners._known) <= 2 * len(existing) + SLACK + 1
+
+    asyncio.run(main())

@@ -1,10 +1,10 @@
-"""The SQL of ownership: instances and their heartbeats, each stream's lease, the keys that name a
-workspace's stream, and what each workspace's owner last wrote of it for `GET /_mock/workspaces`.
+"""The SQL of ownership: instances and their heartbeats, and each stream's lease.
 
 A lease is held by an instance while that instance's row has not expired (`expires_at`, in the
 database's own time, renewed by its heartbeat): one heartbeat renews every lease it holds. Every
-change of owner bumps the stream's `epoch`; an append names the epoch it was handled under and the
-head it follows (`cluster/batch.py`), so an instance that lost a lease can never append to it.
+change of owner bumps the stream's `epoch`, the fence a write made under an old owner will be
+checked against once owners serve from memory (issue 23; not yet: every instance still writes
+through the shared log, which keeps the order).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ class Beat:
 @dataclass(frozen=True, slots=True)
 class Acquired:
     epoch: int
-    head: int  # the last row of its log
-    origin: bytes | None  # what its world was created with (None: the sandbox stream, the default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +92,15 @@ async def acquire(
             "INSERT INTO batchcalls_stream AS s (stream, generation, owner, epoch)"
             " SELECT %(stream)s, %(gen)s, %(me)s, 1"
             "  WHERE (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s"
-            " ON CONFLICT (stream) DO UPDATE SET owner = %(me)s, epoch = s.epoch + 1, generation = %(gen)s,"
-            "  head = CASE WHEN s.generation < %(gen)s THEN 0 ELSE s.head END"  # a reset left it behind
-            f"  WHERE s.generation < %(gen)s OR (s.generation = %(gen)s AND {_FREE})"
-            " RETURNING s.epoch, s.head, s.origin"
+            " ON CONFLICT (stream) DO UPDATE SET owner = %(me)s, epoch = s.epoch + 1, generation = %(gen)s"
+            f"  WHERE s.generation < %(gen)s OR (s.generation = %(gen)s AND {_FREE})"  # or a reset left it
+            " RETURNING s.epoch"
         )
     else:
         take = (
             "UPDATE batchcalls_stream s SET owner = %(me)s, epoch = s.epoch + 1"
             f" WHERE s.stream = %(stream)s AND s.generation = %(gen)s AND {_FREE}"
-            " RETURNING s.epoch, s.head, s.origin"
+            " RETURNING s.epoch"
         )
     async with db.pipeline():
         taken = await db.execute(take, params)
@@ -114,65 +111,9 @@ async def acquire(
         )
     found = await taken.fetchone()
     if found is not None:
-        return Acquired(int(found[0]), int(found[1]), None if found[2] is None else bytes(found[2]))
+        return Acquired(int(found[0]))
     held = await holder.fetchone()
     if held is None:
         return Held(None, None, None)
     owner, url, stream_generation = held
     return Held(owner if url is not None else None, url, int(stream_generation))
-
-
-async def hand_over(db: Connection, me: str, streams: list[str] | None, to: str) -> list[str]:
-    """Give this instance's leases of `streams` (None: every one) to `to` ('': to nobody)."""
-    cursor = await db.execute(
-        "UPDATE batchcalls_stream SET owner = %(to)s, epoch = epoch + 1"
-        " WHERE owner = %(me)s AND (%(all)s OR stream = ANY(%(streams)s)) RETURNING stream",
-        {"me": me, "to": to, "all": streams is None, "streams": streams or []},
-    )
-    return [str(row[0]) for row in await cursor.fetchall()]
-
-
-async def holders(db: Connection, me: str, generation: int,
-                  streams: list[str] | None) -> list[tuple[str, str | None, str | None]]:
-    """The streams of `streams` (None: all) another instance holds, or nobody: (stream, owner,
-    its URL while it is alive)."""
-    cursor = await db.execute(
-        "SELECT s.stream, nullif(s.owner, ''), i.url FROM batchcalls_stream s"
-        " LEFT JOIN batchcalls_instance i ON i.id = s.owner AND i.expires_at > clock_timestamp()"
-        " WHERE s.generation = %(gen)s AND s.owner <> %(me)s AND (%(all)s OR s.stream = ANY(%(streams)s))",
-        {"me": me, "gen": generation, "all": streams is None, "streams": streams or []},
-    )
-    return [(str(s), o, u) for s, o, u in await cursor.fetchall()]
-
-
-async def take_free(db: Connection, me: str, generation: int, streams: list[str] | None) -> list[str]:
-    """Take every lease of `streams` (None: all) that nobody alive holds."""
-    cursor = await db.execute(
-        "UPDATE batchcalls_stream s SET owner = %(me)s, epoch = s.epoch + 1"
-        f" WHERE s.generation = %(gen)s AND (%(all)s OR s.stream = ANY(%(streams)s)) AND {_FREE}"
-        " RETURNING s.stream",
-        {"me": me, "gen": generation, "all": streams is None, "streams": streams or []},
-    )
-    return [str(row[0]) for row in await cursor.fetchall()]
-
-
-async def stream_of_keys(db: Connection, keys: list[str]) -> set[str]:
-    """The streams the keys name (`scheme:key`)."""
-    cursor = await db.execute("SELECT stream FROM batchcalls_key WHERE key = ANY(%s)", (keys,))
-    return {str(row[0]) for row in await cursor.fetchall()}
-
-
-async def summaries_since(db: Connection, generation: int, since: int) -> list[tuple[str, bytes, int]]:
-    """What owners wrote of their workspaces since `since` (a position of the summaries' sequence)."""
-    cursor = await db.execute(
-        "SELECT stream, summary, summary_at FROM batchcalls_stream"
-        " WHERE generation = %s AND summary_at > %s AND summary IS NOT NULL",
-        (generation, since),
-    )
-    return [(str(s), bytes(b), int(at)) for s, b, at in await cursor.fetchall()]
-
-
-async def owned_count(db: Connection) -> dict[str, int]:
-    """How many leases each instance holds (for the benchmarks and tests)."""
-    cursor = await db.execute("SELECT owner, count(*) FROM batchcalls_stream GROUP BY owner")
-    return {str(o): int(c) for o, c in await cursor.fetchall()}

@@ -79,18 +79,9 @@ CREATE TABLE IF NOT EXISTS batchcalls_stream (
     generation integer NOT NULL,
     owner text NOT NULL DEFAULT '',  -- the instance holding its lease ('' none), valid while that
                                    -- instance's row has not expired
-    epoch bigint NOT NULL DEFAULT 0, -- bumped by every change of owner: fences a stale owner's appends
-    head bigint NOT NULL DEFAULT 0,  -- the last row of its log: an append must follow it
-    origin bytea,                  -- what its world was created with (a workspace but the default)
-    summary bytea,                 -- what GET /_mock/workspaces shows of it, as its owner last wrote
-    summary_at bigint NOT NULL DEFAULT 0
+    epoch bigint NOT NULL DEFAULT 0  -- bumped by every change of owner
 );
 CREATE INDEX IF NOT EXISTS batchcalls_stream_owner ON batchcalls_stream (owner);
-CREATE SEQUENCE IF NOT EXISTS batchcalls_summary_seq;
-CREATE TABLE IF NOT EXISTS batchcalls_key (
-    key text PRIMARY KEY,          -- a credential scheme's name and a workspace's key in it
-    stream text NOT NULL
-);
 """
 
 

@@ -27,7 +27,7 @@ class Leases:
         self.asked.append(stream)
         holder = self.holders.get(stream)
         if holder is None:
-            return leases.Acquired(1, 0, None)
+            return leases.Acquired(1)
         return leases.Held("peer", holder, generation)
 
 

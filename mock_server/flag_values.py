@@ -52,6 +52,15 @@ def positive(value: str) -> float:
     return number
 
 
+def lease(value: str) -> float:
+    """Seconds of a lease: from 0.1 (a heartbeat every third of it, to the database) to a day (the
+    database's intervals, and registry rows kept that long)."""
+    number = positive(value)
+    if not 0.1 <= number <= 86_400:
+        raise argparse.ArgumentTypeError(f"'{value}' is not between 0.1 and 86400 seconds")
+    return number
+
+
 def non_negative(value: str) -> float:
     """A finite number of 0 or more."""
     number = float(value)

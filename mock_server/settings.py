@@ -125,7 +125,7 @@ class Settings:
         "gives each process a loopback address of its own)", flag_values.web_url, metavar="URL")] = None
     lease_seconds: Annotated[float, Flag(  # an owner whose heartbeat is older than this is dead
         "--lease-seconds", "with `--ownership`: an instance that has not renewed its heartbeat for this "
-        "long is dead, and its workspaces go to others", flag_values.positive, metavar="S")] = 3.0
+        "long is dead, and its workspaces go to others (0.1 to 86400)", flag_values.lease, metavar="S")] = 3.0
     snapshot_every: Annotated[int, Flag(  # state file: rows between two snapshots (a restart replays fewer)
         "--snapshot-every", "with `--state-file` or `--store`: a snapshot every N journaled requests (per "
         "workspace with `--store`)", flag_values.at_least_one, metavar="N")] = 10_000

@@ -6,7 +6,8 @@ long an instance takes to catch up on a workspace another instance wrote 10,000 
 Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL's server binaries (apt-get install
 postgresql): a throwaway cluster is started as the cluster tests start it (tests/pg_cluster.py), on
 a free loopback port, and deleted at the end. "2 processes" is `serve --store … --workers 2` on one
-port. On a 2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the
+port; "ownership" adds `--ownership` (each workspace served by one instance, from memory: with two
+processes, the kernel hands each connection to either, and half the requests are forwarded). On a 2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the
 table gives the CPU time per request of the servers and of PostgreSQL (from /proc, user + system).
 
 `--workspaces N` (N > 1) spreads every run over N workspaces created for it (`POST
@@ -200,6 +201,8 @@ def main() -> int:
                 ("1 process, memory", ("--clock", "manual"), False),
                 ("1 process, PostgreSQL", ("--clock", "manual"), True),
                 ("2 processes, PostgreSQL", ("--clock", "manual", "--workers", "2"), True),
+                ("1 process, ownership", ("--clock", "manual", "--ownership"), True),
+                ("2 processes, ownership", ("--clock", "manual", "--workers", "2", "--ownership"), True),
             ):
                 store = ("--store", pg.new_database()) if on_pg else ()
                 with serve(*store, *flags) as (base, pid):

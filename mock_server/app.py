@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Scope
 from mock_server.cluster.forwarding import Receiving
 from mock_server.cluster.middleware import ClusterMiddleware
 from mock_server.cluster.node import Node
+from mock_server.cluster.pump import run_due
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.registry import BUILT_IN, DialectKind, credential_schemes
@@ -175,9 +177,10 @@ def create_app(
             await persistence.ready()  # replay the state file before anything else runs
         if node is not None:
             await node.open()
+        run = functools.partial(run_due, node) if node is not None else None  # the cluster's pump
         tasks = [
             asyncio.create_task(sandbox.outbox.run()),
-            asyncio.create_task(pump(sandbox.wakeups, run=node.tick if node is not None else None)),
+            asyncio.create_task(pump(sandbox.wakeups, run=run)),
         ]
         if persistence is not None:
             tasks.append(asyncio.create_task(persistence.heartbeat()))
@@ -220,7 +223,7 @@ def create_app(
         hosts = HostPolicy(settings.listen_host, settings.allowed_hosts)
         guarded = Guard(mcp, hosts, control.spec.base_path, answer_error)
         if node is not None and node.registry is not None:  # `--ownership`: see cluster/forwarding.py
-            return Receiving(guarded, node.registry)
+            return Receiving(guarded, node.registry, node.mark_stale)
         return guarded
 
     app = SandboxApp(

@@ -9,6 +9,10 @@ body), but for what each hop adds itself (its `date`, the framing).
 
 Only a request carrying the secret is trusted. Both headers are removed from every other request
 before anything reads it: a client can neither forge a forwarded request nor see the secret.
+
+A notice (`x-batchcalls-notice`, with the secret) is no request at all: an instance that reset
+everything tells every other live instance so, and each answers 204 once its copy will be rebuilt
+before it serves again (its owners' reads from memory stop at once).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -26,11 +31,14 @@ from mock_server.cluster.registry import Registry
 
 SECRET_HEADER = b"x-batchcalls-instance"
 REQUEST_HEADER = b"x-batchcalls-forwarded"
-_OURS = (SECRET_HEADER, REQUEST_HEADER)
+NOTICE_HEADER = b"x-batchcalls-notice"
+_OURS = (SECRET_HEADER, REQUEST_HEADER, NOTICE_HEADER)
 # each hop frames the body itself and adds its own date (the sandbox sends no `server` header)
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"date"})
 CONNECT_SECONDS = 1.0  # an owner that does not accept the connection is taken for unreachable
 ANSWER_SECONDS = 120.0  # longer than any wait a request may ask of the sandbox (a long read)
+NOTICE_SECONDS = 2.0  # a peer that has not taken a notice by then is waited out (a lease)
+RESET = b"reset"  # the one notice: everything was reset
 
 
 class OwnerUnreachable(Exception):
@@ -53,6 +61,17 @@ def packed(scope: Scope) -> bytes:
     return base64.b64encode(orjson.dumps(text))
 
 
+def _trusted(sent: dict[bytes, bytes], secret: str) -> bool:
+    proof = sent.get(SECRET_HEADER, b"")
+    return bool(secret) and hmac.compare_digest(proof, secret.encode())
+
+
+def noticed(scope: Scope, secret: str) -> bool:
+    """Whether the request is another instance's notice that everything was reset."""
+    sent = {name: value for name, value in scope["headers"] if name in _OURS}
+    return sent.get(NOTICE_HEADER) == RESET and _trusted(sent, secret)
+
+
 def received(scope: Scope, secret: str) -> bool:
     """Whether the request was forwarded by an instance of this sandbox; if so, the scope becomes
     the request as its client sent it. Either way the forwarding headers are gone from it."""
@@ -60,8 +79,8 @@ def received(scope: Scope, secret: str) -> bool:
     if not sent:
         return False
     scope["headers"] = [(name, value) for name, value in scope["headers"] if name not in _OURS]
-    proof, request = sent.get(SECRET_HEADER, b""), sent.get(REQUEST_HEADER)
-    if request is None or not secret or not hmac.compare_digest(proof, secret.encode()):
+    request = sent.get(REQUEST_HEADER)
+    if request is None or not _trusted(sent, secret):
         return False
     try:
         text: dict[str, Any] = orjson.loads(base64.b64decode(request, validate=True))
@@ -83,15 +102,23 @@ FORWARDED = "cluster_forwarded"  # scope state: an instance forwarded the reques
 
 class Receiving:
     """The outermost layer of an instance with `--ownership`: a forwarded request becomes the request
-    as its client sent it before any layer reads it (the host and cross-site checks included)."""
+    as its client sent it before any layer reads it (the host and cross-site checks included); a
+    notice is taken (`on_reset`) and answered 204."""
 
-    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+    def __init__(self, app: ASGIApp, registry: Registry, on_reset: Callable[[], None]) -> None:
         self.app = app
         self.registry = registry
+        self.on_reset = on_reset
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and received(scope, self.registry.secret):
-            scope.setdefault("state", {})[FORWARDED] = True
+        if scope["type"] == "http":
+            if noticed(scope, self.registry.secret):
+                self.on_reset()
+                await send({"type": "http.response.start", "status": 204, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            if received(scope, self.registry.secret):
+                scope.setdefault("state", {})[FORWARDED] = True
         await self.app(scope, receive, send)
 
 
@@ -132,6 +159,17 @@ class Forwarder:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await answer.aclose()
+
+    async def tell_reset(self, peer: str) -> bool:
+        """Tell another instance everything was reset; whether it took the notice."""
+        try:
+            answer = await self.client.post(
+                peer, headers={SECRET_HEADER.decode(): self.secret, NOTICE_HEADER.decode(): RESET.decode()},
+                timeout=NOTICE_SECONDS,
+            )
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 204
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -2,15 +2,18 @@
 
 A lease is held by an instance while that instance's row has not expired (`expires_at`, in the
 database's own time, renewed by its heartbeat): one heartbeat renews every lease it holds. Every
-change of owner bumps the stream's `epoch`, the fence a write made under an old owner will be
-checked against once owners serve from memory (issue 23; not yet: every instance still writes
-through the shared log, which keeps the order).
+change of owner bumps the stream's `epoch`, the fence every write to a workspace's stream passes in
+its own transaction (`fence`): a write made under an old owner, or by an instance that never held
+the lease, commits nothing.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncCursor
 
 from mock_server.cluster.shared_log import Connection
 
@@ -117,3 +120,27 @@ async def acquire(
         return Held(None, None, None)
     owner, url, stream_generation = held
     return Held(owner if url is not None else None, url, int(stream_generation))
+
+
+async def fence(db: Connection, stream: str, me: str, epoch: int, generation: int) -> AsyncCursor[Any]:
+    """In a write's transaction (sent in its first round trip; read with `passed`): whether this
+    instance still holds the stream's lease under `epoch`. The row stays locked until the
+    transaction ends, so the lease cannot change hands while the write commits."""
+    return await db.execute(
+        "SELECT owner = %s AND epoch = %s AND generation = %s FROM batchcalls_stream WHERE stream = %s"
+        " FOR SHARE",
+        (me, epoch, generation, stream),
+    )
+
+
+async def passed(cursor: AsyncCursor[Any]) -> bool:
+    found = await cursor.fetchone()
+    return found is not None and bool(found[0])
+
+
+async def live_peers(db: Connection, me: str) -> list[str]:
+    """The URLs of the other live instances, as the database sees them now."""
+    cursor = await db.execute(
+        "SELECT url FROM batchcalls_instance WHERE expires_at > clock_timestamp() AND id <> %s", (me,)
+    )
+    return [str(url) for url, in await cursor.fetchall()]

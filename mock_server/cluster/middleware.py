@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.cluster.forwarding import FORWARDED, OwnerFailed, OwnerUnreachable
 from mock_server.cluster.node import ANSWERED, Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
+from mock_server.cluster.ownership import LeaseLost
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded
 from mock_server.cluster.worlds import replaying
 from mock_server.engine.header_limits import refusal
@@ -97,12 +98,14 @@ class ClusterMiddleware:
                 if stream is None:
                     await node.unlogged(scope, receive, send)
                     return
-                # a health check is about the instance it reaches: never forwarded
-                if (not forwarded and stream != SANDBOX_STREAM and node.owners is not None
-                        and kind.scope != "liveness"):
-                    receive, answered = await self._to_owner(node, stream, scope, receive, send)
-                    if answered:
-                        return
+                # a health check is about the instance it reaches: never forwarded; a workspace's
+                # removal is served by its owner (which so stops serving it from memory)
+                if not forwarded and node.owners is not None and kind.scope != "liveness":
+                    owned = stream if stream != SANDBOX_STREAM else await node.removed_workspace(kind)
+                    if owned:
+                        receive, answered = await self._to_owner(node, owned, scope, receive, send)
+                        if answered:
+                            return
                 async with node.lock_of(stream):
                     if node.outage.away:  # found away while this one queued behind others
                         await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
@@ -118,6 +121,10 @@ class ClusterMiddleware:
                 node.mark_stale()
                 await node.refuse(scope, receive, send, exc)
                 return
+            except LeaseLost as exc:  # a write here, its workspace another instance's: to it, once more
+                if attempt == 2 or forwarded:
+                    await node.refuse(scope, receive, send, exc)
+                    return
 
     async def _to_owner(self, node: Node, stream: str, scope: Scope, receive: Receive,
                         send: Send) -> tuple[Receive, bool]:
@@ -128,9 +135,11 @@ class ClusterMiddleware:
         assert node.owners is not None
         tried: set[str] = set()
         while True:
-            async with node.pool_connection() as db:
-                owner = await node.owners.owner_url(db, stream, node.sandbox.generation)
-            if owner is None or owner in tried:
+            owner = node.owners.known(stream, node.sandbox.generation)
+            if owner is None:
+                async with node.pool_connection() as db:
+                    owner = await node.owners.ask(db, stream, node.sandbox.generation)
+            if not isinstance(owner, str) or owner in tried:
                 return receive, False
             tried.add(owner)
             receive, answered = await self._forward(node, owner, scope, receive, send)

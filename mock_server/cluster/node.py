@@ -13,30 +13,35 @@ For each request, under an in-process lock per stream (one request of a workspac
 4. handle it with its answer held back; once the answer is whole, commit its row (when it changed
    state) with its request journal entry, then send the answer.
 A commit that fails is answered 503, and this instance's copy is rebuilt from the log: a request
-that failed changed nothing. See docs/SCALING.md.
+that failed changed nothing.
+
+With `--ownership` only the holder of a workspace's lease writes to its stream (each write passes
+the lease's fence in its transaction), so once it has caught up under its lease its copy is the
+log's: it serves reads from memory (no database round trip; their journal entries are written in
+the background, `cluster/journal_writer.py`) and writes without the catch-up. A reset of everything
+is told to every other live instance before it is answered. See docs/SCALING.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import pickle
 import secrets
 import time
 from collections.abc import Callable, Sequence
 
-import psycopg
 from psycopg_pool import AsyncConnectionPool
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from mock_server.cluster import shared_log
+from mock_server.cluster import leases, shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
 from mock_server.cluster.forwarding import Forwarder, OwnerFailed
+from mock_server.cluster.journal_writer import JournalWriter, rows
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
-from mock_server.cluster.ownership import Owners
-from mock_server.cluster.registry import Registry
-from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded, Replica, catch_up_row
+from mock_server.cluster.owner import Owner
+from mock_server.cluster.ownership import Lease, LeaseLost, Owners
+from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, catch_up_row
 from mock_server.cluster.schema import prepare, where
 from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
@@ -47,24 +52,21 @@ from mock_server.engine.incoming import changes_state
 from mock_server.engine.ratelimit import Limit
 from mock_server.engine.router import request_path
 from mock_server.engine.scopes import RequestScope, ScopeTable
-from mock_server.observe.request_journal import Raw
 from mock_server.persistence.recording import CURRENT, Trace, journaled
 from mock_server.persistence.state_file import Entry
 from mock_server.settings import Settings
-from mock_server.wakeups import Wakeable
 from mock_server.world import derive_seed
 
 log = logging.getLogger("batchcalls.cluster")
 
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
-PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
 
 
 ErrorAnswer = Callable[[Scope, MockError], Response]
 
 
-class Node(Replica):
+class Node(Owner):
     def __init__(self, settings: Settings, url: str, schemes: Sequence[CredentialScheme],
                  scopes: ScopeTable) -> None:
         """`scopes`: the control API's operations' (which request is sandbox-wide, resets everything
@@ -73,7 +75,7 @@ class Node(Replica):
         self.url = url
         self.instance = secrets.token_hex(4)
         super().__init__(ClusterSandbox(settings, schemes, start.origin, start.salt, start.generation,
-                                        self.instance), scopes)
+                                        self.instance), scopes, settings)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
         self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
         self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
@@ -81,13 +83,7 @@ class Node(Replica):
         self.answer_error: ErrorAnswer | None = None
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
         self.outage = Outage(where(url), self._pool)
-        self._written: dict[str, int] = {}  # journal entries written per workspace (for pruning)
-        # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
-        self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
-                         if settings.ownership else None)
-        self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
-        self.forwarder: Forwarder | None = None
-        self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
+        self.journal = JournalWriter(self.sandbox, self._pool, self.outage, background=settings.ownership)
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -112,7 +108,7 @@ class Node(Replica):
             if self.registry is not None:
                 await self.registry.stop(self.url)
             try:
-                await self.flush_exchanges()
+                await self.journal.close()
             except DATABASE_ERRORS:
                 log.warning("request journal entries not written to %s at shutdown", where(self.url))
             await self.pool.close()
@@ -148,18 +144,29 @@ class Node(Replica):
                     headers: dict[str, str], kind: RequestScope) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
+        fresh = None if locked else self.fresh_read(stream, headers, kind, self.limit is not None)
+        if fresh is not None:  # `--ownership`: from memory, its journal entry written in the background
+            await self._handle(None, self.sandbox.generation, stream, fresh[0], False, fresh[1], scope,
+                               receive, send, kind)
+            return
         async with self._pool().connection() as db:
             resetting = kind.scope == "everything"
-            world = await self._begin(db, stream, locked, resetting)
+            lease = await self.lease(db, stream)
+            if locked and lease is None and self.owners is not None and stream != SANDBOX_STREAM:
+                # a write where the workspace is another's: refused before its body is read (it is
+                # forwarded to the owner once more, `ClusterMiddleware`)
+                raise LeaseLost(f"workspace {stream} is served by another instance")
+            world = await self.begin(db, stream, locked, resetting, lease)
             deleting = kind.removed_workspace if stream == SANDBOX_STREAM else None
             if deleting is not None:  # its writes in flight anywhere commit first; later ones see it gone
                 await shared_log.lock(db, deleting)
+                await self.fence_removed(db, deleting)
             at = None
             if not locked and world is not None:
                 at = world.clock.now()
                 if self.must_lock(world, at):
                     locked, at = True, None
-                    world = await self._begin(db, stream, locked, resetting)
+                    world = await self.begin(db, stream, locked, resetting, lease)
             if stream and world is None:  # its workspace went with a reset of everything
                 if locked:
                     await db.execute("ROLLBACK")
@@ -172,6 +179,7 @@ class Node(Replica):
                 hits = await shared_log.hit(db, stream, int(time.time() // self.limit.period_seconds))
             # an armed readiness session reads the journal at every request of its world (its challenges)
             if world is not None and (kind.journal != "kept" or world.readiness is not None):
+                await self.journal.write_pending(db, world.id)
                 await self.read_exchanges(db, world)
             named = self.sandbox.world_of(headers)
             trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
@@ -188,21 +196,34 @@ class Node(Replica):
         finally:
             CURRENT.reset(token)
 
-    async def _begin(
-        self, db: Connection, stream: str, locked: bool, resetting: bool
+    async def begin(
+        self, db: Connection, stream: str, locked: bool, resetting: bool, lease: Lease | None
     ) -> ClusterWorld | None:
         if not locked:
-            return await self.catch_up(db, stream)
-        async with db.pipeline():  # BEGIN, the locks and the catch-up's SELECT in one round trip
-            await db.execute("BEGIN")
-            await shared_log.lock(db, stream, everything=resetting)
-            return await self.catch_up(db, stream)
+            world = await self.catch_up(db, stream)
+        else:
+            fenced = None
+            async with db.pipeline():  # BEGIN, the locks, the fence and the catch-up's SELECT: one round trip
+                await db.execute("BEGIN")
+                await shared_log.lock(db, stream, everything=resetting)
+                if lease is not None:
+                    fenced = await self.fence(db, stream, lease)
+                world = self.fresh(stream, lease) or await self.catch_up(db, stream)
+            if fenced is not None and not await leases.passed(fenced):
+                await db.execute("ROLLBACK")
+                assert self.owners is not None
+                self.owners.forget(stream)
+                raise LeaseLost(f"workspace {stream} changed hands")
+        if self.owners is not None and world is not None:
+            world.lease = lease  # caught up under it: it stays the log's while the lease holds
+        return world
 
-    async def _handle(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+    async def _handle(self, db: Connection | None, generation: int, stream: str, world: ClusterWorld | None,
                       locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send,
                       kind: RequestScope) -> None:
         """Handle the request with its answer held back; once it is whole (and in the request
-        journal), commit its row and its journal entry, then send it."""
+        journal), commit its row and its journal entry, then send it. No `db`: a read served from
+        memory (its journal entry is written in the background)."""
         assert self.app is not None
         body = bytearray()
         held: list[Message] = []
@@ -226,42 +247,41 @@ class Node(Replica):
         finally:
             CURRENT.reset(token)
         status = held[0]["status"] if held and held[0]["type"] == "http.response.start" else 0
-        taken, self.sandbox.exchanges = self.sandbox.exchanges, []
-        exchanges = _exchange_rows(generation, taken)
+        journal = self.journal
+        if locked and not status:  # no answer (the client left): nothing of it is committed
+            journal.give_back(await journal.take_for(stream, trace.request_id), trace.request_id)
+            self.mark_stale()
+            return
+        # a read with `--ownership` leaves its entry to the background write
+        taken = []
+        if locked or not journal.background:
+            clears = kind.journal == "clears" or trace.world_reset
+            taken = await journal.take_for(stream, trace.request_id, clears=clears)
+        exchanges = rows(generation, taken)
         try:
-            if locked and not status:  # no answer (the client left): nothing of it is committed
-                self.mark_stale()
-                return
             if locked:
+                assert db is not None
                 await self._commit(db, generation, stream, world, trace, scope, bytes(body), status,
                                    exchanges, kind)
             elif exchanges:
+                assert db is not None
                 await shared_log.add_exchanges(db, exchanges)
-        except DATABASE_ERRORS + (Diverged,) as exc:
-            request_id = trace.request_id
-            self.sandbox.exchanges[:0] = [  # the others' entries wait for the next request's write
-                (world_id, raw) for world_id, raw in taken if raw[0] != request_id
-            ]
+        except DATABASE_ERRORS + (Diverged, LeaseLost) as exc:
+            journal.give_back(taken, trace.request_id)
             if locked:
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
-        self.outage.found_up()
+        if db is not None:
+            self.outage.found_up()
         scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
         if exchanges:
-            await self._prune(db, generation, [world_id for world_id, _ in taken])
-
-    async def _prune(self, db: Connection, generation: int, streams: list[str]) -> None:
-        """Every `PRUNE_EVERY` entries this process writes for a workspace, its journal's table is
-        cut to `--journal-size` entries (after the answer: it delays no one)."""
-        size = self.sandbox.shared.journal_size
-        for stream in streams:
-            written = self._written[stream] = self._written.get(stream, 0) + 1
-            if written % PRUNE_EVERY == 0:
-                with contextlib.suppress(*DATABASE_ERRORS):
-                    await shared_log.prune_exchanges(db, generation, stream, size)
+            assert db is not None
+            await journal.written(db, generation, [world_id for world_id, _ in taken])
+        if journal.background:
+            journal.kick()
 
     async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,
@@ -282,6 +302,9 @@ class Node(Replica):
             entry = catch_up_row(trace.wall, catch_up)
         if stream != SANDBOX_STREAM and world is None:
             raise Diverged(f"a row for workspace {stream}, which this copy does not have")
+        if entry is not None and self.owners is not None and world is not None and world.lease is None:
+            # a read that drew a fault or ran due events, where the workspace is another's
+            raise LeaseLost(f"workspace {stream} is served by another instance")
         if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
             raise Diverged("a reset of everything was handled as one workspace's request")
         if stream == SANDBOX_STREAM and trace.reset:
@@ -292,6 +315,8 @@ class Node(Replica):
                 await shared_log.add_exchanges(db, [(generation, w, blob) for _, w, blob in exchanges])
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
+            sandbox.exchanges = []  # (those not written yet too: alone in this process, it took none)
+            await self.tell_reset(db)
             return
         gone = kind.removed_workspace if stream == SANDBOX_STREAM else None
         if gone is not None and status == 204:  # nothing of it is written any more
@@ -323,7 +348,7 @@ class Node(Replica):
         message = "the sandbox's database is unavailable; retry in a moment"
         if isinstance(exc, DATABASE_ERRORS):
             self.outage.found_away(reason)
-        elif isinstance(exc, OwnerFailed):
+        elif isinstance(exc, OwnerFailed | LeaseLost):
             log.warning("the owner of a workspace failed to answer a forwarded request: %s", reason)
             message = "the instance serving this workspace did not answer; retry in a moment"
         elif not isinstance(exc, StoreAway):
@@ -335,62 +360,6 @@ class Node(Replica):
         assert self.answer_error is not None
         error = ServiceUnavailable(message)
         await self.answer_error(scope, error)(scope, receive, send)
-
-    # the pump, the request journal ---------------------------------------------------------
-    async def tick(self, due: Wakeable) -> None:
-        """A real-clock world's events fell due with no request: run them under its lock, as a
-        catch-up row of its stream (whichever instance's pump comes first; the others apply it)."""
-        ran = False
-        try:
-            async with self.everything.shared(), self.lock_of(due.id), self._pool().connection() as db:
-                try:
-                    async with db.pipeline():
-                        await db.execute("BEGIN")
-                        await shared_log.lock(db, due.id)
-                        world = await self.catch_up(db, due.id)
-                    if world is None:
-                        return
-                    generation = self.sandbox.generation
-                    token = CURRENT.set(Trace(time.time(), world.id))
-                    try:
-                        ran = True
-                        world.catch_up()
-                    finally:
-                        CURRENT.reset(token)
-                    catch_up, world.pending_catch_up = world.pending_catch_up, None
-                    if catch_up is None:
-                        return
-                    entry = catch_up_row(time.time(), catch_up)
-                    async with db.pipeline():
-                        await shared_log.append(db, generation, world.id, world.position + 1, entry, None)
-                        await db.execute("COMMIT")
-                    world.position += 1
-                finally:
-                    if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                        with contextlib.suppress(*DATABASE_ERRORS):
-                            await db.execute("ROLLBACK")
-        except RebuildNeeded:
-            return  # the next request rebuilds the copy; its catch-up runs what is due
-        except (*DATABASE_ERRORS, Diverged) as exc:
-            if ran:
-                self.mark_stale()  # its events ran here but are in no row
-            log.warning("workspace %s: due events not run (%s); the next request or wake-up runs them",
-                        due.id, " ".join(str(exc).split()))
-
-    async def flush_exchanges(self) -> None:
-        """Write the request journal entries recorded and not written yet (at shutdown)."""
-        taken, self.sandbox.exchanges = self.sandbox.exchanges, []
-        rows = _exchange_rows(self.sandbox.generation, taken)
-        if rows:
-            async with self._pool().connection() as db:
-                await shared_log.add_exchanges(db, rows)
-
-
-
-def _exchange_rows(generation: int, taken: list[tuple[str, Raw]]) -> list[tuple[int, str, bytes]]:
-    """Request journal entries (world id, raw entry) as rows of `batchcalls_journal`."""
-    return [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
-            for world_id, raw in taken]
 
 
 async def _configure(db: Connection) -> None:

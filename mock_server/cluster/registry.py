@@ -34,6 +34,10 @@ class Registry:
         self.member = ""  # this instance's id in the registry (drawn by `start`)
         self.secret = ""  # proves a request was forwarded by an instance of this sandbox
         self.peers: dict[str, str] = {}  # the other live instances' ids and URLs, as last seen
+        self.generation = 0  # the sandbox's generation as the last beat read it
+        # counts the spans of time this instance has been alive without a break: a lease taken in
+        # an earlier one may have gone to another instance meanwhile (cluster/ownership.py)
+        self.tenure = 0
         self._valid_until = 0.0  # monotonic: this instance's own row is alive until then
         self._task: asyncio.Task[None] | None = None
         self._db: Connection | None = None
@@ -65,6 +69,9 @@ class Registry:
             await self._drop()
             raise
         self.peers = found.peers
+        self.generation = found.generation
+        if not self.alive():  # it lapsed at some moment since the last beat
+            self.tenure += 1
         self._valid_until = sent + self.lease_seconds
 
     async def _run(self, database: str) -> None:

@@ -16,6 +16,7 @@ import orjson
 from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
+from mock_server.cluster.ownership import Lease
 from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.faults import FaultRule, FaultTable
 from mock_server.engine.ratelimit import Limit
@@ -82,11 +83,13 @@ class SharedJournal(Journal):
 class ClusterWorld(RecordingWorld):
     """A world whose log lives in PostgreSQL: `position` is the last row of its stream applied."""
 
-    _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing")
+    _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing", "lease")
 
     def __init__(self, *args: Any, outgoing: Callable[[str, Raw], None], **kwargs: Any) -> None:
         self.outgoing = outgoing
         self.position = 0
+        # with `--ownership`: the lease this copy was caught up under (it is the log's while it holds)
+        self.lease: Lease | None = None
         super().__init__(*args, replaying=replaying, **kwargs)
 
     def new_journal(self) -> Journal:
@@ -221,7 +224,10 @@ class ClusterSandbox(RecordingSandbox):
         self.exchanges.append((world_id, entry))
 
     def restart(self, origin: float, salt: str, generation: int) -> None:
-        """Back to the state the generation began with: its rows are applied again from there."""
+        """Back to the state the generation began with: its rows are applied again from there.
+        Request journal entries not written yet of an earlier generation are gone with it."""
+        if generation != self.generation:
+            self.exchanges = []
         self.origin, self.salt, self.generation = origin, salt, generation
         self._start()
 
@@ -236,6 +242,7 @@ class ClusterSandbox(RecordingSandbox):
         world.attach(self.outbox, self.creation_instant, self.wakeups.note)
         world.replaying = replaying
         world.outgoing = self._exchange
+        world.lease = None
         world.position = position
         self.outbox.forget(world.id)
         for delivery in deliveries:

@@ -60,6 +60,9 @@ class CatchUp(Protocol):
     @property
     def forwarded(self) -> int: ...
 
+    @property
+    def from_memory(self) -> int: ...
+
 
 class CountedLog(Protocol):
     """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
@@ -151,6 +154,9 @@ class SandboxCollector(Collector):
                                   sum_value=catch_up.lag_seconds)
         yield CounterMetricFamily("batchcalls_cluster_forwarded", "Requests this instance forwarded to "
                                   "their workspace's owner (--ownership).", value=catch_up.forwarded)
+        yield CounterMetricFamily("batchcalls_cluster_reads_from_memory", "Reads this instance answered "
+                                  "from memory, as the owner of their workspace (--ownership).",
+                                  value=catch_up.from_memory)
 
 
 def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 
 import pg_cluster
 import pytest
-from instances import Instance, Pair, launch, pair_on, wait_until_up
+from instances import Instance, Pair, launch, pair_on, start_all, wait_until_up
+from owned import OWNED
 
 
 def throwaway() -> Iterator[pg_cluster.Postgres]:
@@ -70,3 +71,13 @@ def pair(database: str) -> Iterator[Callable[..., Pair]]:
             return stack.enter_context(pair_on(database, *flags))
 
         yield start
+
+
+@pytest.fixture
+def two(database: str) -> Iterator[tuple[Instance, Instance]]:
+    a, b = start_all(("--store", database, *OWNED), ("--store", database, *OWNED))
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()

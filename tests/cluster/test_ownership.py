@@ -12,53 +12,17 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pg_cluster
 import psycopg
-import pytest
-from instances import Instance, launch, listening_on, start_all, wait_until_up, without_request_ids, workers
+from instances import Instance, launch, listening_on, wait_until_up, without_request_ids, workers
+from owned import FLAGS, LEASE, OWNED, bearer, lease_to, live, until, workspace_leases
 from support import API, AUTH, CAMPAIGN
 
 from mock_server.cluster.forwarding import packed
-
-LEASE = 0.5
-FLAGS = ("--clock", "manual", "--seed", "11", "--start-at", "2026-03-02T08:00:00Z")
-OWNED = (*FLAGS, "--ownership", "--lease-seconds", str(LEASE))
-
-
-def live(database: str) -> dict[str, str]:
-    """The live instances' URLs and ids, as the database sees them."""
-    with psycopg.connect(database, autocommit=True) as db:
-        rows = db.execute("SELECT url, id FROM batchcalls_instance WHERE expires_at > clock_timestamp()")
-        return {str(url): str(id_) for url, id_ in rows.fetchall()}
-
-
-def workspace_leases(database: str) -> list[tuple[str, str, int]]:
-    """(stream, owner, epoch) of every workspace's lease."""
-    with psycopg.connect(database, autocommit=True) as db:
-        rows = db.execute("SELECT stream, owner, epoch FROM batchcalls_stream"
-                          " WHERE stream <> '' ORDER BY stream")
-        return [(str(s), str(o), int(e)) for s, o, e in rows.fetchall()]
-
-
-def until(condition: Callable[[], bool], seconds: float = 4 * LEASE) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def two(database: str) -> Iterator[tuple[Instance, Instance]]:
-    a, b = start_all(("--store", database, *OWNED), ("--store", database, *OWNED))
-    try:
-        yield a, b
-    finally:
-        a.stop()
-        b.stop()
 
 
 def test_each_instance_registers_its_address_and_is_dead_once_its_heartbeat_lapses(
@@ -185,19 +149,6 @@ def test_each_worker_advertises_a_loopback_port_of_its_own(database: str) -> Non
         assert len({owner for _, owner, _ in workspace_leases(database)}) == 1
     finally:
         instance.stop()
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def lease_to(database: str, workspace: str, instance: str, url: str) -> None:
-    """`workspace`'s lease held by a live `instance` at `url` (one that is not a sandbox)."""
-    with psycopg.connect(database, autocommit=True) as db:
-        db.execute("INSERT INTO batchcalls_instance VALUES (%s, %s, clock_timestamp() + interval '1 minute')",
-                   (instance, url))
-        db.execute("INSERT INTO batchcalls_stream (stream, generation, owner, epoch) VALUES (%s, 1, %s, 1)",
-                   (workspace, instance))
 
 
 def test_an_owner_that_drops_the_request_is_a_503_and_one_that_refuses_the_connection_is_served_here(

@@ -1,6 +1,7 @@
 """What an instance remembers of who owns each workspace (cluster/ownership.py), with the lease SQL
 replaced by a table: asked once per workspace, asked again once its owner is no longer a live peer
-or this instance's own heartbeat is old, and never more than a few times the workspaces that exist."""
+or this instance's own heartbeat is old or lapsed since its lease was taken, and never more than a
+few times the workspaces that exist."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from mock_server.cluster import leases
-from mock_server.cluster.ownership import SLACK, Owners
+from mock_server.cluster.ownership import SLACK, Known, Lease, Owners
 from mock_server.cluster.registry import Registry
 
 PEER = "http://127.0.0.1:2"
@@ -47,13 +48,15 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Leases:
 
 def test_asked_once_per_workspace_while_owners_are_alive(table: Leases) -> None:
     table.holders = {"theirs": PEER}
-    owners = Owners(registry(), lambda: {"mine", "theirs"})
+    live = registry()
+    owners = Owners(live, lambda: {"mine", "theirs"})
 
-    async def main() -> list[str | None]:
-        return [await owners.owner_url(None, stream, 1)  # type: ignore[arg-type]
+    async def main() -> list[Known | None]:
+        return [await owners.owner(None, stream, 1)  # type: ignore[arg-type]
                 for stream in ("mine", "theirs", "mine", "theirs")]
 
-    assert asyncio.run(main()) == [None, PEER, None, PEER]
+    mine = Lease(1, live.tenure)
+    assert asyncio.run(main()) == [mine, PEER, mine, PEER]
     assert table.asked == ["mine", "theirs"]
 
 
@@ -62,16 +65,21 @@ def test_asked_again_when_the_owner_left_the_peers_or_this_instance_s_beat_is_ol
     live = registry()
     owners = Owners(live, lambda: {"mine", "theirs"})
 
-    async def ask(stream: str) -> str | None:
-        return await owners.owner_url(None, stream, 1)  # type: ignore[arg-type]
+    async def ask(stream: str) -> Known | None:
+        return await owners.owner(None, stream, 1)  # type: ignore[arg-type]
 
     asyncio.run(ask("theirs"))
     live.peers = {}  # its heartbeat lapsed: the next request takes the lease over
     table.holders = {}
-    assert asyncio.run(ask("theirs")) is None
+    assert asyncio.run(ask("theirs")) == Lease(1, live.tenure)
+    assert owners.lease("theirs", 1) == Lease(1, live.tenure)
+    live.tenure += 1  # this instance's own beat lapsed and came back: its leases may be others' now
+    assert owners.lease("theirs", 1) is None
+    assert asyncio.run(ask("theirs")) == Lease(1, live.tenure)
     live.alive = lambda: False  # type: ignore[method-assign]
-    asyncio.run(ask("theirs"))
-    assert table.asked == ["theirs", "theirs", "theirs"]
+    assert owners.lease("theirs", 1) is None
+    assert asyncio.run(ask("theirs")) is None  # taken while it may be dead to the others: not relied on
+    assert table.asked == ["theirs", "theirs", "theirs", "theirs"]
 
 
 def test_what_is_remembered_stays_within_a_few_times_the_workspaces_that_exist(table: Leases) -> None:
@@ -80,7 +88,7 @@ def test_what_is_remembered_stays_within_a_few_times_the_workspaces_that_exist(t
 
     async def main() -> None:
         for n in range(10 * SLACK):  # workspaces created, served once, deleted
-            await owners.owner_url(None, f"gone-{n}", 1)  # type: ignore[arg-type]
+            await owners.owner(None, f"gone-{n}", 1)  # type: ignore[arg-type]
             assert len(owners._known) <= 2 * len(existing) + SLACK + 1
 
     asyncio.run(main())

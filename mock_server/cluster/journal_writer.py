@@ -1,0 +1,138 @@
+"""How an instance writes the request journal entries its worlds record to the database.
+
+Without `--ownership` a request's entry is written before its answer is sent (in its commit, or on
+its own), so that a journal read on any instance finds it. With `--ownership` every request of a
+workspace is served by its owner, so the owner alone must find it: a read served from memory leaves
+its entry pending, and one background write takes every entry pending then (many reads, one round
+trip). What needs a workspace's entries in order waits for that write and adds the workspace's
+pending ones itself: a write commits them with its row, a journal read writes them before it reads.
+
+Every `PRUNE_EVERY` entries this process writes for a workspace, its journal's table is cut to
+`--journal-size` entries (after the answer: it delays no one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+from collections.abc import Callable
+
+from psycopg_pool import AsyncConnectionPool
+
+from mock_server.cluster import shared_log
+from mock_server.cluster.outage import DATABASE_ERRORS, Outage
+from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.worlds import ClusterSandbox
+from mock_server.observe.request_journal import Raw
+
+log = logging.getLogger("batchcalls.cluster")
+
+PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
+
+Taken = list[tuple[str, Raw]]  # (world id, raw entry), in the order they were recorded
+
+
+def rows(generation: int, taken: Taken) -> list[tuple[int, str, bytes]]:
+    """Request journal entries as rows of `batchcalls_journal`."""
+    return [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
+            for world_id, raw in taken]
+
+
+class JournalWriter:
+    def __init__(self, sandbox: ClusterSandbox, pool: Callable[[], AsyncConnectionPool], outage: Outage,
+                 *, background: bool) -> None:
+        """`background`: reads leave their entries to the background write (`--ownership`)."""
+        self.sandbox = sandbox  # its `exchanges`: the entries recorded and not written yet
+        self.pool = pool
+        self.outage = outage
+        self.background = background
+        self._written: dict[str, int] = {}  # entries written per workspace (for pruning)
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[str] = set()  # the workspaces whose entries the background write holds
+        self._done = asyncio.Event()  # set when no background write is in flight
+
+    # what a request takes ------------------------------------------------------------------
+    async def take_for(self, stream: str, request_id: str | None, *, clears: bool = False) -> Taken:
+        """The entries a request's commit writes: every pending one without `background`; with it,
+        the workspace's own (after the background write of its earlier ones) and the request's.
+        `clears`: the request empties the workspace's journal (its earlier entries are dropped)."""
+        if not self.background:
+            taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+            return taken
+        await self.settled(stream)
+        mine: Taken = []
+        kept: Taken = []
+        for found in self.sandbox.exchanges:
+            if found[1][0] == request_id:
+                mine.append(found)
+            elif found[0] == stream:
+                if not clears:
+                    mine.append(found)
+            else:
+                kept.append(found)
+        self.sandbox.exchanges = kept
+        return mine
+
+    def give_back(self, taken: Taken, request_id: str | None) -> None:
+        """A commit failed: the others' entries wait for the next write (the request's are gone
+        with it), ahead of anything recorded since."""
+        self.sandbox.exchanges[:0] = [found for found in taken if found[1][0] != request_id]
+
+    async def settled(self, stream: str) -> None:
+        """Once no background write in flight holds the workspace's entries."""
+        while stream in self._in_flight:
+            await self._done.wait()
+
+    async def write_pending(self, db: Connection, stream: str) -> None:
+        """Before a journal read: the workspace's pending entries, written."""
+        if self.background:
+            taken = await self.take_for(stream, None)
+            if taken:
+                await shared_log.add_exchanges(db, rows(self.sandbox.generation, taken))
+
+    # writing -------------------------------------------------------------------------------
+    async def written(self, db: Connection, generation: int, streams: list[str]) -> None:
+        """Entries of these workspaces were written: prune their tables every `PRUNE_EVERY`."""
+        size = self.sandbox.shared.journal_size
+        for stream in streams:
+            count = self._written[stream] = self._written.get(stream, 0) + 1
+            if count % PRUNE_EVERY == 0:
+                with contextlib.suppress(*DATABASE_ERRORS):
+                    await shared_log.prune_exchanges(db, generation, stream, size)
+
+    def kick(self) -> None:
+        """Entries are pending: make sure a background write will take them."""
+        if self.sandbox.exchanges and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.sandbox.exchanges:
+            taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+            generation = self.sandbox.generation
+            self._in_flight = {world_id for world_id, _ in taken}
+            self._done.clear()
+            try:
+                async with self.pool().connection() as db:
+                    await shared_log.add_exchanges(db, rows(generation, taken))
+                    self.outage.found_up()
+                    await self.written(db, generation, [world_id for world_id, _ in taken])
+            except DATABASE_ERRORS as exc:
+                self.sandbox.exchanges[:0] = taken  # written with the next request's commit or write
+                self.outage.found_away(" ".join(str(exc).split()))
+                return
+            finally:
+                self._in_flight = set()
+                self._done.set()
+
+    async def close(self) -> None:
+        """At shutdown: the background write finished, then whatever is still pending written."""
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+        taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+        if taken:
+            async with self.pool().connection() as db:
+                await shared_log.add_exchanges(db, rows(self.sandbox.generation, taken))

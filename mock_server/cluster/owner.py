@@ -1,0 +1,120 @@
+"""What an instance does as the owner of workspaces (`--ownership`; without it, none of this runs).
+
+Only the holder of a workspace's lease writes to its stream: each write passes the lease's fence
+in its own transaction (`fence`), so once the owner has caught up under its lease, its copy is the
+log's for as long as it holds it. Its reads are then answered from memory (`fresh_read`). A
+workspace's removal is served by its owner, under its lease; a reset of everything is told to every
+other live instance before it is answered (`tell_reset`). See docs/SCALING.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from psycopg import AsyncCursor
+
+from mock_server.cluster import leases
+from mock_server.cluster.forwarding import Forwarder
+from mock_server.cluster.ownership import Lease, LeaseLost, Owners
+from mock_server.cluster.registry import Registry
+from mock_server.cluster.replica import SANDBOX_STREAM, Replica
+from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
+from mock_server.engine.scopes import RequestScope, ScopeTable
+from mock_server.persistence.recording import Trace
+from mock_server.settings import Settings
+
+log = logging.getLogger("batchcalls.cluster")
+
+
+class Owner(Replica):
+    def __init__(self, sandbox: ClusterSandbox, scopes: ScopeTable, settings: Settings) -> None:
+        super().__init__(sandbox, scopes)
+        # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
+        self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
+                         if settings.ownership else None)
+        self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
+        self.forwarder: Forwarder | None = None
+        self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
+        self.from_memory = 0  # reads answered as their workspace's owner, with no database round trip
+
+    def fresh_read(self, stream: str, headers: dict[str, str], kind: RequestScope,
+                   counted: bool) -> tuple[ClusterWorld, Trace] | None:
+        """A read of a workspace this instance owns, and has caught up since it took the lease: its
+        world and trace, to answer it from memory (None: it is served as any other). `counted`: the
+        rate limit counts it (in the database)."""
+        if self.owners is None or stream == SANDBOX_STREAM or counted or kind.journal != "kept":
+            return None
+        world = self.fresh(stream, self.owners.lease(stream, self.sandbox.generation))
+        if world is None or world.readiness is not None:
+            return None
+        at = world.clock.now()
+        if self.must_lock(world, at):
+            return None
+        named = self.sandbox.world_of(headers)
+        trace = Trace(time.time(), named.id if named is not None else None)
+        if trace.world_id == world.id:
+            trace.at = at
+        self.from_memory += 1
+        return world, trace
+
+    def fresh(self, stream: str, lease: Lease | None) -> ClusterWorld | None:
+        """The stream's world if it is caught up under `lease`: nothing was appended to its stream
+        since but through this copy (None: catch up first)."""
+        registry = self.registry
+        if (lease is None or self.needs_rebuild or registry is None
+                or registry.generation > self.sandbox.generation):  # reset elsewhere: catch up to see it
+            return None
+        world = self.sandbox.worlds.get(stream)
+        return world if isinstance(world, ClusterWorld) and world.lease == lease else None
+
+    async def lease(self, db: Connection, stream: str) -> Lease | None:
+        """This instance's lease on a workspace's stream, taken if nobody alive holds it (None:
+        another instance's, or no workspace's, or no `--ownership`). Unless this instance knows it
+        holds it, the database is asked (what it knows of another owner may be stale: the request
+        is served here)."""
+        if self.owners is None or stream == SANDBOX_STREAM:
+            return None
+        generation = self.sandbox.generation
+        found = self.owners.lease(stream, generation) or await self.owners.ask(db, stream, generation)
+        return found if isinstance(found, Lease) else None
+
+    async def fence(self, db: Connection, stream: str, lease: Lease) -> AsyncCursor[Any]:
+        assert self.registry is not None
+        return await leases.fence(db, stream, self.registry.member, lease.epoch, self.sandbox.generation)
+
+    async def removed_workspace(self, kind: RequestScope) -> str | None:
+        """The workspace a request removes, if it exists (perhaps created by another instance)."""
+        removed = kind.removed_workspace
+        if removed is not None and removed not in self.sandbox.worlds:
+            async with self.lock_of(SANDBOX_STREAM), self._pool().connection() as db:
+                await self.sync_sandbox(db)
+        return removed if removed in self.sandbox.worlds else None
+
+    async def fence_removed(self, db: Connection, removed: str) -> None:
+        """In a workspace's removal (its transaction begun): its lease, this instance's, fenced (its
+        owner no longer serves it from memory)."""
+        if self.owners is None or removed not in self.sandbox.worlds:
+            return  # no such workspace: the answer is a 404, and nothing is removed
+        lease = self.owners.lease(removed, self.sandbox.generation)
+        self.owners.forget(removed)
+        if lease is None or not await leases.passed(await self.fence(db, removed, lease)):
+            await db.execute("ROLLBACK")
+            raise LeaseLost(f"workspace {removed} is served by another instance")
+
+    async def tell_reset(self, db: Connection) -> None:
+        """Before a reset of everything is answered: every other live instance is told, so that
+        none serves a read from its memory of before. One that does not take the notice is waited
+        out: within a lease it has beaten again (and seen the new generation, so it serves from
+        memory no more) or counts its leases lost."""
+        if self.forwarder is None or self.registry is None:
+            return
+        peers = await leases.live_peers(db, self.registry.member)
+        told = await asyncio.gather(*(self.forwarder.tell_reset(peer) for peer in peers))
+        if not all(told):
+            log.warning("%d instance(s) did not take the notice of a reset: waiting a lease",
+                        told.count(False))
+            await asyncio.sleep(self.registry.lease_seconds)

@@ -1,0 +1,124 @@
+"""An owner serves its workspaces from memory (`--ownership`): reads with no round trip to the
+database, writes fenced by the lease's epoch. What held across instances still holds: a reset of
+everything or a workspace's removal made through another instance is seen by the owner's very next
+read, a write by an instance that does not hold the lease commits nothing, and the request journal
+keeps every read, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import psycopg
+from instances import Instance
+from owned import bearer, lease_to
+from support import API, AUTH, CAMPAIGN
+
+FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
+
+
+def metric(base: str, name: str) -> float:
+    lines = httpx.get(f"{base}/_mock/metrics").text.splitlines()
+    [value] = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"{name} ")]
+    return value
+
+
+def rows_of(database: str, stream: str) -> int:
+    with psycopg.connect(database, autocommit=True) as db:
+        found = db.execute("SELECT count(*) FROM batchcalls_log WHERE stream = %s", (stream,)).fetchone()
+        return int(found[0]) if found else 0
+
+
+def test_the_owner_answers_reads_from_memory_and_the_journal_keeps_them_in_order(
+    two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    created = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH)
+    assert created.status_code == 201
+    path = f"{API}/batch-calls/{created.json()['data']['id']}"
+    before = metric(a.base, FROM_MEMORY)
+    request_ids = [created.headers["x-request-id"]]
+    for base in (a.base, b.base) * 5:  # b forwards each to a, the owner
+        read = httpx.get(f"{base}{path}", headers=AUTH)
+        assert read.status_code == 200 and read.json()["data"] == created.json()["data"]
+        request_ids.append(read.headers["x-request-id"])
+    assert metric(a.base, FROM_MEMORY) == before + 10
+    assert metric(b.base, FROM_MEMORY) == 0
+    # read through the other instance at once: every entry, the reads' too, in the order answered
+    journal = httpx.get(f"{b.base}/_mock/requests", params={"limit": 50}, headers=AUTH).json()["data"]
+    assert [entry["request_id"] for entry in journal][: len(request_ids)] == request_ids[::-1]
+    assert [entry["status"] for entry in journal][:11] == [200] * 10 + [201]
+
+
+def test_a_reset_of_everything_through_another_instance_is_seen_by_the_owner_s_next_read(
+    two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    created = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH)
+    path = f"{API}/batch-calls/{created.json()['data']['id']}"
+    before = metric(a.base, FROM_MEMORY)
+    assert httpx.get(f"{a.base}{path}", headers=AUTH).status_code == 200
+    assert metric(a.base, FROM_MEMORY) == before + 1  # a serves it from memory
+    assert httpx.post(f"{b.base}/_mock/reset", params={"scope": "all"}).status_code == 200
+    # b told a before it answered: a's memory of before the reset is no longer served
+    assert httpx.get(f"{a.base}{path}", headers=AUTH).status_code == 404
+    assert httpx.get(f"{a.base}{API}/batch-calls", headers=AUTH).json()["data"] == []
+
+
+def test_a_workspace_removed_through_another_instance_is_gone_at_its_owner_s_next_read(
+    two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    workspace = httpx.post(f"{b.base}/_mock/workspaces").json()
+    key = bearer(workspace["api_key"])
+    created = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key)  # a owns it
+    assert created.status_code == 201
+    assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200
+    assert httpx.delete(f"{b.base}/_mock/workspaces/{workspace['workspace_id']}").status_code == 204
+    assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 401
+    assert httpx.get(f"{b.base}{API}/batch-calls", headers=key).status_code == 401
+
+
+def test_a_write_where_the_lease_is_not_held_commits_nothing(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, _ = two
+    workspace = httpx.post(f"{a.base}/_mock/workspaces").json()
+    key = bearer(workspace["api_key"])
+    stream = workspace["workspace_id"]
+    assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    with psycopg.connect(database, autocommit=True) as db, socket.socket() as refusing:
+        db.execute("DELETE FROM batchcalls_stream WHERE stream = %s", (stream,))
+        refusing.bind(("127.0.0.1", 0))  # bound, never listening: the connection is refused
+        # another instance, alive and unreachable, took the lease over
+        lease_to(database, stream, "taker", f"http://127.0.0.1:{refusing.getsockname()[1]}")
+        rows = rows_of(database, stream)
+        refused = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key)
+    assert refused.status_code == 503 and "retry" in refused.json()["error"]["message"]
+    assert rows_of(database, stream) == rows
+    before = metric(a.base, FROM_MEMORY)
+    listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key)  # a read is still served here
+    assert listed.status_code == 200 and len(listed.json()["data"]) == 1
+    assert metric(a.base, FROM_MEMORY) == before  # from the log, no longer from memory
+
+
+def test_emptying_the_journal_drops_the_reads_whose_entries_were_not_written_yet(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    with psycopg.connect(database) as held:  # the background write of the reads' entries waits for it
+        held.execute("LOCK TABLE batchcalls_journal IN SHARE MODE")
+
+        async def reads_then_empty() -> int:
+            async with httpx.AsyncClient(base_url=a.base, headers=AUTH, timeout=10) as http:
+                answers = await asyncio.gather(*(http.get(f"{API}/batch-calls") for _ in range(20)))
+                assert {answer.status_code for answer in answers} == {200}  # none waited for the database
+                emptying = asyncio.create_task(http.delete("/_mock/requests"))
+                await asyncio.sleep(0.3)  # it reaches the owner, and waits for the write in flight
+                held.rollback()
+                return (await emptying).status_code
+
+        assert asyncio.run(reads_then_empty()) == 204
+    assert httpx.get(f"{b.base}/_mock/requests", headers=AUTH).json()["data"] == []
+    assert httpx.get(f"{a.base}/_mock/requests", headers=AUTH).json()["data"] == []

@@ -156,7 +156,9 @@ class Node(Owner):
                 # a write where the workspace is another's: refused before its body is read (it is
                 # forwarded to the owner once more, `ClusterMiddleware`)
                 raise LeaseLost(f"workspace {stream} is served by another instance")
-            world = await self.begin(db, stream, locked, resetting, lease)
+            # a write of a workspace this copy is the log's of: made in one round trip, after its handler
+            owned = self.fresh(stream, lease) if locked else None
+            world = owned or await self.begin(db, stream, locked, resetting, lease)
             deleting = kind.removed_workspace if stream == SANDBOX_STREAM else None
             if deleting is not None:  # its writes in flight anywhere commit first; later ones see it gone
                 await shared_log.lock(db, deleting)
@@ -185,7 +187,8 @@ class Node(Owner):
             trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
             if at is not None and world is not None and trace.world_id == world.id:
                 trace.at = at  # a read is handled at the instant it was found to need no lock
-            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind)
+            await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind,
+                               lease if owned else None)
 
     async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request whose credentials name no workspace: answered (401), nothing to log."""
@@ -220,10 +223,11 @@ class Node(Owner):
 
     async def _handle(self, db: Connection | None, generation: int, stream: str, world: ClusterWorld | None,
                       locked: bool, trace: Trace, scope: Scope, receive: Receive, send: Send,
-                      kind: RequestScope) -> None:
+                      kind: RequestScope, fenced: Lease | None = None) -> None:
         """Handle the request with its answer held back; once it is whole (and in the request
         journal), commit its row and its journal entry, then send it. No `db`: a read served from
-        memory (its journal entry is written in the background)."""
+        memory (its journal entry is written in the background). `fenced`: a write its owner makes
+        in one round trip (no transaction begun yet), under that lease."""
         assert self.app is not None
         body = bytearray()
         held: list[Message] = []
@@ -262,7 +266,7 @@ class Node(Owner):
             if locked:
                 assert db is not None
                 await self._commit(db, generation, stream, world, trace, scope, bytes(body), status,
-                                   exchanges, kind)
+                                   exchanges, kind, fenced)
             elif exchanges:
                 assert db is not None
                 await shared_log.add_exchanges(db, exchanges)
@@ -285,7 +289,8 @@ class Node(Owner):
 
     async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,
-                      exchanges: list[tuple[int, str, bytes]], kind: RequestScope) -> None:
+                      exchanges: list[tuple[int, str, bytes]], kind: RequestScope,
+                      fenced: Lease | None) -> None:
         sandbox = self.sandbox
         method: str = scope["method"]
         catch_up = None
@@ -307,6 +312,13 @@ class Node(Owner):
             raise LeaseLost(f"workspace {stream} is served by another instance")
         if trace.reset and stream != SANDBOX_STREAM:  # it was not told a sandbox-wide request
             raise Diverged("a reset of everything was handled as one workspace's request")
+        if fenced is not None and world is not None:
+            snapshot_due = entry is not None and (position + 1) % self.snapshot_every == 0
+            if not snapshot_due:
+                clear = entry is not None and (kind.journal == "clears" or trace.world_reset)
+                await self.write_owned(db, generation, world, entry, trace.salt, clear, exchanges, fenced)
+                return
+            await self.begin(db, stream, True, False, fenced)  # the fence first, then as any write
         if stream == SANDBOX_STREAM and trace.reset:
             assert entry is not None
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)

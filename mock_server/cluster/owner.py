@@ -16,7 +16,7 @@ from typing import Any
 
 from psycopg import AsyncCursor
 
-from mock_server.cluster import leases
+from mock_server.cluster import leases, shared_log
 from mock_server.cluster.forwarding import Forwarder
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.registry import Registry
@@ -25,6 +25,7 @@ from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
 from mock_server.engine.scopes import RequestScope, ScopeTable
 from mock_server.persistence.recording import Trace
+from mock_server.persistence.state_file import Entry
 from mock_server.settings import Settings
 
 log = logging.getLogger("batchcalls.cluster")
@@ -85,6 +86,23 @@ class Owner(Replica):
     async def fence(self, db: Connection, stream: str, lease: Lease) -> AsyncCursor[Any]:
         assert self.registry is not None
         return await leases.fence(db, stream, self.registry.member, lease.epoch, self.sandbox.generation)
+
+    async def write_owned(self, db: Connection, generation: int, world: ClusterWorld, entry: Entry | None,
+                          salt: str | None, clear: bool, exchanges: list[tuple[int, str, bytes]],
+                          lease: Lease) -> None:
+        """A write of a workspace this copy is the log's of, in one round trip: its row and journal
+        entries, written only if the lease still holds (LeaseLost: nothing was)."""
+        if entry is None and not exchanges:
+            return
+        assert self.registry is not None
+        row = (world.position + 1, entry, salt) if entry is not None else None
+        fence = (self.registry.member, lease.epoch)
+        if not await shared_log.owned_write(db, generation, world.id, fence, row, clear, exchanges):
+            assert self.owners is not None
+            self.owners.forget(world.id)
+            raise LeaseLost(f"workspace {world.id} changed hands")
+        if entry is not None:
+            world.position += 1
 
     async def removed_workspace(self, kind: RequestScope) -> str | None:
         """The workspace a request removes, if it exists (perhaps created by another instance)."""

@@ -231,3 +231,55 @@ async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] |
     if found is None:
         return None
     return found[0], float(found[1]), None if found[2] is None else bytes(found[2])
+
+
+# an owner's write (`--ownership`) ---------------------------------------------------------------
+_OWNED_WRITE = """
+WITH fence AS (
+  SELECT s.stream FROM batchcalls_stream s
+  WHERE s.stream = %(stream)s AND s.owner = %(me)s AND s.epoch = %(epoch)s AND s.generation = %(gen)s
+    AND (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s
+  FOR SHARE OF s
+), logged AS (
+  INSERT INTO batchcalls_log (generation, stream, n, wall, at, catch_up, method, path, query, headers, body,
+                              request_id, fault, status, salt)
+  SELECT %(gen)s, f.stream, %(n)s::bigint, %(wall)s::float8, %(at)s::float8, %(catch_up)s::float8,
+         %(method)s::text, %(path)s::bytea, %(query)s::bytea, %(headers)s::bytea, %(body)s::bytea,
+         %(request_id)s::text, %(fault)s::bytea, %(status)s::integer, %(salt)s::text
+  FROM fence f WHERE %(n)s::bigint > 0
+), cleared AS (
+  DELETE FROM batchcalls_journal j USING fence f
+  WHERE %(clear)s AND j.generation = %(gen)s AND j.stream = f.stream
+), journaled AS (
+  INSERT INTO batchcalls_journal (generation, stream, entry)
+  SELECT %(gen)s, e.stream, e.entry
+  FROM unnest(%(j_stream)s::text[], %(j_entry)s::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
+  WHERE EXISTS (SELECT 1 FROM fence) ORDER BY e.k
+)
+SELECT count(*) FROM fence
+"""
+
+
+async def owned_write(
+    db: Connection, generation: int, stream: str, fence: tuple[str, int],
+    row: tuple[int, Entry, str | None] | None, clear: bool, journal: list[tuple[int, str, bytes]],
+) -> bool:
+    """An owner's write in one round trip: its row (`row`: position, entry and salt), the request
+    journal's entries, the journal emptied first (`clear`), written only if this instance still
+    holds the stream's lease (`fence`: its id and the epoch) in the current generation; whether it
+    did. The locks come first, in their own statement: what the write reads of the lease and the
+    generation is what a reset of everything committed before them."""
+    n, entry, salt = row if row is not None else (0, None, None)
+    columns = dict(zip(_COLUMNS.split(", "), entry_columns(entry), strict=True)) if entry is not None else {
+        name: None for name in _COLUMNS.split(", ")}
+    me, epoch = fence
+    params = {"stream": stream, "me": me, "epoch": epoch, "gen": generation, "n": n, "salt": salt,
+              "clear": clear, "j_stream": [s for _, s, _ in journal], "j_entry": [e for _, _, e in journal],
+              **columns}
+    async with db.pipeline():
+        await db.execute("BEGIN")
+        await lock(db, stream)
+        written = await db.execute(_OWNED_WRITE, params, prepare=True)
+        await db.execute("COMMIT")
+    found = await written.fetchone()
+    return found is not None and bool(found[0])

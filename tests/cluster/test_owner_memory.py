@@ -11,8 +11,8 @@ import socket
 
 import httpx
 import psycopg
-from instances import Instance
-from owned import bearer, lease_to
+from instances import Instance, start_all
+from owned import OWNED, bearer, lease_to, live, until
 from support import API, AUTH, CAMPAIGN
 
 FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
@@ -122,3 +122,21 @@ def test_emptying_the_journal_drops_the_reads_whose_entries_were_not_written_yet
         assert asyncio.run(reads_then_empty()) == 204
     assert httpx.get(f"{b.base}/_mock/requests", headers=AUTH).json()["data"] == []
     assert httpx.get(f"{a.base}/_mock/requests", headers=AUTH).json()["data"] == []
+
+
+def test_an_owner_s_writes_and_snapshots_are_what_the_next_owner_takes_over(database: str) -> None:
+    a, b = start_all(*(("--store", database, *OWNED, "--snapshot-every", "3"),) * 2)
+    try:
+        created = [httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=AUTH) for _ in range(7)]
+        assert {answer.status_code for answer in created} == {201}
+        with psycopg.connect(database, autocommit=True) as db:  # snapshots at rows 3 and 6, then row 7
+            assert db.execute("SELECT n FROM batchcalls_snapshot WHERE stream <> ''").fetchall() == [(6,)]
+            assert db.execute("SELECT n FROM batchcalls_log WHERE stream <> '' ORDER BY n").fetchall() == [
+                (4,), (5,), (6,), (7,)]
+        a.kill()
+        until(lambda: set(live(database)) == {b.base})
+        listed = httpx.get(f"{b.base}{API}/batch-calls?limit=10", headers=AUTH).json()["data"]
+        assert [batch["id"] for batch in listed] == [answer.json()["data"]["id"] for answer in created][::-1]
+    finally:
+        a.stop()
+        b.stop()

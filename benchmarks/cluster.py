@@ -7,8 +7,9 @@ Needs `wrk` (Debian: apt-get install wrk) and PostgreSQL's server binaries (apt-
 postgresql): a throwaway cluster is started as the cluster tests start it (tests/pg_cluster.py), on
 a free loopback port, and deleted at the end. "2 processes" is `serve --store … --workers 2` on one
 port; "ownership" adds `--ownership` (each workspace served by one instance, from memory: with two
-processes, the kernel hands each connection to either, and half the requests are forwarded). On a 2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the
-table gives the CPU time per request of the servers and of PostgreSQL (from /proc, user + system).
+processes, the kernel hands each connection to either, and half the requests are forwarded). On a
+2-core machine wrk, the servers and PostgreSQL share the cores, so besides req/s the table gives
+the CPU time per request of the servers and of PostgreSQL (from /proc, user + system).
 
 `--workspaces N` (N > 1) spreads every run over N workspaces created for it (`POST
 /_mock/workspaces`, each seeded with `SPREAD_SEED` batches): each request picks one at random, its

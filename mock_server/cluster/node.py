@@ -75,7 +75,7 @@ class Node(Owner):
         self.url = url
         self.instance = secrets.token_hex(4)
         super().__init__(ClusterSandbox(settings, schemes, start.origin, start.salt, start.generation,
-                                        self.instance), scopes, settings)
+                                        self.instance), scopes, settings, url)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
         self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
         self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
@@ -104,6 +104,8 @@ class Node(Owner):
         if self.forwarder is not None:
             await self.forwarder.close()
             self.owners = self.forwarder = None
+        if self.group_commit is not None:
+            await self.group_commit.close()
         if self.pool is not None:
             if self.registry is not None:
                 await self.registry.stop(self.url)
@@ -316,7 +318,7 @@ class Node(Owner):
             snapshot_due = entry is not None and (position + 1) % self.snapshot_every == 0
             if not snapshot_due:
                 clear = entry is not None and (kind.journal == "clears" or trace.world_reset)
-                await self.write_owned(db, generation, world, entry, trace.salt, clear, exchanges, fenced)
+                await self.write_owned(generation, world, entry, trace.salt, clear, exchanges, fenced)
                 return
             await self.begin(db, stream, True, False, fenced)  # the fence first, then as any write
         if stream == SANDBOX_STREAM and trace.reset:

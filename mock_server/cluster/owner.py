@@ -18,6 +18,7 @@ from psycopg import AsyncCursor
 
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.forwarding import Forwarder
+from mock_server.cluster.group_commit import GroupCommit
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Replica
@@ -32,7 +33,8 @@ log = logging.getLogger("batchcalls.cluster")
 
 
 class Owner(Replica):
-    def __init__(self, sandbox: ClusterSandbox, scopes: ScopeTable, settings: Settings) -> None:
+    def __init__(self, sandbox: ClusterSandbox, scopes: ScopeTable, settings: Settings, url: str) -> None:
+        """`url`: the database's."""
         super().__init__(sandbox, scopes)
         # `--ownership`: the URL is this process's own address unless `--advertise-url` names one
         self.registry = (Registry(settings.advertise_url or "", settings.lease_seconds)
@@ -41,6 +43,14 @@ class Owner(Replica):
         self.forwarder: Forwarder | None = None
         self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
         self.from_memory = 0  # reads answered as their workspace's owner, with no database round trip
+        self.group_commit = (GroupCommit(url, lambda: self.registry.member if self.registry else "")
+                             if settings.ownership else None)
+
+    @property
+    def group_commits(self) -> tuple[int, int]:
+        """Owners' commits made, and the writes they carried (`GET /_mock/metrics`)."""
+        found = self.group_commit
+        return (found.commits, found.writes) if found is not None else (0, 0)
 
     def fresh_read(self, stream: str, headers: dict[str, str], kind: RequestScope,
                    counted: bool) -> tuple[ClusterWorld, Trace] | None:
@@ -87,18 +97,18 @@ class Owner(Replica):
         assert self.registry is not None
         return await leases.fence(db, stream, self.registry.member, lease.epoch, self.sandbox.generation)
 
-    async def write_owned(self, db: Connection, generation: int, world: ClusterWorld, entry: Entry | None,
+    async def write_owned(self, generation: int, world: ClusterWorld, entry: Entry | None,
                           salt: str | None, clear: bool, exchanges: list[tuple[int, str, bytes]],
                           lease: Lease) -> None:
-        """A write of a workspace this copy is the log's of, in one round trip: its row and journal
-        entries, written only if the lease still holds (LeaseLost: nothing was)."""
+        """A write of a workspace this copy is the log's of, committed with the other workspaces'
+        in flight (`cluster/group_commit.py`): its row and journal entries, written only if the
+        lease still holds (LeaseLost: nothing was)."""
         if entry is None and not exchanges:
             return
-        assert self.registry is not None
+        assert self.group_commit is not None and self.owners is not None
         row = (world.position + 1, entry, salt) if entry is not None else None
-        fence = (self.registry.member, lease.epoch)
-        if not await shared_log.owned_write(db, generation, world.id, fence, row, clear, exchanges):
-            assert self.owners is not None
+        write = shared_log.OwnedWrite(world.id, lease.epoch, row, clear, exchanges)
+        if not await self.group_commit.write(generation, write):
             self.owners.forget(world.id)
             raise LeaseLost(f"workspace {world.id} changed hands")
         if entry is not None:

@@ -233,53 +233,74 @@ async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] |
     return found[0], float(found[1]), None if found[2] is None else bytes(found[2])
 
 
-# an owner's write (`--ownership`) ---------------------------------------------------------------
-_OWNED_WRITE = """
-WITH fence AS (
-  SELECT s.stream FROM batchcalls_stream s
-  WHERE s.stream = %(stream)s AND s.owner = %(me)s AND s.epoch = %(epoch)s AND s.generation = %(gen)s
+# owners' writes (`--ownership`) ------------------------------------------------------------------
+_ROW_TYPES = {"stream": "text", "n": "bigint", "wall": "float8", "at": "float8", "catch_up": "float8",
+              "method": "text", "path": "bytea", "query": "bytea", "headers": "bytea", "body": "bytea",
+              "request_id": "text", "fault": "bytea", "status": "integer", "salt": "text"}
+_ROWS = ", ".join(f"%(r_{name})s::{kind}[]" for name, kind in _ROW_TYPES.items())
+_OWNED_WRITES = f"""
+WITH asked AS (
+  SELECT * FROM unnest(%(f_stream)s::text[], %(f_epoch)s::bigint[], %(f_clear)s::boolean[])
+    AS f(stream, epoch, clear)
+), fence AS (
+  SELECT s.stream, a.clear FROM batchcalls_stream s JOIN asked a ON a.stream = s.stream
+  WHERE s.owner = %(me)s AND s.epoch = a.epoch AND s.generation = %(gen)s
     AND (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s
   FOR SHARE OF s
 ), logged AS (
-  INSERT INTO batchcalls_log (generation, stream, n, wall, at, catch_up, method, path, query, headers, body,
-                              request_id, fault, status, salt)
-  SELECT %(gen)s, f.stream, %(n)s::bigint, %(wall)s::float8, %(at)s::float8, %(catch_up)s::float8,
-         %(method)s::text, %(path)s::bytea, %(query)s::bytea, %(headers)s::bytea, %(body)s::bytea,
-         %(request_id)s::text, %(fault)s::bytea, %(status)s::integer, %(salt)s::text
-  FROM fence f WHERE %(n)s::bigint > 0
+  INSERT INTO batchcalls_log (generation, {", ".join(_ROW_TYPES)})
+  SELECT %(gen)s, r.* FROM unnest({_ROWS}) AS r({", ".join(_ROW_TYPES)})
+  WHERE r.stream IN (SELECT stream FROM fence)
 ), cleared AS (
   DELETE FROM batchcalls_journal j USING fence f
-  WHERE %(clear)s AND j.generation = %(gen)s AND j.stream = f.stream
+  WHERE f.clear AND j.generation = %(gen)s AND j.stream = f.stream
 ), journaled AS (
   INSERT INTO batchcalls_journal (generation, stream, entry)
   SELECT %(gen)s, e.stream, e.entry
   FROM unnest(%(j_stream)s::text[], %(j_entry)s::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
-  WHERE EXISTS (SELECT 1 FROM fence) ORDER BY e.k
+  WHERE e.stream IN (SELECT stream FROM fence) ORDER BY e.k
 )
-SELECT count(*) FROM fence
+SELECT stream FROM fence
 """
 
 
-async def owned_write(
-    db: Connection, generation: int, stream: str, fence: tuple[str, int],
-    row: tuple[int, Entry, str | None] | None, clear: bool, journal: list[tuple[int, str, bytes]],
-) -> bool:
-    """An owner's write in one round trip: its row (`row`: position, entry and salt), the request
-    journal's entries, the journal emptied first (`clear`), written only if this instance still
-    holds the stream's lease (`fence`: its id and the epoch) in the current generation; whether it
-    did. The locks come first, in their own statement: what the write reads of the lease and the
-    generation is what a reset of everything committed before them."""
-    n, entry, salt = row if row is not None else (0, None, None)
-    columns = dict(zip(_COLUMNS.split(", "), entry_columns(entry), strict=True)) if entry is not None else {
-        name: None for name in _COLUMNS.split(", ")}
-    me, epoch = fence
-    params = {"stream": stream, "me": me, "epoch": epoch, "gen": generation, "n": n, "salt": salt,
-              "clear": clear, "j_stream": [s for _, s, _ in journal], "j_entry": [e for _, _, e in journal],
-              **columns}
+@dataclass(slots=True)
+class OwnedWrite:
+    """What one request of a workspace its owner serves adds to the database (with others')."""
+
+    stream: str
+    epoch: int  # the lease it was handled under
+    row: tuple[int, Entry, str | None] | None  # its row: position, entry, salt
+    clear: bool  # the workspace's request journal starts again (before `journal`)
+    journal: list[tuple[int, str, bytes]]  # request journal entries (generation, stream, pickle)
+
+
+async def owned_writes(db: Connection, generation: int, me: str, writes: list[OwnedWrite]) -> set[str]:
+    """Writes of many workspaces in one transaction and one round trip (at most one per stream):
+    each is written only if this instance (`me`) still holds the stream's lease under its epoch in
+    the current generation. Answers the streams written. The locks come first, in their own
+    statement (the sandbox's shared and each stream's, in order): what the write reads of the lease
+    and the generation is what a reset of everything committed before them."""
+    rows: dict[str, list[Any]] = {name: [] for name in _ROW_TYPES}
+    for write in writes:
+        if write.row is not None:
+            n, entry, salt = write.row
+            for name, value in zip(_ROW_TYPES, (write.stream, n, *entry_columns(entry), salt), strict=True):
+                rows[name].append(value)
+    journal = [entry for write in writes for entry in write.journal]
+    params: dict[str, Any] = {
+        "me": me, "gen": generation,
+        "f_stream": [w.stream for w in writes], "f_epoch": [w.epoch for w in writes],
+        "f_clear": [w.clear for w in writes],
+        "j_stream": [stream for _, stream, _ in journal], "j_entry": [blob for _, _, blob in journal],
+        **{f"r_{name}": column for name, column in rows.items()},
+    }
     async with db.pipeline():
         await db.execute("BEGIN")
-        await lock(db, stream)
-        written = await db.execute(_OWNED_WRITE, params, prepare=True)
+        await db.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", (SANDBOX_LOCK,))  # first, as `lock`
+        await db.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(s, 0)))"
+                         " FROM (SELECT unnest(%s::text[]) AS s ORDER BY 1) streams",
+                         (sorted(w.stream for w in writes),))
+        written = await db.execute(_OWNED_WRITES, params, prepare=True)
         await db.execute("COMMIT")
-    found = await written.fetchone()
-    return found is not None and bool(found[0])
+    return {str(found[0]) for found in await written.fetchall()}

@@ -63,6 +63,9 @@ class CatchUp(Protocol):
     @property
     def from_memory(self) -> int: ...
 
+    @property
+    def group_commits(self) -> tuple[int, int]: ...  # owners' commits, and the writes they carried
+
 
 class CountedLog(Protocol):
     """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
@@ -157,6 +160,11 @@ class SandboxCollector(Collector):
         yield CounterMetricFamily("batchcalls_cluster_reads_from_memory", "Reads this instance answered "
                                   "from memory, as the owner of their workspace (--ownership).",
                                   value=catch_up.from_memory)
+        commits, writes = catch_up.group_commits
+        yield CounterMetricFamily("batchcalls_cluster_group_commits", "Commits of owners' writes, each "
+                                  "carrying the writes in flight together (--ownership).", value=commits)
+        yield CounterMetricFamily("batchcalls_cluster_group_committed_writes", "Owners' writes those "
+                                  "commits carried (--ownership).", value=writes)
 
 
 def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:

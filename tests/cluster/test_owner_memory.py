@@ -140,3 +140,34 @@ def test_an_owner_s_writes_and_snapshots_are_what_the_next_owner_takes_over(data
     finally:
         a.stop()
         b.stop()
+
+
+def test_writes_of_many_workspaces_in_flight_share_a_commit_and_each_is_fenced_alone(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, _ = two
+    keys = [bearer(httpx.post(f"{a.base}/_mock/workspaces").json()["api_key"]) for _ in range(8)]
+    for key in keys:  # a owns each
+        assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200
+    stolen = httpx.get(f"{a.base}/_mock/health", headers=keys[-1]).json()["workspace_id"]
+    with psycopg.connect(database, autocommit=True) as db:  # the last one's lease is another's now
+        db.execute("UPDATE batchcalls_stream SET epoch = epoch + 1 WHERE stream = %s", (stolen,))
+    before = metric(a.base, "batchcalls_cluster_group_commits_total")
+    with psycopg.connect(database) as held:  # the first commit waits: the others arrive meanwhile
+
+        async def creates() -> list[httpx.Response]:
+            held.execute("LOCK TABLE batchcalls_log IN SHARE MODE")
+            async with httpx.AsyncClient(base_url=a.base, timeout=10) as http:
+                sent = [asyncio.create_task(http.post(f"{API}/batch-calls", json=CAMPAIGN, headers=key))
+                        for key in keys]
+                await asyncio.sleep(0.3)
+                held.rollback()
+                return list(await asyncio.gather(*sent))
+
+        answers = asyncio.run(creates())
+    assert [answer.status_code for answer in answers] == [201] * 7 + [503]
+    assert metric(a.base, "batchcalls_cluster_group_commits_total") - before == 2  # the first, then the rest
+    for key, answer in zip(keys[:-1], answers, strict=False):
+        listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]
+        assert [batch["id"] for batch in listed] == [answer.json()["data"]["id"]]
+    assert rows_of(database, stolen) == 0

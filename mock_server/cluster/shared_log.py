@@ -242,9 +242,14 @@ _OWNED_WRITES = f"""
 WITH asked AS (
   SELECT * FROM unnest(%(f_stream)s::text[], %(f_epoch)s::bigint[], %(f_clear)s::boolean[])
     AS f(stream, epoch, clear)
+), locked AS (  -- the sandbox's lock (shared) first, then each stream's, in order
+  SELECT count(pg_advisory_xact_lock(hashtextextended(a.stream, 0))) AS streams
+  FROM (SELECT stream FROM asked ORDER BY stream) a
+  WHERE pg_advisory_xact_lock_shared(%(sandbox)s, 0) IS NOT NULL
 ), fence AS (
   SELECT s.stream, a.clear FROM batchcalls_stream s JOIN asked a ON a.stream = s.stream
   WHERE s.owner = %(me)s AND s.epoch = a.epoch AND s.generation = %(gen)s
+    AND (SELECT streams FROM locked) > 0
     AND (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s
   FOR SHARE OF s
 ), logged AS (
@@ -276,11 +281,14 @@ class OwnedWrite:
 
 
 async def owned_writes(db: Connection, generation: int, me: str, writes: list[OwnedWrite]) -> set[str]:
-    """Writes of many workspaces in one transaction and one round trip (at most one per stream):
-    each is written only if this instance (`me`) still holds the stream's lease under its epoch in
-    the current generation. Answers the streams written. The locks come first, in their own
-    statement (the sandbox's shared and each stream's, in order): what the write reads of the lease
-    and the generation is what a reset of everything committed before them."""
+    """Writes of many workspaces in one statement (one transaction, one round trip; at most one
+    write per stream): each is written only if this instance (`me`) still holds the stream's lease
+    under its epoch in the current generation. Answers the streams written. The locks come first
+    (the sandbox's, shared, then each stream's, in order), and the lease rows stay locked until the
+    commit, so no lease changes hands under a write. A reset of everything that commits while the
+    statement waits for the sandbox's lock is not seen by it: the write lands in the generation the
+    reset ended, as if it had been made just before the reset (its instance is told of the reset,
+    and rebuilds its copy)."""
     rows: dict[str, list[Any]] = {name: [] for name in _ROW_TYPES}
     for write in writes:
         if write.row is not None:
@@ -289,18 +297,11 @@ async def owned_writes(db: Connection, generation: int, me: str, writes: list[Ow
                 rows[name].append(value)
     journal = [entry for write in writes for entry in write.journal]
     params: dict[str, Any] = {
-        "me": me, "gen": generation,
+        "me": me, "gen": generation, "sandbox": SANDBOX_LOCK,
         "f_stream": [w.stream for w in writes], "f_epoch": [w.epoch for w in writes],
         "f_clear": [w.clear for w in writes],
         "j_stream": [stream for _, stream, _ in journal], "j_entry": [blob for _, _, blob in journal],
         **{f"r_{name}": column for name, column in rows.items()},
     }
-    async with db.pipeline():
-        await db.execute("BEGIN")
-        await db.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", (SANDBOX_LOCK,))  # first, as `lock`
-        await db.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(s, 0)))"
-                         " FROM (SELECT unnest(%s::text[]) AS s ORDER BY 1) streams",
-                         (sorted(w.stream for w in writes),))
-        written = await db.execute(_OWNED_WRITES, params, prepare=True)
-        await db.execute("COMMIT")
+    written = await db.execute(_OWNED_WRITES, params, prepare=True)  # one statement, one transaction
     return {str(found[0]) for found in await written.fetchall()}

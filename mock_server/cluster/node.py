@@ -162,6 +162,8 @@ class Node(Owner):
             owned = self.fresh(stream, lease) if locked else None
             world = owned or await self.begin(db, stream, locked, resetting, lease)
             deleting = kind.removed_workspace if stream == SANDBOX_STREAM else None
+            if deleting not in self.sandbox.worlds:  # no such workspace (caught up): a 404, nothing locked
+                deleting = None  # (a client's id goes to the database only once it names a workspace)
             if deleting is not None:  # its writes in flight anywhere commit first; later ones see it gone
                 await shared_log.lock(db, deleting)
                 await self.fence_removed(db, deleting)
@@ -258,9 +260,10 @@ class Node(Owner):
             journal.give_back(await journal.take_for(stream, trace.request_id), trace.request_id)
             self.mark_stale()
             return
-        # a read with `--ownership` leaves its entry to the background write
+        # a read its owner serves from memory leaves its entry to the background write; any other
+        # (a non-owner's: the owner's journal reads must find it once it is answered) writes it now
         taken = []
-        if locked or not journal.background:
+        if locked or not journal.background or db is not None:
             clears = kind.journal == "clears" or trace.world_reset
             taken = await journal.take_for(stream, trace.request_id, clears=clears)
         exchanges = rows(generation, taken)
@@ -335,6 +338,8 @@ class Node(Owner):
         gone = kind.removed_workspace if stream == SANDBOX_STREAM else None
         if gone is not None and status == 204:  # nothing of it is written any more
             exchanges = [row for row in exchanges if row[1] != gone]
+            if self.journal.background:  # nor its entries pending here (after the write in flight)
+                await self.journal.take_for(gone, None, clears=True)
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)

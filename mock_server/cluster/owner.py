@@ -123,13 +123,14 @@ class Owner(Replica):
         return removed if removed in self.sandbox.worlds else None
 
     async def fence_removed(self, db: Connection, removed: str) -> None:
-        """In a workspace's removal (its transaction begun): its lease, this instance's, fenced (its
-        owner no longer serves it from memory)."""
+        """In a workspace's removal (its transaction begun): its lease, this instance's, fenced (the
+        database asked when this instance does not know it holds it: a removal refused before, a
+        401, left it held). Once removed, its world is gone from memory: nothing is served from it."""
         if self.owners is None or removed not in self.sandbox.worlds:
             return  # no such workspace: the answer is a 404, and nothing is removed
-        lease = self.owners.lease(removed, self.sandbox.generation)
-        self.owners.forget(removed)
+        lease = await self.lease(db, removed)
         if lease is None or not await leases.passed(await self.fence(db, removed, lease)):
+            self.owners.forget(removed)
             await db.execute("ROLLBACK")
             raise LeaseLost(f"workspace {removed} is served by another instance")
 

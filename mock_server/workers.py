@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import FrameType
 
 RESPAWN_PAUSE_SECONDS = 0.5  # a child that dies at once is not restarted in a tight loop
+_STOPS = {signal.SIGTERM, signal.SIGINT}
 
 
 def run(count: int, serve: Callable[[], None]) -> int:
@@ -22,20 +23,29 @@ def run(count: int, serve: Callable[[], None]) -> int:
     stopping = False
 
     def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:  # the child: the default signal handling, then the server until it stops
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            code = 0
-            try:
-                serve()
-            except BaseException:  # noqa: BLE001 - a child reports by its exit status
-                code = 1
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        children.add(pid)
+        # a stop that comes during the fork waits until the child is known (and its own handling
+        # is the default), else the parent would wait for a child it never told to stop
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the child: the default signal handling, then the server until it stops
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+                code = 0
+                try:
+                    serve()
+                except BaseException:  # noqa: BLE001 - a child reports by its exit status
+                    code = 1
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            children.add(pid)
+            if stopping:  # a stop handled between the last look and the fork
+                os.kill(pid, signal.SIGTERM)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import httpx
 import psycopg
+from support import API, CAMPAIGN
 
 LEASE = 0.5
 FLAGS = ("--clock", "manual", "--seed", "11", "--start-at", "2026-03-02T08:00:00Z")
@@ -46,3 +48,12 @@ def lease_to(database: str, workspace: str, instance: str, url: str) -> None:
                    (instance, url))
         db.execute("INSERT INTO batchcalls_stream (stream, generation, owner, epoch) VALUES (%s, 1, %s, 1)",
                    (workspace, instance))
+
+
+def owned_workspace(base: str) -> tuple[str, dict[str, str]]:
+    """A new workspace, owned by the instance at `base` (its first request, a create, served there):
+    its id and its credentials."""
+    workspace = httpx.post(f"{base}/_mock/workspaces").json()
+    key = bearer(workspace["api_key"])
+    assert httpx.post(f"{base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    return str(workspace["workspace_id"]), key

@@ -12,8 +12,10 @@ import socket
 import httpx
 import psycopg
 from instances import Instance, start_all
-from owned import OWNED, bearer, lease_to, live, until
+from owned import OWNED, bearer, lease_to, live, owned_workspace, until
 from support import API, AUTH, CAMPAIGN
+
+from mock_server.cluster.owner import PENDING_ENTRIES
 
 FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
 
@@ -84,10 +86,7 @@ def test_a_write_where_the_lease_is_not_held_commits_nothing(
     database: str, two: tuple[Instance, Instance]
 ) -> None:
     a, _ = two
-    workspace = httpx.post(f"{a.base}/_mock/workspaces").json()
-    key = bearer(workspace["api_key"])
-    stream = workspace["workspace_id"]
-    assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    stream, key = owned_workspace(a.base)
     with psycopg.connect(database, autocommit=True) as db, socket.socket() as refusing:
         db.execute("DELETE FROM batchcalls_stream WHERE stream = %s", (stream,))
         refusing.bind(("127.0.0.1", 0))  # bound, never listening: the connection is refused
@@ -171,3 +170,33 @@ def test_writes_of_many_workspaces_in_flight_share_a_commit_and_each_is_fenced_a
         listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]
         assert [batch["id"] for batch in listed] == [answer.json()["data"]["id"]]
     assert rows_of(database, stolen) == 0
+
+
+def test_reads_served_from_memory_stop_when_their_journal_entries_wait_for_a_lagging_database(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, _ = two
+    _, key = owned_workspace(a.base)
+    assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200  # caught up: from memory
+    before = metric(a.base, FROM_MEMORY)
+    with psycopg.connect(database) as held:  # the background write of the entries waits for it
+
+        async def reads() -> tuple[int, bool]:
+            held.execute("LOCK TABLE batchcalls_journal IN SHARE MODE")
+            async with httpx.AsyncClient(base_url=a.base, headers=key, timeout=30) as http:
+                answered = 0
+                while True:  # one entry in flight, then PENDING_ENTRIES waiting: the next read waits
+                    read = asyncio.create_task(http.get(f"{API}/batch-calls"))
+                    done, _ = await asyncio.wait({read}, timeout=0.5)
+                    if not done:
+                        break
+                    assert read.result().status_code == 200
+                    answered += 1
+                    assert answered <= PENDING_ENTRIES + 2, "the entries waiting were not bounded"
+                held.rollback()
+                return answered, (await read).status_code == 200
+
+        answered, last_answered = asyncio.run(reads())
+    assert last_answered
+    assert metric(a.base, FROM_MEMORY) - before == answered  # each from memory, until the bound
+    assert answered == PENDING_ENTRIES + 1  # the first one's entry in flight, then those waiting

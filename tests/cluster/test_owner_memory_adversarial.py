@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 from instances import Instance, start_all
-from owned import LEASE, OWNED, bearer, live, until
+from owned import LEASE, OWNED, bearer, live, owned_workspace, until
 from support import API, CAMPAIGN
 
 
@@ -22,10 +22,7 @@ def test_a_request_a_non_owner_answers_is_in_the_owner_s_journal_once_answered(
     database: str, two: tuple[Instance, Instance]
 ) -> None:
     a, b = two
-    workspace = httpx.post(f"{a.base}/_mock/workspaces").json()
-    key = bearer(workspace["api_key"])
-    # a owns it after its first request
-    assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    _, key = owned_workspace(a.base)
     with psycopg.connect(database) as held:  # a background write of the journal waits for it
         held.execute("LOCK TABLE batchcalls_journal IN SHARE MODE")
 
@@ -50,10 +47,7 @@ def test_a_request_a_non_owner_answers_is_in_the_owner_s_journal_once_answered(
 
 def test_a_removed_workspace_leaves_no_journal_rows(database: str, two: tuple[Instance, Instance]) -> None:
     a, b = two
-    workspace = httpx.post(f"{a.base}/_mock/workspaces").json()
-    key = bearer(workspace["api_key"])
-    stream = workspace["workspace_id"]
-    assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    stream, key = owned_workspace(a.base)
     with psycopg.connect(database) as held:
         held.execute("LOCK TABLE batchcalls_journal IN SHARE MODE")
 
@@ -79,9 +73,7 @@ def test_reads_an_owner_answered_before_it_was_paused_keep_their_place_in_the_jo
     database: str, two: tuple[Instance, Instance]
 ) -> None:
     a, b = two
-    workspace = httpx.post(f"{a.base}/_mock/workspaces").json()
-    key = bearer(workspace["api_key"])
-    assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    _, key = owned_workspace(a.base)
     time.sleep(0.2)
     reads = []
     with psycopg.connect(database) as held:

@@ -75,6 +75,18 @@ class JournalWriter:
         self.sandbox.exchanges = kept
         return mine
 
+    def drop(self, request_id: str | None) -> None:
+        """A request that committed nothing (its client left): its entries are not written."""
+        self.sandbox.exchanges = [found for found in self.sandbox.exchanges if found[1][0] != request_id]
+
+    def forget(self, stream: str | None = None) -> None:
+        """A workspace removed (None: every one, a reset of everything): its count of entries
+        written goes, so the counts stay within the workspaces that exist."""
+        if stream is None:
+            self._written.clear()
+        else:
+            self._written.pop(stream, None)
+
     def give_back(self, taken: Taken, request_id: str | None) -> None:
         """A commit failed: the others' entries wait for the next write (the request's are gone
         with it), ahead of anything recorded since."""

@@ -217,10 +217,7 @@ class Node(Owner):
                     fenced = await self.fence(db, stream, lease)
                 world = self.fresh(stream, lease) or await self.catch_up(db, stream)
             if fenced is not None and not await leases.passed(fenced):
-                await db.execute("ROLLBACK")
-                assert self.owners is not None
-                self.owners.forget(stream)
-                raise LeaseLost(f"workspace {stream} changed hands")
+                await self.give_up(db, stream)
         if self.owners is not None and world is not None:
             world.lease = lease  # caught up under it: it stays the log's while the lease holds
         return world
@@ -257,7 +254,7 @@ class Node(Owner):
         status = held[0]["status"] if held and held[0]["type"] == "http.response.start" else 0
         journal = self.journal
         if locked and not status:  # no answer (the client left): nothing of it is committed
-            journal.give_back(await journal.take_for(stream, trace.request_id), trace.request_id)
+            journal.drop(trace.request_id)
             self.mark_stale()
             return
         # a read its owner serves from memory leaves its entry to the background write; any other
@@ -333,6 +330,7 @@ class Node(Owner):
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             sandbox.exchanges = []  # (those not written yet too: alone in this process, it took none)
+            self.journal.forget()
             await self.tell_reset(db)
             return
         gone = kind.removed_workspace if stream == SANDBOX_STREAM else None
@@ -340,6 +338,7 @@ class Node(Owner):
             exchanges = [row for row in exchanges if row[1] != gone]
             if self.journal.background:  # nor its entries pending here (after the write in flight)
                 await self.journal.take_for(gone, None, clears=True)
+            self.journal.forget(gone)
         async with db.pipeline():  # the row, what goes with it and the commit in one round trip
             if entry is not None:
                 await shared_log.append(db, generation, stream, position + 1, entry, trace.salt)
@@ -367,8 +366,10 @@ class Node(Owner):
         message = "the sandbox's database is unavailable; retry in a moment"
         if isinstance(exc, DATABASE_ERRORS):
             self.outage.found_away(reason)
-        elif isinstance(exc, OwnerFailed | LeaseLost):
+        elif isinstance(exc, OwnerFailed):
             log.warning("the owner of a workspace failed to answer a forwarded request: %s", reason)
+            message = "the instance serving this workspace did not answer; retry in a moment"
+        elif isinstance(exc, LeaseLost):  # a handover under way: the next try reaches the new owner
             message = "the instance serving this workspace did not answer; retry in a moment"
         elif not isinstance(exc, StoreAway):
             log.warning("PostgreSQL store at %s: %s", where(self.url), reason)

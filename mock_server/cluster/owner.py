@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from psycopg import AsyncCursor
 
@@ -137,9 +137,15 @@ class Owner(Replica):
             return  # no such workspace: the answer is a 404, and nothing is removed
         lease = await self.lease(db, removed)
         if lease is None or not await leases.passed(await self.fence(db, removed, lease)):
-            self.owners.forget(removed)
-            await db.execute("ROLLBACK")
-            raise LeaseLost(f"workspace {removed} is served by another instance")
+            await self.give_up(db, removed)
+
+    async def give_up(self, db: Connection, stream: str) -> NoReturn:
+        """A write whose fence failed, its transaction begun: rolled back, the lease no longer
+        taken for this instance's."""
+        await db.execute("ROLLBACK")
+        if self.owners is not None:
+            self.owners.forget(stream)
+        raise LeaseLost(f"workspace {stream} is served by another instance")
 
     async def tell_reset(self, db: Connection) -> None:
         """Before a reset of everything is answered: every other live instance is told, so that

@@ -67,11 +67,6 @@ class Owners:
         found = self.known(stream, generation)
         return found if isinstance(found, Lease) else None
 
-    async def owner(self, db: Connection, stream: str, generation: int) -> Known | None:
-        """Where the stream is served: what is known of it, or else what the database answers."""
-        found = self.known(stream, generation)
-        return found if found is not None else await self.ask(db, stream, generation)
-
     async def ask(self, db: Connection, stream: str, generation: int) -> Known | None:
         """Take the stream's lease if nobody alive holds it, or learn who does (None: the stream is
         gone, this copy is behind the database's generation, or this instance is not alive)."""

@@ -61,6 +61,14 @@ def lease(value: str) -> float:
     return number
 
 
+def idle(value: str) -> float:
+    """Seconds a world may stay unused in memory: 0 (kept for ever) or 0.1 to a week."""
+    number = non_negative(value)
+    if number and not 0.1 <= number <= 604_800:
+        raise argparse.ArgumentTypeError(f"'{value}' is neither 0 nor between 0.1 and 604800 seconds")
+    return number
+
+
 def non_negative(value: str) -> float:
     """A finite number of 0 or more."""
     number = float(value)

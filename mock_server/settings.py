@@ -126,6 +126,10 @@ class Settings:
     lease_seconds: Annotated[float, Flag(  # an owner whose heartbeat is older than this is dead
         "--lease-seconds", "with `--ownership`: an instance that has not renewed its heartbeat for this "
         "long is dead, and its workspaces go to others (0.1 to 86400)", flag_values.lease, metavar="S")] = 3.0
+    idle_evict: Annotated[float, Flag(  # an owned world unused this long leaves memory (0 = never)
+        "--idle-evict", "with `--ownership`: a workspace no request used for this many seconds is "
+        "snapshotted and dropped from memory, its lease freed; its next request restores it (`0`: never)",
+        flag_values.idle, metavar="S")] = 900.0
     snapshot_every: Annotated[int, Flag(  # state file: rows between two snapshots (a restart replays fewer)
         "--snapshot-every", "with `--state-file` or `--store`: a snapshot every N journaled requests (per "
         "workspace with `--store`)", flag_values.at_least_one, metavar="N")] = 10_000

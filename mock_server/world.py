@@ -89,6 +89,7 @@ class WorkspaceWorld:
     """The world of one workspace. Its keys survive a reset; everything else starts again."""
 
     readiness_kind: type[ReadinessSession] = ReadinessSession
+    in_memory = True  # its state is in this process's memory (not so a cluster's dormant world)
 
     def __init__(
         self,

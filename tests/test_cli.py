@@ -118,6 +118,9 @@ def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:
         (["--lease-seconds", "0"], "--lease-seconds"),
         (["--lease-seconds", "0.001"], "--lease-seconds"),  # a heartbeat a third of a millisecond
         (["--lease-seconds", "1e300"], "--lease-seconds"),  # past PostgreSQL's intervals
+        (["--idle-evict", "-1"], "--idle-evict"),
+        (["--idle-evict", "0.01"], "--idle-evict"),  # a sweep every few milliseconds
+        (["--idle-evict", "nan"], "--idle-evict"),
         (["--store", "postgresql://u@127.0.0.1:1/db", "--state-file", "x.db"], "--store"),
         (["--admin-token", "t", "--zudu-key", "zk_mine"], "--zudu-secret"),  # a well-known secret
         (["--max-workspaces", "-1"], "--max-workspaces"),

@@ -133,6 +133,13 @@ async def fence(db: Connection, stream: str, me: str, epoch: int, generation: in
     )
 
 
+async def release(db: Connection, stream: str, me: str, epoch: int) -> None:
+    """In a write's transaction, its fence passed: the stream is nobody's from its commit on (the
+    next instance a request of it reaches takes it, a new epoch)."""
+    await db.execute("UPDATE batchcalls_stream SET owner = ''"
+                     " WHERE stream = %s AND owner = %s AND epoch = %s", (stream, me, epoch))
+
+
 async def passed(cursor: AsyncCursor[Any]) -> bool:
     found = await cursor.fetchone()
     return found is not None and bool(found[0])

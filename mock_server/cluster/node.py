@@ -230,6 +230,8 @@ class Node(Owner):
         memory (its journal entry is written in the background). `fenced`: a write its owner makes
         in one round trip (no transaction begun yet), under that lease."""
         assert self.app is not None
+        if world is not None:
+            world.used_at = time.monotonic()  # (`--idle-evict`)
         body = bytearray()
         held: list[Message] = []
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.shared_log import Connection, Row
-from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, SharedJournal
+from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, DormantWorld, SharedJournal
 from mock_server.core.clock import RealClock
 from mock_server.engine.scopes import ScopeTable
 from mock_server.persistence.replay import header_map, replay
@@ -96,6 +96,10 @@ class Replica:
         for row in behind.rows:
             await self._apply(row, None)
             sandbox.position = row.entry.seq
+        for created in sandbox.take_replayed_creations():  # `--ownership`: another instance's to serve
+            world = sandbox.worlds.get(created)
+            if isinstance(world, ClusterWorld) and world.in_memory:
+                sandbox.put_to_sleep(world)
 
     async def catch_up(self, db: Connection, stream: str) -> ClusterWorld | None:
         """The stream's world with every committed row applied (None: it no longer exists). The
@@ -121,6 +125,8 @@ class Replica:
             found = await shared_log.snapshot(db, behind.generation, stream)
             if found is not None:
                 world = self.sandbox.restore_world(found[1], found[0])
+        if isinstance(world, DormantWorld):  # no snapshot: every row of its stream is there
+            world = self.sandbox.wake(world)
         for row in behind.rows:
             if row.entry.seq <= world.position:
                 continue

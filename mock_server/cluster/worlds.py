@@ -83,13 +83,14 @@ class SharedJournal(Journal):
 class ClusterWorld(RecordingWorld):
     """A world whose log lives in PostgreSQL: `position` is the last row of its stream applied."""
 
-    _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing", "lease")
+    _ATTACHED = (*RecordingWorld._ATTACHED, "outgoing", "lease", "used_at")
 
     def __init__(self, *args: Any, outgoing: Callable[[str, Raw], None], **kwargs: Any) -> None:
         self.outgoing = outgoing
         self.position = 0
         # with `--ownership`: the lease this copy was caught up under (it is the log's while it holds)
         self.lease: Lease | None = None
+        self.used_at = time.monotonic()  # when a request of this process last used it (`--idle-evict`)
         super().__init__(*args, replaying=replaying, **kwargs)
 
     def new_journal(self) -> Journal:
@@ -110,6 +111,43 @@ class ClusterWorld(RecordingWorld):
     def snapshot(self) -> bytes:
         """This world and its deliveries, after row `position` (between requests)."""
         return pickle.dumps((self, self.outbox.deliveries(self.id)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class DormantWorld(ClusterWorld):
+    """A workspace whose world is not in this process's memory (`--ownership`): another instance
+    serves it, or it went unused for `--idle-evict`. It keeps what names and lists the workspace
+    (its keys, config and clock); its state is the log's, and the next catch-up of its stream brings
+    it back (`ClusterSandbox.wake`, or the stream's snapshot). Nothing is handled by it."""
+
+    in_memory = False
+    position = -1  # before any row or snapshot: the next catch-up starts from the latest snapshot
+    lease = None
+    readiness = None
+    rate_limiter = None
+    # A request of the sandbox's own stream that carries the workspace's credentials names it without
+    # catching it up: no fault rule of it fires there (a rule is drawn where the workspace is served)
+    faults = FaultTable(0)
+
+    def __init__(self, world: ClusterWorld) -> None:  # noqa: D107 - no world is built
+        self.workspace, self.config, self.shared = world.workspace, world.config, world.shared
+        self.created_at, self.clock, self.used_at = world.created_at, world.clock, world.used_at
+        self.writes, self.incarnation = world.writes, world.incarnation
+        self.outgoing = world.outgoing
+        self._next_due = world.next_due()
+
+    @property
+    def journal(self) -> Journal:  # type: ignore[override]
+        """Keeps nothing: what is journaled of it goes to the database, as its owner's entries do."""
+        return SharedJournal(self.shared.journal_size, self.shared.journal_max_bytes, self._send_exchange)
+
+    def next_due(self) -> float | None:
+        return self._next_due
+
+    def catch_up(self) -> None:
+        """Nothing runs here: its events run where it is served."""
+
+    def note_write(self) -> None:
+        self.writes += 1
 
 
 class ClusterOutbox(Outbox):
@@ -199,6 +237,9 @@ class ClusterSandbox(RecordingSandbox):
         self.generation = generation
         self.claims = AttemptClaims(self, instance)
         self.exchanges: list[tuple[str, Raw]] = []  # request journal entries not yet in the database
+        # `--ownership`: a workspace another instance created is dormant here until this one serves it
+        self.dormant_creations = settings.ownership
+        self.replayed_creations: list[str] = []  # created by rows applied (`take_replayed_creations`)
         super().__init__(settings, schemes, origin, salt)
         self.position = 0  # the last row of the sandbox's own stream ('') applied
 
@@ -215,10 +256,43 @@ class ClusterSandbox(RecordingSandbox):
         return ClusterOutbox(policy, self.claims)
 
     def new_world(self, workspace: Workspace, config: WorldConfig) -> WorkspaceWorld:
-        return ClusterWorld(
+        world = ClusterWorld(
             workspace, config, self.shared, self.outbox, self.creation_instant, self.wakeups.note,
             outgoing=self._exchange,
         )
+        if self.dormant_creations and replaying():
+            self.replayed_creations.append(workspace.id)
+        return world
+
+    def put_to_sleep(self, world: ClusterWorld) -> DormantWorld:
+        """The world leaves memory (the log holds it); nothing of it is due or waits to be sent. Never
+        the default world: the sandbox's own requests use it, not caught up."""
+        dormant = DormantWorld(world)
+        self.register(dormant)
+        self.wakeups.forget(world.id)
+        self.outbox.forget(world.id)
+        return dormant
+
+    def wake(self, dormant: DormantWorld) -> ClusterWorld:
+        """A dormant workspace's world as its creation made it (row 0 of its stream: the rows after
+        it are applied next)."""
+        world = ClusterWorld(
+            dormant.workspace, dormant.config, self.shared, self.outbox, lambda: dormant.created_at,
+            self.wakeups.note, outgoing=self._exchange,
+        )
+        world.wall_clock = self.creation_instant  # (its resets' instants are those of their rows)
+        self._replace(world)
+        return world
+
+    def _replace(self, world: ClusterWorld) -> None:
+        self.register(world)
+        if world.id == self.default_world.id:
+            self.default_world = world
+
+    def take_replayed_creations(self) -> list[str]:
+        """The workspaces rows applied since the last call created (their ids)."""
+        found, self.replayed_creations = self.replayed_creations, []
+        return found
 
     def _exchange(self, world_id: str, entry: Raw) -> None:
         self.exchanges.append((world_id, entry))
@@ -228,6 +302,7 @@ class ClusterSandbox(RecordingSandbox):
         Request journal entries not written yet of an earlier generation are gone with it."""
         if generation != self.generation:
             self.exchanges = []
+        self.replayed_creations = []
         self.origin, self.salt, self.generation = origin, salt, generation
         self._start()
 
@@ -244,9 +319,10 @@ class ClusterSandbox(RecordingSandbox):
         world.outgoing = self._exchange
         world.lease = None
         world.position = position
+        world.used_at = time.monotonic()
         self.outbox.forget(world.id)
         for delivery in deliveries:
             delivery.next_attempt_at = 0.0
             self.outbox.enqueue(delivery)
-        self.register(world)
+        self._replace(world)
         return world

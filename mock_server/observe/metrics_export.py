@@ -66,6 +66,9 @@ class CatchUp(Protocol):
     @property
     def group_commits(self) -> tuple[int, int]: ...  # owners' commits, and the writes they carried
 
+    @property
+    def idle_evicted(self) -> int: ...
+
 
 class CountedLog(Protocol):
     """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
@@ -137,8 +140,12 @@ class SandboxCollector(Collector):
 
     def _worlds(self) -> Iterator[Metric]:
         worlds = list(self.sandbox.worlds.values())
-        yield GaugeMetricFamily("batchcalls_worlds", "Worlds (workspaces) in this instance's memory.",
+        yield GaugeMetricFamily("batchcalls_worlds", "Worlds (workspaces) this instance knows.",
                                 value=len(worlds))
+        yield GaugeMetricFamily("batchcalls_worlds_dormant", "Of them, those whose state is not in this "
+                                "instance's memory (--ownership: served by another instance, or idle); "
+                                "their next request restores them.",
+                                value=sum(not world.in_memory for world in worlds))
         yield CounterMetricFamily("batchcalls_worlds_evicted", "Worlds dropped from memory: deleted "
                                   "workspaces, and every world a reset of everything replaced.",
                                   value=self.sandbox.evicted)
@@ -165,6 +172,9 @@ class SandboxCollector(Collector):
                                   "carrying the writes in flight together (--ownership).", value=commits)
         yield CounterMetricFamily("batchcalls_cluster_group_committed_writes", "Owners' writes those "
                                   "commits carried (--ownership).", value=writes)
+        yield CounterMetricFamily("batchcalls_cluster_idle_evicted", "Worlds this instance dropped from "
+                                  "memory after --idle-evict unused (--ownership).",
+                                  value=catch_up.idle_evicted)
 
 
 def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:

@@ -39,6 +39,7 @@ ANSWER_FIELD_BYTES = FIELD_OVERHEAD + 256
 
 class JournaledWorld(Protocol):
     journal: Journal
+    in_memory: bool  # False: a cluster's dormant world (its journal is the database's)
 
     @property
     def workspace(self) -> Workspace: ...

@@ -42,7 +42,7 @@ class StateFileMismatch(ValueError):
 FREE_SETTINGS = frozenset({
     "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
     "journal_size", "journal_max_bytes", "log_format", "quiet", "store", "workers", "listen_host",
-    "allowed_hosts", "ownership", "advertise_url", "lease_seconds",
+    "allowed_hosts", "ownership", "advertise_url", "lease_seconds", "idle_evict",
 })
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
 

@@ -1,0 +1,106 @@
+"""Memory that spreads (`--ownership`): a workspace's world is held by the instance serving it.
+Another instance knows the workspace (its keys, to route and list it) but not its state, and an
+owner that has not used a world for `--idle-evict` writes it whole (journal, snapshot, lease freed)
+and drops it. The next request, on whichever instance, brings it back: the answers are those of one
+process that never dropped anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from instances import Instance, start_all, without_request_ids
+from owned import FLAGS, OWNED, bearer, live, until, workspace_leases
+from support import API, CAMPAIGN
+
+IDLE = ("--idle-evict", "0.5")
+EVICTED = "batchcalls_cluster_idle_evicted_total"
+DORMANT = "batchcalls_worlds_dormant"
+
+
+def metric(base: str, name: str) -> float:
+    answer = httpx.get(f"{base}/_mock/metrics")
+    assert answer.status_code == 200, answer.text
+    lines = answer.text.splitlines()
+    [value] = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"{name} ")]
+    return value
+
+
+@pytest.fixture
+def idle_pair(database: str) -> Iterator[tuple[Instance, Instance]]:
+    a, b = start_all(("--store", database, *OWNED, *IDLE), ("--store", database, *OWNED, *IDLE))
+    try:
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+Step = Callable[[str], httpx.Response]
+
+
+def campaign(bases: tuple[str, str], between: Callable[[str], None]) -> list[Any]:
+    """A workspace's life: made and written through the first base, `between` run, then written and
+    read through the second. Its answers, request ids aside."""
+    first, second = bases
+    workspace = httpx.post(f"{first}/_mock/workspaces").json()
+    key = bearer(workspace["api_key"])
+    created = httpx.post(f"{first}{API}/batch-calls", json=CAMPAIGN, headers=key)
+    read = httpx.get(f"{first}{API}/batch-calls/{created.json()['data']['id']}", headers=key)
+    between(workspace["workspace_id"])
+    again = httpx.post(f"{second}{API}/batch-calls", json=CAMPAIGN, headers=key)
+    listed = httpx.get(f"{second}{API}/batch-calls", headers=key)
+    journal = httpx.get(f"{second}/_mock/requests", headers=key).json()["data"]
+    drawn = {"workspace_id", "seed", "clock"}  # (its keys are drawn with each sandbox's secret salt)
+    answers = [{k: v for k, v in workspace.items() if k in drawn}, created.json(), read.json(), again.json(),
+               listed.json()]
+    assert [r.status_code for r in (created, read, again, listed)] == [201, 200, 201, 200]
+    return [without_request_ids(answers), [(e["method"], e["path"], e["status"]) for e in journal]]
+
+
+def test_an_idle_workspace_leaves_its_owner_s_memory_and_comes_back_whole_elsewhere(
+    idle_pair: tuple[Instance, Instance], serve: Callable[..., Instance], database: str
+) -> None:
+    a, b = idle_pair
+    urls = live(database)
+
+    seen: list[str] = []
+
+    def evicted_by_a(workspace: str) -> None:
+        seen.append(workspace)
+        until(lambda: metric(a.base, EVICTED) >= 1, seconds=10)
+        assert (workspace, "", 1) in workspace_leases(database)  # written whole, its lease freed
+        assert metric(a.base, DORMANT) == 1
+
+    shared = campaign((a.base, b.base), evicted_by_a)
+    one = serve(*FLAGS)
+    assert shared == campaign((one.base, one.base), lambda workspace: None)
+    # b restored it from a's snapshot and took it (a new epoch; idle since, b may have freed it too)
+    [(_, owner, epoch)] = [lease for lease in workspace_leases(database) if lease[0] in seen]
+    assert epoch == 2 and owner in (urls[b.base], "")
+
+
+def test_workspaces_another_instance_created_are_dormant_until_served_here(
+    two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    made = [httpx.post(f"{a.base}/_mock/workspaces").json() for _ in range(6)]
+    listed = httpx.get(f"{b.base}/_mock/workspaces").json()  # b applies the creations: keys, no state
+    assert listed["total"] == 7
+    assert metric(b.base, DORMANT) == 6 and metric(a.base, DORMANT) == 0
+    for workspace in made[:2]:  # served by b first: b owns them, and holds their worlds
+        key = bearer(workspace["api_key"])
+        assert httpx.post(f"{b.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+        found = httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()  # forwarded to b
+        assert len(found["data"]) == 1
+    assert metric(b.base, DORMANT) == 4
+    # requests of the sandbox's own that carry a dormant workspace's credentials: answered, and it
+    # stays dormant (a fault rule is drawn, and a write noted, where the workspace is served)
+    key = bearer(made[5]["api_key"])
+    assert httpx.get(f"{b.base}/_mock/workspaces", headers=key).status_code == 200
+    assert httpx.post(f"{b.base}/_mock/workspaces", headers=key).status_code == 201
+    assert metric(b.base, DORMANT) == 4
+    # a listing through b shows the dormant ones as a's listing does (their clocks where they were)
+    assert httpx.get(f"{b.base}/_mock/workspaces").json() == httpx.get(f"{a.base}/_mock/workspaces").json()

@@ -18,10 +18,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
 from mock_server.cluster.forwarding import Receiving
-from mock_server.cluster.idle import keep_evicting
 from mock_server.cluster.middleware import ClusterMiddleware
 from mock_server.cluster.node import Node
 from mock_server.cluster.pump import run_due
+from mock_server.cluster.spread import keep_spreading
 from mock_server.control.dialect import ControlDialect
 from mock_server.core.errors import InternalError, MethodNotAllowed, MockError, NotFound
 from mock_server.dialects.registry import BUILT_IN, DialectKind, credential_schemes
@@ -185,8 +185,8 @@ def create_app(
         ]
         if persistence is not None:
             tasks.append(asyncio.create_task(persistence.heartbeat()))
-        if node is not None and node.registry is not None and settings.idle_evict:
-            tasks.append(asyncio.create_task(keep_evicting(node, settings.idle_evict)))
+        if node is not None and node.registry is not None:  # `--ownership`
+            tasks.append(asyncio.create_task(keep_spreading(node, settings.idle_evict)))
         try:
             yield
         finally:

@@ -133,11 +133,23 @@ async def fence(db: Connection, stream: str, me: str, epoch: int, generation: in
     )
 
 
-async def release(db: Connection, stream: str, me: str, epoch: int) -> None:
-    """In a write's transaction, its fence passed: the stream is nobody's from its commit on (the
-    next instance a request of it reaches takes it, a new epoch)."""
-    await db.execute("UPDATE batchcalls_stream SET owner = ''"
-                     " WHERE stream = %s AND owner = %s AND epoch = %s", (stream, me, epoch))
+async def pass_on(db: Connection, stream: str, me: str, epoch: int, to: str) -> None:
+    """In a write's transaction, its fence passed: the stream is `to`'s from its commit on (a
+    live instance, or '': nobody's, taken by the next instance a request of it reaches), under a
+    new epoch."""
+    await db.execute("UPDATE batchcalls_stream SET owner = %s, epoch = epoch + 1"
+                     " WHERE stream = %s AND owner = %s AND epoch = %s", (to, stream, me, epoch))
+
+
+async def held_by_live(db: Connection, generation: int) -> dict[str, int]:
+    """How many workspaces' leases each live instance holds."""
+    cursor = await db.execute(
+        "SELECT i.id, count(s.stream) FROM batchcalls_instance i LEFT JOIN batchcalls_stream s"
+        " ON s.owner = i.id AND s.generation = %s AND s.stream <> ''"
+        " WHERE i.expires_at > clock_timestamp() GROUP BY i.id",
+        (generation,),
+    )
+    return {str(instance): int(count) for instance, count in await cursor.fetchall()}
 
 
 async def passed(cursor: AsyncCursor[Any]) -> bool:

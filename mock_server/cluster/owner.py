@@ -47,7 +47,8 @@ class Owner(Replica):
         self.owners: Owners | None = None  # once registered (`open`): where each workspace is served
         self.forwarder: Forwarder | None = None
         self.forwarded = 0  # requests answered by their workspace's owner (`GET /_mock/metrics`)
-        self.idle_evicted = 0  # worlds put to sleep after `--idle-evict` unused (`cluster/idle.py`)
+        self.idle_evicted = 0  # worlds put to sleep after `--idle-evict` unused (`cluster/spread.py`)
+        self.handed_over = 0  # worlds handed to another instance, this one owning more than its share
         self.from_memory = 0  # reads answered as their workspace's owner, with no database round trip
         self.group_commit = (GroupCommit(url, lambda: self.registry.member if self.registry else "")
                              if settings.ownership else None)

@@ -69,6 +69,9 @@ class CatchUp(Protocol):
     @property
     def idle_evicted(self) -> int: ...
 
+    @property
+    def handed_over(self) -> int: ...
+
 
 class CountedLog(Protocol):
     """What the access log counts of the lines it could not write (`access_log.AccessLog`)."""
@@ -175,6 +178,9 @@ class SandboxCollector(Collector):
         yield CounterMetricFamily("batchcalls_cluster_idle_evicted", "Worlds this instance dropped from "
                                   "memory after --idle-evict unused (--ownership).",
                                   value=catch_up.idle_evicted)
+        yield CounterMetricFamily("batchcalls_cluster_handed_over", "Workspaces this instance handed to "
+                                  "another, owning more than its share of the live instances' "
+                                  "(--ownership).", value=catch_up.handed_over)
 
 
 def metrics_registry(collector: SandboxCollector) -> CollectorRegistry:

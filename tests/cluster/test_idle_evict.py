@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from instances import Instance, start_all, without_request_ids
-from owned import FLAGS, OWNED, bearer, live, until, workspace_leases
+from owned import FLAGS, OWNED, bearer, live, owned_workspace, until, workspace_leases
 from support import API, CAMPAIGN
 
 IDLE = ("--idle-evict", "0.5")
 EVICTED = "batchcalls_cluster_idle_evicted_total"
 DORMANT = "batchcalls_worlds_dormant"
+HANDED = "batchcalls_cluster_handed_over_total"
 
 
 def metric(base: str, name: str) -> float:
@@ -70,16 +71,21 @@ def test_an_idle_workspace_leaves_its_owner_s_memory_and_comes_back_whole_elsewh
 
     def evicted_by_a(workspace: str) -> None:
         seen.append(workspace)
-        until(lambda: metric(a.base, EVICTED) >= 1, seconds=10)
-        assert (workspace, "", 1) in workspace_leases(database)  # written whole, its lease freed
+
+        def gone_from_a() -> bool:  # idle: freed; or handed to b, a holding more than its share
+            [(_, owner, epoch)] = [lease for lease in workspace_leases(database) if lease[0] == workspace]
+            return owner != urls[a.base] and epoch == 2
+
+        until(gone_from_a, seconds=10)
+        assert metric(a.base, EVICTED) + metric(a.base, HANDED) == 1
         assert metric(a.base, DORMANT) == 1
 
     shared = campaign((a.base, b.base), evicted_by_a)
     one = serve(*FLAGS)
     assert shared == campaign((one.base, one.base), lambda workspace: None)
-    # b restored it from a's snapshot and took it (a new epoch; idle since, b may have freed it too)
+    # b restored it from a's snapshot and holds it (idle since, b may have freed it too)
     [(_, owner, epoch)] = [lease for lease in workspace_leases(database) if lease[0] in seen]
-    assert epoch == 2 and owner in (urls[b.base], "")
+    assert (owner, epoch) in ((urls[b.base], 3), (urls[b.base], 2), ("", 4), ("", 3))
 
 
 def test_workspaces_another_instance_created_are_dormant_until_served_here(
@@ -104,3 +110,33 @@ def test_workspaces_another_instance_created_are_dormant_until_served_here(
     assert metric(b.base, DORMANT) == 4
     # a listing through b shows the dormant ones as a's listing does (their clocks where they were)
     assert httpx.get(f"{b.base}/_mock/workspaces").json() == httpx.get(f"{a.base}/_mock/workspaces").json()
+
+
+def test_an_instance_that_joins_is_handed_its_share_of_the_workspaces(
+    database: str, serve: Callable[..., Instance]
+) -> None:
+    [a] = start_all(("--store", database, *OWNED, "--idle-evict", "0"))
+    try:
+        owned = [owned_workspace(a.base) for _ in range(6)]
+        made = {workspace for workspace, _ in owned}
+
+        def owners() -> list[str]:
+            return sorted(owner for stream, owner, _ in workspace_leases(database) if stream in made)
+
+        assert owners() == [live(database)[a.base]] * 6
+        b = serve("--store", database, *OWNED, "--idle-evict", "0")  # joins: a hands it 3 of its 6
+        ids = live(database)
+
+        def split() -> bool:
+            return owners() == sorted([ids[a.base]] * 3 + [ids[b.base]] * 3)
+
+        until(split, seconds=10)
+        assert metric(a.base, HANDED) == 3
+        for _, key in owned:  # each answered whole, through either instance (b restores its 3)
+            for base in (a.base, b.base):
+                listed = httpx.get(f"{base}{API}/batch-calls", headers=key)
+                assert listed.status_code == 200 and len(listed.json()["data"]) == 1
+        assert metric(b.base, "batchcalls_worlds") - metric(b.base, DORMANT) == 1 + 3
+        assert split()  # and it stays so
+    finally:
+        a.stop()

@@ -1,0 +1,146 @@
+"""Worlds that leave an instance's memory (`--ownership`): idle ones (`--idle-evict`), and those an
+instance owns beyond its share of the live instances' (rebalancing).
+
+Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an instance:
+1. puts to sleep (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for
+   `--idle-evict`;
+2. counts the leases each live instance holds; while it holds more than its share (the total over
+   the live instances, rounded up) and another holds less than its share (rounded down), hands its
+   least recently used quiet worlds to the one holding least.
+
+Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
+armed, no webhook delivery waiting, no event of a real clock to come. A world this instance owns
+leaves whole, under its stream's lock: its pending journal entries written, then in one
+transaction behind the lease's fence a snapshot at its position and the lease passed on (freed, or
+to the instance it is handed to), a new epoch. Its next request restores it from that snapshot in
+one read, on the instance that takes it. A world another instance owns (caught up here to serve a
+read) is simply dropped: the log has it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from typing import TypeGuard
+
+import psycopg
+
+from mock_server.cluster import leases, shared_log
+from mock_server.cluster.node import Node
+from mock_server.cluster.outage import DATABASE_ERRORS
+from mock_server.cluster.worlds import ClusterWorld
+from mock_server.core.clock import RealClock
+
+log = logging.getLogger("batchcalls.cluster")
+
+LONGEST_ROUND = 30.0
+FREE = ""  # a lease passed on to nobody
+
+
+async def keep_spreading(node: Node, idle_seconds: float) -> None:
+    """Rounds for ever (cancel the task to stop). `idle_seconds`: 0, never evict."""
+    assert node.registry is not None
+    period = min(node.registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
+    while True:
+        await asyncio.sleep(period)
+        try:
+            if idle_seconds:
+                await sweep(node, time.monotonic() - idle_seconds)
+            await shed(node)
+        except DATABASE_ERRORS as exc:  # the next round tries again
+            log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
+
+
+async def sweep(node: Node, unused_since: float) -> int:
+    """Put to sleep the quiet worlds unused since `unused_since` (monotonic): how many."""
+    evicted = 0
+    for world in [w for w in node.sandbox.worlds.values() if _quiet(w, node, unused_since)]:
+        if await _leave(node, world, FREE, unused_since):
+            node.idle_evicted += 1
+            evicted += 1
+    return evicted
+
+
+async def shed(node: Node) -> int:
+    """Hand the worlds this instance owns beyond its share to the live instances below theirs,
+    least recently used first: how many."""
+    registry, owners = node.registry, node.owners
+    if registry is None or owners is None or not registry.peers:
+        return 0
+    async with node.pool_connection() as db:
+        counts = await leases.held_by_live(db, node.sandbox.generation)
+    me = registry.member
+    if me not in counts or len(counts) < 2:
+        return 0
+    total = sum(counts.values())
+    high, low = -(-total // len(counts)), total // len(counts)
+    excess = counts[me] - high
+    takers = sorted((held, peer) for peer, held in counts.items() if peer != me and held < low)
+    if excess <= 0 or not takers:
+        return 0
+    now = time.monotonic()
+    mine = sorted((w for w in node.sandbox.worlds.values() if _quiet(w, node, now) and w.lease is not None),
+                  key=lambda world: world.used_at)
+    handed = 0
+    for world in mine:
+        if excess <= 0 or not takers:
+            break
+        held, peer = takers[0]
+        if await _leave(node, world, peer, now):
+            handed += 1
+            excess -= 1
+            takers[0] = (held + 1, peer)
+            takers = sorted(taker for taker in takers if taker[0] < low)
+    node.handed_over += handed
+    return handed
+
+
+def _quiet(world: object, node: Node, unused_since: float) -> TypeGuard[ClusterWorld]:
+    if not isinstance(world, ClusterWorld) or not world.in_memory or world.used_at > unused_since:
+        return False
+    sandbox = node.sandbox
+    return (world is not sandbox.default_world and world.readiness is None and world.pending_catch_up is None
+            and not sandbox.outbox.deliveries(world.id)
+            and not (isinstance(world.clock, RealClock) and world.next_due() is not None))
+
+
+async def _leave(node: Node, world: ClusterWorld, to: str, unused_since: float) -> bool:
+    """The world leaves this instance's memory, its lease (if this instance holds it) passed on to
+    `to` (False: it was used, replaced or removed meanwhile, and stays)."""
+    async with node.everything.shared(), node.lock_of(world.id):
+        if node.sandbox.worlds.get(world.id) is not world or not _quiet(world, node, unused_since):
+            return False
+        if world.lease is not None:
+            await _write_whole(node, world, to)
+        node.sandbox.put_to_sleep(world)
+        return True
+
+
+async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
+    """The owner's world in the database: its pending journal entries, its snapshot, its lease
+    passed on to `to` (nothing but the entries when the lease turned out to be another's: the log
+    has the world). A database error leaves the world in memory."""
+    assert node.owners is not None and node.registry is not None and world.lease is not None
+    generation, lease = node.sandbox.generation, world.lease
+    async with node.pool_connection() as db:
+        try:
+            await node.journal.write_pending(db, world.id)
+            async with db.pipeline():
+                await db.execute("BEGIN")
+                await shared_log.lock(db, world.id)
+                fenced = await node.fence(db, world.id, lease)
+            if await leases.passed(fenced):
+                async with db.pipeline():
+                    if world.position > 0:
+                        await shared_log.write_snapshot(db, generation, world.id, world.position,
+                                                        world.snapshot())
+                    await leases.pass_on(db, world.id, node.registry.member, lease.epoch, to)
+                    await db.execute("COMMIT")
+        finally:
+            if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                with contextlib.suppress(*DATABASE_ERRORS):
+                    await db.execute("ROLLBACK")
+    node.owners.forget(world.id)

@@ -74,7 +74,7 @@ def test_an_idle_workspace_leaves_its_owner_s_memory_and_comes_back_whole_elsewh
 
         def gone_from_a() -> bool:  # idle: freed; or handed to b, a holding more than its share
             [(_, owner, epoch)] = [lease for lease in workspace_leases(database) if lease[0] == workspace]
-            return owner != urls[a.base] and epoch == 2
+            return owner != urls[a.base] and epoch >= 2
 
         until(gone_from_a, seconds=10)
         assert metric(a.base, EVICTED) + metric(a.base, HANDED) == 1
@@ -85,7 +85,7 @@ def test_an_idle_workspace_leaves_its_owner_s_memory_and_comes_back_whole_elsewh
     assert shared == campaign((one.base, one.base), lambda workspace: None)
     # b restored it from a's snapshot and holds it (idle since, b may have freed it too)
     [(_, owner, epoch)] = [lease for lease in workspace_leases(database) if lease[0] in seen]
-    assert (owner, epoch) in ((urls[b.base], 3), (urls[b.base], 2), ("", 4), ("", 3))
+    assert owner in (urls[b.base], "") and epoch >= 3
 
 
 def test_workspaces_another_instance_created_are_dormant_until_served_here(

@@ -57,3 +57,12 @@ def owned_workspace(base: str) -> tuple[str, dict[str, str]]:
     key = bearer(workspace["api_key"])
     assert httpx.post(f"{base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
     return str(workspace["workspace_id"]), key
+
+
+def metric(base: str, name: str) -> float:
+    """One sample of the instance's `GET /_mock/metrics` (a metric without labels)."""
+    answer = httpx.get(f"{base}/_mock/metrics")
+    assert answer.status_code == 200, answer.text
+    lines = answer.text.splitlines()
+    [value] = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"{name} ")]
+    return value

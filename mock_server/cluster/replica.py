@@ -98,7 +98,7 @@ class Replica:
             sandbox.position = row.entry.seq
         for created in sandbox.take_replayed_creations():  # `--ownership`: another instance's to serve
             world = sandbox.worlds.get(created)
-            if isinstance(world, ClusterWorld) and world.in_memory:
+            if isinstance(world, ClusterWorld) and world.in_memory and world is not sandbox.default_world:
                 sandbox.put_to_sleep(world)
 
     async def catch_up(self, db: Connection, stream: str) -> ClusterWorld | None:

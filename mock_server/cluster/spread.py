@@ -9,12 +9,13 @@ Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an i
    least recently used quiet worlds to the one holding least.
 
 Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
-armed, no webhook delivery waiting, no event of a real clock to come. A world this instance owns
-leaves whole, under its stream's lock: its pending journal entries written, then in one
-transaction behind the lease's fence a snapshot at its position and the lease passed on (freed, or
-to the instance it is handed to), a new epoch. Its next request restores it from that snapshot in
-one read, on the instance that takes it. A world another instance owns (caught up here to serve a
-read) is simply dropped: the log has it.
+armed, no webhook delivery waiting (those already made go with it, in its snapshot), no event of a
+real clock to come (how far a real clock ran with no row for it goes in the snapshot too). A world
+this instance owns leaves whole, under its stream's lock: its pending journal entries written, then
+in one transaction behind the lease's fence a snapshot at its position and the lease passed on
+(freed, or to the instance it is handed to), a new epoch. Its next request restores it from that
+snapshot in one read, on the instance that takes it. A world another instance owns (caught up here
+to serve a read) is simply dropped: the log has it.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def _quiet(world: object, node: Node, unused_since: float) -> TypeGuard[ClusterW
     if not isinstance(world, ClusterWorld) or not world.in_memory or world.used_at > unused_since:
         return False
     sandbox = node.sandbox
-    return (world is not sandbox.default_world and world.readiness is None and world.pending_catch_up is None
-            and not sandbox.outbox.deliveries(world.id)
+    return (world is not sandbox.default_world and world.readiness is None
+            and not any(delivery.state == "pending" for delivery in sandbox.outbox.deliveries(world.id))
             and not (isinstance(world.clock, RealClock) and world.next_due() is not None))
 
 
@@ -127,6 +128,7 @@ async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
     generation, lease = node.sandbox.generation, world.lease
     async with node.pool_connection() as db:
         try:
+            world.lease = None  # whatever happens now, this copy is not served from memory again unasked
             await node.journal.write_pending(db, world.id)
             async with db.pipeline():
                 await db.execute("BEGIN")
@@ -134,13 +136,13 @@ async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
                 fenced = await node.fence(db, world.id, lease)
             if await leases.passed(fenced):
                 async with db.pipeline():
-                    if world.position > 0:
-                        await shared_log.write_snapshot(db, generation, world.id, world.position,
-                                                        world.snapshot())
+                    # (with no row too: a real clock's origin, drawn at its creation, is kept)
+                    await shared_log.write_snapshot(db, generation, world.id, world.position,
+                                                    world.snapshot())
                     await leases.pass_on(db, world.id, node.registry.member, lease.epoch, to)
                     await db.execute("COMMIT")
         finally:
+            node.owners.forget(world.id)  # (a commit that failed may have passed the lease on all the same)
             if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 with contextlib.suppress(*DATABASE_ERRORS):
                     await db.execute("ROLLBACK")
-    node.owners.forget(world.id)

@@ -134,6 +134,8 @@ class DormantWorld(ClusterWorld):
         self.writes, self.incarnation = world.writes, world.incarnation
         self.outgoing = world.outgoing
         self._next_due = world.next_due()
+        # no row applied to it yet: its clock is still the one its creation made (waking keeps it)
+        self.clock_as_created = world.clock if world.position == 0 else None
 
     @property
     def journal(self) -> Journal:  # type: ignore[override]
@@ -267,6 +269,8 @@ class ClusterSandbox(RecordingSandbox):
     def put_to_sleep(self, world: ClusterWorld) -> DormantWorld:
         """The world leaves memory (the log holds it); nothing of it is due or waits to be sent. Never
         the default world: the sandbox's own requests use it, not caught up."""
+        if world is self.default_world:
+            raise ValueError("the default workspace's world stays in memory")
         dormant = DormantWorld(world)
         self.register(dormant)
         self.wakeups.forget(world.id)
@@ -281,6 +285,8 @@ class ClusterSandbox(RecordingSandbox):
             self.wakeups.note, outgoing=self._exchange,
         )
         world.wall_clock = self.creation_instant  # (its resets' instants are those of their rows)
+        if dormant.clock_as_created is not None:  # a real clock runs on from its creation, not from now
+            world.clock = dormant.clock_as_created
         self._replace(world)
         return world
 
@@ -309,6 +315,7 @@ class ClusterSandbox(RecordingSandbox):
     def _start(self) -> None:
         super()._start()
         self.position = 0
+        self.replayed_creations = []  # (the default world, made here, is never dormant)
 
     def restore_world(self, blob: bytes, position: int) -> ClusterWorld:
         """A world from its snapshot in the database (written by an instance of this sandbox)."""

@@ -224,6 +224,8 @@ class DefectiveDialect:
                 return single(ghost, ctx.request_id, ctx.now)
             if self.on("foreign_ids_visible"):
                 for world in self.sandbox.worlds.values():
+                    if not world.in_memory:  # a cluster's dormant world: nothing of it is here
+                        continue
                     found = world.store.batches(world.id).get(batch_id)
                     if found is not None:
                         return Reply(200, {"data": wire.batch(found), "meta": meta(ctx.request_id, ctx.now)})

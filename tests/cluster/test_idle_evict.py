@@ -12,21 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from instances import Instance, start_all, without_request_ids
-from owned import FLAGS, OWNED, bearer, live, owned_workspace, until, workspace_leases
+from owned import FLAGS, OWNED, bearer, live, metric, owned_workspace, until, workspace_leases
 from support import API, CAMPAIGN
 
 IDLE = ("--idle-evict", "0.5")
 EVICTED = "batchcalls_cluster_idle_evicted_total"
 DORMANT = "batchcalls_worlds_dormant"
 HANDED = "batchcalls_cluster_handed_over_total"
-
-
-def metric(base: str, name: str) -> float:
-    answer = httpx.get(f"{base}/_mock/metrics")
-    assert answer.status_code == 200, answer.text
-    lines = answer.text.splitlines()
-    [value] = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"{name} ")]
-    return value
 
 
 @pytest.fixture
@@ -140,3 +132,27 @@ def test_an_instance_that_joins_is_handed_its_share_of_the_workspaces(
         assert split()  # and it stays so
     finally:
         a.stop()
+
+
+def test_a_copy_caught_up_from_the_log_and_evicted_comes_back_from_its_rows(
+    idle_pair: tuple[Instance, Instance], database: str
+) -> None:
+    """b owns a workspace (its clock advanced twice, a batch created: rows, no snapshot) and is
+    killed. a serves a read caught up from the log (b's lease has not lapsed), evicts that copy
+    (no lease, so no snapshot), then takes the workspace over: it comes back from its creation and
+    its rows, not from the clock its evicted copy had reached."""
+    a, b = idle_pair
+    workspace = httpx.post(f"{b.base}/_mock/workspaces").json()
+    key = bearer(workspace["api_key"])
+    for _ in range(2):  # (each advance's row is replayed to the instant it reached)
+        assert httpx.post(f"{b.base}/_mock/clock/advance", json={"seconds": 3600}, headers=key).is_success
+    assert httpx.post(f"{b.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+    clock = httpx.get(f"{b.base}/_mock/clock", headers=key).json()
+    b.kill()
+    evicted = metric(a.base, EVICTED)
+    assert len(httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]) == 1  # served by a
+    until(lambda: metric(a.base, EVICTED) > evicted, seconds=10)
+    assert httpx.get(f"{a.base}/_mock/clock", headers=key).json() == clock  # a owns it now
+    assert len(httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]) == 1
+    a.stop()
+    assert "was answered" not in "".join(a.output)  # every row replayed as first answered

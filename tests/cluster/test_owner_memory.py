@@ -12,18 +12,12 @@ import socket
 import httpx
 import psycopg
 from instances import Instance, start_all
-from owned import OWNED, bearer, lease_to, live, owned_workspace, until
+from owned import OWNED, bearer, lease_to, live, metric, owned_workspace, until
 from support import API, AUTH, CAMPAIGN
 
 from mock_server.cluster.owner import PENDING_ENTRIES
 
 FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
-
-
-def metric(base: str, name: str) -> float:
-    lines = httpx.get(f"{base}/_mock/metrics").text.splitlines()
-    [value] = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"{name} ")]
-    return value
 
 
 def rows_of(database: str, stream: str) -> int:

@@ -4,9 +4,12 @@ instance owns beyond its share of the live instances' (rebalancing).
 Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an instance:
 1. puts to sleep (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for
    `--idle-evict`;
-2. counts the leases each live instance holds; while it holds more than its share (the total over
-   the live instances, rounded up) and another holds less than its share (rounded down), hands its
-   least recently used quiet worlds to the one holding least.
+2. once an instance joined (a peer its heartbeat had not seen), counts the leases each live
+   instance holds; while it holds more than its share (the total over the live instances, rounded
+   up) and another holds less than its share (rounded down), hands its least recently used quiet
+   worlds to the one holding least. Only then: a workspace stays with the instance that took it,
+   however uneven the counts grow, and a balancer that hashes on the credential header keeps
+   reaching its owner.
 
 Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
 armed, no webhook delivery waiting (those already made go with it, in its snapshot), no event of a
@@ -43,14 +46,21 @@ FREE = ""  # a lease passed on to nobody
 
 async def keep_spreading(node: Node, idle_seconds: float) -> None:
     """Rounds for ever (cancel the task to stop). `idle_seconds`: 0, never evict."""
-    assert node.registry is not None
-    period = min(node.registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
+    registry = node.registry
+    assert registry is not None
+    period = min(registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
+    seen = set(registry.peers)
+    joined = False
     while True:
         await asyncio.sleep(period)
+        peers = set(registry.peers)
+        joined, seen = joined or bool(peers - seen), peers
         try:
             if idle_seconds:
                 await sweep(node, time.monotonic() - idle_seconds)
-            await shed(node)
+            if joined:
+                await shed(node)
+                joined = False
         except DATABASE_ERRORS as exc:  # the next round tries again
             log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
 

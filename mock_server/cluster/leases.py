@@ -141,13 +141,13 @@ async def pass_on(db: Connection, stream: str, me: str, epoch: int, to: str) -> 
                      " WHERE stream = %s AND owner = %s AND epoch = %s", (to, stream, me, epoch))
 
 
-async def held_by_live(db: Connection, generation: int) -> dict[str, int]:
-    """How many workspaces' leases each live instance holds."""
+async def held_by_live(db: Connection, generation: int, default: str) -> dict[str, int]:
+    """How many workspaces' leases each live instance holds (the `default` workspace's aside)."""
     cursor = await db.execute(
         "SELECT i.id, count(s.stream) FROM batchcalls_instance i LEFT JOIN batchcalls_stream s"
-        " ON s.owner = i.id AND s.generation = %s AND s.stream <> ''"
+        " ON s.owner = i.id AND s.generation = %s AND s.stream NOT IN ('', %s)"
         " WHERE i.expires_at > clock_timestamp() GROUP BY i.id",
-        (generation,),
+        (generation, default),
     )
     return {str(instance): int(count) for instance, count in await cursor.fetchall()}
 

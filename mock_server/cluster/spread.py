@@ -5,11 +5,12 @@ Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an i
 1. puts to sleep (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for
    `--idle-evict`;
 2. once an instance joined (a peer its heartbeat had not seen), counts the leases each live
-   instance holds; while it holds more than its share (the total over the live instances, rounded
-   up) and another holds less than its share (rounded down), hands its least recently used quiet
-   worlds to the one holding least. Only then: a workspace stays with the instance that took it,
-   however uneven the counts grow, and a balancer that hashes on the credential header keeps
-   reaching its owner.
+   instance holds (the default workspace's aside: it is never handed over); while it holds more
+   than its share (the total over the live instances, rounded up) and another holds less than its
+   share (rounded down), hands its least recently used quiet worlds, unused for a round, to the
+   one holding least (again each round until it no longer holds more, or none holds less). Only
+   then: a workspace stays with the instance that took it, however uneven the counts grow, and a
+   balancer that hashes on the credential header keeps reaching its owner.
 
 Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
 armed, no webhook delivery waiting (those already made go with it, in its snapshot), no event of a
@@ -58,9 +59,8 @@ async def keep_spreading(node: Node, idle_seconds: float) -> None:
         try:
             if idle_seconds:
                 await sweep(node, time.monotonic() - idle_seconds)
-            if joined:
-                await shed(node)
-                joined = False
+            if joined:  # (a world used within the round stays: its requests are under way here)
+                joined = not await shed(node, time.monotonic() - period)
         except DATABASE_ERRORS as exc:  # the next round tries again
             log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
 
@@ -75,38 +75,33 @@ async def sweep(node: Node, unused_since: float) -> int:
     return evicted
 
 
-async def shed(node: Node) -> int:
+async def shed(node: Node, unused_since: float) -> bool:
     """Hand the worlds this instance owns beyond its share to the live instances below theirs,
-    least recently used first: how many."""
+    least recently used first, among those unused since `unused_since` (a busy world stays where
+    its requests go). False: the share is not reached yet (busy worlds), try again next round."""
     registry, owners = node.registry, node.owners
     if registry is None or owners is None or not registry.peers:
-        return 0
+        return True
     async with node.pool_connection() as db:
-        counts = await leases.held_by_live(db, node.sandbox.generation)
+        counts = await leases.held_by_live(db, node.sandbox.generation, node.sandbox.default_world.id)
     me = registry.member
     if me not in counts or len(counts) < 2:
-        return 0
+        return True
     total = sum(counts.values())
     high, low = -(-total // len(counts)), total // len(counts)
     excess = counts[me] - high
     takers = sorted((held, peer) for peer, held in counts.items() if peer != me and held < low)
-    if excess <= 0 or not takers:
-        return 0
-    now = time.monotonic()
-    mine = sorted((w for w in node.sandbox.worlds.values() if _quiet(w, node, now) and w.lease is not None),
+    mine = sorted((w for w in node.sandbox.worlds.values() if _quiet(w, node, unused_since) and w.lease),
                   key=lambda world: world.used_at)
-    handed = 0
     for world in mine:
         if excess <= 0 or not takers:
             break
         held, peer = takers[0]
-        if await _leave(node, world, peer, now):
-            handed += 1
+        if await _leave(node, world, peer, unused_since):
+            node.handed_over += 1
             excess -= 1
-            takers[0] = (held + 1, peer)
-            takers = sorted(taker for taker in takers if taker[0] < low)
-    node.handed_over += handed
-    return handed
+            takers = sorted(taker for taker in [(held + 1, peer), *takers[1:]] if taker[0] < low)
+    return excess <= 0 or not takers
 
 
 def _quiet(world: object, node: Node, unused_since: float) -> TypeGuard[ClusterWorld]:

@@ -152,6 +152,19 @@ async def held_by_live(db: Connection, generation: int, default: str) -> dict[st
     return {str(instance): int(count) for instance, count in await cursor.fetchall()}
 
 
+async def ask_rebalance(db: Connection) -> None:
+    """An instance joined a cluster whose others hold workspaces: each instance is to hand over
+    what it holds beyond its share (`rebalances_asked` counts the asks)."""
+    await db.execute("INSERT INTO batchcalls_meta VALUES ('rebalances', '1') ON CONFLICT (key)"
+                     " DO UPDATE SET value = (batchcalls_meta.value::bigint + 1)::text")
+
+
+async def rebalances_asked(db: Connection) -> int:
+    cursor = await db.execute("SELECT value FROM batchcalls_meta WHERE key = 'rebalances'")
+    found = await cursor.fetchone()
+    return 0 if found is None else int(found[0])
+
+
 async def passed(cursor: AsyncCursor[Any]) -> bool:
     found = await cursor.fetchone()
     return found is not None and bool(found[0])

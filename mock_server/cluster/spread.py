@@ -4,13 +4,16 @@ instance owns beyond its share of the live instances' (rebalancing).
 Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an instance:
 1. puts to sleep (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for
    `--idle-evict`;
-2. once an instance joined (a peer its heartbeat had not seen), counts the leases each live
-   instance holds (the default workspace's aside: it is never handed over); while it holds more
-   than its share (the total over the live instances, rounded up) and another holds less than its
-   share (rounded down), hands its least recently used quiet worlds, unused for a round, to the
-   one holding least (again each round until it no longer holds more, or none holds less). Only
-   then: a workspace stays with the instance that took it, however uneven the counts grow, and a
-   balancer that hashes on the credential header keeps reaching its owner.
+2. when an instance asked for a rebalance, counts the leases each live instance holds (the
+   default workspace's aside: it is never handed over); while it holds more than its share (the
+   total over the live instances, rounded up) and another holds less than its share (rounded
+   down), hands its least recently used quiet worlds, unused for a round, to the one holding least
+   (again each round until it no longer holds more, or none holds less).
+
+An instance asks for a rebalance once, at its first round, when the others hold workspaces: it
+joined a cluster at work (instances started together, on an empty cluster, ask nothing). Only then
+are workspaces handed over: otherwise a workspace stays with the instance that took it, however
+uneven the counts, and a balancer that hashes on the credential header keeps reaching its owner.
 
 Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
 armed, no webhook delivery waiting (those already made go with it, in its snapshot), no event of a
@@ -36,6 +39,7 @@ import psycopg
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.node import Node
 from mock_server.cluster.outage import DATABASE_ERRORS
+from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterWorld
 from mock_server.core.clock import RealClock
 
@@ -50,19 +54,31 @@ async def keep_spreading(node: Node, idle_seconds: float) -> None:
     registry = node.registry
     assert registry is not None
     period = min(registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
-    seen = set(registry.peers)
-    joined = False
+    answered: int | None = None  # the asks for a rebalance this instance has seen (None: not looked yet)
+    due = False  # an ask not fully answered yet (its worlds were busy)
     while True:
         await asyncio.sleep(period)
-        peers = set(registry.peers)
-        joined, seen = joined or bool(peers - seen), peers
         try:
             if idle_seconds:
                 await sweep(node, time.monotonic() - idle_seconds)
-            if joined:  # (a world used within the round stays: its requests are under way here)
-                joined = not await shed(node, time.monotonic() - period)
+            async with node.pool_connection() as db:
+                if answered is None:  # this instance's first round: joining a cluster at work, it asks
+                    answered = await leases.rebalances_asked(db)
+                    if await _others_hold(node, db):
+                        await leases.ask_rebalance(db)
+                asked = await leases.rebalances_asked(db)
+            due, answered = due or asked != answered, asked
+            if due:  # (a world used within the round stays: its requests are under way here)
+                due = not await shed(node, time.monotonic() - period)
         except DATABASE_ERRORS as exc:  # the next round tries again
             log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
+
+
+async def _others_hold(node: Node, db: Connection) -> bool:
+    registry = node.registry
+    assert registry is not None
+    counts = await leases.held_by_live(db, node.sandbox.generation, node.sandbox.default_world.id)
+    return any(held for instance, held in counts.items() if instance != registry.member)
 
 
 async def sweep(node: Node, unused_since: float) -> int:

@@ -26,13 +26,18 @@ from typing import Any
 import httpcore
 import httpx
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.cluster.registry import Registry
 
 SECRET_HEADER = b"x-batchcalls-instance"
 REQUEST_HEADER = b"x-batchcalls-forwarded"
 NOTICE_HEADER = b"x-batchcalls-notice"
+# on the answer to a forwarded request: the instance it was sent to does not hold the workspace's
+# lease (it changed hands): `refused` (a write, not made: send it where the database says), or
+# `served` (a read, answered from the log all the same); never passed on to the client
+NOT_OWNER_HEADER = b"x-batchcalls-not-owner"
+REFUSED, SERVED = b"refused", b"served"
 _OURS = (SECRET_HEADER, REQUEST_HEADER, NOTICE_HEADER)
 # each hop frames the body itself and adds its own date (the sandbox sends no `server` header)
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"date"})
@@ -48,6 +53,22 @@ class OwnerUnreachable(Exception):
 
 class OwnerFailed(Exception):
     """The owner took the request and then failed to answer it whole."""
+
+
+class NotOwner(Exception):
+    """The instance the request was sent to no longer holds its workspace's lease, and made nothing
+    of it: it may be sent again, where the database says."""
+
+
+def marked_not_owner(send: Send, how: bytes) -> Send:
+    """`send`, its answer marked as made by an instance not holding the workspace (`NOT_OWNER_HEADER`)."""
+
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (NOT_OWNER_HEADER, how)]}
+        await send(message)
+
+    return marked
 
 
 def packed(scope: Scope) -> bytes:
@@ -150,8 +171,9 @@ class Forwarder:
         scheme, host, port, netloc = origin
         return httpcore.URL(scheme=scheme, host=host, port=port, target=target), netloc
 
-    async def forward(self, owner: str, scope: Scope, body: bytes, send: Send) -> None:
-        """Send the request to `owner` and its answer to the client."""
+    async def forward(self, owner: str, scope: Scope, body: bytes, send: Send) -> bool:
+        """Send the request to `owner` and its answer to the client; False when `owner` answered it
+        without holding the workspace (NotOwner: it did not answer it, and nothing was sent)."""
         target = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url, netloc = self._url(owner, target + (b"?" + query if query else b""))
@@ -168,10 +190,14 @@ class Forwarder:
         except _FAILED as exc:
             raise OwnerFailed(f"{owner}: {exc}") from exc
         try:
+            headers = [(name.lower(), value) for name, value in answer.headers]
+            not_owner = next((value for name, value in headers if name == NOT_OWNER_HEADER), None)
+            if not_owner == REFUSED:
+                raise NotOwner(f"{owner} no longer holds the workspace")
             await send({
                 "type": "http.response.start", "status": answer.status,
-                "headers": [(name.lower(), value) for name, value in answer.headers
-                            if name.lower() not in _HOP_BY_HOP],
+                "headers": [(name, value) for name, value in headers
+                            if name not in _HOP_BY_HOP and name != NOT_OWNER_HEADER],
             })
             try:
                 async for chunk in answer.aiter_stream():
@@ -181,6 +207,7 @@ class Forwarder:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await request.__aexit__(None, None, None)
+        return not_owner is None
 
     async def tell_reset(self, peer: str) -> bool:
         """Tell another instance everything was reset; whether it took the notice."""

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.cluster.forwarding import FORWARDED, OwnerFailed, OwnerUnreachable
+from mock_server.cluster.forwarding import (
+    FORWARDED,
+    REFUSED,
+    NotOwner,
+    OwnerFailed,
+    OwnerUnreachable,
+    marked_not_owner,
+)
 from mock_server.cluster.node import ANSWERED, Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
 from mock_server.cluster.ownership import LeaseLost
@@ -122,7 +129,10 @@ class ClusterMiddleware:
                 await node.refuse(scope, receive, send, exc)
                 return
             except LeaseLost as exc:  # a write here, its workspace another instance's: to it, once more
-                if attempt == 2 or forwarded:
+                if forwarded:  # the instance that sent it asks the database, and sends it there
+                    await node.refuse(scope, receive, marked_not_owner(send, REFUSED), exc)
+                    return
+                if attempt == 2:
                     await node.refuse(scope, receive, send, exc)
                     return
 
@@ -142,15 +152,15 @@ class ClusterMiddleware:
             if not isinstance(owner, str) or owner in tried:
                 return receive, False
             tried.add(owner)
-            receive, answered = await self._forward(node, owner, scope, receive, send)
+            receive, answered = await self._forward(node, stream, owner, scope, receive, send)
             if answered:
                 node.forwarded += 1
                 return receive, True
 
-    async def _forward(self, node: Node, owner: str, scope: Scope, receive: Receive,
+    async def _forward(self, node: Node, stream: str, owner: str, scope: Scope, receive: Receive,
                        send: Send) -> tuple[Receive, bool]:
         """Answer with what the owner answers; False (and the body to read again) when the owner
-        did not take the connection."""
+        did not take the connection, or no longer holds the workspace and made nothing of it."""
         assert node.forwarder is not None and node.owners is not None
         receive = await _buffered(receive, node.sandbox.max_body_bytes)
         first = await receive()
@@ -164,9 +174,13 @@ class ClusterMiddleware:
             await send(message)
 
         try:
-            await node.forwarder.forward(owner, scope, first.get("body", b""), answering)
+            if not await node.forwarder.forward(owner, scope, first.get("body", b""), answering):
+                node.owners.forget(stream)  # answered from the log there: the database says where next
         except OwnerUnreachable:
             node.owners.unreachable(owner)
+            return replay, False
+        except NotOwner:  # its lease changed hands (a handover): where the database says now
+            node.owners.forget(stream)
             return replay, False
         except OwnerFailed as exc:
             await node.refuse(scope, replay, send, exc)

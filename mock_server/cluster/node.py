@@ -36,7 +36,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
-from mock_server.cluster.forwarding import Forwarder, OwnerFailed
+from mock_server.cluster.forwarding import FORWARDED, SERVED, Forwarder, OwnerFailed, marked_not_owner
 from mock_server.cluster.journal_writer import JournalWriter, rows
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
 from mock_server.cluster.owner import Owner
@@ -154,6 +154,9 @@ class Node(Owner):
         async with self._pool().connection() as db:
             resetting = kind.scope == "everything"
             lease = await self.lease(db, stream)
+            if (not locked and lease is None and self.owners is not None and stream
+                    and scope.get("state", {}).get(FORWARDED)):  # by one that took this one for its owner
+                send = marked_not_owner(send, SERVED)
             if locked and lease is None and self.owners is not None and stream != SANDBOX_STREAM:
                 # a write where the workspace is another's: refused before its body is read (it is
                 # forwarded to the owner once more, `ClusterMiddleware`)

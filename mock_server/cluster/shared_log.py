@@ -112,9 +112,10 @@ async def write_snapshot(db: Connection, generation: int, stream: str, n: int, s
 async def forget_stream(
     db: Connection, generation: int, stream: str, wall: float, method: str, path: str
 ) -> None:
-    """A deleted workspace: its rows, snapshot, journal and rate-limit window go, and one row stays
-    in its stream, its deletion (method and path, nothing else: it is recognised, never replayed),
-    so that an instance still holding its world learns of it when it next catches the stream up.
+    """A deleted workspace: its rows, snapshot, journal and rate-limit window go, its lease is
+    freed, and one row stays in its stream, its deletion (method and path, nothing else: it is
+    recognised, never replayed), so that an instance still holding its world learns of it when it
+    next catches the stream up.
     The caller holds the stream's advisory lock."""
     tombstone = Entry(wall, None, None, method, path, b"", [], b"", "", None, 204)
     await db.execute(
@@ -132,6 +133,8 @@ async def forget_stream(
         await db.execute(f"DELETE FROM {table} WHERE generation = %s AND stream = %s",  # noqa: S608
                          (generation, stream))
     await db.execute("DELETE FROM batchcalls_hits WHERE stream = %s", (stream,))
+    # its lease held by nobody: it counts in no instance's share (`leases.held_by_live`)
+    await db.execute("UPDATE batchcalls_stream SET owner = '' WHERE stream = %s", (stream,))
 
 
 async def meta(db: Connection) -> dict[str, str]:

@@ -10,8 +10,9 @@ Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an i
    down), hands its least recently used quiet worlds, unused for a round, to the one holding least
    (again each round until it no longer holds more, or none holds less).
 
-An instance asks for a rebalance once, at its first round, when the others hold workspaces: it
-joined a cluster at work (instances started together, on an empty cluster, ask nothing). Only then
+An instance asks for a rebalance once, as it starts (before its first round), when the others hold
+workspaces: it joined a cluster at work (instances started together, on an empty cluster, ask
+nothing). Only then
 are workspaces handed over: otherwise a workspace stays with the instance that took it, however
 uneven the counts, and a balancer that hashes on the credential header keeps reaching its owner.
 
@@ -55,23 +56,24 @@ async def keep_spreading(node: Node, idle_seconds: float) -> None:
     assert registry is not None
     period = min(registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
     answered: int | None = None  # the asks for a rebalance this instance has seen (None: not looked yet)
-    due = False  # an ask not fully answered yet (its worlds were busy)
+    due = False  # an ask not answered yet (worlds to hand over were busy)
     while True:
-        await asyncio.sleep(period)
         try:
-            if idle_seconds:
-                await sweep(node, time.monotonic() - idle_seconds)
             async with node.pool_connection() as db:
-                if answered is None:  # this instance's first round: joining a cluster at work, it asks
-                    answered = await leases.rebalances_asked(db)
+                if answered is None:  # at start, before serving: joining a cluster at work, it asks
+                    seen = await leases.rebalances_asked(db)
                     if await _others_hold(node, db):
                         await leases.ask_rebalance(db)
+                    answered = seen
                 asked = await leases.rebalances_asked(db)
             due, answered = due or asked != answered, asked
             if due:  # (a world used within the round stays: its requests are under way here)
                 due = not await shed(node, time.monotonic() - period)
+            if idle_seconds:
+                await sweep(node, time.monotonic() - idle_seconds)
         except DATABASE_ERRORS as exc:  # the next round tries again
             log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
+        await asyncio.sleep(period)
 
 
 async def _others_hold(node: Node, db: Connection) -> bool:
@@ -85,7 +87,7 @@ async def sweep(node: Node, unused_since: float) -> int:
     """Put to sleep the quiet worlds unused since `unused_since` (monotonic): how many."""
     evicted = 0
     for world in [w for w in node.sandbox.worlds.values() if _quiet(w, node, unused_since)]:
-        if await _leave(node, world, FREE, unused_since):
+        if await _leave(node, world, FREE, unused_since) is not None:
             node.idle_evicted += 1
             evicted += 1
     return evicted
@@ -94,11 +96,12 @@ async def sweep(node: Node, unused_since: float) -> int:
 async def shed(node: Node, unused_since: float) -> bool:
     """Hand the worlds this instance owns beyond its share to the live instances below theirs,
     least recently used first, among those unused since `unused_since` (a busy world stays where
-    its requests go). False: the share is not reached yet (busy worlds), try again next round."""
+    its requests go). False: not done, some of the worlds to hand over were busy; try next round."""
     registry, owners = node.registry, node.owners
-    if registry is None or owners is None or not registry.peers:
+    if registry is None or owners is None:
         return True
-    async with node.pool_connection() as db:
+    async with node.pool_connection() as db:  # (who is alive as the database sees it now: the
+        # heartbeat's view may not have the instance that asked yet)
         counts = await leases.held_by_live(db, node.sandbox.generation, node.sandbox.default_world.id)
     me = registry.member
     if me not in counts or len(counts) < 2:
@@ -107,17 +110,23 @@ async def shed(node: Node, unused_since: float) -> bool:
     high, low = -(-total // len(counts)), total // len(counts)
     excess = counts[me] - high
     takers = sorted((held, peer) for peer, held in counts.items() if peer != me and held < low)
-    mine = sorted((w for w in node.sandbox.worlds.values() if _quiet(w, node, unused_since) and w.lease),
-                  key=lambda world: world.used_at)
-    for world in mine:
+    movable = sorted((w for w in node.sandbox.worlds.values() if _quiet(w, node, math.inf) and w.lease),
+                     key=lambda world: world.used_at)
+    busy = False
+    for world in movable:
         if excess <= 0 or not takers:
             break
+        if world.used_at > unused_since:
+            busy = True
+            continue
         held, peer = takers[0]
-        if await _leave(node, world, peer, unused_since):
+        if await _leave(node, world, peer, unused_since):  # handed over
             node.handed_over += 1
             excess -= 1
             takers = sorted(taker for taker in [(held + 1, peer), *takers[1:]] if taker[0] < low)
-    return excess <= 0 or not takers
+    # done once the shares are reached, or nothing left here that could go (its worlds not in
+    # memory, or never quiet: a real clock's events to come)
+    return excess <= 0 or not takers or not busy
 
 
 def _quiet(world: object, node: Node, unused_since: float) -> TypeGuard[ClusterWorld]:
@@ -129,19 +138,18 @@ def _quiet(world: object, node: Node, unused_since: float) -> TypeGuard[ClusterW
             and not (isinstance(world.clock, RealClock) and world.next_due() is not None))
 
 
-async def _leave(node: Node, world: ClusterWorld, to: str, unused_since: float) -> bool:
+async def _leave(node: Node, world: ClusterWorld, to: str, unused_since: float) -> bool | None:
     """The world leaves this instance's memory, its lease (if this instance holds it) passed on to
-    `to` (False: it was used, replaced or removed meanwhile, and stays)."""
+    `to`: whether it was (None: the world was used, replaced or removed meanwhile, and stays)."""
     async with node.everything.shared(), node.lock_of(world.id):
         if node.sandbox.worlds.get(world.id) is not world or not _quiet(world, node, unused_since):
-            return False
-        if world.lease is not None:
-            await _write_whole(node, world, to)
+            return None
+        passed = world.lease is not None and await _write_whole(node, world, to)
         node.sandbox.put_to_sleep(world)
-        return True
+        return passed
 
 
-async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
+async def _write_whole(node: Node, world: ClusterWorld, to: str) -> bool:
     """The owner's world in the database: its pending journal entries, its snapshot, its lease
     passed on to `to` (nothing but the entries when the lease turned out to be another's: the log
     has the world). A database error leaves the world in memory."""
@@ -155,7 +163,8 @@ async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
                 await db.execute("BEGIN")
                 await shared_log.lock(db, world.id)
                 fenced = await node.fence(db, world.id, lease)
-            if await leases.passed(fenced):
+            passed = await leases.passed(fenced)
+            if passed:
                 async with db.pipeline():
                     # (with no row too: a real clock's origin, drawn at its creation, is kept)
                     await shared_log.write_snapshot(db, generation, world.id, world.position,
@@ -167,3 +176,4 @@ async def _write_whole(node: Node, world: ClusterWorld, to: str) -> None:
             if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 with contextlib.suppress(*DATABASE_ERRORS):
                     await db.execute("ROLLBACK")
+    return passed

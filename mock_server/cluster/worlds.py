@@ -308,7 +308,6 @@ class ClusterSandbox(RecordingSandbox):
         Request journal entries not written yet of an earlier generation are gone with it."""
         if generation != self.generation:
             self.exchanges = []
-        self.replayed_creations = []
         self.origin, self.salt, self.generation = origin, salt, generation
         self._start()
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -19,6 +20,14 @@ log = logging.getLogger("batchcalls.cluster")
 
 DATABASE_ERRORS = (psycopg.Error, PoolTimeout, OSError)
 PROBE_EVERY_SECONDS = 0.2
+
+
+async def roll_back_open(db: psycopg.AsyncConnection[Any]) -> None:
+    """End the transaction a failure left open on `db` (before it goes back to the pool), if the
+    connection still works."""
+    if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await db.execute("ROLLBACK")
 
 
 class StoreAway(RuntimeError):

@@ -4,15 +4,12 @@ pump comes first (the others apply the row), or with `--ownership` the owner's."
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 
-import psycopg
-
 from mock_server.cluster import shared_log
 from mock_server.cluster.node import Node
-from mock_server.cluster.outage import DATABASE_ERRORS
+from mock_server.cluster.outage import DATABASE_ERRORS, roll_back_open
 from mock_server.cluster.ownership import LeaseLost
 from mock_server.cluster.replica import Diverged, RebuildNeeded, catch_up_row
 from mock_server.persistence.recording import CURRENT, Trace
@@ -48,9 +45,7 @@ async def run_due(node: Node, due: Wakeable) -> None:
                     await db.execute("COMMIT")
                 world.position += 1
             finally:
-                if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    with contextlib.suppress(*DATABASE_ERRORS):
-                        await db.execute("ROLLBACK")
+                await roll_back_open(db)
     except (RebuildNeeded, LeaseLost):
         return  # the next request rebuilds the copy (or its owner serves it): it runs what is due
     except (*DATABASE_ERRORS, Diverged) as exc:

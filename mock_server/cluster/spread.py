@@ -1,9 +1,9 @@
 """Worlds that leave an instance's memory (`--ownership`): idle ones (`--idle-evict`), and those an
 instance owns beyond its share of the live instances' (rebalancing).
 
-Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an instance:
-1. puts to sleep (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for
-   `--idle-evict`;
+Every round (a lease, at most 30 s) an instance:
+1. every quarter of `--idle-evict` (a sweep walks every world it knows), puts to sleep
+   (`ClusterSandbox.put_to_sleep`) the quiet worlds no request of it used for `--idle-evict`;
 2. when an instance asked for a rebalance, counts the leases each live instance holds (the
    default workspace's aside: it is never handed over); while it holds more than its share (the
    total over the live instances, rounded up) and another holds less than its share (rounded
@@ -12,9 +12,9 @@ Every round (a lease, a quarter of `--idle-evict` if shorter, at most 30 s) an i
 
 An instance asks for a rebalance once, as it starts (before its first round), when the others hold
 workspaces: it joined a cluster at work (instances started together, on an empty cluster, ask
-nothing). Only then
-are workspaces handed over: otherwise a workspace stays with the instance that took it, however
-uneven the counts, and a balancer that hashes on the credential header keeps reaching its owner.
+nothing). Only then are workspaces handed over: otherwise a workspace stays with the instance that
+took it, however uneven the counts, and a balancer that hashes on the credential header keeps
+reaching its owner.
 
 Quiet: not the default workspace (the sandbox's own requests use its world), no readiness session
 armed, no webhook delivery waiting (those already made go with it, in its snapshot), no event of a
@@ -29,17 +29,14 @@ to serve a read) is simply dropped: the log has it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
 from typing import TypeGuard
 
-import psycopg
-
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.node import Node
-from mock_server.cluster.outage import DATABASE_ERRORS
+from mock_server.cluster.outage import DATABASE_ERRORS, roll_back_open
 from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterWorld
 from mock_server.core.clock import RealClock
@@ -54,26 +51,32 @@ async def keep_spreading(node: Node, idle_seconds: float) -> None:
     """Rounds for ever (cancel the task to stop). `idle_seconds`: 0, never evict."""
     registry = node.registry
     assert registry is not None
-    period = min(registry.lease_seconds, LONGEST_ROUND, idle_seconds / 4 if idle_seconds else math.inf)
+    period = min(registry.lease_seconds, LONGEST_ROUND)
+    sweep_every = idle_seconds / 4 if idle_seconds else math.inf
+    next_round = time.monotonic()
+    next_sweep = next_round + sweep_every
     answered: int | None = None  # the asks for a rebalance this instance has seen (None: not looked yet)
     due = False  # an ask not answered yet (worlds to hand over were busy)
     while True:
         try:
-            async with node.pool_connection() as db:
-                if answered is None:  # at start, before serving: joining a cluster at work, it asks
-                    seen = await leases.rebalances_asked(db)
-                    if await _others_hold(node, db):
-                        await leases.ask_rebalance(db)
-                    answered = seen
-                asked = await leases.rebalances_asked(db)
-            due, answered = due or asked != answered, asked
-            if due:  # (a world used within the round stays: its requests are under way here)
-                due = not await shed(node, time.monotonic() - period)
-            if idle_seconds:
+            if time.monotonic() >= next_round:
+                next_round = time.monotonic() + period
+                async with node.pool_connection() as db:
+                    if answered is None:  # at start, before serving: joining a cluster at work, it asks
+                        seen = await leases.rebalances_asked(db)
+                        if await _others_hold(node, db):
+                            await leases.ask_rebalance(db)
+                        answered = seen
+                    asked = await leases.rebalances_asked(db)
+                due, answered = due or asked != answered, asked
+                if due:  # (a world used within the round stays: its requests are under way here)
+                    due = not await shed(node, time.monotonic() - period)
+            if time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + sweep_every
                 await sweep(node, time.monotonic() - idle_seconds)
         except DATABASE_ERRORS as exc:  # the next round tries again
             log.warning("worlds not evicted or handed over: %s", " ".join(str(exc).split()))
-        await asyncio.sleep(period)
+        await asyncio.sleep(max(0.0, min(next_round, next_sweep) - time.monotonic()))
 
 
 async def _others_hold(node: Node, db: Connection) -> bool:
@@ -83,14 +86,11 @@ async def _others_hold(node: Node, db: Connection) -> bool:
     return any(held for instance, held in counts.items() if instance != registry.member)
 
 
-async def sweep(node: Node, unused_since: float) -> int:
-    """Put to sleep the quiet worlds unused since `unused_since` (monotonic): how many."""
-    evicted = 0
+async def sweep(node: Node, unused_since: float) -> None:
+    """Put to sleep the quiet worlds unused since `unused_since` (monotonic)."""
     for world in [w for w in node.sandbox.worlds.values() if _quiet(w, node, unused_since)]:
         if await _leave(node, world, FREE, unused_since) is not None:
             node.idle_evicted += 1
-            evicted += 1
-    return evicted
 
 
 async def shed(node: Node, unused_since: float) -> bool:
@@ -173,7 +173,5 @@ async def _write_whole(node: Node, world: ClusterWorld, to: str) -> bool:
                     await db.execute("COMMIT")
         finally:
             node.owners.forget(world.id)  # (a commit that failed may have passed the lease on all the same)
-            if not db.closed and db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                with contextlib.suppress(*DATABASE_ERRORS):
-                    await db.execute("ROLLBACK")
+            await roll_back_open(db)
     return passed

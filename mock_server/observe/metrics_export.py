@@ -152,11 +152,12 @@ class SandboxCollector(Collector):
         yield CounterMetricFamily("batchcalls_worlds_evicted", "Worlds dropped from memory: deleted "
                                   "workspaces, and every world a reset of everything replaced.",
                                   value=self.sandbox.evicted)
+        held = [world.journal for world in worlds if world.in_memory]  # (a dormant one holds none)
         yield GaugeMetricFamily("batchcalls_journal_entries", "Entries held by the request journals "
-                                "of every world.", value=sum(len(world.journal) for world in worlds))
+                                "of every world.", value=sum(len(journal) for journal in held))
         yield GaugeMetricFamily("batchcalls_journal_bytes", "Bytes held by the request journals of "
                                 "every world, as they count against --journal-max-bytes.",
-                                value=sum(world.journal.bytes for world in worlds))
+                                value=sum(journal.bytes for journal in held))
 
     def _catch_up(self, catch_up: CatchUp) -> Iterator[Metric]:
         yield CounterMetricFamily("batchcalls_cluster_catchup_rows", "Rows of the shared log this "

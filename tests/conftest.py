@@ -30,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # the long tests first: one worker starts them at once and the others take the rest (with
+    # `--dist worksteal`, as scripts/test runs), instead of one of them ending the run alone
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
     if _without_postgres():  # named on the command line, tests/cluster was collected anyway
         cluster = Path(__file__).parent / "cluster"
         left_out = [item for item in items if cluster in item.path.parents]
@@ -76,3 +79,4 @@ def client() -> Iterator[CheckedClient]:
 @pytest.fixture
 def auth() -> dict[str, str]:
     return dict(AUTH)
+

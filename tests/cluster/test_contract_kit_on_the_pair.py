@@ -18,6 +18,7 @@ from contracts.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.long
 def test_every_suite_of_both_dialects_is_clean_against_the_pair(
     pair: Callable[..., Pair], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,6 +32,7 @@ HALVES = {
 }
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("half", sorted(HALVES))
 def test_the_http_suites_pass_against_two_instances_behind_a_forwarder(
     postgres: pg_cluster.Postgres, half: str

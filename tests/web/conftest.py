@@ -26,7 +26,9 @@ ARGS = [
 START_AT = "2026-03-02T08:00:00Z"  # a Monday, 03:00 in New York
 
 
-@pytest.fixture(scope="session")
+# one per module, not per session: Playwright's sync API runs its event loop in this thread while
+# it is started, and a later test of the same xdist worker calling `asyncio.run` would fail
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not (CHROMIUM.exists() or shutil.which(str(CHROMIUM))):
         message = f"no chromium at {CHROMIUM}: apt-get install chromium"

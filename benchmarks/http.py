@@ -203,12 +203,17 @@ def main() -> int:
     args.add_argument("--before", type=Path, help="also measure the sandbox of this checkout")
     args.add_argument("--growth", type=int, default=0,
                       help="then a create run of this many seconds on each sandbox (default: none)")
+    args.add_argument("--each-observer", action="store_true",
+                      help="also measure the sandbox with the journal alone and with the access log alone")
     opts = args.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     sandboxes: dict[str, tuple[Path, list[str]]] = {
         "sandbox": (ROOT, []), "sandbox, no log": (ROOT, ["--quiet", "--journal-size", "0"])}
+    if opts.each_observer:
+        sandboxes["sandbox, journal alone"] = (ROOT, ["--quiet"])
+        sandboxes["sandbox, log alone"] = (ROOT, ["--journal-size", "0"])
     if opts.before is not None:
         for name, (_, flags) in list(sandboxes.items()):
             sandboxes[f"before: {name}"] = (opts.before.resolve(), flags)

@@ -1,7 +1,8 @@
 """What the request journal and the access log cost inside the app: µs per request, with and without.
 
-Two apps side by side: the default settings (journal of 10,000 entries, text access log, written
-to /dev/null here) and `--quiet --journal-size 0` (no observers at all). The same requests as
+Four apps side by side: the default settings (journal of 10,000 entries, text access log written
+by its writer thread as `serve` writes it, to /dev/null here), the journal alone (`--quiet`), the
+log alone (`--journal-size 0`) and `--quiet --journal-size 0` (no observers at all). The same requests as
 benchmarks/in_process.py run against both in alternating rounds, and the fastest round of each is
 kept; time is this process's CPU time, so that load from other processes on a shared machine
 mostly cancels out.
@@ -51,8 +52,11 @@ async def cases_of(app: Any, label: str) -> dict[str, Case]:
 
 
 async def measure(rounds: int, requests: int) -> dict[str, dict[str, float]]:
+    # the access log as `serve` writes it: by its writer thread (its CPU time is this process's too)
     apps = {
-        "observed": create_app(Settings(clock="manual", **LIFTED)),
+        "observed": create_app(Settings(clock="manual", access_log_thread=True, **LIFTED)),
+        "journal": create_app(Settings(clock="manual", quiet=True, **LIFTED)),
+        "log": create_app(Settings(clock="manual", journal_size=0, access_log_thread=True, **LIFTED)),
         "bare": create_app(Settings(clock="manual", quiet=True, journal_size=0, **LIFTED)),
     }
     cases = {name: await cases_of(app, name) for name, app in apps.items()}
@@ -85,10 +89,11 @@ def main() -> int:
             best = asyncio.run(measure(opts.rounds, opts.requests))
         finally:
             sys.stderr = sys.__stderr__
-    print(f"{'endpoint':<28} {'bare µs':>8} {'observed µs':>12} {'cost':>7}")
+    print(f"{'endpoint':<28} {'bare µs':>8} {'journal':>8} {'log':>8} {'both':>8} {'cost':>7}")
     for endpoint, bare in best["bare"].items():
-        observed = best["observed"][endpoint]
-        print(f"{endpoint:<28} {bare:>8.1f} {observed:>12.1f} {(observed - bare) / bare:>6.1%}")
+        journal, log, observed = (best[name][endpoint] for name in ("journal", "log", "observed"))
+        print(f"{endpoint:<28} {bare:>8.1f} {journal:>8.1f} {log:>8.1f} {observed:>8.1f} "
+              f"{(observed - bare) / bare:>6.1%}")
     return 0
 
 

@@ -12,7 +12,9 @@ Freezing does not keep anything alive: an object whose last reference goes is fr
 it gives up is finding reference cycles that become garbage once frozen (a reset world, a request in
 flight at the time). They are not lost: once `growth` times what the last full collection left has
 been frozen since, everything is unfrozen and collected once (a pause that grows with the heap, but
-rare: a handful in a load test), and what survives is frozen again.
+rare: a handful in a load test), and what survives is frozen again. What grows is the frozen heap
+as it is, not what was ever frozen: survivors that died since (journal entries the journal dropped)
+do not count.
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ class HeapPolicy:
         # hold only this one's survivors, so counting them is cheap)
         self.frozen += len(gc.get_objects(1)) + len(gc.get_objects(2))
         gc.freeze()
+        if self.frozen > self.growth * self.after_full:
+            # Counted as frozen, an object is not counted again when it dies: a heap that churns
+            # without growing (a full request journal: one entry in, the oldest out) would reach the
+            # bound all the same. So the frozen heap is counted once now (a walk of it, at most once
+            # per `growth` times the last full collection's survivors), and what it grew by stands.
+            self.frozen = gc.get_freeze_count() - self.after_full
         if self.frozen > self.growth * self.after_full:
             # a collection cannot start inside the collector's callback: a thread runs it as soon as
             # this allocation returns

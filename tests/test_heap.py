@@ -54,3 +54,27 @@ def test_survivors_are_frozen_and_a_cycle_that_dies_frozen_is_still_collected(po
         assert len(survivors) < 10_000_000
     assert cycle() is None  # the full collection found it
     assert len(kept) == 5000 and survivors
+
+
+def test_survivors_that_die_do_not_count_as_growth(policy: HeapPolicy) -> None:
+    """State that comes and goes (a workspace filled then deleted, again and again) leaves the heap
+    as it was: many times the bound of survivors are frozen on the way, and no full collection runs."""
+    if policy.collector is not None:
+        policy.collector.join(10)
+    before = policy.full_collections
+    bound = 0.2 * policy.after_full
+    held: list[list[int]] = []
+    for _ in range(8):
+        held = [[n] for n in range(int(bound // 2))]  # frozen as young collections run...
+        held.clear()  # ...and dead
+    if policy.collector is not None:
+        policy.collector.join(10)
+    assert policy.full_collections == before
+    grown = 0
+    while policy.full_collections == before:  # state that stays is collected as before
+        held.append([grown])
+        grown += 1
+        if policy.collector is not None:
+            policy.collector.join(10)
+        assert grown < 10_000_000
+    assert grown > bound * 0.5

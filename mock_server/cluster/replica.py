@@ -14,6 +14,7 @@ import asyncio
 import logging
 import pickle
 import time
+import weakref
 
 from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp
@@ -48,7 +49,9 @@ class Replica:
         self.scopes = scopes  # what a request is: sandbox-wide, removing a workspace (`x-scope`…)
         self.pool: AsyncConnectionPool | None = None
         self.app: ASGIApp | None = None  # what rows are replayed through (set by ClusterMiddleware)
-        self._locks: dict[str, asyncio.Lock] = {}
+        # one lock per stream while someone holds or awaits it (a holder keeps it alive): the table
+        # holds the streams in use, not every workspace this instance ever served
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._stale = False  # a commit failed: rebuild from the log before the next request
         # rows applied after another instance (or an earlier copy) wrote them, and the seconds
         # between each one's commit and its application here, summed (GET /_mock/metrics)
@@ -60,10 +63,15 @@ class Replica:
         self._stale = True
 
     def lock_of(self, stream: str) -> asyncio.Lock:
+        """The stream's lock: the same one for every caller while any of them holds a reference."""
         found = self._locks.get(stream)
         if found is None:
             found = self._locks[stream] = asyncio.Lock()
         return found
+
+    @property
+    def locks_kept(self) -> int:
+        return len(self._locks)
 
     def _pool(self) -> AsyncConnectionPool:
         assert self.pool is not None, "open the node first"

@@ -128,6 +128,9 @@ def prepare(url: str, settings: Settings) -> Origin:
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
                 db.execute(SCHEMA)
                 meta: dict[str, str] = dict(db.execute("SELECT key, value FROM batchcalls_meta").fetchall())
+                owners = db.execute(
+                    "SELECT count(*) FROM batchcalls_instance WHERE expires_at > clock_timestamp()"
+                ).fetchone()
                 expected = orjson.dumps(settings_of(settings)).decode()
                 if not meta:
                     meta = {"version": __version__, "settings": expected, "origin": repr(time.time()),
@@ -157,5 +160,14 @@ def prepare(url: str, settings: Settings) -> Origin:
         raise StoreUnusable(
             f"the PostgreSQL store at {where(url)} was written with other settings ({differences}); "
             "start with the same flags, or use another database"
+        )
+    alive = owners[0] if owners else 0
+    if alive and not settings.ownership:
+        # an owner serves its workspaces from memory: writes this instance appended to their logs
+        # would go unseen by its reads (an instance with --ownership cannot see one without it, which
+        # registers nowhere: README, "Scaling out")
+        raise StoreUnusable(
+            f"{alive} instance{'s' if alive > 1 else ''} with --ownership serve the PostgreSQL store at "
+            f"{where(url)}: start this one with --ownership too, or stop them first"
         )
     return Origin(float(meta["origin"]), meta["salt"], int(meta["generation"]))

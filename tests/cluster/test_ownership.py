@@ -217,3 +217,21 @@ def test_the_heartbeat_is_renewed_again_after_a_database_restart(
             return bool(found and found[0])
 
         until(renewed)
+
+
+def test_an_instance_without_ownership_where_owners_serve_exits_2_with_one_sentence(
+    database: str, serve: Callable[..., Instance]
+) -> None:
+    """An owner serves its workspaces from memory: writes another instance appended without asking
+    would go unseen by its reads. So an instance without --ownership does not start while one with
+    it is alive, and starts once they have left."""
+    owner = serve("--store", database, *OWNED)
+    late = launch("--store", database, *FLAGS)
+    out, err = late.communicate(timeout=30)
+    assert late.returncode == 2, (out, err)
+    assert out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "1 instance with --ownership" in lines[0], err
+    owner.stop()  # SIGTERM: it leaves the registry
+    plain = serve("--store", database, *FLAGS)
+    assert httpx.get(f"{plain.base}{API}/batch-calls", headers=AUTH).status_code == 200

@@ -75,10 +75,12 @@ def start_instant(config: WorldConfig, created_at: float) -> float:
     return config.start_at if config.start_at is not None else float(int(created_at))
 
 
-def make_clock(config: WorldConfig, start: float) -> Clock:
+def make_clock(config: WorldConfig, start: float, created_at: float) -> Clock:
+    """The clock of a world created (or reset) at wall-clock `created_at`: a real one reads `start`
+    then, not when it is built (a cluster's instance applying the creation later builds it later)."""
     if config.clock == "manual":
         return ManualClock(start)
-    return RealClock(config.speed, start)
+    return RealClock(config.speed, start, wall_origin=created_at)
 
 
 class ClockLimitExceeded(ValueError):
@@ -142,7 +144,7 @@ class WorkspaceWorld:
         seed = self.config.seed
         self.created_at = self.wall_clock()
         self.started_at = start_instant(self.config, self.created_at)
-        self.clock = make_clock(self.config, self.started_at)
+        self.clock = make_clock(self.config, self.started_at, self.created_at)
         self.ids = IdFactory(derive_seed(seed, "ids"))
         self.store: Store = MemoryStore(max_events=self.shared.max_events)
         self.store.add_workspace(self.workspace)

@@ -134,8 +134,6 @@ class DormantWorld(ClusterWorld):
         self.writes, self.incarnation = world.writes, world.incarnation
         self.outgoing = world.outgoing
         self._next_due = world.next_due()
-        # no row applied to it yet: its clock is still the one its creation made (waking keeps it)
-        self.clock_as_created = world.clock if world.position == 0 else None
 
     @property
     def journal(self) -> Journal:  # type: ignore[override]
@@ -285,8 +283,6 @@ class ClusterSandbox(RecordingSandbox):
             self.wakeups.note, outgoing=self._exchange,
         )
         world.wall_clock = self.creation_instant  # (its resets' instants are those of their rows)
-        if dormant.clock_as_created is not None:  # a real clock runs on from its creation, not from now
-            world.clock = dormant.clock_as_created
         self._replace(world)
         return world
 

@@ -40,11 +40,14 @@ class RealClock:
 
     mode = "real"
 
-    def __init__(self, speed: float = 1.0, start: float | None = None) -> None:
+    def __init__(
+        self, speed: float = 1.0, start: float | None = None, wall_origin: float | None = None
+    ) -> None:
+        """`wall_origin`: the wall-clock instant it reads `start` (default: now)."""
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = speed
-        self._wall_origin = time.time()
+        self._wall_origin = time.time() if wall_origin is None else wall_origin
         self._sim_origin = self._wall_origin if start is None else start
 
     def now(self) -> float:

@@ -8,6 +8,7 @@ of its own, created on one instance and used on the other.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,6 +57,26 @@ def test_the_clock_advanced_on_a_is_read_on_b(shared: Pair) -> None:
     assert httpx.get(f"{p.b.base}/_mock/clock", headers=key).json()["now"] == "2026-03-02T09:00:00.000000Z"
     created = httpx.post(f"{p.b.base}{API}/batch-calls", json=CREATE, headers=key).json()["data"]
     assert created["created_at"] == "2026-03-02T09:00:00.000000Z"
+
+
+@pytest.mark.real_clock
+def test_a_real_clock_reads_the_same_time_on_an_instance_that_applies_its_creation_later(
+    shared: Pair,
+) -> None:
+    """A real clock (ten hours a second) created through a, first served by b half a second later:
+    b applies the creation then, and its clock runs from the creation's instant, not from when b
+    built it (which read the start instant, half a simulated day behind a)."""
+    p = shared
+    created = httpx.post(f"{p.a.base}/_mock/workspaces", json={"clock": "real", "speed": 36000})
+    assert created.status_code == 201, created.text
+    key = bearer(created.json()["api_key"])
+    time.sleep(0.5)
+
+    def now(base: str) -> str:
+        return str(httpx.get(f"{base}/_mock/clock", headers=key).json()["now"])
+
+    before, on_b, after = now(p.a.base), now(p.b.base), now(p.a.base)
+    assert before <= on_b <= after, (before, on_b, after)
 
 
 def test_a_reset_on_a_is_seen_on_b(shared: Pair) -> None:

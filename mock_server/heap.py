@@ -39,6 +39,7 @@ class HeapPolicy:
         self.growth = growth
         self.after_full = 0  # objects frozen when the last full collection ended
         self.frozen = 0  # objects frozen since, counted as they are (not by a walk of the heap)
+        self.since_walk = 0  # survivors counted since the frozen heap was last walked
         self.full_collections = 0
         self.collector: threading.Thread | None = None  # the last full collection's
         self._due = False  # a full collection is on its way
@@ -60,15 +61,24 @@ class HeapPolicy:
             return
         # what survived joins the frozen heap (every collection froze the rest: generations 1 and 2
         # hold only this one's survivors, so counting them is cheap)
-        self.frozen += len(gc.get_objects(1)) + len(gc.get_objects(2))
+        survivors = len(gc.get_objects(1)) + len(gc.get_objects(2))
+        self.frozen += survivors
+        self.since_walk += survivors
         gc.freeze()
-        if self.frozen > self.growth * self.after_full:
-            # Counted as frozen, an object is not counted again when it dies: a heap that churns
-            # without growing (a full request journal: one entry in, the oldest out) would reach the
-            # bound all the same. So the frozen heap is counted once now (a walk of it, at most once
-            # per `growth` times the last full collection's survivors), and what it grew by stands.
-            self.frozen = gc.get_freeze_count() - self.after_full
-        if self.frozen > self.growth * self.after_full:
+        bound = self.growth * self.after_full
+        if self.frozen <= bound:
+            return
+        # Counted as frozen, an object is not counted again when it dies: a heap that churns without
+        # growing (a full request journal: one entry in, the oldest out) would reach the bound all
+        # the same. So the frozen heap is counted as it is (a walk of it), and what it grew by
+        # stands; at most once per `bound` survivors counted, so that a heap that stays just under
+        # the bound is not walked at every young collection (a full collection may come up to one
+        # bound late instead).
+        if self.since_walk < bound:
+            return
+        self.since_walk = 0
+        self.frozen = gc.get_freeze_count() - self.after_full
+        if self.frozen > bound:
             # a collection cannot start inside the collector's callback: a thread runs it as soon as
             # this allocation returns
             self._due = True
@@ -87,7 +97,7 @@ class HeapPolicy:
                 gc.collect()
             gc.freeze()
             self.after_full = gc.get_freeze_count()
-            self.frozen = 0
+            self.frozen = self.since_walk = 0
             self.full_collections += 1
             self._due = False
 

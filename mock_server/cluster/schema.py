@@ -166,8 +166,10 @@ def prepare(url: str, settings: Settings) -> Origin:
         # an owner serves its workspaces from memory: writes this instance appended to their logs
         # would go unseen by its reads (an instance with --ownership cannot see one without it, which
         # registers nowhere: README, "Scaling out")
+        who = f"{alive} instances with --ownership serve" if alive > 1 else (
+            "1 instance with --ownership serves")
         raise StoreUnusable(
-            f"{alive} instance{'s' if alive > 1 else ''} with --ownership serve the PostgreSQL store at "
-            f"{where(url)}: start this one with --ownership too, or stop them first"
+            f"{who} the PostgreSQL store at {where(url)}: start this one with --ownership too, or stop "
+            f"{'them' if alive > 1 else 'it'} first"
         )
     return Origin(float(meta["origin"]), meta["salt"], int(meta["generation"]))

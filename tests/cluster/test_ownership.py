@@ -231,7 +231,19 @@ def test_an_instance_without_ownership_where_owners_serve_exits_2_with_one_sente
     assert late.returncode == 2, (out, err)
     assert out == "" and "Traceback" not in err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "1 instance with --ownership" in lines[0], err
+    assert len(lines) == 1 and "1 instance with --ownership serves" in lines[0], err
     owner.stop()  # SIGTERM: it leaves the registry
+    plain = serve("--store", database, *FLAGS)
+    assert httpx.get(f"{plain.base}{API}/batch-calls", headers=AUTH).status_code == 200
+
+
+def test_a_plain_instance_starts_once_a_killed_owners_row_has_expired(
+    database: str, serve: Callable[..., Instance]
+) -> None:
+    """An owner killed with SIGKILL never leaves the registry; once its heartbeat is older than a
+    lease it is dead, and an instance without --ownership starts (from an adversarial pass)."""
+    owner = serve("--store", database, *OWNED)
+    owner.kill()
+    until(lambda: not live(database), seconds=10)
     plain = serve("--store", database, *FLAGS)
     assert httpx.get(f"{plain.base}{API}/batch-calls", headers=AUTH).status_code == 200

@@ -76,6 +76,8 @@ def collected(pid: int) -> int:
     out = subprocess.run(["callgrind_control", "-e", str(pid)], capture_output=True, text=True, check=True,
                          timeout=120).stdout
     counts = re.findall(r"^\s*Th\s+\d+\s+([\d,]+)", out, re.MULTILINE)
+    if not counts and re.search(r"^\s*Totals:\s+Ir\s*$", out, re.MULTILINE):
+        return 0  # nothing counted yet since instrumentation went on: no line per thread
     if not counts:
         raise RuntimeError(f"no instruction count in callgrind_control's answer: {out[-500:]}")
     return sum(int(count.replace(",", "")) for count in counts)

@@ -165,7 +165,7 @@ def prepare(url: str, settings: Settings) -> Origin:
     if alive and not settings.ownership:
         # an owner serves its workspaces from memory: writes this instance appended to their logs
         # would go unseen by its reads (an instance with --ownership cannot see one without it, which
-        # registers nowhere: README, "Scaling out")
+        # registers nowhere: README, "Hosting a shared sandbox")
         who = f"{alive} instances with --ownership serve" if alive > 1 else (
             "1 instance with --ownership serves")
         raise StoreUnusable(

@@ -6,22 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.testclient import TestClient
-from support import AUTH, START
+from support import API, AUTH, CAMPAIGN, START
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
 from mock_server.testing.defects import DEFECTS
-
-API = "/api/public/v1"
-CREATE = {"name": "Shared", "agent_id": "agt_sandbox_ready", "contacts": [{"phone_number": "+14155550101"}]}
 
 
 def answers(settings: Settings) -> list[Any]:
     """What a fresh app answers to a few requests its defects would change (request ids aside)."""
     with TestClient(create_app(settings)) as client:
         sent = [
-            client.post(f"{API}/batch-calls", json={**CREATE, "max_concurrent_calls": 500}, headers=AUTH),
-            client.post(f"{API}/batch-calls", json=CREATE, headers=AUTH),
+            client.post(f"{API}/batch-calls", json={**CAMPAIGN, "max_concurrent_calls": 500}, headers=AUTH),
+            client.post(f"{API}/batch-calls", json=CAMPAIGN, headers=AUTH),
             client.get(f"{API}/batch-calls/batch_unknown", headers=AUTH),
             client.get(f"{API}/batch-calls", params={"limit": 1}, headers=AUTH),
             client.get(f"{API}/agents", headers=AUTH),

@@ -247,16 +247,18 @@ class OperationEndpoint:
         raw = b""
         body: Any = None
         media_type: str | None = None
-        body_problem: RequestInvalid | None = None
+        body_violations: list[Violation] = []
         if operation.body is not None:
             raw = seen.request_body = await request.body(self.runtime.max_body_bytes)
             try:
                 body, media_type = _parse_body(operation, request, raw)
             except RequestInvalid as invalid:
-                body_problem = invalid
+                # its violations, not the exception: kept in this frame, the exception (whose
+                # traceback holds the frame) would make a reference cycle of the request's body
+                body_violations = invalid.violations
         params, violations = read_parameters(operation, request.path_params, request.query, request.headers)
-        if body_problem is not None:
-            violations = [*violations, *body_problem.violations]
+        if body_violations:
+            violations = [*violations, *body_violations]
         if violations:
             raise RequestInvalid(violations)
         context: RequestContext[Any, Any] = RequestContext(

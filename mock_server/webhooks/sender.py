@@ -65,7 +65,10 @@ class CheckedAddressBackend(httpcore.AsyncNetworkBackend):
                 return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
-        raise failure or httpcore.ConnectError(f"{host} has no address")
+        try:
+            raise failure or httpcore.ConnectError(f"{host} has no address")
+        finally:  # the exception's traceback holds this frame: no reference cycle through `failure`
+            failure = None
 
     async def connect_unix_socket(
         self,

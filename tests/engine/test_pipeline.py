@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import orjson
@@ -156,3 +157,28 @@ def test_a_body_in_many_messages_is_read_whole_and_checked_against_the_limit() -
         sent = post_in_messages(small.app, chunks(body + b" " * 20, 100))  # past the limit, undeclared
         assert sent[0]["status"] == 413
         assert orjson.loads(sent[1]["body"])["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.in_process  # counts the garbage its own app leaves
+def test_a_request_answered_422_leaves_no_reference_cycle(client: CheckedClient) -> None:
+    """`serve`'s collector skips young collections while they find nothing (mock_server/heap.py), so
+    a cycle made by each 422 (the validation error kept in the frame its traceback holds, with the
+    request's body) was frozen with its body: 0.2 MB kept per 422 of 200 KB in a run of creates."""
+    pad = "x" * 100_000
+    invalid = orjson.dumps({"name": 5, "agent_id": "agt_sandbox_ready", "contacts": [], "pad": pad})
+    valid = orjson.dumps({"name": "Fine", "agent_id": "agt_sandbox_ready", "contacts": [], "pad": pad})
+
+    def garbage_after(body: bytes) -> int:
+        gc.collect()
+        statuses = [post_in_messages(client.app, chunks(body, len(body)))[0]["status"] for _ in range(10)]
+        assert set(statuses) == ({422} if body is invalid else {201})
+        return gc.collect()
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        baseline = garbage_after(valid)  # (what each `asyncio.run` may leave)
+        assert garbage_after(invalid) <= baseline
+    finally:
+        if enabled:
+            gc.enable()

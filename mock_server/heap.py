@@ -14,36 +14,40 @@ of 16,000 objects took 1.5 ms with 100,000 objects in the heap, 4 to 11 ms with 
 them with `gc.get_objects` cost as much). A create run leaves no garbage: every such collection
 found none, and they cost a create 30 µs in process. So a young collection that finds (next to)
 nothing is followed by skipped ones, twice as many each time up to `most_skipped`: at their start
-the young generation is frozen unexamined. One that finds garbage turns skipping off, so a load that
-makes cycles has them reclaimed young as before.
+the young generation is frozen unexamined. One that finds any garbage turns skipping off, so a load
+that makes cycles has them reclaimed young as before (and the request path makes none: a 422 did,
+holding the request's body, until engine/pipeline.py kept the violations instead of the exception).
 
 Freezing does not keep anything alive: an object whose last reference goes is freed as ever. What
 it gives up is finding reference cycles that become garbage once frozen (a reset world, a request in
 flight at the time, a cycle that died in a skipped generation). They are not lost: once the heap
 holds `growth` times the memory blocks the last full collection left, everything is unfrozen and
 collected once (a pause that grows with the heap, but rare), and what survives is frozen again. The
-heap is measured by `sys.getallocatedblocks()` (every object, reference cycles or not; a read of
-each memory pool's header, 1 ms at 12 million blocks), never by walking the objects (counting
-three million frozen objects took 170 to 360 ms, a pause of its own): what died since is not
-counted, and what stays is.
+heap is measured by `sys.getallocatedblocks()` (every small object, reference cycles or not; a
+read of each memory pool's header, 1 ms at 12 million blocks) and by the process's resident memory
+(the large objects, one block each; and everything under `PYTHONMALLOC=malloc`, which counts no
+blocks), never by walking the objects (counting three million frozen objects took 170 to 360 ms, a
+pause of its own): what died since is not counted, and what stays is.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import time
 from typing import Any
 
 YOUNG_THRESHOLD = 10_000  # allocations (net of deallocations) between young collections
-# A full collection once the heap holds this many times the blocks the last one left. Rare: each
-# walks the whole heap (1.7 to 2 s over three million objects on the 2-core machine), at the price
-# of frozen garbage cycles waiting that long.
+# A full collection once the heap holds this many times the blocks, or the resident memory, the last
+# one left. Rare: each walks the whole heap (1.7 to 2 s over three million objects on the 2-core
+# machine), at the price of frozen garbage cycles waiting that long.
 FULL_GROWTH = 16
 # Young collections that find no garbage are skipped, their objects frozen without being examined:
 # after each that found none, up to twice as many as before are skipped, at most this many in a row.
 MOST_SKIPPED = 7
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class HeapPolicy:
@@ -59,7 +63,8 @@ class HeapPolicy:
         self.streak = 0  # how many were skipped after the last that found nothing
         self.skipped = 0  # young collections skipped in all
         self._examined = 0  # the young generation's count when the current collection started
-        self.after_full = 0  # memory blocks allocated when the last full collection ended
+        self.after_full = 0  # the allocator's blocks in use when the last full collection ended
+        self.resident_after_full = 0  # and the process's resident bytes
         self.full_collections = 0
         self.collector: threading.Thread | None = None  # the last full collection's
         self._due = False  # a full collection is on its way
@@ -93,9 +98,9 @@ class HeapPolicy:
         if not self._examined:
             return
         if info["generation"] < 2:
-            # garbage found (more than a 50th of what was examined): look at every young generation
-            # again; none: skip up to twice as many young collections as last time
-            found = info["collected"] * 50 > self._examined
+            # garbage found: look at every young generation again; none: skip up to twice as many
+            # young collections as last time
+            found = info["collected"] > 0
             self.streak = 0 if found else min(max(1, 2 * self.streak), self.most_skipped)
             self.skips = self.streak
         # what survived joins the frozen heap (before a full collection may start, which unfreezes
@@ -104,7 +109,9 @@ class HeapPolicy:
         self._check_growth()
 
     def _check_growth(self) -> None:
-        if sys.getallocatedblocks() > self.growth * self.after_full:
+        if sys.getallocatedblocks() > self.growth * self.after_full or (
+            resident_bytes() > self.growth * self.resident_after_full
+        ):
             # a collection cannot start inside the collector's callback: a thread runs it as soon as
             # this allocation returns
             self._due = True
@@ -123,8 +130,20 @@ class HeapPolicy:
                 gc.collect()
             gc.freeze()
             self.after_full = sys.getallocatedblocks()
+            self.resident_after_full = resident_bytes()
             self.full_collections += 1
             self._due = False
+
+
+def resident_bytes() -> int:
+    """The process's resident memory (Linux's /proc; 0 where there is none): what the allocator's
+    blocks do not count, the large objects (a request body of a megabyte is one block), and
+    everything when Python's allocator is not in use (`PYTHONMALLOC=malloc`: no blocks counted)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 POLICY = HeapPolicy()

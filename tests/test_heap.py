@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from mock_server import heap
 from mock_server.heap import HeapPolicy
 
 
@@ -162,3 +166,81 @@ def test_garbage_found_by_a_young_collection_turns_skipping_off(patient: HeapPol
     assert alive <= len(sample) // 10, f"{alive} of {len(sample)} sampled cycles left for a full collection"
     assert patient.full_collections == 1
     assert len(kept) == 20_000
+
+
+def test_any_garbage_a_young_collection_finds_turns_skipping_off(patient: HeapPolicy) -> None:
+    """A create run with a 422 now and then (a cycle per request, a few objects in a thousand
+    survivors): had skipping waited for garbage to be a share of what is examined, seven young
+    collections in eight would freeze those cycles, bodies and all."""
+    kept = [[n] for n in range(20_000)]
+    assert patient.streak == patient.most_skipped
+    sample: list[weakref.ref[Node]] = []
+    for _ in range(100):  # a cycle among each thousand survivors
+        kept.extend([m] for m in range(1000))
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        sample.append(weakref.ref(a))
+        del a, b
+    gc.collect(0)
+    alive = sum(ref() is not None for ref in sample)
+    assert alive <= 20, f"{alive} of {len(sample)} cycles frozen"
+    assert patient.full_collections == 1
+
+
+def test_frozen_garbage_the_allocator_does_not_count_still_brings_a_full_collection(
+    policy: HeapPolicy,
+) -> None:
+    """A request body of a megabyte is one allocator block: cycles that hold such bodies and died
+    frozen grow the process, not the blocks. Resident memory counts too."""
+    if policy.collector is not None:
+        policy.collector.join(10)
+    before = policy.full_collections
+    resident = heap.resident_bytes()
+    assert resident > 0  # (Linux: /proc)
+    sample: list[weakref.ref[Node]] = []
+    for _ in range(int(0.4 * resident) // 1_000_000 + 1):  # 40 % of the process, as big cycles...
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        a.payload = b"x" * 1_000_000  # type: ignore[attr-defined]
+        sample.append(weakref.ref(a))
+        del a, b
+    gc.freeze()  # ...dead and frozen, as a skipped young collection leaves them
+    kept = []
+    for n in range(5000):  # far fewer blocks than the blocks' bound (a fifth of the heap's)
+        kept.append([n + 1000])
+        if policy.full_collections != before:
+            break
+    if policy.collector is not None:
+        policy.collector.join(10)
+    assert policy.full_collections > before
+    assert all(ref() is None for ref in sample)
+
+
+def test_without_pythons_allocator_full_collections_still_come() -> None:
+    """`PYTHONMALLOC=malloc` (valgrind, sanitizers, another malloc preloaded): the allocator counts no
+    blocks, and resident memory alone measures the heap."""
+    script = """
+import gc, sys, weakref
+from mock_server.heap import HeapPolicy
+assert sys.getallocatedblocks() == 0
+class Node: pass
+policy = HeapPolicy(young=1000, growth=1.5)
+policy.install()
+a, b = Node(), Node()
+a.other, b.other = b, a
+cycle = weakref.ref(a)
+kept = [[n] for n in range(5000)]
+del a, b
+while policy.full_collections == 1:
+    kept.append([len(kept)])
+    assert len(kept) < 20_000_000
+policy.collector.join(10)
+assert cycle() is None
+print("collected")
+"""
+    env = {**os.environ, "PYTHONMALLOC": "malloc"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "collected"

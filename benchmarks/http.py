@@ -122,8 +122,13 @@ def wrk(url: str, duration: int, connections: int, script: str | None = None,
     # "Latency   avg   stdev   max   +/- stdev"
     worst = _ms(re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\b", out))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    # wrk corrects its latencies for coordinated omission (a long pause counts as the requests that
+    # would have been sent meanwhile), except for answers past its 2 s timeout: those are counted
+    # here only, so a pause of over 2 s shows in `timeouts`, not in the p99
+    timeouts = re.search(r"Socket errors: .*timeout (\d+)", out)
     return {"rps": rate, "p50": latency["50"], "p99": latency["99"], "max": worst,
             "non2xx": float(errors.group(1)) if errors else 0.0, "requests": float(done),
+            "timeouts": float(timeouts.group(1)) if timeouts else 0.0,
             "cpu_us": cpu / done * 1e6 if done else float("nan")}
 
 
@@ -269,8 +274,9 @@ def report(results: dict[str, dict[str, dict[str, float]]], growth: dict[str, di
           f"{'CPU µs/req':>10}")
     for name, rows in results.items():
         for endpoint, r in rows.items():
+            timeouts = f"  timeouts {r['timeouts']:.0f}" if r["timeouts"] else ""
             print(f"{name:<24} {endpoint:<28} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} "
-                  f"{r['non2xx']:>8.0f} {r['cpu_us']:>10.0f}")
+                  f"{r['non2xx']:>8.0f} {r['cpu_us']:>10.0f}{timeouts}")
     pairs = [("sandbox", "bare starlette"), ("sandbox", "sandbox, no log"), ("sandbox", "prism (static)"),
              ("before: sandbox", "bare starlette"), ("before: sandbox", "before: sandbox, no log"),
              ("sandbox", "before: sandbox"), ("sandbox, no log", "before: sandbox, no log")]
@@ -289,7 +295,7 @@ def report(results: dict[str, dict[str, dict[str, float]]], growth: dict[str, di
     for name, r in growth.items():
         print(f"{name:<24} creates for {seconds} s: {r['requests']:.0f} created, {r['rps']:.0f} req/s, "
               f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, max {r['max']:.1f} ms, "
-              f"non-2xx {r['non2xx']:.0f}, CPU {r['cpu_us']:.0f} µs/req")
+              f"non-2xx {r['non2xx']:.0f}, timeouts {r['timeouts']:.0f}, CPU {r['cpu_us']:.0f} µs/req")
 
 
 if __name__ == "__main__":

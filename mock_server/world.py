@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,7 +164,7 @@ class WorkspaceWorld:
             retry_delay_seconds=self.shared.retry_delay_seconds,
         )
         self.dispatcher = Dispatcher(
-            seed=derive_seed(seed, "outcomes"), config=config, emit=self._record, ids=self.ids
+            seed=derive_seed(seed, "outcomes"), config=config, emit=RecordOf(self), ids=self.ids
         )
         seed_workspace(self.store, self.workspace, self.started_at)
         self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
@@ -287,3 +288,24 @@ class WorldDirectory(Protocol):
     """Where a dialect finds the world of a request's credentials (the sandbox)."""
 
     def world_for(self, scheme: CredentialScheme, credential: Credential) -> WorkspaceWorld | None: ...
+
+
+class RecordOf:
+    """A world's `_record`, for its dispatcher, that does not keep the world alive. A bound method
+    would make a reference cycle (the world holds its dispatcher, which would hold the world): a
+    world dropped (its workspace deleted, its state restored over, evicted from memory) would then
+    wait, with everything it holds, for a full garbage collection, which `serve`'s collector policy
+    runs only once the heap grew 16-fold (mock_server/heap.py). Pickled with the world it names."""
+
+    __slots__ = ("_world",)
+
+    def __init__(self, world: WorkspaceWorld) -> None:
+        self._world = weakref.ref(world)
+
+    def __call__(self, event: DomainEvent) -> None:
+        world = self._world()
+        if world is not None:  # (a world is gone only once nothing holds it: nothing runs it)
+            world._record(event)
+
+    def __reduce__(self) -> tuple[type[RecordOf], tuple[WorkspaceWorld | None]]:
+        return RecordOf, (self._world(),)

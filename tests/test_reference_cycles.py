@@ -17,34 +17,10 @@ from typing import Any
 
 import orjson
 import pytest
-from support import API, CAMPAIGN, START
+from support import API, CAMPAIGN, START, asgi
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
-
-
-async def asgi(app: Any, method: str, path: str, body: bytes = b"", key: str | None = None,
-               query: bytes = b"") -> tuple[int, Any]:
-    headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")]
-    if key is not None:
-        headers.append((b"authorization", f"Bearer {key}".encode()))
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "", "headers": headers,
-        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
-    }
-    incoming = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop() if incoming else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    answer = b"".join(message.get("body", b"") for message in sent[1:])
-    return sent[0]["status"], orjson.loads(answer) if answer.startswith(b"{") else None
 
 
 @pytest.mark.in_process  # counts the garbage of its own app

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from support import API, AUTH, CAMPAIGN, START, CheckedClient, make_client
+from support import API, AUTH, CAMPAIGN, START, CheckedClient, asgi, make_client
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
@@ -112,29 +112,8 @@ def test_nothing_of_a_deleted_workspace_stays_in_memory() -> None:
         assert len(sandbox.wakeups) == 0
 
 
-def asgi(app: Any, method: str, path: str, body: bytes = b"", key: str | None = None) -> tuple[int, Any]:
-    """One request straight through ASGI (the test client's own machinery leaves reference cycles
-    that hold the frames of the request it ran: not what `serve` does)."""
-    headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")]
-    if key is not None:
-        headers.append((b"authorization", f"Bearer {key}".encode()))
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
-    }
-    incoming = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop() if incoming else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    answer = b"".join(m.get("body", b"") for m in sent[1:])
-    return sent[0]["status"], orjson.loads(answer) if answer else None
+def request(app: Any, method: str, path: str, body: bytes = b"", key: str | None = None) -> tuple[int, Any]:
+    return asyncio.run(asgi(app, method, path, body, key))
 
 
 @pytest.mark.in_process
@@ -145,21 +124,21 @@ def test_a_deleted_workspace_is_freed_without_a_garbage_collection() -> None:
     deleted (95 → 459 MB over 18,000 workspaces created, used and deleted). Reference counts
     alone free it now."""
     app = create_app(Settings(clock="manual", start_at=START, allow_private_webhooks=True))
-    status, created = asgi(app, "POST", "/_mock/workspaces", orjson.dumps({
+    status, created = request(app, "POST", "/_mock/workspaces", orjson.dumps({
         "clock": "real", "speed": 60, "webhook_url": "http://127.0.0.1:9/hooks"}))
     assert status == 201
     key = created["api_key"]
-    status, batch = asgi(app, "POST", f"{API}/batch-calls", orjson.dumps(CAMPAIGN), key)
+    status, batch = request(app, "POST", f"{API}/batch-calls", orjson.dumps(CAMPAIGN), key)
     assert status == 201
-    assert asgi(app, "POST", f"{API}/batch-calls/{batch['data']['id']}/schedule", b"{}", key)[0] == 200
-    assert asgi(app, "GET", f"{API}/batch-calls/{batch['data']['id']}", key=key)[0] == 200
-    assert asgi(app, "POST", f"{API}/batch-calls", b'{"name": 5}', key)[0] == 422
-    assert asgi(app, "POST", "/_mock/readiness/start", key=key)[0] == 201
+    assert request(app, "POST", f"{API}/batch-calls/{batch['data']['id']}/schedule", b"{}", key)[0] == 200
+    assert request(app, "GET", f"{API}/batch-calls/{batch['data']['id']}", key=key)[0] == 200
+    assert request(app, "POST", f"{API}/batch-calls", b'{"name": 5}', key)[0] == 422
+    assert request(app, "POST", "/_mock/readiness/start", key=key)[0] == 201
     world = weakref.ref(app.state.sandbox.worlds[created["workspace_id"]])
     enabled = gc.isenabled()
     gc.disable()
     try:
-        assert asgi(app, "DELETE", f"/_mock/workspaces/{created['workspace_id']}")[0] == 204
+        assert request(app, "DELETE", f"/_mock/workspaces/{created['workspace_id']}")[0] == 204
         assert world() is None
     finally:
         if enabled:

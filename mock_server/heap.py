@@ -15,8 +15,9 @@ them with `gc.get_objects` cost as much). A create run leaves no garbage: every 
 found none, and they cost a create 30 µs in process. So a young collection that finds (next to)
 nothing is followed by skipped ones, twice as many each time up to `most_skipped`: at their start
 the young generation is frozen unexamined. One that finds any garbage turns skipping off, so a load
-that makes cycles has them reclaimed young as before (and the request path makes none: a 422 did,
-holding the request's body, until engine/pipeline.py kept the violations instead of the exception).
+that makes cycles has them reclaimed young as before. The requests themselves make none
+(tests/test_reference_cycles.py): a 422 did, holding the request's body, and a dropped world did,
+holding everything of its workspace.
 
 Freezing does not keep anything alive: an object whose last reference goes is freed as ever. What
 it gives up is finding reference cycles that become garbage once frozen (a reset world, a request in

@@ -164,7 +164,7 @@ class WorkspaceWorld:
             retry_delay_seconds=self.shared.retry_delay_seconds,
         )
         self.dispatcher = Dispatcher(
-            seed=derive_seed(seed, "outcomes"), config=config, emit=RecordOf(self), ids=self.ids
+            seed=derive_seed(seed, "outcomes"), config=config, emit=WorldMethod(self, "_record"), ids=self.ids
         )
         seed_workspace(self.store, self.workspace, self.started_at)
         self.readiness: ReadinessSession | None = None  # a reset ends a readiness session
@@ -290,22 +290,24 @@ class WorldDirectory(Protocol):
     def world_for(self, scheme: CredentialScheme, credential: Credential) -> WorkspaceWorld | None: ...
 
 
-class RecordOf:
-    """A world's `_record`, for its dispatcher, that does not keep the world alive. A bound method
-    would make a reference cycle (the world holds its dispatcher, which would hold the world): a
-    world dropped (its workspace deleted, its state restored over, evicted from memory) would then
-    wait, with everything it holds, for a full garbage collection, which `serve`'s collector policy
-    runs only once the heap grew 16-fold (mock_server/heap.py). Pickled with the world it names."""
+class WorldMethod:
+    """`world.<method>` as a callable that does not keep the world alive, for what the world itself
+    holds (its dispatcher's event sink, a cluster world's journal's way out). A bound method would
+    make a reference cycle (the world holds the holder, which would hold the world): a world
+    dropped (its workspace deleted, its state restored over, evicted from memory) would then wait,
+    with everything it holds, for a full garbage collection, which `serve`'s collector policy runs
+    only once the heap grew 16-fold (mock_server/heap.py). Pickled with the world it names."""
 
-    __slots__ = ("_world",)
+    __slots__ = ("_world", "_method")
 
-    def __init__(self, world: WorkspaceWorld) -> None:
+    def __init__(self, world: WorkspaceWorld, method: str) -> None:
         self._world = weakref.ref(world)
+        self._method = method
 
-    def __call__(self, event: DomainEvent) -> None:
+    def __call__(self, *args: Any) -> None:
         world = self._world()
         if world is not None:  # (a world is gone only once nothing holds it: nothing runs it)
-            world._record(event)
+            getattr(world, self._method)(*args)
 
-    def __reduce__(self) -> tuple[type[RecordOf], tuple[WorkspaceWorld | None]]:
-        return RecordOf, (self._world(),)
+    def __reduce__(self) -> tuple[type[WorldMethod], tuple[WorkspaceWorld | None, str]]:
+        return WorldMethod, (self._world(), self._method)

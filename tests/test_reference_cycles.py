@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -20,7 +22,12 @@ import pytest
 from support import API, CAMPAIGN, START, asgi
 
 from mock_server.app import create_app
+from mock_server.cluster.worlds import ClusterWorld, DormantWorld
+from mock_server.persistence.recording import RecordingWorld
 from mock_server.settings import Settings
+from mock_server.store.base import Workspace
+from mock_server.webhooks import Outbox, WebhookPolicy
+from mock_server.world import SharedSettings, WorkspaceWorld, WorldConfig
 
 
 @pytest.mark.in_process  # counts the garbage of its own app
@@ -82,3 +89,38 @@ def test_no_request_of_a_workspace_s_life_leaves_a_reference_cycle() -> None:
     asyncio.run(life(counted=False))  # first uses: caches filled once, whatever they hold
     asyncio.run(life(counted=True))
     assert found == [], f"garbage in reference cycles after: {found}"
+
+
+def _worlds() -> list[tuple[str, Callable[[], WorkspaceWorld]]]:
+    outbox = Outbox(WebhookPolicy())
+
+    def made(kind: type[WorkspaceWorld], **extra: Any) -> Callable[[], WorkspaceWorld]:
+        config = WorldConfig(seed=1, clock="manual", start_at=START)
+        return lambda: kind(Workspace(id="ws_1", api_key="sk_1"), config, SharedSettings(), outbox, **extra)
+
+    cluster = made(ClusterWorld, outgoing=lambda *sent: None)
+    return [
+        ("in memory", made(WorkspaceWorld)),
+        ("state file", made(RecordingWorld, replaying=lambda: False)),
+        ("PostgreSQL", cluster),
+        ("PostgreSQL, dormant", lambda: DormantWorld(cluster())),  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize(("store", "world_of"), _worlds(), ids=[name for name, _ in _worlds()])
+def test_every_kind_of_world_is_freed_by_reference_counting(
+    store: str, world_of: Callable[[], WorkspaceWorld]
+) -> None:
+    """What a world holds that holds it back (its dispatcher's event sink, a cluster world's journal's
+    way to the database) goes through a weak reference: a world deleted, restored over, woken or put
+    to sleep (`--idle-evict`) is freed at once, with everything of its workspace."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        world = world_of()
+        gone = weakref.ref(world)
+        del world
+        assert gone() is None, f"a {store} world is held in a reference cycle"
+    finally:
+        if enabled:
+            gc.enable()

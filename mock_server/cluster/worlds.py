@@ -32,7 +32,7 @@ from mock_server.settings import Settings
 from mock_server.store.base import Workspace
 from mock_server.webhooks import Attempt, Delivery, Outbox, WebhookPolicy
 from mock_server.webhooks.sender import Sender
-from mock_server.world import WorkspaceWorld, WorldConfig
+from mock_server.world import WorkspaceWorld, WorldConfig, WorldMethod
 
 # An attempt claimed by an instance that never said how it went (killed mid-way) counts as failed
 # after this long, and the next attempt is made by whichever instance claims it.
@@ -94,7 +94,8 @@ class ClusterWorld(RecordingWorld):
         super().__init__(*args, replaying=replaying, **kwargs)
 
     def new_journal(self) -> Journal:
-        return SharedJournal(self.shared.journal_size, self.shared.journal_max_bytes, self._send_exchange)
+        outgoing = WorldMethod(self, "_send_exchange")  # (not a bound method: no reference cycle)
+        return SharedJournal(self.shared.journal_size, self.shared.journal_max_bytes, outgoing)
 
     def new_fault_table(self, seed: int) -> FaultTable:
         return SharedFaults(seed)
@@ -138,7 +139,7 @@ class DormantWorld(ClusterWorld):
     @property
     def journal(self) -> Journal:  # type: ignore[override]
         """Keeps nothing: what is journaled of it goes to the database, as its owner's entries do."""
-        return SharedJournal(self.shared.journal_size, self.shared.journal_max_bytes, self._send_exchange)
+        return self.new_journal()
 
     def next_due(self) -> float | None:
         return self._next_due

@@ -117,7 +117,10 @@ class HeapPolicy:
             # this allocation returns
             self._due = True
             self.collector = threading.Thread(target=self._collect_all, name="full-collection", daemon=True)
-            self.collector.start()
+            try:
+                self.collector.start()
+            except RuntimeError:  # no thread to be had (the interpreter ending, a thread limit):
+                self._due = False  # the next young collection tries again, rather than never
 
     def _collect_all(self) -> None:
         with self._collecting:

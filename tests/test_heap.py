@@ -6,6 +6,7 @@ import gc
 import os
 import subprocess
 import sys
+import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -244,3 +245,31 @@ print("collected")
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "collected"
+
+
+def test_a_full_collection_that_cannot_start_is_tried_again(
+    policy: HeapPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread to be had when a full collection is due (the interpreter ending, a thread limit):
+    the policy carries on, and the next check starts it."""
+    if policy.collector is not None:
+        policy.collector.join(10)
+    before = policy.full_collections
+    refused = 0
+    real_start = threading.Thread.start
+
+    def start_or_refuse(thread: threading.Thread) -> None:
+        nonlocal refused
+        if thread.name == "full-collection" and refused < 2:
+            refused += 1
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_or_refuse)
+    kept: list[list[int]] = []
+    while policy.full_collections == before:
+        kept.append([len(kept) + 1000])
+        if policy.collector is not None and policy.collector.is_alive():
+            policy.collector.join(10)
+        assert len(kept) < 10_000_000
+    assert refused == 2

@@ -30,6 +30,7 @@ from benchmarks.lifted_quotas import LIFTED
 from mock_server.app import create_app
 from mock_server.cli import tune_garbage_collector
 from mock_server.settings import Settings
+from mock_server.testing.asgi_exchange import exchange
 
 API = "/api/public/v1"
 KEY = b"sk_test_sandbox"
@@ -53,17 +54,7 @@ def post_scope(key: str) -> Any:
 
 
 async def call(app: Any, request: Any, body: bytes = b"") -> list[dict[str, Any]]:
-    incoming = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop() if incoming else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(request, receive, send)
-    return sent
+    return await exchange(app, request, body)
 
 
 async def measure(requests: int) -> dict[str, float]:

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from mock_server.app import create_app
 from mock_server.settings import Settings
+from mock_server.testing.asgi_exchange import exchange
 
 API = "/api/public/v1"
 KEY = "sk_test_sandbox"
@@ -194,8 +195,7 @@ def live_server(*flags: str) -> Iterator[str]:
 async def asgi(app: Any, method: str, path: str, body: bytes = b"", key: str | None = None,
                query: bytes = b"") -> tuple[int, Any]:
     """One request straight through ASGI, as uvicorn calls the app: its status and JSON answer (None
-    without one). For what the test client would blur: it runs the app through machinery of its own
-    (a portal, a thread) that leaves reference cycles holding the frames of the request it ran."""
+    without one). For what the test client would blur (mock_server/testing/asgi_exchange.py)."""
     headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")]
     if key is not None:
         headers.append((b"authorization", f"Bearer {key}".encode()))
@@ -204,15 +204,6 @@ async def asgi(app: Any, method: str, path: str, body: bytes = b"", key: str | N
         "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "", "headers": headers,
         "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
     }
-    incoming = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop() if incoming else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
+    sent = await exchange(app, scope, body)
     answer = b"".join(message.get("body", b"") for message in sent[1:])
     return sent[0]["status"], orjson.loads(answer) if answer.startswith(b"{") else None

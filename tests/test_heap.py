@@ -22,17 +22,21 @@ class Node:
         self.other: Node | None = None
 
 
+def installed(policy: HeapPolicy) -> Iterator[HeapPolicy]:
+    """`policy` installed for one test, CPython's own afterwards."""
+    previous = gc.get_threshold()
+    policy.install()
+    try:
+        yield policy
+    finally:
+        policy.uninstall()
+        gc.set_threshold(*previous)
+
+
 @pytest.fixture
 def policy() -> Iterator[HeapPolicy]:
-    previous = gc.get_threshold()
-    # a full collection once the heap grew by a fifth since the last one
-    installed = HeapPolicy(young=1000, growth=1.2)
-    installed.install()
-    try:
-        yield installed
-    finally:
-        installed.uninstall()
-        gc.set_threshold(*previous)
+    """Young collections of 1,000; a full collection once the heap grew by a fifth since the last one."""
+    yield from installed(HeapPolicy(young=1000, growth=1.2))
 
 
 def test_survivors_are_frozen_and_a_cycle_that_dies_frozen_is_still_collected(policy: HeapPolicy) -> None:
@@ -120,14 +124,7 @@ def test_the_policy_never_walks_the_heap(policy: HeapPolicy, monkeypatch: pytest
 @pytest.fixture
 def patient() -> Iterator[HeapPolicy]:
     """Young collections of 1,000 and no full collection in sight: what young collections do, alone."""
-    previous = gc.get_threshold()
-    installed = HeapPolicy(young=1000, growth=10_000)
-    installed.install()
-    try:
-        yield installed
-    finally:
-        installed.uninstall()
-        gc.set_threshold(*previous)
+    yield from installed(HeapPolicy(young=1000, growth=10_000))
 
 
 def test_young_collections_that_find_nothing_are_skipped_and_what_they_held_is_frozen(

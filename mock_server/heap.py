@@ -12,7 +12,7 @@ Examining even a young generation is not cheap once the heap is large: its objec
 freed blocks were reused, all over the heap, and touching each is a cache miss (a young collection
 of 16,000 objects took 1.5 ms with 100,000 objects in the heap, 4 to 11 ms with 400,000; counting
 them with `gc.get_objects` cost as much). A create run leaves no garbage: every such collection
-found none, and they cost a create 30 µs in process. So a young collection that finds (next to)
+found none, and they cost a create 30 µs in process. So a young collection that finds
 nothing is followed by skipped ones, twice as many each time up to `most_skipped`: at their start
 the young generation is frozen unexamined. One that finds any garbage turns skipping off, so a load
 that makes cycles has them reclaimed young as before. The requests themselves make none
@@ -20,15 +20,16 @@ that makes cycles has them reclaimed young as before. The requests themselves ma
 holding everything of its workspace.
 
 Freezing does not keep anything alive: an object whose last reference goes is freed as ever. What
-it gives up is finding reference cycles that become garbage once frozen (a reset world, a request in
-flight at the time, a cycle that died in a skipped generation). They are not lost: once the heap
-holds `growth` times the memory blocks the last full collection left, everything is unfrozen and
-collected once (a pause that grows with the heap, but rare), and what survives is frozen again. The
-heap is measured by `sys.getallocatedblocks()` (every small object, reference cycles or not; a
-read of each memory pool's header, 1 ms at 12 million blocks) and by the process's resident memory
-(the large objects, one block each; and everything under `PYTHONMALLOC=malloc`, which counts no
-blocks), never by walking the objects (counting three million frozen objects took 170 to 360 ms, a
-pause of its own): what died since is not counted, and what stays is.
+it gives up is finding reference cycles that become garbage once frozen (one made outside a
+request, say by a background task, or one that died in a skipped generation). They are not lost:
+once the heap holds `growth` times the memory blocks, or the process the resident memory, that the
+last full collection left, everything is unfrozen and collected once (a pause that grows with the
+heap, but rare), and what survives is frozen again. The heap is measured by
+`sys.getallocatedblocks()` (every small object, reference cycles or not; a read of each memory
+pool's header, 1 ms at 12 million blocks) and by the process's resident memory (the large objects,
+one block each; and everything under `PYTHONMALLOC=malloc`, which counts no blocks), never by
+walking the objects (counting three million frozen objects took 170 to 360 ms, a pause of its
+own): what died since is not counted, and what stays is.
 """
 
 from __future__ import annotations

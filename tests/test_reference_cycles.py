@@ -107,7 +107,10 @@ def _worlds() -> list[tuple[str, Callable[[], WorkspaceWorld]]]:
     ]
 
 
-@pytest.mark.parametrize(("store", "world_of"), _worlds(), ids=[name for name, _ in _worlds()])
+WORLDS = _worlds()
+
+
+@pytest.mark.parametrize(("store", "world_of"), WORLDS, ids=[name for name, _ in WORLDS])
 def test_every_kind_of_world_is_freed_by_reference_counting(
     store: str, world_of: Callable[[], WorkspaceWorld]
 ) -> None:

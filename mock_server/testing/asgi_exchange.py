@@ -20,5 +20,3 @@ async def exchange(app: ASGIApp, scope: Scope, body: bytes = b"") -> list[Messag
 
     await app(scope, receive, send)
     return sent
-
-

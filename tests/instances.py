@@ -58,22 +58,24 @@ def launch(*flags: str) -> subprocess.Popen[str]:
     )
 
 
+_LISTENING = "Batch Calls sandbox listening on http://127.0.0.1:"
+
+
 def wait_until_up(process: subprocess.Popen[str]) -> str:
+    """The base URL once the process answers; else an AssertionError with what it printed."""
     assert process.stdout is not None
     first = process.stdout.readline()
-    if not first.startswith("Batch Calls sandbox listening on http://127.0.0.1:"):
-        process.kill()
-        out, err = process.communicate(timeout=10)
-        raise AssertionError(f"serve did not start: {first}{out}{err}")
-    base = first.rsplit(" ", 1)[1].strip()
+    base = first.rsplit(" ", 1)[1].strip() if first.startswith(_LISTENING) else ""
     deadline = time.monotonic() + 20
-    while True:
+    while base and process.poll() is None and time.monotonic() < deadline:
         try:
             httpx.get(f"{base}/_mock/health", timeout=2)
             return base
         except httpx.TransportError:
-            assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.02)
+    process.kill()
+    out, err = process.communicate(timeout=10)
+    raise AssertionError(f"serve did not come up (exit status {process.returncode}): {first}{out}{err}")
 
 
 @dataclass

@@ -62,11 +62,13 @@ async def heartbeat(db: Connection, me: str, url: str, lease_seconds: float) -> 
 
 async def instance_secret(db: Connection) -> str:
     """What proves a request was forwarded by an instance of this sandbox: drawn by the first
-    instance that asks, kept in the database (whoever reads it could read everything anyway)."""
+    instance that asks, kept in the database (whoever reads it could read everything anyway).
+    `DO UPDATE`, not `DO NOTHING` and a read: an instance whose insert waited for another's sees
+    that one's row only through the conflict (a read in the same statement has the snapshot taken
+    before it was committed, and finds nothing)."""
     cursor = await db.execute(
-        "WITH drawn AS (INSERT INTO batchcalls_meta VALUES ('instance_secret', %s)"
-        "  ON CONFLICT (key) DO NOTHING RETURNING value)"
-        " SELECT value FROM drawn UNION ALL SELECT value FROM batchcalls_meta WHERE key = 'instance_secret'",
+        "INSERT INTO batchcalls_meta VALUES ('instance_secret', %s)"
+        " ON CONFLICT (key) DO UPDATE SET value = batchcalls_meta.value RETURNING value",
         (secrets.token_urlsafe(32),),
     )
     found = await cursor.fetchone()

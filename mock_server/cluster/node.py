@@ -87,6 +87,9 @@ class Node(Owner):
 
     # life ------------------------------------------------------------------------------------
     async def open(self) -> None:
+        """Open the pool and, with `--ownership`, join the registry. A failure closes what was
+        opened: psycopg_pool takes a connection attempt cancelled at the event loop's end for a
+        failed one and schedules another, so a pool left open keeps a failed start from exiting."""
         if self.pool is None:
             pool = AsyncConnectionPool(
                 self.url, min_size=1, max_size=20, timeout=2.0, open=False, configure=_configure,
@@ -94,10 +97,14 @@ class Node(Owner):
             )
             await pool.open(wait=False)
             self.pool = self.sandbox.claims.pool = pool
-            if self.registry is not None and self.registry.url:
-                await self.registry.start(self.url)
-                self.owners = Owners(self.registry, lambda: self.sandbox.worlds)
-                self.forwarder = Forwarder(self.registry.secret)
+            try:
+                if self.registry is not None and self.registry.url:
+                    await self.registry.start(self.url)
+                    self.owners = Owners(self.registry, lambda: self.sandbox.worlds)
+                    self.forwarder = Forwarder(self.registry.secret)
+            except BaseException:
+                await self.close()
+                raise
 
     async def close(self) -> None:
         await self.outage.close()

@@ -98,6 +98,27 @@ def test_every_instance_reads_the_one_instance_secret(database: str) -> None:
     run(database, body)
 
 
+def test_an_instance_whose_secret_waited_for_anothers_reads_that_one(database: str) -> None:
+    """Two instances starting at once: the second's insert waits for the first's to commit, and it
+    must then read the first's secret (a read in the same statement would find none: CI failure)."""
+    async def body(db: shared_log.Connection) -> None:
+        async with await psycopg.AsyncConnection.connect(database) as first:  # a transaction
+            await first.execute("INSERT INTO batchcalls_meta VALUES ('instance_secret', 'drawn-first')")
+            second = asyncio.create_task(leases.instance_secret(db))
+            for _ in range(100):  # until the second's insert waits on the first's lock (bounded)
+                cursor = await first.execute("SELECT count(*) FROM pg_stat_activity"
+                                             " WHERE wait_event_type = 'Lock'")
+                found = await cursor.fetchone()
+                if found is not None and found[0]:
+                    break
+                await asyncio.sleep(0.01)
+            assert not second.done()
+            await first.commit()
+        assert await second == "drawn-first"
+
+    run(database, body)
+
+
 def test_a_lease_a_reset_of_everything_left_behind_is_taken_in_the_new_generation(database: str) -> None:
     async def body(db: shared_log.Connection) -> None:
         await leases.heartbeat(db, A, A_URL, 30)

@@ -6,6 +6,7 @@ Leases are short (`--lease-seconds 0.5`): every wait is bounded by a few of them
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -18,11 +19,14 @@ from typing import Any
 import httpx
 import pg_cluster
 import psycopg
+import pytest
 from instances import Instance, launch, listening_on, wait_until_up, without_request_ids, workers
 from owned import FLAGS, LEASE, OWNED, bearer, lease_to, live, until, workspace_leases
 from support import API, AUTH, CAMPAIGN
 
+from mock_server.app import create_app
 from mock_server.cluster.forwarding import packed
+from mock_server.settings import Settings
 
 
 def test_each_instance_registers_its_address_and_is_dead_once_its_heartbeat_lapses(
@@ -235,6 +239,38 @@ def test_an_instance_without_ownership_where_owners_serve_exits_2_with_one_sente
     owner.stop()  # SIGTERM: it leaves the registry
     plain = serve("--store", database, *FLAGS)
     assert httpx.get(f"{plain.base}{API}/batch-calls", headers=AUTH).status_code == 200
+
+
+def refusing_the_instance_secret(database: str) -> None:
+    """A store whose registry refuses the instance secret (a start that fails after the pool opened)."""
+    with psycopg.connect(database, autocommit=True) as db:
+        db.execute("CREATE TABLE batchcalls_meta (key text PRIMARY KEY, value text NOT NULL)")
+        db.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                   " $$ BEGIN RAISE EXCEPTION 'no secret today'; END $$")
+        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON batchcalls_meta FOR EACH ROW"
+                   " WHEN (NEW.key = 'instance_secret') EXECUTE FUNCTION refuse()")
+
+
+def test_a_start_that_fails_after_the_pool_opened_closes_it(postgres: pg_cluster.Postgres) -> None:
+    """psycopg_pool takes a connection attempt cancelled at the event loop's end for a failed one and
+    schedules another: a pool left open by a failed start kept the process alive, never listening
+    (a CI failure). So the node closes it."""
+    database = postgres.new_database()
+    refusing_the_instance_secret(database)
+    node = create_app(Settings(store=database, ownership=True, lease_seconds=LEASE)).state.node
+    node.registry.url = "http://127.0.0.1:1"  # what `serve` advertises once it has a socket
+
+    async def start() -> None:
+        with pytest.raises(psycopg.errors.RaiseException, match="no secret today"):
+            await node.open()
+        assert node.pool is None
+
+    asyncio.run(start())
+    database = postgres.new_database()  # and `serve` exits, saying why
+    refusing_the_instance_secret(database)
+    process = launch("--store", database, *OWNED)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode not in (0, None) and "no secret today" in err, (out, err)
 
 
 def test_a_plain_instance_starts_once_a_killed_owners_row_has_expired(

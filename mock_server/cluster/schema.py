@@ -16,7 +16,7 @@ import orjson
 import psycopg
 
 from mock_server import __version__
-from mock_server.persistence.middleware import fingerprint
+from mock_server.persistence.middleware import fingerprint, setting_differences
 from mock_server.settings import Settings
 
 # Bumped whenever the tables or what a row means change: a database of another format is refused.
@@ -151,12 +151,8 @@ def prepare(url: str, settings: Settings) -> Origin:
             f"the PostgreSQL store at {where(url)} was written by sandbox version {meta['version']} "
             f"(this is {__version__}): use another database, or the same version"
         )
-    if orjson.loads(meta["settings"]) != orjson.loads(expected):
-        found, now = orjson.loads(meta["settings"]), orjson.loads(expected)
-        differences = ", ".join(
-            f"{key}: store {found.get(key)!r}, now {value!r}"
-            for key, value in now.items() if found.get(key) != value
-        )
+    differences = setting_differences(orjson.loads(meta["settings"]), orjson.loads(expected), "store")
+    if differences:
         raise StoreUnusable(
             f"the PostgreSQL store at {where(url)} was written with other settings ({differences}); "
             "start with the same flags, or use another database"

@@ -42,9 +42,18 @@ class StateFileMismatch(ValueError):
 FREE_SETTINGS = frozenset({
     "speed", "latency_ms", "rate_limit", "webhook_retry_base_seconds", "state_file", "snapshot_every",
     "journal_size", "journal_max_bytes", "log_format", "quiet", "store", "workers", "listen_host",
-    "allowed_hosts", "ownership", "advertise_url", "lease_seconds", "idle_evict",
+    "allowed_hosts", "ownership", "advertise_url", "lease_seconds", "idle_evict", "head_timeout",
+    "access_log_thread",
 })
 SECRET_SETTINGS = frozenset({"admin_token", "zudu_secret"})
+
+
+def setting_differences(found: dict[str, Any], expected: dict[str, Any], kept_in: str) -> str:
+    """The settings `found` in a state file or store that differ from these (`""`: none), as
+    "name: file 1, now 2"; a setting it holds that is free now (an older version's) is no difference."""
+    names = [*expected, *(name for name in found if name not in expected and name not in FREE_SETTINGS)]
+    return ", ".join(f"{name}: {kept_in} {found.get(name)!r}, now {expected.get(name)!r}"
+                     for name in names if found.get(name) != expected.get(name))
 
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
@@ -82,12 +91,8 @@ class Persistence:
         self.journal = StateFile(settings.state_file)
         expected = fingerprint(settings)
         stored = self.journal.meta("settings")
-        if stored is not None and orjson.loads(stored) != expected:
-            found = orjson.loads(stored)
-            differences = ", ".join(
-                f"{key}: file {found.get(key)!r}, now {value!r}"
-                for key, value in expected.items() if found.get(key) != value
-            )
+        differences = "" if stored is None else setting_differences(orjson.loads(stored), expected, "file")
+        if differences:
             self.journal.close()
             raise StateFileMismatch(
                 f"{settings.state_file} was written with other settings ({differences}); "

@@ -17,6 +17,7 @@ from support import API, AUTH, START, CheckedClient, make_client, new_batch
 from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.persistence import StateFileMismatch
+from mock_server.persistence.middleware import setting_differences
 from mock_server.settings import Settings
 
 DEMO = {"name": "Demo", "agent_id": "agt_sandbox_ready", "contact_source": "folder",
@@ -231,12 +232,22 @@ def test_other_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(StateFileMismatch, match="seed"):
         create_app(Settings(clock="manual", start_at=START, seed=8, state_file=state_file))
     assert main(["serve", "--port", "0", "--clock", "manual", "--state-file", str(state_file)]) == 2
-    # speed, latency and the rate limit are free to change
+    # speed, latency, the rate limit, the request heads' timeout and how the access log is written
+    # are free to change (`serve --head-timeout 5` restarts a state file it wrote)
     relaxed = dataclasses.replace(Settings(clock="manual", start_at=START, seed=7, state_file=state_file,
                                            allow_private_webhooks=True),  # as make_client's
-                                  latency_ms=5, rate_limit="10/s", speed=2)
+                                  latency_ms=5, rate_limit="10/s", speed=2, head_timeout=5,
+                                  access_log_thread=True)
     with TestClient(create_app(relaxed)) as again:
         assert again.get(f"{API}/batch-calls", headers=AUTH).json()["pagination"]["total"] == 1
+
+
+def test_a_setting_an_older_version_kept_and_this_one_leaves_free_is_no_difference() -> None:
+    expected = {"seed": 7, "max_batches": 10}
+    assert setting_differences({"seed": 7, "max_batches": 10, "head_timeout": 10.0}, expected, "file") == ""
+    assert setting_differences({"seed": 8, "max_batches": 10}, expected, "file") == "seed: file 8, now 7"
+    assert setting_differences({"seed": 7}, expected, "store") == "max_batches: store None, now 10"
+    assert setting_differences({**expected, "gone": 1}, expected, "file") == "gone: file 1, now None"
 
 
 def test_delivered_webhooks_are_not_sent_again(tmp_path: Path) -> None:

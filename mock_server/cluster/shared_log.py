@@ -175,13 +175,26 @@ async def hit(db: Connection, stream: str, window_start: int) -> int:
 
 
 # the request journal ---------------------------------------------------------------------------
+# An entry's id is drawn when it is inserted, but seen when its transaction commits: each insert
+# holds its workspaces' journal locks (after any stream lock, in order) until it commits, so a
+# workspace's ids are committed in their order, and a reader that has seen id N of a workspace
+# (`exchanges_after`) never finds a lower one committed later.
+_JOURNAL_LOCKS = ("SELECT count(pg_advisory_xact_lock(hashtextextended('journal:' || j.stream, 0)))"
+                  " AS streams FROM (SELECT DISTINCT stream FROM {streams} ORDER BY stream) j")
+_ADD_EXCHANGES = f"""
+WITH e AS (
+  SELECT * FROM unnest(%s::integer[], %s::text[], %s::bytea[])
+    WITH ORDINALITY AS e(generation, stream, entry, k)
+), locked AS ({_JOURNAL_LOCKS.format(streams="e")})
+INSERT INTO batchcalls_journal (generation, stream, entry)
+SELECT e.generation, e.stream, e.entry FROM e WHERE (SELECT streams FROM locked) > 0 ORDER BY e.k
+"""
+
+
 async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> None:
     """One statement (almost always one row: each request writes its own entry)."""
-    values = ", ".join(["(%s, %s, %s)"] * len(rows))
-    await db.execute(
-        f"INSERT INTO batchcalls_journal (generation, stream, entry) VALUES {values}",  # noqa: S608
-        [value for row in rows for value in row],
-    )
+    await db.execute(_ADD_EXCHANGES, [[row[0] for row in rows], [row[1] for row in rows],
+                                      [row[2] for row in rows]])
 
 
 async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
@@ -249,10 +262,12 @@ WITH asked AS (
   SELECT count(pg_advisory_xact_lock(hashtextextended(a.stream, 0))) AS streams
   FROM (SELECT stream FROM asked ORDER BY stream) a
   WHERE pg_advisory_xact_lock_shared(%(sandbox)s, 0) IS NOT NULL
+), journal_locked AS (  -- then their journals' (see add_exchanges)
+  {_JOURNAL_LOCKS.format(streams="asked")} WHERE (SELECT streams FROM locked) > 0
 ), fence AS (
   SELECT s.stream, a.clear FROM batchcalls_stream s JOIN asked a ON a.stream = s.stream
   WHERE s.owner = %(me)s AND s.epoch = a.epoch AND s.generation = %(gen)s
-    AND (SELECT streams FROM locked) > 0
+    AND (SELECT streams FROM journal_locked) > 0
     AND (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s
   FOR SHARE OF s
 ), logged AS (

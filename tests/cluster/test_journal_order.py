@@ -1,0 +1,57 @@
+"""The shared request journal's ids on a real PostgreSQL (cluster/shared_log.py): an entry's id is
+drawn when it is inserted and seen when it commits, so a reader that moved past id N of a workspace
+(`exchanges_after`) must never find a lower one committed later (found by an adversarial pass: the
+entry was skipped by that instance's journal for good)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+
+from mock_server.cluster import shared_log
+from mock_server.cluster.schema import prepare
+from mock_server.settings import Settings
+
+STREAM = "ws_journal"
+
+
+def test_an_entry_committed_after_a_later_drawn_one_is_not_skipped_by_a_reader(database: str) -> None:
+    prepare(database, Settings())
+
+    async def main() -> None:
+        async with (
+            await psycopg.AsyncConnection.connect(database) as first,  # a request's transaction
+            await psycopg.AsyncConnection.connect(database, autocommit=True) as second,
+            await psycopg.AsyncConnection.connect(database, autocommit=True) as reader,
+        ):
+            await shared_log.add_exchanges(first, [(1, STREAM, b"first")])  # drawn, not committed
+            later = asyncio.create_task(shared_log.add_exchanges(second, [(1, STREAM, b"second")]))
+            for _ in range(100):  # until the second waits on the first, or has written (bounded)
+                cursor = await reader.execute("SELECT count(*) FROM pg_stat_activity"
+                                              " WHERE wait_event_type = 'Lock'")
+                found = await cursor.fetchone()
+                if later.done() or (found is not None and found[0]):
+                    break
+                await asyncio.sleep(0.01)
+            seen = await shared_log.exchanges_after(reader, 1, STREAM, 0)
+            read_up_to = max((entry_id for entry_id, _ in seen), default=0)
+            await first.commit()
+            await later
+            seen += await shared_log.exchanges_after(reader, 1, STREAM, read_up_to)
+            assert [entry for _, entry in seen] == [b"first", b"second"]
+
+    asyncio.run(main())
+
+
+def test_the_entries_of_one_insert_keep_their_order_across_workspaces(database: str) -> None:
+    prepare(database, Settings())
+
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(database, autocommit=True) as db:
+            rows = [(1, "ws_b", b"1"), (1, "ws_a", b"2"), (1, "ws_b", b"3")]
+            await shared_log.add_exchanges(db, rows)
+            cursor = await db.execute("SELECT stream, entry FROM batchcalls_journal ORDER BY id")
+            assert [(s, bytes(e)) for s, e in await cursor.fetchall()] == [(s, e) for _, s, e in rows]
+
+    asyncio.run(main())

@@ -26,7 +26,7 @@ def test_only_the_last_finished_deliveries_are_kept(client: CheckedClient) -> No
         client.put("/_mock/webhooks", json={"url": receiver.url("/hooks")}, headers=AUTH)
         events = run_campaign(client, AUTH, POLICY.history // 2)  # two events a call, and the batch's
         assert len(events) > POLICY.history
-        wait_until(lambda: len(receiver.arrived) == len(events), 20, "every delivery")
+        wait_until(lambda: len(receiver.arrived) >= len(events), 20, "every delivery")  # (a retry: more)
         pages: list[dict[str, Any]] = []
 
         def settled() -> bool:

@@ -90,15 +90,19 @@ async def acquire(
     """Take the stream's lease when nobody alive holds it (or this instance did: a new epoch all
     the same, so what it appended under the old one is fenced out). `inherent`: a stream created
     on first use (the sandbox's own, and every workspace's while the log is the record), and taken
-    whoever held it in a generation that a reset of everything ended."""
+    whoever held it in a generation that a reset of everything ended.
+
+    The row is locked by a statement of its own before the one that decides: a statement's
+    snapshot is taken when it starts, so one that waited for the row would judge its holder's
+    liveness as of before the wait, and could take the lease from an instance that registered and
+    took it meanwhile."""
     params = {"stream": stream, "me": me, "gen": generation}
-    if inherent:
+    current = "(SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s"
+    if inherent:  # created free (epoch 0) if missing, and taken below as any free one
         take = (
-            "INSERT INTO batchcalls_stream AS s (stream, generation, owner, epoch)"
-            " SELECT %(stream)s, %(gen)s, %(me)s, 1"
-            "  WHERE (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s"
-            " ON CONFLICT (stream) DO UPDATE SET owner = %(me)s, epoch = s.epoch + 1, generation = %(gen)s"
-            f"  WHERE s.generation < %(gen)s OR (s.generation = %(gen)s AND {_FREE})"  # or a reset left it
+            "UPDATE batchcalls_stream s SET owner = %(me)s, epoch = s.epoch + 1, generation = %(gen)s"
+            f" WHERE s.stream = %(stream)s AND {current}"
+            f"  AND (s.generation < %(gen)s OR (s.generation = %(gen)s AND {_FREE}))"  # or a reset left it
             " RETURNING s.epoch"
         )
     else:
@@ -107,7 +111,14 @@ async def acquire(
             f" WHERE s.stream = %(stream)s AND s.generation = %(gen)s AND {_FREE}"
             " RETURNING s.epoch"
         )
-    async with db.pipeline():
+    async with db.transaction(), db.pipeline():
+        if inherent:
+            await db.execute(
+                "INSERT INTO batchcalls_stream (stream, generation, owner, epoch)"
+                f" SELECT %(stream)s, %(gen)s, '', 0 WHERE {current} ON CONFLICT (stream) DO NOTHING",
+                params,
+            )
+        await db.execute("SELECT 1 FROM batchcalls_stream WHERE stream = %(stream)s FOR UPDATE", params)
         taken = await db.execute(take, params)
         holder = await db.execute(
             "SELECT s.owner, i.url, s.generation FROM batchcalls_stream s LEFT JOIN batchcalls_instance i"

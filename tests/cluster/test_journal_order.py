@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+from lock_waits import until_a_lock_is_waited_for
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.schema import prepare
@@ -27,13 +28,7 @@ def test_an_entry_committed_after_a_later_drawn_one_is_not_skipped_by_a_reader(d
         ):
             await shared_log.add_exchanges(first, [(1, STREAM, b"first")])  # drawn, not committed
             later = asyncio.create_task(shared_log.add_exchanges(second, [(1, STREAM, b"second")]))
-            for _ in range(100):  # until the second waits on the first, or has written (bounded)
-                cursor = await reader.execute("SELECT count(*) FROM pg_stat_activity"
-                                              " WHERE wait_event_type = 'Lock'")
-                found = await cursor.fetchone()
-                if later.done() or (found is not None and found[0]):
-                    break
-                await asyncio.sleep(0.01)
+            await until_a_lock_is_waited_for(reader)  # the second waits on the first (or has written)
             seen = await shared_log.exchanges_after(reader, 1, STREAM, 0)
             read_up_to = max((entry_id for entry_id, _ in seen), default=0)
             await first.commit()

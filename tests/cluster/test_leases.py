@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from lock_waits import until_a_lock_is_waited_for
 
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.schema import prepare
@@ -68,6 +69,29 @@ def test_a_live_holder_keeps_its_stream_and_a_lapsed_one_loses_it(database: str)
     run(database, body)
 
 
+def test_a_lease_taken_while_another_waited_for_the_row_stays_with_its_taker(database: str) -> None:
+    """B asks for a free stream while A, not yet registered, holds its row: A registers and takes
+    it, then commits. B, which waited for the row, must find A alive and leave it A's (deciding
+    with a snapshot from before its wait, it took the lease from a live owner: an adversarial pass)."""
+    async def body(db: shared_log.Connection) -> None:
+        await leases.heartbeat(db, B, B_URL, 30)
+        assert isinstance(await leases.acquire(db, "ws_x", B, 1, inherent=True), leases.Acquired)
+        await leases.leave(db, B)  # free again, B gone
+        await leases.heartbeat(db, B, B_URL, 30)  # and back
+        async with await psycopg.AsyncConnection.connect(database) as a:  # A's transaction
+            await a.execute("SELECT 1 FROM batchcalls_stream WHERE stream = 'ws_x' FOR UPDATE")
+            asking = asyncio.create_task(leases.acquire(db, "ws_x", B, 1, inherent=True))
+            await until_a_lock_is_waited_for(a)  # B waits for the row
+            assert not asking.done()
+            await leases.heartbeat(a, A, A_URL, 30)  # A registers...
+            await a.execute("UPDATE batchcalls_stream SET owner = %s, epoch = epoch + 1"
+                            " WHERE stream = 'ws_x'", (A,))  # ...and takes the stream
+            await a.commit()
+        assert await asking == leases.Held(A, A_URL, 1)
+
+    run(database, body)
+
+
 def test_leaving_frees_every_lease_at_once(database: str) -> None:
     async def body(db: shared_log.Connection) -> None:
         await leases.heartbeat(db, A, A_URL, 30)
@@ -105,13 +129,7 @@ def test_an_instance_whose_secret_waited_for_anothers_reads_that_one(database: s
         async with await psycopg.AsyncConnection.connect(database) as first:  # a transaction
             await first.execute("INSERT INTO batchcalls_meta VALUES ('instance_secret', 'drawn-first')")
             second = asyncio.create_task(leases.instance_secret(db))
-            for _ in range(100):  # until the second's insert waits on the first's lock (bounded)
-                cursor = await first.execute("SELECT count(*) FROM pg_stat_activity"
-                                             " WHERE wait_event_type = 'Lock'")
-                found = await cursor.fetchone()
-                if found is not None and found[0]:
-                    break
-                await asyncio.sleep(0.01)
+            await until_a_lock_is_waited_for(first)  # the second's insert waits on the first's
             assert not second.done()
             await first.commit()
         assert await second == "drawn-first"

@@ -13,7 +13,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg import AsyncCursor
+from psycopg.pq import TransactionStatus
 
 from mock_server.cluster.shared_log import Connection
 
@@ -84,6 +86,11 @@ async def leave(db: Connection, me: str) -> None:
                          " WHERE id = %s OR expires_at < now() - interval '1 day'", (me,))
 
 
+_TRANSACTION = ("BEGIN", "COMMIT", "ROLLBACK")
+_SAVEPOINT = ("SAVEPOINT acquire", "RELEASE SAVEPOINT acquire",
+              "ROLLBACK TO SAVEPOINT acquire; RELEASE SAVEPOINT acquire")
+
+
 async def acquire(
     db: Connection, stream: str, me: str, generation: int, *, inherent: bool
 ) -> Acquired | Held:
@@ -111,20 +118,30 @@ async def acquire(
             f" WHERE s.stream = %(stream)s AND s.generation = %(gen)s AND {_FREE}"
             " RETURNING s.epoch"
         )
-    async with db.transaction(), db.pipeline():
-        if inherent:
-            await db.execute(
-                "INSERT INTO batchcalls_stream (stream, generation, owner, epoch)"
-                f" SELECT %(stream)s, %(gen)s, '', 0 WHERE {current} ON CONFLICT (stream) DO NOTHING",
+    # one round trip: the transaction's own statements in the pipeline (psycopg's `transaction()`
+    # sends BEGIN and COMMIT in round trips of their own); a savepoint inside a begun transaction
+    begin, end, undo = _TRANSACTION if db.info.transaction_status == TransactionStatus.IDLE else _SAVEPOINT
+    try:
+        async with db.pipeline():
+            await db.execute(begin)
+            if inherent:
+                await db.execute(
+                    "INSERT INTO batchcalls_stream (stream, generation, owner, epoch)"
+                    f" SELECT %(stream)s, %(gen)s, '', 0 WHERE {current} ON CONFLICT (stream) DO NOTHING",
+                    params,
+                )
+            await db.execute("SELECT 1 FROM batchcalls_stream WHERE stream = %(stream)s FOR UPDATE", params)
+            taken = await db.execute(take, params)
+            holder = await db.execute(
+                "SELECT s.owner, i.url, s.generation FROM batchcalls_stream s LEFT JOIN batchcalls_instance i"
+                " ON i.id = s.owner AND i.expires_at > clock_timestamp() WHERE s.stream = %(stream)s",
                 params,
             )
-        await db.execute("SELECT 1 FROM batchcalls_stream WHERE stream = %(stream)s FOR UPDATE", params)
-        taken = await db.execute(take, params)
-        holder = await db.execute(
-            "SELECT s.owner, i.url, s.generation FROM batchcalls_stream s LEFT JOIN batchcalls_instance i"
-            " ON i.id = s.owner AND i.expires_at > clock_timestamp() WHERE s.stream = %(stream)s",
-            params,
-        )
+            await db.execute(end)
+    except psycopg.Error:
+        if db.info.transaction_status == TransactionStatus.INERROR:
+            await db.execute(undo)
+        raise
     found = await taken.fetchone()
     if found is not None:
         return Acquired(int(found[0]))

@@ -262,14 +262,14 @@ WITH asked AS (
   SELECT count(pg_advisory_xact_lock(hashtextextended(a.stream, 0))) AS streams
   FROM (SELECT stream FROM asked ORDER BY stream) a
   WHERE pg_advisory_xact_lock_shared(%(sandbox)s, 0) IS NOT NULL
-), journal_locked AS (  -- then their journals' (see add_exchanges)
-  {_JOURNAL_LOCKS.format(streams="asked")} WHERE (SELECT streams FROM locked) > 0
 ), fence AS (
   SELECT s.stream, a.clear FROM batchcalls_stream s JOIN asked a ON a.stream = s.stream
   WHERE s.owner = %(me)s AND s.epoch = a.epoch AND s.generation = %(gen)s
-    AND (SELECT streams FROM journal_locked) > 0
+    AND (SELECT streams FROM locked) > 0
     AND (SELECT value::integer FROM batchcalls_meta WHERE key = 'generation') = %(gen)s
   FOR SHARE OF s
+), journal_locked AS (  -- then the journals' of those that passed (as a begun write: see add_exchanges)
+  {_JOURNAL_LOCKS.format(streams="fence")}
 ), logged AS (
   INSERT INTO batchcalls_log (generation, {", ".join(_ROW_TYPES)})
   SELECT %(gen)s, r.* FROM unnest({_ROWS}) AS r({", ".join(_ROW_TYPES)})
@@ -281,7 +281,8 @@ WITH asked AS (
   INSERT INTO batchcalls_journal (generation, stream, entry)
   SELECT %(gen)s, e.stream, e.entry
   FROM unnest(%(j_stream)s::text[], %(j_entry)s::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
-  WHERE e.stream IN (SELECT stream FROM fence) ORDER BY e.k
+  WHERE e.stream IN (SELECT stream FROM fence) AND (SELECT streams FROM journal_locked) IS NOT NULL
+  ORDER BY e.k
 )
 SELECT stream FROM fence
 """

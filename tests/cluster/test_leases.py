@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+import pytest
 from lock_waits import until_a_lock_is_waited_for
 
 from mock_server.cluster import leases, shared_log
@@ -88,6 +89,30 @@ def test_a_lease_taken_while_another_waited_for_the_row_stays_with_its_taker(dat
                             " WHERE stream = 'ws_x'", (A,))  # ...and takes the stream
             await a.commit()
         assert await asking == leases.Held(A, A_URL, 1)
+
+    run(database, body)
+
+
+def test_inside_a_begun_transaction_a_lease_is_taken_in_a_savepoint(database: str) -> None:
+    """A removal asks within its transaction: what acquire did is undone with it, and a failure of
+    acquire (here a lock it waited for too long) leaves that transaction usable."""
+    async def body(db: shared_log.Connection) -> None:
+        await leases.heartbeat(db, A, A_URL, 30)
+        await db.execute("BEGIN")
+        assert isinstance(await leases.acquire(db, "ws_y", A, 1, inherent=True), leases.Acquired)
+        await db.execute("ROLLBACK")
+        assert await leases.acquire(db, "ws_y", A, 1, inherent=False) == leases.Held(None, None, None)
+        assert isinstance(await leases.acquire(db, "ws_y", A, 1, inherent=True), leases.Acquired)
+        async with await psycopg.AsyncConnection.connect(database) as other:
+            await other.execute("SELECT 1 FROM batchcalls_stream WHERE stream = 'ws_y' FOR UPDATE")
+            await db.execute("BEGIN")
+            await db.execute("SET LOCAL lock_timeout = '50ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                await leases.acquire(db, "ws_y", A, 1, inherent=True)
+            cursor = await db.execute("SELECT 1")  # the transaction goes on
+            assert await cursor.fetchone() == (1,)
+            await db.execute("COMMIT")
+        assert isinstance(await leases.acquire(db, "ws_y", A, 1, inherent=True), leases.Acquired)
 
     run(database, body)
 

@@ -269,7 +269,10 @@ def test_a_start_that_fails_after_the_pool_opened_closes_it(postgres: pg_cluster
     database = postgres.new_database()  # and `serve` exits, saying why
     refusing_the_instance_secret(database)
     process = launch("--store", database, *OWNED)
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()  # a start that hangs fails the test without outliving it
     assert process.returncode not in (0, None) and "no secret today" in err, (out, err)
 
 

@@ -20,6 +20,8 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from contracts.coalesced_writes import CoalescedWrites
+
 MAX_HEAD_BYTES = 1024 * 1024  # request target, names and values: far over any limit an app answers
 TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -42,7 +44,8 @@ def bounded_heads(
         _body_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            # an answer's head and body in one system call: contracts/coalesced_writes.py
+            super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
             self._wait_for_head()
 
         def on_message_begin(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.engine.hosts import HostPolicy, is_host_name, parse_host
+from mock_server.engine.hosts import REMEMBERED_HOSTS, HostPolicy, is_host_name, parse_host
 
 LOOPBACK = HostPolicy("127.0.0.1", ("sandbox.test",))
 HOSTED = HostPolicy("0.0.0.0", ("sandbox.example.com",))
@@ -34,6 +34,19 @@ def test_a_host_header_is_read_as_http_reads_it(value: str, parsed: tuple[str, i
 ])
 def test_the_hosts_a_sandbox_answers(policy: HostPolicy, host: str, answered: bool) -> None:
     assert policy.answers(host) is answered
+
+
+def test_remembered_verdicts_are_the_verdicts_and_stay_bounded() -> None:
+    """Each Host value is judged once and its verdict remembered; a client that sends a new Host on
+    every request (valid, invalid, or as long as the header limits allow) grows nothing past the bound."""
+    policy = HostPolicy("127.0.0.1", ("sandbox.test",))
+    hosts = [f"127.0.0.{i % 250}:{i}" if i % 3 else f"evil{i}.example" for i in range(3 * REMEMBERED_HOSTS)]
+    hosts += ["localhost", "x" * 5000, "[::1]:80", "a b"]
+    for _ in range(2):  # judged, then remembered
+        for host in hosts:
+            assert policy.answers(host) is HostPolicy("127.0.0.1", ("sandbox.test",)).answers(host), host
+            assert len(policy._verdicts) <= REMEMBERED_HOSTS
+    assert "x" * 5000 not in policy._verdicts
 
 
 @pytest.mark.parametrize(("origin", "host", "own"), [

@@ -85,6 +85,27 @@ def test_requests_on_time_are_answered_as_before(sandbox: str) -> None:
         assert big.status_code == 431 and "request_headers_too_large" in big.text
 
 
+def test_a_connection_busy_on_time_stays_open_past_many_deadlines(sandbox: str) -> None:
+    """One connection, a request every quarter of a deadline (a body too, every other one) for
+    five deadlines (past the body's deadline too): every one answered on it, none closed."""
+    conn = connect(sandbox)
+    body = b'{"name":"kept","agent_id":"agt_sandbox_ready"}'
+    auth = f"Authorization: {AUTH['Authorization']}\r\n"
+    started = time.monotonic()
+    with conn:
+        for i in range(20):
+            if i % 2:
+                conn.sendall(f"POST /api/public/v1/batch-calls HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}"
+                             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                             + body)
+            else:
+                conn.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = conn.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 201" if i % 2 else b"HTTP/1.1 200"), (i, answer[:200])
+            time.sleep(DEADLINE / 4)
+    assert time.monotonic() - started > 4 * DEADLINE
+
+
 def test_the_proxy_gives_a_head_its_client_timeout(sandbox: str) -> None:
     with proxy(sandbox, "--client-timeout", str(DEADLINE)) as (url, _):
         conn = connect(url)

@@ -10,7 +10,7 @@ finer is needed to be never stale, and one world's writes never flush another's.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
@@ -20,10 +20,24 @@ from mock_server.engine.kept import json_to_keep
 T = TypeVar("T")
 
 MAX_ENTRIES = 20_000  # per world, about 15 MB of batch JSON; past it the world's cache starts over
+# Pages of a list kept whole, per world (a page of 100 batch calls is about 75 KB): past it, the
+# world's pages start over
+MAX_PAGES = 32
 
 
 class Versioned(Protocol):
     def state_version(self) -> tuple[int, int]: ...
+
+
+class _Kept:
+    """What one world's answers reuse while its state version stays `version`."""
+
+    __slots__ = ("version", "encoded", "pages")
+
+    def __init__(self, version: tuple[int, int]) -> None:
+        self.version = version
+        self.encoded: dict[Hashable, orjson.Fragment] = {}  # an object's key -> its JSON
+        self.pages: dict[Hashable, tuple[orjson.Fragment, int, int]] = {}  # see `EncodedCache.page`
 
 
 class EncodedCache(Generic[T]):
@@ -32,19 +46,21 @@ class EncodedCache(Generic[T]):
         self.key = key
         self.enabled = True
         # by world object: a world that is gone (a reset of the sandbox) takes its entries with it
-        self._worlds: weakref.WeakKeyDictionary[Versioned, tuple[Hashable, dict[Hashable, orjson.Fragment]]]
-        self._worlds = weakref.WeakKeyDictionary()
+        self._worlds: weakref.WeakKeyDictionary[Versioned, _Kept] = weakref.WeakKeyDictionary()
+
+    def _kept(self, world: Versioned) -> _Kept:
+        version = world.state_version()
+        kept = self._worlds.get(world)
+        if kept is None or kept.version != version or len(kept.encoded) > MAX_ENTRIES:
+            kept = self._worlds[world] = _Kept(version)
+        return kept
 
     def renderer(self, world: Versioned) -> Callable[[T], Any]:
         """A render function for the objects of one answer in one world: the cached JSON, the plain
         render when the cache is disabled. The version is read once, when the answer starts."""
         if not self.enabled:
             return self.render
-        version = world.state_version()
-        at, encoded = self._worlds.get(world, (None, {}))
-        if version != at or len(encoded) > MAX_ENTRIES:
-            encoded = {}
-            self._worlds[world] = (version, encoded)
+        encoded = self._kept(world).encoded
         render, key = self.render, self.key
 
         def cached(item: T) -> Any:
@@ -55,3 +71,26 @@ class EncodedCache(Generic[T]):
             return found
 
         return cached
+
+    def page(
+        self, world: Versioned, key: Hashable, items: Callable[[], Sequence[T]], offset: int, limit: int
+    ) -> tuple[Any, int, int]:
+        """One page of a list: its `data` (the rendered items from `offset`, at most `limit`), how
+        many items it holds, and how many the whole list holds. `items()` gives the whole list;
+        `key` names it (its filters) in this world. While the world's state stays as it is, the same
+        page is answered from its JSON, kept whole, without reading the list again."""
+        if not self.enabled:
+            found = items()
+            window = [self.render(item) for item in found[offset : offset + limit]]
+            return window, len(window), len(found)
+        kept = self._kept(world)
+        name = (key, offset, limit)
+        page = kept.pages.get(name)
+        if page is None:
+            found = items()
+            render = self.renderer(world)
+            window = [render(item) for item in found[offset : offset + limit]]
+            if len(kept.pages) >= MAX_PAGES:
+                kept.pages.clear()
+            page = kept.pages[name] = (orjson.Fragment(json_to_keep(window)), len(window), len(found))
+        return page

@@ -8,7 +8,7 @@ from mock_server.core import analytics
 from mock_server.core.contact_rows import rows_from_csv, rows_from_json
 from mock_server.core.timefmt import parse_timestamp
 from mock_server.dialects.truedy import wire
-from mock_server.dialects.truedy.envelopes import answer, page
+from mock_server.dialects.truedy.envelopes import answer, page, paged
 from mock_server.dialects.truedy.operations import operation
 from mock_server.engine.context import Reply, RequestContext
 from mock_server.services.batch_calls import BatchCalls
@@ -36,9 +36,12 @@ def _settled(ctx: Context, reply: Reply) -> Reply:
 
 @operation("list_batch_calls")
 def list_batch_calls(ctx: Context) -> Reply:
-    found = _service(ctx).find(ctx.params.get("agent_id"), ctx.params.get("status"))
-    render = ctx.dialect.read_json.renderer(ctx.world)
-    return _settled(ctx, page(found, render, ctx.params, ctx.request_id, ctx.world.now()))
+    agent_id, status = ctx.params.get("agent_id"), ctx.params.get("status")
+    data, count, total = ctx.dialect.read_json.page(
+        ctx.world, (agent_id, status), lambda: _service(ctx).find(agent_id, status),
+        ctx.params["offset"], ctx.params["limit"],
+    )
+    return _settled(ctx, paged(data, count, total, ctx.params, ctx.request_id, ctx.world.now()))
 
 
 @operation("create_batch_call")

@@ -36,16 +36,19 @@ def page(
     """One page of a list (only that page is rendered), with the documented pagination block."""
     limit, offset = params["limit"], params["offset"]
     window = [render(item) for item in items[offset : offset + limit]]
+    return paged(window, len(window), len(items), params, request_id, now)
+
+
+def paged(data: Any, count: int, total: int, params: Mapping[str, Any], request_id: str, now: float) -> Reply:
+    """A page already made: its `data` holds `count` of the list's `total` items."""
+    limit, offset = params["limit"], params["offset"]
     return Reply(
         200,
         {
-            "data": window,
+            "data": data,
             "meta": meta(request_id, now),
             "pagination": {
-                "total": len(items),
-                "limit": limit,
-                "offset": offset,
-                "has_more": offset + len(window) < len(items),
+                "total": total, "limit": limit, "offset": offset, "has_more": offset + count < total,
             },
         },
     )

@@ -30,10 +30,33 @@ def fresh(client: CheckedClient, batch_id: str) -> Any:
 
 
 def assert_reads_are_fresh(client: CheckedClient) -> None:
-    listed = client.get(f"{API}/batch-calls", params={"limit": 100}, headers=AUTH).json()["data"]
+    whole = client.get(f"{API}/batch-calls", params={"limit": 100}, headers=AUTH).json()
+    listed = whole["data"]
+    assert whole["pagination"]["total"] == len(listed)
     for item in listed:
         alone = client.get(f"{API}/batch-calls/{item['id']}", headers=AUTH).json()["data"]
         assert item == alone == fresh(client, item["id"])
+    # pages and filters (each page is kept whole while the state stays as it is): asked twice, each
+    # is its part of the whole list, with its own pagination
+    for params, expected in [
+        ({"limit": 100}, listed),
+        ({"limit": 2, "offset": 1}, listed[1:3]),
+        ({"limit": 2, "offset": 0}, listed[:2]),
+        ({"limit": 3, "offset": 0}, listed[:3]),
+        *(({"status": status, "limit": 100}, [b for b in listed if b["status"] == status])
+          for status in ("draft", "scheduled", "active", "paused", "completed", "failed", "cancelled")),
+        ({"agent_id": "agt_sandbox_ready", "limit": 100},
+         [b for b in listed if b["agent_id"] == "agt_sandbox_ready"]),
+    ]:
+        for _ in range(2):
+            answered = client.get(f"{API}/batch-calls", params=params, headers=AUTH).json()
+            assert answered["data"] == expected, params
+            total = len(listed) if "status" not in params and "agent_id" not in params else len(expected)
+            offset = int(params.get("offset", 0))
+            assert answered["pagination"] == {
+                "total": total, "limit": params["limit"], "offset": offset,
+                "has_more": offset + len(expected) < total,
+            }, params
 
 
 def step(client: CheckedClient, rng: random.Random, ids: list[str]) -> None:

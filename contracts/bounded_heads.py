@@ -22,6 +22,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from contracts.coalesced_writes import CoalescedWrites
 
+TIMER_GRAIN = 0.001  # seconds: uvloop's timers and clock count whole milliseconds
 MAX_HEAD_BYTES = 1024 * 1024  # request target, names and values: far over any limit an app answers
 TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -126,6 +127,9 @@ def bounded_heads(
             head, body = self._head_deadline, self._body_deadline
             if head is not None and self.cycle is not None and not self.cycle.response_complete:
                 head = self._head_deadline = None  # a request is being answered: its head came
+            # uvloop's timers run on a clock of whole milliseconds and may fire up to one early: a
+            # deadline that near has passed (set again for the rest, the timer fired on every turn)
+            now += TIMER_GRAIN
             if (head is not None and head <= now) or (body is not None and body <= now):
                 self._head_deadline = self._body_deadline = None
                 if not self.transport.is_closing():

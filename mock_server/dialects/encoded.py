@@ -20,9 +20,11 @@ from mock_server.engine.kept import json_to_keep
 T = TypeVar("T")
 
 MAX_ENTRIES = 20_000  # per world, about 15 MB of batch JSON; past it the world's cache starts over
-# Pages of a list kept whole, per world (a page of 100 batch calls is about 75 KB): past it, the
-# world's pages start over
+# Pages of a list kept whole, per world: at most MAX_PAGES, of MAX_PAGE_BYTES together (a page of
+# 100 batch calls is about 75 KB; pages overlap, so their bytes are counted apart from the
+# batches'); past either, the world's pages start over
 MAX_PAGES = 32
+MAX_PAGE_BYTES = 256 * 1024
 
 
 class Versioned(Protocol):
@@ -32,12 +34,13 @@ class Versioned(Protocol):
 class _Kept:
     """What one world's answers reuse while its state version stays `version`."""
 
-    __slots__ = ("version", "encoded", "pages")
+    __slots__ = ("version", "encoded", "pages", "page_bytes")
 
     def __init__(self, version: tuple[int, int]) -> None:
         self.version = version
         self.encoded: dict[Hashable, orjson.Fragment] = {}  # an object's key -> its JSON
         self.pages: dict[Hashable, tuple[orjson.Fragment, int, int]] = {}  # see `EncodedCache.page`
+        self.page_bytes = 0  # of the pages' JSON
 
 
 class EncodedCache(Generic[T]):
@@ -90,7 +93,12 @@ class EncodedCache(Generic[T]):
             found = items()
             render = self.renderer(world)
             window = [render(item) for item in found[offset : offset + limit]]
-            if len(kept.pages) >= MAX_PAGES:
-                kept.pages.clear()
-            page = kept.pages[name] = (orjson.Fragment(json_to_keep(window)), len(window), len(found))
+            encoded = json_to_keep(window)
+            page = (orjson.Fragment(encoded), len(window), len(found))
+            if len(encoded) <= MAX_PAGE_BYTES:
+                if len(kept.pages) >= MAX_PAGES or kept.page_bytes + len(encoded) > MAX_PAGE_BYTES:
+                    kept.pages.clear()
+                    kept.page_bytes = 0
+                kept.pages[name] = page
+                kept.page_bytes += len(encoded)
         return page

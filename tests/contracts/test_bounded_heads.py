@@ -3,17 +3,23 @@ too slowly, or never, closes its connection; one too large is a bare 431; reques
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
+from typing import cast
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import uvicorn
+import uvloop
 from support import AUTH, live_server
+from test_coalesced_writes import Recording
 from test_proxy import proxy
+from uvicorn.server import ServerState
 
-from contracts.bounded_heads import MAX_HEAD_BYTES
+from contracts.bounded_heads import MAX_HEAD_BYTES, bounded_heads
 
 DEADLINE = 0.5  # --head-timeout of these tests, in seconds
 
@@ -104,6 +110,31 @@ def test_a_connection_busy_on_time_stays_open_past_many_deadlines(sandbox: str) 
             assert answer.startswith(b"HTTP/1.1 201" if i % 2 else b"HTTP/1.1 200"), (i, answer[:200])
             time.sleep(DEADLINE / 4)
     assert time.monotonic() - started > 4 * DEADLINE
+
+
+def test_a_deadline_of_a_fraction_of_a_millisecond_fires_its_timer_once() -> None:
+    """Under uvloop (`serve`'s loop) a timer may fire up to a millisecond before its deadline: the
+    connection's one timer closes it then, rather than being set again for the sub-millisecond rest
+    (which fired it on every turn of the loop until the clock ticked)."""
+    fired = []
+
+    class Counted(bounded_heads(0.0105)):  # type: ignore[misc, valid-type]
+        def _expire(self) -> None:
+            fired.append(self.loop.time())
+            super()._expire()
+
+    async def scenario() -> Recording:
+        config = uvicorn.Config(lambda *_: None, log_level="warning", lifespan="off")
+        config.load()
+        recording = Recording()
+        Counted(config, ServerState(), {}).connection_made(cast(asyncio.Transport, recording))
+        for _ in range(50):
+            await asyncio.sleep(0.002)
+        return recording
+
+    recording = uvloop.run(scenario())
+    assert ("close", None) in recording.calls
+    assert len(fired) == 1, fired
 
 
 def test_the_proxy_gives_a_head_its_client_timeout(sandbox: str) -> None:

@@ -92,6 +92,20 @@ class JournalWriter:
         with it), ahead of anything recorded since."""
         self.sandbox.exchanges[:0] = [found for found in taken if found[1][0] != request_id]
 
+    async def room(self, limit: int, seconds: float) -> None:
+        """Once fewer than `limit` entries are pending, or no background write is under way to take
+        them, or after `seconds`: a read served from memory waits for a lagging database's write
+        (answered from memory then) rather than writing its entry itself, which held a pool
+        connection behind that write's journal locks, until none was left (503s)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while len(self.sandbox.exchanges) >= limit and self._task is not None and not self._task.done():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), remaining)
+
     async def settled(self, stream: str) -> None:
         """Once no background write in flight holds the workspace's entries."""
         while stream in self._in_flight:

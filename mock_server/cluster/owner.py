@@ -35,6 +35,7 @@ log = logging.getLogger("batchcalls.cluster")
 # any other (each writes its entry before its answer): a database that lags slows reads down rather
 # than let what waits for it grow (an entry holds up to twice the journal's 64 KiB body cut)
 PENDING_ENTRIES = 512
+ROOM_SECONDS = 1.0  # how long a read waits for a lagging database's write of pending entries
 
 
 class Owner(Replica):
@@ -64,12 +65,10 @@ class Owner(Replica):
         """A read of a workspace this instance owns, and has caught up since it took the lease: its
         world and trace, to answer it from memory (None: it is served as any other). `counted`: the
         rate limit counts it (in the database)."""
-        if self.owners is None or stream == SANDBOX_STREAM or counted or kind.journal != "kept":
-            return None
-        if len(self.sandbox.exchanges) >= PENDING_ENTRIES:  # the database lags: reads write their own
-            return None
-        world = self.fresh(stream, self.owners.lease(stream, self.sandbox.generation))
-        if world is None or world.readiness is not None:
+        if len(self.sandbox.exchanges) >= PENDING_ENTRIES:  # lagging still after `Node.serve` waited
+            return None  # (ROOM_SECONDS): the read writes its own entry
+        world = self.memory_world(stream, kind, counted)
+        if world is None:
             return None
         at = world.clock.now()
         if self.must_lock(world, at):
@@ -80,6 +79,13 @@ class Owner(Replica):
             trace.at = at
         self.from_memory += 1
         return world, trace
+
+    def memory_world(self, stream: str, kind: RequestScope, counted: bool) -> ClusterWorld | None:
+        """The world a read of `stream` is answered from when its entries may wait (see `fresh_read`)."""
+        if self.owners is None or stream == SANDBOX_STREAM or counted or kind.journal != "kept":
+            return None
+        world = self.fresh(stream, self.owners.lease(stream, self.sandbox.generation))
+        return None if world is None or world.readiness is not None else world
 
     def fresh(self, stream: str, lease: Lease | None) -> ClusterWorld | None:
         """The stream's world if it is caught up under `lease`: nothing was appended to its stream

@@ -39,7 +39,7 @@ from mock_server.cluster.exclusive import SharedExclusiveLock
 from mock_server.cluster.forwarding import FORWARDED, SERVED, Forwarder, OwnerFailed, marked_not_owner
 from mock_server.cluster.journal_writer import JournalWriter, rows
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
-from mock_server.cluster.owner import PENDING_ENTRIES, ROOM_SECONDS, Owner
+from mock_server.cluster.owner import Owner
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, catch_up_row
 from mock_server.cluster.schema import prepare, where
@@ -153,11 +153,7 @@ class Node(Owner):
                     headers: dict[str, str], kind: RequestScope) -> None:
         method: str = scope["method"]
         locked = changes_state(method)
-        counted = self.limit is not None
-        if (not locked and len(self.sandbox.exchanges) >= PENDING_ENTRIES
-                and self.memory_world(stream, kind, counted) is not None):
-            await self.journal.room(PENDING_ENTRIES, ROOM_SECONDS)  # the database lags: wait for its write
-        fresh = None if locked else self.fresh_read(stream, headers, kind, counted)
+        fresh = None if locked else await self.fresh_read(stream, headers, kind, self.limit is not None)
         if fresh is not None:  # `--ownership`: from memory, its journal entry written in the background
             await self._handle(None, self.sandbox.generation, stream, fresh[0], False, fresh[1], scope,
                                receive, send, kind)

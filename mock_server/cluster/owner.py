@@ -19,6 +19,7 @@ from psycopg import AsyncCursor
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.forwarding import Forwarder
 from mock_server.cluster.group_commit import GroupCommit
+from mock_server.cluster.journal_writer import JournalWriter
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Replica
@@ -39,6 +40,7 @@ ROOM_SECONDS = 1.0  # how long a read waits for a lagging database's write of pe
 
 
 class Owner(Replica):
+    journal: JournalWriter  # the node's
     def __init__(self, sandbox: ClusterSandbox, scopes: ScopeTable, settings: Settings, url: str) -> None:
         """`url`: the database's."""
         super().__init__(sandbox, scopes)
@@ -60,14 +62,18 @@ class Owner(Replica):
         found = self.group_commit
         return (found.commits, found.writes) if found is not None else (0, 0)
 
-    def fresh_read(self, stream: str, headers: dict[str, str], kind: RequestScope,
-                   counted: bool) -> tuple[ClusterWorld, Trace] | None:
+    async def fresh_read(self, stream: str, headers: dict[str, str], kind: RequestScope,
+                         counted: bool) -> tuple[ClusterWorld, Trace] | None:
         """A read of a workspace this instance owns, and has caught up since it took the lease: its
         world and trace, to answer it from memory (None: it is served as any other). `counted`: the
-        rate limit counts it (in the database)."""
-        if len(self.sandbox.exchanges) >= PENDING_ENTRIES:  # lagging still after `Node.serve` waited
-            return None  # (ROOM_SECONDS): the read writes its own entry
+        rate limit counts it (in the database). Past PENDING_ENTRIES entries waiting (a database
+        that lags) it waits for their write first, ROOM_SECONDS at most (then, lagging still, the
+        read writes its own entry)."""
         world = self.memory_world(stream, kind, counted)
+        if world is not None and len(self.sandbox.exchanges) >= PENDING_ENTRIES:
+            await self.journal.room(PENDING_ENTRIES, ROOM_SECONDS)
+            lagging = len(self.sandbox.exchanges) >= PENDING_ENTRIES
+            world = None if lagging else self.memory_world(stream, kind, counted)  # (it may have moved)
         if world is None:
             return None
         at = world.clock.now()

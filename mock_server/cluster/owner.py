@@ -69,16 +69,14 @@ class Owner(Replica):
         rate limit counts it (in the database). Past PENDING_ENTRIES entries waiting (a database
         that lags) it waits for their write first, ROOM_SECONDS at most (then, lagging still, the
         read writes its own entry)."""
-        world = self.memory_world(stream, kind, counted)
-        if world is not None and len(self.sandbox.exchanges) >= PENDING_ENTRIES:
+        found = self.memory_world(stream, kind, counted)
+        if found is not None and len(self.sandbox.exchanges) >= PENDING_ENTRIES:
             await self.journal.room(PENDING_ENTRIES, ROOM_SECONDS)
             lagging = len(self.sandbox.exchanges) >= PENDING_ENTRIES
-            world = None if lagging else self.memory_world(stream, kind, counted)  # (it may have moved)
-        if world is None:
+            found = None if lagging else self.memory_world(stream, kind, counted)  # (it may have moved)
+        if found is None:
             return None
-        at = world.clock.now()
-        if self.must_lock(world, at):
-            return None
+        world, at = found
         named = self.sandbox.world_of(headers)
         trace = Trace(time.time(), named.id if named is not None else None)
         if trace.world_id == world.id:
@@ -86,12 +84,18 @@ class Owner(Replica):
         self.from_memory += 1
         return world, trace
 
-    def memory_world(self, stream: str, kind: RequestScope, counted: bool) -> ClusterWorld | None:
-        """The world a read of `stream` is answered from when its entries may wait (see `fresh_read`)."""
+    def memory_world(
+        self, stream: str, kind: RequestScope, counted: bool
+    ) -> tuple[ClusterWorld, float] | None:
+        """The world a read of `stream` is answered from, and its clock's now, when nothing in it
+        needs the log (see `fresh_read`): checked before a read waits for room, and again after."""
         if self.owners is None or stream == SANDBOX_STREAM or counted or kind.journal != "kept":
             return None
         world = self.fresh(stream, self.owners.lease(stream, self.sandbox.generation))
-        return None if world is None or world.readiness is not None else world
+        if world is None or world.readiness is not None:
+            return None
+        at = world.clock.now()
+        return None if self.must_lock(world, at) else (world, at)
 
     def fresh(self, stream: str, lease: Lease | None) -> ClusterWorld | None:
         """The stream's world if it is caught up under `lease`: nothing was appended to its stream

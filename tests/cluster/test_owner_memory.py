@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import httpx
 import psycopg
@@ -207,3 +208,31 @@ def test_reads_served_from_memory_stop_when_their_journal_entries_wait_for_a_lag
     assert answered == PENDING_ENTRIES + 1  # the first one's entry in flight, then those waiting
     # each from memory until the bound; the one that waited, as the database's write allowed
     assert metric(a.base, FROM_MEMORY) - before == answered + (1 if last_from_memory else 0)
+
+def test_a_read_served_as_a_write_does_not_wait_for_another_workspace_s_journal(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    """Only a read that the wait could let be answered from memory waits: one of a workspace with a
+    fault rule (served under the stream's lock, as a write) goes on at once, whatever the other
+    workspaces' entries waiting (found by an adversarial pass: it waited ROOM_SECONDS)."""
+    a, _ = two
+    stream_a, key_a = owned_workspace(a.base)
+    _, key_b = owned_workspace(a.base)
+    rule = {"status": 503, "path": "/nowhere"}  # never fires, but B's reads are served as writes
+    assert httpx.post(f"{a.base}/_mock/faults", json=rule, headers=key_b).status_code in (200, 201)
+    assert httpx.get(f"{a.base}{API}/batch-calls", headers=key_a).status_code == 200  # A caught up
+    with psycopg.connect(database, autocommit=True) as held:  # A's journal writes wait for it
+        held.execute("SELECT pg_advisory_lock(hashtextextended('journal:' || %s, 0))", (stream_a,))
+
+        async def pile_up() -> None:
+            async with httpx.AsyncClient(base_url=a.base, headers=key_a, timeout=10) as http:
+                for _ in range(PENDING_ENTRIES + 1):  # one in flight (held), then PENDING_ENTRIES
+                    assert (await http.get(f"{API}/batch-calls")).status_code == 200
+
+        asyncio.run(asyncio.wait_for(pile_up(), 30))
+        started = time.monotonic()
+        read = httpx.get(f"{a.base}{API}/batch-calls", headers=key_b, timeout=10)
+        took = time.monotonic() - started
+        held.execute("SELECT pg_advisory_unlock_all()")
+    assert read.status_code == 200
+    assert took < ROOM_SECONDS / 2, f"B's read (served as a write) waited {took:.2f} s for A's journal"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import uvicorn
 import uvloop
+from recording_transport import Recording
 from support import AUTH, live_server
-from test_coalesced_writes import Recording
 from test_proxy import proxy
 from uvicorn.server import ServerState
 

@@ -103,9 +103,6 @@ class JournalWriter:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            if self._done.is_set():  # (from 3.12 `wait_for` answers a set event without yielding: a spin)
-                await asyncio.sleep(0)
-                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), remaining)
 
@@ -134,7 +131,9 @@ class JournalWriter:
     def kick(self) -> None:
         """Entries are pending: make sure a background write will take them."""
         if self.sandbox.exchanges and (self._task is None or self._task.done()):
-            self._done.clear()  # a write is under way from now (`room` waits for it)
+            # a write is under way from now: `room` waits for its end (a set event would be answered at
+            # once: from Python 3.12 without yielding, a spin that held the loop)
+            self._done.clear()
             self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:

@@ -40,7 +40,7 @@ class _Kept:
         self.version = version
         self.encoded: dict[Hashable, orjson.Fragment] = {}  # an object's key -> its JSON
         self.pages: dict[Hashable, tuple[orjson.Fragment, int, int]] = {}  # see `EncodedCache.page`
-        self.page_bytes = 0  # of the pages' JSON
+        self.page_bytes = 0  # of the pages' JSON and their keys' text
 
 
 class EncodedCache(Generic[T]):
@@ -76,29 +76,31 @@ class EncodedCache(Generic[T]):
         return cached
 
     def page(
-        self, world: Versioned, key: Hashable, items: Callable[[], Sequence[T]], offset: int, limit: int
+        self, world: Versioned, key: tuple[str | None, ...], items: Callable[[], Sequence[T]], offset: int,
+        limit: int,
     ) -> tuple[Any, int, int]:
         """One page of a list: its `data` (the rendered items from `offset`, at most `limit`), how
         many items it holds, and how many the whole list holds. `items()` gives the whole list;
-        `key` names it (its filters) in this world. While the world's state stays as it is, the same
-        page is answered from its JSON, kept whole, without reading the list again."""
-        if not self.enabled:
-            found = items()
-            window = [self.render(item) for item in found[offset : offset + limit]]
-            return window, len(window), len(found)
-        kept = self._kept(world)
+        `key` names it (its filters, as the client sent them) in this world. While the world's state
+        stays as it is, the same page is answered from its JSON, kept whole, without reading the list
+        again: the pages and their keys together hold at most MAX_PAGE_BYTES a world."""
+        kept = self._kept(world) if self.enabled else None
         name = (key, offset, limit)
-        page = kept.pages.get(name)
-        if page is None:
-            found = items()
-            render = self.renderer(world)
-            window = [render(item) for item in found[offset : offset + limit]]
-            encoded = json_to_keep(window)
-            page = (orjson.Fragment(encoded), len(window), len(found))
-            if len(encoded) <= MAX_PAGE_BYTES:
-                if len(kept.pages) >= MAX_PAGES or kept.page_bytes + len(encoded) > MAX_PAGE_BYTES:
-                    kept.pages.clear()
-                    kept.page_bytes = 0
-                kept.pages[name] = page
-                kept.page_bytes += len(encoded)
+        page = kept.pages.get(name) if kept is not None else None
+        if page is not None:
+            return page
+        found = items()
+        render = self.renderer(world)
+        window = [render(item) for item in found[offset : offset + limit]]
+        if kept is None:
+            return window, len(window), len(found)
+        encoded = json_to_keep(window)
+        page = (orjson.Fragment(encoded), len(window), len(found))
+        size = len(encoded) + sum(len(part) for part in key if part is not None)
+        if size <= MAX_PAGE_BYTES:
+            if len(kept.pages) >= MAX_PAGES or kept.page_bytes + size > MAX_PAGE_BYTES:
+                kept.pages.clear()
+                kept.page_bytes = 0
+            kept.pages[name] = page
+            kept.page_bytes += size
         return page

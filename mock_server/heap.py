@@ -30,6 +30,13 @@ pool's header, 1 ms at 12 million blocks) and by the process's resident memory (
 one block each; and everything under `PYTHONMALLOC=malloc`, which counts no blocks), never by
 walking the objects (counting three million frozen objects took 170 to 360 ms, a pause of its
 own): what died since is not counted, and what stays is.
+
+That rare collection is a pause of its own (about 2 s over three million objects), so it waits for
+a quiet moment: once the heap has grown `growth`-fold, a thread watches the process's CPU time and
+collects as soon as a `quiet_seconds` passes with the process busy less than `quiet_share` of it
+(a load test's end, a night). Under load that never lets up, it comes anyway once the heap has
+grown `forced_growth`-fold or `most_wait` seconds have passed: a 60 s create run, which crosses
+the 16-fold growth about halfway, no longer stalls (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 YOUNG_THRESHOLD = 10_000  # allocations (net of deallocations) between young collections
@@ -49,6 +57,12 @@ FULL_GROWTH = 16
 # Young collections that find no garbage are skipped, their objects frozen without being examined:
 # after each that found none, up to twice as many as before are skipped, at most this many in a row.
 MOST_SKIPPED = 7
+# Once due, the full collection waits for a second in which the process used under a tenth of a
+# core; at most ten minutes, and not past a heap grown 64-fold.
+QUIET_SECONDS = 1.0
+QUIET_SHARE = 0.1
+MOST_WAIT = 600.0
+FORCED_GROWTH = 64
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -56,11 +70,18 @@ class HeapPolicy:
     """Installed once per process (`install`): freezes survivors, and collects everything now and then."""
 
     def __init__(
-        self, young: int = YOUNG_THRESHOLD, growth: float = FULL_GROWTH, most_skipped: int = MOST_SKIPPED
+        self, young: int = YOUNG_THRESHOLD, growth: float = FULL_GROWTH, most_skipped: int = MOST_SKIPPED,
+        quiet_seconds: float = QUIET_SECONDS, quiet_share: float = QUIET_SHARE, most_wait: float = MOST_WAIT,
+        forced_growth: float = FORCED_GROWTH, cpu_seconds: Callable[[], float] = time.process_time,
     ) -> None:
         self.young = young
         self.growth = growth
         self.most_skipped = most_skipped
+        self.quiet_seconds = quiet_seconds
+        self.quiet_share = quiet_share
+        self.most_wait = most_wait
+        self.forced_growth = max(growth, forced_growth)
+        self.cpu_seconds = cpu_seconds  # the process's CPU time, every thread's (a test's stand-in)
         self.skips = 0  # young collections to skip before the next that looks
         self.streak = 0  # how many were skipped after the last that found nothing
         self.skipped = 0  # young collections skipped in all
@@ -69,7 +90,9 @@ class HeapPolicy:
         self.resident_after_full = 0  # and the process's resident bytes
         self.full_collections = 0
         self.collector: threading.Thread | None = None  # the last full collection's
-        self._due = False  # a full collection is on its way
+        self.waited: list[float] = []  # how long each full collection waited for a quiet moment
+        self._due = False  # a full collection is on its way (its thread waiting or collecting)
+        self._urgent = threading.Event()  # the heap grew `forced_growth`-fold: no more waiting
         self._collecting = threading.Lock()
 
     def install(self) -> None:
@@ -84,7 +107,7 @@ class HeapPolicy:
         gc.unfreeze()
 
     def _after_collection(self, phase: str, info: dict[str, Any]) -> None:
-        if self._due or self._collecting.locked():
+        if self._collecting.locked():
             return
         if phase == "start":
             self._examined = 0
@@ -111,17 +134,38 @@ class HeapPolicy:
         self._check_growth()
 
     def _check_growth(self) -> None:
-        if sys.getallocatedblocks() > self.growth * self.after_full or (
-            resident_bytes() > self.growth * self.resident_after_full
-        ):
-            # a collection cannot start inside the collector's callback: a thread runs it as soon as
-            # this allocation returns
-            self._due = True
-            self.collector = threading.Thread(target=self._collect_all, name="full-collection", daemon=True)
-            try:
-                self.collector.start()
-            except RuntimeError:  # no thread to be had (the interpreter ending, a thread limit):
-                self._due = False  # the next young collection tries again, rather than never
+        blocks, resident = sys.getallocatedblocks(), resident_bytes()
+
+        def grown(factor: float) -> bool:
+            return blocks > factor * self.after_full or resident > factor * self.resident_after_full
+
+        if grown(self.forced_growth):
+            self._urgent.set()
+        elif not grown(self.growth):
+            return
+        if self._due:  # (its thread is waiting for a quiet moment, or for `_urgent`)
+            return
+        # a collection cannot start inside the collector's callback: a thread runs it, once the
+        # process is quiet
+        self._due = True
+        self.collector = threading.Thread(
+            target=self._collect_when_quiet, name="full-collection", daemon=True
+        )
+        try:
+            self.collector.start()
+        except RuntimeError:  # no thread to be had (the interpreter ending, a thread limit):
+            self._due = False  # the next young collection tries again, rather than never
+
+    def _collect_when_quiet(self) -> None:
+        waiting = 0.0
+        used = self.cpu_seconds()
+        while waiting < self.most_wait and not self._urgent.wait(self.quiet_seconds):
+            waiting += self.quiet_seconds
+            before, used = used, self.cpu_seconds()
+            if used - before < self.quiet_share * self.quiet_seconds:
+                break
+        self.waited.append(waiting)
+        self._collect_all()
 
     def _collect_all(self) -> None:
         with self._collecting:
@@ -137,6 +181,7 @@ class HeapPolicy:
             self.after_full = sys.getallocatedblocks()
             self.resident_after_full = resident_bytes()
             self.full_collections += 1
+            self._urgent.clear()
             self._due = False
 
 

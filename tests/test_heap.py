@@ -35,8 +35,83 @@ def installed(policy: HeapPolicy) -> Iterator[HeapPolicy]:
 
 @pytest.fixture
 def policy() -> Iterator[HeapPolicy]:
-    """Young collections of 1,000; a full collection once the heap grew by a fifth since the last one."""
-    yield from installed(HeapPolicy(young=1000, growth=1.2))
+    """Young collections of 1,000; a full collection once the heap grew by a fifth since the last one
+    (and the process was quiet for 20 ms: a test waiting for it is)."""
+    yield from installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.02))
+
+
+class BusyProcess:
+    """The process's CPU time as the policy reads it: a whole core used between any two reads while
+    `busy` (a load that never lets up), none once not."""
+
+    def __init__(self) -> None:
+        self.busy = True
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        self.seconds += 1.0 if self.busy else 0.0
+        return self.seconds
+
+
+def grow_until_due(policy: HeapPolicy, kept: list[list[int]]) -> None:
+    """State kept until the policy wants a full collection (its thread started)."""
+    if policy.collector is not None:
+        policy.collector.join(10)
+    while not policy.collector or not policy.collector.is_alive():
+        kept.append([len(kept) + 1000])
+        assert len(kept) < 10_000_000
+
+
+def test_a_due_full_collection_waits_for_the_process_to_be_quiet() -> None:
+    """A full collection is a pause that grows with the heap (2 s over three million objects): under
+    a load test that grows the heap it waits, and comes once a `quiet_seconds` passes with the process
+    nearly idle (the load's end)."""
+    load = BusyProcess()
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=load)):
+        before = policy.full_collections
+        kept: list[list[int]] = []
+        grow_until_due(policy, kept)
+        assert policy.collector is not None
+        policy.collector.join(0.3)  # thirty quiet_seconds of a busy process
+        assert policy.collector.is_alive() and policy.full_collections == before
+        kept.extend([n + 1000] for n in range(1000))  # young collections freeze, and wait, meanwhile
+        assert policy.full_collections == before
+        load.busy = False
+        policy.collector.join(10)
+        assert policy.full_collections == before + 1
+        assert policy.waited[-1] >= 0.3
+        assert kept
+
+
+def test_under_load_that_never_lets_up_the_full_collection_comes_at_the_forced_growth() -> None:
+    load = BusyProcess()
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, forced_growth=1.5, quiet_seconds=0.01,
+                                       cpu_seconds=load)):
+        before = policy.full_collections
+        start_blocks = policy.after_full
+        kept: list[list[int]] = []
+        grow_until_due(policy, kept)
+        grown_when_due = len(kept)
+        while policy.full_collections == before:
+            kept.append([len(kept) + 1000])
+            assert len(kept) < 10_000_000
+            if policy._urgent.is_set() and policy.collector is not None:
+                policy.collector.join(10)
+        assert load.busy and policy.waited[-1] < policy.most_wait
+        assert len(kept) > grown_when_due  # it waited past the growth that made it due
+        assert policy.after_full > 1.2 * start_blocks
+
+
+def test_under_load_that_never_lets_up_the_full_collection_waits_at_most_most_wait() -> None:
+    load = BusyProcess()
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, most_wait=0.1,
+                                       cpu_seconds=load)):
+        before = policy.full_collections
+        grow_until_due(policy, [])
+        assert policy.collector is not None
+        policy.collector.join(10)
+        assert policy.full_collections == before + 1
+        assert load.busy and policy.waited[-1] >= 0.1
 
 
 def test_survivors_are_frozen_and_a_cycle_that_dies_frozen_is_still_collected(policy: HeapPolicy) -> None:
@@ -222,7 +297,7 @@ import gc, sys, weakref
 from mock_server.heap import HeapPolicy
 assert sys.getallocatedblocks() == 0
 class Node: pass
-policy = HeapPolicy(young=1000, growth=1.5)
+policy = HeapPolicy(young=1000, growth=1.5, quiet_seconds=0.02)
 policy.install()
 a, b = Node(), Node()
 a.other, b.other = b, a
@@ -232,7 +307,9 @@ del a, b
 while policy.full_collections == 1:
     kept.append([len(kept)])
     assert len(kept) < 20_000_000
-policy.collector.join(10)
+    if policy.collector is not None and policy.collector.is_alive():
+        policy.collector.join(10)
+assert policy.waited[-1] < 1, policy.waited  # the quiet moment, not the forced growth
 assert cycle() is None
 print("collected")
 """

@@ -82,6 +82,18 @@ CREATE TABLE IF NOT EXISTS batchcalls_stream (
     epoch bigint NOT NULL DEFAULT 0  -- bumped by every change of owner
 );
 CREATE INDEX IF NOT EXISTS batchcalls_stream_owner ON batchcalls_stream (owner);
+DO $$
+BEGIN
+  -- The journal's entries (a list's is its 40 KB page) and the snapshots are compressed as they are
+  -- stored: lz4 costs PostgreSQL half the CPU of its default, pglz (benchmarks/cluster.py: 27 -> 14 µs
+  -- a list read). Where the server has no lz4, or is older than 14, pglz as before.
+  IF (SELECT attcompression FROM pg_attribute
+      WHERE attrelid = 'batchcalls_journal'::regclass AND attname = 'entry') <> 'l' THEN
+    EXECUTE 'ALTER TABLE batchcalls_journal ALTER COLUMN entry SET COMPRESSION lz4';
+    EXECUTE 'ALTER TABLE batchcalls_snapshot ALTER COLUMN state SET COMPRESSION lz4';
+  END IF;
+EXCEPTION WHEN OTHERS THEN NULL;
+END $$;
 """
 
 

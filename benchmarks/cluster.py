@@ -13,9 +13,13 @@ the CPU time per request of the servers and of PostgreSQL (from /proc, user + sy
 
 `--workspaces N` (N > 1) spreads every run over N workspaces created for it (`POST
 /_mock/workspaces`, each seeded with `SPREAD_SEED` batches): each request picks one at random, its
-key and its batch (issue 23's goals are figures over 100). The last lines compare each setup with
-the one in memory: its throughput, and its CPU per request (servers and PostgreSQL) over the
-memory process's. `--writes 0` leaves out the catch-up.
+key and its batch (issue 23's goals are figures over 100). It adds "2 instances, hashed": two
+`serve --ownership` processes on ports of their own, behind what a balancer that hashes on the
+credential header does (docs/SCALING.md): half the workspaces are created through each (and so
+owned by it), and wrk's two threads each send one instance the requests of its half, so that no
+request is forwarded. The last lines compare each setup with the one in memory: its throughput,
+and its CPU per request (servers and PostgreSQL) over the memory process's. `--writes 0` leaves
+out the catch-up.
 """
 
 from __future__ import annotations
@@ -110,6 +114,41 @@ def spread_over(base: str, workspaces: int) -> list[tuple[str, str]]:
     return picked
 
 
+HASHED_LUA = """
+local sides = {{%s}, {%s}}
+local ports = {"%d", "%d"}
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread.addr = wrk.lookup("127.0.0.1", ports[made])[1]
+  thread:set("side", made)
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local spread = sides[side]
+  local pick = spread[math.random(#spread)]
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. pick[1]
+  %s
+end
+"""
+
+
+def hashed_runs(bases: tuple[str, str], workspaces: int, work: Path) -> dict[str, tuple[str, str | None]]:
+    """Each run's URL and wrk script for two instances behind a balancer that hashes on the
+    credential: half the workspaces made (and owned) by each, each wrk thread on one instance."""
+    tables = [", ".join(f'{{"{key}", "{batch}"}}' for key, batch in spread_over(base, workspaces // 2))
+              for base in bases]
+    ports = [int(base.rsplit(":", 1)[1]) for base in bases]
+    runs: dict[str, tuple[str, str | None]] = {}
+    for n, (name, request) in enumerate(SPREAD_REQUESTS.items()):
+        lua = work / f"hashed-{n}.lua"
+        lua.write_text(HASHED_LUA % (*tables, *ports, request))
+        runs[name] = (f"{bases[0]}{API}/batch-calls", str(lua))
+    return runs
+
+
 def runs_of(base: str, workspaces: int, work: Path) -> dict[str, tuple[str, str | None]]:
     """Each run's URL and wrk script: on the default workspace, or spread over `workspaces`."""
     tag = abs(hash(base))
@@ -129,15 +168,14 @@ def runs_of(base: str, workspaces: int, work: Path) -> dict[str, tuple[str, str 
             "POST /batch-calls": (f"{base}{API}/batch-calls", str(lua))}
 
 
-def measure(base: str, server_pid: int, pg: pg_cluster.Postgres | None, duration: int,
-            connections: int, work: Path, workspaces: int) -> dict[str, dict[str, float]]:
-    runs = runs_of(base, workspaces, work)
+def measure(runs: dict[str, tuple[str, str | None]], server_pids: list[int], pg: pg_cluster.Postgres | None,
+            duration: int, connections: int) -> dict[str, dict[str, float]]:
     results = {}
     for name, (url, script) in runs.items():
-        servers = descendants(server_pid)
+        servers = [pid for server in server_pids for pid in descendants(server)]
         database = descendants(postmaster(pg)) if pg else []
         before = cpu(servers), cpu(database)
-        row = bench.wrk(url, duration, connections, script)
+        row = bench.wrk(url, duration, connections, script, threads=len(server_pids))
         del row["cpu_us"]  # (of one pid: replaced by the two below)
         requests = row["rps"] * duration
         row["server_us"] = (cpu(servers) - before[0]) / requests * 1e6
@@ -207,8 +245,14 @@ def main() -> int:
             ):
                 store = ("--store", pg.new_database()) if on_pg else ()
                 with serve(*store, *flags) as (base, pid):
-                    results[name] = measure(base, pid, pg if on_pg else None, opts.duration,
-                                            opts.connections, work, opts.workspaces)
+                    results[name] = measure(runs_of(base, opts.workspaces, work), [pid],
+                                            pg if on_pg else None, opts.duration, opts.connections)
+            if opts.workspaces > 1:
+                flags = ("--clock", "manual", "--ownership", "--store", pg.new_database())
+                with serve(*flags) as (a, a_pid), serve(*flags) as (b, b_pid):
+                    results["2 instances, hashed"] = measure(
+                        hashed_runs((a, b), opts.workspaces, work), [a_pid, b_pid], pg, opts.duration,
+                        opts.connections)
             caught = catch_up(pg, opts.writes, work) if opts.writes > 0 else None
     finally:
         pg.destroy()

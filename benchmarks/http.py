@@ -106,10 +106,10 @@ def server(command: list[str], health: str, timeout: float = 60, pin: bool = Tru
 
 
 def wrk(url: str, duration: int, connections: int, script: str | None = None,
-        pid: int | None = None) -> dict[str, float]:
+        pid: int | None = None, threads: int = 1) -> dict[str, float]:
     """One wrk run. `cpu_us` is the server's CPU time per request: unlike req/s, it hardly moves
     when other processes load the machine, so it is the figure to compare two builds by."""
-    command = [*pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
+    command = [*pinned(1), "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
                "-H", f"Authorization: Bearer {KEY}"]
     if script:
         command += ["-s", script]

@@ -94,11 +94,24 @@ class HeapPolicy:
         self._due = False  # a full collection is on its way (its thread waiting or collecting)
         self._urgent = threading.Event()  # the heap grew `forced_growth`-fold: no more waiting
         self._collecting = threading.Lock()
+        self._fork_hooked = False
 
     def install(self) -> None:
         self._collect_all()
         gc.set_threshold(self.young, 10, 100)
         gc.callbacks.append(self._after_collection)
+        if not self._fork_hooked:
+            os.register_at_fork(after_in_child=self._forked)
+            self._fork_hooked = True
+
+    def _forked(self) -> None:
+        """A child (`serve --workers` forks after `install`) has none of its parent's threads: a
+        full collection the parent was waiting for, or making, is not the child's to wait for (its
+        lock, held by a thread that is not there, would keep the child's callback idle for good)."""
+        self._collecting = threading.Lock()
+        self._urgent = threading.Event()
+        self._due = False
+        self.collector = None
 
     def uninstall(self) -> None:
         """Back to CPython's own policy (tests)."""

@@ -347,3 +347,31 @@ def test_a_full_collection_that_cannot_start_is_tried_again(
             policy.collector.join(10)
         assert len(kept) < 10_000_000
     assert refused == 2
+
+
+def test_a_forked_child_is_not_left_waiting_for_its_parents_full_collection() -> None:
+    """`serve --workers` forks after `install`. A parent waiting for a quiet moment when it forks
+    leaves its child a policy marked due, but no thread to collect: the child's next growth must
+    still bring its own full collection."""
+    load = BusyProcess()
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=load)):
+        grow_until_due(policy, [])  # the parent's collector waits: the process is busy
+        child = os.fork()
+        if child == 0:  # the child: quiet, and its heap grows
+            code = 1
+            try:
+                load.busy = False
+                before = policy.full_collections
+                kept: list[list[int]] = []
+                while policy.full_collections == before and len(kept) < 2_000_000:
+                    kept.append([len(kept) + 1000])
+                    if policy.collector is not None and policy.collector.is_alive():
+                        policy.collector.join(10)
+                code = 0 if policy.full_collections > before else 3
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        load.busy = False  # the parent's own waiting collector may now collect
+        assert policy.collector is not None
+        policy.collector.join(10)
+        assert os.waitstatus_to_exitcode(status) == 0

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 from contracts import command_line
 from contracts.bounded_heads import bounded_heads
@@ -18,6 +18,11 @@ from mock_server.fixtures import fixture_ids
 from mock_server.flags import Flag
 from mock_server.mcp_server import command as mcp_command
 from mock_server.settings import Settings
+
+if TYPE_CHECKING:
+    import socket
+
+    import uvicorn
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]  # uvicorn's
 
@@ -191,11 +196,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.workers > 1:
         from mock_server import workers
 
-        return workers.run(settings.workers,
-                           lambda: uvicorn.Server(config).run(sockets=worker_sockets(registry, sock)))
+        return workers.run(settings.workers, lambda: run_server(config, worker_sockets(registry, sock)))
     advertise(registry, sock)
-    uvicorn.Server(config).run(sockets=[sock])
+    run_server(config, [sock])
     return 0
+
+
+def run_server(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+    """uvicorn's server on `sockets`: the heap policy counts the requests it answers, to tell a
+    quiet moment for a full collection (`mock_server/heap.py`)."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    heap.POLICY.requests = lambda: server.server_state.total_requests
+    server.run(sockets=sockets)
 
 
 if __name__ == "__main__":

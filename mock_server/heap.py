@@ -32,11 +32,13 @@ walking the objects (counting three million frozen objects took 170 to 360 ms, a
 own): what died since is not counted, and what stays is.
 
 That rare collection is a pause of its own (about 2 s over three million objects), so it waits for
-a quiet moment: once the heap has grown `growth`-fold, a thread watches the process's CPU time and
-collects as soon as a `quiet_seconds` passes with the process busy less than `quiet_share` of it
-(a load test's end, a night). Under load that never lets up, it comes anyway once the heap has
-grown `forced_growth`-fold or `most_wait` seconds have passed: a 60 s create run, which crosses
-the 16-fold growth about halfway, no longer stalls (docs/performance.md).
+a quiet moment: once the heap has grown `growth`-fold, a thread watches the process's CPU time and,
+under `serve`, uvicorn's count of the requests answered, and collects as soon as a `quiet_seconds`
+passes with at most `quiet_requests` answered and the process busy less than `quiet_share` of it
+(a load test's end, a night; the requests in flight then wait out the pause). Under load that never
+lets up, it comes anyway once the heap has grown `forced_growth`-fold or `most_wait` seconds have
+passed: a 60 s create run, which crosses the 16-fold growth about halfway, no longer stalls
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ FULL_GROWTH = 16
 # Young collections that find no garbage are skipped, their objects frozen without being examined:
 # after each that found none, up to twice as many as before are skipped, at most this many in a row.
 MOST_SKIPPED = 7
-# Once due, the full collection waits for a second in which the process used under a tenth of a
-# core; at most ten minutes, and not past a heap grown 64-fold.
+# Once due, the full collection waits for a second in which the process answered at most 20
+# requests and used under a tenth of a core; at most ten minutes, and not past a heap grown 64-fold.
 QUIET_SECONDS = 1.0
+QUIET_REQUESTS = 20
 QUIET_SHARE = 0.1
 MOST_WAIT = 600.0
 FORCED_GROWTH = 64
@@ -67,11 +70,16 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class HeapPolicy:
-    """Installed once per process (`install`): freezes survivors, and collects everything now and then."""
+    """Installed once per process (`install`): freezes survivors, and collects everything now and then.
+
+    A young collection's callbacks (start to stop) and a full collection exclude each other
+    (`_collecting`): a full collection unfreezing the heap between a callback's look and its
+    freeze would have had the heap frozen again under it, and found none of the frozen garbage."""
 
     def __init__(
         self, young: int = YOUNG_THRESHOLD, growth: float = FULL_GROWTH, most_skipped: int = MOST_SKIPPED,
-        quiet_seconds: float = QUIET_SECONDS, quiet_share: float = QUIET_SHARE, most_wait: float = MOST_WAIT,
+        quiet_seconds: float = QUIET_SECONDS, quiet_share: float = QUIET_SHARE,
+        quiet_requests: int = QUIET_REQUESTS, most_wait: float = MOST_WAIT,
         forced_growth: float = FORCED_GROWTH, cpu_seconds: Callable[[], float] = time.process_time,
     ) -> None:
         self.young = young
@@ -79,9 +87,12 @@ class HeapPolicy:
         self.most_skipped = most_skipped
         self.quiet_seconds = quiet_seconds
         self.quiet_share = quiet_share
+        self.quiet_requests = quiet_requests
         self.most_wait = most_wait
         self.forced_growth = max(growth, forced_growth)
         self.cpu_seconds = cpu_seconds  # the process's CPU time, every thread's (a test's stand-in)
+        # requests answered so far (`serve` sets it: uvicorn's count); None: CPU time alone says
+        self.requests: Callable[[], int] | None = None
         self.skips = 0  # young collections to skip before the next that looks
         self.streak = 0  # how many were skipped after the last that found nothing
         self.skipped = 0  # young collections skipped in all
@@ -91,38 +102,47 @@ class HeapPolicy:
         self.full_collections = 0
         self.collector: threading.Thread | None = None  # the last full collection's
         self.waited: list[float] = []  # how long each full collection waited for a quiet moment
+        self._fork_hooked = False
+        self._reset_threads()
+
+    def _reset_threads(self) -> None:
+        """The state shared with the full collection's thread (none running)."""
         self._due = False  # a full collection is on its way (its thread waiting or collecting)
         self._urgent = threading.Event()  # the heap grew `forced_growth`-fold: no more waiting
-        self._collecting = threading.Lock()
-        self._fork_hooked = False
-
-    def install(self) -> None:
-        self._collect_all()
-        gc.set_threshold(self.young, 10, 100)
-        gc.callbacks.append(self._after_collection)
-        if not self._fork_hooked:
-            os.register_at_fork(after_in_child=self._forked)
-            self._fork_hooked = True
-
-    def _forked(self) -> None:
-        """A child (`serve --workers` forks after `install`) has none of its parent's threads: a
-        full collection the parent was waiting for, or making, is not the child's to wait for (its
-        lock, held by a thread that is not there, would keep the child's callback idle for good)."""
-        self._collecting = threading.Lock()
-        self._urgent = threading.Event()
-        self._due = False
+        self._stopping = threading.Event()  # uninstalled: the waiting thread ends
+        self._collecting = threading.Lock()  # held by a full collection, or a collection's callbacks
+        self._held = False  # the current collection's callbacks hold `_collecting`
+        self._full_by: int | None = None  # the thread making a full collection
+        self._full_done = False  # and whether its collection ran
         self.collector = None
 
+    def install(self) -> None:
+        gc.callbacks.append(self._after_collection)
+        self._collect_all()
+        gc.set_threshold(self.young, 10, 100)
+        if not self._fork_hooked:
+            # a child (`serve --workers` forks after `install`) has none of its parent's threads: a
+            # full collection the parent was waiting for, or making, is not the child's (and a lock
+            # held by a thread that is not there would keep the child's callback idle for good)
+            os.register_at_fork(after_in_child=self._reset_threads)
+            self._fork_hooked = True
+
     def uninstall(self) -> None:
-        """Back to CPython's own policy (tests)."""
+        """Back to CPython's own policy (tests); a full collection waiting for its moment ends."""
+        self._stopping.set()
+        self._urgent.set()
+        if self.collector is not None:
+            self.collector.join(60)
         gc.callbacks.remove(self._after_collection)
         gc.set_threshold(700, 10, 10)
         gc.unfreeze()
+        self._reset_threads()
 
     def _after_collection(self, phase: str, info: dict[str, Any]) -> None:
-        if self._collecting.locked():
-            return
         if phase == "start":
+            self._held = self._collecting.acquire(blocking=False)
+            if not self._held:  # a full collection (this one, or one this waits for): hands off
+                return
             self._examined = 0
             if info["generation"] < 2 and self.skips:
                 # frozen as they are, unexamined: the collection that follows finds an empty generation
@@ -133,18 +153,25 @@ class HeapPolicy:
             else:
                 self._examined = gc.get_count()[0]
             return
-        if not self._examined:
+        if not self._held:
+            if info["generation"] == 2 and self._full_by == threading.get_ident():
+                self._full_done = True
             return
-        if info["generation"] < 2:
-            # garbage found: look at every young generation again; none: skip up to twice as many
-            # young collections as last time
-            found = info["collected"] > 0
-            self.streak = 0 if found else min(max(1, 2 * self.streak), self.most_skipped)
-            self.skips = self.streak
-        # what survived joins the frozen heap (before a full collection may start, which unfreezes
-        # everything)
-        gc.freeze()
-        self._check_growth()
+        try:
+            if not self._examined:
+                return
+            if info["generation"] < 2:
+                # garbage found: look at every young generation again; none: skip up to twice as
+                # many young collections as last time
+                found = info["collected"] > 0
+                self.streak = 0 if found else min(max(1, 2 * self.streak), self.most_skipped)
+                self.skips = self.streak
+            # what survived joins the frozen heap
+            gc.freeze()
+            self._check_growth()
+        finally:
+            self._held = False
+            self._collecting.release()
 
     def _check_growth(self) -> None:
         blocks, resident = sys.getallocatedblocks(), resident_bytes()
@@ -170,26 +197,39 @@ class HeapPolicy:
             self._due = False  # the next young collection tries again, rather than never
 
     def _collect_when_quiet(self) -> None:
-        waiting = 0.0
-        used = self.cpu_seconds()
-        while waiting < self.most_wait and not self._urgent.wait(self.quiet_seconds):
-            waiting += self.quiet_seconds
-            before, used = used, self.cpu_seconds()
-            if used - before < self.quiet_share * self.quiet_seconds:
-                break
-        self.waited.append(waiting)
-        self._collect_all()
+        try:
+            waiting = 0.0
+            used, answered = self.cpu_seconds(), self._answered()
+            while waiting < self.most_wait and not self._urgent.wait(self.quiet_seconds):
+                waiting += self.quiet_seconds
+                (before, used), (answered_before, answered) = (used, self.cpu_seconds()), (
+                    answered, self._answered())
+                if (used - before < self.quiet_share * self.quiet_seconds
+                        and answered - answered_before <= self.quiet_requests):
+                    break
+            if self._stopping.is_set():
+                return
+            self.waited.append(waiting)
+            self._collect_all()
+        finally:
+            self._due = False  # (whatever happened: the next growth tries again)
+
+    def _answered(self) -> int:
+        return self.requests() if self.requests is not None else 0
 
     def _collect_all(self) -> None:
         with self._collecting:
             gc.unfreeze()
-            full = gc.get_stats()[2]["collections"]
-            gc.collect()
-            while gc.get_stats()[2]["collections"] == full:
-                # started from the collector's callback, this thread may run before that collection
-                # ended, and `gc.collect()` does nothing during one: again once it has
-                time.sleep(0.001)
+            self._full_by, self._full_done = threading.get_ident(), False
+            try:
                 gc.collect()
+                while not self._full_done:
+                    # a collection of another thread's was under way (its finalizers let this
+                    # thread run), and `gc.collect()` does nothing during one: again once it ended
+                    time.sleep(0.001)
+                    gc.collect()
+            finally:
+                self._full_by = None
             gc.freeze()
             self.after_full = sys.getallocatedblocks()
             self.resident_after_full = resident_bytes()

@@ -14,7 +14,7 @@ import httpx2 as httpx
 import pytest
 from support import START, live_server
 
-from mock_server.cli import SERVE_FLAGS, banner, main, parser, settings_from
+from mock_server.cli import SERVE_FLAGS, banner, main, parser, run_server, settings_from
 from mock_server.flags import table_rows
 
 
@@ -240,3 +240,24 @@ def test_the_journal_bounds_are_flags() -> None:
     settings = settings_from(parser().parse_args(flags))
     assert (settings.journal_size, settings.journal_max_bytes) == (5, 4096)
     assert settings_from(parser().parse_args(["serve"])).journal_max_bytes == 64 * 1024 * 1024
+
+
+def test_the_server_tells_the_heap_policy_how_many_requests_it_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full collection waits for a moment with few requests (mock_server/heap.py): `serve`'s policy
+    reads uvicorn's own count of the requests answered."""
+    import uvicorn
+
+    from mock_server import heap
+
+    ran: list[uvicorn.Server] = []
+
+    def answered_seven(server: uvicorn.Server, sockets: object = None) -> None:
+        server.server_state.total_requests = 7
+        ran.append(server)
+
+    monkeypatch.setattr(uvicorn.Server, "run", answered_seven)
+    monkeypatch.setattr(heap.POLICY, "requests", None)
+    run_server(uvicorn.Config(app=lambda scope, receive, send: None), [])
+    assert ran and heap.POLICY.requests is not None and heap.POLICY.requests() == 7

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -375,3 +376,99 @@ def test_a_forked_child_is_not_left_waiting_for_its_parents_full_collection() ->
         assert policy.collector is not None
         policy.collector.join(10)
         assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_full_collection_never_runs_between_a_young_collections_look_and_its_freeze(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The full collection's thread may wake while another thread's young collection is between
+    its callback's look and its `gc.freeze()` (the GIL changes hands anywhere). Had it unfrozen the
+    heap there, the callback froze it again under it, and the full collection found none of the
+    frozen garbage. Modelled here by a freeze of the main thread's that gives the GIL away."""
+    real_freeze = gc.freeze
+    armed = False
+
+    def slow_freeze() -> None:
+        nonlocal armed
+        if armed and threading.current_thread() is threading.main_thread():
+            armed = False
+            time.sleep(0.05)  # the full collection's thread, quiet, runs meanwhile
+        real_freeze()
+
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=lambda: 0.0)):
+        monkeypatch.setattr(gc, "freeze", slow_freeze)
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        cycle = weakref.ref(a)
+        real_freeze()  # died frozen, as a skipped young collection leaves it
+        del a, b
+        before = policy.full_collections
+        kept: list[list[int]] = []
+        while policy.full_collections == before:
+            kept.append([len(kept) + 1000])
+            if policy.collector is not None and policy.collector.is_alive() and not armed:
+                armed = True
+            assert len(kept) < 5_000_000
+        assert policy.collector is not None
+        policy.collector.join(10)
+        assert cycle() is None
+
+
+def test_a_due_full_collection_waits_while_requests_keep_coming() -> None:
+    """A tenth of a core is 700 creates a second: CPU time alone took that for quiet, and the pause
+    fell on them. Under `serve` the count of requests answered (uvicorn's) must stay under
+    `quiet_requests` a window too."""
+    flowing = True
+    answered = 0
+
+    def requests() -> int:
+        nonlocal answered
+        answered += 50 if flowing else 0
+        return answered
+
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=lambda: 0.0)):
+        policy.requests = requests
+        before = policy.full_collections
+        grow_until_due(policy, [])
+        assert policy.collector is not None
+        policy.collector.join(0.3)
+        assert policy.collector.is_alive() and policy.full_collections == before
+        flowing = False
+        policy.collector.join(10)
+        assert policy.full_collections == before + 1
+
+
+def test_uninstalling_ends_a_full_collection_waiting_for_its_moment() -> None:
+    load = BusyProcess()
+    policy = HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=load)
+    for installed_policy in installed(policy):
+        grow_until_due(installed_policy, [])
+        waiting = installed_policy.collector
+        before = installed_policy.full_collections
+    assert waiting is not None and not waiting.is_alive()
+    assert policy.full_collections == before  # ended without collecting a heap no longer its own
+
+
+def test_a_waiting_thread_that_fails_leaves_the_next_growth_its_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failures: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: failures.append(hook.exc_value))
+    reads = 0
+
+    def fails_once() -> float:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            raise OSError("the CPU time could not be read")
+        return 0.0
+
+    for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=fails_once)):
+        before = policy.full_collections
+        kept: list[list[int]] = []
+        while policy.full_collections == before:
+            kept.append([len(kept) + 1000])
+            if policy.collector is not None and policy.collector.is_alive():
+                policy.collector.join(10)
+            assert len(kept) < 10_000_000
+        assert len(failures) == 1 and isinstance(failures[0], OSError)

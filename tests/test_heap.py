@@ -54,6 +54,17 @@ class BusyProcess:
         return self.seconds
 
 
+def grow_until_collected(policy: HeapPolicy, kept: list[list[int]]) -> None:
+    """State kept until the policy's next full collection (waited for once due: the test waiting is
+    the quiet moment)."""
+    before = policy.full_collections
+    while policy.full_collections == before:
+        kept.append([len(kept) + 1000])
+        if policy.collector is not None and policy.collector.is_alive():
+            policy.collector.join(10)
+        assert len(kept) < 10_000_000
+
+
 def grow_until_due(policy: HeapPolicy, kept: list[list[int]]) -> None:
     """State kept until the policy wants a full collection (its thread started)."""
     if policy.collector is not None:
@@ -341,12 +352,8 @@ def test_a_full_collection_that_cannot_start_is_tried_again(
         real_start(thread)
 
     monkeypatch.setattr(threading.Thread, "start", start_or_refuse)
-    kept: list[list[int]] = []
-    while policy.full_collections == before:
-        kept.append([len(kept) + 1000])
-        if policy.collector is not None and policy.collector.is_alive():
-            policy.collector.join(10)
-        assert len(kept) < 10_000_000
+    grow_until_collected(policy, [])
+    assert policy.full_collections > before
     assert refused == 2
 
 
@@ -465,10 +472,6 @@ def test_a_waiting_thread_that_fails_leaves_the_next_growth_its_collection(
 
     for policy in installed(HeapPolicy(young=1000, growth=1.2, quiet_seconds=0.01, cpu_seconds=fails_once)):
         before = policy.full_collections
-        kept: list[list[int]] = []
-        while policy.full_collections == before:
-            kept.append([len(kept) + 1000])
-            if policy.collector is not None and policy.collector.is_alive():
-                policy.collector.join(10)
-            assert len(kept) < 10_000_000
+        grow_until_collected(policy, [])
+        assert policy.full_collections > before
         assert len(failures) == 1 and isinstance(failures[0], OSError)

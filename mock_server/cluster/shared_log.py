@@ -256,13 +256,16 @@ async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] |
 _ROW_TYPES = {"stream": "text", "n": "bigint", "wall": "float8", "at": "float8", "catch_up": "float8",
               "method": "text", "path": "bytea", "query": "bytea", "headers": "bytea", "body": "bytea",
               "request_id": "text", "fault": "bytea", "status": "integer", "salt": "text"}
-# bytes go as binary: psycopg writes an array of them as text escaped to hex (twice the bytes, and
-# a Python loop: a sixth of an owner's CPU a read, for its journal entries)
-_ROWS = ", ".join(f"%(r_{name}){'b' if kind == 'bytea' else 's'}::{kind}[]"
+# Every array goes as binary: psycopg writes an array of bytes as text escaped to hex (twice the
+# bytes, and a Python loop: a sixth of an owner's CPU a read, for its journal entries), and the
+# others' text quoting cost a create about 8 % of an owner's CPU. A binary array holds one type:
+# the float8 columns are made floats (`owned_writes`), an int among floats being refused.
+_FLOATS = tuple(name for name, kind in _ROW_TYPES.items() if kind == "float8")
+_ROWS = ", ".join(f"%(r_{name})b::{kind}[]"
                   for name, kind in _ROW_TYPES.items())
 _OWNED_WRITES = f"""
 WITH asked AS (
-  SELECT * FROM unnest(%(f_stream)s::text[], %(f_epoch)s::bigint[], %(f_clear)s::boolean[])
+  SELECT * FROM unnest(%(f_stream)b::text[], %(f_epoch)b::bigint[], %(f_clear)b::boolean[])
     AS f(stream, epoch, clear)
 ), locked AS (  -- the sandbox's lock (shared) first, then each stream's, in order
   SELECT count(pg_advisory_xact_lock(hashtextextended(a.stream, 0))) AS streams
@@ -286,7 +289,7 @@ WITH asked AS (
 ), journaled AS (
   INSERT INTO batchcalls_journal (generation, stream, entry)
   SELECT %(gen)s, e.stream, e.entry
-  FROM unnest(%(j_stream)s::text[], %(j_entry)b::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
+  FROM unnest(%(j_stream)b::text[], %(j_entry)b::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
   WHERE e.stream IN (SELECT stream FROM fence) AND (SELECT streams FROM journal_locked) IS NOT NULL
   ORDER BY e.k
 )
@@ -320,6 +323,8 @@ async def owned_writes(db: Connection, generation: int, me: str, writes: list[Ow
             n, entry, salt = write.row
             for name, value in zip(_ROW_TYPES, (write.stream, n, *entry_columns(entry), salt), strict=True):
                 rows[name].append(value)
+    for name in _FLOATS:
+        rows[name] = [None if value is None else float(value) for value in rows[name]]
     journal = [entry for write in writes for entry in write.journal]
     params: dict[str, Any] = {
         "me": me, "gen": generation, "sandbox": SANDBOX_LOCK,

@@ -100,8 +100,7 @@ class HeapPolicy:
         self.after_full = 0  # the allocator's blocks in use when the last full collection ended
         self.resident_after_full = 0  # and the process's resident bytes
         self.full_collections = 0
-        self.collector: threading.Thread | None = None  # the last full collection's
-        self.waited: list[float] = []  # how long each full collection waited for a quiet moment
+        self.waited = 0.0  # how long the last full collection waited for a quiet moment
         self._fork_hooked = False
         self._reset_threads()
 
@@ -114,7 +113,7 @@ class HeapPolicy:
         self._held = False  # the current collection's callbacks hold `_collecting`
         self._full_by: int | None = None  # the thread making a full collection
         self._full_done = False  # and whether its collection ran
-        self.collector = None
+        self.collector: threading.Thread | None = None  # the last full collection's
 
     def install(self) -> None:
         gc.callbacks.append(self._after_collection)
@@ -198,18 +197,18 @@ class HeapPolicy:
 
     def _collect_when_quiet(self) -> None:
         try:
-            waiting = 0.0
+            started = at = time.monotonic()
             used, answered = self.cpu_seconds(), self._answered()
-            while waiting < self.most_wait and not self._urgent.wait(self.quiet_seconds):
-                waiting += self.quiet_seconds
-                (before, used), (answered_before, answered) = (used, self.cpu_seconds()), (
-                    answered, self._answered())
-                if (used - before < self.quiet_share * self.quiet_seconds
+            while at - started < self.most_wait and not self._urgent.wait(self.quiet_seconds):
+                # the window as it was (a wait may last longer than asked, on a busy machine)
+                (then, at), (before, used), (answered_before, answered) = (
+                    (at, time.monotonic()), (used, self.cpu_seconds()), (answered, self._answered()))
+                if (used - before < self.quiet_share * (at - then)
                         and answered - answered_before <= self.quiet_requests):
                     break
             if self._stopping.is_set():
                 return
-            self.waited.append(waiting)
+            self.waited = time.monotonic() - started
             self._collect_all()
         finally:
             self._due = False  # (whatever happened: the next growth tries again)

@@ -261,8 +261,7 @@ _ROW_TYPES = {"stream": "text", "n": "bigint", "wall": "float8", "at": "float8",
 # others' text quoting cost a create about 8 % of an owner's CPU. A binary array holds one type:
 # the float8 columns are made floats (`owned_writes`), an int among floats being refused.
 _FLOATS = tuple(name for name, kind in _ROW_TYPES.items() if kind == "float8")
-_ROWS = ", ".join(f"%(r_{name})b::{kind}[]"
-                  for name, kind in _ROW_TYPES.items())
+_ROWS = ", ".join(f"%(r_{name})b::{kind}[]" for name, kind in _ROW_TYPES.items())
 _OWNED_WRITES = f"""
 WITH asked AS (
   SELECT * FROM unnest(%(f_stream)b::text[], %(f_epoch)b::bigint[], %(f_clear)b::boolean[])

@@ -119,14 +119,21 @@ class JournalWriter:
                 await shared_log.add_exchanges(db, rows(self.sandbox.generation, taken))
 
     # writing -------------------------------------------------------------------------------
-    async def written(self, db: Connection, generation: int, streams: list[str]) -> None:
-        """Entries of these workspaces were written: prune their tables every `PRUNE_EVERY`."""
-        size = self.sandbox.shared.journal_size
+    async def written(self, db: Connection | None, generation: int, streams: list[str]) -> None:
+        """Entries of these workspaces were written: prune their tables every `PRUNE_EVERY` (on
+        `db`, or on a connection of the pool's when the writer holds none: an owner's write)."""
+        due = []
         for stream in streams:
             count = self._written[stream] = self._written.get(stream, 0) + 1
             if count % PRUNE_EVERY == 0:
-                with contextlib.suppress(*DATABASE_ERRORS):
-                    await shared_log.prune_exchanges(db, generation, stream, size)
+                due.append(stream)
+        if not due:
+            return
+        with contextlib.suppress(*DATABASE_ERRORS):
+            async with contextlib.AsyncExitStack() as stack:
+                on = db if db is not None else await stack.enter_async_context(self.pool().connection())
+                for stream in due:
+                    await shared_log.prune_exchanges(on, generation, stream, self.sandbox.shared.journal_size)
 
     def kick(self) -> None:
         """Entries are pending: make sure a background write will take them."""

@@ -158,6 +158,13 @@ class Node(Owner):
             await self._handle(None, self.sandbox.generation, stream, fresh[0], False, fresh[1], scope,
                                receive, send, kind)
             return
+        found = self.owned_write(stream, headers, kind) if locked else None
+        if found is not None:  # `--ownership`: committed with others' in flight, no connection held
+            named = self.sandbox.world_of(headers)
+            trace = Trace(time.time(), named.id if named is not None else None)
+            await self._handle(None, self.sandbox.generation, stream, found[0], True, trace, scope,
+                               receive, send, kind, found[1])
+            return
         async with self._pool().connection() as db:
             resetting = kind.scope == "everything"
             lease = await self.lease(db, stream)
@@ -203,6 +210,24 @@ class Node(Owner):
                 trace.at = at  # a read is handled at the instant it was found to need no lock
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind,
                                lease if owned else None)
+
+    def owned_write(self, stream: str, headers: dict[str, str],
+                    kind: RequestScope) -> tuple[ClusterWorld, Lease] | None:
+        """A write of a workspace this instance knows it holds the lease of, and has caught up
+        under it, that needs nothing of the database before its commit: its world and lease (None:
+        served as any other). Its commit goes with the others in flight (`write_owned`), and a
+        connection of the pool is taken only if it must write a snapshot or prune the journal:
+        requests waiting for their group commit hold none, so the pool does not run out under load.
+        Not so: the rate limit (counted in the database), a readiness session's world or a journal
+        operation (they read the journal), and a workspace's removal (the sandbox's stream)."""
+        if (self.owners is None or stream == SANDBOX_STREAM or kind.journal != "kept"
+                or (self.limit is not None and self.sandbox.carries_credentials(headers))):
+            return None
+        lease = self.owners.lease(stream, self.sandbox.generation)
+        world = self.fresh(stream, lease)
+        if world is None or lease is None or world.readiness is not None:
+            return None
+        return world, lease
 
     async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request whose credentials name no workspace: answered (401), nothing to log."""
@@ -278,7 +303,6 @@ class Node(Owner):
         exchanges = rows(generation, taken)
         try:
             if locked:
-                assert db is not None
                 await self._commit(db, generation, stream, world, trace, scope, bytes(body), status,
                                    exchanges, kind, fenced)
             elif exchanges:
@@ -290,18 +314,17 @@ class Node(Owner):
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
-        if db is not None:
+        if db is not None or locked:
             self.outage.found_up()
         scope.setdefault("state", {})[ANSWERED] = True
         for message in held:
             await send(message)
         if exchanges:
-            assert db is not None
             await journal.written(db, generation, [world_id for world_id, _ in taken])
         if journal.background:
             journal.kick()
 
-    async def _commit(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+    async def _commit(self, db: Connection | None, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,
                       exchanges: list[tuple[int, str, bytes]], kind: RequestScope,
                       fenced: Lease | None) -> None:
@@ -332,7 +355,23 @@ class Node(Owner):
                 clear = entry is not None and (kind.journal == "clears" or trace.world_reset)
                 await self.write_owned(generation, world, entry, trace.salt, clear, exchanges, fenced)
                 return
+            if db is None:  # a write served without a connection (`owned_write`): one for its snapshot
+                async with self.pool_connection() as db:
+                    await self.begin(db, stream, True, False, fenced)
+                    await self._append(db, generation, stream, world, trace, scope, status, exchanges,
+                                       kind, entry, position)
+                return
             await self.begin(db, stream, True, False, fenced)  # the fence first, then as any write
+        assert db is not None
+        await self._append(db, generation, stream, world, trace, scope, status, exchanges, kind, entry,
+                           position)
+
+    async def _append(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
+                      trace: Trace, scope: Scope, status: int, exchanges: list[tuple[int, str, bytes]],
+                      kind: RequestScope, entry: Entry | None, position: int) -> None:
+        """A write's row, and what goes with it, committed in its transaction (begun, locked)."""
+        sandbox = self.sandbox
+        method: str = scope["method"]
         if stream == SANDBOX_STREAM and trace.reset:
             assert entry is not None
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)

@@ -17,6 +17,7 @@ from instances import Instance, start_all
 from owned import OWNED, bearer, lease_to, live, metric, owned_workspace, until
 from support import API, AUTH, CAMPAIGN
 
+from mock_server.cluster.journal_writer import PRUNE_EVERY
 from mock_server.cluster.owner import PENDING_ENTRIES, ROOM_SECONDS
 
 FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
@@ -170,6 +171,64 @@ def test_writes_of_many_workspaces_in_flight_share_a_commit_and_each_is_fenced_a
         listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]
         assert [batch["id"] for batch in listed] == [answer.json()["data"]["id"]]
     assert rows_of(database, stolen) == 0
+
+
+def test_writes_waiting_for_their_group_commit_hold_no_pool_connection(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    """More writes of owned workspaces in flight than the pool has connections (20), their commit
+    held up past the pool's 2 s wait: every one commits once it may, and meanwhile a request that
+    needs a connection (a journal read) gets one. Before, each write held a pool connection while
+    it waited for its commit: the writes past the twentieth and the journal read were 503s."""
+    a, _ = two
+    keys = [bearer(httpx.post(f"{a.base}/_mock/workspaces").json()["api_key"]) for _ in range(25)]
+    for key in keys:  # a owns each, and has caught up under its lease
+        assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200
+    reader = keys.pop()
+    with psycopg.connect(database) as held:  # every commit waits for it
+
+        async def creates() -> tuple[list[int], int]:
+            held.execute("LOCK TABLE batchcalls_log IN SHARE MODE")
+            async with httpx.AsyncClient(base_url=a.base, timeout=20) as http:
+                sent = [asyncio.create_task(http.post(f"{API}/batch-calls", json=CAMPAIGN, headers=key))
+                        for key in keys]
+                await asyncio.sleep(0.5)  # all of them waiting for the commit
+                journal = await http.get("/_mock/requests", headers=reader)
+                await asyncio.sleep(2)  # past the pool's wait for a connection
+                assert not any(task.done() for task in sent)
+                held.rollback()
+                return [answer.status_code for answer in await asyncio.gather(*sent)], journal.status_code
+
+        statuses, journal_read = asyncio.run(creates())
+    assert journal_read == 200
+    assert statuses == [201] * len(keys)
+
+
+def test_an_owner_s_writes_cut_the_workspace_s_journal_to_its_size(database: str) -> None:
+    """Every PRUNE_EVERY entries an instance writes for a workspace, its journal's table is cut to
+    `--journal-size`: so too when they are an owner's writes, which hold no connection of their own
+    (the cut takes one)."""
+    (a,) = start_all(("--store", database, *OWNED, "--journal-size", "5", "--max-batches", "2000"))
+    try:
+        stream, key = owned_workspace(a.base)
+        assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200  # caught up
+
+        async def creates() -> list[int]:
+            async with httpx.AsyncClient(base_url=a.base, headers=key, timeout=20) as http:
+                return [(await http.post(f"{API}/batch-calls", json=CAMPAIGN)).status_code
+                        for _ in range(PRUNE_EVERY)]
+
+        assert set(asyncio.run(creates())) == {201}
+
+        def kept() -> int:
+            with psycopg.connect(database, autocommit=True) as db:
+                found = db.execute("SELECT count(*) FROM batchcalls_journal WHERE stream = %s",
+                                   (stream,)).fetchone()
+            return int(found[0]) if found else 0
+
+        until(lambda: kept() <= 5 + 2)  # cut after the PRUNE_EVERY-th entry's answer; 2 more since
+    finally:
+        a.stop()
 
 
 @pytest.mark.parametrize(("held_for", "last_from_memory"), [(0.5, True), (ROOM_SECONDS + 1, False)])

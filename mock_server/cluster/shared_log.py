@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection
 
+from mock_server.cluster import binary_arrays as arrays
 from mock_server.persistence.state_file import Entry, entry_row, row_entry
 
 Connection = AsyncConnection[Any]
@@ -186,18 +188,19 @@ _JOURNAL_LOCKS = ("SELECT count(pg_advisory_xact_lock(hashtextextended('journal:
 # their position, would copy every entry to temporary files first (512 list pages of 40 KB: 20 MB
 # written and read back twice), which held each workspace's journal lock that much longer.
 _ADD_EXCHANGES = f"""
-WITH locked AS ({_JOURNAL_LOCKS.format(streams="unnest(%s::text[]) AS given(stream)")})
+WITH locked AS ({_JOURNAL_LOCKS.format(streams="unnest(%b::text[]) AS given(stream)")})
 INSERT INTO batchcalls_journal (generation, stream, entry)
 SELECT e.generation, e.stream, e.entry
-FROM unnest(%s::integer[], %s::text[], %b::bytea[]) AS e(generation, stream, entry)
+FROM unnest(%b::integer[], %b::text[], %b::bytea[]) AS e(generation, stream, entry)
 WHERE (SELECT streams FROM locked) > 0
 """
 
 
 async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> None:
     """One statement (almost always one row: each request writes its own entry)."""
-    streams = [row[1] for row in rows]
-    await db.execute(_ADD_EXCHANGES, [streams, [row[0] for row in rows], streams, [row[2] for row in rows]])
+    streams = arrays.texts([row[1] for row in rows])
+    await db.execute(_ADD_EXCHANGES, [streams, arrays.int4s([row[0] for row in rows]), streams,
+                                      arrays.byteas([row[2] for row in rows])])
 
 
 async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
@@ -256,11 +259,15 @@ async def attempt(db: Connection, key: str) -> tuple[str, float, bytes | None] |
 _ROW_TYPES = {"stream": "text", "n": "bigint", "wall": "float8", "at": "float8", "catch_up": "float8",
               "method": "text", "path": "bytea", "query": "bytea", "headers": "bytea", "body": "bytea",
               "request_id": "text", "fault": "bytea", "status": "integer", "salt": "text"}
-# Every array goes as binary: psycopg writes an array of bytes as text escaped to hex (twice the
-# bytes, and a Python loop: a sixth of an owner's CPU a read, for its journal entries), and the
-# others' text quoting cost a create about 8 % of an owner's CPU. A binary array holds one type:
-# the float8 columns are made floats (`owned_writes`), an int among floats being refused.
-_FLOATS = tuple(name for name, kind in _ROW_TYPES.items() if kind == "float8")
+# Every array goes as binary, built by `cluster/binary_arrays.py`: psycopg writes an array of bytes
+# as text escaped to hex (twice the bytes, and a Python loop: a sixth of an owner's CPU a read, for
+# its journal entries), the others' text quoting cost a create about 8 % of an owner's CPU, and its
+# own binary arrays another 16 µs a create (it looks through each list for its type, then dumps
+# each element through a Python call).
+_ARRAYS: dict[str, Callable[[list[Any]], bytes]] = {
+    "text": arrays.texts, "bigint": arrays.int8s, "float8": arrays.float8s, "bytea": arrays.byteas,
+    "integer": arrays.int4s,
+}
 _ROWS = ", ".join(f"%(r_{name})b::{kind}[]" for name, kind in _ROW_TYPES.items())
 _OWNED_WRITES = f"""
 WITH asked AS (
@@ -322,15 +329,15 @@ async def owned_writes(db: Connection, generation: int, me: str, writes: list[Ow
             n, entry, salt = write.row
             for name, value in zip(_ROW_TYPES, (write.stream, n, *entry_columns(entry), salt), strict=True):
                 rows[name].append(value)
-    for name in _FLOATS:
-        rows[name] = [None if value is None else float(value) for value in rows[name]]
     journal = [entry for write in writes for entry in write.journal]
     params: dict[str, Any] = {
         "me": me, "gen": generation, "sandbox": SANDBOX_LOCK,
-        "f_stream": [w.stream for w in writes], "f_epoch": [w.epoch for w in writes],
-        "f_clear": [w.clear for w in writes],
-        "j_stream": [stream for _, stream, _ in journal], "j_entry": [blob for _, _, blob in journal],
-        **{f"r_{name}": column for name, column in rows.items()},
+        "f_stream": arrays.texts([w.stream for w in writes]),
+        "f_epoch": arrays.int8s([w.epoch for w in writes]),
+        "f_clear": arrays.bools([w.clear for w in writes]),
+        "j_stream": arrays.texts([stream for _, stream, _ in journal]),
+        "j_entry": arrays.byteas([blob for _, _, blob in journal]),
+        **{f"r_{name}": _ARRAYS[kind](rows[name]) for name, kind in _ROW_TYPES.items()},
     }
     written = await db.execute(_OWNED_WRITES, params, prepare=True)  # one statement, one transaction
     return {str(found[0]) for found in await written.fetchall()}

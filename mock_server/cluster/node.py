@@ -314,7 +314,7 @@ class Node(Owner):
                 self.mark_stale()  # the handler changed this copy: it no longer follows the log
             await self.refuse(scope, receive, send, exc)
             return
-        if db is not None or locked:
+        if db is not None or (locked and exchanges):  # (an owner's write: its commit reached the database)
             self.outage.found_up()
         scope.setdefault("state", {})[ANSWERED] = True
         for message in held:

@@ -3,7 +3,9 @@
 It reads a write's body first (a slow client never holds a lock), answers 503 at once while the
 database is away, takes the process's shared lock (exclusive for a reset of everything, or to
 rebuild a stale copy), then hands the request to `Node.serve` under its stream's in-process lock,
-trying once more on a fresh connection when a database restart broke the first.
+trying once more on a fresh connection when a database restart broke the first. A request whose
+workspace another instance owns is forwarded to it once that lock is let go: nothing waits on
+another instance while holding what a reset or a rebuild of this one waits for.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ async def _buffered(receive: Receive, limit: int) -> Receive:
     return replay
 
 
+async def _owner_elsewhere(node: Node, stream: str) -> bool:
+    """Whether the workspace's owner, as this instance knows it or the database says, is another
+    instance (not this one, nor none)."""
+    assert node.owners is not None
+    owner = node.owners.known(stream, node.sandbox.generation)
+    if owner is None:
+        async with node.pool_connection() as db:
+            owner = await node.owners.ask(db, stream, node.sandbox.generation)
+    return isinstance(owner, str)
+
+
 class ClusterMiddleware:
     """Every request of an instance of a shared sandbox goes through its node."""
 
@@ -79,62 +92,75 @@ class ClusterMiddleware:
         if node.outage.away:
             await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
             return
-        for _ in range(3):
+        may_forward = not forwarded
+        tries = 0
+        while tries < 3:
             exclusive = resetting or node.needs_rebuild
             async with node.everything.exclusive() if exclusive else node.everything.shared():
                 try:
                     if node.needs_rebuild:
                         if not exclusive:
+                            tries += 1
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    await self._serve(node, scope, receive, send, headers, kind, forwarded)
-                    return
+                    owned = await self._serve(node, scope, receive, send, headers, kind, forwarded,
+                                              may_forward)
+                    if owned is None:
+                        return
                 except RebuildNeeded:
+                    tries += 1
                     continue
                 except DATABASE_ERRORS as exc:
                     await node.refuse(scope, receive, send, exc)
                     return
+            # forwarded outside the process's lock: two instances that each waited on the other while
+            # holding theirs, each with a rebuild waiting (which shuts new holders out), deadlocked
+            receive, answered = await self._to_owner(node, owned, scope, receive, send)
+            if answered:
+                return
+            may_forward = False  # to be served here after all
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
-    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str], kind: RequestScope, forwarded: bool) -> None:
+    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+                     kind: RequestScope, forwarded: bool, may_forward: bool) -> str | None:
+        """Serve the request here (None), or answer the workspace it is to be forwarded to: its
+        owner is another instance (`may_forward`), to be asked once this process's lock is let go."""
         for attempt in (1, 2):
             try:
                 stream = await node.stream_of(scope, headers, kind)
                 if stream is None:
                     await node.unlogged(scope, receive, send)
-                    return
+                    return None
                 # a health check is about the instance it reaches: never forwarded; a workspace's
                 # removal is served by its owner (which so stops serving it from memory)
-                if not forwarded and node.owners is not None and kind.scope != "liveness":
+                if may_forward and node.owners is not None and kind.scope != "liveness":
                     owned = stream if stream != SANDBOX_STREAM else await node.removed_workspace(kind)
-                    if owned:
-                        receive, answered = await self._to_owner(node, owned, scope, receive, send)
-                        if answered:
-                            return
+                    if owned and await _owner_elsewhere(node, owned):
+                        return owned
                 async with node.lock_of(stream):
                     if node.outage.away:  # found away while this one queued behind others
                         await node.refuse(scope, receive, send, StoreAway("found away meanwhile"))
-                        return
+                        return None
                     await node.serve(stream, scope, receive, send, headers, kind)
-                return
+                return None
             except DATABASE_ERRORS as exc:
                 if attempt == 2 or scope.get("state", {}).get("request_id") is not None:
                     await node.refuse(scope, receive, send, exc)
-                    return
+                    return None
                 await node.outage.drop_broken_connections()  # after a database restart: once more
             except Diverged as exc:
                 node.mark_stale()
                 await node.refuse(scope, receive, send, exc)
-                return
+                return None
             except LeaseLost as exc:  # a write here, its workspace another instance's: to it, once more
                 if forwarded:  # the instance that sent it asks the database, and sends it there
                     await node.refuse(scope, receive, marked_not_owner(send, REFUSED), exc)
-                    return
+                    return None
                 if attempt == 2:
                     await node.refuse(scope, receive, send, exc)
-                    return
+                    return None
+        return None
 
     async def _to_owner(self, node: Node, stream: str, scope: Scope, receive: Receive,
                         send: Send) -> tuple[Receive, bool]:

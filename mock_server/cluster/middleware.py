@@ -31,26 +31,47 @@ from mock_server.engine.scopes import RequestScope
 from mock_server.persistence.replay import header_map
 
 
-async def _buffered(receive: Receive, limit: int) -> Receive:
-    """The request's body read now (up to one byte past `limit`: enough for the app's 413), handed
-    on as one message."""
-    body = bytearray()
-    last: Message = {"type": "http.request", "body": b"", "more_body": False}
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            last = message  # the client went away: the app hears it as it would have
-            break
-        body.extend(message.get("body", b""))
-        if not message.get("more_body", False) or len(body) > limit:
-            break
-    pending: list[Message] = [last] if last["type"] != "http.request" else []
-    pending.append({"type": "http.request", "body": bytes(body), "more_body": False})
+class Rewindable:
+    """A request's `receive` that replays what it handed on from the start (`rewind`): a request
+    tried again (after a database restart, a lease that changed hands, a rebuild, an owner that did
+    not take it) reads its body again. The drained `receive` it was given instead waited for the
+    client to leave, holding the process's lock: a rebuild waiting behind it kept every other
+    request out (the adversarial review: a workspace's removal racing its writes, 20 s)."""
 
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._seen: list[Message] = []  # the body's messages (what the app read of it: bounded)
+        self._at = 0
 
-    return replay
+    async def __call__(self) -> Message:
+        if self._at < len(self._seen):
+            self._at += 1
+            return self._seen[self._at - 1]
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._seen.append(message)
+            self._at += 1
+        return message  # (the client went away: the app hears it as it would have, each time)
+
+    def rewind(self) -> Rewindable:
+        self._at = 0
+        return self
+
+    async def body(self, limit: int) -> bytes:
+        """The body, read now up to one byte past `limit` (enough for the app's 413) and kept as
+        one message; rewound."""
+        self.rewind()
+        body = bytearray()
+        while True:
+            message = await self()
+            if message["type"] != "http.request":
+                break
+            body.extend(message.get("body", b""))
+            if not message.get("more_body", False) or len(body) > limit:
+                break
+        self._seen = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+        self._at = 0
+        return self._seen[0]["body"]  # type: ignore[no-any-return]
 
 
 async def _owner_elsewhere(node: Node, stream: str) -> bool:
@@ -87,8 +108,9 @@ class ClusterMiddleware:
         headers = header_map(scope["headers"])
         kind = node.request_scope(scope)
         resetting = kind.scope == "everything"
+        receive = Rewindable(receive)
         if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
-            receive = await _buffered(receive, node.sandbox.max_body_bytes)
+            await receive.body(node.sandbox.max_body_bytes)
         if node.outage.away:
             await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
             return
@@ -104,7 +126,7 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    owned = await self._serve(node, scope, receive, send, headers, kind, forwarded,
+                    owned = await self._serve(node, scope, receive.rewind(), send, headers, kind, forwarded,
                                               may_forward)
                     if owned is None:
                         return
@@ -116,17 +138,17 @@ class ClusterMiddleware:
                     return
             # forwarded outside the process's lock: two instances that each waited on the other while
             # holding theirs, each with a rebuild waiting (which shuts new holders out), deadlocked
-            receive, answered = await self._to_owner(node, owned, scope, receive, send)
-            if answered:
+            if await self._to_owner(node, owned, scope, receive, send):
                 return
             may_forward = False  # to be served here after all
         await node.refuse(scope, receive, send, Diverged("the sandbox was reset again and again"))
 
-    async def _serve(self, node: Node, scope: Scope, receive: Receive, send: Send, headers: dict[str, str],
+    async def _serve(self, node: Node, scope: Scope, receive: Rewindable, send: Send, headers: dict[str, str],
                      kind: RequestScope, forwarded: bool, may_forward: bool) -> str | None:
         """Serve the request here (None), or answer the workspace it is to be forwarded to: its
         owner is another instance (`may_forward`), to be asked once this process's lock is let go."""
         for attempt in (1, 2):
+            receive.rewind()
             try:
                 stream = await node.stream_of(scope, headers, kind)
                 if stream is None:
@@ -162,12 +184,12 @@ class ClusterMiddleware:
                     return None
         return None
 
-    async def _to_owner(self, node: Node, stream: str, scope: Scope, receive: Receive,
-                        send: Send) -> tuple[Receive, bool]:
-        """Forward the request to its workspace's owner when that is another instance; False (and
-        the body to read again) when it is to be served here: this instance owns the workspace, or
-        its owner is unreachable (once its lease lapsed, asking again takes it over; until then the
-        request is served here all the same, catching up from the log keeps it right)."""
+    async def _to_owner(self, node: Node, stream: str, scope: Scope, receive: Rewindable,
+                        send: Send) -> bool:
+        """Forward the request to its workspace's owner when that is another instance; False when
+        it is to be served here: this instance owns the workspace, or its owner is unreachable (once
+        its lease lapsed, asking again takes it over; until then the request is served here all the
+        same, catching up from the log keeps it right)."""
         assert node.owners is not None
         tried: set[str] = set()
         while True:
@@ -176,38 +198,32 @@ class ClusterMiddleware:
                 async with node.pool_connection() as db:
                     owner = await node.owners.ask(db, stream, node.sandbox.generation)
             if not isinstance(owner, str) or owner in tried:
-                return receive, False
+                return False
             tried.add(owner)
-            receive, answered = await self._forward(node, stream, owner, scope, receive, send)
-            if answered:
+            if await self._forward(node, stream, owner, scope, receive, send):
                 node.forwarded += 1
-                return receive, True
+                return True
 
-    async def _forward(self, node: Node, stream: str, owner: str, scope: Scope, receive: Receive,
-                       send: Send) -> tuple[Receive, bool]:
-        """Answer with what the owner answers; False (and the body to read again) when the owner
-        did not take the connection, or no longer holds the workspace and made nothing of it."""
+    async def _forward(self, node: Node, stream: str, owner: str, scope: Scope, receive: Rewindable,
+                       send: Send) -> bool:
+        """Answer with what the owner answers; False when the owner did not take the connection,
+        or no longer holds the workspace and made nothing of it."""
         assert node.forwarder is not None and node.owners is not None
-        receive = await _buffered(receive, node.sandbox.max_body_bytes)
-        first = await receive()
-        again: list[Message] = [first]
-
-        async def replay() -> Message:
-            return again.pop() if again else await receive()
+        body = await receive.body(node.sandbox.max_body_bytes)
 
         async def answering(message: Message) -> None:
             scope.setdefault("state", {})[ANSWERED] = True
             await send(message)
 
         try:
-            if not await node.forwarder.forward(owner, scope, first.get("body", b""), answering):
+            if not await node.forwarder.forward(owner, scope, body, answering):
                 node.owners.forget(stream)  # answered from the log there: the database says where next
         except OwnerUnreachable:
             node.owners.unreachable(owner)
-            return replay, False
+            return False
         except NotOwner:  # its lease changed hands (a handover): where the database says now
             node.owners.forget(stream)
-            return replay, False
+            return False
         except OwnerFailed as exc:
-            await node.refuse(scope, replay, send, exc)
-        return replay, True
+            await node.refuse(scope, receive.rewind(), send, exc)
+        return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
@@ -97,6 +98,41 @@ def test_a_write_where_the_lease_is_not_held_commits_nothing(
     listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key)  # a read is still served here
     assert listed.status_code == 200 and len(listed.json()["data"]) == 1
     assert metric(a.base, FROM_MEMORY) == before  # from the log, no longer from memory
+
+
+def test_a_write_tried_again_after_its_copy_went_stale_reads_its_body_again(database: str) -> None:
+    """A write whose snapshot is due begins a transaction after its handler ran (and after the
+    background write of its workspace's journal entries); if meanwhile another request's failed
+    commit left the copy stale, it is handled again once the copy is
+    rebuilt. That second handling reads the body again. Before, it read the request's drained
+    `receive`, which waits for the client to leave: no answer, and the rebuild's exclusive lock held
+    every other request of the process out meanwhile (the adversarial review: a workspace's
+    removal racing its writes)."""
+    (a,) = start_all(("--store", database, *OWNED, "--snapshot-every", "1"))
+    try:
+        first, key = owned_workspace(a.base)
+        second, other = owned_workspace(a.base)
+        for each in (key, other):  # caught up under their leases
+            assert httpx.get(f"{a.base}{API}/batch-calls", headers=each).status_code == 200
+        with psycopg.connect(database) as held, psycopg.connect(database, autocommit=True) as db, \
+                ThreadPoolExecutor(1) as pool:
+            held.execute("LOCK TABLE batchcalls_journal IN SHARE MODE")
+            # a read's entry, written in the background, waits for the lock; the write of its
+            # workspace is handled, then waits for that write before its own transaction
+            assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200
+            write = pool.submit(httpx.post, f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key,
+                                timeout=10)
+            time.sleep(0.5)
+            db.execute("UPDATE batchcalls_stream SET epoch = epoch + 1 WHERE stream = %s", (second,))
+            refused = httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=other, timeout=10)
+            assert refused.status_code == 503  # its fence failed after its handler ran: the copy is stale
+            held.rollback()
+            created = write.result(15)
+        assert created.status_code == 201
+        listed = httpx.get(f"{a.base}{API}/batch-calls", headers=key).json()["data"]
+        assert [batch["id"] for batch in listed][0] == created.json()["data"]["id"] and len(listed) == 2
+    finally:
+        a.stop()
 
 
 def test_emptying_the_journal_drops_the_reads_whose_entries_were_not_written_yet(

@@ -64,8 +64,18 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def cpu(pids: list[int]) -> float:
-    return sum(t for t in (bench.cpu_seconds(p) for p in pids) if t == t)  # nan (gone) counts 0
+def cpu_times(root: int) -> dict[int, float]:
+    """CPU seconds of `root` and of each process under it, by pid."""
+    found = {pid: bench.cpu_seconds(pid) for pid in descendants(root)}
+    return {pid: seconds for pid, seconds in found.items() if seconds == seconds}  # nan: gone
+
+
+def cpu_since(roots: list[int], before: dict[int, float]) -> float:
+    """CPU seconds the processes under `roots` used since `before` was taken: a process started
+    since (a PostgreSQL backend for a connection a pool opened under the load) counts whole. (One
+    that exited since is lost: its time can no longer be read.)"""
+    now = {pid: seconds for root in roots for pid, seconds in cpu_times(root).items()}
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 @contextlib.contextmanager
@@ -171,15 +181,15 @@ def runs_of(base: str, workspaces: int, work: Path) -> dict[str, tuple[str, str 
 def measure(runs: dict[str, tuple[str, str | None]], server_pids: list[int], pg: pg_cluster.Postgres | None,
             duration: int, connections: int) -> dict[str, dict[str, float]]:
     results = {}
+    databases = [postmaster(pg)] if pg else []
     for name, (url, script) in runs.items():
-        servers = [pid for server in server_pids for pid in descendants(server)]
-        database = descendants(postmaster(pg)) if pg else []
-        before = cpu(servers), cpu(database)
+        before = ({pid: t for server in server_pids for pid, t in cpu_times(server).items()},
+                  {pid: t for root in databases for pid, t in cpu_times(root).items()})
         row = bench.wrk(url, duration, connections, script, threads=len(server_pids))
         del row["cpu_us"]  # (of one pid: replaced by the two below)
         requests = row["rps"] * duration
-        row["server_us"] = (cpu(servers) - before[0]) / requests * 1e6
-        row["postgres_us"] = (cpu(database) - before[1]) / requests * 1e6
+        row["server_us"] = cpu_since(server_pids, before[0]) / requests * 1e6
+        row["postgres_us"] = cpu_since(databases, before[1]) / requests * 1e6
         results[name] = row
     return results
 

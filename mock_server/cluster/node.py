@@ -24,7 +24,6 @@ is told to every other live instance before it is answered. See docs/SCALING.md.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import time
@@ -49,7 +48,6 @@ from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
 from mock_server.engine.credentials import CredentialScheme
 from mock_server.engine.incoming import changes_state
-from mock_server.engine.ratelimit import Limit
 from mock_server.engine.router import request_path
 from mock_server.engine.scopes import RequestScope, ScopeTable
 from mock_server.persistence.recording import CURRENT, Trace, journaled
@@ -61,8 +59,6 @@ log = logging.getLogger("batchcalls.cluster")
 
 _NOT_LIMITED = ("/_mock", "/docs", "/openapi")  # the rate limit counts API requests only
 ANSWERED = "cluster_answered"  # scope state: the answer was sent (a failure after it is only logged)
-
-
 ErrorAnswer = Callable[[Scope, MockError], Response]
 
 
@@ -78,7 +74,6 @@ class Node(Owner):
                                         self.instance), scopes, settings, url)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
         self.sandbox.request_ids = IdFactory(derive_seed(settings.seed, "requests", self.instance))
-        self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
         self.snapshot_every = max(1, settings.snapshot_every)
         self.answer_error: ErrorAnswer | None = None
         self.everything = SharedExclusiveLock()  # see cluster/exclusive.py
@@ -123,15 +118,7 @@ class Node(Owner):
             await self.pool.close()
             self.pool = None
 
-    def pool_connection(self) -> contextlib.AbstractAsyncContextManager[Connection]:
-        return self._pool().connection()
-
     # serving ---------------------------------------------------------------------------------
-    def request_scope(self, scope: Scope) -> RequestScope:
-        """What the request is (sandbox-wide, a reset of everything, removing a workspace, reading
-        the journal), as its operation declares it."""
-        return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
-
     async def stream_of(self, scope: Scope, headers: dict[str, str], kind: RequestScope) -> str | None:
         """The stream a request belongs to (None: its credentials name no workspace). An admin's read
         of a workspace (`x-workspace`) is served on that workspace's stream, caught up like its own."""
@@ -210,33 +197,6 @@ class Node(Owner):
                 trace.at = at  # a read is handled at the instant it was found to need no lock
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind,
                                lease if owned else None)
-
-    def owned_write(self, stream: str, headers: dict[str, str],
-                    kind: RequestScope) -> tuple[ClusterWorld, Lease] | None:
-        """A write of a workspace this instance knows it holds the lease of, and has caught up
-        under it, that needs nothing of the database before its commit: its world and lease (None:
-        served as any other). Its commit goes with the others in flight (`write_owned`), and a
-        connection of the pool is taken only if it must write a snapshot or prune the journal:
-        requests waiting for their group commit hold none, so the pool does not run out under load.
-        Not so: the rate limit (counted in the database), a readiness session's world or a journal
-        operation (they read the journal), and a workspace's removal (the sandbox's stream)."""
-        if (self.owners is None or stream == SANDBOX_STREAM or kind.journal != "kept"
-                or (self.limit is not None and self.sandbox.carries_credentials(headers))):
-            return None
-        lease = self.owners.lease(stream, self.sandbox.generation)
-        world = self.fresh(stream, lease)
-        if world is None or lease is None or world.readiness is not None:
-            return None
-        return world, lease
-
-    async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A request whose credentials name no workspace: answered (401), nothing to log."""
-        assert self.app is not None
-        token = CURRENT.set(Trace(time.time(), None))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            CURRENT.reset(token)
 
     async def begin(
         self, db: Connection, stream: str, locked: bool, resetting: bool, lease: Lease | None

@@ -25,6 +25,7 @@ from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Replica
 from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
+from mock_server.engine.ratelimit import Limit
 from mock_server.engine.scopes import RequestScope, ScopeTable
 from mock_server.persistence.recording import Trace
 from mock_server.persistence.state_file import Entry
@@ -53,6 +54,7 @@ class Owner(Replica):
         self.idle_evicted = 0  # worlds put to sleep after `--idle-evict` unused (`cluster/spread.py`)
         self.handed_over = 0  # worlds handed to another instance, this one owning more than its share
         self.from_memory = 0  # reads answered as their workspace's owner, with no database round trip
+        self.limit = Limit.parse(settings.rate_limit) if settings.rate_limit else None
         self.group_commit = (GroupCommit(url, lambda: self.registry.member if self.registry else "")
                              if settings.ownership else None)
 
@@ -83,6 +85,24 @@ class Owner(Replica):
             trace.at = at
         self.from_memory += 1
         return world, trace
+
+    def owned_write(self, stream: str, headers: dict[str, str],
+                    kind: RequestScope) -> tuple[ClusterWorld, Lease] | None:
+        """A write of a workspace this instance knows it holds the lease of, and has caught up
+        under it, that needs nothing of the database before its commit: its world and lease (None:
+        served as any other). Its commit goes with the others in flight (`write_owned`), and a
+        connection of the pool is taken only if it must write a snapshot or prune the journal:
+        requests waiting for their group commit hold none, so the pool does not run out under load.
+        Not so: the rate limit (counted in the database), a readiness session's world or a journal
+        operation (they read the journal), and a workspace's removal (the sandbox's stream)."""
+        if (self.owners is None or stream == SANDBOX_STREAM or kind.journal != "kept"
+                or (self.limit is not None and self.sandbox.carries_credentials(headers))):
+            return None
+        lease = self.owners.lease(stream, self.sandbox.generation)
+        world = self.fresh(stream, lease)
+        if world is None or lease is None or world.readiness is not None:
+            return None
+        return world, lease
 
     def memory_world(
         self, stream: str, kind: RequestScope, counted: bool

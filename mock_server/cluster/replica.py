@@ -11,19 +11,22 @@ beginning before it serves on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import pickle
 import time
 import weakref
 
 from psycopg_pool import AsyncConnectionPool
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.shared_log import Connection, Row
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, DormantWorld, SharedJournal
 from mock_server.core.clock import RealClock
-from mock_server.engine.scopes import ScopeTable
+from mock_server.engine.router import request_path
+from mock_server.engine.scopes import RequestScope, ScopeTable
+from mock_server.persistence.recording import CURRENT, Trace
 from mock_server.persistence.replay import header_map, replay
 from mock_server.persistence.state_file import Entry
 
@@ -76,6 +79,23 @@ class Replica:
     def _pool(self) -> AsyncConnectionPool:
         assert self.pool is not None, "open the node first"
         return self.pool
+
+    def pool_connection(self) -> contextlib.AbstractAsyncContextManager[Connection]:
+        return self._pool().connection()
+
+    def request_scope(self, scope: Scope) -> RequestScope:
+        """What the request is (sandbox-wide, a reset of everything, removing a workspace, reading
+        the journal), as its operation declares it."""
+        return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
+
+    async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request whose credentials name no workspace: answered (401), nothing to log."""
+        assert self.app is not None
+        token = CURRENT.set(Trace(time.time(), None))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(token)
 
     # catching up -----------------------------------------------------------------------------
     @property

@@ -17,10 +17,13 @@ import psycopg
 from psycopg import AsyncCursor
 from psycopg.pq import TransactionStatus
 
-from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.shared_log import REMOVED, Connection
 
 _LIVE = "SELECT 1 FROM batchcalls_instance i WHERE i.id = s.owner AND i.expires_at > clock_timestamp()"
-_FREE = f"(s.owner = '' OR s.owner = %(me)s OR NOT EXISTS ({_LIVE}))"
+# a removed workspace's stream (`shared_log.forget_stream`) is held by nobody and taken by nobody in
+# its generation: a request of it tried again after the removal took it back, and it counted in that
+# instance's share (`held_by_live`) for good
+_FREE = (f"(s.owner <> '{REMOVED}' AND (s.owner = '' OR s.owner = %(me)s OR NOT EXISTS ({_LIVE})))")
 
 
 @dataclass(frozen=True, slots=True)

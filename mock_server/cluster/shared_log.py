@@ -13,6 +13,7 @@ from mock_server.persistence.state_file import Entry, entry_row, row_entry
 
 Connection = AsyncConnection[Any]
 
+REMOVED = "-"  # the owner of a removed workspace's stream (no instance's id: those are hex)
 _COLUMNS = "wall, at, catch_up, method, path, query, headers, body, request_id, fault, status"
 
 
@@ -135,8 +136,8 @@ async def forget_stream(
         await db.execute(f"DELETE FROM {table} WHERE generation = %s AND stream = %s",  # noqa: S608
                          (generation, stream))
     await db.execute("DELETE FROM batchcalls_hits WHERE stream = %s", (stream,))
-    # its lease held by nobody: it counts in no instance's share (`leases.held_by_live`)
-    await db.execute("UPDATE batchcalls_stream SET owner = '' WHERE stream = %s", (stream,))
+    # its lease held by nobody, and free to nobody (`leases.acquire`): in no instance's share
+    await db.execute("UPDATE batchcalls_stream SET owner = %s WHERE stream = %s", (REMOVED, stream))
 
 
 async def meta(db: Connection) -> dict[str, str]:

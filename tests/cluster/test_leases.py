@@ -176,3 +176,22 @@ def test_a_lease_a_reset_of_everything_left_behind_is_taken_in_the_new_generatio
         assert await leases.acquire(db, "ws_default", A, 1, inherent=True) == leases.Held(B, B_URL, 2)
 
     run(database, body)
+
+
+def test_a_removed_workspace_s_lease_is_taken_by_nobody_until_a_reset(database: str) -> None:
+    """Once a workspace is removed, its stream's lease is no one's and free to no one in its
+    generation. Before, it was free (`''`): a request of the workspace tried again after the removal
+    took it back, and it counted in that instance's share for good (the adversarial review)."""
+    async def body(db: shared_log.Connection) -> None:
+        await leases.heartbeat(db, A, A_URL, 30)
+        assert isinstance(await leases.acquire(db, "ws_gone", A, 1, inherent=True), leases.Acquired)
+        await shared_log.forget_stream(db, 1, "ws_gone", 1_700_000_000.0, "DELETE",
+                                       "/_mock/workspaces/ws_gone")
+        for me in (A, B):
+            found = await leases.acquire(db, "ws_gone", me, 1, inherent=True)
+            assert isinstance(found, leases.Held) and found.url is None
+        assert await leases.held_by_live(db, 1, "ws_default") == {A: 0}
+        await db.execute("UPDATE batchcalls_meta SET value = '2' WHERE key = 'generation'")  # a reset
+        assert isinstance(await leases.acquire(db, "ws_gone", A, 2, inherent=True), leases.Acquired)
+
+    run(database, body)

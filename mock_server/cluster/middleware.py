@@ -42,6 +42,7 @@ class Rewindable:
         self._receive = receive
         self._seen: list[Message] = []  # the body's messages (what the app read of it: bounded)
         self._at = 0
+        self.gone = False  # the client went away before the end of its body (`body`)
 
     async def __call__(self) -> Message:
         if self._at < len(self._seen):
@@ -65,11 +66,12 @@ class Rewindable:
         while True:
             message = await self()
             if message["type"] != "http.request":
+                self.gone = True  # (what was read is not handed on as if whole: more is to come)
                 break
             body.extend(message.get("body", b""))
             if not message.get("more_body", False) or len(body) > limit:
                 break
-        self._seen = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+        self._seen = [{"type": "http.request", "body": bytes(body), "more_body": self.gone}]
         self._at = 0
         return self._seen[0]["body"]  # type: ignore[no-any-return]
 
@@ -111,6 +113,8 @@ class ClusterMiddleware:
         receive = Rewindable(receive)
         if changes_state(scope["method"]):  # the body first: a slow client must not hold a lock
             await receive.body(node.sandbox.max_body_bytes)
+            if receive.gone:  # it went away mid-upload: nothing is served (as in one process)
+                return
         if node.outage.away:
             await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
             return
@@ -210,6 +214,8 @@ class ClusterMiddleware:
         or no longer holds the workspace and made nothing of it."""
         assert node.forwarder is not None and node.owners is not None
         body = await receive.body(node.sandbox.max_body_bytes)
+        if receive.gone:
+            return True  # nobody to answer: nothing is forwarded (the owner would take what came for whole)
 
         async def answering(message: Message) -> None:
             scope.setdefault("state", {})[ANSWERED] = True

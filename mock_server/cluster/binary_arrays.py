@@ -45,67 +45,52 @@ class BinaryArray(bytes):
         return cls(b"".join(chain((_HEADER.pack(1, int(nulls), oid, count, 1),), elements)))
 
 
-class TextArray(BinaryArray):
-    element = "text"
+def _kind(element: str) -> type[BinaryArray]:
+    """A class of its own per element type: psycopg picks a dumper by the value's class."""
+    return type(f"{element.title()}Array", (BinaryArray,), {"element": element})
 
 
-class ByteaArray(BinaryArray):
-    element = "bytea"
-
-
-class Int8Array(BinaryArray):
-    element = "int8"
-
-
-class Int4Array(BinaryArray):
-    element = "int4"
-
-
-class Float8Array(BinaryArray):
-    element = "float8"
-
-
-class BoolArray(BinaryArray):
-    element = "bool"
+KINDS = TEXT, BYTEA, INT8, INT4, FLOAT8, BOOL = tuple(
+    _kind(element) for element in ("text", "bytea", "int8", "int4", "float8", "bool"))
 
 
 def _sized(value: bytes) -> bytes:
     return len(value).to_bytes(4, "big") + value
 
 
-def byteas(values: Sequence[bytes | None]) -> ByteaArray:
+def byteas(values: Sequence[bytes | None]) -> BinaryArray:
     nulls = None in values
     elements = (_NULL if value is None else _sized(value) for value in values)
-    return ByteaArray.of(elements, len(values), nulls)
+    return BYTEA.of(elements, len(values), nulls)
 
 
-def texts(values: Sequence[str | None]) -> TextArray:
+def texts(values: Sequence[str | None]) -> BinaryArray:
     nulls = None in values
     elements = (_NULL if value is None else _sized(value.encode()) for value in values)
-    return TextArray.of(elements, len(values), nulls)
+    return TEXT.of(elements, len(values), nulls)
 
 
-def int8s(values: Sequence[int | None]) -> Int8Array:
+def int8s(values: Sequence[int | None]) -> BinaryArray:
     nulls = None in values
     elements = (_NULL if value is None else _INT8.pack(8, value) for value in values)
-    return Int8Array.of(elements, len(values), nulls)
+    return INT8.of(elements, len(values), nulls)
 
 
-def int4s(values: Sequence[int | None]) -> Int4Array:
+def int4s(values: Sequence[int | None]) -> BinaryArray:
     nulls = None in values
     elements = (_NULL if value is None else _INT4.pack(4, value) for value in values)
-    return Int4Array.of(elements, len(values), nulls)
+    return INT4.of(elements, len(values), nulls)
 
 
-def float8s(values: Sequence[float | None]) -> Float8Array:
+def float8s(values: Sequence[float | None]) -> BinaryArray:
     """Whole numbers (a clock read at a whole second is an int) are sent as floats."""
     nulls = None in values
     elements = (_NULL if value is None else b"\x00\x00\x00\x08" + _FLOAT.pack(value) for value in values)
-    return Float8Array.of(elements, len(values), nulls)
+    return FLOAT8.of(elements, len(values), nulls)
 
 
-def bools(values: Sequence[bool]) -> BoolArray:
-    return BoolArray.of((_BOOL[bool(value)] for value in values), len(values), False)
+def bools(values: Sequence[bool]) -> BinaryArray:
+    return BOOL.of((_BOOL[bool(value)] for value in values), len(values), False)
 
 
 class _AsIs(Dumper):
@@ -117,11 +102,11 @@ class _AsIs(Dumper):
 
 
 def _register(adapters: AdaptersMap) -> None:
-    """psycopg sends each class of array as it is, typed as its array type (every connection made
+    """psycopg sends each kind of array as it is, typed as its array type (every connection made
     after this module is imported)."""
-    for array in (TextArray, ByteaArray, Int8Array, Int4Array, Float8Array, BoolArray):
-        oid = postgres.types[array.element].array_oid
-        adapters.register_dumper(array, type(f"{array.__name__}Dumper", (_AsIs,), {"oid": oid}))
+    for kind in KINDS:
+        oid = postgres.types[kind.element].array_oid
+        adapters.register_dumper(kind, type(f"{kind.__name__}Dumper", (_AsIs,), {"oid": oid}))
 
 
 _register(psycopg.adapters)

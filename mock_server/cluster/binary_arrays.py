@@ -13,19 +13,21 @@ as its length (-1 for NULL) and its bytes. An empty array has no dimension.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import chain
-from typing import Self
+from typing import Self, TypeVar
 
 import psycopg
 from psycopg import postgres
 from psycopg.adapt import AdaptersMap, Dumper
 from psycopg.pq import Format
 
+T = TypeVar("T")
 _HEADER = struct.Struct(">iiiii")
 _EMPTY = struct.Struct(">iii")
 _NULL = b"\xff\xff\xff\xff"
-_FLOAT = struct.Struct(">d")
+_FLOAT8 = struct.Struct(">id")  # an element's length (8) and value
 _INT8 = struct.Struct(">iq")  # an element's length (8) and value
 _INT4 = struct.Struct(">ii")
 _BOOL = {True: b"\x00\x00\x00\x01\x01", False: b"\x00\x00\x00\x01\x00"}
@@ -37,12 +39,14 @@ class BinaryArray(bytes):
     element = ""  # the element type's name in PostgreSQL
 
     @classmethod
-    def of(cls, elements: Iterable[bytes], count: int, nulls: bool) -> Self:
-        """`elements`: each element's length and bytes, already joined."""
+    def of(cls, values: Sequence[T | None], element: Callable[[T], bytes]) -> Self:
+        """`element`: a value's length and bytes (a NULL is written here)."""
         oid = postgres.types[cls.element].oid
-        if not count:
+        if not values:
             return cls(_EMPTY.pack(0, 0, oid))
-        return cls(b"".join(chain((_HEADER.pack(1, int(nulls), oid, count, 1),), elements)))
+        elements = (_NULL if value is None else element(value) for value in values)
+        header = _HEADER.pack(1, int(None in values), oid, len(values), 1)
+        return cls(b"".join(chain((header,), elements)))
 
 
 def _kind(element: str) -> type[BinaryArray]:
@@ -59,38 +63,28 @@ def _sized(value: bytes) -> bytes:
 
 
 def byteas(values: Sequence[bytes | None]) -> BinaryArray:
-    nulls = None in values
-    elements = (_NULL if value is None else _sized(value) for value in values)
-    return BYTEA.of(elements, len(values), nulls)
+    return BYTEA.of(values, _sized)
 
 
 def texts(values: Sequence[str | None]) -> BinaryArray:
-    nulls = None in values
-    elements = (_NULL if value is None else _sized(value.encode()) for value in values)
-    return TEXT.of(elements, len(values), nulls)
+    return TEXT.of(values, lambda value: _sized(value.encode()))
 
 
 def int8s(values: Sequence[int | None]) -> BinaryArray:
-    nulls = None in values
-    elements = (_NULL if value is None else _INT8.pack(8, value) for value in values)
-    return INT8.of(elements, len(values), nulls)
+    return INT8.of(values, partial(_INT8.pack, 8))
 
 
 def int4s(values: Sequence[int | None]) -> BinaryArray:
-    nulls = None in values
-    elements = (_NULL if value is None else _INT4.pack(4, value) for value in values)
-    return INT4.of(elements, len(values), nulls)
+    return INT4.of(values, partial(_INT4.pack, 4))
 
 
 def float8s(values: Sequence[float | None]) -> BinaryArray:
     """Whole numbers (a clock read at a whole second is an int) are sent as floats."""
-    nulls = None in values
-    elements = (_NULL if value is None else b"\x00\x00\x00\x08" + _FLOAT.pack(value) for value in values)
-    return FLOAT8.of(elements, len(values), nulls)
+    return FLOAT8.of(values, partial(_FLOAT8.pack, 8))
 
 
 def bools(values: Sequence[bool]) -> BinaryArray:
-    return BOOL.of((_BOOL[bool(value)] for value in values), len(values), False)
+    return BOOL.of(values, _BOOL.__getitem__)
 
 
 class _AsIs(Dumper):

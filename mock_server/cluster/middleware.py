@@ -22,7 +22,7 @@ from mock_server.cluster.forwarding import (
 )
 from mock_server.cluster.node import ANSWERED, Node
 from mock_server.cluster.outage import DATABASE_ERRORS, StoreAway
-from mock_server.cluster.ownership import LeaseLost
+from mock_server.cluster.ownership import Known, LeaseLost
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, RebuildNeeded
 from mock_server.cluster.worlds import replaying
 from mock_server.engine.header_limits import refusal
@@ -71,20 +71,21 @@ class Rewindable:
             body.extend(message.get("body", b""))
             if not message.get("more_body", False) or len(body) > limit:
                 break
-        self._seen = [{"type": "http.request", "body": bytes(body), "more_body": self.gone}]
+        whole = bytes(body)
+        self._seen = [{"type": "http.request", "body": whole, "more_body": self.gone}]
         self._at = 0
-        return self._seen[0]["body"]  # type: ignore[no-any-return]
+        return whole
 
 
-async def _owner_elsewhere(node: Node, stream: str) -> bool:
-    """Whether the workspace's owner, as this instance knows it or the database says, is another
-    instance (not this one, nor none)."""
+async def _owner_of(node: Node, stream: str) -> Known | None:
+    """The workspace's owner as this instance knows it, else as the database says (another
+    instance's URL, this one's lease, or None: nobody's)."""
     assert node.owners is not None
     owner = node.owners.known(stream, node.sandbox.generation)
     if owner is None:
         async with node.pool_connection() as db:
             owner = await node.owners.ask(db, stream, node.sandbox.generation)
-    return isinstance(owner, str)
+    return owner
 
 
 class ClusterMiddleware:
@@ -162,7 +163,7 @@ class ClusterMiddleware:
                 # removal is served by its owner (which so stops serving it from memory)
                 if may_forward and node.owners is not None and kind.scope != "liveness":
                     owned = stream if stream != SANDBOX_STREAM else await node.removed_workspace(kind)
-                    if owned and await _owner_elsewhere(node, owned):
+                    if owned and isinstance(await _owner_of(node, owned), str):  # another instance's
                         return owned
                 async with node.lock_of(stream):
                     if node.outage.away:  # found away while this one queued behind others
@@ -197,10 +198,7 @@ class ClusterMiddleware:
         assert node.owners is not None
         tried: set[str] = set()
         while True:
-            owner = node.owners.known(stream, node.sandbox.generation)
-            if owner is None:
-                async with node.pool_connection() as db:
-                    owner = await node.owners.ask(db, stream, node.sandbox.generation)
+            owner = await _owner_of(node, stream)
             if not isinstance(owner, str) or owner in tried:
                 return False
             tried.add(owner)

@@ -147,10 +147,8 @@ class Node(Owner):
             return
         found = self.owned_write(stream, headers, kind) if locked else None
         if found is not None:  # `--ownership`: committed with others' in flight, no connection held
-            named = self.sandbox.world_of(headers)
-            trace = Trace(time.time(), named.id if named is not None else None)
-            await self._handle(None, self.sandbox.generation, stream, found[0], True, trace, scope,
-                               receive, send, kind, found[1])
+            await self._handle(None, self.sandbox.generation, stream, found[0], True, self.trace_of(headers),
+                               scope, receive, send, kind, found[1])
             return
         async with self._pool().connection() as db:
             resetting = kind.scope == "everything"
@@ -191,8 +189,7 @@ class Node(Owner):
             if world is not None and (kind.journal != "kept" or world.readiness is not None):
                 await self.journal.write_pending(db, world.id)
                 await self.read_exchanges(db, world)
-            named = self.sandbox.world_of(headers)
-            trace = Trace(time.time(), named.id if named is not None else None, hits=hits)
+            trace = self.trace_of(headers, hits)
             if at is not None and world is not None and trace.world_id == world.id:
                 trace.at = at  # a read is handled at the instant it was found to need no lock
             await self._handle(db, generation, stream, world, locked, trace, scope, receive, send, kind,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, NoReturn
 
 from psycopg import AsyncCursor
@@ -79,8 +78,7 @@ class Owner(Replica):
         if found is None:
             return None
         world, at = found
-        named = self.sandbox.world_of(headers)
-        trace = Trace(time.time(), named.id if named is not None else None)
+        trace = self.trace_of(headers)
         if trace.world_id == world.id:
             trace.at = at
         self.from_memory += 1

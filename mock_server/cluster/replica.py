@@ -88,6 +88,11 @@ class Replica:
         the journal), as its operation declares it."""
         return self.scopes.classify(scope["method"], request_path(scope), scope.get("query_string", b""))
 
+    def trace_of(self, headers: dict[str, str], hits: int | None = None) -> Trace:
+        """A request's trace, now: the world its credentials name, the rate limit's count."""
+        named = self.sandbox.world_of(headers)
+        return Trace(time.time(), named.id if named is not None else None, hits=hits)
+
     async def unlogged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request whose credentials name no workspace: answered (401), nothing to log."""
         assert self.app is not None

@@ -7,6 +7,11 @@ its entry pending, and one background write takes every entry pending then (many
 trip). What needs a workspace's entries in order waits for that write and adds the workspace's
 pending ones itself: a write commits them with its row, a journal read writes them before it reads.
 
+A workspace's entries written together are one row (the pickle of their list): PostgreSQL's cost
+is mostly per row, not per byte. So that reads spread over many workspaces still share rows, a
+background write begins at most every GATHER_SECONDS, unless GATHER_ENTRIES are pending (the first
+after a quiet spell begins at once): at most that much of the reads' entries is lost to a `kill -9`.
+
 Every `PRUNE_EVERY` entries this process writes for a workspace, its journal's table is cut to
 `--journal-size` entries (after the answer: it delays no one).
 """
@@ -23,21 +28,30 @@ from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage
-from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.shared_log import Connection, JournalRow
 from mock_server.cluster.worlds import ClusterSandbox
 from mock_server.observe.request_journal import Raw
 
 log = logging.getLogger("batchcalls.cluster")
 
 PRUNE_EVERY = 1_000  # journal entries a process writes for a workspace between two prunings
+GATHER_SECONDS = 0.05  # between the beginnings of two background writes, unless…
+GATHER_ENTRIES = 256  # …this many entries are pending (half of what makes reads wait: owner.py)
 
 Taken = list[tuple[str, Raw]]  # (world id, raw entry), in the order they were recorded
 
 
-def rows(generation: int, taken: Taken) -> list[tuple[int, str, bytes]]:
-    """Request journal entries as rows of `batchcalls_journal`."""
-    return [(generation, world_id, pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL))
-            for world_id, raw in taken]
+def rows(generation: int, taken: Taken) -> list[JournalRow]:
+    """Request journal entries as rows of `batchcalls_journal`: one per workspace."""
+    by_world: dict[str, list[Raw]] = {}
+    for world_id, raw in taken:
+        found = by_world.get(world_id)
+        if found is None:
+            by_world[world_id] = [raw]
+        else:
+            found.append(raw)
+    return [JournalRow(generation, world_id, len(raws), pickle.dumps(raws, protocol=pickle.HIGHEST_PROTOCOL))
+            for world_id, raws in by_world.items()]
 
 
 class JournalWriter:
@@ -52,6 +66,8 @@ class JournalWriter:
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[str] = set()  # the workspaces whose entries the background write holds
         self._done = asyncio.Event()  # set when no background write is in flight
+        self._enough = asyncio.Event()  # set when GATHER_ENTRIES are pending
+        self._began = -GATHER_SECONDS  # when the last background write began (the loop's time)
 
     # what a request takes ------------------------------------------------------------------
     async def take_for(self, stream: str, request_id: str | None, *, clears: bool = False) -> Taken:
@@ -137,33 +153,59 @@ class JournalWriter:
 
     def kick(self) -> None:
         """Entries are pending: make sure a background write will take them."""
-        if self.sandbox.exchanges and (self._task is None or self._task.done()):
+        pending = self.sandbox.exchanges
+        if not pending:
+            return
+        if self._task is None or self._task.done():
             # a write is under way from now: `room` waits for its end (a set event would be answered at
             # once: from Python 3.12 without yielding, a spin that held the loop)
             self._done.clear()
             self._task = asyncio.create_task(self._run())
+        elif len(pending) >= GATHER_ENTRIES:
+            self._enough.set()
+
+    async def _gather(self) -> None:
+        """Until GATHER_SECONDS after the last background write began, or GATHER_ENTRIES pending."""
+        loop = asyncio.get_running_loop()
+        wait = self._began + GATHER_SECONDS - loop.time()
+        if wait > 0 and len(self.sandbox.exchanges) < GATHER_ENTRIES:
+            self._enough.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._enough.wait(), wait)
+        self._began = loop.time()
 
     async def _run(self) -> None:
-        while self.sandbox.exchanges:
-            taken, self.sandbox.exchanges = self.sandbox.exchanges, []
-            generation = self.sandbox.generation
-            self._in_flight = {world_id for world_id, _ in taken}
-            self._done.clear()
-            try:
-                async with self.pool().connection() as db:
-                    await shared_log.add_exchanges(db, rows(generation, taken))
-                    self.outage.found_up()
-                    await self.written(db, generation, [world_id for world_id, _ in taken])
-            except DATABASE_ERRORS as exc:
-                self.sandbox.exchanges[:0] = taken  # written with the next request's commit or write
-                self.outage.found_away(" ".join(str(exc).split()))
-                return
-            finally:
-                self._in_flight = set()
-                self._done.set()
+        try:
+            while self.sandbox.exchanges:
+                self._done.clear()  # (set after each write: `room` waits for the next)
+                await self._gather()
+                taken, self.sandbox.exchanges = self.sandbox.exchanges, []
+                if taken and not await self._write(taken):
+                    return
+        finally:
+            self._done.set()
+
+    async def _write(self, taken: Taken) -> bool:
+        """One background write: whether it was made (else the entries wait for the next write)."""
+        generation = self.sandbox.generation
+        self._in_flight = {world_id for world_id, _ in taken}
+        try:
+            async with self.pool().connection() as db:
+                await shared_log.add_exchanges(db, rows(generation, taken))
+                self.outage.found_up()
+                await self.written(db, generation, [world_id for world_id, _ in taken])
+            return True
+        except DATABASE_ERRORS as exc:
+            self.sandbox.exchanges[:0] = taken  # written with the next request's commit or write
+            self.outage.found_away(" ".join(str(exc).split()))
+            return False
+        finally:
+            self._in_flight = set()
+            self._done.set()
 
     async def close(self) -> None:
         """At shutdown: the background write finished, then whatever is still pending written."""
+        self._enough.set()  # (no gathering)
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

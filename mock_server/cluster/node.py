@@ -42,7 +42,7 @@ from mock_server.cluster.owner import Owner
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.replica import SANDBOX_STREAM, Diverged, catch_up_row
 from mock_server.cluster.schema import prepare, where
-from mock_server.cluster.shared_log import Connection
+from mock_server.cluster.shared_log import Connection, JournalRow
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld
 from mock_server.core.errors import MockError, ServiceUnavailable
 from mock_server.core.ids import IdFactory
@@ -283,7 +283,7 @@ class Node(Owner):
 
     async def _commit(self, db: Connection | None, generation: int, stream: str, world: ClusterWorld | None,
                       trace: Trace, scope: Scope, body: bytes, status: int,
-                      exchanges: list[tuple[int, str, bytes]], kind: RequestScope,
+                      exchanges: list[JournalRow], kind: RequestScope,
                       fenced: Lease | None) -> None:
         sandbox = self.sandbox
         method: str = scope["method"]
@@ -324,7 +324,7 @@ class Node(Owner):
                            position)
 
     async def _append(self, db: Connection, generation: int, stream: str, world: ClusterWorld | None,
-                      trace: Trace, scope: Scope, status: int, exchanges: list[tuple[int, str, bytes]],
+                      trace: Trace, scope: Scope, status: int, exchanges: list[JournalRow],
                       kind: RequestScope, entry: Entry | None, position: int) -> None:
         """A write's row, and what goes with it, committed in its transaction (begun, locked)."""
         sandbox = self.sandbox
@@ -334,7 +334,7 @@ class Node(Owner):
             generation = await shared_log.new_generation(db, sandbox.origin, sandbox.salt)
             await shared_log.append(db, generation, SANDBOX_STREAM, 1, entry, trace.salt)
             if exchanges:  # the reset's own entry opens the new generation's journal
-                await shared_log.add_exchanges(db, [(generation, w, blob) for _, w, blob in exchanges])
+                await shared_log.add_exchanges(db, [row._replace(generation=generation) for row in exchanges])
             await db.execute("COMMIT")  # the journal entries of before the reset are gone with it
             sandbox.generation, sandbox.position = generation, 1
             sandbox.exchanges = []  # (those not written yet too: alone in this process, it took none)
@@ -343,7 +343,7 @@ class Node(Owner):
             return
         gone = kind.removed_workspace if stream == SANDBOX_STREAM else None
         if gone is not None and status == 204:  # nothing of it is written any more
-            exchanges = [row for row in exchanges if row[1] != gone]
+            exchanges = [row for row in exchanges if row.stream != gone]
             if self.journal.background:  # nor its entries pending here (after the write in flight)
                 await self.journal.take_for(gone, None, clears=True)
             self.journal.forget(gone)

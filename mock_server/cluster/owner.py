@@ -18,7 +18,7 @@ from psycopg import AsyncCursor
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.forwarding import Forwarder
 from mock_server.cluster.group_commit import GroupCommit
-from mock_server.cluster.journal_writer import JournalWriter
+from mock_server.cluster.journal_writer import GATHER_ENTRIES, JournalWriter
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
 from mock_server.cluster.registry import Registry
 from mock_server.cluster.replica import SANDBOX_STREAM, Replica
@@ -35,7 +35,7 @@ log = logging.getLogger("batchcalls.cluster")
 # journal entries of reads served from memory and not written yet, past which reads are served as
 # any other (each writes its entry before its answer): a database that lags slows reads down rather
 # than let what waits for it grow (an entry holds up to twice the journal's 64 KiB body cut)
-PENDING_ENTRIES = 512
+PENDING_ENTRIES = 2 * GATHER_ENTRIES  # (a background write begins once half are pending)
 ROOM_SECONDS = 1.0  # how long a read waits for a lagging database's write of pending entries
 
 
@@ -141,7 +141,7 @@ class Owner(Replica):
         return await leases.fence(db, stream, self.registry.member, lease.epoch, self.sandbox.generation)
 
     async def write_owned(self, generation: int, world: ClusterWorld, entry: Entry | None,
-                          salt: str | None, clear: bool, exchanges: list[tuple[int, str, bytes]],
+                          salt: str | None, clear: bool, exchanges: list[shared_log.JournalRow],
                           lease: Lease) -> None:
         """A write of a workspace this copy is the log's of, committed with the other workspaces'
         in flight (`cluster/group_commit.py`): its row and journal entries, written only if the

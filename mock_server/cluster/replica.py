@@ -199,7 +199,9 @@ class Replica:
         assert isinstance(journal, SharedJournal)
         for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
                                                                journal.read_up_to):
-            journal.absorb(pickle.loads(blob))  # noqa: S301 - the sandbox's own database
+            entries = pickle.loads(blob)  # noqa: S301 - the sandbox's own database
+            for entry in entries if isinstance(entries, list) else [entries]:  # ([one]: before 2026-12-08)
+                journal.absorb(entry)
             journal.read_up_to = entry_id
 
 

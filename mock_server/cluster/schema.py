@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS batchcalls_journal (
     id bigserial PRIMARY KEY,
     generation integer NOT NULL,
     stream text NOT NULL,
-    entry bytea NOT NULL
+    entry bytea NOT NULL,          -- the pickle of a list of `n` entries (of one before 2026-12-08)
+    n integer NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS batchcalls_attempt (
     key text PRIMARY KEY,          -- generation/workspace/incarnation/delivery/attempt
@@ -85,6 +86,11 @@ BEGIN
   -- An index is made only where it is missing: CREATE INDEX IF NOT EXISTS locks its table first
   -- (against every write of the instances already serving, for the whole of this transaction) and
   -- only then finds the index there.
+  -- (so is a column: a database of before 2026-12-08 has one entry a row)
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'batchcalls_journal'::regclass
+                 AND attname = 'n' AND NOT attisdropped) THEN
+    ALTER TABLE batchcalls_journal ADD COLUMN n integer NOT NULL DEFAULT 1;
+  END IF;
   IF to_regclass('batchcalls_journal_stream') IS NULL THEN
     CREATE INDEX batchcalls_journal_stream ON batchcalls_journal (generation, stream, id);
   END IF;

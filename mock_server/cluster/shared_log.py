@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg import AsyncConnection
 
@@ -30,6 +30,15 @@ class Behind:
     generation: int  # the database's current generation
     snapshot_at: int | None  # the position of the stream's latest snapshot, if it has one
     rows: list[Row]
+
+
+class JournalRow(NamedTuple):
+    """A row of `batchcalls_journal`: request journal entries of one workspace, in their order."""
+
+    generation: int
+    stream: str
+    held: int  # how many entries it holds (what `--journal-size` counts)
+    pickled: bytes  # the pickle of their list (a row from before 2026-12-08: of one entry)
 
 
 SANDBOX_LOCK = 0x62617463  # with 0: the sandbox's own advisory lock (two keys: apart from streams')
@@ -190,26 +199,29 @@ _JOURNAL_LOCKS = ("SELECT count(pg_advisory_xact_lock(hashtextextended('journal:
 # written and read back twice), which held each workspace's journal lock that much longer.
 _ADD_EXCHANGES = f"""
 WITH locked AS ({_JOURNAL_LOCKS.format(streams="unnest(%b::text[]) AS given(stream)")})
-INSERT INTO batchcalls_journal (generation, stream, entry)
-SELECT e.generation, e.stream, e.entry
-FROM unnest(%b::integer[], %b::text[], %b::bytea[]) AS e(generation, stream, entry)
+INSERT INTO batchcalls_journal (generation, stream, n, entry)
+SELECT e.generation, e.stream, e.n, e.entry
+FROM unnest(%b::integer[], %b::text[], %b::integer[], %b::bytea[]) AS e(generation, stream, n, entry)
 WHERE (SELECT streams FROM locked) > 0
 """
 
 
-async def add_exchanges(db: Connection, rows: list[tuple[int, str, bytes]]) -> None:
-    """One statement (almost always one row: each request writes its own entry)."""
-    streams = arrays.texts([row[1] for row in rows])
-    await db.execute(_ADD_EXCHANGES, [streams, arrays.int4s([row[0] for row in rows]), streams,
-                                      arrays.byteas([row[2] for row in rows])])
+async def add_exchanges(db: Connection, rows: list[JournalRow]) -> None:
+    """One statement, one row per workspace whose entries are written."""
+    streams = arrays.texts([row.stream for row in rows])
+    await db.execute(_ADD_EXCHANGES, [streams, arrays.int4s([row.generation for row in rows]), streams,
+                                      arrays.int4s([row.held for row in rows]),
+                                      arrays.byteas([row.pickled for row in rows])])
 
 
 async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
-    """Only the newest `keep` entries of a workspace's journal stay (what `--journal-size` keeps)."""
+    """Only the newest rows of a workspace's journal that hold its newest `keep` entries stay (what
+    `--journal-size` keeps; the oldest of them may hold a few more)."""
     await db.execute(
-        "DELETE FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s AND id <= ("
-        " SELECT id FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s"
-        " ORDER BY id DESC OFFSET %(keep)s LIMIT 1)",
+        "DELETE FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s AND id < ("
+        " SELECT id FROM (SELECT id, sum(n) OVER (ORDER BY id DESC) AS newer"
+        "  FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s) r"
+        " WHERE newer >= %(keep)s ORDER BY id DESC LIMIT 1)",
         {"g": generation, "s": stream, "keep": keep},
     )
 
@@ -294,9 +306,10 @@ WITH asked AS (
   DELETE FROM batchcalls_journal j USING fence f
   WHERE f.clear AND j.generation = %(gen)s AND j.stream = f.stream
 ), journaled AS (
-  INSERT INTO batchcalls_journal (generation, stream, entry)
-  SELECT %(gen)s, e.stream, e.entry
-  FROM unnest(%(j_stream)b::text[], %(j_entry)b::bytea[]) WITH ORDINALITY AS e(stream, entry, k)
+  INSERT INTO batchcalls_journal (generation, stream, n, entry)
+  SELECT %(gen)s, e.stream, e.n, e.entry
+  FROM unnest(%(j_stream)b::text[], %(j_n)b::integer[], %(j_entry)b::bytea[]) WITH ORDINALITY
+    AS e(stream, n, entry, k)
   WHERE e.stream IN (SELECT stream FROM fence) AND (SELECT streams FROM journal_locked) IS NOT NULL
   ORDER BY e.k
 )
@@ -312,7 +325,7 @@ class OwnedWrite:
     epoch: int  # the lease it was handled under
     row: tuple[int, Entry, str | None] | None  # its row: position, entry, salt
     clear: bool  # the workspace's request journal starts again (before `journal`)
-    journal: list[tuple[int, str, bytes]]  # request journal entries (generation, stream, pickle)
+    journal: list[JournalRow]  # its workspace's request journal entries
 
 
 async def owned_writes(db: Connection, generation: int, me: str, writes: list[OwnedWrite]) -> set[str]:
@@ -336,8 +349,9 @@ async def owned_writes(db: Connection, generation: int, me: str, writes: list[Ow
         "f_stream": arrays.texts([w.stream for w in writes]),
         "f_epoch": arrays.int8s([w.epoch for w in writes]),
         "f_clear": arrays.bools([w.clear for w in writes]),
-        "j_stream": arrays.texts([stream for _, stream, _ in journal]),
-        "j_entry": arrays.byteas([blob for _, _, blob in journal]),
+        "j_stream": arrays.texts([row.stream for row in journal]),
+        "j_n": arrays.int4s([row.held for row in journal]),
+        "j_entry": arrays.byteas([row.pickled for row in journal]),
         **{f"r_{name}": _ARRAYS[kind](rows[name]) for name, kind in _ROW_TYPES.items()},
     }
     written = await db.execute(_OWNED_WRITES, params, prepare=True)  # one statement, one transaction

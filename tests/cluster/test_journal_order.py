@@ -12,6 +12,7 @@ from lock_waits import until_a_lock_is_waited_for
 
 from mock_server.cluster import shared_log
 from mock_server.cluster.schema import prepare
+from mock_server.cluster.shared_log import JournalRow
 from mock_server.settings import Settings
 
 STREAM = "ws_journal"
@@ -26,8 +27,10 @@ def test_an_entry_committed_after_a_later_drawn_one_is_not_skipped_by_a_reader(d
             await psycopg.AsyncConnection.connect(database, autocommit=True) as second,
             await psycopg.AsyncConnection.connect(database, autocommit=True) as reader,
         ):
-            await shared_log.add_exchanges(first, [(1, STREAM, b"first")])  # drawn, not committed
-            later = asyncio.create_task(shared_log.add_exchanges(second, [(1, STREAM, b"second")]))
+            await shared_log.add_exchanges(first, [JournalRow(1, STREAM, 1, b"first")])  # drawn, uncommitted
+            later = asyncio.create_task(
+                shared_log.add_exchanges(second, [JournalRow(1, STREAM, 1, b"second")])
+            )
             await until_a_lock_is_waited_for(reader)  # the second waits on the first (or has written)
             seen = await shared_log.exchanges_after(reader, 1, STREAM, 0)
             read_up_to = max((entry_id for entry_id, _ in seen), default=0)
@@ -44,9 +47,11 @@ def test_the_entries_of_one_insert_keep_their_order_across_workspaces(database: 
 
     async def main() -> None:
         async with await psycopg.AsyncConnection.connect(database, autocommit=True) as db:
-            rows = [(1, "ws_b", b"1"), (1, "ws_a", b"2"), (1, "ws_b", b"3")]
+            rows = [JournalRow(1, "ws_b", 1, b"1"), JournalRow(1, "ws_a", 2, b"2"),
+                    JournalRow(1, "ws_b", 3, b"3")]
             await shared_log.add_exchanges(db, rows)
-            cursor = await db.execute("SELECT stream, entry FROM batchcalls_journal ORDER BY id")
-            assert [(s, bytes(e)) for s, e in await cursor.fetchall()] == [(s, e) for _, s, e in rows]
+            cursor = await db.execute("SELECT generation, stream, n, entry FROM batchcalls_journal"
+                                      " ORDER BY id")
+            assert [JournalRow(g, s, n, bytes(e)) for g, s, n, e in await cursor.fetchall()] == rows
 
     asyncio.run(main())

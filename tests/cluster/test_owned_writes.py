@@ -8,7 +8,7 @@ import psycopg
 
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.schema import prepare
-from mock_server.cluster.shared_log import OwnedWrite
+from mock_server.cluster.shared_log import JournalRow, OwnedWrite
 from mock_server.persistence.state_file import Entry
 from mock_server.settings import Settings
 
@@ -31,7 +31,8 @@ def test_writes_whose_times_are_whole_and_fractional_commit_together(database: s
                 assert isinstance(taken, leases.Acquired)
                 entry = Entry(1_700_000_000, at, catch_up, "POST", "/api/public/v1/batch-calls", b"",
                               [(b"content-type", b"application/json")], b"{}", f"req_{n}", None, 201)
-                writes.append(OwnedWrite(stream, taken.epoch, (1, entry, None), False, [(1, stream, b"e")]))
+                journal = [JournalRow(1, stream, 1, b"e")]
+                writes.append(OwnedWrite(stream, taken.epoch, (1, entry, None), False, journal))
             assert await shared_log.owned_writes(db, 1, ME, writes) == {"ws_a", "ws_b", "ws_c"}
             cursor = await db.execute(
                 "SELECT stream, wall, at, catch_up, status FROM batchcalls_log"

@@ -1,0 +1,102 @@
+"""An owner writes its reads' journal entries gathered, one row per workspace a write
+(`cluster/journal_writer.py`): the journal still shows each read once, in order, on any instance;
+`--journal-size` still bounds what the database keeps; and a row of one entry, as written before
+2026-12-08, still reads back."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+
+import httpx
+import psycopg
+from instances import Instance, start_all
+from owned import OWNED, owned_workspace, until
+from support import API
+
+READS = 60
+
+
+def journal_rows(database: str, stream: str) -> list[int]:
+    """How many entries each row of the workspace's journal holds, oldest first."""
+    with psycopg.connect(database, autocommit=True) as db:
+        found = db.execute("SELECT n FROM batchcalls_journal WHERE stream = %s ORDER BY id", (stream,))
+        return [int(n) for (n,) in found.fetchall()]
+
+
+async def reads(base: str, key: dict[str, str], count: int, at_once: int = 8) -> list[str]:
+    """`count` reads of the workspace's list, `at_once` in flight: their request ids, as answered."""
+    async with httpx.AsyncClient(base_url=base, headers=key, timeout=10) as http:
+        answered: list[str] = []
+        for start in range(0, count, at_once):
+            batch = await asyncio.gather(
+                *(http.get(f"{API}/batch-calls") for _ in range(min(at_once, count - start)))
+            )
+            assert {answer.status_code for answer in batch} == {200}
+            answered += [answer.headers["x-request-id"] for answer in batch]
+        return answered
+
+
+def journal_ids(base: str, key: dict[str, str]) -> list[str]:
+    """The request ids of the workspace's journal, oldest first."""
+    found = httpx.get(f"{base}/_mock/requests", params={"limit": 500}, headers=key)
+    assert found.status_code == 200
+    return [entry["request_id"] for entry in found.json()["data"]][::-1]
+
+
+def test_reads_answered_from_memory_share_rows_and_the_journal_shows_each_once(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    stream, key = owned_workspace(a.base)
+    ids = asyncio.run(reads(a.base, key, READS))
+    for base in (b.base, a.base):  # through the other instance (forwarded to the owner), the owner
+        shown = journal_ids(base, key)
+        assert sorted(found for found in shown if found in set(ids)) == sorted(ids)  # each read once
+    held = journal_rows(database, stream)
+    assert sum(held) == len(journal_ids(a.base, key))  # every entry the journal shows is in the database
+    assert len(held) < READS // 2, f"{READS} reads took {len(held)} rows"  # (one each before)
+
+
+def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows(database: str) -> None:
+    (a,) = start_all(("--store", database, *OWNED, "--journal-size", "5"))
+    try:
+        stream, key = owned_workspace(a.base)
+        asyncio.run(reads(a.base, key, 1_000, at_once=16))  # PRUNE_EVERY entries: the table is cut
+
+        def cut() -> bool:
+            held = journal_rows(database, stream)
+            return sum(held) >= 5 and sum(held[1:]) < 5 + 16  # the oldest row left holds some of the 5
+        until(cut)
+        assert len(journal_ids(a.base, key)) == 5
+    finally:
+        a.stop()
+
+
+def test_a_row_of_one_entry_written_before_rows_held_several_reads_back(database: str) -> None:
+    """A database of before 2026-12-08: its journal table has no `n`, and a row is one entry's pickle.
+    An instance starting on it adds the column, and reads those rows back."""
+    with psycopg.connect(database, autocommit=True) as db:
+        db.execute("CREATE TABLE batchcalls_journal (id bigserial PRIMARY KEY, generation integer NOT NULL,"
+                   " stream text NOT NULL, entry bytea NOT NULL)")
+    (a,) = start_all(("--store", database, *OWNED))
+    try:
+        stream, key = owned_workspace(a.base)
+        ids = asyncio.run(reads(a.base, key, 3, at_once=1))
+        assert journal_ids(a.base, key)[-3:] == ids
+    finally:
+        a.stop()
+    with psycopg.connect(database, autocommit=True) as db:  # each row made one entry's pickle, as before
+        for row_id, blob in db.execute("SELECT id, entry FROM batchcalls_journal WHERE stream = %s"
+                                       " ORDER BY id", (stream,)).fetchall():
+            for entry in pickle.loads(blob):  # noqa: S301 - the test's own database
+                db.execute("INSERT INTO batchcalls_journal (generation, stream, entry)"
+                           " SELECT generation, stream, %s FROM batchcalls_journal WHERE id = %s",
+                           (pickle.dumps(entry), row_id))
+            db.execute("DELETE FROM batchcalls_journal WHERE id = %s", (row_id,))
+        assert set(journal_rows(database, stream)) == {1}
+    (again,) = start_all(("--store", database, *OWNED))
+    try:
+        assert journal_ids(again.base, key)[-3:] == ids
+    finally:
+        again.stop()

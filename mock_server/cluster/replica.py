@@ -200,7 +200,7 @@ class Replica:
         for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
                                                                journal.read_up_to):
             entries = pickle.loads(blob)  # noqa: S301 - the sandbox's own database
-            for entry in entries if isinstance(entries, list) else [entries]:  # ([one]: before 2026-12-08)
+            for entry in entries if isinstance(entries, list) else [entries]:  # (one: an older version's row)
                 journal.absorb(entry)
             journal.read_up_to = entry_id
 

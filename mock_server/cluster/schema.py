@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS batchcalls_journal (
     id bigserial PRIMARY KEY,
     generation integer NOT NULL,
     stream text NOT NULL,
-    entry bytea NOT NULL,          -- the pickle of a list of `n` entries (of one before 2026-12-08)
+    entry bytea NOT NULL,          -- the pickle of a list of `n` entries (of one from an earlier version)
     n integer NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS batchcalls_attempt (
@@ -86,7 +86,7 @@ BEGIN
   -- An index is made only where it is missing: CREATE INDEX IF NOT EXISTS locks its table first
   -- (against every write of the instances already serving, for the whole of this transaction) and
   -- only then finds the index there.
-  -- (so is a column: a database of before 2026-12-08 has one entry a row)
+  -- (so is a column: an earlier version's database has one entry a row)
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'batchcalls_journal'::regclass
                  AND attname = 'n' AND NOT attisdropped) THEN
     ALTER TABLE batchcalls_journal ADD COLUMN n integer NOT NULL DEFAULT 1;

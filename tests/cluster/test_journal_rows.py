@@ -1,7 +1,7 @@
 """An owner writes its reads' journal entries gathered, one row per workspace a write
 (`cluster/journal_writer.py`): the journal still shows each read once, in order, on any instance;
-`--journal-size` still bounds what the database keeps; and a row of one entry, as written before
-2026-12-08, still reads back."""
+`--journal-size` still bounds what the database keeps; and a row of one entry, as an earlier
+version wrote it, still reads back."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows
 
 
 def test_a_row_of_one_entry_written_before_rows_held_several_reads_back(database: str) -> None:
-    """A database of before 2026-12-08: its journal table has no `n`, and a row is one entry's pickle.
+    """An earlier version's database: its journal table has no `n`, and a row is one entry's pickle.
     An instance starting on it adds the column, and reads those rows back."""
     with psycopg.connect(database, autocommit=True) as db:
         db.execute("CREATE TABLE batchcalls_journal (id bigserial PRIMARY KEY, generation integer NOT NULL,"

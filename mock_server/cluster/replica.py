@@ -199,8 +199,7 @@ class Replica:
         assert isinstance(journal, SharedJournal)
         for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
                                                                journal.read_up_to):
-            entries = pickle.loads(blob)  # noqa: S301 - the sandbox's own database
-            for entry in entries if isinstance(entries, list) else [entries]:  # (one: an older version's row)
+            for entry in pickle.loads(blob):  # noqa: S301 - the sandbox's own database
                 journal.absorb(entry)
             journal.read_up_to = entry_id
 

@@ -20,7 +20,7 @@ from mock_server.persistence.middleware import fingerprint, setting_differences
 from mock_server.settings import Settings
 
 # Bumped whenever the tables or what a row means change: a database of another format is refused.
-FORMAT = "1"
+FORMAT = "2"  # 2: a journal row holds a list of entries (n of them)
 SCHEMA_LOCK = 0x6261_7463  # advisory lock key serialising schema creation and first initialisation
 
 SCHEMA = """
@@ -54,8 +54,8 @@ CREATE TABLE IF NOT EXISTS batchcalls_journal (
     id bigserial PRIMARY KEY,
     generation integer NOT NULL,
     stream text NOT NULL,
-    entry bytea NOT NULL,          -- the pickle of a list of `n` entries (of one from an earlier version)
-    n integer NOT NULL DEFAULT 1
+    entry bytea NOT NULL,          -- the pickle of a list of `n` entries, in their order
+    n integer NOT NULL
 );
 CREATE TABLE IF NOT EXISTS batchcalls_attempt (
     key text PRIMARY KEY,          -- generation/workspace/incarnation/delivery/attempt
@@ -86,11 +86,6 @@ BEGIN
   -- An index is made only where it is missing: CREATE INDEX IF NOT EXISTS locks its table first
   -- (against every write of the instances already serving, for the whole of this transaction) and
   -- only then finds the index there.
-  -- (so is a column: an earlier version's database has one entry a row)
-  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'batchcalls_journal'::regclass
-                 AND attname = 'n' AND NOT attisdropped) THEN
-    ALTER TABLE batchcalls_journal ADD COLUMN n integer NOT NULL DEFAULT 1;
-  END IF;
   IF to_regclass('batchcalls_journal_stream') IS NULL THEN
     CREATE INDEX batchcalls_journal_stream ON batchcalls_journal (generation, stream, id);
   END IF;

@@ -38,7 +38,7 @@ class JournalRow(NamedTuple):
     generation: int
     stream: str
     held: int  # how many entries it holds (what `--journal-size` counts)
-    pickled: bytes  # the pickle of their list (an earlier version's row: of one entry)
+    pickled: bytes  # the pickle of their list
 
 
 SANDBOX_LOCK = 0x62617463  # with 0: the sandbox's own advisory lock (two keys: apart from streams')

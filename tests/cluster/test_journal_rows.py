@@ -1,16 +1,15 @@
 """An owner writes its reads' journal entries gathered, one row per workspace a write
-(`cluster/journal_writer.py`): the journal still shows each read once, in order, on any instance;
-`--journal-size` still bounds what the database keeps; and a row of one entry, as an earlier
-version wrote it, still reads back."""
+(`cluster/journal_writer.py`): the journal still shows each read once, on any instance;
+`--journal-size` still bounds what the database keeps; and a database whose rows are one entry
+each (store format 1) is refused."""
 
 from __future__ import annotations
 
 import asyncio
-import pickle
 
 import httpx
 import psycopg
-from instances import Instance, start_all
+from instances import Instance, launch, start_all
 from owned import OWNED, owned_workspace, until
 from support import API
 
@@ -73,30 +72,16 @@ def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows
         a.stop()
 
 
-def test_a_row_of_one_entry_written_before_rows_held_several_reads_back(database: str) -> None:
-    """An earlier version's database: its journal table has no `n`, and a row is one entry's pickle.
-    An instance starting on it adds the column, and reads those rows back."""
-    with psycopg.connect(database, autocommit=True) as db:
-        db.execute("CREATE TABLE batchcalls_journal (id bigserial PRIMARY KEY, generation integer NOT NULL,"
-                   " stream text NOT NULL, entry bytea NOT NULL)")
+def test_a_database_whose_journal_rows_are_one_entry_each_is_refused(database: str) -> None:
+    """Store format 1 (until 2026-12-07 a journal row was one entry's pickle): an instance of this
+    version reading one would take a row for a list, so it does not start on it (exit 2, one line)."""
     (a,) = start_all(("--store", database, *OWNED))
-    try:
-        stream, key = owned_workspace(a.base)
-        ids = asyncio.run(reads(a.base, key, 3, at_once=1))
-        assert journal_ids(a.base, key)[-3:] == ids
-    finally:
-        a.stop()
-    with psycopg.connect(database, autocommit=True) as db:  # each row made one entry's pickle, as before
-        for row_id, blob in db.execute("SELECT id, entry FROM batchcalls_journal WHERE stream = %s"
-                                       " ORDER BY id", (stream,)).fetchall():
-            for entry in pickle.loads(blob):  # noqa: S301 - the test's own database
-                db.execute("INSERT INTO batchcalls_journal (generation, stream, entry)"
-                           " SELECT generation, stream, %s FROM batchcalls_journal WHERE id = %s",
-                           (pickle.dumps(entry), row_id))
-            db.execute("DELETE FROM batchcalls_journal WHERE id = %s", (row_id,))
-        assert set(journal_rows(database, stream)) == {1}
-    (again,) = start_all(("--store", database, *OWNED))
-    try:
-        assert journal_ids(again.base, key)[-3:] == ids
-    finally:
-        again.stop()
+    a.stop()
+    with psycopg.connect(database, autocommit=True) as db:
+        db.execute("UPDATE batchcalls_meta SET value = jsonb_set(value::jsonb, '{store_format}',"
+                   " '\"1\"')::text WHERE key = 'settings'")
+    late = launch("--store", database, *OWNED)
+    out, err = late.communicate(timeout=30)
+    assert late.returncode == 2, (out, err)
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "store_format: store '1', now '2'" in err, err

@@ -205,9 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
     """uvicorn's server on `sockets`: the heap policy counts the requests it answers, to tell a
     quiet moment for a full collection (`mock_server/heap.py`)."""
-    import uvicorn
+    from mock_server.server import Server, before_shutdown_of
 
-    server = uvicorn.Server(config)
+    server = Server(config, before_shutdown_of(config.app))
     heap.POLICY.requests = lambda: server.server_state.total_requests
     server.run(sockets=sockets)
 

@@ -68,6 +68,7 @@ class JournalWriter:
         self._done = asyncio.Event()  # set when no background write is in flight
         self._enough = asyncio.Event()  # set when GATHER_ENTRIES are pending
         self._began = -GATHER_SECONDS  # when the last background write began (the loop's time)
+        self._stopping = False  # the process stops: no gathering any more
 
     # what a request takes ------------------------------------------------------------------
     async def take_for(self, stream: str, request_id: str | None, *, clears: bool = False) -> Taken:
@@ -168,7 +169,7 @@ class JournalWriter:
         """Until GATHER_SECONDS after the last background write began, or GATHER_ENTRIES pending."""
         loop = asyncio.get_running_loop()
         wait = self._began + GATHER_SECONDS - loop.time()
-        if wait > 0 and len(self.sandbox.exchanges) < GATHER_ENTRIES:
+        if wait > 0 and len(self.sandbox.exchanges) < GATHER_ENTRIES and not self._stopping:
             self._enough.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._enough.wait(), wait)
@@ -203,9 +204,22 @@ class JournalWriter:
             self._in_flight = set()
             self._done.set()
 
+    async def hurry(self) -> None:
+        """The process begins to stop (it is about to refuse connections, and another instance to
+        serve its workspaces, writing its own entries at once): from now on each background write
+        begins at once, and the entries pending now are written before this returns. Gathered
+        until the end, they were written after those of the instance that served next."""
+        self._stopping = True
+        self._enough.set()
+        self.kick()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
     async def close(self) -> None:
         """At shutdown: the background write finished, then whatever is still pending written."""
-        self._enough.set()  # (no gathering)
+        self._stopping = True
+        self._enough.set()
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

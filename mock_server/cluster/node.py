@@ -101,6 +101,11 @@ class Node(Owner):
                 await self.close()
                 raise
 
+    async def stopping(self) -> None:
+        """Before the process stops listening: the request journal's pending entries written."""
+        if self.pool is not None:
+            await self.journal.hurry()
+
     async def close(self) -> None:
         await self.outage.close()
         if self.forwarder is not None:
@@ -109,12 +114,12 @@ class Node(Owner):
         if self.group_commit is not None:
             await self.group_commit.close()
         if self.pool is not None:
-            if self.registry is not None:
-                await self.registry.stop(self.url)
-            try:
+            try:  # (before the leases are let go: the next owner's entries come after these)
                 await self.journal.close()
             except DATABASE_ERRORS:
                 log.warning("request journal entries not written to %s at shutdown", where(self.url))
+            if self.registry is not None:
+                await self.registry.stop(self.url)
             await self.pool.close()
             self.pool = None
 

@@ -6,6 +6,8 @@ each (store format 1) is refused."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 
 import httpx
 import psycopg
@@ -37,10 +39,15 @@ async def reads(base: str, key: dict[str, str], count: int, at_once: int = 8) ->
 
 
 def journal_ids(base: str, key: dict[str, str]) -> list[str]:
-    """The request ids of the workspace's journal, oldest first."""
-    found = httpx.get(f"{base}/_mock/requests", params={"limit": 500}, headers=key)
-    assert found.status_code == 200
-    return [entry["request_id"] for entry in found.json()["data"]][::-1]
+    """The request ids of the workspace's journal, oldest first (its pages of 1,000, newest first)."""
+    found: list[str] = []
+    while True:
+        page = httpx.get(f"{base}/_mock/requests", params={"limit": 1000, "offset": len(found)}, headers=key)
+        assert page.status_code == 200
+        entries = page.json()["data"]
+        found += [entry["request_id"] for entry in entries]
+        if len(entries) < 1000:
+            return found[::-1]
 
 
 def test_reads_answered_from_memory_share_rows_and_the_journal_shows_each_once(
@@ -85,3 +92,37 @@ def test_a_database_whose_journal_rows_are_one_entry_each_is_refused(database: s
     assert late.returncode == 2, (out, err)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "store_format: store '1', now '2'" in err, err
+
+
+def test_an_owner_that_stops_writes_its_gathered_entries_before_the_other_instance_serves_on(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    """Reads through B are forwarded to the owner A; A is stopped (SIGTERM) meanwhile, and B serves
+    the workspace itself from then on, writing each entry at once. A's last entries must land
+    before those (found by the adversarial review: they waited for the end of A's gathering, after
+    uvicorn's drain, and came after B's)."""
+    a, b = two
+    _, key = owned_workspace(a.base)
+    answered: list[list[str]] = [[] for _ in range(4)]
+
+    async def reader(seen: list[str], until_time: float) -> None:
+        async with httpx.AsyncClient(base_url=b.base, headers=key, timeout=10) as http:
+            while time.monotonic() < until_time:
+                with contextlib.suppress(httpx.HTTPError):
+                    found = await http.get(f"{API}/batch-calls/none")
+                    if found.status_code == 404:
+                        seen.append(found.headers["x-request-id"])
+
+    async def main() -> None:
+        end = time.monotonic() + 1.2
+        readers = asyncio.gather(*(reader(seen, end) for seen in answered))
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(a.stop)
+        await readers
+
+    asyncio.run(main())
+    position = {request_id: at for at, request_id in enumerate(journal_ids(b.base, key))}
+    assert all(request_id in position for seen in answered for request_id in seen)  # none lost
+    for seen in answered:  # each client's reads, one after the other: in the journal in that order
+        order = [position[request_id] for request_id in seen]
+        assert order == sorted(order)

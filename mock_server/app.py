@@ -242,5 +242,6 @@ def create_app(
     app.state.specs = {dialect.name: dialect.spec for dialect in (*served, control)}
     app.state.persistence = persistence
     app.state.node = node  # `serve` tells it where it listens (ownership's advertised URL)
-    app.state.before_shutdown = node.stopping if node is not None else None
+    # (before it stops listening: the request journal's gathered entries written, `mock_server/server.py`)
+    app.state.before_shutdown = node.journal.hurry if node is not None else None
     return app

@@ -101,11 +101,6 @@ class Node(Owner):
                 await self.close()
                 raise
 
-    async def stopping(self) -> None:
-        """Before the process stops listening: the request journal's pending entries written."""
-        if self.pool is not None:
-            await self.journal.hurry()
-
     async def close(self) -> None:
         await self.outage.close()
         if self.forwarder is not None:

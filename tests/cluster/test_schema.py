@@ -19,7 +19,8 @@ def test_journal_entries_and_snapshots_are_compressed_with_lz4(database: str) ->
     prepare(database, Settings())  # a second instance's start: nothing to change, nothing refused
     with psycopg.connect(database, autocommit=True) as db:  # a session opened after: as the pools'
         row = db.execute(
-            "INSERT INTO batchcalls_journal (generation, stream, entry) VALUES (1, 'ws_x', %s) RETURNING id",
+            "INSERT INTO batchcalls_journal (generation, stream, n, entry) VALUES (1, 'ws_x', 1, %s)"
+            " RETURNING id",
             (PAGE,),
         ).fetchone()
         assert row is not None
@@ -42,7 +43,8 @@ def test_an_instance_starting_on_an_older_store_takes_no_lock_the_serving_ones_w
         db.execute(f"ALTER DATABASE {db.info.dbname} RESET default_toast_compression")
     with psycopg.connect(database) as serving:  # a request under way: snapshot read, journal written
         serving.execute("SELECT count(*) FROM batchcalls_snapshot")
-        serving.execute("INSERT INTO batchcalls_journal (generation, stream, entry) VALUES (1, 'ws_y', 'x')")
+        serving.execute("INSERT INTO batchcalls_journal (generation, stream, n, entry)"
+                        " VALUES (1, 'ws_y', 1, 'x')")
         started = threading.Thread(target=prepare, args=(database, Settings()), daemon=True)
         started.start()
         started.join(10)

@@ -216,7 +216,7 @@ async def add_exchanges(db: Connection, rows: list[JournalRow]) -> None:
 
 async def prune_exchanges(db: Connection, generation: int, stream: str, keep: int) -> None:
     """Only the newest rows of a workspace's journal that hold its newest `keep` entries stay (what
-    `--journal-size` keeps; the oldest of them may hold a few more)."""
+    `--journal-size` keeps; the oldest of them may hold more: up to one write's worth)."""
     await db.execute(
         "DELETE FROM batchcalls_journal WHERE generation = %(g)s AND stream = %(s)s AND id < ("
         " SELECT id FROM (SELECT id, sum(n) OVER (ORDER BY id DESC) AS newer"

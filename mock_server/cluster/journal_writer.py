@@ -190,14 +190,19 @@ class JournalWriter:
         """One background write: whether it was made (else the entries wait for the next write)."""
         generation = self.sandbox.generation
         self._in_flight = {world_id for world_id, _ in taken}
+        made = False
         try:
             async with self.pool().connection() as db:
                 await shared_log.add_exchanges(db, rows(generation, taken))
+                made = True
                 self.outage.found_up()
                 await self.written(db, generation, [world_id for world_id, _ in taken])
             return True
-        except DATABASE_ERRORS as exc:
-            self.sandbox.exchanges[:0] = taken  # written with the next request's commit or write
+        except BaseException as exc:
+            if not made:  # written with the next request's commit or write, or at the end
+                self.sandbox.exchanges[:0] = taken
+            if not isinstance(exc, DATABASE_ERRORS):
+                raise  # (cancelled: the loop ends)
             self.outage.found_away(" ".join(str(exc).split()))
             return False
         finally:
@@ -213,16 +218,17 @@ class JournalWriter:
         self._enough.set()
         self.kick()
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            with contextlib.suppress(Exception):  # (shielded: a caller's time limit does not cancel it)
+                await asyncio.shield(self._task)
 
     async def close(self) -> None:
         """At shutdown: the background write finished, then whatever is still pending written."""
         self._stopping = True
         self._enough.set()
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            await asyncio.wait({self._task})
+            if not self._task.cancelled() and self._task.exception() is not None:
+                log.warning("request journal write failed: %s", self._task.exception())
             self._task = None
         taken, self.sandbox.exchanges = self.sandbox.exchanges, []
         if taken:

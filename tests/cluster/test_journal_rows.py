@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 
 import httpx
@@ -14,6 +15,8 @@ import psycopg
 from instances import Instance, launch, start_all
 from owned import OWNED, owned_workspace, until
 from support import API
+
+from mock_server.server import BEFORE_SHUTDOWN_SECONDS
 
 READS = 60
 
@@ -126,3 +129,32 @@ def test_an_owner_that_stops_writes_its_gathered_entries_before_the_other_instan
     for seen in answered:  # each client's reads, one after the other: in the journal in that order
         order = [position[request_id] for request_id in seen]
         assert order == sorted(order)
+
+
+def test_an_owner_stopped_while_its_journal_write_waits_still_writes_every_read_it_answered(
+    database: str,
+) -> None:
+    """The shutdown waits BEFORE_SHUTDOWN_SECONDS for the pending entries, then goes on; the write
+    under way is not cancelled: it ends once the database lets it, before the leases are let go
+    (found by the second adversarial review: the time limit cancelled it, its entries were lost, and
+    the leases stayed with the stopped instance)."""
+    (a,) = start_all(("--store", database, *OWNED))
+    stream, key = owned_workspace(a.base)
+    answered = asyncio.run(reads(a.base, key, 20, at_once=4))
+    with psycopg.connect(database) as held:  # the background write waits for it
+        held.execute("LOCK TABLE batchcalls_journal IN ACCESS EXCLUSIVE MODE")
+        answered += asyncio.run(reads(a.base, key, 20, at_once=4))
+        stopping = threading.Thread(target=a.stop)
+        stopping.start()
+        time.sleep(BEFORE_SHUTDOWN_SECONDS + 1)  # past the hook's time: the shutdown goes on
+        held.rollback()
+    stopping.join(30)
+    assert a.process.returncode is not None and "Traceback" not in "".join(a.output)
+    with psycopg.connect(database, autocommit=True) as db:
+        owner = db.execute("SELECT owner FROM batchcalls_stream WHERE stream = %s", (stream,)).fetchone()
+    assert owner == ("",)  # let go at the end
+    (b,) = start_all(("--store", database, *OWNED))
+    try:
+        assert set(answered) <= set(journal_ids(b.base, key))
+    finally:
+        b.stop()

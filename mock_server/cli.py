@@ -198,7 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return workers.run(settings.workers, lambda: run_server(config, worker_sockets(registry, sock)))
     advertise(registry, sock)
-    run_server(config, [sock])
+    try:
+        run_server(config, [sock])
+    except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has stopped: no traceback
+        return 130
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from support import START, live_server
+from support import START, live_server, start_server
 
 from mock_server.cli import SERVE_FLAGS, banner, main, parser, run_server, settings_from
 from mock_server.flags import table_rows
@@ -75,6 +76,15 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
         agents = httpx.get(f"{base}/api/public/v1/agents",
                            headers={"Authorization": "Bearer sk_test_sandbox"}, timeout=2)
         assert agents.status_code == 200
+
+
+def test_ctrl_c_stops_serve_without_a_traceback() -> None:
+    """uvicorn stops, then raises the SIGINT again: serve ends with 130 (a stop by Ctrl-C), quietly."""
+    process, base = start_server("--clock", "manual")
+    assert httpx.get(f"{base}/_mock/health", timeout=2).status_code == 200
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=10)
+    assert process.returncode == 130 and "Traceback" not in err, err
 
 
 def test_an_unreachable_store_is_one_sentence_and_exit_2() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -159,13 +160,15 @@ def pinned(flags: tuple[str, ...]) -> tuple[str, ...]:
     return flags if "--start-at" in flags else ("--start-at", START_AT, *flags)
 
 
-def start_server(*flags: str) -> tuple[subprocess.Popen[str], str]:
+def start_server(*flags: str, ctrl_c: bool = False) -> tuple[subprocess.Popen[str], str]:
     """`batchcalls-mock serve` in a subprocess on a free loopback port, up and answering; its clock
-    starts at START unless `flags` say otherwise."""
+    starts at START unless `flags` say otherwise. `ctrl_c`: SIGINT as a terminal gives it (a test run
+    in the background inherits it ignored, and Python then never raises KeyboardInterrupt)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "serve", "--port", "0", *pinned(flags)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if ctrl_c else None,
     )
     assert process.stdout is not None
     first = process.stdout.readline()

@@ -80,7 +80,7 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
 
 def test_ctrl_c_stops_serve_without_a_traceback() -> None:
     """uvicorn stops, then raises the SIGINT again: serve ends with 130 (a stop by Ctrl-C), quietly."""
-    process, base = start_server("--clock", "manual")
+    process, base = start_server("--clock", "manual", ctrl_c=True)
     assert httpx.get(f"{base}/_mock/health", timeout=2).status_code == 200
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=10)

@@ -17,7 +17,8 @@ import uvicorn
 
 log = logging.getLogger("batchcalls.server")
 
-BEFORE_SHUTDOWN_SECONDS = 5.0  # at most, then the shutdown goes on
+# at most (as long as a request waits for a pool connection), then the shutdown goes on
+BEFORE_SHUTDOWN_SECONDS = 2.0
 
 
 class Server(uvicorn.Server):

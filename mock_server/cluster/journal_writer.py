@@ -45,11 +45,7 @@ def rows(generation: int, taken: Taken) -> list[JournalRow]:
     """Request journal entries as rows of `batchcalls_journal`: one per workspace."""
     by_world: dict[str, list[Raw]] = {}
     for world_id, raw in taken:
-        found = by_world.get(world_id)
-        if found is None:
-            by_world[world_id] = [raw]
-        else:
-            found.append(raw)
+        by_world.setdefault(world_id, []).append(raw)
     return [JournalRow(generation, world_id, len(raws), pickle.dumps(raws, protocol=pickle.HIGHEST_PROTOCOL))
             for world_id, raws in by_world.items()]
 
@@ -209,13 +205,16 @@ class JournalWriter:
             self._in_flight = set()
             self._done.set()
 
+    def _no_more_gathering(self) -> None:
+        self._stopping = True
+        self._enough.set()
+
     async def hurry(self) -> None:
         """The process begins to stop (it is about to refuse connections, and another instance to
         serve its workspaces, writing its own entries at once): from now on each background write
         begins at once, and the entries pending now are written before this returns. Gathered
         until the end, they were written after those of the instance that served next."""
-        self._stopping = True
-        self._enough.set()
+        self._no_more_gathering()
         self.kick()
         if self._task is not None:
             with contextlib.suppress(Exception):  # (shielded: a caller's time limit does not cancel it)
@@ -223,12 +222,12 @@ class JournalWriter:
 
     async def close(self) -> None:
         """At shutdown: the background write finished, then whatever is still pending written."""
-        self._stopping = True
-        self._enough.set()
+        self._no_more_gathering()
         if self._task is not None:
             await asyncio.wait({self._task})
-            if not self._task.cancelled() and self._task.exception() is not None:
-                log.warning("request journal write failed: %s", self._task.exception())
+            failed = None if self._task.cancelled() else self._task.exception()
+            if failed is not None:
+                log.warning("request journal write failed: %s", failed)
             self._task = None
         taken, self.sandbox.exchanges = self.sandbox.exchanges, []
         if taken:

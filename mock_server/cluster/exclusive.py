@@ -20,19 +20,8 @@ class SharedExclusiveLock:
         self._writers_waiting = 0
         self._changed = asyncio.Condition()
 
-    @contextlib.asynccontextmanager
-    async def shared(self) -> AsyncIterator[None]:
-        if self._writing or self._writers_waiting:
-            async with self._changed:
-                await self._changed.wait_for(lambda: not self._writing and not self._writers_waiting)
-        self._readers += 1
-        try:
-            yield
-        finally:
-            self._readers -= 1
-            if not self._readers and self._writers_waiting:
-                async with self._changed:
-                    self._changed.notify_all()
+    def shared(self) -> _Shared:
+        return _Shared(self)
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -49,3 +38,27 @@ class SharedExclusiveLock:
             async with self._changed:
                 self._writing = False
                 self._changed.notify_all()
+
+
+class _Shared:
+    """`SharedExclusiveLock.shared()`: taken at every request, so a plain object rather than a
+    generator's context manager (about a microsecond a request less)."""
+
+    __slots__ = ("lock",)
+
+    def __init__(self, lock: SharedExclusiveLock) -> None:
+        self.lock = lock
+
+    async def __aenter__(self) -> None:
+        lock = self.lock
+        if lock._writing or lock._writers_waiting:
+            async with lock._changed:
+                await lock._changed.wait_for(lambda: not lock._writing and not lock._writers_waiting)
+        lock._readers += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        lock = self.lock
+        lock._readers -= 1
+        if not lock._readers and lock._writers_waiting:
+            async with lock._changed:
+                lock._changed.notify_all()

@@ -88,6 +88,13 @@ def _trusted(sent: dict[bytes, bytes], secret: str) -> bool:
     return bool(secret) and hmac.compare_digest(proof, secret.encode())
 
 
+def _carries_ours(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, _ in headers:
+        if name in _OURS:
+            return True
+    return False
+
+
 def noticed(scope: Scope, secret: str) -> bool:
     """Whether the request is another instance's notice that everything was reset."""
     sent = {name: value for name, value in scope["headers"] if name in _OURS}
@@ -133,7 +140,7 @@ class Receiving:
         self.on_reset = on_reset
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and _carries_ours(scope["headers"]):  # (one look at most requests)
             if noticed(scope, self.registry.secret):
                 self.on_reset()
                 await send({"type": "http.response.start", "status": 204, "headers": []})

@@ -7,7 +7,7 @@ its entry pending, and one background write takes every entry pending then (many
 trip). What needs a workspace's entries in order waits for that write and adds the workspace's
 pending ones itself: a write commits them with its row, a journal read writes them before it reads.
 
-A workspace's entries written together are one row (the pickle of their list): PostgreSQL's cost
+A workspace's entries written together are one row (`journal_rows.py`): PostgreSQL's cost
 is mostly per row, not per byte. So that reads spread over many workspaces still share rows, a
 background write begins at most every GATHER_SECONDS, unless GATHER_ENTRIES are pending (the first
 after a quiet spell begins at once): at most that much of the reads' entries is lost to a `kill -9`.
@@ -21,14 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import pickle
 from collections.abc import Callable
 
 from psycopg_pool import AsyncConnectionPool
 
 from mock_server.cluster import shared_log
+from mock_server.cluster.journal_rows import rows
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage
-from mock_server.cluster.shared_log import Connection, JournalRow
+from mock_server.cluster.shared_log import Connection
 from mock_server.cluster.worlds import ClusterSandbox
 from mock_server.observe.request_journal import Raw
 
@@ -39,15 +39,6 @@ GATHER_SECONDS = 0.05  # between the beginnings of two background writes, unless
 GATHER_ENTRIES = 256  # …this many entries are pending (half of what makes reads wait: owner.py)
 
 Taken = list[tuple[str, Raw]]  # (world id, raw entry), in the order they were recorded
-
-
-def rows(generation: int, taken: Taken) -> list[JournalRow]:
-    """Request journal entries as rows of `batchcalls_journal`: one per workspace."""
-    by_world: dict[str, list[Raw]] = {}
-    for world_id, raw in taken:
-        by_world.setdefault(world_id, []).append(raw)
-    return [JournalRow(generation, world_id, len(raws), pickle.dumps(raws, protocol=pickle.HIGHEST_PROTOCOL))
-            for world_id, raws in by_world.items()]
 
 
 class JournalWriter:

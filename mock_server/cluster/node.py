@@ -36,7 +36,8 @@ from starlette.types import Message, Receive, Scope, Send
 from mock_server.cluster import leases, shared_log
 from mock_server.cluster.exclusive import SharedExclusiveLock
 from mock_server.cluster.forwarding import FORWARDED, SERVED, Forwarder, OwnerFailed, marked_not_owner
-from mock_server.cluster.journal_writer import JournalWriter, rows
+from mock_server.cluster.journal_rows import rows
+from mock_server.cluster.journal_writer import JournalWriter
 from mock_server.cluster.outage import DATABASE_ERRORS, Outage, StoreAway
 from mock_server.cluster.owner import Owner
 from mock_server.cluster.ownership import Lease, LeaseLost, Owners
@@ -219,8 +220,8 @@ class Node(Owner):
                       kind: RequestScope, fenced: Lease | None = None) -> None:
         """Handle the request with its answer held back; once it is whole (and in the request
         journal), commit its row and its journal entry, then send it. No `db`: a read served from
-        memory (its journal entry is written in the background). `fenced`: a write its owner makes
-        in one round trip (no transaction begun yet), under that lease."""
+        memory, answered as it is made (its journal entry is written in the background). `fenced`: a
+        write its owner makes in one round trip (no transaction begun yet), under that lease."""
         assert self.app is not None
         if world is not None:
             world.used_at = time.monotonic()  # (`--idle-evict`)
@@ -236,27 +237,29 @@ class Node(Owner):
         async def hold(message: Message) -> None:
             held.append(message)
 
+        fresh = db is None and not locked  # a read its owner serves from memory: nothing to write first
         token = CURRENT.set(trace)
         try:
-            await self.app(scope, receive_body, hold)
+            await self.app(scope, receive if fresh else receive_body, send if fresh else hold)
         except BaseException:
             if locked:
                 self.mark_stale()  # it may have changed this copy, and nothing of it is committed
             raise
         finally:
             CURRENT.reset(token)
+        if fresh:  # answered as it was made; its journal entry is left to the background write
+            scope.setdefault("state", {})[ANSWERED] = True
+            self.journal.kick()
+            return
         status = held[0]["status"] if held and held[0]["type"] == "http.response.start" else 0
         journal = self.journal
         if locked and not status:  # no answer (the client left): nothing of it is committed
             journal.drop(trace.request_id)
             self.mark_stale()
             return
-        # a read its owner serves from memory leaves its entry to the background write; any other
-        # (a non-owner's: the owner's journal reads must find it once it is answered) writes it now
-        taken = []
-        if locked or not journal.background or db is not None:
-            clears = kind.journal == "clears" or trace.world_reset
-            taken = await journal.take_for(stream, trace.request_id, clears=clears)
+        # (a non-owner's read: the owner's journal reads must find its entry once it is answered)
+        clears = kind.journal == "clears" or trace.world_reset
+        taken = await journal.take_for(stream, trace.request_id, clears=clears)
         exchanges = rows(generation, taken)
         try:
             if locked:

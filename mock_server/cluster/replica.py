@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import pickle
 import time
 import weakref
 
@@ -21,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.cluster import shared_log
+from mock_server.cluster.journal_rows import entries
 from mock_server.cluster.shared_log import Connection, Row
 from mock_server.cluster.worlds import ClusterSandbox, ClusterWorld, DormantWorld, SharedJournal
 from mock_server.core.clock import RealClock
@@ -199,7 +199,7 @@ class Replica:
         assert isinstance(journal, SharedJournal)
         for entry_id, blob in await shared_log.exchanges_after(db, self.sandbox.generation, world.id,
                                                                journal.read_up_to):
-            for entry in pickle.loads(blob):  # noqa: S301 - the sandbox's own database
+            for entry in entries(blob):
                 journal.absorb(entry)
             journal.read_up_to = entry_id
 

@@ -20,7 +20,7 @@ from mock_server.persistence.middleware import fingerprint, setting_differences
 from mock_server.settings import Settings
 
 # Bumped whenever the tables or what a row means change: a database of another format is refused.
-FORMAT = "2"  # 2: a journal row holds a list of entries (n of them)
+FORMAT = "3"  # 2: a journal row holds a list of entries (n of them); 3: an answer may be in parts
 SCHEMA_LOCK = 0x6261_7463  # advisory lock key serialising schema creation and first initialisation
 
 SCHEMA = """

@@ -1,7 +1,8 @@
 """An owner writes its reads' journal entries gathered, one row per workspace a write
 (`cluster/journal_writer.py`): the journal still shows each read once, on any instance;
-`--journal-size` still bounds what the database keeps; and a database whose rows are one entry
-each (store format 1) is refused."""
+`--journal-size` still bounds what the database keeps; reads of one list page gathered in a row
+store it once, and the journal shows each as it was answered; and a database of an earlier format
+of the rows is refused."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import asyncio
 import contextlib
 import threading
 import time
+from typing import Any
 
 import httpx
+import orjson
 import psycopg
+import pytest
 from instances import Instance, launch, start_all
 from owned import OWNED, owned_workspace, until
-from support import API
+from support import API, CAMPAIGN
 
 from mock_server.server import BEFORE_SHUTDOWN_SECONDS
 
@@ -41,16 +45,21 @@ async def reads(base: str, key: dict[str, str], count: int, at_once: int = 8) ->
         return answered
 
 
-def journal_ids(base: str, key: dict[str, str]) -> list[str]:
-    """The request ids of the workspace's journal, oldest first (its pages of 1,000, newest first)."""
-    found: list[str] = []
+def journal_entries(base: str, key: dict[str, str]) -> list[dict[str, Any]]:
+    """The workspace's journal, newest first (its pages of 1,000)."""
+    found: list[dict[str, Any]] = []
     while True:
         page = httpx.get(f"{base}/_mock/requests", params={"limit": 1000, "offset": len(found)}, headers=key)
         assert page.status_code == 200
         entries = page.json()["data"]
-        found += [entry["request_id"] for entry in entries]
+        found += entries
         if len(entries) < 1000:
-            return found[::-1]
+            return found
+
+
+def journal_ids(base: str, key: dict[str, str]) -> list[str]:
+    """The request ids of the workspace's journal, oldest first."""
+    return [entry["request_id"] for entry in journal_entries(base, key)][::-1]
 
 
 def test_reads_answered_from_memory_share_rows_and_the_journal_shows_each_once(
@@ -65,6 +74,36 @@ def test_reads_answered_from_memory_share_rows_and_the_journal_shows_each_once(
     held = journal_rows(database, stream)
     assert sum(held) == len(journal_ids(a.base, key))  # every entry the journal shows is in the database
     assert len(held) < READS // 2, f"{READS} reads took {len(held)} rows"  # (one each before)
+
+
+def test_reads_of_one_page_gathered_in_rows_store_it_once_and_the_journal_shows_each_as_answered(
+    database: str, two: tuple[Instance, Instance]
+) -> None:
+    a, b = two
+    stream, key = owned_workspace(a.base)
+    for _ in range(12):  # a page of about 10 KB
+        assert httpx.post(f"{a.base}{API}/batch-calls", json=CAMPAIGN, headers=key).status_code == 201
+
+    async def lists() -> list[tuple[str, object]]:
+        async with httpx.AsyncClient(base_url=a.base, headers=key, timeout=10) as http:
+            found = []
+            for _ in range(READS // 15):
+                for answer in await asyncio.gather(*(http.get(f"{API}/batch-calls") for _ in range(15))):
+                    assert answer.status_code == 200
+                    found.append((answer.headers["x-request-id"], answer.json()))
+            return found
+
+    answered = asyncio.run(lists())
+    page = len(orjson.dumps(answered[0][1]))
+    shown = {entry["request_id"]: entry["response_body"] for entry in journal_entries(b.base, key)}
+    assert all(shown[request_id] == body for request_id, body in answered)  # as answered, through b
+    with psycopg.connect(database, autocommit=True) as db:
+        stored = db.execute("SELECT sum(octet_length(entry)) FROM batchcalls_journal WHERE stream = %s"
+                            " AND n > 1", (stream,)).fetchone()
+        shared = db.execute("SELECT sum(n) FROM batchcalls_journal WHERE stream = %s AND n > 1",
+                            (stream,)).fetchone()
+    assert stored and shared and shared[0] >= READS // 2, shared  # most reads were gathered
+    assert stored[0] < shared[0] * page / 3, (stored, shared, page)  # (a page each before: 8 KB a read)
 
 
 def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows(database: str) -> None:
@@ -82,19 +121,22 @@ def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows
         a.stop()
 
 
-def test_a_database_whose_journal_rows_are_one_entry_each_is_refused(database: str) -> None:
-    """Store format 1 (until 2026-12-07 a journal row was one entry's pickle): an instance of this
-    version reading one would take a row for a list, so it does not start on it (exit 2, one line)."""
+@pytest.mark.parametrize("earlier", ["1", "2"])
+def test_a_database_of_an_earlier_format_of_the_journal_rows_is_refused(database: str, earlier: str) -> None:
+    """Store format 1 (until 2026-12-07 a journal row was one entry's pickle) and 2 (until
+    2026-12-08 an answer was its bytes, never parts): an instance of this version reading one, or
+    an instance of that version reading this one's rows, would misread them, so this one does not
+    start on it (exit 2, one line)."""
     (a,) = start_all(("--store", database, *OWNED))
     a.stop()
     with psycopg.connect(database, autocommit=True) as db:
         db.execute("UPDATE batchcalls_meta SET value = jsonb_set(value::jsonb, '{store_format}',"
-                   " '\"1\"')::text WHERE key = 'settings'")
+                   " %s::jsonb)::text WHERE key = 'settings'", (f'"{earlier}"',))
     late = launch("--store", database, *OWNED)
     out, err = late.communicate(timeout=30)
     assert late.returncode == 2, (out, err)
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert "store_format: store '1', now '2'" in err, err
+    assert f"store_format: store '{earlier}', now '3'" in err, err
 
 
 def test_an_owner_that_stops_writes_its_gathered_entries_before_the_other_instance_serves_on(

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from mock_server.cluster.journal_writer import JournalWriter
 from mock_server.cluster.outage import Outage
+from mock_server.observe.request_journal import Exchange
 
 PENDING = 512
 
@@ -31,8 +32,9 @@ class Database:
         yield self
 
 
-def entries(count: int) -> list[tuple[str, tuple[str]]]:
-    return [("ws_1", (f"req_{n}",)) for n in range(count)]
+def entries(count: int) -> list[tuple[str, tuple[Any, ...]]]:
+    """Entries of as many fields as an Exchange, each its request id and Nones."""
+    return [("ws_1", (f"req_{n}", *[None] * (len(Exchange._fields) - 1))) for n in range(count)]
 
 
 def writer_on(database: Database, pending: int) -> tuple[JournalWriter, SimpleNamespace]:

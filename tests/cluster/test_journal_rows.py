@@ -124,7 +124,7 @@ def test_the_database_keeps_about_journal_size_entries_of_reads_gathered_in_rows
 @pytest.mark.parametrize("earlier", ["1", "2"])
 def test_a_database_of_an_earlier_format_of_the_journal_rows_is_refused(database: str, earlier: str) -> None:
     """Store format 1 (until 2026-12-07 a journal row was one entry's pickle) and 2 (until
-    2026-12-08 an answer was its bytes, never parts): an instance of this version reading one, or
+    2026-12-07, 19:00 UTC, an answer was its bytes, never parts): an instance of this version reading one, or
     an instance of that version reading this one's rows, would misread them, so this one does not
     start on it (exit 2, one line)."""
     (a,) = start_all(("--store", database, *OWNED))

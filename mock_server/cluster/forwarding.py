@@ -201,19 +201,21 @@ class Forwarder:
             not_owner = next((value for name, value in headers if name == NOT_OWNER_HEADER), None)
             if not_owner == REFUSED:
                 raise NotOwner(f"{owner} no longer holds the workspace")
-            await send({
-                "type": "http.response.start", "status": answer.status,
-                "headers": [(name, value) for name, value in headers
-                            if name not in _HOP_BY_HOP and name != NOT_OWNER_HEADER],
-            })
             try:
-                async for chunk in answer.aiter_stream():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except _FAILED as exc:  # the answer is begun: the client sees it cut short
+                body = await answer.aread()  # (the owner holds its answer whole before it sends it)
+            except _FAILED as exc:  # nothing is sent yet: the client gets a 503, not a cut answer
                 raise OwnerFailed(f"{owner}: {exc}") from exc
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await request.__aexit__(None, None, None)
+        # the connection is back in the pool before the client is sent anything: a client that does
+        # not read its answers (uvicorn's `send` waits for it) holds none of the pool's connections
+        # to the owner (ten of them held every other forward to it up)
+        await send({
+            "type": "http.response.start", "status": answer.status,
+            "headers": [(name, value) for name, value in headers
+                        if name not in _HOP_BY_HOP and name != NOT_OWNER_HEADER],
+        })
+        await send({"type": "http.response.body", "body": body})
         return not_owner is None
 
     async def tell_reset(self, peer: str) -> bool:

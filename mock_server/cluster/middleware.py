@@ -77,6 +77,29 @@ class Rewindable:
         return whole
 
 
+class Deferred:
+    """The `send` of a request served under the process's lock (and its workspace's, and perhaps a
+    pool connection): its messages are kept, and sent once those are let go (`flush`). uvicorn's
+    `send` waits while the client does not read what it was sent: a tenant that pipelined requests
+    and read none of their answers held its workspace's lock and the process's until it did, and a
+    reset of everything waiting for the process's lock then kept every other request of the
+    instance out (the adversarial review; one process, without those locks, was never held)."""
+
+    __slots__ = ("send", "messages")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.messages: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+    async def flush(self) -> None:
+        messages, self.messages = self.messages, []
+        for message in messages:
+            await self.send(message)
+
+
 async def _owner_of(node: Node, stream: str) -> Known | None:
     """The workspace's owner as this instance knows it, else as the database says (another
     instance's URL, this one's lease, or None: nobody's)."""
@@ -120,9 +143,11 @@ class ClusterMiddleware:
             await node.refuse(scope, receive, send, StoreAway("found away, not reached since"))
             return
         may_forward = not forwarded
+        deferred = Deferred(send)  # what is answered under the locks, sent once they are let go
         tries = 0
         while tries < 3:
             exclusive = resetting or node.needs_rebuild
+            owned: str | None = None
             async with node.everything.exclusive() if exclusive else node.everything.shared():
                 try:
                     if node.needs_rebuild:
@@ -131,16 +156,16 @@ class ClusterMiddleware:
                             continue  # it became stale meanwhile: again, alone in the process
                         async with node.pool_connection() as db:
                             await node.rebuild(db)
-                    owned = await self._serve(node, scope, receive.rewind(), send, headers, kind, forwarded,
-                                              may_forward)
-                    if owned is None:
-                        return
+                    owned = await self._serve(node, scope, receive.rewind(), deferred, headers, kind,
+                                              forwarded, may_forward)
                 except RebuildNeeded:
                     tries += 1
                     continue
                 except DATABASE_ERRORS as exc:
-                    await node.refuse(scope, receive, send, exc)
-                    return
+                    await node.refuse(scope, receive, deferred, exc)
+            await deferred.flush()
+            if owned is None:
+                return
             # forwarded outside the process's lock: two instances that each waited on the other while
             # holding theirs, each with a rebuild waiting (which shuts new holders out), deadlocked
             if await self._to_owner(node, owned, scope, receive, send):

@@ -11,7 +11,7 @@ and past `max_bytes` of request target and header fields it is answered a bare 4
 before it is read on. (Under that size the sandbox answers its own documented 431 for heads over
 its header limits, `mock_server/engine/header_limits.py`.) A request whose head arrived is not
 timed here, but for its body when `body_seconds` is given (`serve`: three times the head's
-deadline); its answer has bounds of its own.
+deadline), and, with `answer_seconds` (`serve`: the same), a client that stops taking its answers.
 """
 
 from __future__ import annotations
@@ -31,12 +31,17 @@ TOO_LARGE = (
 
 
 def bounded_heads(
-    seconds: float, max_bytes: int = MAX_HEAD_BYTES, body_seconds: float | None = None
+    seconds: float, max_bytes: int = MAX_HEAD_BYTES, body_seconds: float | None = None,
+    answer_seconds: float | None = None,
 ) -> type[HttpToolsProtocol]:
     """The httptools protocol (uvicorn's, with uvicorn[standard]) with its request heads bounded:
-    complete within `seconds`, at most `max_bytes` of target and fields; and, with `body_seconds`,
+    complete within `seconds`, at most `max_bytes` of target and fields; with `body_seconds`,
     each request's body complete within that long after its head (else the connection is closed:
-    a body sent a byte at a time held its connection for good)."""
+    a body sent a byte at a time held its connection for good); and with `answer_seconds`, a client
+    that stops taking its answers (the connection's buffer full: the writes pause) has that long to
+    take some again, else the connection is dropped with what was not taken (a client that
+    pipelined requests and read none of their answers held its connection, and the request being
+    answered, for good)."""
 
     class BoundedHeadsProtocol(HttpToolsProtocol):
         # The deadlines are times of the loop's clock; one timer per connection watches them. A
@@ -45,6 +50,7 @@ def bounded_heads(
         # passed, else it is set again for the nearest one.
         _head_deadline: float | None = None  # waiting for a head, to be complete by then
         _body_deadline: float | None = None  # waiting for a body, to be complete by then
+        _taken_deadline: float | None = None  # the writes paused: the client takes some by then
         _timer: asyncio.TimerHandle | None = None
         _timer_at = 0.0
         _head_bytes = 0
@@ -91,8 +97,18 @@ def bounded_heads(
             if not self.transport.is_closing():
                 self._wait_for_head()
 
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            if answer_seconds is not None:
+                self._taken_deadline = deadline = self.loop.time() + answer_seconds
+                self._watch(deadline)
+
+        def resume_writing(self) -> None:
+            self._taken_deadline = None
+            super().resume_writing()
+
         def connection_lost(self, exc: Exception | None) -> None:
-            self._head_deadline = self._body_deadline = None
+            self._head_deadline = self._body_deadline = self._taken_deadline = None
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -130,12 +146,17 @@ def bounded_heads(
             # uvloop's timers run on a clock of whole milliseconds and may fire up to one early: a
             # deadline that near has passed (set again for the rest, the timer fired on every turn)
             now += TIMER_GRAIN
+            taken = self._taken_deadline
+            if taken is not None and taken <= now:  # what is buffered for the client goes too
+                self._head_deadline = self._body_deadline = self._taken_deadline = None
+                self.transport.abort()
+                return
             if (head is not None and head <= now) or (body is not None and body <= now):
                 self._head_deadline = self._body_deadline = None
                 if not self.transport.is_closing():
                     self.transport.close()
                 return
-            pending = [deadline for deadline in (head, body) if deadline is not None]
+            pending = [deadline for deadline in (head, body, taken) if deadline is not None]
             if pending:
                 self._watch(min(pending))
 

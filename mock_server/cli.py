@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Request heads bounded in time and bytes (httptools bounds neither): contracts/bounded_heads.py
     config = uvicorn.Config(
         app, log_level=listener.log_level, access_log=False, proxy_headers=False, server_header=False,
-        http=bounded_heads(settings.head_timeout, body_seconds=3 * settings.head_timeout),
+        http=bounded_heads(settings.head_timeout, body_seconds=3 * settings.head_timeout,
+                           answer_seconds=3 * settings.head_timeout),
     )
     tune_garbage_collector()
     from mock_server.cluster.advertised import advertise, worker_sockets

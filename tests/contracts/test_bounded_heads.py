@@ -4,6 +4,7 @@ too slowly, or never, closes its connection; one too large is a bare 431; reques
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -183,3 +184,68 @@ def test_a_body_sent_a_byte_at_a_time_closes_its_connection(sandbox: str) -> Non
         except (ConnectionResetError, BrokenPipeError):
             pass
     assert time.monotonic() - started < 3 * DEADLINE + 5
+
+
+SPEC = b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"  # a 215 KB answer
+
+
+def spec_answers(conn: socket.socket, pipelined: int) -> int:
+    """`pipelined` requests of the spec sent at once on `conn` (as far as the server reads them):
+    the bytes of their answers' bodies."""
+    where = conn.getpeername()
+    size = len(httpx.get(f"http://{where[0]}:{where[1]}/openapi.json").content)
+    conn.setblocking(False)
+    requests, sent = SPEC * pipelined, 0
+    deadline = time.monotonic() + 2
+    while sent < len(requests) and time.monotonic() < deadline:
+        try:
+            sent += conn.send(requests[sent:])
+        except BlockingIOError:
+            time.sleep(0.01)
+    conn.setblocking(True)
+    return pipelined * size
+
+
+def received(conn: socket.socket, within: float) -> int:
+    """Bytes read from `conn` until it ends (or `within` seconds pass)."""
+    conn.settimeout(within)
+    got = 0
+    with contextlib.suppress(ConnectionResetError, TimeoutError):
+        while chunk := conn.recv(65536):
+            got += len(chunk)
+    return got
+
+
+def test_a_client_that_stops_taking_its_answers_loses_its_connection(sandbox: str) -> None:
+    """Pipelined requests whose answers are not read: once the server's writes pause, the client
+    has three deadlines to take some, else the connection goes with what it did not take (it was
+    held, and the request being answered with it, for as long as the client liked)."""
+    conn = socket.socket()
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    where = urlsplit(sandbox)
+    conn.connect((where.hostname, where.port))
+    with conn:
+        answers = spec_answers(conn, 100)
+        time.sleep(3 * DEADLINE + 1.5)  # reading nothing
+        got = received(conn, within=10)
+    assert got < answers / 4, f"{got} of {answers} bytes: the connection was kept"
+
+
+def test_a_client_that_takes_its_answers_slowly_but_steadily_keeps_its_connection(sandbox: str) -> None:
+    """The same requests, the answers read 16 KB every twentieth of a second (each pause of the
+    writes ends well within the deadline): every answer arrives, for four deadlines and more."""
+    conn = socket.socket()
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    where = urlsplit(sandbox)
+    conn.connect((where.hostname, where.port))
+    started = time.monotonic()
+    with conn:
+        answers = spec_answers(conn, 4)
+        got = 0
+        conn.settimeout(10)
+        while got < answers:  # (and their heads)
+            chunk = conn.recv(16_384)
+            assert chunk, f"closed after {got} of about {answers} bytes"
+            got += len(chunk)
+            time.sleep(0.05)
+    assert time.monotonic() - started > 4 * DEADLINE

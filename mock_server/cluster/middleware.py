@@ -125,7 +125,8 @@ class ClusterMiddleware:
             await self.app(scope, receive, send)
             return
         node = self.node
-        await node.open()
+        if node.pool is None:
+            await node.open()
         # a request another instance forwarded is served here (`Receiving` made it as its client sent it)
         forwarded = bool(scope.get("state", {}).get(FORWARDED))
         if refusal(scope["headers"]):

@@ -10,16 +10,15 @@ For each request, under an in-process lock per stream (one request of a workspac
    change under it (fault rules to draw, real-clock events due);
 3. catch up: apply the rows other instances appended since this one last looked (from the latest
    snapshot when it is that far behind), each replayed exactly as it was first handled;
-4. handle it with its answer held back; once the answer is whole, commit its row (when it changed
-   state) with its request journal entry, then send the answer.
-A commit that fails is answered 503, and this instance's copy is rebuilt from the log: a request
-that failed changed nothing.
+4. handle it with its answer held back; once whole, commit its row (when it changed state) with its
+   request journal entry, then answer (sent once the locks are let go: `cluster/middleware.py`).
+A commit that fails is answered 503, and this instance's copy is rebuilt from the log.
 
 With `--ownership` only the holder of a workspace's lease writes to its stream (each write passes
-the lease's fence in its transaction), so once it has caught up under its lease its copy is the
-log's: it serves reads from memory (no database round trip; their journal entries are written in
-the background, `cluster/journal_writer.py`) and writes without the catch-up. A reset of everything
-is told to every other live instance before it is answered. See docs/SCALING.md.
+the lease's fence), so once caught up under its lease its copy is the log's: it serves reads from
+memory (their journal entries written in the background, `cluster/journal_writer.py`) and writes
+without the catch-up. A reset of everything is told to every other live instance before it is
+answered. See docs/SCALING.md.
 """
 
 from __future__ import annotations
@@ -66,11 +65,9 @@ ErrorAnswer = Callable[[Scope, MockError], Response]
 class Node(Owner):
     def __init__(self, settings: Settings, url: str, schemes: Sequence[CredentialScheme],
                  scopes: ScopeTable) -> None:
-        """`scopes`: the control API's operations' (which request is sandbox-wide, resets everything
-        or removes a workspace: `engine/scopes.py`)."""
+        """`scopes`: the control API's operations' (sandbox-wide, resets, removals: engine/scopes.py)."""
         start = prepare(url, settings)  # StoreUnusable: one sentence, before anything listens
-        self.url = url
-        self.instance = secrets.token_hex(4)
+        self.url, self.instance = url, secrets.token_hex(4)
         super().__init__(ClusterSandbox(settings, schemes, start.origin, start.salt, start.generation,
                                         self.instance), scopes, settings, url)
         # request ids of every instance differ (replayed rows keep the ids they were answered with)
@@ -225,6 +222,15 @@ class Node(Owner):
         assert self.app is not None
         if world is not None:
             world.used_at = time.monotonic()  # (`--idle-evict`)
+        if db is None and not locked:  # a read its owner serves from memory: nothing to write first
+            token = CURRENT.set(trace)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                CURRENT.reset(token)
+            scope.setdefault("state", {})[ANSWERED] = True
+            self.journal.kick()  # its journal entry is left to the background write
+            return
         body = bytearray()
         held: list[Message] = []
 
@@ -237,20 +243,15 @@ class Node(Owner):
         async def hold(message: Message) -> None:
             held.append(message)
 
-        fresh = db is None and not locked  # a read its owner serves from memory: nothing to write first
         token = CURRENT.set(trace)
         try:
-            await self.app(scope, receive if fresh else receive_body, send if fresh else hold)
+            await self.app(scope, receive_body, hold)
         except BaseException:
             if locked:
                 self.mark_stale()  # it may have changed this copy, and nothing of it is committed
             raise
         finally:
             CURRENT.reset(token)
-        if fresh:  # answered as it was made; its journal entry is left to the background write
-            scope.setdefault("state", {})[ANSWERED] = True
-            self.journal.kick()
-            return
         status = held[0]["status"] if held and held[0]["type"] == "http.response.start" else 0
         journal = self.journal
         if locked and not status:  # no answer (the client left): nothing of it is committed
@@ -277,7 +278,7 @@ class Node(Owner):
         if db is not None or (locked and exchanges):  # (an owner's write: its commit reached the database)
             self.outage.found_up()
         scope.setdefault("state", {})[ANSWERED] = True
-        for message in held:
+        for message in held:  # (to the middleware's `Deferred`)
             await send(message)
         if exchanges:
             await journal.written(db, generation, [world_id for world_id, _ in taken])

@@ -11,23 +11,42 @@ and past `max_bytes` of request target and header fields it is answered a bare 4
 before it is read on. (Under that size the sandbox answers its own documented 431 for heads over
 its header limits, `mock_server/engine/header_limits.py`.) A request whose head arrived is not
 timed here, but for its body when `body_seconds` is given (`serve`: three times the head's
-deadline), and, with `answer_seconds` (`serve`: the same), a client that stops taking its answers.
+deadline), and, with `answer_seconds` (`serve`: the same), a client that stops taking its answers
+(MIN_TAKEN bytes each `answer_seconds` while they wait for it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import struct
+import termios
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from contracts.coalesced_writes import CoalescedWrites
 
 TIMER_GRAIN = 0.001  # seconds: uvloop's timers and clock count whole milliseconds
+# bytes a client whose answers wait for it (the writes paused) takes each `answer_seconds`, or it
+# loses the connection: about 2 KB/s at serve's 30 s, far under any real client's pace
+MIN_TAKEN = 64 * 1024
 MAX_HEAD_BYTES = 1024 * 1024  # request target, names and values: far over any limit an app answers
 TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"connection: close\r\ncontent-length: 40\r\n\r\nthe request head is larger than 1 MiB.\n\n"
 )
+
+
+def untaken(transport: asyncio.BaseTransport) -> int:
+    """Bytes written to the connection that its client has not taken yet: the transport's buffer,
+    and what the kernel holds unacknowledged (Linux's SIOCOUTQ; elsewhere the buffer alone)."""
+    left = transport.get_write_buffer_size()  # type: ignore[attr-defined]
+    sock = transport.get_extra_info("socket")
+    if sock is not None and hasattr(termios, "TIOCOUTQ"):
+        with contextlib.suppress(OSError, ValueError):
+            left += struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    return int(left)
 
 
 def bounded_heads(
@@ -38,10 +57,10 @@ def bounded_heads(
     complete within `seconds`, at most `max_bytes` of target and fields; with `body_seconds`,
     each request's body complete within that long after its head (else the connection is closed:
     a body sent a byte at a time held its connection for good); and with `answer_seconds`, a client
-    that stops taking its answers (the connection's buffer full: the writes pause) has that long to
-    take some again, else the connection is dropped with what was not taken (a client that
-    pipelined requests and read none of their answers held its connection, and the request being
-    answered, for good)."""
+    whose answers wait for it (the connection's buffer full: the writes pause) takes MIN_TAKEN bytes
+    of them within that long, and as much in each such period until the writes go on, else the
+    connection is dropped with what was not taken (a client that pipelined requests and read none
+    of their answers held its connection, and the request being answered, for good)."""
 
     class BoundedHeadsProtocol(HttpToolsProtocol):
         # The deadlines are times of the loop's clock; one timer per connection watches them. A
@@ -50,7 +69,8 @@ def bounded_heads(
         # passed, else it is set again for the nearest one.
         _head_deadline: float | None = None  # waiting for a head, to be complete by then
         _body_deadline: float | None = None  # waiting for a body, to be complete by then
-        _taken_deadline: float | None = None  # the writes paused: the client takes some by then
+        _taken_deadline: float | None = None  # the writes paused: the client takes MIN_TAKEN by then
+        _untaken = 0  # bytes the client had not taken when that deadline was set
         _timer: asyncio.TimerHandle | None = None
         _timer_at = 0.0
         _head_bytes = 0
@@ -99,7 +119,8 @@ def bounded_heads(
 
         def pause_writing(self) -> None:
             super().pause_writing()
-            if answer_seconds is not None:
+            if answer_seconds is not None and self._taken_deadline is None:
+                self._untaken = untaken(self.transport)
                 self._taken_deadline = deadline = self.loop.time() + answer_seconds
                 self._watch(deadline)
 
@@ -147,15 +168,20 @@ def bounded_heads(
             # deadline that near has passed (set again for the rest, the timer fired on every turn)
             now += TIMER_GRAIN
             taken = self._taken_deadline
-            if taken is not None and taken <= now:  # what is buffered for the client goes too
-                self._head_deadline = self._body_deadline = self._taken_deadline = None
-                self.transport.abort()
-                return
+            if taken is not None and taken <= now:
+                left = untaken(self.transport)
+                if self._untaken - left < MIN_TAKEN:  # what is buffered for the client goes too
+                    self._head_deadline = self._body_deadline = self._taken_deadline = None
+                    self.transport.abort()
+                    return
+                self._untaken = left  # it takes its answer: as long again for the next part
+                assert answer_seconds is not None
+                taken = self._taken_deadline = now + answer_seconds
             if (head is not None and head <= now) or (body is not None and body <= now):
                 self._head_deadline = self._body_deadline = None
                 if not self.transport.is_closing():
-                    self.transport.close()
-                return
+                    self.transport.close()  # (it waits for what is buffered: the answer's deadline holds)
+                head = body = None
             pending = [deadline for deadline in (head, body, taken) if deadline is not None]
             if pending:
                 self._watch(min(pending))

@@ -26,6 +26,9 @@ class CoalescedWrites:
         self._held: bytes | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._transport.is_closing():  # (see `writelines`)
+            self._held = None
+            return
         held = self._held
         if held is None:
             if data:
@@ -39,9 +42,16 @@ class CoalescedWrites:
         held = self._held
         if held is not None:
             self._held = None
-            self._transport.write(held)
+            if not self._transport.is_closing():
+                self._transport.write(held)
 
     def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+        """Nothing is written to a connection that is closing: uvloop raises for a closed one, and
+        uvicorn, which marks only the last request it parsed as disconnected, went on answering a
+        pipelined request once its client was dropped (a traceback per dropped connection)."""
+        if self._transport.is_closing():
+            self._held = None
+            return
         self.flush()
         self._transport.writelines(chunks)
 

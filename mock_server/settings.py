@@ -145,8 +145,8 @@ class Settings:
     quiet: Annotated[bool, Flag("--quiet", "no access log")] = False
     head_timeout: Annotated[float, Flag(  # contracts/bounded_heads.py
         "--head-timeout", "seconds a client has to send a request's head, from connecting or from the "
-        "previous answer, three times that for its body, and as long to take some of an answer it "
-        "stopped taking; past it the connection is closed (slow clients cannot hold the connections)",
+        "previous answer, three times that for its body, and as long for each 64 KiB of answers "
+        "waiting for it; past it the connection is closed (slow clients cannot hold the connections)",
         flag_values.positive, metavar="SECONDS")] = 10.0
     # who may talk to the sandbox (engine/hosts.py): the address `serve` listens on (None: an app
     # embedded in a process, reached by no network of its own: every Host is answered), and the

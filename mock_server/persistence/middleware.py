@@ -266,9 +266,15 @@ class JournalMiddleware:
                 body.extend(message.get("body", b""))
             return message
 
+        inside = True  # counted in `in_flight`: until its row is recorded (what a snapshot waits for)
+
         async def send_when_durable(message: Message) -> None:
+            nonlocal inside
             if message["type"] == "http.response.start":
                 persistence.record(scope, trace, bytes(body), message["status"])
+                if inside:  # its answer, however slowly its client takes it, keeps no snapshot waiting
+                    inside = False
+                    persistence.in_flight -= 1
                 await persistence.journal.durable()
             await send(message)
 
@@ -277,5 +283,6 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive_body, send_when_durable)
         finally:
-            persistence.in_flight -= 1
+            if inside:
+                persistence.in_flight -= 1
             CURRENT.reset(token)

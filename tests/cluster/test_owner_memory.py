@@ -18,7 +18,7 @@ from instances import Instance, start_all
 from owned import OWNED, bearer, lease_to, live, metric, owned_workspace, until
 from support import API, AUTH, CAMPAIGN
 
-from mock_server.cluster.journal_writer import PRUNE_EVERY
+from mock_server.cluster.journal_writer import GATHER_SECONDS, PRUNE_EVERY
 from mock_server.cluster.owner import PENDING_ENTRIES, ROOM_SECONDS
 
 FROM_MEMORY = "batchcalls_cluster_reads_from_memory_total"
@@ -280,6 +280,10 @@ def test_reads_served_from_memory_stop_when_their_journal_entries_wait_for_a_lag
     a, _ = two
     _, key = owned_workspace(a.base)
     assert httpx.get(f"{a.base}{API}/batch-calls", headers=key).status_code == 200  # caught up: from memory
+    # the setup's entries written, and the gathering's pause after that write over: the first read's
+    # write begins at once with its one entry (within the pause it gathered the next reads' too: a
+    # loaded machine's CI run counted 515)
+    time.sleep(4 * GATHER_SECONDS)
     before = metric(a.base, FROM_MEMORY)
     with psycopg.connect(database) as held:  # the background write of the entries waits for it
 

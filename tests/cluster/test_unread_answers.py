@@ -20,11 +20,14 @@ from support import API, CAMPAIGN
 WAIT = 5.0  # seconds each other request gets (each took a few milliseconds)
 
 
-def filled(base: str, key: dict[str, str]) -> None:
-    """40 batch calls of long names: a list of 100 is about 25 KB."""
+def workspaces(base: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The keys of two workspaces owned by the instance at `base`, the first with 40 batch calls of
+    long names (a list of 100 is about 25 KB)."""
+    (_, key), (_, other) = owned_workspace(base), owned_workspace(base)
     for _ in range(40):
         answer = httpx.post(f"{base}{API}/batch-calls", json={**CAMPAIGN, "name": "n" * 255}, headers=key)
         assert answer.status_code == 201
+    return key, other
 
 
 def count(base: str, metric: str) -> float:
@@ -85,9 +88,7 @@ def test_an_owner_s_unread_answers_hold_up_no_other_request_of_the_instance(
     two: tuple[Instance, Instance],
 ) -> None:
     a, _ = two
-    _, key = owned_workspace(a.base)
-    _, other = owned_workspace(a.base)
-    filled(a.base, key)
+    key, other = workspaces(a.base)
     with unread(a.base, key, 1, "batchcalls_cluster_reads_from_memory"):
         # the same workspace, another, the instance, everything
         assert answered("GET", f"{a.base}{API}/batch-calls/batch_none", headers=key) == 404
@@ -101,9 +102,7 @@ def test_unread_answers_forwarded_to_the_owner_hold_up_no_other_forward(
     two: tuple[Instance, Instance],
 ) -> None:
     a, b = two
-    _, key = owned_workspace(a.base)
-    _, other = owned_workspace(a.base)
-    filled(a.base, key)
+    key, other = workspaces(a.base)
     # through the other instance, each read forwarded to `a` (ten held every forward up)
     with unread(b.base, key, 12, "batchcalls_cluster_forwarded"):
         assert answered("GET", f"{b.base}{API}/batch-calls", headers=other) == 200

@@ -232,23 +232,24 @@ def test_a_client_that_stops_taking_its_answers_loses_its_connection(sandbox: st
 
 
 def test_a_client_that_takes_its_answers_slowly_but_steadily_keeps_its_connection(sandbox: str) -> None:
-    """Pipelined requests of 2.6 MB of answers, more than the kernel holds for the connection (its
-    writes pause), read 16 KB every fiftieth of a second: every answer arrives, for more than the
-    answer's deadline."""
+    """Pipelined requests of 4.3 MB of answers, more than the kernel holds for a connection (at
+    most 4 MB here: the writes pause), read a receive buffer's worth (4 KB) every hundredth of a
+    second, about 400 KB/s: every answer arrives, for more than the answer's deadline (a deadline
+    counting only the writes' pauses asked about 1.3 MB of each period of 1.5 s)."""
     conn = socket.socket()
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     where = urlsplit(sandbox)
     conn.connect((where.hostname, where.port))
     started = time.monotonic()
     with conn:
-        answers = spec_answers(conn, 12)
+        answers = spec_answers(conn, 20)
         got = 0
         conn.settimeout(10)
         while got < answers:  # (and their heads)
             chunk = conn.recv(16_384)
             assert chunk, f"closed after {got} of about {answers} bytes"
             got += len(chunk)
-            time.sleep(0.02)
+            time.sleep(0.01)
     assert time.monotonic() - started > 3 * DEADLINE
 
 

@@ -188,6 +188,10 @@ def engine_config(
             "dictionaries": dictionaries,
             "parameters": parameters,
             "seed": config.seed,
+            # no `.schemathesis/` cache: it replays what earlier runs (and runs beside this one, in
+            # the same folder) learned, so that a seed no longer gave the same scenarios, and it
+            # left state in the folder the kit was run from
+            "cache": {"enabled": False},
             "base-url": config.base_url,
             "workers": config.workers,
             "request-timeout": config.timeout,

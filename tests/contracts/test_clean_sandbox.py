@@ -19,9 +19,13 @@ KEY = "sk_test_sandbox"
 
 
 def test_every_suite_is_clean_against_the_sandbox(
-    contract_sandbox: Callable[..., str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    contract_sandbox: Callable[..., str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = contract_sandbox()
+    where = tmp_path / "cwd"  # where the kit is run from: it writes nothing there
+    where.mkdir()
+    monkeypatch.chdir(where)
     junit, markdown, html = tmp_path / "junit.xml", tmp_path / "report.md", tmp_path / "report.html"
     code = main(
         [
@@ -70,6 +74,9 @@ def test_every_suite_is_clean_against_the_sandbox(
 
     left = httpx.get(url + "/batch-calls", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert left["pagination"]["total"] == 0, "the kit must delete every batch call it created"
+    # no state of its own kept from one run to the next (Schemathesis's cache, `.schemathesis/`,
+    # made a run's scenarios depend on the runs before it and on others running beside it)
+    assert sorted(path.name for path in where.iterdir()) == []
 
 
 def test_where_the_seeds_disagree_the_kit_warns(

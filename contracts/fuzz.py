@@ -37,6 +37,7 @@ from contracts.curl import unfilter_schemathesis_curl
 from contracts.dialects import KitDialect
 from contracts.exchange import parse_json
 from contracts.ledger import Ledger, tagged
+from contracts.local_constants import none_drawn
 from contracts.results import Outcome, Requirement
 from contracts.spec import OperationInfo, SpecFacts, fuzzable, operations
 
@@ -328,7 +329,7 @@ def run_engine(
     errors: list[str] = []
     elapsed: dict[str, float] = {}
     started: dict[str, float] = {}
-    with _Tagging.lock, checking_against(spec_facts), _bounded_reading():
+    with _Tagging.lock, checking_against(spec_facts), _bounded_reading(), none_drawn():
         _Tagging.active, _Tagging.timeout, _Tagging.tagged_fields = (
             ledger,
             config.timeout,

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "contracts"
 # top to bottom, as the architecture's diagram lists them (a prefix names a package's modules)
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "exchange", "results", "config", "curl", "safe_text", "body", "integer_formats", "redaction",
-     "bounded_heads", "coalesced_writes"),
+     "bounded_heads", "coalesced_writes", "local_constants"),
     ("command_line",),
     ("har", "report"),
     ("spec",),

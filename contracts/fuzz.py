@@ -335,11 +335,15 @@ def run_engine(
             config.timeout,
             dialect.tagged_fields,
         )
+        interrupted = False
         try:
             for event in from_schema(schema).execute():
+                interrupted = interrupted or isinstance(event, events.Interrupted)
                 _handle(event, collector, errors, started, elapsed, progress)
         finally:
             _Tagging.active, _Tagging.tagged_fields = None, {}
+    if interrupted:  # Schemathesis took the Ctrl-C and finished quietly: the run stops here, as elsewhere
+        raise KeyboardInterrupt  # (a run cut short never reads as conformant)
     return list(collector.requirements.values()), errors, elapsed, collector.cases
 
 

@@ -23,7 +23,9 @@ def test_every_suite_is_clean_against_the_sandbox(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = contract_sandbox()
-    where = tmp_path / "cwd"  # where the kit is run from: it writes nothing there
+    # where the kit is run from: it writes nothing there (Hypothesis's own folder, its Unicode tables,
+    # is where the process was when it first imported Hypothesis: not this one)
+    where = tmp_path / "cwd"
     where.mkdir()
     monkeypatch.chdir(where)
     junit, markdown, html = tmp_path / "junit.xml", tmp_path / "report.md", tmp_path / "report.html"

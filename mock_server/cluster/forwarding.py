@@ -17,8 +17,10 @@ before it serves again (its owners' reads from memory stop at once).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import hmac
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +30,7 @@ import httpx
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.cluster.registry import Registry
+from mock_server.cluster.registry import BEATS_PER_LEASE, Registry
 
 SECRET_HEADER = b"x-batchcalls-instance"
 REQUEST_HEADER = b"x-batchcalls-forwarded"
@@ -160,8 +162,9 @@ class Forwarder:
     """httpcore's connection pool, not httpx's client: a hop between instances needs no more than
     HTTP/1.1 on a kept-alive connection, and costs about a third less CPU so."""
 
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry  # which instances are alive, as this one's last heartbeat saw
+        self.secret = registry.secret
         self.pool = httpcore.AsyncConnectionPool(max_keepalive_connections=64)
         # URL -> scheme, host, port, and its `Host` header
         self._origins: dict[str, tuple[bytes, bytes, int | None, bytes]] = {}
@@ -180,7 +183,46 @@ class Forwarder:
 
     async def forward(self, owner: str, scope: Scope, body: bytes, send: Send) -> bool:
         """Send the request to `owner` and its answer to the client; False when `owner` answered it
-        without holding the workspace (NotOwner: it did not answer it, and nothing was sent)."""
+        without holding the workspace (NotOwner: it did not answer it, and nothing was sent).
+
+        An owner that stops beating while it holds the request (paused: `SIGSTOP`, a stalled VM; the
+        kernel still takes the connection, so it is not found unreachable) is not waited for past
+        the heartbeat of this instance that finds its lease lapsed (ANSWER_SECONDS, 120 s, before):
+        OwnerFailed, a 503 (retry in a moment, with the same idempotency key for a write: the request
+        may have been made before the owner stopped)."""
+        fetching = asyncio.ensure_future(self._fetch(owner, scope, body))
+        every = self.registry.lease_seconds / BEATS_PER_LEASE
+        try:
+            while not (await asyncio.wait((fetching,), timeout=every))[0]:
+                if not self._alive(owner):
+                    raise OwnerFailed(f"{owner}: its lease lapsed while it held the request")
+        finally:
+            if not fetching.done():
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetching
+        status, headers, answer, not_owner = fetching.result()
+        # the connection is back in the pool before the client is sent anything: a client that does
+        # not read its answers (uvicorn's `send` waits for it) holds none of the pool's connections
+        # to the owner (ten of them held every other forward to it up)
+        await send({
+            "type": "http.response.start", "status": status,
+            "headers": [(name, value) for name, value in headers
+                        if name not in _HOP_BY_HOP and name != NOT_OWNER_HEADER],
+        })
+        await send({"type": "http.response.body", "body": answer})
+        return not_owner is None
+
+    def _alive(self, owner: str) -> bool:
+        """Whether `owner` is among the live instances (or this one cannot tell: its own beats are
+        not getting through, so what it knows of the others is stale)."""
+        registry = self.registry
+        return not registry.alive() or owner in registry.peers.values()
+
+    async def _fetch(self, owner: str, scope: Scope,
+                     body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes, bytes | None]:
+        """The owner's whole answer: its status, headers (names lower-cased), body, and its
+        not-owner mark (`served`, or None); NotOwner when it refused the request."""
         target = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url, netloc = self._url(owner, target + (b"?" + query if query else b""))
@@ -207,16 +249,7 @@ class Forwarder:
                 raise OwnerFailed(f"{owner}: {exc}") from exc
         finally:
             await request.__aexit__(None, None, None)
-        # the connection is back in the pool before the client is sent anything: a client that does
-        # not read its answers (uvicorn's `send` waits for it) holds none of the pool's connections
-        # to the owner (ten of them held every other forward to it up)
-        await send({
-            "type": "http.response.start", "status": answer.status,
-            "headers": [(name, value) for name, value in headers
-                        if name not in _HOP_BY_HOP and name != NOT_OWNER_HEADER],
-        })
-        await send({"type": "http.response.body", "body": body})
-        return not_owner is None
+        return answer.status, headers, body, not_owner
 
     async def tell_reset(self, peer: str) -> bool:
         """Tell another instance everything was reset; whether it took the notice."""

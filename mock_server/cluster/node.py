@@ -94,7 +94,7 @@ class Node(Owner):
                 if self.registry is not None and self.registry.url:
                     await self.registry.start(self.url)
                     self.owners = Owners(self.registry, lambda: self.sandbox.worlds)
-                    self.forwarder = Forwarder(self.registry.secret)
+                    self.forwarder = Forwarder(self.registry)
             except BaseException:
                 await self.close()
                 raise

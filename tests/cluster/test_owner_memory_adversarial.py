@@ -103,6 +103,26 @@ def test_reads_an_owner_answered_before_it_was_paused_keep_their_place_in_the_jo
     assert [entry["request_id"] for entry in journal][:4] == expected, [e["method"] for e in journal]
 
 
+def test_a_request_forwarded_to_an_owner_that_stopped_is_answered_once_its_lease_lapsed(
+    two: tuple[Instance, Instance]
+) -> None:
+    """The kernel of a paused owner still takes the forwarded request: the instance that forwarded
+    it answers 503 once its heartbeat finds the owner's lease lapsed (it waited 120 s before), and
+    the next request is served by the new owner."""
+    a, b = two
+    _, key = owned_workspace(a.base)
+    assert httpx.get(f"{b.base}{API}/batch-calls", headers=key).status_code == 200  # forwarded to a
+    os.kill(a.process.pid, signal.SIGSTOP)
+    try:
+        stopped = httpx.get(f"{b.base}{API}/batch-calls", headers=key, timeout=20 * LEASE)
+        assert stopped.status_code == 503, stopped.text
+        assert "did not answer; retry in a moment" in stopped.text
+        again = httpx.get(f"{b.base}{API}/batch-calls", headers=key, timeout=20 * LEASE)
+        assert again.status_code == 200, again.text  # b took the workspace over
+    finally:
+        os.kill(a.process.pid, signal.SIGCONT)
+
+
 def test_removing_a_workspace_whose_id_holds_a_nul_byte_is_a_client_error_not_an_outage(
     two: tuple[Instance, Instance]
 ) -> None:

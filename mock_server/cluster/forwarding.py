@@ -163,8 +163,7 @@ class Forwarder:
     HTTP/1.1 on a kept-alive connection, and costs about a third less CPU so."""
 
     def __init__(self, registry: Registry) -> None:
-        self.registry = registry  # which instances are alive, as this one's last heartbeat saw
-        self.secret = registry.secret
+        self.registry = registry  # the instance secret, and which instances are alive (its last beat)
         self.pool = httpcore.AsyncConnectionPool(max_keepalive_connections=64)
         # URL -> scheme, host, port, and its `Host` header
         self._origins: dict[str, tuple[bytes, bytes, int | None, bytes]] = {}
@@ -186,10 +185,10 @@ class Forwarder:
         without holding the workspace (NotOwner: it did not answer it, and nothing was sent).
 
         An owner that stops beating while it holds the request (paused: `SIGSTOP`, a stalled VM; the
-        kernel still takes the connection, so it is not found unreachable) is not waited for past
-        the heartbeat of this instance that finds its lease lapsed (ANSWER_SECONDS, 120 s, before):
-        OwnerFailed, a 503 (retry in a moment, with the same idempotency key for a write: the request
-        may have been made before the owner stopped)."""
+        kernel still takes the connection, so it is not found unreachable) is waited for until a
+        heartbeat of this instance finds its lease lapsed, not for ANSWER_SECONDS: OwnerFailed, a
+        503 (retry in a moment, with the same idempotency key for a write: the request may have
+        been made before the owner stopped)."""
         fetching = asyncio.ensure_future(self._fetch(owner, scope, body))
         every = self.registry.lease_seconds / BEATS_PER_LEASE
         try:
@@ -222,14 +221,15 @@ class Forwarder:
     async def _fetch(self, owner: str, scope: Scope,
                      body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes, bytes | None]:
         """The owner's whole answer: its status, headers (names lower-cased), body, and its
-        not-owner mark (`served`, or None); NotOwner when it refused the request."""
+        not-owner mark (`served`, or None). NotOwner: it refused the request; OwnerUnreachable: it
+        did not take the connection; OwnerFailed: it failed to answer whole."""
         target = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url, netloc = self._url(owner, target + (b"?" + query if query else b""))
         host = next((value for name, value in scope["headers"] if name == b"host"), netloc)
         headers = [(b"host", host),  # the owner's host check sees what this instance's saw
                    (b"content-length", str(len(body)).encode()),
-                   (SECRET_HEADER, self.secret.encode()), (REQUEST_HEADER, packed(scope))]
+                   (SECRET_HEADER, self.registry.secret.encode()), (REQUEST_HEADER, packed(scope))]
         request = self.pool.stream(scope["method"].encode(), url, headers=headers, content=body,
                                    extensions={"timeout": _TIMEOUTS})
         try:
@@ -256,8 +256,8 @@ class Forwarder:
         seconds = {"connect": CONNECT_SECONDS, "read": NOTICE_SECONDS, "write": NOTICE_SECONDS,
                    "pool": NOTICE_SECONDS}
         url, netloc = self._url(peer, b"/")
-        headers = [(b"host", netloc), (b"content-length", b"0"), (SECRET_HEADER, self.secret.encode()),
-                   (NOTICE_HEADER, RESET)]
+        headers = [(b"host", netloc), (b"content-length", b"0"),
+                   (SECRET_HEADER, self.registry.secret.encode()), (NOTICE_HEADER, RESET)]
         try:
             answer = await self.pool.request(b"POST", url, headers=headers, extensions={"timeout": seconds})
         except _FAILED:

@@ -1,10 +1,20 @@
-"""A transport whose writes in one turn of the event loop leave as one system call.
+"""A transport whose writes in one turn of the event loop leave at its end, in one system call.
 
 uvicorn writes an answer as it gets its two ASGI messages: the status line and headers, then the
 body, each with its own `transport.write`, and uvloop sends each at once: two `send` calls an
-answer, each waking the client. Here the first write is held until the next one, which leaves with
-it in one vectored write (no copy), or until the end of the current turn of the event loop, so no
-byte waits longer than that (an answer whose body comes later, a stream, a `100 Continue`).
+answer, each waking the client. Here a connection's writes are held until the end of the current
+turn of the event loop (a callback queued with the first of them), and leave then in one vectored
+write (no copy), so no byte waits longer than that (an answer whose body comes later, a stream, a
+`100 Continue`).
+
+Since every connection's writes wait for the end of the turn, the answers made in one turn leave
+one after another at its end, rather than each as it is made: a client reading many connections (a
+load balancer, a proxy, a load test) is woken once for the lot instead of once an answer, and finds
+them all ready. Waking a sleeping client is the kernel's work, paid by the writer: 4 to 10 µs of
+system time an answer on the 2-core machine (docs/performance.md, "Answers that leave at the end of
+the turn"). A connection holding `FLUSH_BYTES` writes them at once, so that the transport's flow
+control (pausing a writer whose client does not keep up) sees a large answer as it is made.
+
 Everything that ends or inspects the connection sees the held bytes first.
 """
 
@@ -14,36 +24,50 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
+# what a connection holds before writing it out within the turn: over any page of the APIs' lists
+# (100 batch calls: about 70 KB), four times a transport's high-water mark (64 KiB, past which it
+# pauses its writer)
+FLUSH_BYTES = 256 * 1024
+
 
 class CoalescedWrites:
     """Wraps a connection's transport; the protocol writes through it (see the module's doc)."""
 
-    __slots__ = ("_transport", "_loop", "_held")
+    __slots__ = ("_transport", "_loop", "_held", "_held_bytes")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._held: bytes | None = None
+        self._held: list[bytes] | None = None
+        self._held_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._transport.is_closing():  # (see `writelines`)
             self._held = None
             return
+        if not data:
+            return
+        chunk = bytes(data)  # the caller may reuse a buffer it handed over (a `bytes` is not copied)
         held = self._held
         if held is None:
-            if data:
-                self._held = bytes(data)  # the caller may reuse a buffer it handed over
-                self._loop.call_soon(self.flush)
+            self._held = [chunk]
+            self._held_bytes = len(chunk)
+            self._loop.call_soon(self.flush)
         else:
-            self._held = None
-            self._transport.writelines((held, data))
+            held.append(chunk)
+            self._held_bytes += len(chunk)
+        if self._held_bytes >= FLUSH_BYTES:
+            self.flush()
 
     def flush(self) -> None:
         held = self._held
         if held is not None:
             self._held = None
             if not self._transport.is_closing():
-                self._transport.write(held)
+                if len(held) == 1:
+                    self._transport.write(held[0])
+                else:
+                    self._transport.writelines(held)
 
     def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
         """Nothing is written to a connection that is closing: uvloop raises for a closed one, and
@@ -68,7 +92,7 @@ class CoalescedWrites:
         self._transport.abort()
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + len(self._held or b"")
+        return self._transport.get_write_buffer_size() + (self._held_bytes if self._held is not None else 0)
 
     def __getattr__(self, name: str) -> Any:  # is_closing, get_extra_info, pause_reading, …
         return getattr(self._transport, name)

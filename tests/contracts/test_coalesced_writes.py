@@ -11,7 +11,7 @@ from recording_transport import Recording
 from uvicorn.server import ServerState
 
 from contracts.bounded_heads import bounded_heads
-from contracts.coalesced_writes import CoalescedWrites
+from contracts.coalesced_writes import FLUSH_BYTES, CoalescedWrites
 
 
 def wrapped() -> tuple[CoalescedWrites, Recording]:
@@ -42,6 +42,44 @@ def test_a_lone_write_leaves_at_the_end_of_the_turn() -> None:
         return recording.calls
 
     assert asyncio.run(scenario()) == [("write", b"HTTP/1.1 100 Continue\r\n\r\n")]
+
+
+def test_the_answers_of_one_turn_leave_together_at_its_end() -> None:
+    """Two connections answered in one turn: nothing leaves until its end (the client is woken once
+    for both), then each connection's answer leaves in one call."""
+
+    async def scenario() -> tuple[list[Any], list[Any]]:
+        (first, first_sent), (second, second_sent) = wrapped(), wrapped()
+        first.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        first.write(b"{}")
+        second.write(b"HTTP/1.1 201 Created\r\n\r\n")
+        second.write(b"[]")
+        during = (list(first_sent.calls), list(second_sent.calls))
+        assert during == ([], []), during
+        await asyncio.sleep(0)
+        return first_sent.calls, second_sent.calls
+
+    assert asyncio.run(scenario()) == (
+        [("writelines", [b"HTTP/1.1 200 OK\r\n\r\n", b"{}"])],
+        [("writelines", [b"HTTP/1.1 201 Created\r\n\r\n", b"[]"])],
+    )
+
+
+def test_a_large_answer_leaves_as_it_is_made() -> None:
+    """Past FLUSH_BYTES held, the writes go to the transport at once, whose flow control then sees
+    them (a stream written without a pause is not gathered whole)."""
+
+    async def scenario() -> list[tuple[str, int]]:
+        writes, recording = wrapped()
+        writes.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        writes.write(b"x" * FLUSH_BYTES)
+        sent_at_once = [(name, sum(map(len, data))) for name, data in recording.calls]
+        writes.write(b"tail")
+        assert writes.get_write_buffer_size() == 4
+        await asyncio.sleep(0)
+        return sent_at_once + [(name, len(data)) for name, data in recording.calls[1:]]
+
+    assert asyncio.run(scenario()) == [("writelines", 19 + FLUSH_BYTES), ("write", 4)]
 
 
 def test_whatever_ends_the_connection_sends_what_is_held_first() -> None:

@@ -78,6 +78,26 @@ def test_serve_starts_on_a_free_port_and_answers() -> None:
         assert agents.status_code == 200
 
 
+def test_serve_listens_once_it_says_so() -> None:
+    """A client that connects as soon as the banner's first line is out waits in the backlog until
+    the server accepts; it is not refused (the socket was bound, not yet listening, when the line
+    was printed). The process is stopped right after the line, so the server cannot start first."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        process.send_signal(signal.SIGSTOP)
+        host, port = first.rsplit("//", 1)[1].strip().rsplit(":", 1)
+        socket.create_connection((host, int(port)), timeout=5).close()
+    finally:
+        process.send_signal(signal.SIGCONT)
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 def test_ctrl_c_stops_serve_without_a_traceback() -> None:
     """uvicorn stops, then raises the SIGINT again: serve ends with 130 (a stop by Ctrl-C), quietly."""
     process, base = start_server("--clock", "manual", ctrl_c=True)

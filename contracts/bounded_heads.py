@@ -73,13 +73,22 @@ def bounded_heads(
         _untaken = 0  # bytes the client had not taken when that deadline was set
         _timer: asyncio.TimerHandle | None = None
         _timer_at = 0.0
+        _writes: CoalescedWrites
         _head_bytes = 0
         _refused = False  # a head went past max_bytes: nothing more of this connection is run
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            # an answer's head and body in one system call: contracts/coalesced_writes.py
-            super().connection_made(CoalescedWrites(transport, self.loop))  # type: ignore[arg-type]
+            # a connection's writes of a turn in one system call: contracts/coalesced_writes.py
+            self._writes = CoalescedWrites(transport, self.loop)
+            super().connection_made(self._writes)  # type: ignore[arg-type]
             self._wait_for_head()
+
+        def eof_received(self) -> None:
+            # the client sent all it will (a half-close): the transport closes once this returns
+            # (uvicorn's returns None), under the wrapper, which would then drop the answers it
+            # holds; they are written first
+            self._writes.flush()
+            super().eof_received()
 
         def on_message_begin(self) -> None:
             self._head_bytes = 0

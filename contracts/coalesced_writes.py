@@ -1,21 +1,27 @@
-"""A transport whose writes in one turn of the event loop leave at its end, in one system call.
+"""A transport whose writes leave together, once the event loop has run what was ready: one system
+call a connection.
 
 uvicorn writes an answer as it gets its two ASGI messages: the status line and headers, then the
 body, each with its own `transport.write`, and uvloop sends each at once: two `send` calls an
-answer, each waking the client. Here a connection's writes are held until the end of the current
-turn of the event loop (a callback queued with the first of them), and leave then in one vectored
-write (no copy), so no byte waits longer than that (an answer whose body comes later, a stream, a
-`100 Continue`).
+answer, each waking the client. Here a connection's writes are held until a callback queued with
+the first of them runs, and leave then in one vectored write (no copy). Under uvloop that callback
+runs on the loop's next iteration: after the callbacks that were ready (other requests' steps), the
+next poll for I/O (the reads of every connection, parsed as they come) and the timers then due.
+That is the longest any byte waits (an answer whose body comes later, a stream, a `100 Continue`):
+for one client alone, one more iteration of the loop than a write at once (about 15 µs here).
 
-Since every connection's writes wait for the end of the turn, the answers made in one turn leave
-one after another at its end, rather than each as it is made: a client reading many connections (a
+Since every connection's writes wait so, the answers made in one iteration leave one after another
+at the start of the next, rather than each as it is made: a client reading many connections (a
 load balancer, a proxy, a load test) is woken once for the lot instead of once an answer, and finds
 them all ready. Waking a sleeping client is the kernel's work, paid by the writer: 4 to 10 µs of
 system time an answer on the 2-core machine (docs/performance.md, "Answers that leave at the end of
 the turn"). A connection holding `FLUSH_BYTES` writes them at once, so that the transport's flow
 control (pausing a writer whose client does not keep up) sees a large answer as it is made.
 
-Everything that ends or inspects the connection sees the held bytes first.
+Everything that ends or inspects the connection through the wrapper sees the held bytes first. The
+transport may also close under it: uvloop closes it once the client's end of input (a half-close)
+has been read, unless the protocol keeps it open, so `contracts/bounded_heads.py` flushes the
+wrapper when it is told of that end.
 """
 
 from __future__ import annotations

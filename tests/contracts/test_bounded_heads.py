@@ -168,6 +168,26 @@ def test_a_request_whose_head_is_refused_is_never_run(sandbox: str) -> None:
         assert client.get(f"/api/public/v1/batch-calls/{batch}", headers=AUTH).status_code == 200
 
 
+def test_a_client_that_half_closes_after_its_request_gets_its_answer(sandbox: str) -> None:
+    """`printf ... | nc -N`: the request, then the end of what the client sends (FIN), then it reads.
+    The answer waits for the end of the event loop's turn (contracts/coalesced_writes.py); the FIN
+    read meanwhile closed the connection under it, and the answer was dropped: an empty reply to a
+    create that was made."""
+    body = b'{"name":"half-closed","agent_id":"agt_sandbox_ready"}'
+    head = (f"POST /api/public/v1/batch-calls HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {AUTH['Authorization']}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    for _ in range(20):
+        conn = connect(sandbox)
+        with conn:
+            conn.sendall(head + body)
+            conn.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 201 "), answer[:200]
+
+
 def test_a_body_sent_a_byte_at_a_time_closes_its_connection(sandbox: str) -> None:
     """A key holder's body, a byte every tenth of a second for ever: closed three deadlines after
     its head, where it held its connection for good."""

@@ -48,3 +48,12 @@ def bound_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+BACKLOG = 2048  # uvicorn's own, which it sets again when it starts serving on the socket
+
+
+def listen(sock: socket.socket) -> None:
+    """Listen on `sock` before a command says it does: until uvicorn accepts, connections wait in the
+    backlog, and none is refused (a client connecting as soon as it reads the address)."""
+    sock.listen(BACKLOG)

@@ -179,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {listener.host}:{listener.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    sock.listen(2048)  # before the banner says so: until uvicorn accepts, connections wait in the backlog
+    command_line.listen(sock)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
     print(banner(f"http://{shown}:{port}", settings, time.time()), flush=True)

@@ -26,7 +26,7 @@ from types import FrameType
 import uvicorn
 
 from contracts.bounded_heads import bounded_heads
-from contracts.command_line import bound_socket
+from contracts.command_line import bound_socket, listen
 from contracts.config import new_run_id
 from contracts.dialects import KitDialect, dialect_of
 from contracts.errors import UsageError
@@ -107,7 +107,7 @@ def run_proxy(config: ProxyConfig) -> int:
         sock = bound_socket(config.host, config.port)
     except OSError as exc:
         raise UsageError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
-    sock.listen(2048)  # connections wait in the backlog until uvicorn accepts: none is refused
+    listen(sock)
     port = sock.getsockname()[1]
     print(
         f"contract proxy listening on http://{config.host}:{port} -> {proxy.target} "

@@ -1,5 +1,5 @@
-"""contracts/coalesced_writes.py: an answer's head and body leave in one system call, and no byte waits
-past the end of the event loop's turn (the HTTP suites run every answer through it under `serve`)."""
+"""contracts/coalesced_writes.py: a connection's writes leave in one system call, and no byte waits past
+the callback queued with the first (the HTTP suites run every answer through it under `serve`)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
+from mypy_extensions import mypyc_attr
 
 from contracts.redaction import redact, redact_query, redacted
 from mock_server.core.errors import Violation
@@ -115,6 +116,7 @@ class _Matcher:
         return True
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a cluster's SharedJournal (compiled: mock_server/native.py)
 class Journal:
     """The last `size` exchanges of one world, oldest dropped first (and counted), holding at most
     `max_bytes` (as the recorder counts each entry; past it the oldest are dropped too).

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from mock_server.core import batch_rules, footprint
 from mock_server.core.batch_rules import Lifecycle
 from mock_server.core.contact_rows import ContactRow, new_numbers
@@ -43,6 +45,7 @@ class _Fresh:
         return cls(kept, duplicates, sum(footprint.row_bytes(row) for row in kept))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # Zudu's TaskBatches (compiled: mock_server/native.py)
 class Batches:
     def __init__(
         self,

@@ -1,0 +1,138 @@
+"""The request path compiled to C by mypyc, used only while it matches the sources.
+
+The modules every request runs through (`MODULES`: the engine's pipeline, the observers, the
+create's services, Truedy's dialect) are plain typed Python, which mypyc (it ships with mypy)
+compiles as they are: a request over HTTP then costs a fifth less CPU, a quarter to a third less in
+process (docs/performance.md, "The request path compiled"). Nothing else changes; every module still
+runs as Python without it.
+
+    python -m mock_server.native_build          # build (scripts/serve and scripts/test do, when stale)
+    python -m mock_server.native_build --check  # say whether the build is used, and why not
+
+The build goes to `build/native/<interpreter>/` beside the packages, never next to the sources: an
+extension module there would shadow its source, and an edit would silently not run. Its manifest
+holds the SHA-256 of each source it was compiled from; `import mock_server` loads the compiled
+modules (a finder ahead of the others on `sys.meta_path`) only when every one of them matches, and
+otherwise runs the sources, all of them (a compiled module calls the others of its build directly).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+import sysconfig
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent  # where the packages are (the checkout)
+# Not these, which stay interpreted: `engine/router.py` (its generic class fails at import once
+# compiled), and the modules of classes a state file's snapshot pickles (`core/ids.py`,
+# `core/quotas.py`, `engine/idempotency.py`: a compiled class is not unpickled as it was pickled).
+MODULES = tuple(f"mock_server.{name}" for name in (
+    "engine.front", "engine.pipeline", "engine.incoming", "engine.guard", "engine.seen",
+    "engine.validation", "engine.credentials", "engine.kept",
+    "observe.recorder", "observe.request_journal", "observe.request_metrics", "observe.access_log",
+    "services.batches", "services.batch_calls", "services.quota",
+    "dialects.truedy.batch_calls", "dialects.truedy.wire", "dialects.truedy.envelopes",
+    "dialects.truedy.dialect",
+    "core.contact_rows", "core.footprint", "core.batch_rules",
+))
+MANIFEST = "manifest.json"
+SKIP_VARIABLE = "BATCHCALLS_NATIVE"  # `0`: run the sources even when a fresh build exists
+
+
+def build_dir(root: Path = ROOT) -> Path:
+    """Where this interpreter's build is: one per Python version and platform."""
+    return root / "build" / "native" / f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
+
+
+def source_of(module: str, root: Path = ROOT) -> Path:
+    return root.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Build:
+    """A build's manifest: the file of each compiled module (and of their shared library), and the
+    digest of the source each was compiled from."""
+
+    directory: Path
+    files: dict[str, str]  # module name -> its extension file, relative to `directory`
+    sources: dict[str, str]  # module name -> SHA-256 of its source when compiled
+
+    @classmethod
+    def read(cls, directory: Path) -> Build | None:
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text())
+            return cls(directory, dict(manifest["files"]), dict(manifest["sources"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def stale(self, root: Path = ROOT) -> list[str]:
+        """The compiled modules whose source changed since (or that a change of MODULES added)."""
+        changed = [module for module in MODULES if module not in self.sources]
+        for module, compiled_from in self.sources.items():
+            source = source_of(module, root)
+            if not source.is_file() or digest(source) != compiled_from:
+                changed.append(module)
+        return changed
+
+
+class BuildFinder(importlib.abc.MetaPathFinder):
+    """Finds the compiled modules of a build (ahead of the path's finders, which find the sources)."""
+
+    def __init__(self, build: Build) -> None:
+        self.build = build
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        file = self.build.files.get(fullname)
+        if file is None:
+            return None
+        location = str(self.build.directory / file)
+        loader = importlib.machinery.ExtensionFileLoader(fullname, location)
+        return importlib.util.spec_from_file_location(fullname, location, loader=loader)
+
+
+def why_not_used(root: Path = ROOT) -> str | None:
+    """None when the build is used; else why not, in one sentence."""
+    if os.environ.get(SKIP_VARIABLE) == "0":
+        return f"{SKIP_VARIABLE}=0: the sources run"
+    build = Build.read(build_dir(root))
+    if build is None:
+        return "no build (python -m mock_server.native_build builds one)"
+    stale = build.stale(root)
+    if stale:
+        more = " …" if len(stale) > 3 else ""
+        return f"the build is older than {', '.join(stale[:3])}{more}: the sources run"
+    return None
+
+
+def install(root: Path = ROOT) -> bool:
+    """Load the compiled modules from now on, if the build matches the sources (`mock_server`'s import
+    does this, before any of them is imported). Whether it does."""
+    if why_not_used(root) is not None:
+        return False
+    build = Build.read(build_dir(root))
+    assert build is not None
+    if not any(isinstance(finder, BuildFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, BuildFinder(build))
+    return True
+
+
+def in_use() -> bool:
+    """Whether the request path runs compiled in this process."""
+    module = sys.modules.get(MODULES[0])
+    return module is not None and isinstance(module.__spec__.loader if module.__spec__ else None,
+                                             importlib.machinery.ExtensionFileLoader)

@@ -1,0 +1,101 @@
+"""The compiled request path (`mock_server/native.py`): used while its build matches the sources."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mock_server import native
+
+
+def fake_checkout(root: Path) -> native.Build:
+    """A checkout whose every compiled module has a source, and a build compiled from them."""
+    directory = native.build_dir(root)
+    directory.mkdir(parents=True)
+    sources = {}
+    for module in native.MODULES:
+        source = native.source_of(module, root)
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(f"# {module}\n")
+        sources[module] = native.digest(source)
+    files = {module: f"{module.replace('.', '/')}.so" for module in native.MODULES}
+    (directory / native.MANIFEST).write_text(json.dumps({"files": files, "sources": sources}))
+    build = native.Build.read(directory)
+    assert build is not None
+    return build
+
+
+def test_a_build_is_used_only_while_every_source_is_the_one_it_was_compiled_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(native.SKIP_VARIABLE, raising=False)
+    assert native.why_not_used(tmp_path) == "no build (python -m mock_server.native_build builds one)"
+    fake_checkout(tmp_path)
+    assert native.why_not_used(tmp_path) is None
+    edited = native.source_of(native.MODULES[3], tmp_path)
+    edited.write_text(edited.read_text() + "x = 1\n")
+    assert native.why_not_used(tmp_path) == f"the build is older than {native.MODULES[3]}: the sources run"
+    edited.unlink()  # a module moved away: its build is stale too
+    assert native.why_not_used(tmp_path) == f"the build is older than {native.MODULES[3]}: the sources run"
+
+
+def test_a_module_the_build_does_not_hold_makes_it_stale(tmp_path: Path) -> None:
+    build = fake_checkout(tmp_path)
+    manifest = json.loads((build.directory / native.MANIFEST).read_text())
+    del manifest["sources"][native.MODULES[0]]  # built before MODULES named it
+    (build.directory / native.MANIFEST).write_text(json.dumps(manifest))
+    assert native.MODULES[0] in (native.why_not_used(tmp_path) or "")
+
+
+def test_the_variable_turns_a_fresh_build_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_checkout(tmp_path)
+    monkeypatch.setenv(native.SKIP_VARIABLE, "0")
+    assert native.why_not_used(tmp_path) == f"{native.SKIP_VARIABLE}=0: the sources run"
+    assert native.install(tmp_path) is False
+
+
+def test_an_unreadable_manifest_is_no_build(tmp_path: Path) -> None:
+    directory = native.build_dir(tmp_path)
+    directory.mkdir(parents=True)
+    (directory / native.MANIFEST).write_text("{not json")
+    assert native.Build.read(directory) is None
+
+
+def test_the_finder_hands_out_the_build_s_extensions_and_nothing_else(tmp_path: Path) -> None:
+    finder = native.BuildFinder(fake_checkout(tmp_path))
+    spec = finder.find_spec(native.MODULES[0], None)
+    assert spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader)
+    assert spec.origin == str(native.build_dir(tmp_path) / f"{native.MODULES[0].replace('.', '/')}.so")
+    assert finder.find_spec("mock_server.engine.router", None) is None  # interpreted: the path finds it
+
+
+def served_modules(*, skip: bool) -> str:
+    """What a new interpreter says of the request path once it imported the app."""
+    code = ("import mock_server.app, mock_server.engine.pipeline as p; from mock_server import native; "
+            "print(native.in_use(), p.__file__)")
+    environment = {native.SKIP_VARIABLE: "0"} if skip else {}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **environment}, check=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(native.why_not_used() is not None, reason=f"this checkout: {native.why_not_used()}")
+def test_this_checkout_s_build_is_what_the_app_runs_and_the_variable_turns_it_off() -> None:
+    used = served_modules(skip=False)
+    assert used.startswith("True ") and used.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]), used
+    unused = served_modules(skip=True)
+    assert unused.startswith("False ") and unused.endswith("pipeline.py"), unused
+
+
+def test_check_says_whether_the_build_is_used() -> None:
+    done = subprocess.run([sys.executable, "-m", "mock_server.native_build", "--check"],
+                          capture_output=True, text=True, timeout=120)
+    reason = native.why_not_used()
+    assert done.returncode == (0 if reason is None else 1)
+    assert done.stdout.strip() == (reason or f"the request path runs compiled ({native.build_dir()})")

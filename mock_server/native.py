@@ -11,9 +11,10 @@ runs as Python without it.
 
 The build goes to `build/native/<interpreter>/` beside the packages, never next to the sources: an
 extension module there would shadow its source, and an edit would silently not run. Its manifest
-holds the SHA-256 of each source it was compiled from; `import mock_server` loads the compiled
-modules (a finder ahead of the others on `sys.meta_path`) only when every one of them matches, and
-otherwise runs the sources, all of them (a compiled module calls the others of its build directly).
+holds the SHA-256 of every source of the packages mypyc read (a compiled module may hold what it
+read of another: a constant folded in); `import mock_server` loads the compiled modules (a finder
+ahead of the others on `sys.meta_path`) only when every one matches, and otherwise runs the
+sources, all of them (a compiled module calls the others of its build directly).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ MODULES = tuple(f"mock_server.{name}" for name in (
     "dialects.truedy.dialect",
     "core.contact_rows", "core.footprint", "core.batch_rules",
 ))
+# What mypyc reads to compile them: a change to any of these sources makes the build stale (it may
+# hold what it read of another module, a constant folded in, a class's layout)
+PACKAGES = ("mock_server", "contracts")
 MANIFEST = "manifest.json"
 SKIP_VARIABLE = "BATCHCALLS_NATIVE"  # `0`: run the sources even when a fresh build exists
 
@@ -61,14 +65,20 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def sources(root: Path = ROOT) -> dict[str, str]:
+    """The digest of every source of PACKAGES under `root`, by its path relative to `root`."""
+    return {path.relative_to(root).as_posix(): digest(path)
+            for package in PACKAGES for path in sorted((root / package).rglob("*.py"))}
+
+
 @dataclass(frozen=True)
 class Build:
     """A build's manifest: the file of each compiled module (and of their shared library), and the
-    digest of the source each was compiled from."""
+    digest of every source the build read."""
 
     directory: Path
     files: dict[str, str]  # module name -> its extension file, relative to `directory`
-    sources: dict[str, str]  # module name -> SHA-256 of its source when compiled
+    sources: dict[str, str]  # path under the checkout -> SHA-256 of the source when compiled
 
     @classmethod
     def read(cls, directory: Path) -> Build | None:
@@ -79,13 +89,12 @@ class Build:
             return None
 
     def stale(self, root: Path = ROOT) -> list[str]:
-        """The compiled modules whose source changed since (or that a change of MODULES added)."""
-        changed = [module for module in MODULES if module not in self.sources]
-        for module, compiled_from in self.sources.items():
-            source = source_of(module, root)
-            if not source.is_file() or digest(source) != compiled_from:
-                changed.append(module)
-        return changed
+        """The sources changed, added or removed since the build, and the modules of MODULES it
+        does not hold (a change of MODULES since)."""
+        now = sources(root)
+        changed = [path for path in sorted(now.keys() | self.sources.keys())
+                   if now.get(path) != self.sources.get(path)]
+        return changed + [module for module in MODULES if module not in self.files]
 
 
 class BuildFinder(importlib.abc.MetaPathFinder):

@@ -21,9 +21,18 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from mock_server.native import MANIFEST, MODULES, ROOT, Build, build_dir, digest, source_of, why_not_used
+from mock_server.native import (
+    MANIFEST,
+    MODULES,
+    PACKAGES,
+    ROOT,
+    Build,
+    build_dir,
+    source_of,
+    sources,
+    why_not_used,
+)
 
-PACKAGES = ("mock_server", "contracts")  # what mypyc reads to type the compiled modules
 # mypy's settings for the build (the project's strict ones are checked by `mypy` itself; here only
 # what the compiled code needs: the types it can find)
 MYPY_INI = "[mypy]\nignore_missing_imports = True\n"
@@ -39,7 +48,7 @@ def compile_build(root: Path = ROOT) -> Build:
             shutil.copytree(root / package, work / package,
                             ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc"))
         (work / "mypy.ini").write_text(MYPY_INI)
-        sources = {module: digest(source_of(module, work)) for module in MODULES}
+        compiled_from = sources(work)
         done = subprocess.run(
             [sys.executable, "-m", "mypyc", *(str(source_of(m, work).relative_to(work)) for m in MODULES)],
             cwd=work, capture_output=True, text=True, timeout=1800,
@@ -56,7 +65,7 @@ def compile_build(root: Path = ROOT) -> Build:
         for file in files.values():
             (staging / file).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(work / file, staging / file)
-        (staging / MANIFEST).write_text(json.dumps({"files": files, "sources": sources}, indent=1))
+        (staging / MANIFEST).write_text(json.dumps({"files": files, "sources": compiled_from}, indent=1))
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     build = Build.read(target)

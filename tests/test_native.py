@@ -15,17 +15,19 @@ from mock_server import native
 
 
 def fake_checkout(root: Path) -> native.Build:
-    """A checkout whose every compiled module has a source, and a build compiled from them."""
-    directory = native.build_dir(root)
-    directory.mkdir(parents=True)
-    sources = {}
+    """A checkout whose every compiled module has a source (beside one that is not compiled), and a
+    build compiled from them."""
     for module in native.MODULES:
         source = native.source_of(module, root)
         source.parent.mkdir(parents=True, exist_ok=True)
         source.write_text(f"# {module}\n")
-        sources[module] = native.digest(source)
+    (root / "contracts").mkdir()
+    (root / "contracts" / "spec.py").write_text("# interpreted\n")
+    directory = native.build_dir(root)
+    directory.mkdir(parents=True)
     files = {module: f"{module.replace('.', '/')}.so" for module in native.MODULES}
-    (directory / native.MANIFEST).write_text(json.dumps({"files": files, "sources": sources}))
+    manifest = {"files": files, "sources": native.sources(root)}
+    (directory / native.MANIFEST).write_text(json.dumps(manifest))
     build = native.Build.read(directory)
     assert build is not None
     return build
@@ -40,15 +42,26 @@ def test_a_build_is_used_only_while_every_source_is_the_one_it_was_compiled_from
     assert native.why_not_used(tmp_path) is None
     edited = native.source_of(native.MODULES[3], tmp_path)
     edited.write_text(edited.read_text() + "x = 1\n")
-    assert native.why_not_used(tmp_path) == f"the build is older than {native.MODULES[3]}: the sources run"
+    shown = edited.relative_to(tmp_path).as_posix()
+    assert native.why_not_used(tmp_path) == f"the build is older than {shown}: the sources run"
     edited.unlink()  # a module moved away: its build is stale too
-    assert native.why_not_used(tmp_path) == f"the build is older than {native.MODULES[3]}: the sources run"
+    assert native.why_not_used(tmp_path) == f"the build is older than {shown}: the sources run"
+
+
+def test_a_change_to_a_module_that_is_not_compiled_makes_the_build_stale_too(tmp_path: Path) -> None:
+    """A compiled module may hold what the build read of another (a constant folded in)."""
+    fake_checkout(tmp_path)
+    (tmp_path / "contracts" / "spec.py").write_text("# changed\n")
+    assert native.why_not_used(tmp_path) == "the build is older than contracts/spec.py: the sources run"
+    (tmp_path / "contracts" / "spec.py").write_text("# interpreted\n")
+    (tmp_path / "contracts" / "new.py").write_text("")  # one the build never read
+    assert native.why_not_used(tmp_path) == "the build is older than contracts/new.py: the sources run"
 
 
 def test_a_module_the_build_does_not_hold_makes_it_stale(tmp_path: Path) -> None:
     build = fake_checkout(tmp_path)
     manifest = json.loads((build.directory / native.MANIFEST).read_text())
-    del manifest["sources"][native.MODULES[0]]  # built before MODULES named it
+    del manifest["files"][native.MODULES[0]]  # built before MODULES named it
     (build.directory / native.MANIFEST).write_text(json.dumps(manifest))
     assert native.MODULES[0] in (native.why_not_used(tmp_path) or "")
 

@@ -9,7 +9,7 @@ runs as Python without it.
     python -m mock_server.native_build          # build (scripts/serve and scripts/test do, when stale)
     python -m mock_server.native_build --check  # say whether the build is used, and why not
 
-The build goes to `build/native/<interpreter>/` beside the packages, never next to the sources: an
+The build goes to `build/native/<extension ABI>/` beside the packages, never next to the sources: an
 extension module there would shadow its source, and an edit would silently not run. Its manifest
 holds the SHA-256 of every source of the packages mypyc read (a compiled module may hold what it
 read of another: a constant folded in); `import mock_server` loads the compiled modules (a finder
@@ -26,7 +26,6 @@ import importlib.util
 import json
 import os
 import sys
-import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +52,10 @@ SKIP_VARIABLE = "BATCHCALLS_NATIVE"  # `0`: run the sources even when a fresh bu
 
 
 def build_dir(root: Path = ROOT) -> Path:
-    """Where this interpreter's build is: one per Python version and platform."""
-    return root / "build" / "native" / f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
+    """Where this interpreter's build is: one per extension ABI (its suffix names the Python version,
+    its build flags and the platform: a debug or free-threaded interpreter has its own)."""
+    abi = importlib.machinery.EXTENSION_SUFFIXES[0].strip(".").removesuffix(".so").removesuffix(".pyd")
+    return root / "build" / "native" / abi
 
 
 def source_of(module: str, root: Path = ROOT) -> Path:
@@ -66,9 +67,19 @@ def digest(path: Path) -> str:
 
 
 def sources(root: Path = ROOT) -> dict[str, str]:
-    """The digest of every source of PACKAGES under `root`, by its path relative to `root`."""
-    return {path.relative_to(root).as_posix(): digest(path)
-            for package in PACKAGES for path in sorted((root / package).rglob("*.py"))}
+    """The digest of every module source of PACKAGES under `root`, by its path relative to `root`:
+    a file whose name is no module name (an editor's `.#name.py` lock, a dangling link) or that
+    cannot be read is none (it cannot be imported either)."""
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if not path.stem.isidentifier():
+                continue
+            try:
+                found[path.relative_to(root).as_posix()] = digest(path)
+            except OSError:
+                continue
+    return found
 
 
 @dataclass(frozen=True)
@@ -89,12 +100,14 @@ class Build:
             return None
 
     def stale(self, root: Path = ROOT) -> list[str]:
-        """The sources changed, added or removed since the build, and the modules of MODULES it
-        does not hold (a change of MODULES since)."""
+        """The sources changed, added or removed since the build, the modules of MODULES it does not
+        hold (a change of MODULES since), and the files of the build that are gone."""
         now = sources(root)
         changed = [path for path in sorted(now.keys() | self.sources.keys())
                    if now.get(path) != self.sources.get(path)]
-        return changed + [module for module in MODULES if module not in self.files]
+        missing = [module for module in MODULES if module not in self.files]
+        gone = [file for file in self.files.values() if not (self.directory / file).is_file()]
+        return changed + missing + gone
 
 
 class BuildFinder(importlib.abc.MetaPathFinder):
@@ -116,7 +129,7 @@ class BuildFinder(importlib.abc.MetaPathFinder):
 
 def why_not_used(root: Path = ROOT) -> str | None:
     """None when the build is used; else why not, in one sentence."""
-    if os.environ.get(SKIP_VARIABLE) == "0":
+    if disabled():
         return f"{SKIP_VARIABLE}=0: the sources run"
     build = Build.read(build_dir(root))
     if build is None:
@@ -128,13 +141,23 @@ def why_not_used(root: Path = ROOT) -> str | None:
     return None
 
 
+def disabled() -> bool:
+    """`BATCHCALLS_NATIVE=0`: the sources run, and nothing is built."""
+    return os.environ.get(SKIP_VARIABLE) == "0"
+
+
 def install(root: Path = ROOT) -> bool:
     """Load the compiled modules from now on, if the build matches the sources (`mock_server`'s import
-    does this, before any of them is imported). Whether it does."""
-    if why_not_used(root) is not None:
+    does this, before any of them is imported). Whether it does. Never raises: a build that cannot
+    be read or checked is not used."""
+    try:
+        if why_not_used(root) is not None:
+            return False
+        build = Build.read(build_dir(root))
+    except OSError:
         return False
-    build = Build.read(build_dir(root))
-    assert build is not None
+    if build is None:
+        return False
     if not any(isinstance(finder, BuildFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, BuildFinder(build))
     return True

@@ -1,7 +1,7 @@
 """Builds the compiled request path (`mock_server/native.py`): mypyc, then a C compiler.
 
     python -m mock_server.native_build             # build
-    python -m mock_server.native_build --if-stale  # build unless the build in use matches the sources
+    python -m mock_server.native_build --if-stale  # build unless the build matches the sources and mypyc
     python -m mock_server.native_build --check     # say whether the build is used, and why not
 
 A build that fails (no C compiler, no mypyc) says so in one line and exits 1: the sources run.
@@ -10,7 +10,9 @@ A build that fails (no C compiler, no mypyc) says so in one line and exits 1: th
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib.machinery
+import importlib.metadata
 import importlib.util
 import json
 import shutil
@@ -18,7 +20,8 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from mock_server.native import (
@@ -26,8 +29,10 @@ from mock_server.native import (
     MODULES,
     PACKAGES,
     ROOT,
+    SKIP_VARIABLE,
     Build,
     build_dir,
+    disabled,
     source_of,
     sources,
     why_not_used,
@@ -38,9 +43,14 @@ from mock_server.native import (
 MYPY_INI = "[mypy]\nignore_missing_imports = True\n"
 
 
+def toolchain() -> str:
+    """What compiled a build besides the sources: mypyc's version (its runtime is in the build)."""
+    return f"mypy {importlib.metadata.version('mypy')}"
+
+
 def compile_build(root: Path = ROOT) -> Build:
     """Compile MODULES with mypyc into `build_dir(root)` (replacing what was there), from a copy of
-    the packages: the digests are those of the very files compiled."""
+    the packages: the digests are those of the very files compiled. The caller holds the lock."""
     target = build_dir(root)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -60,17 +70,40 @@ def compile_build(root: Path = ROOT) -> Build:
         # the build's shared library, which each module's extension imports by its top-level name
         for shared in work.glob(f"*__mypyc{suffix}"):
             files[shared.name.removesuffix(suffix)] = shared.name
-        staging = target.with_name(target.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        for file in files.values():
-            (staging / file).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(work / file, staging / file)
-        (staging / MANIFEST).write_text(json.dumps({"files": files, "sources": compiled_from}, indent=1))
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+        try:
+            for file in files.values():
+                (staging / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(work / file, staging / file)
+            manifest = {"files": files, "sources": compiled_from, "toolchain": toolchain()}
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+            shutil.rmtree(target, ignore_errors=True)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     build = Build.read(target)
-    assert build is not None
+    if build is None:
+        raise BuildFailed(f"the build in {target} cannot be read back")
     return build
+
+
+@contextmanager
+def build_lock(root: Path = ROOT) -> Iterator[None]:
+    """One build at a time in a checkout (`scripts/serve` and `scripts/test` after the same edit):
+    the next waits, then finds the build fresh."""
+    directory = build_dir(root).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def built_by_another_toolchain(root: Path = ROOT) -> bool:
+    try:
+        manifest = json.loads((build_dir(root) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(manifest.get("toolchain") != toolchain())
 
 
 class BuildFailed(Exception):
@@ -81,14 +114,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = argparse.ArgumentParser(prog="python -m mock_server.native_build", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     args.add_argument("--check", action="store_true", help="say whether the build is used; build nothing")
-    args.add_argument("--if-stale", action="store_true", help="build only when the build is not used")
+    args.add_argument("--if-stale", action="store_true",
+                      help="build only when the build does not match the sources or the installed mypyc")
     opts = args.parse_args(argv)
-    reason = why_not_used()
     if opts.check:
+        reason = why_not_used()
         print(reason or f"the request path runs compiled ({build_dir()})")
         return 0 if reason is None else 1
-    if opts.if_stale and reason is None:
-        return 0
+    if disabled():
+        print(f"{SKIP_VARIABLE}=0: nothing built, the sources run", file=sys.stderr)
+        return 0 if opts.if_stale else 1
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         print("no C compiler: the request path runs as Python (Debian: apt-get install gcc)", file=sys.stderr)
@@ -98,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     try:
-        build = compile_build()
+        with build_lock():
+            if opts.if_stale and why_not_used() is None and not built_by_another_toolchain():
+                return 0  # (fresh, or built meanwhile by the build this one waited for)
+            build = compile_build()
     except (BuildFailed, OSError, subprocess.SubprocessError) as exc:
         print(f"the request path runs as Python: {exc}", file=sys.stderr)
         return 1

@@ -7,11 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from mock_server import native
+from mock_server import native, native_build
+from mock_server.native_build import build_lock
 
 
 def fake_checkout(root: Path) -> native.Build:
@@ -26,6 +29,9 @@ def fake_checkout(root: Path) -> native.Build:
     directory = native.build_dir(root)
     directory.mkdir(parents=True)
     files = {module: f"{module.replace('.', '/')}.so" for module in native.MODULES}
+    for file in files.values():  # (not loaded by these tests)
+        (directory / file).parent.mkdir(parents=True, exist_ok=True)
+        (directory / file).write_bytes(b"")
     manifest = {"files": files, "sources": native.sources(root)}
     (directory / native.MANIFEST).write_text(json.dumps(manifest))
     build = native.Build.read(directory)
@@ -112,3 +118,50 @@ def test_check_says_whether_the_build_is_used() -> None:
     reason = native.why_not_used()
     assert done.returncode == (0 if reason is None else 1)
     assert done.stdout.strip() == (reason or f"the request path runs compiled ({native.build_dir()})")
+
+
+def test_a_file_that_is_no_module_or_cannot_be_read_neither_breaks_the_import_nor_stales_the_build(
+    tmp_path: Path,
+) -> None:
+    """An editor's lock file (`.#name.py`, a dangling link) beside the sources while a buffer is
+    modified: `import mock_server` still works, and the build is still used."""
+    fake_checkout(tmp_path)
+    services = native.source_of(native.MODULES[0], tmp_path).parent
+    (services / ".#front.py").symlink_to("user@host.1234:1700000000")
+    (services / "gone.py").symlink_to(tmp_path / "nowhere.py")  # a dangling link with a module's name
+    assert native.why_not_used(tmp_path) is None
+
+
+def test_a_build_missing_one_of_its_files_is_not_used(tmp_path: Path) -> None:
+    build = fake_checkout(tmp_path)
+    assert native.why_not_used(tmp_path) is None
+    lost = build.files[native.MODULES[1]]
+    (build.directory / lost).unlink()
+    assert native.why_not_used(tmp_path) == f"the build is older than {lost}: the sources run"
+    assert native.install(tmp_path) is False
+
+
+def test_with_the_variable_at_0_nothing_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    def compile_build(root: Path = native.ROOT) -> native.Build:
+        raise AssertionError("built")
+
+    monkeypatch.setattr(native_build, "compile_build", compile_build)
+    monkeypatch.setenv(native.SKIP_VARIABLE, "0")
+    assert native_build.main(["--if-stale"]) == 0
+    assert native_build.main([]) == 1
+
+
+def test_one_build_at_a_time(tmp_path: Path) -> None:
+    order: list[str] = []
+
+    def second() -> None:
+        with build_lock(tmp_path):
+            order.append("second")
+
+    with build_lock(tmp_path):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.2)  # the second has tried the lock by now (it waits until the first lets go)
+        order.append("first done")
+    waiting.join(10)
+    assert order == ["first done", "second"]

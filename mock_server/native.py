@@ -127,18 +127,23 @@ class BuildFinder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, location, loader=loader)
 
 
-def why_not_used(root: Path = ROOT) -> str | None:
-    """None when the build is used; else why not, in one sentence."""
+def usable(root: Path = ROOT) -> tuple[Build | None, str | None]:
+    """The build, when it is to be used; else None and why not, in one sentence."""
     if disabled():
-        return f"{SKIP_VARIABLE}=0: the sources run"
+        return None, f"{SKIP_VARIABLE}=0: the sources run"
     build = Build.read(build_dir(root))
     if build is None:
-        return "no build (python -m mock_server.native_build builds one)"
+        return None, "no build (python -m mock_server.native_build builds one)"
     stale = build.stale(root)
     if stale:
         more = " …" if len(stale) > 3 else ""
-        return f"the build is older than {', '.join(stale[:3])}{more}: the sources run"
-    return None
+        return None, f"the build is older than {', '.join(stale[:3])}{more}: the sources run"
+    return build, None
+
+
+def why_not_used(root: Path = ROOT) -> str | None:
+    """None when the build is used; else why not, in one sentence."""
+    return usable(root)[1]
 
 
 def disabled() -> bool:
@@ -151,9 +156,7 @@ def install(root: Path = ROOT) -> bool:
     does this, before any of them is imported). Whether it does. Never raises: a build that cannot
     be read or checked is not used."""
     try:
-        if why_not_used(root) is not None:
-            return False
-        build = Build.read(build_dir(root))
+        build = usable(root)[0]
     except OSError:
         return False
     if build is None:

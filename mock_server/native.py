@@ -32,9 +32,11 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent  # where the packages are (the checkout)
-# Not these, which stay interpreted: `engine/router.py` (its generic class fails at import once
-# compiled), and the modules of classes a state file's snapshot pickles (`core/ids.py`,
-# `core/quotas.py`, `engine/idempotency.py`: a compiled class is not unpickled as it was pickled).
+# Not these, which stay interpreted: `engine/router.py` and `engine/context.py` (their generic
+# classes fail at import once compiled), the modules of classes a state file's snapshot pickles
+# (`core/ids.py`, `core/quotas.py`, `engine/idempotency.py`, `world.py`, `store/memory.py`: a compiled
+# class is not unpickled as it was pickled), and of classes the state file's recording subclasses
+# (`engine/faults.py`, `engine/ratelimit.py`, `sandbox.py`).
 MODULES = tuple(f"mock_server.{name}" for name in (
     "engine.front", "engine.pipeline", "engine.incoming", "engine.guard", "engine.seen",
     "engine.validation", "engine.credentials", "engine.kept",
@@ -43,6 +45,7 @@ MODULES = tuple(f"mock_server.{name}" for name in (
     "dialects.truedy.batch_calls", "dialects.truedy.wire", "dialects.truedy.envelopes",
     "dialects.truedy.dialect",
     "core.contact_rows", "core.footprint", "core.batch_rules",
+    "engine.spec", "engine.whole_numbers", "dialects.encoded", "wakeups", "services.world",
 ))
 # What mypyc reads to compile them: a change to any of these sources makes the build stale (it may
 # hold what it read of another module, a constant folded in, a class's layout)

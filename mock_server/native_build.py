@@ -98,12 +98,15 @@ def build_lock(root: Path = ROOT) -> Iterator[None]:
         yield
 
 
-def built_by_another_toolchain(root: Path = ROOT) -> bool:
+def fresh(root: Path = ROOT) -> bool:
+    """Whether the build matches the sources and was made by the mypyc installed."""
+    if why_not_used(root) is not None:
+        return False
     try:
         manifest = json.loads((build_dir(root) / MANIFEST).read_text())
     except (OSError, ValueError):
         return False
-    return bool(manifest.get("toolchain") != toolchain())
+    return bool(manifest.get("toolchain") == toolchain())
 
 
 class BuildFailed(Exception):
@@ -124,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if disabled():
         print(f"{SKIP_VARIABLE}=0: nothing built, the sources run", file=sys.stderr)
         return 0 if opts.if_stale else 1
+    if opts.if_stale and fresh():
+        return 0
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         print("no C compiler: the request path runs as Python (Debian: apt-get install gcc)", file=sys.stderr)
@@ -134,8 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         with build_lock():
-            if opts.if_stale and why_not_used() is None and not built_by_another_toolchain():
-                return 0  # (fresh, or built meanwhile by the build this one waited for)
+            if opts.if_stale and fresh():
+                return 0  # built meanwhile by the build this one waited for
+            print(f"compiling the request path ({len(MODULES)} modules, about 45 s)…", file=sys.stderr)
             build = compile_build()
     except (BuildFailed, OSError, subprocess.SubprocessError) as exc:
         print(f"the request path runs as Python: {exc}", file=sys.stderr)

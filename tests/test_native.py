@@ -165,3 +165,15 @@ def test_one_build_at_a_time(tmp_path: Path) -> None:
         order.append("first done")
     waiting.join(10)
     assert order == ["first done", "second"]
+
+
+def test_a_fresh_build_is_left_alone_where_nothing_could_build_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def compile_build(root: Path = native.ROOT) -> native.Build:
+        raise AssertionError("built")
+
+    monkeypatch.delenv(native.SKIP_VARIABLE, raising=False)
+    monkeypatch.setattr(native_build, "compile_build", compile_build)
+    monkeypatch.setattr(native_build, "fresh", lambda root=native.ROOT: True)
+    monkeypatch.setattr(native_build.shutil, "which", lambda name: None)  # no C compiler
+    assert native_build.main(["--if-stale"]) == 0
+    assert native_build.main([]) == 1  # asked to build: it cannot
